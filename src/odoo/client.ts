@@ -1,0 +1,278 @@
+/**
+ * The relay's Odoo client: one per Odoo connection (the relay caches them by connection id).
+ * It picks JSON-2 or JSON-RPC, caches the server version and the uid so that a warm
+ * `executeKw` is exactly one HTTP round trip, and caps the calls in flight.
+ */
+import { performance } from 'node:perf_hooks';
+import { ConcurrencyLimit } from './concurrency-limit.js';
+import { OdooError, isOdooError, redactSecret } from './errors.js';
+import { OdooHttp } from './http.js';
+import { toJson2Call, shapeJson2Result } from './json2-params.js';
+import { Json2Transport } from './json2-transport.js';
+import { JsonRpcTransport } from './jsonrpc-transport.js';
+import {
+  odooConnectionSettingsSchema,
+  type OdooConnectionSettings,
+  type OdooConnectionSettingsInput,
+} from './settings.js';
+import { parseOdooVersion, supportsJson2, type OdooServerVersion, type OdooWireProtocol, type ParsedOdooVersion } from './version.js';
+
+/** What `testConnection()` reports. */
+export interface OdooConnectionTest {
+  serverVersion: string;
+  protocol: OdooWireProtocol;
+  uid: number;
+  /** Duration of the authentication round trip(s) just made. */
+  latencyMs: number;
+}
+
+/** Suggested wait before retrying a call refused with `odoo_busy`. */
+const BUSY_RETRY_AFTER_SECONDS = 1;
+
+/** Client of one Odoo database, for one login. */
+export class OdooClient {
+  readonly settings: OdooConnectionSettings;
+  private readonly http: OdooHttp;
+  private readonly jsonrpc: JsonRpcTransport;
+  private readonly json2: Json2Transport;
+  private readonly limit: ConcurrencyLimit;
+
+  private versionPromise: Promise<ParsedOdooVersion> | undefined;
+  private uid: number | undefined;
+  private uidPromise: Promise<number> | undefined;
+  /** auto mode: the secret was refused as a bearer key but accepted as a JSON-RPC password. */
+  private json2Refused = false;
+  /** auto mode: a JSON-2 call succeeded, so a later 401 means a revoked key, not a password. */
+  private json2Accepted = false;
+  private closed = false;
+
+  constructor(settings: OdooConnectionSettingsInput) {
+    this.settings = odooConnectionSettingsSchema.parse(settings);
+    const { url, database, secret, timeoutMs, maxConcurrent, maxQueue } = this.settings;
+    this.http = new OdooHttp(url);
+    this.jsonrpc = new JsonRpcTransport(this.http, timeoutMs);
+    this.json2 = new Json2Transport(this.http, database, secret, timeoutMs);
+    this.limit = new ConcurrencyLimit(
+      maxConcurrent,
+      maxQueue,
+      () =>
+        new OdooError('odoo_busy', `Too many Odoo calls in flight for this connection (${maxConcurrent} running, ${maxQueue} waiting)`, {
+          retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS,
+        }),
+    );
+  }
+
+  /** Calls `model.method(*args, **kwargs)` as execute_kw would, over the best protocol. */
+  executeKw(model: string, method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): Promise<unknown> {
+    return this.guard(async () => {
+      checkCallShape(model, method, args, kwargs);
+      return this.limit.run(() => this.execute(model, method, args, kwargs));
+    });
+  }
+
+  /** Server version (from `GET /web/version`, else `common.version`), cached, with the protocol this client uses. */
+  version(): Promise<OdooServerVersion> {
+    return this.guard(async () => {
+      const parsed = await this.detectVersion();
+      return { ...parsed, protocol: await this.protocol() };
+    });
+  }
+
+  /** The uid of the configured login, cached after the first successful authentication. */
+  authenticate(): Promise<number> {
+    return this.guard(() => this.cachedUid());
+  }
+
+  /** Authenticates now (bypassing the uid cache) and measures it; for the dashboard's "test connection". */
+  testConnection(): Promise<OdooConnectionTest> {
+    return this.guard(() =>
+      this.limit.run(async () => {
+        const version = await this.detectVersion();
+        this.uid = undefined;
+        const started = performance.now();
+        const uid = await this.cachedUid();
+        const latencyMs = Math.round(performance.now() - started);
+        return { serverVersion: version.serverVersion, protocol: await this.protocol(), uid, latencyMs };
+      }),
+    );
+  }
+
+  /** Database names on the server (`db.list`); `odoo_access_error` when the server hides the list. */
+  listDatabases(): Promise<string[]> {
+    return this.guard(() =>
+      this.limit.run(async () => {
+        try {
+          const result = await this.jsonrpc.call('db', 'list', []);
+          if (!Array.isArray(result) || !result.every((n) => typeof n === 'string')) {
+            throw new OdooError('odoo_bad_response', 'db.list did not return a list of names');
+          }
+          return result as string[];
+        } catch (error) {
+          // Odoo raises AccessDenied from db.list when list_db is off: not a credentials problem.
+          if (isOdooError(error, 'odoo_auth_failed')) {
+            throw new OdooError('odoo_access_error', 'Database listing is disabled on this Odoo server (list_db = False)', {
+              odooName: error.odooName,
+              odooMessage: error.odooMessage,
+            });
+          }
+          throw error;
+        }
+      }),
+    );
+  }
+
+  /** Releases the HTTP pool share; later calls fail with `odoo_unreachable`. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.http.close();
+  }
+
+  // --- internals -----------------------------------------------------------------------------
+
+  private async execute(model: string, method: string, args: unknown[], kwargs: Record<string, unknown>): Promise<unknown> {
+    if ((await this.protocol()) === 'jsonrpc') return this.executeJsonRpc(model, method, args, kwargs);
+
+    const call = toJson2Call(method, args, kwargs);
+    try {
+      const result = await this.json2.call(model, method, call.params);
+      this.json2Accepted = true;
+      return shapeJson2Result(call, result);
+    } catch (error) {
+      if (this.mayFallBackToJsonRpc(error)) {
+        // A 401 is decided before Odoo dispatches anything, so re-sending over JSON-RPC cannot
+        // duplicate a create.
+        await this.fallBackToJsonRpc();
+        return this.executeJsonRpc(model, method, args, kwargs);
+      }
+      throw error;
+    }
+  }
+
+  private async executeJsonRpc(model: string, method: string, args: unknown[], kwargs: Record<string, unknown>): Promise<unknown> {
+    const hadCachedUid = this.uid !== undefined;
+    const uid = await this.cachedUid();
+    const { database, secret } = this.settings;
+    const send = (u: number) => this.jsonrpc.call('object', 'execute_kw', [database, u, secret, model, method, args, kwargs]);
+    try {
+      return await send(uid);
+    } catch (error) {
+      // A stale cached uid (user recreated, DB restored) shows up as AccessDenied: Odoo checks
+      // credentials before running the method, so one re-login and one retry are safe. Never for
+      // other errors — retrying a create that failed late could duplicate it.
+      if (hadCachedUid && isOdooError(error, 'odoo_auth_failed')) {
+        this.uid = undefined;
+        return send(await this.cachedUid());
+      }
+      throw error;
+    }
+  }
+
+  /** The protocol calls use now. */
+  private async protocol(): Promise<OdooWireProtocol> {
+    const wanted = this.settings.protocol;
+    if (wanted !== 'auto') return wanted;
+    if (this.json2Refused) return 'jsonrpc';
+    return supportsJson2(await this.detectVersion()) ? 'json2' : 'jsonrpc';
+  }
+
+  private mayFallBackToJsonRpc(error: unknown): boolean {
+    return this.settings.protocol === 'auto' && !this.json2Accepted && isOdooError(error, 'odoo_auth_failed');
+  }
+
+  /** The secret is no bearer key; if JSON-RPC accepts it (a password), use JSON-RPC from now on. */
+  private async fallBackToJsonRpc(): Promise<void> {
+    this.uid = await this.loginJsonRpc();
+    this.json2Refused = true;
+  }
+
+  private detectVersion(): Promise<ParsedOdooVersion> {
+    this.versionPromise ??= this.fetchVersion().catch((error: unknown) => {
+      this.versionPromise = undefined; // retry detection on the next call
+      throw error;
+    });
+    return this.versionPromise;
+  }
+
+  private async fetchVersion(): Promise<ParsedOdooVersion> {
+    const raw = await this.http.request({ method: 'GET', path: '/web/version', timeoutMs: this.settings.timeoutMs });
+    if (raw.status === 200) {
+      try {
+        return parseOdooVersion(JSON.parse(raw.text));
+      } catch {
+        // fall through: an old server or a proxy page; ask the RPC service instead
+      }
+    }
+    return parseOdooVersion(await this.jsonrpc.call('common', 'version', []));
+  }
+
+  private cachedUid(): Promise<number> {
+    if (this.uid !== undefined) return Promise.resolve(this.uid);
+    this.uidPromise ??= this.login()
+      .then((uid) => {
+        this.uid = uid;
+        return uid;
+      })
+      .finally(() => {
+        this.uidPromise = undefined;
+      });
+    return this.uidPromise;
+  }
+
+  private async login(): Promise<number> {
+    if ((await this.protocol()) === 'jsonrpc') return this.loginJsonRpc();
+    try {
+      const uid = await this.uidOverJson2();
+      this.json2Accepted = true;
+      return uid;
+    } catch (error) {
+      if (!this.mayFallBackToJsonRpc(error)) throw error;
+      const uid = await this.loginJsonRpc();
+      this.json2Refused = true;
+      return uid;
+    }
+  }
+
+  private async loginJsonRpc(): Promise<number> {
+    const { database, login, secret } = this.settings;
+    const result = await this.jsonrpc.call('common', 'login', [database, login, secret]);
+    if (typeof result === 'number' && result > 0) return result;
+    if (result === false || result === null) {
+      throw new OdooError('odoo_auth_failed', `Odoo refused login '${login}' on database '${database}' (wrong login, password or API key)`);
+    }
+    throw new OdooError('odoo_bad_response', 'common.login returned neither a uid nor false');
+  }
+
+  /** JSON-2 has no login step: the key's owner is in the context Odoo returns. */
+  private async uidOverJson2(): Promise<number> {
+    const context = await this.json2.call('res.users', 'context_get', {});
+    const uid = (context as { uid?: unknown } | null)?.uid;
+    if (typeof uid === 'number' && uid > 0) return uid;
+    // Some builds leave uid out of the context: find the login's user instead.
+    const ids = await this.json2.call('res.users', 'search', { domain: [['login', '=', this.settings.login]], limit: 1 });
+    if (Array.isArray(ids) && typeof ids[0] === 'number') return ids[0];
+    throw new OdooError('odoo_auth_failed', `The API key was accepted but login '${this.settings.login}' was not found`);
+  }
+
+  /** Every public entry point: refuse after close, keep errors OdooErrors, keep the secret out. */
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new OdooError('odoo_unreachable', 'This Odoo client is closed');
+    try {
+      return await work();
+    } catch (error) {
+      const odooError =
+        error instanceof OdooError
+          ? error
+          : new OdooError('odoo_server_error', `Unexpected failure in the Odoo client: ${(error as Error)?.message ?? String(error)}`);
+      throw redactSecret(odooError, this.settings.secret);
+    }
+  }
+}
+
+function checkCallShape(model: unknown, method: unknown, args: unknown, kwargs: unknown): void {
+  if (typeof model !== 'string' || model === '') throw new OdooError('odoo_bad_request', 'model must be a non-empty string');
+  if (typeof method !== 'string' || method === '') throw new OdooError('odoo_bad_request', 'method must be a non-empty string');
+  if (!Array.isArray(args)) throw new OdooError('odoo_bad_request', 'args must be an array');
+  if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) {
+    throw new OdooError('odoo_bad_request', 'kwargs must be an object');
+  }
+}

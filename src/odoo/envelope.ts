@@ -1,0 +1,158 @@
+/**
+ * Parsers of Odoo's two answer envelopes, as pure functions of (status, content type, body):
+ * JSON-RPC (`{jsonrpc, id, result | error:{code, message, data:{name, message, debug…}}}`,
+ * HTTP 200 even for errors) and JSON-2 (the bare result on 2xx, or
+ * `{name, message, arguments, context, debug}` with a real HTTP status).
+ */
+import { OdooError, type OdooErrorCode } from './errors.js';
+
+/** An HTTP answer as the transport read it. */
+export interface RawOdooResponse {
+  status: number;
+  contentType: string;
+  text: string;
+}
+
+/** Longest piece of a non-JSON body quoted in an error message. */
+const SNIPPET_LENGTH = 120;
+
+/**
+ * Maps a Python exception Odoo raised to our closed code set. The message is consulted only
+ * where Odoo reuses a generic class (unknown model as UserError/NotFound, unknown method as
+ * AttributeError/NotFound).
+ */
+export function classifyOdooException(name: string, message: string, httpStatus?: number): OdooErrorCode {
+  const short = name.split('.').pop() ?? name;
+  switch (short) {
+    case 'AccessDenied':
+    case 'Unauthorized':
+    case 'SessionExpiredException':
+      return 'odoo_auth_failed';
+    case 'AccessError':
+    case 'Forbidden':
+      return 'odoo_access_error';
+    case 'MissingError':
+      return 'odoo_missing_record';
+    case 'ValidationError':
+      return 'odoo_validation_error';
+    case 'UserError':
+    case 'RedirectWarning':
+      // Before JSON-2, Odoo reports an unknown model as UserError("Object x doesn't exist").
+      return /^Object \S+ doesn't exist/.test(message) ? 'odoo_unknown_model' : 'odoo_user_error';
+    case 'NotFound':
+      if (/^the model .* does not exist/i.test(message)) return 'odoo_unknown_model';
+      if (/^The method .* does not exist/i.test(message)) return 'odoo_unknown_method';
+      return 'odoo_bad_request';
+    case 'AttributeError':
+      return /^The method .* does not exist/.test(message) ? 'odoo_unknown_method' : 'odoo_server_error';
+    case 'ValueError':
+    case 'TypeError':
+    case 'KeyError':
+    case 'IndexError':
+    case 'UnprocessableEntity':
+    case 'BadRequest':
+      return 'odoo_bad_request';
+    default:
+      if (httpStatus === 401) return 'odoo_auth_failed';
+      if (httpStatus === 403) return 'odoo_access_error';
+      return 'odoo_server_error';
+  }
+}
+
+/** Builds the OdooError for an exception Odoo reported (message never includes `debug`). */
+export function odooExceptionToError(name: string, message: string, httpStatus?: number): OdooError {
+  const code = classifyOdooException(name, message, httpStatus);
+  const short = name.split('.').pop() ?? name;
+  return new OdooError(code, `Odoo raised ${short}: ${message}`, {
+    odooName: name,
+    odooMessage: message,
+    ...(httpStatus !== undefined && { httpStatus }),
+  });
+}
+
+/** Parses and checks a JSON-RPC answer; returns `result` or throws an OdooError. */
+export function parseJsonRpcResponse(raw: RawOdooResponse): unknown {
+  const body = tryParseJson(raw.text);
+  if (body.ok && isObject(body.value) && (body.value.jsonrpc === '2.0' || 'result' in body.value || 'error' in body.value)) {
+    const envelope = body.value;
+    if (isObject(envelope.error)) return throwJsonRpcError(envelope.error, raw.status);
+    if ('result' in envelope && raw.status >= 200 && raw.status < 300) return envelope.result;
+  }
+  throw badResponse(raw, body.ok ? 'not a JSON-RPC answer' : undefined);
+}
+
+function throwJsonRpcError(error: Record<string, unknown>, status: number): never {
+  const data = isObject(error.data) ? error.data : undefined;
+  const name = typeof data?.name === 'string' ? data.name : undefined;
+  const message =
+    typeof data?.message === 'string' ? data.message : typeof error.message === 'string' ? error.message : 'unknown error';
+  // code 100 is Odoo's "session expired", whatever exception name accompanies it.
+  if (error.code === 100) {
+    throw new OdooError('odoo_auth_failed', `Odoo session expired: ${message}`, {
+      odooName: name ?? 'odoo.http.SessionExpiredException',
+      odooMessage: message,
+    });
+  }
+  if (name) throw odooExceptionToError(name, message, status === 200 ? undefined : status);
+  throw new OdooError('odoo_server_error', `Odoo returned an error: ${message}`, { odooMessage: message });
+}
+
+/** Parses a JSON-2 answer; returns the result on 2xx or throws an OdooError. */
+export function parseJson2Response(raw: RawOdooResponse): unknown {
+  const body = tryParseJson(raw.text);
+  if (raw.status >= 200 && raw.status < 300) {
+    if (body.ok && looksJson(raw)) return body.value;
+    throw badResponse(raw);
+  }
+  if (body.ok && isObject(body.value) && typeof body.value.name === 'string') {
+    const message = typeof body.value.message === 'string' ? body.value.message : body.value.name;
+    const error = odooExceptionToError(body.value.name, message, raw.status);
+    // The HTTP status is authoritative for auth on JSON-2: 401 is always a bad/missing key.
+    if (raw.status === 401 && error.code !== 'odoo_auth_failed') {
+      throw new OdooError('odoo_auth_failed', error.message, { odooName: error.odooName, odooMessage: error.odooMessage, httpStatus: 401 });
+    }
+    return throwError(error);
+  }
+  if (raw.status === 401) {
+    throw new OdooError('odoo_auth_failed', 'Odoo refused the API key (HTTP 401)', { httpStatus: 401 });
+  }
+  if (raw.status === 404) {
+    throw badResponse(raw, 'no JSON-2 endpoint here (is this Odoo 19 or later?)');
+  }
+  throw badResponse(raw);
+}
+
+function throwError(error: OdooError): never {
+  throw error;
+}
+
+/** An OdooError describing an answer that is not what Odoo sends (HTML page, proxy error, junk). */
+export function badResponse(raw: RawOdooResponse, why?: string): OdooError {
+  const isHtml = /html/i.test(raw.contentType) || /^\s*<(!doctype|html)/i.test(raw.text);
+  const reason =
+    why ?? (isHtml ? 'an HTML page' : raw.text.trim() === '' ? 'an empty body' : `a non-JSON body (${snippet(raw.text)})`);
+  return new OdooError('odoo_bad_response', `Odoo answered HTTP ${raw.status} with ${reason}`, {
+    httpStatus: raw.status,
+  });
+}
+
+function snippet(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return JSON.stringify(oneLine.length > SNIPPET_LENGTH ? `${oneLine.slice(0, SNIPPET_LENGTH)}…` : oneLine);
+}
+
+function looksJson(raw: RawOdooResponse): boolean {
+  return raw.contentType === '' || /json/i.test(raw.contentType);
+}
+
+function tryParseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,91 @@
+/**
+ * The one error type the Odoo client throws. Callers switch on `code` (a closed set) and may
+ * show `message`; `odooName`/`odooMessage` carry what Odoo itself said, when it said anything.
+ * Nothing here ever holds the connection secret or Odoo's debug traceback.
+ */
+
+export const ODOO_ERROR_CODES = [
+  'odoo_unreachable',
+  'odoo_timeout',
+  'odoo_bad_response',
+  'odoo_auth_failed',
+  'odoo_busy',
+  'odoo_access_error',
+  'odoo_missing_record',
+  'odoo_validation_error',
+  'odoo_user_error',
+  'odoo_unknown_model',
+  'odoo_unknown_method',
+  'odoo_bad_request',
+  'odoo_unmappable_args',
+  'odoo_server_error',
+] as const;
+
+export type OdooErrorCode = (typeof ODOO_ERROR_CODES)[number];
+
+export interface OdooErrorDetails {
+  /** Fully-qualified Python exception name Odoo reported, e.g. `odoo.exceptions.MissingError`. */
+  odooName?: string;
+  /** Odoo's own message for the exception (never the traceback). */
+  odooMessage?: string;
+  /** HTTP status of Odoo's answer, when there was one. */
+  httpStatus?: number;
+  /** Only for `odoo_busy`: when the caller may try again. */
+  retryAfterSeconds?: number;
+}
+
+/** An Odoo call failure with a stable machine-readable code. */
+export class OdooError extends Error {
+  readonly code: OdooErrorCode;
+  readonly odooName?: string;
+  readonly odooMessage?: string;
+  readonly httpStatus?: number;
+  readonly retryAfterSeconds?: number;
+
+  constructor(code: OdooErrorCode, message: string, details: OdooErrorDetails = {}) {
+    super(message);
+    this.name = 'OdooError';
+    this.code = code;
+    if (details.odooName !== undefined) this.odooName = details.odooName;
+    if (details.odooMessage !== undefined) this.odooMessage = details.odooMessage;
+    if (details.httpStatus !== undefined) this.httpStatus = details.httpStatus;
+    if (details.retryAfterSeconds !== undefined) this.retryAfterSeconds = details.retryAfterSeconds;
+  }
+
+  /** Plain, log- and response-safe shape (no stack, no cause). */
+  toJSON(): { code: OdooErrorCode; message: string } & OdooErrorDetails {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.odooName !== undefined && { odooName: this.odooName }),
+      ...(this.odooMessage !== undefined && { odooMessage: this.odooMessage }),
+      ...(this.httpStatus !== undefined && { httpStatus: this.httpStatus }),
+      ...(this.retryAfterSeconds !== undefined && { retryAfterSeconds: this.retryAfterSeconds }),
+    };
+  }
+}
+
+/** True when `value` is an OdooError (optionally with the given code). */
+export function isOdooError(value: unknown, code?: OdooErrorCode): value is OdooError {
+  return value instanceof OdooError && (code === undefined || value.code === code);
+}
+
+/**
+ * Returns an equivalent error with every occurrence of `secret` masked. Odoo never echoes the
+ * password in its messages as far as we know, but a TypeError message can quote arguments, and
+ * this is the last line of defence before an error reaches logs or callers.
+ */
+export function redactSecret(error: OdooError, secret: string): OdooError {
+  if (!secret) return error;
+  const mask = (s: string | undefined) => (s === undefined ? s : s.split(secret).join('***'));
+  const message = mask(error.message)!;
+  const odooMessage = mask(error.odooMessage);
+  if (message === error.message && odooMessage === error.odooMessage) return error;
+  const copy = new OdooError(error.code, message, {
+    odooName: error.odooName,
+    odooMessage,
+    httpStatus: error.httpStatus,
+    retryAfterSeconds: error.retryAfterSeconds,
+  });
+  return copy;
+}

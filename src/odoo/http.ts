@@ -1,0 +1,162 @@
+/**
+ * One keep-alive undici Pool per Odoo origin, shared by every client of that origin and closed
+ * when the last one lets go; a request helper with a hard per-call deadline and a body-size cap
+ * that turns network failures into OdooErrors.
+ */
+import { Pool } from 'undici';
+import { OdooError } from './errors.js';
+import type { RawOdooResponse } from './envelope.js';
+
+/** Bodies above this are refused: a runaway search_read must not exhaust the relay's memory. */
+export const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
+
+interface SharedPool {
+  pool: Pool;
+  users: number;
+}
+
+const pools = new Map<string, SharedPool>();
+
+function acquirePool(origin: string): Pool {
+  let shared = pools.get(origin);
+  if (!shared) {
+    shared = {
+      pool: new Pool(origin, {
+        // Stay under Werkzeug/proxy idle timeouts so we rarely write to a socket the server just closed.
+        keepAliveTimeout: 4_000,
+        keepAliveMaxTimeout: 30_000,
+        connect: { timeout: 10_000 },
+      }),
+      users: 0,
+    };
+    pools.set(origin, shared);
+  }
+  shared.users += 1;
+  return shared.pool;
+}
+
+async function releasePool(origin: string): Promise<void> {
+  const shared = pools.get(origin);
+  if (!shared) return;
+  shared.users -= 1;
+  if (shared.users <= 0) {
+    pools.delete(origin);
+    await shared.pool.close().catch(() => undefined);
+  }
+}
+
+export interface OdooHttpRequest {
+  method: 'GET' | 'POST';
+  /** Path below the base URL, starting with `/`. */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+}
+
+/** HTTP access to one Odoo base URL. */
+export class OdooHttp {
+  readonly origin: string;
+  private readonly basePath: string;
+  private pool: Pool | undefined;
+
+  constructor(
+    baseUrl: string,
+    private readonly maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+  ) {
+    const url = new URL(baseUrl);
+    // Never keep user:password@ from a URL: it would end up in error messages.
+    this.origin = `${url.protocol}//${url.host}`;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+  }
+
+  /** Sends one request and reads the whole (capped) body; network failures become OdooErrors. */
+  async request(req: OdooHttpRequest): Promise<RawOdooResponse> {
+    this.pool ??= acquirePool(this.origin);
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, req.timeoutMs);
+    try {
+      const response = await this.pool.request({
+        method: req.method,
+        path: this.basePath + req.path,
+        headers: { 'user-agent': 'odoo-relay', accept: 'application/json', ...req.headers },
+        body: req.body,
+        signal: controller.signal,
+        headersTimeout: req.timeoutMs,
+        bodyTimeout: req.timeoutMs,
+      });
+      const declared = Number(response.headers['content-length']);
+      if (Number.isFinite(declared) && declared > this.maxBodyBytes) {
+        response.body.destroy();
+        throw tooLarge(response.statusCode, this.maxBodyBytes);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of response.body) {
+        size += (chunk as Buffer).length;
+        if (size > this.maxBodyBytes) {
+          response.body.destroy();
+          throw tooLarge(response.statusCode, this.maxBodyBytes);
+        }
+        chunks.push(chunk as Buffer);
+      }
+      const contentType = response.headers['content-type'];
+      return {
+        status: response.statusCode,
+        contentType: Array.isArray(contentType) ? contentType.join(', ') : (contentType ?? ''),
+        text: Buffer.concat(chunks).toString('utf8'),
+      };
+    } catch (error) {
+      throw networkError(error, timedOut, this.origin, req.timeoutMs);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Lets go of the shared pool (closed when no client uses it any more). */
+  async close(): Promise<void> {
+    if (!this.pool) return;
+    this.pool = undefined;
+    await releasePool(this.origin);
+  }
+}
+
+function tooLarge(status: number, max: number): OdooError {
+  return new OdooError('odoo_bad_response', `Odoo answer exceeds ${Math.round(max / 1024 / 1024)} MB; narrow the query`, {
+    httpStatus: status,
+  });
+}
+
+/** Maps an undici/Node network failure to an OdooError (pure; exported for tests). */
+export function networkError(error: unknown, timedOut: boolean, origin: string, timeoutMs: number): OdooError {
+  if (error instanceof OdooError) return error;
+  const code = errorCode(error);
+  if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new OdooError('odoo_timeout', `Odoo at ${origin} did not answer within ${timeoutMs} ms`);
+  }
+  const reason =
+    code === 'ECONNREFUSED'
+      ? 'connection refused'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'host not found'
+        : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED'
+          ? 'connection dropped'
+          : code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT'
+            ? 'connect timed out'
+            : code
+              ? `network error ${code}`
+              : 'network error';
+  return new OdooError('odoo_unreachable', `Odoo at ${origin} is unreachable: ${reason}`);
+}
+
+function errorCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR_ABORTED' && code !== 'ABORT_ERR') return code;
+  }
+  return undefined;
+}
