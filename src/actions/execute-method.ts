@@ -1,0 +1,56 @@
+import type { AppContext } from '../context.js';
+import type { Caller } from '../auth/caller.js';
+import { matchesAllowList, scopesAllowMethod } from '../auth/scopes.js';
+import { RelayError } from '../errors/index.js';
+import type { RequestTrace } from '../http/request-trace.js';
+import type { ExecuteMethodRequest } from './schema.js';
+import { odooForCaller } from './odoo-for-caller.js';
+
+/** Refusals a key's scopes and allow-lists impose before anything reaches Odoo (pure). */
+export function checkMethodAccess(caller: Caller, model: string, method: string): RelayError | null {
+  if (method.startsWith('_')) {
+    return new RelayError('private_method', `Private methods (such as '${model}.${method}') cannot be called`, { model, method });
+  }
+  if (caller.kind !== 'api_key') return null;
+  const key = caller.apiKey;
+  if (!scopesAllowMethod(key.scopes, method)) {
+    return new RelayError('forbidden_scope', `This API key's scopes (${key.scopes.join(', ')}) do not allow '${method}'`, {
+      required: 'webhook',
+      scopes: key.scopes,
+      method,
+    });
+  }
+  if (!matchesAllowList(key.allowedModels, model)) {
+    return new RelayError('model_not_allowed', `Model '${model}' is not in this API key's allow-list`, { model, allowed: key.allowedModels });
+  }
+  if (!matchesAllowList(key.allowedMethods, method)) {
+    return new RelayError('method_not_allowed', `Method '${method}' is not in this API key's allow-list`, { method, allowed: key.allowedMethods });
+  }
+  return null;
+}
+
+/** `execute_method`: one ORM call on the caller's Odoo, answered as `{success, result, meta}`. */
+export async function executeMethod(ctx: AppContext, caller: Caller, req: ExecuteMethodRequest, trace: RequestTrace) {
+  trace.model = req.model;
+  trace.method = req.method;
+  const refusal = checkMethodAccess(caller, req.model, req.method);
+  if (refusal) throw refusal;
+  const { client } = await odooForCaller(ctx, caller);
+  const started = performance.now();
+  let outcome = 'error';
+  try {
+    const result = await client.executeKw(req.model, req.method, req.args, req.kwargs);
+    outcome = 'ok';
+    const odooMs = performance.now() - started;
+    trace.odooMs = odooMs;
+    const version = await client.version();
+    return {
+      success: true as const,
+      result,
+      meta: { odooVersion: version.serverVersion, protocol: version.protocol, odooMs: Math.round(odooMs * 10) / 10 },
+    };
+  } finally {
+    trace.odooMs ??= performance.now() - started;
+    ctx.metrics.odooDuration.observe({ outcome }, (performance.now() - started) / 1000);
+  }
+}

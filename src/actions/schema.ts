@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/** The webhook's request shapes: exactly the seed's, with optional extras that default away. */
+export const ACTIONS = ['execute_method', 'chat', 'get_config', 'test_connection'] as const;
+export type ActionName = (typeof ACTIONS)[number];
+
+// Odoo model names: dotted lowercase identifiers (res.partner, x_custom.model).
+const modelName = z
+  .string({ error: 'model must be a string' })
+  .min(1, 'model is required')
+  .max(128)
+  .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/, 'model must look like res.partner');
+const methodName = z
+  .string({ error: 'method must be a string' })
+  .min(1, 'method is required')
+  .max(128)
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'method must be a Python identifier such as search_read');
+
+export const executeMethodSchema = z.object({
+  action: z.literal('execute_method'),
+  model: modelName,
+  method: methodName,
+  args: z.array(z.unknown(), { error: 'args must be an array of positional arguments' }).default([]),
+  kwargs: z
+    .record(z.string(), z.unknown(), { error: 'kwargs must be an object of keyword arguments' })
+    .nullish()
+    .transform((v) => v ?? {}),
+});
+
+export const chatSchema = z.object({
+  action: z.literal('chat'),
+  message: z.string({ error: 'message must be a string' }).min(1, 'message is required').max(10_000),
+  conversation_id: z.string().max(128).optional(),
+});
+
+export const getConfigSchema = z.object({ action: z.literal('get_config') });
+export const testConnectionSchema = z.object({ action: z.literal('test_connection') });
+
+export type ExecuteMethodRequest = z.infer<typeof executeMethodSchema>;
+export type ChatRequest = z.infer<typeof chatSchema>;
+
+export const actionSchemas = {
+  execute_method: executeMethodSchema,
+  chat: chatSchema,
+  get_config: getConfigSchema,
+  test_connection: testConnectionSchema,
+} as const;
+
+/** Human summary of zod issues that names the offending fields. */
+export function describeIssues(error: z.ZodError): { message: string; fields: { field: string; problem: string }[] } {
+  const fields = error.issues.map((i) => ({ field: i.path.join('.') || '(body)', problem: i.message }));
+  return { message: fields.map((f) => `${f.field}: ${f.problem}`).join('; '), fields };
+}

@@ -1,0 +1,170 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { authenticateCaller, isCrossSite, type Caller } from '../auth/caller.js';
+import { rateLimitHeaders } from '../auth/rate-limit.js';
+import { verifyHmac } from '../auth/hmac.js';
+import { errorBody, RelayError, statusOf } from '../errors/index.js';
+import { sendError, toRelayError } from '../http/error-handler.js';
+import { ACTIONS, actionSchemas, describeIssues, type ActionName } from './schema.js';
+import { executeMethod } from './execute-method.js';
+import { getConfig } from './get-config.js';
+import { testConnection } from './test-connection.js';
+import { chat } from './chat.js';
+import { isValidIdempotencyKey } from './idempotency.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+}
+
+/** Parses the action envelope, naming the offending field on refusal. */
+function parseAction(body: unknown): { name: ActionName; input: any } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new RelayError('invalid_request', 'Request body must be a JSON object with an "action" field', { field: 'action' });
+  }
+  const action = (body as Record<string, unknown>).action;
+  if (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
+    throw new RelayError(
+      action === undefined ? 'invalid_request' : 'unknown_action',
+      action === undefined ? 'action is required' : `Unknown action '${String(action).slice(0, 64)}'`,
+      { field: 'action', allowed: ACTIONS },
+    );
+  }
+  const parsed = actionSchemas[action as ActionName].safeParse(body);
+  if (!parsed.success) {
+    const { message, fields } = describeIssues(parsed.error);
+    throw new RelayError('invalid_request', message, { fields });
+  }
+  return { name: action as ActionName, input: parsed.data };
+}
+
+async function runAction(ctx: AppContext, request: FastifyRequest, caller: Caller) {
+  const { name, input } = parseAction(request.body);
+  request.trace.action = name;
+  if (caller.kind === 'api_key' && !caller.apiKey.scopes.some((s) => s === 'webhook' || s === 'read')) {
+    throw new RelayError('forbidden_scope', 'This API key lacks the webhook scope', { required: 'webhook' });
+  }
+  switch (name) {
+    case 'execute_method':
+      return executeMethod(ctx, caller, input, request.trace);
+    case 'get_config':
+      return getConfig(ctx, caller);
+    case 'test_connection':
+      return testConnection(ctx, caller);
+    case 'chat':
+      return chat();
+  }
+}
+
+/**
+ * POST /api/n8n/webhook — the seed's endpoint. Order matters: who (API key or session, from
+ * headers only, before the body is read) → rate limit → cross-site refusal for cookies →
+ * body parse → HMAC over the raw bytes → action → idempotent replay.
+ */
+export function registerWebhookRoute(app: FastifyInstance, ctx: AppContext): void {
+  app.post(
+    '/api/n8n/webhook',
+    {
+      onRequest: async (request, reply) => {
+        const caller = await authenticateCaller(ctx, request);
+        if (caller.kind === 'api_key') {
+          const decision = await ctx.rateLimiter.consume(caller.apiKey.id, caller.apiKey.rateLimit);
+          reply.headers(rateLimitHeaders(decision));
+          if (!decision.allowed) {
+            ctx.metrics.rateLimited.inc();
+            const retryAfter = Math.max(1, Math.ceil((decision.resetAt.getTime() - Date.now()) / 1000));
+            throw new RelayError('rate_limited', 'Rate limit exceeded', { limit: decision.limit, resetAt: decision.resetAt.toISOString() }, { 'retry-after': String(retryAfter) }, {
+              limit: decision.limit,
+              resetAt: decision.resetAt.toISOString(),
+            });
+          }
+        } else if (isCrossSite(request, ctx.config.publicUrl)) {
+          throw new RelayError('cross_site_request', 'Cross-site requests with a session cookie are refused');
+        }
+        request.caller = caller;
+      },
+      preHandler: async (request) => {
+        const caller = request.caller!;
+        if (caller.kind !== 'api_key' || !caller.hmacSecretEnc) return;
+        const check = verifyHmac({
+          secret: ctx.box.decrypt(caller.hmacSecretEnc),
+          rawBody: request.rawBody ?? Buffer.alloc(0),
+          signatureHeader: header(request, 'x-hmac-signature'),
+          timestampHeader: header(request, 'x-hmac-timestamp'),
+          nowSeconds: Math.floor(Date.now() / 1000),
+          toleranceSeconds: ctx.config.hmacToleranceSeconds,
+        });
+        if (!check.ok) throw new RelayError('invalid_signature', hmacMessage(check.reason), { reason: check.reason });
+        if (check.timestamped && !(await claimNonce(ctx, caller.apiKey.id, check.signature))) {
+          throw new RelayError('invalid_signature', 'This signature was already used (replay)', { reason: 'replayed' });
+        }
+      },
+    },
+    async (request, reply) => {
+      const caller = request.caller!;
+      const idemKey = header(request, 'idempotency-key');
+      if (idemKey === undefined) return reply.send(await runAction(ctx, request, caller));
+      return idempotent(ctx, request, reply, caller, idemKey);
+    },
+  );
+}
+
+async function idempotent(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, caller: Caller, key: string) {
+  if (!isValidIdempotencyKey(key)) {
+    throw new RelayError('invalid_request', 'Idempotency-Key must be 1–255 visible ASCII characters', { field: 'Idempotency-Key' });
+  }
+  const scope = caller.kind === 'api_key' ? `key:${caller.apiKey.id}` : `user:${caller.userId}`;
+  const claim = await ctx.idempotency.claim(scope, key, request.rawBody ?? Buffer.alloc(0));
+  if (claim.kind === 'replay') {
+    reply.header('idempotent-replayed', 'true');
+    return reply.code(claim.status).send(claim.body);
+  }
+  if (claim.kind === 'in_progress') throw new RelayError('idempotency_in_progress', undefined, null, { 'retry-after': '1' });
+  if (claim.kind === 'mismatch') throw new RelayError('idempotency_key_reused');
+  try {
+    const body = await runAction(ctx, request, caller);
+    await ctx.idempotency.complete(scope, key, 200, body);
+    return reply.send(body);
+  } catch (err) {
+    const relayError = toRelayError(err);
+    const status = relayError ? statusOf(relayError.code) : 500;
+    // A definite answer (4xx) is remembered; a failure worth retrying (5xx: Odoo down, timeout, busy) frees the key.
+    if (relayError && status < 500) {
+      await ctx.idempotency.complete(scope, key, status, errorBody(relayError.code, request.id, relayError.message, relayError.details, relayError.extra));
+    } else {
+      await ctx.idempotency.release(scope, key);
+    }
+    return sendError(request, reply, err);
+  }
+}
+
+async function claimNonce(ctx: AppContext, keyId: string, signature: string): Promise<boolean> {
+  const now = Date.now();
+  const result = await ctx.storage.db
+    .insertInto('hmac_nonces')
+    .values({ key_id: keyId, signature, expires_at: now + 2 * ctx.config.hmacToleranceSeconds * 1000 })
+    .onConflict((oc) => oc.columns(['key_id', 'signature']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function hmacMessage(reason: string): string {
+  switch (reason) {
+    case 'missing_signature':
+      return 'This API key requires an X-HMAC-Signature header (hex HMAC-SHA256 of the raw body)';
+    case 'malformed_signature':
+      return 'X-HMAC-Signature must be 64 hex characters (HMAC-SHA256)';
+    case 'stale_timestamp':
+      return 'X-HMAC-Timestamp is too far from the relay clock';
+    case 'malformed_timestamp':
+      return 'X-HMAC-Timestamp must be Unix seconds';
+    default:
+      return 'HMAC signature does not match the request body';
+  }
+}

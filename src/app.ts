@@ -1,0 +1,81 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import type { AppContext } from './context.js';
+import { randomBase62 } from './ids/random.js';
+import { registerJsonBody } from './http/json-body.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { registerRequestTrace } from './http/request-trace.js';
+import { registerWebhookRoute } from './actions/webhook-route.js';
+import { registerAuthRoutes } from './auth/routes.js';
+import { registerOpsRoutes } from './ops/routes.js';
+
+export interface RelayApp {
+  app: FastifyInstance;
+  state: { shuttingDown: boolean };
+}
+
+const LOGGED_ROUTES = new Set(['/api/n8n/webhook']);
+
+/** Builds the HTTP app from the capability plugins; the caller decides when to listen. */
+export async function buildApp(ctx: AppContext): Promise<RelayApp> {
+  const state = { shuttingDown: false };
+  const app = Fastify({
+    loggerInstance: ctx.logger as unknown as FastifyBaseLogger,
+    disableRequestLogging: true,
+    trustProxy: ctx.config.trustProxy,
+    bodyLimit: ctx.config.bodyLimitBytes,
+    genReqId: () => `req_${randomBase62(16)}`,
+    requestIdHeader: false,
+    // Idle keep-alive sockets close at shutdown; in-flight requests finish first.
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 200 },
+  });
+
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], frameAncestors: ["'none'"], objectSrc: ["'none'"] },
+    },
+    // The relay may run on plain HTTP inside a private network; HSTS belongs to the TLS terminator.
+    strictTransportSecurity: false,
+  });
+  registerRequestTrace(app);
+  registerJsonBody(app, { bodyLimit: ctx.config.bodyLimitBytes, maxDepth: ctx.config.jsonMaxDepth });
+  registerErrorHandling(app);
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    ctx.metrics.httpRequests.inc({ route, status: String(reply.statusCode) });
+    ctx.metrics.httpDuration.observe({ route }, seconds);
+    if (!LOGGED_ROUTES.has(route)) return;
+    const t = request.trace;
+    ctx.metrics.webhookActions.inc({ action: t.action ?? 'none', code: t.code ?? 'ok' });
+    ctx.requestLog.add({
+      created_at: Date.now(),
+      request_id: request.id,
+      user_id: t.userId ?? null,
+      api_key_id: t.apiKeyId ?? null,
+      key_prefix: t.keyPrefix ?? null,
+      auth_method: t.authMethod ?? null,
+      action: t.action ?? null,
+      model: t.model ?? null,
+      method: t.method ?? null,
+      status: reply.statusCode,
+      code: t.code ?? null,
+      duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+      odoo_ms: t.odooMs === undefined ? null : Math.round(t.odooMs * 100) / 100,
+      ip: request.ip ?? null,
+    });
+  });
+
+  registerOpsRoutes(app, ctx, state);
+  registerAuthRoutes(app, ctx);
+  registerWebhookRoute(app, ctx);
+  return { app, state };
+}

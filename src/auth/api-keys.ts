@@ -1,0 +1,219 @@
+import type { Kysely } from 'kysely';
+import type { Database, ApiKeysTable } from '../storage/schema.js';
+import { newId, randomBase62, sha256Hex } from '../ids/random.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import { RelayError } from '../errors/index.js';
+import { SCOPES, type Scope } from './scopes.js';
+
+export const KEY_PREFIX = 'sk_live_';
+const KEY_RANDOM_LENGTH = 40;
+const VISIBLE_PREFIX_LENGTH = KEY_PREFIX.length + 6;
+const KEY_SHAPE = /^sk_live_[0-9A-Za-z]{32,128}$/;
+
+export interface ApiKey {
+  id: string;
+  userId: string;
+  connectionId: string | null;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  allowedModels: string[] | null;
+  allowedMethods: string[] | null;
+  rateLimit: number;
+  hmacEnabled: boolean;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+  createdAt: number;
+}
+
+export interface NewApiKeyInput {
+  userId: string;
+  name: string;
+  scopes?: Scope[];
+  connectionId?: string | null;
+  allowedModels?: string[] | null;
+  allowedMethods?: string[] | null;
+  rateLimit?: number;
+  hmac?: boolean;
+  expiresAt?: number | null;
+}
+
+function toApiKey(row: ApiKeysTable): ApiKey {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    connectionId: row.connection_id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: JSON.parse(row.scopes),
+    allowedModels: row.allowed_models ? JSON.parse(row.allowed_models) : null,
+    allowedMethods: row.allowed_methods ? JSON.parse(row.allowed_methods) : null,
+    rateLimit: row.rate_limit,
+    hmacEnabled: row.hmac_secret_enc !== null,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    lastUsedAt: row.last_used_at,
+    createdAt: row.created_at,
+  };
+}
+
+function checkScopes(scopes: string[]): Scope[] {
+  const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+  if (unknown.length || scopes.length === 0) {
+    throw new RelayError('invalid_request', `Scopes must be a non-empty subset of: ${SCOPES.join(', ')}`, {
+      field: 'scopes',
+      unknown,
+    });
+  }
+  return scopes as Scope[];
+}
+
+export function generateHmacSecret(): string {
+  return `hmac_${randomBase62(40)}`;
+}
+
+/**
+ * Creates a key. The plaintext key (and HMAC secret, when enabled) is returned here and
+ * nowhere else: only a SHA-256 hash and a short visible prefix are stored.
+ */
+export async function createApiKey(
+  db: Kysely<Database>,
+  box: SecretBox,
+  input: NewApiKeyInput,
+  defaultRateLimit: number,
+): Promise<{ apiKey: ApiKey; key: string; hmacSecret: string | null }> {
+  const name = input.name.trim();
+  if (!name || name.length > 100) throw new RelayError('invalid_request', 'Name must be 1–100 characters', { field: 'name' });
+  const rateLimit = input.rateLimit ?? defaultRateLimit;
+  if (!Number.isInteger(rateLimit) || rateLimit < 1 || rateLimit > 1_000_000) {
+    throw new RelayError('invalid_request', 'Rate limit must be an integer from 1 to 1000000 per minute', { field: 'rateLimit' });
+  }
+  const key = KEY_PREFIX + randomBase62(KEY_RANDOM_LENGTH);
+  const hmacSecret = input.hmac ? generateHmacSecret() : null;
+  const row: ApiKeysTable = {
+    id: newId('key'),
+    user_id: input.userId,
+    connection_id: input.connectionId ?? null,
+    name,
+    prefix: key.slice(0, VISIBLE_PREFIX_LENGTH),
+    key_hash: sha256Hex(key),
+    scopes: JSON.stringify(checkScopes(input.scopes ?? ['webhook'])),
+    allowed_models: input.allowedModels?.length ? JSON.stringify(input.allowedModels) : null,
+    allowed_methods: input.allowedMethods?.length ? JSON.stringify(input.allowedMethods) : null,
+    rate_limit: rateLimit,
+    hmac_secret_enc: hmacSecret ? box.encrypt(hmacSecret) : null,
+    expires_at: input.expiresAt ?? null,
+    revoked_at: null,
+    last_used_at: null,
+    created_at: Date.now(),
+  };
+  await db.insertInto('api_keys').values(row).execute();
+  return { apiKey: toApiKey(row), key, hmacSecret };
+}
+
+export type KeyLookup =
+  | { ok: true; apiKey: ApiKey; hmacSecretEnc: string | null }
+  | { ok: false; code: 'invalid_api_key' | 'api_key_revoked' | 'api_key_expired' };
+
+/**
+ * Finds the key behind a presented secret. Refusals are returned, not thrown: they are the
+ * expected outcome for a bad caller. The lookup is by SHA-256 of the key, so the database
+ * index never compares secrets.
+ */
+export async function lookupApiKey(db: Kysely<Database>, presented: string, now = Date.now()): Promise<KeyLookup> {
+  if (!KEY_SHAPE.test(presented)) return { ok: false, code: 'invalid_api_key' };
+  const row = await db.selectFrom('api_keys').selectAll().where('key_hash', '=', sha256Hex(presented)).executeTakeFirst();
+  if (!row) return { ok: false, code: 'invalid_api_key' };
+  if (row.revoked_at !== null) return { ok: false, code: 'api_key_revoked' };
+  if (row.expires_at !== null && row.expires_at <= now) return { ok: false, code: 'api_key_expired' };
+  return { ok: true, apiKey: toApiKey(row), hmacSecretEnc: row.hmac_secret_enc };
+}
+
+export async function listApiKeys(db: Kysely<Database>, userId?: string): Promise<ApiKey[]> {
+  let q = db.selectFrom('api_keys').selectAll().orderBy('created_at', 'desc');
+  if (userId) q = q.where('user_id', '=', userId);
+  return (await q.execute()).map(toApiKey);
+}
+
+export async function getApiKey(db: Kysely<Database>, id: string, userId?: string): Promise<ApiKey> {
+  let q = db.selectFrom('api_keys').selectAll().where('id', '=', id);
+  if (userId) q = q.where('user_id', '=', userId);
+  const row = await q.executeTakeFirst();
+  if (!row) throw new RelayError('not_found', 'API key not found');
+  return toApiKey(row);
+}
+
+/** Revokes a key at once; revocation is permanent. */
+export async function revokeApiKey(db: Kysely<Database>, id: string, userId?: string): Promise<ApiKey> {
+  let q = db.updateTable('api_keys').set({ revoked_at: Date.now() }).where('id', '=', id).where('revoked_at', 'is', null);
+  if (userId) q = q.where('user_id', '=', userId);
+  await q.execute();
+  return getApiKey(db, id, userId);
+}
+
+export interface ApiKeyUpdate {
+  name?: string;
+  scopes?: Scope[];
+  allowedModels?: string[] | null;
+  allowedMethods?: string[] | null;
+  rateLimit?: number;
+  expiresAt?: number | null;
+  connectionId?: string | null;
+}
+
+export async function updateApiKey(db: Kysely<Database>, id: string, userId: string | undefined, patch: ApiKeyUpdate): Promise<ApiKey> {
+  const current = await getApiKey(db, id, userId);
+  const set: Partial<ApiKeysTable> = {};
+  if (patch.name !== undefined) {
+    const name = patch.name.trim();
+    if (!name || name.length > 100) throw new RelayError('invalid_request', 'Name must be 1–100 characters', { field: 'name' });
+    set.name = name;
+  }
+  if (patch.scopes !== undefined) set.scopes = JSON.stringify(checkScopes(patch.scopes));
+  if (patch.allowedModels !== undefined) set.allowed_models = patch.allowedModels?.length ? JSON.stringify(patch.allowedModels) : null;
+  if (patch.allowedMethods !== undefined) set.allowed_methods = patch.allowedMethods?.length ? JSON.stringify(patch.allowedMethods) : null;
+  if (patch.rateLimit !== undefined) {
+    if (!Number.isInteger(patch.rateLimit) || patch.rateLimit < 1 || patch.rateLimit > 1_000_000) {
+      throw new RelayError('invalid_request', 'Rate limit must be an integer from 1 to 1000000 per minute', { field: 'rateLimit' });
+    }
+    set.rate_limit = patch.rateLimit;
+  }
+  if (patch.expiresAt !== undefined) set.expires_at = patch.expiresAt;
+  if (patch.connectionId !== undefined) set.connection_id = patch.connectionId;
+  if (Object.keys(set).length) await db.updateTable('api_keys').set(set).where('id', '=', current.id).execute();
+  return getApiKey(db, id, userId);
+}
+
+/** Turns HMAC on with a fresh secret (also used to rotate), or off. Returns the new secret once. */
+export async function setApiKeyHmac(
+  db: Kysely<Database>,
+  box: SecretBox,
+  id: string,
+  userId: string | undefined,
+  enabled: boolean,
+): Promise<{ apiKey: ApiKey; hmacSecret: string | null }> {
+  await getApiKey(db, id, userId);
+  const hmacSecret = enabled ? generateHmacSecret() : null;
+  await db
+    .updateTable('api_keys')
+    .set({ hmac_secret_enc: hmacSecret ? box.encrypt(hmacSecret) : null })
+    .where('id', '=', id)
+    .execute();
+  return { apiKey: await getApiKey(db, id, userId), hmacSecret };
+}
+
+/**
+ * Records use without a write per request: at most one update per key per minute per process.
+ */
+export class LastUsedTracker {
+  private readonly written = new Map<string, number>();
+  constructor(private readonly db: Kysely<Database>) {}
+
+  touch(keyId: string, now = Date.now()): Promise<void> | undefined {
+    const last = this.written.get(keyId) ?? 0;
+    if (now - last < 60_000) return undefined;
+    this.written.set(keyId, now);
+    return this.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', keyId).execute().then(() => undefined);
+  }
+}

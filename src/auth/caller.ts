@@ -1,0 +1,59 @@
+import type { FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { RelayError } from '../errors/index.js';
+import { lookupApiKey, type ApiKey } from './api-keys.js';
+import { findSession, SESSION_COOKIE } from './sessions.js';
+
+export type Caller =
+  | { kind: 'api_key'; userId: string; apiKey: ApiKey; hmacSecretEnc: string | null }
+  | { kind: 'session'; userId: string; csrfToken: string };
+
+/** The API key a request presents: `Authorization: Bearer sk_live_…` or `X-API-Key: sk_live_…`. */
+export function presentedApiKey(request: FastifyRequest): string | undefined {
+  const auth = request.headers.authorization;
+  if (auth) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    if (match) return match[1];
+    if (!request.headers['x-api-key']) throw new RelayError('invalid_api_key', 'Authorization header must be "Bearer <api key>"');
+  }
+  const header = request.headers['x-api-key'];
+  return Array.isArray(header) ? header[0] : header;
+}
+
+/**
+ * Whether a cookie-authenticated request comes from another site. Such requests carry the
+ * cookie without the user's intent (CSRF); the webhook cannot demand a CSRF token because
+ * the seed lets users paste the cookie into n8n, so it refuses by Sec-Fetch-Site and Origin.
+ */
+export function isCrossSite(request: FastifyRequest, publicUrl: string | undefined): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site && site !== 'same-origin' && site !== 'none') return true;
+  const origin = request.headers.origin;
+  if (!origin) return false;
+  const expected = publicUrl ? new URL(publicUrl).origin : `${request.protocol}://${request.headers.host}`;
+  return origin !== expected;
+}
+
+/** Who is calling, by API key or dashboard session. Refusals throw RelayError with a 401 code. */
+export async function authenticateCaller(ctx: AppContext, request: FastifyRequest): Promise<Caller> {
+  const presented = presentedApiKey(request);
+  if (presented !== undefined) {
+    const found = await lookupApiKey(ctx.storage.db, presented);
+    if (!found.ok) throw new RelayError(found.code);
+    void ctx.lastUsed.touch(found.apiKey.id)?.catch((err) => request.log.warn({ err }, 'last-used update failed'));
+    request.trace.authMethod = 'api_key';
+    request.trace.apiKeyId = found.apiKey.id;
+    request.trace.keyPrefix = found.apiKey.prefix;
+    request.trace.userId = found.apiKey.userId;
+    return { kind: 'api_key', userId: found.apiKey.userId, apiKey: found.apiKey, hmacSecretEnc: found.hmacSecretEnc };
+  }
+  const token = request.cookies?.[SESSION_COOKIE];
+  if (token) {
+    const session = await findSession(ctx.storage.db, token);
+    if (!session) throw new RelayError('session_expired');
+    request.trace.authMethod = 'session';
+    request.trace.userId = session.userId;
+    return { kind: 'session', userId: session.userId, csrfToken: session.csrfToken };
+  }
+  throw new RelayError('unauthenticated', 'Not authenticated: send an API key (Authorization: Bearer sk_live_…) or a session cookie');
+}

@@ -1,0 +1,48 @@
+import crypto from 'node:crypto';
+
+/**
+ * HMAC-SHA256 of the exact raw body bytes, hex — what the seed's Node example
+ * (`JSON.stringify(body)`) and Python example (`json.dumps(body, separators=(',', ':'))`) send.
+ * The body is never re-serialized: re-encoding would change bytes (key order, unicode escapes).
+ *
+ * Timestamped variant (opt-in by sending `X-HMAC-Timestamp: <unix seconds>`): the signature
+ * covers `<timestamp>.<raw body>`, the timestamp must be within the tolerance, and each
+ * signature is accepted once (replay protection is done by the caller with a nonce store).
+ */
+export function computeHmacHex(secret: string, payload: Buffer | string): string {
+  return crypto.createHmac('sha256', secret).update(payload).digest('hex');
+}
+
+export type HmacCheck =
+  | { ok: true; timestamped: boolean; signature: string }
+  | { ok: false; reason: 'missing_signature' | 'malformed_signature' | 'mismatch' | 'stale_timestamp' | 'malformed_timestamp' };
+
+/** Verifies a presented signature in constant time. Pure: the clock is passed in. */
+export function verifyHmac(opts: {
+  secret: string;
+  rawBody: Buffer;
+  signatureHeader: string | undefined;
+  timestampHeader: string | undefined;
+  nowSeconds: number;
+  toleranceSeconds: number;
+}): HmacCheck {
+  const header = opts.signatureHeader?.trim();
+  if (!header) return { ok: false, reason: 'missing_signature' };
+  // Accept a bare hex digest (the seed) or the common `sha256=<hex>` form.
+  const hex = header.toLowerCase().startsWith('sha256=') ? header.slice(7) : header;
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) return { ok: false, reason: 'malformed_signature' };
+
+  let payload: Buffer = opts.rawBody;
+  let timestamped = false;
+  if (opts.timestampHeader !== undefined) {
+    const ts = opts.timestampHeader.trim();
+    if (!/^\d{1,12}$/.test(ts)) return { ok: false, reason: 'malformed_timestamp' };
+    if (Math.abs(opts.nowSeconds - Number(ts)) > opts.toleranceSeconds) return { ok: false, reason: 'stale_timestamp' };
+    payload = Buffer.concat([Buffer.from(`${ts}.`), opts.rawBody]);
+    timestamped = true;
+  }
+  const expected = crypto.createHmac('sha256', opts.secret).update(payload).digest();
+  const presented = Buffer.from(hex, 'hex');
+  if (!crypto.timingSafeEqual(expected, presented)) return { ok: false, reason: 'mismatch' };
+  return { ok: true, timestamped, signature: hex.toLowerCase() };
+}

@@ -1,0 +1,75 @@
+import { RateLimiterPostgres, RateLimiterSQLite, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Storage } from '../storage/database.js';
+
+export interface RateLimitDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  resetAt: Date;
+}
+
+/** Fixed one-minute windows per API key; the store is the relay's own database. */
+export interface RateLimiter {
+  consume(key: string, perMinute: number): Promise<RateLimitDecision>;
+}
+
+const WINDOW_SECONDS = 60;
+
+/**
+ * rate-limiter-flexible over the relay's database: SQLite for one instance, PostgreSQL so that
+ * several instances share one counter per key. One limiter object per distinct limit, since
+ * the library fixes `points` per object; the key prefix carries the limit so that changing a
+ * key's limit starts a fresh window.
+ */
+export function databaseRateLimiter(storage: Storage): RateLimiter {
+  const limiters = new Map<number, RateLimiterAbstract>();
+  const limiterFor = (points: number): RateLimiterAbstract => {
+    let limiter = limiters.get(points);
+    if (!limiter) {
+      const common = {
+        tableName: 'rate_limits',
+        tableCreated: true,
+        points,
+        duration: WINDOW_SECONDS,
+        keyPrefix: `rl${points}`,
+        clearExpiredByTimeout: false,
+      };
+      limiter =
+        storage.dialect === 'postgres'
+          ? new RateLimiterPostgres({ ...common, storeClient: storage.pgPool })
+          : new RateLimiterSQLite({ ...common, storeClient: storage.sqlite, storeType: 'better-sqlite3' });
+      limiters.set(points, limiter);
+    }
+    return limiter;
+  };
+
+  return {
+    async consume(key, perMinute) {
+      try {
+        const res = await limiterFor(perMinute).consume(key, 1);
+        return decision(true, perMinute, res);
+      } catch (err) {
+        if (err instanceof RateLimiterRes) return decision(false, perMinute, err);
+        throw err;
+      }
+    },
+  };
+}
+
+function decision(allowed: boolean, limit: number, res: RateLimiterRes): RateLimitDecision {
+  return {
+    allowed,
+    limit,
+    remaining: Math.max(0, res.remainingPoints),
+    resetAt: new Date(Date.now() + res.msBeforeNext),
+  };
+}
+
+/** Rate limit response headers, as the seed documents them (reset in ISO 8601). */
+export function rateLimitHeaders(d: RateLimitDecision): Record<string, string> {
+  return {
+    'x-ratelimit-limit': String(d.limit),
+    'x-ratelimit-remaining': String(d.remaining),
+    'x-ratelimit-reset': d.resetAt.toISOString(),
+  };
+}

@@ -1,0 +1,123 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { RelayError } from '../errors/index.js';
+import { safeEqual } from '../ids/random.js';
+import { describeIssues } from '../actions/schema.js';
+import { changePassword, checkCredentials, countUsers, createUser, findUserById, type User } from './users.js';
+import { createSession, deleteSession, deleteUserSessions, findSession, SESSION_COOKIE, type Session } from './sessions.js';
+import { isCrossSite } from './caller.js';
+
+const credentials = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) });
+const passwordChange = z.object({ currentPassword: z.string().min(1).max(1024), newPassword: z.string().min(1).max(1024) });
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (!r.success) {
+    const { message, fields } = describeIssues(r.error);
+    throw new RelayError('invalid_request', message, { fields });
+  }
+  return r.data;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    session?: Session & { user: User };
+  }
+}
+
+/**
+ * Dashboard session guard: a live session cookie, and on every state-changing method the
+ * session's CSRF token in `X-CSRF-Token` (compared in constant time) plus a same-origin check.
+ */
+export function requireSession(ctx: AppContext) {
+  return async (request: FastifyRequest) => {
+    const token = request.cookies?.[SESSION_COOKIE];
+    const session = token ? await findSession(ctx.storage.db, token) : null;
+    if (!session) throw new RelayError(token ? 'session_expired' : 'unauthenticated');
+    const user = await findUserById(ctx.storage.db, session.userId);
+    if (!user) throw new RelayError('session_expired');
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
+      const presented = request.headers['x-csrf-token'];
+      if (typeof presented !== 'string' || !safeEqual(presented, session.csrfToken) || isCrossSite(request, ctx.config.publicUrl)) {
+        throw new RelayError('csrf_failed');
+      }
+    }
+    request.session = { ...session, user };
+    request.trace.userId = user.id;
+    request.trace.authMethod = 'session';
+  };
+}
+
+function cookieSecure(ctx: AppContext, request: FastifyRequest): boolean {
+  if (ctx.config.secureCookies === 'auto') return request.protocol === 'https';
+  return ctx.config.secureCookies === 'true';
+}
+
+async function startSession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, user: User) {
+  const { token, session } = await createSession(ctx.storage.db, user.id, ctx.config.sessionTtlHours);
+  reply.setCookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: cookieSecure(ctx, request),
+    path: '/',
+    expires: new Date(session.expiresAt),
+  });
+  return { user, csrfToken: session.csrfToken };
+}
+
+function refuseCrossSite(ctx: AppContext, request: FastifyRequest) {
+  // Login CSRF: a form on another site must not log the victim into the attacker's account.
+  if (isCrossSite(request, ctx.config.publicUrl)) throw new RelayError('cross_site_request');
+}
+
+/** Setup, login, logout, me, password: the session API the dashboard and the webhook's cookie auth use. */
+export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const db = ctx.storage.db;
+
+  app.get('/api/auth/setup', async () => ({ success: true, needsSetup: (await countUsers(db)) === 0 }));
+
+  app.post('/api/auth/setup', async (request, reply) => {
+    refuseCrossSite(ctx, request);
+    const input = parse(credentials, request.body);
+    if ((await countUsers(db)) > 0) throw new RelayError('setup_already_done');
+    const user = await createUser(db, { ...input, role: 'admin' });
+    return { success: true, ...(await startSession(ctx, request, reply, user)) };
+  });
+
+  app.post('/api/auth/login', async (request, reply) => {
+    refuseCrossSite(ctx, request);
+    const input = parse(credentials, request.body);
+    const wait = await ctx.loginThrottle.blockedFor(input.username, request.ip);
+    if (wait > 0) throw new RelayError('too_many_login_attempts', undefined, { retryAfterSeconds: wait }, { 'retry-after': String(wait) });
+    const user = await checkCredentials(db, input.username, input.password);
+    if (!user) {
+      await ctx.loginThrottle.recordFailure(input.username, request.ip);
+      throw new RelayError('invalid_credentials');
+    }
+    await ctx.loginThrottle.recordSuccess(input.username, request.ip);
+    return { success: true, ...(await startSession(ctx, request, reply, user)) };
+  });
+
+  app.post('/api/auth/logout', { preHandler: requireSession(ctx) }, async (request, reply) => {
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) await deleteSession(db, token);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { success: true };
+  });
+
+  app.get('/api/auth/me', { preHandler: requireSession(ctx) }, async (request) => ({
+    success: true,
+    user: request.session!.user,
+    csrfToken: request.session!.csrfToken,
+  }));
+
+  app.post('/api/auth/password', { preHandler: requireSession(ctx) }, async (request, reply) => {
+    const input = parse(passwordChange, request.body);
+    const user = request.session!.user;
+    await changePassword(db, user.id, input.currentPassword, input.newPassword);
+    // Every other session of this user ends; this browser gets a fresh one.
+    await deleteUserSessions(db, user.id);
+    return { success: true, ...(await startSession(ctx, request, reply, user)) };
+  });
+}

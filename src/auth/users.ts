@@ -1,0 +1,88 @@
+import type { Kysely } from 'kysely';
+import type { Database, UsersTable } from '../storage/schema.js';
+import { newId } from '../ids/random.js';
+import { RelayError } from '../errors/index.js';
+import { dummyPasswordHash, hashPassword, validatePasswordStrength, verifyPassword } from './passwords.js';
+
+export interface User {
+  id: string;
+  username: string;
+  role: 'admin' | 'user';
+  createdAt: number;
+}
+
+const USERNAME = /^[A-Za-z0-9._@+-]{3,64}$/;
+
+function toUser(row: Pick<UsersTable, 'id' | 'username' | 'role' | 'created_at'>): User {
+  return { id: row.id, username: row.username, role: row.role, createdAt: row.created_at };
+}
+
+/** Creates a local account; refuses weak passwords and taken usernames with stable codes. */
+export async function createUser(
+  db: Kysely<Database>,
+  input: { username: string; password: string; role?: 'admin' | 'user' },
+): Promise<User> {
+  if (!USERNAME.test(input.username)) {
+    throw new RelayError('invalid_request', 'Username must be 3–64 letters, digits or . _ @ + -', { field: 'username' });
+  }
+  const weak = validatePasswordStrength(input.password);
+  if (weak) throw new RelayError('invalid_request', weak, { field: 'password' });
+  const existing = await db.selectFrom('users').select('id').where('username', '=', input.username).executeTakeFirst();
+  if (existing) throw new RelayError('conflict', 'Username is already taken', { field: 'username' });
+  const now = Date.now();
+  const row = {
+    id: newId('usr'),
+    username: input.username,
+    password_hash: await hashPassword(input.password),
+    role: input.role ?? 'user',
+    created_at: now,
+    updated_at: now,
+  } as const;
+  await db.insertInto('users').values(row).execute();
+  return toUser(row);
+}
+
+export async function countUsers(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function findUserById(db: Kysely<Database>, id: string): Promise<User | undefined> {
+  const row = await db.selectFrom('users').select(['id', 'username', 'role', 'created_at']).where('id', '=', id).executeTakeFirst();
+  return row && toUser(row);
+}
+
+export async function findUserByUsername(db: Kysely<Database>, username: string): Promise<User | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .select(['id', 'username', 'role', 'created_at'])
+    .where('username', '=', username)
+    .executeTakeFirst();
+  return row && toUser(row);
+}
+
+/** Checks a username/password pair; always spends one scrypt so timing does not reveal which part was wrong. */
+export async function checkCredentials(db: Kysely<Database>, username: string, password: string): Promise<User | null> {
+  const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  const ok = await verifyPassword(password, row?.password_hash ?? (await dummyPasswordHash));
+  return row && ok ? toUser(row) : null;
+}
+
+export async function changePassword(db: Kysely<Database>, userId: string, current: string, next: string): Promise<void> {
+  const row = await db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirst();
+  if (!row || !(await verifyPassword(current, row.password_hash))) {
+    throw new RelayError('invalid_credentials', 'Current password is wrong', { field: 'currentPassword' });
+  }
+  const weak = validatePasswordStrength(next);
+  if (weak) throw new RelayError('invalid_request', weak, { field: 'newPassword' });
+  await db
+    .updateTable('users')
+    .set({ password_hash: await hashPassword(next), updated_at: Date.now() })
+    .where('id', '=', userId)
+    .execute();
+}
+
+export async function listUsers(db: Kysely<Database>): Promise<User[]> {
+  const rows = await db.selectFrom('users').select(['id', 'username', 'role', 'created_at']).orderBy('created_at').execute();
+  return rows.map(toUser);
+}

@@ -1,0 +1,199 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { loadConfig, ConfigError, describeConfig, type Config } from './config.js';
+import { createContext, type AppContext } from './context.js';
+import { startRelay } from './server.js';
+import { migrate, openStorage } from './storage/database.js';
+import { createUser, findUserByUsername, listUsers } from './auth/users.js';
+import { createApiKey, listApiKeys, revokeApiKey } from './auth/api-keys.js';
+import { SCOPES, type Scope } from './auth/scopes.js';
+import { resolveConnection, saveDefaultConnection } from './connections/store.js';
+import { RelayError } from './errors/index.js';
+import { OdooError } from './odoo/index.js';
+
+function config(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/** Runs a command with a context (database + master key), quietly, and closes it. */
+async function withContext<T>(fn: (ctx: AppContext) => Promise<T>): Promise<T> {
+  const ctx = await createContext({ ...config(), logLevel: 'warn' });
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function userId(ctx: AppContext, username: string): Promise<string> {
+  const user = await findUserByUsername(ctx.storage.db, username);
+  if (!user) throw new RelayError('not_found', `No user named '${username}'`);
+  return user.id;
+}
+
+/** Reads a secret from stdin (so it never lands in shell history or `ps`). */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+const program = new Command('odoo-relay').description('Gateway between automation tools (n8n) and Odoo');
+program.addHelpText(
+  'after',
+  `\nEnvironment variables:\n${describeConfig()
+    .map((v) => `  ${v.name.padEnd(28)} ${v.description ?? ''}`)
+    .join('\n')}`,
+);
+
+program
+  .command('serve')
+  .description('Start the relay (migrates the database first)')
+  .action(async () => {
+    const relay = await startRelay(config());
+    relay.ctx.logger.info({ url: relay.url, database: relay.ctx.storage.dialect }, 'odoo-relay listening');
+    const stop = (signal: string) => {
+      relay.ctx.logger.info({ signal }, 'shutting down: finishing in-flight requests');
+      const force = setTimeout(() => process.exit(1), relay.ctx.config.shutdownGraceMs);
+      force.unref();
+      void relay.close().then(() => process.exit(0));
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+
+program
+  .command('migrate')
+  .description('Apply database migrations and exit')
+  .action(async () => {
+    const c = config();
+    const storage = openStorage({ databaseUrl: c.databaseUrl, dataDir: c.dataDir });
+    const applied = await migrate(storage);
+    await storage.close();
+    console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date');
+  });
+
+const users = program.command('users').description('Local dashboard accounts');
+users
+  .command('create')
+  .description('Create a user (the first one should be an admin)')
+  .requiredOption('-u, --username <name>')
+  .option('--password-stdin', 'read the password from standard input')
+  .addOption(new Option('--role <role>').choices(['admin', 'user']).default('admin'))
+  .action(async (opts) => {
+    const password = opts.passwordStdin ? await readStdin() : process.env.RELAY_USER_PASSWORD;
+    if (!password) throw new RelayError('invalid_request', 'Give the password with --password-stdin or RELAY_USER_PASSWORD');
+    const user = await withContext((ctx) => createUser(ctx.storage.db, { username: opts.username, password, role: opts.role }));
+    console.log(`Created ${user.role} '${user.username}' (${user.id})`);
+  });
+users
+  .command('list')
+  .action(async () => {
+    for (const u of await withContext((ctx) => listUsers(ctx.storage.db))) console.log(`${u.id}  ${u.role.padEnd(5)}  ${u.username}`);
+  });
+
+const keys = program.command('keys').description('API keys for the webhook endpoint');
+keys
+  .command('create')
+  .requiredOption('-u, --user <username>', 'owner of the key')
+  .requiredOption('-n, --name <name>')
+  .option('-s, --scopes <list>', `comma-separated: ${SCOPES.join(', ')}`, 'webhook')
+  .option('--rate-limit <perMinute>', 'requests per minute')
+  .option('--models <list>', 'allow-list of models (comma-separated, sale.* wildcards)')
+  .option('--methods <list>', 'allow-list of methods (comma-separated)')
+  .option('--hmac', 'require an HMAC signature; prints the secret once')
+  .option('--expires <iso-date>', 'expiry date')
+  .action(async (opts) => {
+    const list = (v?: string) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : null);
+    const created = await withContext(async (ctx) =>
+      createApiKey(
+        ctx.storage.db,
+        ctx.box,
+        {
+          userId: await userId(ctx, opts.user),
+          name: opts.name,
+          scopes: list(opts.scopes) as Scope[],
+          rateLimit: opts.rateLimit ? Number(opts.rateLimit) : undefined,
+          allowedModels: list(opts.models),
+          allowedMethods: list(opts.methods),
+          hmac: Boolean(opts.hmac),
+          expiresAt: opts.expires ? Date.parse(opts.expires) : null,
+        },
+        ctx.config.defaultRateLimit,
+      ),
+    );
+    console.log(`API key (shown once, store it now): ${created.key}`);
+    if (created.hmacSecret) console.log(`HMAC secret (shown once): ${created.hmacSecret}`);
+    console.log(`id: ${created.apiKey.id}  prefix: ${created.apiKey.prefix}`);
+  });
+keys
+  .command('list')
+  .option('-u, --user <username>')
+  .action(async (opts) => {
+    const rows = await withContext(async (ctx) => listApiKeys(ctx.storage.db, opts.user ? await userId(ctx, opts.user) : undefined));
+    for (const k of rows) {
+      const state = k.revokedAt ? 'revoked' : k.expiresAt && k.expiresAt < Date.now() ? 'expired' : 'active';
+      console.log(`${k.id}  ${k.prefix}…  ${state.padEnd(7)}  ${k.scopes.join(',').padEnd(12)}  ${k.rateLimit}/min  hmac:${k.hmacEnabled ? 'on' : 'off'}  ${k.name}`);
+    }
+  });
+keys
+  .command('revoke <id>')
+  .action(async (id: string) => {
+    const key = await withContext((ctx) => revokeApiKey(ctx.storage.db, id));
+    console.log(`Revoked ${key.id} (${key.prefix}…)`);
+  });
+
+const connections = program.command('connections').description("A user's Odoo connection");
+connections
+  .command('set')
+  .requiredOption('-u, --user <username>')
+  .requiredOption('--url <url>', 'Odoo base URL, e.g. https://mycompany.odoo.com')
+  .requiredOption('--db <database>')
+  .requiredOption('--login <login>')
+  .option('--secret-stdin', 'read the Odoo password or API key from standard input')
+  .addOption(new Option('--protocol <protocol>').choices(['auto', 'jsonrpc', 'json2']).default('auto'))
+  .option('--timeout <ms>', 'per-call timeout in ms')
+  .option('--max-concurrent <n>', 'calls in flight to this Odoo at once')
+  .action(async (opts) => {
+    const secret = opts.secretStdin ? await readStdin() : process.env.ODOO_SECRET;
+    const conn = await withContext(async (ctx) =>
+      saveDefaultConnection(ctx.storage.db, ctx.box, await userId(ctx, opts.user), {
+        url: opts.url,
+        database: opts.db,
+        login: opts.login,
+        secret: secret || undefined,
+        protocol: opts.protocol,
+        timeoutMs: opts.timeout ? Number(opts.timeout) : undefined,
+        maxConcurrent: opts.maxConcurrent ? Number(opts.maxConcurrent) : undefined,
+      }),
+    );
+    console.log(`Saved connection ${conn.id}: ${conn.login}@${conn.url} db=${conn.database} protocol=${conn.protocol}`);
+  });
+connections
+  .command('test')
+  .requiredOption('-u, --user <username>')
+  .action(async (opts) => {
+    await withContext(async (ctx) => {
+      const found = await resolveConnection(ctx.storage.db, await userId(ctx, opts.user), null);
+      if (!found) throw new RelayError('no_odoo_connection');
+      const t = await ctx.odooClients.get(found.connection, found.secretEnc).testConnection();
+      console.log(`Connected: Odoo ${t.serverVersion} over ${t.protocol}, uid ${t.uid}, ${t.latencyMs.toFixed(0)} ms`);
+    });
+  });
+
+program.parseAsync().catch((err) => {
+  if (err instanceof RelayError || err instanceof OdooError) {
+    console.error(`error (${err.code}): ${err.message}`);
+    process.exit(1);
+  }
+  console.error(err);
+  process.exit(1);
+});

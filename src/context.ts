@@ -1,0 +1,56 @@
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.js';
+import { openStorage, migrate, type Storage } from './storage/database.js';
+import { SecretBox } from './secrets/secret-box.js';
+import { loadMasterKey } from './secrets/master-key.js';
+import { databaseRateLimiter, type RateLimiter } from './auth/rate-limit.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { LastUsedTracker } from './auth/api-keys.js';
+import { OdooClientCache } from './connections/client-cache.js';
+import { RequestLogWriter } from './request-log/writer.js';
+import { IdempotencyStore } from './actions/idempotency.js';
+import { createMetrics, type Metrics } from './ops/metrics.js';
+
+/** Everything a request handler may use; built once per process (or per test relay). */
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  storage: Storage;
+  box: SecretBox;
+  rateLimiter: RateLimiter;
+  loginThrottle: LoginThrottle;
+  lastUsed: LastUsedTracker;
+  odooClients: OdooClientCache;
+  requestLog: RequestLogWriter;
+  idempotency: IdempotencyStore;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+/** Opens the database (migrating it), loads the master key and wires the shared services. */
+export async function createContext(config: Config, logger?: Logger): Promise<AppContext> {
+  const log = logger ?? pino({ level: config.logLevel, redact: { paths: ['*.password', '*.secret', '*.apiKey', '*.authorization'], censor: '[redacted]' } });
+  const storage = openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await migrate(storage);
+  const box = new SecretBox(loadMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir }));
+  const requestLog = new RequestLogWriter(storage.db, (err) => log.error({ err }, 'request log write failed'));
+  const odooClients = new OdooClientCache(box, { maxQueue: config.odooMaxQueue });
+  return {
+    config,
+    logger: log,
+    storage,
+    box,
+    rateLimiter: databaseRateLimiter(storage),
+    loginThrottle: new LoginThrottle(),
+    lastUsed: new LastUsedTracker(storage.db),
+    odooClients,
+    requestLog,
+    idempotency: new IdempotencyStore(storage.db, config.idempotencyTtlHours * 3_600_000),
+    metrics: createMetrics(),
+    async close() {
+      await requestLog.flush();
+      await odooClients.closeAll();
+      await storage.close();
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The closed set of error codes the relay answers with, each mapped to its HTTP status in this
+ * one table. Callers (n8n workflows) branch on `code`; it never changes meaning once released.
+ */
+export const errorCodes = {
+  // 400: the request itself is wrong
+  invalid_json: { status: 400, message: 'Request body is not valid JSON' },
+  invalid_request: { status: 400, message: 'Request body does not match the expected shape' },
+  unknown_action: { status: 400, message: 'Unknown action' },
+  unsupported_media_type: { status: 415, message: 'Content-Type must be application/json' },
+  body_too_large: { status: 413, message: 'Request body is too large' },
+  // 401: who is calling?
+  unauthenticated: { status: 401, message: 'Not authenticated' },
+  invalid_api_key: { status: 401, message: 'Invalid API key' },
+  api_key_revoked: { status: 401, message: 'API key has been revoked' },
+  api_key_expired: { status: 401, message: 'API key has expired' },
+  invalid_signature: { status: 401, message: 'Invalid HMAC signature' },
+  session_expired: { status: 401, message: 'Session expired, log in again' },
+  invalid_credentials: { status: 401, message: 'Invalid username or password' },
+  // 403: known caller, not allowed
+  forbidden_scope: { status: 403, message: 'API key lacks the required scope' },
+  model_not_allowed: { status: 403, message: 'Model is not in this API key’s allow-list' },
+  method_not_allowed: { status: 403, message: 'Method is not allowed for this API key' },
+  private_method: { status: 403, message: 'Private methods cannot be called' },
+  cross_site_request: { status: 403, message: 'Cross-site requests are refused' },
+  csrf_failed: { status: 403, message: 'Missing or invalid CSRF token' },
+  setup_already_done: { status: 403, message: 'Setup has already been completed' },
+  // 404
+  not_found: { status: 404, message: 'Not found' },
+  no_odoo_connection: { status: 404, message: 'No Odoo configuration, configure it in Settings' },
+  // 409 / 422: conflicts
+  conflict: { status: 409, message: 'Conflict' },
+  idempotency_in_progress: { status: 409, message: 'A request with this Idempotency-Key is still being processed' },
+  idempotency_key_reused: { status: 422, message: 'Idempotency-Key was already used with a different request body' },
+  // 429
+  rate_limited: { status: 429, message: 'Rate limit exceeded' },
+  too_many_login_attempts: { status: 429, message: 'Too many login attempts, try again later' },
+  // Odoo's own refusals, passed through with their exception name in `details`
+  odoo_auth_failed: { status: 502, message: 'Odoo rejected the connection credentials' },
+  odoo_access_error: { status: 403, message: 'Odoo refused access' },
+  odoo_missing_record: { status: 404, message: 'Record does not exist or has been deleted' },
+  odoo_unknown_model: { status: 404, message: 'Unknown Odoo model' },
+  odoo_unknown_method: { status: 400, message: 'Unknown Odoo method' },
+  odoo_validation_error: { status: 422, message: 'Odoo validation failed' },
+  odoo_user_error: { status: 422, message: 'Odoo refused the operation' },
+  odoo_bad_request: { status: 400, message: 'Odoo rejected the parameters' },
+  odoo_unmappable_args: { status: 400, message: 'Positional args cannot be mapped to JSON-2 named parameters' },
+  odoo_server_error: { status: 502, message: 'Odoo raised an unexpected error' },
+  // Odoo is not answering well
+  odoo_unreachable: { status: 502, message: 'Odoo is unreachable' },
+  odoo_bad_response: { status: 502, message: 'Odoo answered with an invalid response' },
+  odoo_timeout: { status: 504, message: 'Odoo did not answer in time' },
+  odoo_busy: { status: 503, message: 'Too many concurrent calls to this Odoo connection, retry shortly' },
+  // features not set up
+  chat_not_configured: { status: 503, message: 'Chat is not configured on this relay' },
+  not_ready: { status: 503, message: 'Not ready' },
+  // the relay's own bugs
+  internal_error: { status: 500, message: 'Internal error' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** HTTP status for a code: the one place this mapping lives. */
+export function statusOf(code: ErrorCode): number {
+  return errorCodes[code].status;
+}
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(errorCodes, value);
+}

@@ -1,0 +1,55 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorBody, RelayError, statusOf, type ErrorCode } from '../errors/index.js';
+import { OdooError } from '../odoo/index.js';
+
+/** Maps Fastify's own errors (body limits, media types) onto relay codes. */
+function fromFastify(err: FastifyError): RelayError | null {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new RelayError('body_too_large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new RelayError('unsupported_media_type');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new RelayError('invalid_json', 'Request body is empty or its length is wrong');
+    case 'FST_ERR_VALIDATION':
+      return new RelayError('invalid_request', err.message);
+  }
+  if (err.statusCode === 413) return new RelayError('body_too_large');
+  if (err.statusCode === 415) return new RelayError('unsupported_media_type');
+  return null;
+}
+
+/** Odoo's refusal as a relay error: Odoo's exception name and message travel in `details`. */
+export function fromOdooError(err: OdooError): RelayError {
+  const details = err.odooName ? { name: err.odooName, message: err.odooMessage ?? null } : null;
+  const headers = err.retryAfterSeconds !== undefined ? { 'retry-after': String(err.retryAfterSeconds) } : undefined;
+  return new RelayError(err.code as ErrorCode, err.odooMessage || err.message, details, headers);
+}
+
+export function toRelayError(err: unknown): RelayError | null {
+  if (err instanceof RelayError) return err;
+  if (err instanceof OdooError) return fromOdooError(err);
+  if (err && typeof err === 'object' && 'code' in err) return fromFastify(err as FastifyError);
+  return null;
+}
+
+/** Sends the one error envelope. Unknown errors are logged and answered as internal_error, never raw. */
+export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  const relayError = toRelayError(err);
+  if (!relayError) {
+    request.log.error({ err }, 'unhandled error');
+    return reply.code(500).send(errorBody('internal_error', request.id));
+  }
+  if (relayError.headers) reply.headers(relayError.headers);
+  reply.code(statusOf(relayError.code));
+  request.trace.code = relayError.code;
+  return reply.send(errorBody(relayError.code, request.id, relayError.message, relayError.details, relayError.extra));
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, new RelayError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}

@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+
+/** What a request did, collected along the way for the request log and metrics. */
+export interface RequestTrace {
+  userId?: string;
+  apiKeyId?: string;
+  keyPrefix?: string;
+  authMethod?: 'api_key' | 'session';
+  action?: string;
+  model?: string;
+  method?: string;
+  code?: string;
+  odooMs?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    trace: RequestTrace;
+  }
+}
+
+export function registerRequestTrace(app: FastifyInstance): void {
+  app.decorateRequest('trace', null as unknown as RequestTrace);
+  app.addHook('onRequest', async (request) => {
+    request.trace = {};
+  });
+}

@@ -1,0 +1,46 @@
+import type { Kysely } from 'kysely';
+import type { Database, RequestLogTable } from '../storage/schema.js';
+import type { Insertable } from 'kysely';
+
+export type RequestLogEntry = Omit<Insertable<RequestLogTable>, 'id'>;
+
+/**
+ * Buffers request-log rows and writes them in one transaction every flushMs (or when
+ * maxBatch rows are waiting): one write per request would cost more than the request itself.
+ * A crash loses at most flushMs of log lines, never data.
+ */
+export class RequestLogWriter {
+  private buffer: RequestLogEntry[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly onError: (err: unknown) => void,
+    private readonly flushMs = 100,
+    private readonly maxBatch = 500,
+  ) {}
+
+  add(entry: RequestLogEntry): void {
+    this.buffer.push(entry);
+    if (this.buffer.length >= this.maxBatch) void this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.flushMs);
+  }
+
+  /** Writes what is buffered; resolves when it is in the database. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const rows = this.buffer;
+    this.buffer = [];
+    if (rows.length === 0) return this.flushing;
+    this.flushing = this.flushing.then(async () => {
+      try {
+        await this.db.insertInto('request_log').values(rows).execute();
+      } catch (err) {
+        this.onError(err);
+      }
+    });
+    return this.flushing;
+  }
+}

@@ -1,0 +1,50 @@
+import type { Config } from './config.js';
+import { createContext, type AppContext } from './context.js';
+import { buildApp } from './app.js';
+import { pruneRequestLog } from './request-log/query.js';
+import { purgeExpiredSessions } from './auth/sessions.js';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+
+export interface RunningRelay {
+  url: string;
+  app: FastifyInstance;
+  ctx: AppContext;
+  close(): Promise<void>;
+}
+
+/** Starts the relay: database, HTTP listener and housekeeping timers. */
+export async function startRelay(config: Config, logger?: Logger): Promise<RunningRelay> {
+  const ctx = await createContext(config, logger);
+  const { app, state } = await buildApp(ctx);
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  const housekeeping = async () => {
+    try {
+      await pruneRequestLog(ctx.storage.db, config.requestLogRetentionDays, config.requestLogMaxRows);
+      await ctx.idempotency.purgeExpired();
+      await purgeExpiredSessions(ctx.storage.db);
+      await ctx.storage.db.deleteFrom('hmac_nonces').where('expires_at', '<=', Date.now()).execute();
+    } catch (err) {
+      ctx.logger.warn({ err }, 'housekeeping failed');
+    }
+  };
+  const timer = setInterval(housekeeping, 10 * 60_000);
+  timer.unref();
+  void housekeeping();
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      state.shuttingDown = true;
+      clearInterval(timer);
+      // Fastify stops accepting, lets in-flight requests finish, then resolves.
+      await app.close();
+      await ctx.close();
+    })());
+  return { url, app, ctx, close };
+}

@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import type { Database } from './schema.js';
+import { migrationProvider } from './migrations.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** The relay's database handle: Kysely plus the raw driver handle the rate limiter needs. */
+export interface Storage {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** better-sqlite3 handle (SQLite) — shared with rate-limiter-flexible. */
+  sqlite?: SQLite.Database;
+  /** pg pool (PostgreSQL) — shared with rate-limiter-flexible. */
+  pgPool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+// int8 (bigint) columns hold epoch milliseconds and serial ids: both fit a JS number, and
+// string timestamps would leak into every comparison.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/** Opens SQLite in dataDir (WAL) or PostgreSQL when a URL is given. */
+export function openStorage(opts: { databaseUrl?: string; dataDir: string }): Storage {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', pgPool: pool, close: () => db.destroy() };
+  }
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const sqlite = new SQLite(path.join(opts.dataDir, 'relay.db'));
+  sqlite.pragma('journal_mode = WAL');
+  // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
+}
+
+/** Applies pending migrations; throws with the failing migration's name. */
+export async function migrate(storage: Storage): Promise<string[]> {
+  const migrator = new Migrator({ db: storage.db, provider: migrationProvider(storage.dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`Migration ${failed ?? '(unknown)'} failed: ${(error as Error).message ?? String(error)}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import pino from 'pino';
+import { request as undiciRequest } from 'undici';
+import { loadConfig, type Config } from '../../src/config.js';
+import { startRelay, type RunningRelay } from '../../src/server.js';
+import { createUser, type User } from '../../src/auth/users.js';
+import { createApiKey, type NewApiKeyInput } from '../../src/auth/api-keys.js';
+import { saveDefaultConnection, type OdooConnectionInput } from '../../src/connections/store.js';
+
+export interface TestRelay extends RunningRelay {
+  dataDir: string;
+  admin: User;
+  /** Creates an API key for the admin; returns the plaintext key (and HMAC secret). */
+  createKey(input?: Partial<NewApiKeyInput>): Promise<{ key: string; hmacSecret: string | null; id: string }>;
+  connectOdoo(input: OdooConnectionInput): Promise<void>;
+  post(pathname: string, body: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: any;
+  text: string;
+}
+
+/** A real relay on loopback with a real SQLite file (or PostgreSQL when databaseUrl is given). */
+export async function startTestRelay(overrides: Partial<Config> & { env?: Record<string, string> } = {}): Promise<TestRelay> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-test-'));
+  const { env, ...rest } = overrides;
+  const config: Config = {
+    ...loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', ...env }),
+    ...rest,
+  };
+  const relay = await startRelay(config, pino({ level: 'silent' }));
+  const admin = await createUser(relay.ctx.storage.db, { username: `admin${crypto.randomInt(1e9)}`, password: 'correct horse battery', role: 'admin' });
+  return {
+    ...relay,
+    dataDir,
+    admin,
+    async createKey(input = {}) {
+      const r = await createApiKey(relay.ctx.storage.db, relay.ctx.box, { userId: admin.id, name: 'test key', ...input }, config.defaultRateLimit);
+      return { key: r.key, hmacSecret: r.hmacSecret, id: r.apiKey.id };
+    },
+    async connectOdoo(input) {
+      await saveDefaultConnection(relay.ctx.storage.db, relay.ctx.box, admin.id, input);
+    },
+    post: (pathname, body, headers = {}) => httpPost(relay.url + pathname, body, headers),
+    async close() {
+      await relay.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** POSTs a JSON value (or a raw string/Buffer body as is) and reads the answer. */
+export async function httpPost(url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  const raw = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  const res = await undiciRequest(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: raw,
+  });
+  const text = await res.body.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.statusCode, headers: res.headers, body: parsed, text };
+}
+
+export async function httpGet(url: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  const res = await undiciRequest(url, { method: 'GET', headers });
+  const text = await res.body.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.statusCode, headers: res.headers, body: parsed, text };
+}
