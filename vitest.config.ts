@@ -9,6 +9,6 @@ export default defineConfig({
     // embedded PostgreSQL and Chromium tests starve each other.
     pool: 'forks',
     maxWorkers: 2,
-    globalSetup: [],
+    globalSetup: ['test/helpers/postgres-global.ts'],
   },
 });

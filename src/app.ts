@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import type { AppContext } from './context.js';
@@ -22,7 +22,8 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   const state = { shuttingDown: false };
   const app = Fastify({
     loggerInstance: ctx.logger as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request lines would log every n8n call twice; the request log table records them instead.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: ctx.config.trustProxy,
     bodyLimit: ctx.config.bodyLimitBytes,
     genReqId: () => `req_${randomBase62(16)}`,

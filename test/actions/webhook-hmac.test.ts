@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import crypto from 'node:crypto';
+import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+
+let relay: TestRelay;
+let key: string;
+let secret: string;
+
+beforeAll(async () => {
+  relay = await startTestRelay();
+  const created = await relay.createKey({ hmac: true });
+  key = created.key;
+  secret = created.hmacSecret!;
+});
+afterAll(() => relay.close());
+
+// Without an Odoo connection a request that passes every check ends at 404 no_odoo_connection:
+// that status proves the signature was accepted.
+const PASSED = 'no_odoo_connection';
+
+describe('HMAC-signed webhook calls', () => {
+  it("accepts the seed's Node.js signing code", async () => {
+    const requestBody = { action: 'get_config' };
+    const bodyString = JSON.stringify(requestBody);
+    const signature = crypto.createHmac('sha256', secret).update(bodyString).digest('hex');
+    const r = await relay.post('/api/n8n/webhook', bodyString, { authorization: `Bearer ${key}`, 'x-hmac-signature': signature });
+    expect(r.body.code).toBe(PASSED);
+  });
+
+  it('refuses a missing or wrong signature with 401 invalid_signature', async () => {
+    const body = JSON.stringify({ action: 'get_config' });
+    const missing = await relay.post('/api/n8n/webhook', body, { authorization: `Bearer ${key}` });
+    expect(missing.status).toBe(401);
+    expect(missing.body).toMatchObject({ code: 'invalid_signature', details: { reason: 'missing_signature' } });
+    const wrong = crypto.createHmac('sha256', 'not-the-secret').update(body).digest('hex');
+    const bad = await relay.post('/api/n8n/webhook', body, { authorization: `Bearer ${key}`, 'x-hmac-signature': wrong });
+    expect(bad.status).toBe(401);
+    expect(bad.body.code).toBe('invalid_signature');
+    expect(bad.text).not.toContain(secret);
+  });
+
+  it('refuses a body changed after signing', async () => {
+    const signed = JSON.stringify({ action: 'get_config' });
+    const sig = crypto.createHmac('sha256', secret).update(signed).digest('hex');
+    const r = await relay.post('/api/n8n/webhook', JSON.stringify({ action: 'test_connection' }), {
+      authorization: `Bearer ${key}`,
+      'x-hmac-signature': sig,
+    });
+    expect(r.body.code).toBe('invalid_signature');
+  });
+
+  it('timestamped signatures are accepted once and refused when replayed', async () => {
+    const body = JSON.stringify({ action: 'get_config' });
+    const ts = String(Math.floor(Date.now() / 1000));
+    const sig = crypto.createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex');
+    const headers = { authorization: `Bearer ${key}`, 'x-hmac-signature': sig, 'x-hmac-timestamp': ts };
+    expect((await relay.post('/api/n8n/webhook', body, headers)).body.code).toBe(PASSED);
+    const replay = await relay.post('/api/n8n/webhook', body, headers);
+    expect(replay.status).toBe(401);
+    expect(replay.body.details.reason).toBe('replayed');
+    const old = String(Math.floor(Date.now() / 1000) - 3600);
+    const stale = crypto.createHmac('sha256', secret).update(`${old}.${body}`).digest('hex');
+    const r = await relay.post('/api/n8n/webhook', body, { ...headers, 'x-hmac-signature': stale, 'x-hmac-timestamp': old });
+    expect(r.body.details.reason).toBe('stale_timestamp');
+  });
+
+  it('keeps the HMAC secret encrypted at rest', async () => {
+    const rows = await relay.ctx.storage.db.selectFrom('api_keys').select('hmac_secret_enc').execute();
+    expect(rows.some((r) => r.hmac_secret_enc?.startsWith('v1.'))).toBe(true);
+    expect(JSON.stringify(rows)).not.toContain(secret);
+  });
+});

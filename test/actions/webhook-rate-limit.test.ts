@@ -1,0 +1,58 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+import { createApiKey } from '../../src/auth/api-keys.js';
+
+const relays: TestRelay[] = [];
+afterAll(async () => {
+  await Promise.all(relays.map((r) => r.close()));
+});
+
+const getConfig = (relay: TestRelay, key: string) =>
+  relay.post('/api/n8n/webhook', { action: 'get_config' }, { authorization: `Bearer ${key}` });
+
+describe('per-key rate limit', () => {
+  it('counts down X-RateLimit-Remaining and answers 429 with the seed body and Retry-After', async () => {
+    const relay = await startTestRelay();
+    relays.push(relay);
+    const { key } = await relay.createKey({ rateLimit: 3 });
+    const remaining: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await getConfig(relay, key);
+      expect(r.status).toBe(404); // passed the limiter; no Odoo configured
+      remaining.push(String(r.headers['x-ratelimit-remaining']));
+      expect(r.headers['x-ratelimit-limit']).toBe('3');
+      expect(new Date(String(r.headers['x-ratelimit-reset'])).toISOString()).toBe(r.headers['x-ratelimit-reset']);
+    }
+    expect(remaining).toEqual(['2', '1', '0']);
+    const limited = await getConfig(relay, key);
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({ success: false, error: 'Rate limit exceeded', limit: 3, code: 'rate_limited' });
+    expect(new Date(limited.body.resetAt).getTime()).toBeGreaterThan(Date.now());
+    expect(limited.headers['x-ratelimit-remaining']).toBe('0');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+  });
+
+  it('keeps separate budgets per key', async () => {
+    const relay = relays[0]!;
+    const other = await relay.createKey({ rateLimit: 1 });
+    expect((await getConfig(relay, other.key)).status).toBe(404);
+    expect((await getConfig(relay, other.key)).status).toBe(429);
+  });
+
+  it('holds across two relay instances sharing one PostgreSQL database', async () => {
+    const databaseUrl = await createTestDatabase();
+    const a = await startTestRelay({ databaseUrl });
+    const b = await startTestRelay({ databaseUrl });
+    relays.push(a, b);
+    const created = await createApiKey(a.ctx.storage.db, a.ctx.box, { userId: a.admin.id, name: 'shared', rateLimit: 5 }, 100);
+    const statuses: number[] = [];
+    // Alternate instances, and fire some concurrently: the shared counter must still stop at 5.
+    for (let i = 0; i < 4; i++) statuses.push((await getConfig(i % 2 ? a : b, created.key)).status);
+    const burst = await Promise.all([getConfig(a, created.key), getConfig(b, created.key), getConfig(a, created.key), getConfig(b, created.key)]);
+    statuses.push(...burst.map((r) => r.status));
+    expect(statuses.filter((s) => s !== 429)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(3);
+  });
+});
