@@ -27,7 +27,11 @@ function parseAction(body: unknown): { name: ActionName; input: any } {
   if (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
     throw new RelayError(
       action === undefined ? 'invalid_request' : 'unknown_action',
-      action === undefined ? 'action is required' : `Unknown action '${String(action).slice(0, 64)}'`,
+      action === undefined
+        ? 'action is required'
+        : typeof action === 'string'
+          ? `Unknown action '${action.slice(0, 64)}'`
+          : `action must be a string, got ${Array.isArray(action) ? 'array' : action === null ? 'null' : typeof action}`,
       { field: 'action', allowed: ACTIONS },
     );
   }
