@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { startRelay, type RunningRelay } from '../../src/server.js';
+import { httpGet, httpPost } from '../helpers/relay.js';
+
+let relay: RunningRelay;
+let dataDir: string;
+const password = 'a long enough password';
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-auth-'));
+  relay = await startRelay(loadConfig({ DATA_DIR: dataDir, PORT: '0' }), pino({ level: 'silent' }));
+});
+afterAll(async () => {
+  await relay.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+const cookieOf = (r: { headers: Record<string, unknown> }) => String(r.headers['set-cookie']).split(';')[0]!;
+
+describe('first-run setup, login, logout and password change', () => {
+  let cookie: string;
+  let csrf: string;
+
+  it('reports that setup is needed, then creates the admin once', async () => {
+    expect((await httpGet(`${relay.url}/api/auth/setup`)).body).toEqual({ success: true, needsSetup: true });
+    const weak = await httpPost(`${relay.url}/api/auth/setup`, { username: 'admin', password: 'short' });
+    expect(weak.status).toBe(400);
+    expect(weak.body.details).toMatchObject({ field: 'password' });
+    const ok = await httpPost(`${relay.url}/api/auth/setup`, { username: 'admin', password });
+    expect(ok.status).toBe(200);
+    expect(ok.body.user).toMatchObject({ username: 'admin', role: 'admin' });
+    expect(ok.body.user).not.toHaveProperty('password_hash');
+    const again = await httpPost(`${relay.url}/api/auth/setup`, { username: 'other', password });
+    expect(again.status).toBe(403);
+    expect(again.body.code).toBe('setup_already_done');
+    expect((await httpGet(`${relay.url}/api/auth/setup`)).body.needsSetup).toBe(false);
+  });
+
+  it('stores the password as a scrypt hash only', async () => {
+    const row = await relay.ctx.storage.db.selectFrom('users').selectAll().executeTakeFirstOrThrow();
+    expect(row.password_hash.startsWith('scrypt$')).toBe(true);
+    expect(row.password_hash).not.toContain(password);
+  });
+
+  it('logs in, exposes the CSRF token through /me, and refuses wrong passwords', async () => {
+    const bad = await httpPost(`${relay.url}/api/auth/login`, { username: 'admin', password: 'wrong password!' });
+    expect(bad.status).toBe(401);
+    expect(bad.body.code).toBe('invalid_credentials');
+    const unknown = await httpPost(`${relay.url}/api/auth/login`, { username: 'nobody', password: 'wrong password!' });
+    expect(unknown.body.code).toBe('invalid_credentials');
+    const ok = await httpPost(`${relay.url}/api/auth/login`, { username: 'admin', password });
+    expect(ok.status).toBe(200);
+    cookie = cookieOf(ok);
+    csrf = ok.body.csrfToken;
+    const me = await httpGet(`${relay.url}/api/auth/me`, { cookie });
+    expect(me.body).toMatchObject({ success: true, user: { username: 'admin' }, csrfToken: csrf });
+  });
+
+  it('requires the CSRF token for state changes', async () => {
+    const noToken = await httpPost(`${relay.url}/api/auth/logout`, {}, { cookie });
+    expect(noToken.status).toBe(403);
+    expect(noToken.body.code).toBe('csrf_failed');
+    const wrong = await httpPost(`${relay.url}/api/auth/logout`, {}, { cookie, 'x-csrf-token': 'x'.repeat(32) });
+    expect(wrong.body.code).toBe('csrf_failed');
+  });
+
+  it('changes the password, ending other sessions', async () => {
+    const second = cookieOf(await httpPost(`${relay.url}/api/auth/login`, { username: 'admin', password }));
+    const changed = await httpPost(
+      `${relay.url}/api/auth/password`,
+      { currentPassword: password, newPassword: 'an even longer password' },
+      { cookie, 'x-csrf-token': csrf },
+    );
+    expect(changed.status).toBe(200);
+    expect((await httpGet(`${relay.url}/api/auth/me`, { cookie: second })).body.code).toBe('session_expired');
+    cookie = cookieOf(changed);
+    csrf = changed.body.csrfToken;
+    expect((await httpGet(`${relay.url}/api/auth/me`, { cookie })).status).toBe(200);
+  });
+
+  it('logs out', async () => {
+    const out = await httpPost(`${relay.url}/api/auth/logout`, {}, { cookie, 'x-csrf-token': csrf });
+    expect(out.status).toBe(200);
+    expect((await httpGet(`${relay.url}/api/auth/me`, { cookie })).body.code).toBe('session_expired');
+  });
+
+  it('throttles repeated failed logins with 429 and Retry-After', async () => {
+    let last;
+    for (let i = 0; i < 11; i++) last = await httpPost(`${relay.url}/api/auth/login`, { username: 'admin', password: `guess number ${i}` });
+    expect(last!.status).toBe(429);
+    expect(last!.body.code).toBe('too_many_login_attempts');
+    expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
+    // Even the right password is refused while throttled.
+    const right = await httpPost(`${relay.url}/api/auth/login`, { username: 'admin', password: 'an even longer password' });
+    expect(right.status).toBe(429);
+  });
+});
+
+describe('operations endpoints', () => {
+  it('serves healthz, readyz and Prometheus metrics', async () => {
+    expect((await httpGet(`${relay.url}/healthz`)).body).toMatchObject({ success: true, status: 'ok' });
+    expect((await httpGet(`${relay.url}/readyz`)).body).toMatchObject({ status: 'ready', database: 'sqlite' });
+    const metrics = await httpGet(`${relay.url}/metrics`);
+    expect(metrics.text).toContain('relay_http_requests_total');
+    expect(metrics.text).toContain('relay_process_cpu_user_seconds_total');
+  });
+
+  it('answers unknown routes with the error envelope and security headers', async () => {
+    const r = await httpGet(`${relay.url}/nope`);
+    expect(r.status).toBe(404);
+    expect(r.body).toMatchObject({ success: false, code: 'not_found' });
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
+    expect(String(r.headers['content-security-policy'])).toContain("frame-ancestors 'none'");
+    expect(r.headers['x-request-id']).toBe(r.body.requestId);
+  });
+});
