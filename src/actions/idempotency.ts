@@ -8,7 +8,7 @@ export type IdempotencyClaim =
   | { kind: 'in_progress' }
   | { kind: 'mismatch' };
 
-const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
+const KEY_SHAPE = /^[\x20-\x7e]{1,255}$/;
 
 export function isValidIdempotencyKey(key: string): boolean {
   return KEY_SHAPE.test(key);

@@ -116,7 +116,7 @@ export function registerWebhookRoute(app: FastifyInstance, ctx: AppContext): voi
 
 async function idempotent(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, caller: Caller, key: string) {
   if (!isValidIdempotencyKey(key)) {
-    throw new RelayError('invalid_request', 'Idempotency-Key must be 1–255 visible ASCII characters', { field: 'Idempotency-Key' });
+    throw new RelayError('invalid_request', 'Idempotency-Key must be 1–255 printable ASCII characters', { field: 'Idempotency-Key' });
   }
   const scope = caller.kind === 'api_key' ? `key:${caller.apiKey.id}` : `user:${caller.userId}`;
   const claim = await ctx.idempotency.claim(scope, key, request.rawBody ?? Buffer.alloc(0));

@@ -1,0 +1,271 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
+import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+
+/**
+ * The webhook end to end against the Odoo test server over HTTP, once per protocol the relay
+ * speaks: JSON-RPC (17, 18, and 19 with a password) and JSON-2 (19 with an API key).
+ */
+const SIM_API_KEY = 'sim-admin-api-key-0123456789';
+const cases = [
+  { label: 'Odoo 17 over JSON-RPC', version: 17 as const, secret: 'admin', protocol: 'jsonrpc' },
+  { label: 'Odoo 18 over JSON-RPC', version: 18 as const, secret: 'admin', protocol: 'jsonrpc' },
+  { label: 'Odoo 19 over JSON-2 (API key)', version: 19 as const, secret: SIM_API_KEY, protocol: 'json2' },
+  { label: 'Odoo 19 with a password (falls back to JSON-RPC)', version: 19 as const, secret: 'admin', protocol: 'jsonrpc' },
+];
+
+describe.each(cases)('$label', ({ version, secret, protocol }) => {
+  let sim: OdooSim;
+  let relay: TestRelay;
+  let auth: Record<string, string>;
+  const call = (body: unknown, headers: Record<string, string> = {}) => relay.post('/api/n8n/webhook', body, { ...auth, ...headers });
+  const exec = (model: string, method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}) =>
+    call({ action: 'execute_method', model, method, args, kwargs });
+
+  beforeAll(async () => {
+    sim = await startOdooSim({ version, apiKey: SIM_API_KEY, automationNoise: 'none' });
+    relay = await startTestRelay();
+    await relay.connectOdoo({ url: sim.url, database: 'odoo_demo', login: 'admin', secret });
+    auth = { authorization: `Bearer ${(await relay.createKey()).key}` };
+  });
+  afterAll(async () => {
+    await relay.close();
+    await sim.close();
+  });
+
+  it('test_connection reports version, uid, protocol and latency', async () => {
+    const r = await call({ action: 'test_connection' });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ success: true, result: { connected: true, serverVersion: `${version}.0`, protocol, uid: 2 } });
+    expect(r.body.result.latencyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('get_config shows the connection without its secret', async () => {
+    const r = await call({ action: 'get_config' });
+    expect(r.status).toBe(200);
+    expect(r.body.result).toMatchObject({ url: sim.url, database: 'odoo_demo', login: 'admin', version: `${version}.0`, protocol });
+    expect(r.text).not.toContain(secret === 'admin' ? '"admin"}' : secret);
+    expect(r.text).not.toContain(SIM_API_KEY);
+  });
+
+  it("runs the seed's search_read on companies", async () => {
+    const r = await exec('res.partner', 'search_read', [[['is_company', '=', true]]], { fields: ['name', 'email', 'phone'], limit: 10 });
+    expect(r.status).toBe(200);
+    expect(r.body.success).toBe(true);
+    expect(r.body.result.length).toBeGreaterThan(0);
+    expect(r.body.result.length).toBeLessThanOrEqual(10);
+    for (const row of r.body.result) expect(Object.keys(row).sort()).toEqual(['email', 'id', 'name', 'phone']);
+    expect(r.body.meta).toMatchObject({ odooVersion: `${version}.0`, protocol });
+  });
+
+  it("runs the seed's confirmed sales orders query with order and limit", async () => {
+    const r = await exec('sale.order', 'search_read', [[['state', '=', 'sale'], ['date_order', '>=', '2025-01-01']]], {
+      fields: ['name', 'partner_id', 'amount_total'],
+      order: 'date_order desc',
+      limit: 50,
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.result.length).toBeGreaterThan(0);
+    const first = r.body.result[0];
+    expect(Array.isArray(first.partner_id) && typeof first.partner_id[1] === 'string').toBe(true);
+    expect(typeof first.amount_total).toBe('number');
+  });
+
+  it('finds low-stock products (qty_available < 10)', async () => {
+    const r = await exec('product.product', 'search_read', [[['qty_available', '<', 10]]], { fields: ['name', 'qty_available'], limit: 20 });
+    expect(r.status).toBe(200);
+    expect(r.body.result.length).toBeGreaterThan(0);
+    for (const p of r.body.result) expect(p.qty_available).toBeLessThan(10);
+  });
+
+  it('creates, updates and deletes a customer as in the seed', async () => {
+    const created = await exec('res.partner', 'create', [{ name: 'New Customer', email: 'customer@example.com' }]);
+    expect(created.status).toBe(200);
+    const id = created.body.result;
+    expect(Number.isInteger(id)).toBe(true);
+    const written = await exec('res.partner', 'write', [[id], { phone: '+1234567890' }]);
+    expect(written.body).toMatchObject({ success: true, result: true });
+    const read = await exec('res.partner', 'read', [[id]], { fields: ['name', 'phone'] });
+    expect(read.body.result).toEqual([{ id, name: 'New Customer', phone: '+1234567890' }]);
+    const deleted = await exec('res.partner', 'unlink', [[id]]);
+    expect(deleted.body).toMatchObject({ success: true, result: true });
+    expect((await exec('res.partner', 'read', [[id]], { fields: ['name'] })).body.result).toEqual([]);
+  });
+
+  it('creates several records from a list and confirms a quotation', async () => {
+    const many = await exec('res.partner', 'create', [[{ name: 'Batch A' }, { name: 'Batch B' }]]);
+    expect(many.status).toBe(200);
+    expect(many.body.result).toHaveLength(2);
+    const draft = await exec('sale.order', 'search_read', [[['state', '=', 'draft']]], { fields: ['name'], limit: 1 });
+    const orderId = draft.body.result[0].id;
+    const confirmed = await exec('sale.order', 'action_confirm', [[orderId]]);
+    expect(confirmed.status).toBe(200);
+    const after = await exec('sale.order', 'read', [[orderId]], { fields: ['state'] });
+    expect(after.body.result[0].state).toBe('sale');
+  });
+
+  it('groups with read_group', async () => {
+    const r = await exec('sale.order', 'read_group', [[], ['amount_total:sum'], ['state']], { lazy: false });
+    expect(r.status).toBe(200);
+    expect(r.body.result.length).toBeGreaterThan(0);
+    expect(r.body.result[0]).toHaveProperty('state');
+  });
+
+  it.each([
+    ['a create without the required name', 'res.partner', 'create', [{ email: 'no-name@example.com' }], 422, 'odoo_validation_error', 'odoo.exceptions.ValidationError'],
+    ['a write on a missing record', 'res.partner', 'write', [[999999], { name: 'x' }], 404, 'odoo_missing_record', 'odoo.exceptions.MissingError'],
+    ['an unknown model', 'no.such.model', 'search_read', [[]], 404, 'odoo_unknown_model', null],
+    ['an unknown method', 'res.partner', 'no_such_method', [[]], 400, 'odoo_unknown_method', null],
+    ['a bad domain operator', 'res.partner', 'search_read', [[['name', 'bogus-op', 'x']]], 400, 'odoo_bad_request', 'builtins.ValueError'],
+  ])('passes Odoo refusals through: %s', async (_label, model, method, args, status, code, odooName) => {
+    const r = await exec(model, method, args);
+    expect(r.status).toBe(status);
+    expect(r.body).toMatchObject({ success: false, code });
+    if (odooName) expect(r.body.details.name).toBe(odooName);
+    expect(typeof r.body.error).toBe('string');
+    expect(r.text).not.toContain('Traceback');
+  });
+
+  it('replays an Idempotency-Key instead of creating twice', async () => {
+    const name = `Idempotent ${version}-${protocol}-${Date.now()}`;
+    const body = { action: 'execute_method', model: 'res.partner', method: 'create', args: [{ name }] };
+    const key = `form-${name}`;
+    const first = await call(body, { 'idempotency-key': key });
+    const second = await call(body, { 'idempotency-key': key });
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual(first.body);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    const count = await exec('res.partner', 'search_count', [[['name', '=', name]]]);
+    expect(count.body.result).toBe(1);
+    const other = await call({ ...body, args: [{ name: `${name} changed` }] }, { 'idempotency-key': key });
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe('idempotency_key_reused');
+  });
+});
+
+describe('scopes, allow-lists and Odoo access rights', () => {
+  let sim: OdooSim;
+  let relay: TestRelay;
+  beforeAll(async () => {
+    sim = await startOdooSim({ version: 18, automationNoise: 'none' });
+    relay = await startTestRelay();
+    await relay.connectOdoo({ url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
+  });
+  afterAll(async () => {
+    await relay.close();
+    await sim.close();
+  });
+  const exec = (key: string, model: string, method: string, args: unknown[] = [], kwargs = {}) =>
+    relay.post('/api/n8n/webhook', { action: 'execute_method', model, method, args, kwargs }, { authorization: `Bearer ${key}` });
+
+  it('a read-scoped key reads but cannot write', async () => {
+    const { key } = await relay.createKey({ scopes: ['read'] });
+    expect((await exec(key, 'res.partner', 'search_count', [[]])).status).toBe(200);
+    const refused = await exec(key, 'res.partner', 'create', [{ name: 'nope' }]);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: 'forbidden_scope', details: { method: 'create' } });
+  });
+
+  it('a key limited to sale.* and search_read cannot reach other models or methods', async () => {
+    const { key } = await relay.createKey({ allowedModels: ['sale.*'], allowedMethods: ['search_read'] });
+    expect((await exec(key, 'sale.order', 'search_read', [[]], { limit: 1 })).status).toBe(200);
+    expect((await exec(key, 'res.partner', 'search_read', [[]], { limit: 1 })).body.code).toBe('model_not_allowed');
+    expect((await exec(key, 'sale.order', 'unlink', [[1]])).body.code).toBe('method_not_allowed');
+  });
+
+  it("Odoo's own access rights apply to the connection's user (403 odoo_access_error)", async () => {
+    const reader = await startTestRelay();
+    await reader.connectOdoo({ url: sim.url, database: 'odoo_demo', login: 'portal_reader', secret: 'reader' });
+    const { key } = await reader.createKey();
+    const ok = await reader.post('/api/n8n/webhook', { action: 'execute_method', model: 'res.partner', method: 'search_count', args: [[]] }, { authorization: `Bearer ${key}` });
+    expect(ok.status).toBe(200);
+    const r = await reader.post(
+      '/api/n8n/webhook',
+      { action: 'execute_method', model: 'res.partner', method: 'write', args: [[1], { name: 'x' }] },
+      { authorization: `Bearer ${key}` },
+    );
+    expect(r.status).toBe(403);
+    expect(r.body).toMatchObject({ code: 'odoo_access_error', details: { name: 'odoo.exceptions.AccessError' } });
+    await reader.close();
+  });
+
+  it('records each call in the request log without bodies', async () => {
+    const { key, id } = await relay.createKey({ name: 'logged' });
+    await exec(key, 'res.partner', 'search_read', [[['name', 'ilike', 'secret-looking-value']]], { limit: 1 });
+    await relay.ctx.requestLog.flush();
+    const rows = await relay.ctx.storage.db.selectFrom('request_log').selectAll().where('api_key_id', '=', id).execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ action: 'execute_method', model: 'res.partner', method: 'search_read', status: 200, auth_method: 'api_key' });
+    expect(rows[0]!.key_prefix).toMatch(/^sk_live_/);
+    expect(rows[0]!.odoo_ms).toBeGreaterThan(0);
+    expect(JSON.stringify(rows)).not.toContain('secret-looking-value');
+  });
+});
+
+describe('when Odoo misbehaves', () => {
+  let sim: OdooSim;
+  let relay: TestRelay;
+  let auth: Record<string, string>;
+  beforeAll(async () => {
+    sim = await startOdooSim({ version: 18, automationNoise: 'none' });
+    relay = await startTestRelay({ env: { ODOO_MAX_QUEUE: '1' } });
+    await relay.connectOdoo({ url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin', timeoutMs: 500, maxConcurrent: 1 });
+    auth = { authorization: `Bearer ${(await relay.createKey({ rateLimit: 10_000 })).key}` };
+  });
+  afterAll(async () => {
+    await relay.close();
+    await sim.close();
+  });
+  const count = () =>
+    relay.post('/api/n8n/webhook', { action: 'execute_method', model: 'res.partner', method: 'search_count', args: [[]] }, auth);
+
+  it('answers 504 odoo_timeout when Odoo is too slow', async () => {
+    expect((await count()).status).toBe(200);
+    sim.faults.setLatency(1500);
+    const r = await count();
+    sim.faults.reset();
+    expect(r.status).toBe(504);
+    expect(r.body.code).toBe('odoo_timeout');
+  });
+
+  it('answers 503 odoo_busy with Retry-After when the per-connection queue is full', async () => {
+    sim.faults.setLatency(300);
+    const answers = await Promise.all([count(), count(), count(), count()]);
+    sim.faults.reset();
+    const busy = answers.filter((a) => a.status === 503);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(busy[0]!.body.code).toBe('odoo_busy');
+    expect(Number(busy[0]!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(answers.filter((a) => a.status === 200).length).toBeGreaterThan(0);
+  });
+
+  it('answers 502 odoo_bad_response for garbage', async () => {
+    sim.faults.setFailureRate(1, 'garbage');
+    const r = await count();
+    sim.faults.reset();
+    expect(r.status).toBe(502);
+    expect(r.body.code).toBe('odoo_bad_response');
+  });
+
+  it('answers 502 odoo_unreachable during an outage and recovers after it', async () => {
+    sim.faults.setOutage(true);
+    const down = await count();
+    expect(down.status).toBe(502);
+    expect(down.body.code).toBe('odoo_unreachable');
+    sim.faults.setOutage(false);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await count()).status).toBe(200);
+  });
+
+  it('answers 502 odoo_auth_failed when the Odoo password is wrong', async () => {
+    const wrong = await startTestRelay();
+    await wrong.connectOdoo({ url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'not-the-password' });
+    const { key } = await wrong.createKey();
+    const r = await wrong.post('/api/n8n/webhook', { action: 'test_connection' }, { authorization: `Bearer ${key}` });
+    expect(r.status).toBe(502);
+    expect(r.body.code).toBe('odoo_auth_failed');
+    expect(r.text).not.toContain('not-the-password');
+    await wrong.close();
+  });
+});
