@@ -34,6 +34,9 @@ const envSchema = z.object({
   IDEMPOTENCY_TTL_HOURS: int(1, 24 * 30).default(24),
   SESSION_TTL_HOURS: int(1, 24 * 365).default(24 * 7),
   HMAC_TOLERANCE_SECONDS: int(1, 3600).default(300).describe('Clock skew accepted for timestamped HMAC signatures'),
+  AUTH_CACHE_SECONDS: int(0, 300)
+    .default(5)
+    .describe('How long API keys and Odoo connections are cached; changes made by other processes show within this time'),
   TRUST_PROXY: bool.default(false).describe('Trust X-Forwarded-* headers (behind a reverse proxy)'),
   SECURE_COOKIES: z.enum(['auto', 'true', 'false']).default('auto'),
   ODOO_TIMEOUT_MS: int(100, 600_000).default(30_000),
@@ -58,6 +61,7 @@ export type Config = {
   idempotencyTtlHours: number;
   sessionTtlHours: number;
   hmacToleranceSeconds: number;
+  authCacheSeconds: number;
   trustProxy: boolean;
   secureCookies: 'auto' | 'true' | 'false';
   odooTimeoutMs: number;
@@ -95,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,
     sessionTtlHours: e.SESSION_TTL_HOURS,
     hmacToleranceSeconds: e.HMAC_TOLERANCE_SECONDS,
+    authCacheSeconds: e.AUTH_CACHE_SECONDS,
     trustProxy: e.TRUST_PROXY,
     secureCookies: e.SECURE_COOKIES,
     odooTimeoutMs: e.ODOO_TIMEOUT_MS,
