@@ -160,7 +160,9 @@ export function checkAddress(address: string, policy: AddressPolicy = {}): Addre
   return { allowed, class: kind };
 }
 
-export type UrlVerdict = { ok: true; url: URL } | { ok: false; reason: string };
+export type UrlVerdict =
+  | { ok: true; url: URL }
+  | { ok: false; code: 'invalid_url' | 'ssrf_refused'; reason: string };
 
 /**
  * Static checks on a subscription URL (at save time and before each send): http(s) only,
@@ -172,18 +174,18 @@ export function checkTargetUrl(raw: string, policy: AddressPolicy = {}): UrlVerd
   try {
     url = new URL(raw);
   } catch {
-    return { ok: false, reason: 'not a valid URL' };
+    return { ok: false, code: 'invalid_url', reason: 'not a valid URL' };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return { ok: false, reason: `scheme ${url.protocol.slice(0, -1)} is not allowed (http or https only)` };
+    return { ok: false, code: 'invalid_url', reason: `scheme ${url.protocol.slice(0, -1)} is not allowed (http or https only)` };
   }
   if (url.username !== '' || url.password !== '') {
-    return { ok: false, reason: 'credentials in the URL are not allowed; use custom headers' };
+    return { ok: false, code: 'invalid_url', reason: 'credentials in the URL are not allowed; use custom headers' };
   }
-  if (url.hostname === '') return { ok: false, reason: 'missing host' };
+  if (url.hostname === '') return { ok: false, code: 'invalid_url', reason: 'missing host' };
   if (parseAddress(url.hostname)) {
     const verdict = checkAddress(url.hostname, policy);
-    if (!verdict.allowed) return { ok: false, reason: `address is ${verdict.class}` };
+    if (!verdict.allowed) return { ok: false, code: 'ssrf_refused', reason: `address is ${verdict.class}` };
   }
   return { ok: true, url };
 }

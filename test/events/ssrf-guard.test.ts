@@ -123,7 +123,10 @@ describe('checkTargetUrl', () => {
   ])('%s', (url, reason) => {
     const verdict = checkTargetUrl(url);
     if (reason === null) expect(verdict).toMatchObject({ ok: true });
-    else expect(verdict.ok === false && verdict.reason).toMatch(reason);
+    else {
+      expect(verdict.ok === false && verdict.reason).toMatch(reason);
+      expect(verdict.ok === false && verdict.code).toBe(/scheme|credentials|valid/.test(reason.source) ? 'invalid_url' : 'ssrf_refused');
+    }
   });
 
   it('lets an operator allow a private range', () => {
