@@ -87,7 +87,7 @@ export function buildEventPayload(input: BuildPayloadInput): EventPayload {
     model: input.model,
     record_id: input.recordId,
     event: input.event,
-    data: wellFormed({ id: input.recordId, ...input.data }) as Record<string, JsonValue>,
+    data: wellFormed(withRecordId(input.data, input.recordId)) as Record<string, JsonValue>,
   };
   if (input.changedFields !== undefined) {
     // Odoo field names are identifiers; anything else is a capture bug worth failing loudly on.
@@ -118,6 +118,13 @@ function wellFormed(value: JsonValue): JsonValue {
     return out;
   }
   return value;
+}
+
+/** `id` first for readability, and always the record's id, whatever the capture passed in. */
+function withRecordId(data: Record<string, JsonValue>, recordId: number): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = { id: recordId, ...data };
+  out.id = recordId;
+  return out;
 }
 
 export interface SerializedPayload {

@@ -99,3 +99,34 @@ export function parseRetryAfter(header: string | null | undefined, now: number):
   if (Number.isNaN(at)) return null;
   return Math.max(0, at - now);
 }
+
+/** What the worker does after an attempt. */
+export type AttemptDecision =
+  | { kind: 'delivered' }
+  | { kind: 'retry'; delayMs: number }
+  | { kind: 'failed' } // retries used up: mark the delivery failed (replayable from the log)
+  | { kind: 'disable' }; // 410 Gone: mark failed and disable the subscription
+
+export interface AttemptOutcome {
+  ok: boolean;
+  status?: number;
+  error?: DeliveryError;
+  retryAfter?: string;
+}
+
+/** The whole policy in one call: classify the attempt's outcome, then schedule or stop. */
+export function decideAfterAttempt(
+  outcome: AttemptOutcome,
+  options: Omit<NextAttemptInput, 'status' | 'error' | 'retryAfterHeader'>,
+): AttemptDecision {
+  const verdict = classifyResponse(outcome.status ?? outcome.error ?? 'network');
+  if (outcome.ok && verdict === 'success') return { kind: 'delivered' };
+  if (verdict === 'gone') return { kind: 'disable' };
+  const delayMs = nextAttemptDelay({
+    ...options,
+    status: verdict === 'success' ? undefined : outcome.status,
+    error: outcome.error,
+    retryAfterHeader: outcome.retryAfter,
+  });
+  return delayMs === null ? { kind: 'failed' } : { kind: 'retry', delayMs };
+}

@@ -45,6 +45,12 @@ describe('buildEventPayload', () => {
     });
   });
 
+  it('puts the record id first in data and never lets data override it', () => {
+    const p = buildEventPayload({ id: 'e', model: 'res.partner', recordId: 5, event: 'write', occurredAt: new Date(0), data: { name: 'x', id: 6 } });
+    expect(Object.keys(p.data)).toEqual(['id', 'name']);
+    expect(p.data.id).toBe(5);
+  });
+
   it.each([
     ['create', 'sale.order.created'],
     ['write', 'sale.order.updated'],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   classifyResponse,
+  decideAfterAttempt,
   DEFAULT_RETRY_DELAYS_MS,
   MAX_RETRY_AFTER_MS,
   nextAttemptDelay,
@@ -145,5 +146,24 @@ describe('parseRetryAfter', () => {
     ['Wed, 25 Nov 2026 05:00:00 GMT', 0], // a date in the past means "now"
   ])('%j → %j', (header, expected) => {
     expect(parseRetryAfter(header, now)).toBe(expected);
+  });
+});
+
+describe('decideAfterAttempt', () => {
+  const opts = { attempt: 1, random: mid };
+  it.each<[string, Parameters<typeof decideAfterAttempt>[0], ReturnType<typeof decideAfterAttempt>]>([
+    ['2xx', { ok: true, status: 204 }, { kind: 'delivered' }],
+    ['500', { ok: false, status: 500 }, { kind: 'retry', delayMs: 5_000 }],
+    ['429 with Retry-After', { ok: false, status: 429, retryAfter: '60' }, { kind: 'retry', delayMs: 60_000 }],
+    ['timeout', { ok: false, error: 'timeout' }, { kind: 'retry', delayMs: 10_000 }],
+    ['410', { ok: false, status: 410 }, { kind: 'disable' }],
+    ['redirect', { ok: false, status: 302 }, { kind: 'retry', delayMs: 5_000 }],
+  ])('%s', (_name, outcome, expected) => {
+    expect(decideAfterAttempt(outcome, opts)).toEqual(expected);
+  });
+
+  it('fails the delivery once retries are used up', () => {
+    expect(decideAfterAttempt({ ok: false, status: 500 }, { attempt: 6, random: mid })).toEqual({ kind: 'failed' });
+    expect(decideAfterAttempt({ ok: false, error: 'network' }, { attempt: 1, retries: 0, random: mid })).toEqual({ kind: 'failed' });
   });
 });
