@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import {
@@ -215,5 +216,21 @@ describe('Odoo datetimes', () => {
   it('converts to ISO 8601 UTC', () => {
     expect(odooDatetimeToIso('2026-11-24 13:31:09.807920')).toBe('2026-11-24T13:31:09Z');
     expect(() => odooDatetimeToIso('yesterday')).toThrow(RangeError);
+  });
+});
+
+describe('docs/events-payload.md', () => {
+  const doc = readFileSync(new URL('../../docs/events-payload.md', import.meta.url), 'utf8');
+  const block = (lang: string) => doc.match(new RegExp('```' + lang + '\\n([\\s\\S]*?)```'))![1];
+
+  it('shows the same content in its JSON and XML examples', () => {
+    const json = JSON.parse(block('json')) as EventPayload;
+    const xml = block('xml').replace(/>\s+</g, '><').trim();
+    expect(fromXml(xml)).toEqual(json);
+  });
+
+  it('shows XML exactly as the relay serializes that payload', () => {
+    const json = JSON.parse(block('json')) as EventPayload;
+    expect(toXml(json)).toBe(block('xml').replace(/>\s+</g, '><').trim());
   });
 });

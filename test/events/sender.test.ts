@@ -6,6 +6,7 @@ import { nextAttemptDelay, classifyResponse } from '../../src/events/retry-sched
 import { sendWebhook, USER_AGENT, validateCustomHeaders, RESPONSE_BODY_PREFIX_BYTES } from '../../src/events/sender.js';
 import { generateSigningSecret, generateWebhookId, signDelivery } from '../../src/events/signing.js';
 import { createGuardedAgent } from '../../src/events/ssrf-guard.js';
+import { buildEventPayload, eventIdFor, fromXml, serializePayload } from '../../src/events/payload.js';
 import { startReceiver, RECEIVER_RETRY_AFTER, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const LOOPBACK = { allow: ['127.0.0.0/8'] };
@@ -137,6 +138,34 @@ describe('sendWebhook against a real receiver', () => {
   });
 });
 
+describe('building blocks composed as the worker will', () => {
+  it.each(['json', 'xml'] as const)('a %s event arrives verifiable and intact', async (format) => {
+    const payload = buildEventPayload({
+      id: eventIdFor({ model: 'res.partner', recordId: 55, event: 'create', version: '2026-11-24 13:31:09' }),
+      model: 'res.partner',
+      recordId: 55,
+      event: 'create',
+      occurredAt: new Date('2026-11-24T13:31:09Z'),
+      data: { name: 'Hooked Partner', email: false, parent_id: [9, 'Acme Corporation'] },
+    });
+    const { body: serialized, contentType } = serializePayload(payload, format);
+    const webhookId = generateWebhookId();
+    const result = await send({
+      body: serialized,
+      contentType,
+      headers: signDelivery({ secret, webhookId, timestamp: new Date(), body: serialized }),
+    });
+    expect(result.ok).toBe(true);
+
+    const [request] = await receiver.waitFor(1);
+    const raw = request.rawBody.toString('utf8');
+    expect(request.headers['content-type']).toBe(contentType);
+    expect(request.headers['webhook-id']).toBe(webhookId);
+    new Webhook(secret).verify(raw, request.headers as Record<string, string>, { jsonParse: false });
+    expect(format === 'json' ? JSON.parse(raw) : fromXml(raw)).toEqual(payload);
+  });
+});
+
 describe('SSRF protection end to end', () => {
   // Resolves every name to loopback, as a rebinding attacker's DNS would.
   const toLoopback = (_host: string, _opts: unknown, cb: (e: null, a: LookupAddress[]) => void) =>
@@ -155,6 +184,18 @@ describe('SSRF protection end to end', () => {
       expect(result).toMatchObject({ ok: false, error: 'ssrf_refused' });
       expect(result.errorMessage).toMatch(/loopback/);
       expect(receiver.requests).toHaveLength(0);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('the guarded agent refuses an IPv6 loopback literal', async () => {
+    const strict = createGuardedAgent();
+    try {
+      const url = `http://[::1]:${receiver.port}/hook`;
+      const result = await send({ url, dispatcher: strict, addressPolicy: { allow: ['::1'] } });
+      expect(result).toMatchObject({ ok: false, error: 'ssrf_refused' });
+      expect(result.errorMessage).toMatch(/::1 is loopback/);
     } finally {
       await strict.close();
     }
