@@ -5,8 +5,9 @@ import { ChangeCoalescer, parseOdooWebhookPost, type ChangeSignal } from '../../
 interface Fixture {
   posts: { headers: Record<string, string>; body: Record<string, unknown> }[];
 }
+// Recorded from a real Odoo 19.0 (copy of odoo-fixtures/automation-webhook/on-create-or-write-res-partner.json).
 const fixture = JSON.parse(
-  readFileSync('/work/shared/odoo-fixtures/automation-webhook/on-create-or-write-res-partner.json', 'utf8'),
+  readFileSync(new URL('./fixtures/odoo19-automation-webhook-res-partner.json', import.meta.url), 'utf8'),
 ) as Fixture;
 const signals = fixture.posts.map((p) => parseOdooWebhookPost(p.body)!);
 
