@@ -184,10 +184,8 @@ const parser = new XMLParser({
 });
 
 // Outside XML 1.0's Char production, or changed by parsers (CR is normalized to LF in text).
-// eslint-disable-next-line no-control-regex
 const NOT_XML_TEXT_SAFE = /[\u0000-\u0008\u000B\u000C\u000D\u000E-\u001F\uFFFE\uFFFF]/;
 // Attribute values are stricter: parsers turn TAB, LF and CR into spaces.
-// eslint-disable-next-line no-control-regex
 const NOT_XML_ATTR_SAFE = /[\u0000-\u001F\uFFFE\uFFFF]/;
 
 function el(name: string, children: XmlNode[], attrs?: Record<string, string>): XmlNode {

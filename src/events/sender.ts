@@ -44,7 +44,6 @@ export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// eslint-disable-next-line no-control-regex
 const BAD_HEADER_VALUE = /[\u0000\r\n]|[^\u0000-\u00ff]/;
 const MAX_HEADER_VALUE_LENGTH = 4096;
 
@@ -82,8 +81,6 @@ function findRelayVersion(): string {
 
 export const USER_AGENT = `odoo-relay/${findRelayVersion()}`;
 
-export type SendError = DeliveryError;
-
 export interface SendWebhookInput {
   url: string;
   /** The exact bytes that were signed. */
@@ -110,7 +107,7 @@ export interface SendResult {
   /** First 1 KiB of the response body, UTF-8 decoded (lossy at the cut). */
   responseBodyPrefix: string;
   durationMs: number;
-  error?: SendError;
+  error?: DeliveryError;
   /** Human-readable detail for the delivery log; never contains secrets. */
   errorMessage?: string;
   /** Raw `Retry-After`, for `nextAttemptDelay`. */
@@ -121,7 +118,7 @@ export interface SendResult {
 export async function sendWebhook(input: SendWebhookInput): Promise<SendResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const failure = (error: SendError, errorMessage: string): SendResult => ({
+  const failure = (error: DeliveryError, errorMessage: string): SendResult => ({
     ok: false,
     responseHeaders: {},
     responseBodyPrefix: '',
@@ -212,7 +209,7 @@ async function readPrefix(body: Dispatcher.ResponseData['body'], limit: number):
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'EAI_NONAME']);
 
-function describeError(error: unknown): [SendError, string] {
+function describeError(error: unknown): [DeliveryError, string] {
   if (isSsrfRefusal(error)) return ['ssrf_refused', messageOf(error)];
   for (let e: unknown = error, depth = 0; e && depth < 8; depth++) {
     const code = String((e as { code?: unknown }).code ?? '');
