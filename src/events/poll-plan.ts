@@ -2,7 +2,7 @@
  * Polling capture as pure planning: which query to run next, which rows are new events, and
  * where the cursor moves. Works on any Odoo version and on hosted Odoo that cannot call us.
  *
- * Two facts shape it:
+ * Three facts shape it:
  * - `write_date` is stored with microseconds but RPC reads return whole seconds, and one
  *   transaction stamps every row it writes with the same value. So many rows share one
  *   second, and a batch limit can cut through them. The cursor therefore remembers the ids
@@ -99,7 +99,8 @@ export interface PollBatchInput {
   /** Rows of `search_read(pollDomain(cursor, horizon), POLL_FIELDS…, order: POLL_ORDER, limit)`. */
   rows: readonly PolledRow[];
   limit: number;
-  /** Ids the relay has already announced; when given, decides create vs write. */
+  /** Ids the relay has already announced; when given, decides create vs write. Add each
+   *  emitted change's id afterwards (`addIds`), as the deletion sweep relies on the same set. */
   knownIds?: IdRanges;
 }
 
@@ -159,9 +160,9 @@ export interface DeletionSweep {
 /**
  * Deletions, by comparing the known ids with a fresh id list.
  * `currentIds` must come from `search([], context={active_test: False})`, or archived records
- * look deleted, and must be taken after the poller caught up, or a record the poller has
- * announced but the snapshot predates would look deleted. Ids in the snapshot that the poller
- * has not announced yet are left for the poller (they become creates, not surprises here).
+ * look deleted. Take it between two polls, with no poll running until the sweep is applied:
+ * a record announced after the snapshot was taken would otherwise look deleted. Ids in the
+ * snapshot that the poller has not announced yet are left to the poller (they become creates).
  */
 export function sweepDeletions(knownIds: IdRanges, currentIds: Iterable<number> | IdRanges): DeletionSweep {
   const current = isRanges(currentIds) ? currentIds : compressIds(currentIds);
