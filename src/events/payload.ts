@@ -104,6 +104,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 function wellFormed(value: JsonValue): JsonValue {
   if (typeof value === 'string') return value.replace(LONE_SURROGATE, '\uFFFD');
+  // JSON would silently turn these into null; XML would carry "NaN". Neither is the data.
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new RangeError(`non-finite number: ${value}`);
   if (Array.isArray(value)) return value.map(wellFormed);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, JsonValue> = {};

@@ -66,6 +66,7 @@ describe('buildEventPayload', () => {
     ['bad model', { model: 'Res Partner', recordId: 1 }],
     ['zero id', { model: 'res.partner', recordId: 0 }],
     ['fractional id', { model: 'res.partner', recordId: 1.5 }],
+    ['a non-finite number in data', { model: 'res.partner', recordId: 1, data: { x: [Number.NaN] } }],
     ['non-identifier changed field', { model: 'res.partner', recordId: 1, changedFields: ['name', 'bad\nfield'] }],
   ])('rejects %s', (_name, bad) => {
     expect(() =>
