@@ -28,7 +28,7 @@ export type AddressClass =
   | 'ipv4_translated'
   | 'unique_local';
 
-interface ParsedAddress {
+export interface ParsedAddress {
   family: 4 | 6;
   value: bigint;
 }
@@ -149,7 +149,10 @@ export interface AddressPolicy {
   allow?: readonly (string | Cidr)[];
 }
 
-export type AddressVerdict = { allowed: true; class: AddressClass } | { allowed: false; class: AddressClass };
+export interface AddressVerdict {
+  allowed: boolean;
+  class: AddressClass;
+}
 
 /** Public addresses pass; others only when inside an allowed range. */
 export function checkAddress(address: string, policy: AddressPolicy = {}): AddressVerdict {
