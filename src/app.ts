@@ -9,6 +9,8 @@ import { registerRequestTrace } from './http/request-trace.js';
 import { registerWebhookRoute } from './actions/webhook-route.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { registerOpsRoutes } from './ops/routes.js';
+import { registerSubscriptionRoutes } from './events/subscriptions-routes.js';
+import { registerIngestRoute } from './events/ingest-route.js';
 
 export interface RelayApp {
   app: FastifyInstance;
@@ -78,5 +80,7 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   registerOpsRoutes(app, ctx, state);
   registerAuthRoutes(app, ctx);
   registerWebhookRoute(app, ctx);
+  registerSubscriptionRoutes(app, ctx);
+  registerIngestRoute(app, ctx);
   return { app, state };
 }

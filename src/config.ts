@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import path from 'node:path';
+import { parseCidr } from './events/ssrf-guard.js';
 
 /**
  * Environment → validated, typed config. Read once at start-up; a wrong variable stops the
@@ -43,6 +44,25 @@ const envSchema = z.object({
   ODOO_MAX_CONCURRENT: int(1, 256).default(4),
   ODOO_MAX_QUEUE: int(0, 100_000).default(100),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  EVENTS_ALLOW_PRIVATE_TARGETS: z
+    .string()
+    .default('')
+    .describe('Comma-separated CIDR ranges subscription URLs may point into (e.g. 10.1.0.0/16 for an n8n on the LAN); public addresses are always allowed'),
+  EVENTS_WORKER: bool.default(true).describe('Run the delivery worker and the poller in this process'),
+  EVENTS_WORKER_CONCURRENCY: int(1, 4096).default(128).describe('Deliveries in flight at once in this process'),
+  EVENTS_ENDPOINT_CONCURRENCY: int(1, 1024).default(32).describe('Deliveries in flight at once to one receiver origin'),
+  EVENTS_DISABLE_AFTER_FAILURES: int(1, 10_000).default(5).describe('Consecutive failed deliveries (retries used up) that disable a subscription'),
+  EVENTS_RETRY_DELAYS_MS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'must be comma-separated milliseconds')
+    .optional()
+    .describe('Retry schedule in ms after attempt 1, 2, …; default 5 s, 5 min, 30 min, 2 h, 5 h'),
+  EVENTS_POLL_INTERVAL_MS: int(200, 86_400_000).default(10_000).describe('How often poll-mode subscriptions ask Odoo for changes'),
+  EVENTS_RECONCILE_INTERVAL_MS: int(200, 86_400_000).default(300_000).describe('How often push-mode subscriptions are reconciled by a poll'),
+  EVENTS_SWEEP_INTERVAL_MS: int(200, 86_400_000).default(300_000).describe('How often deletions are detected by comparing id sets (poll capture)'),
+  EVENTS_INGEST_URL: z.url().optional().describe('Base URL Odoo uses to reach this relay for push capture; defaults to PUBLIC_URL; unset means poll only'),
+  EVENTS_POLL_SETTLE_SECONDS: int(0, 300).default(5).describe('Polls read only rows written at least this long ago, so a second is complete before its cursor passes'),
+  EVENTS_COALESCE_QUIET_MS: int(0, 60_000).default(100).describe("Quiet time before a burst of Odoo's duplicate webhook posts becomes one re-read"),
 });
 
 export type Config = {
@@ -68,7 +88,23 @@ export type Config = {
   odooMaxConcurrent: number;
   odooMaxQueue: number;
   shutdownGraceMs: number;
+  events: EventsConfig;
 };
+
+export interface EventsConfig {
+  allowPrivateTargets: string[];
+  worker: boolean;
+  workerConcurrency: number;
+  endpointConcurrency: number;
+  disableAfterFailures: number;
+  retryDelaysMs: number[] | undefined;
+  pollIntervalMs: number;
+  reconcileIntervalMs: number;
+  sweepIntervalMs: number;
+  ingestUrl: string | undefined;
+  coalesceQuietMs: number;
+  pollSettleSeconds: number;
+}
 
 export class ConfigError extends Error {}
 
@@ -83,6 +119,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const allowList = e.EVENTS_ALLOW_PRIVATE_TARGETS.split(',').map((c) => c.trim()).filter(Boolean);
+  for (const cidr of allowList) {
+    try {
+      parseCidr(cidr);
+    } catch {
+      throw new ConfigError(`Invalid environment configuration:\n  EVENTS_ALLOW_PRIVATE_TARGETS: '${cidr}' is not a CIDR range`);
+    }
+  }
   return {
     host: e.HOST,
     port: e.PORT,
@@ -106,6 +150,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     odooMaxConcurrent: e.ODOO_MAX_CONCURRENT,
     odooMaxQueue: e.ODOO_MAX_QUEUE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    events: {
+      allowPrivateTargets: allowList,
+      worker: e.EVENTS_WORKER,
+      workerConcurrency: e.EVENTS_WORKER_CONCURRENCY,
+      endpointConcurrency: e.EVENTS_ENDPOINT_CONCURRENCY,
+      disableAfterFailures: e.EVENTS_DISABLE_AFTER_FAILURES,
+      retryDelaysMs: e.EVENTS_RETRY_DELAYS_MS?.split(',').map(Number),
+      pollIntervalMs: e.EVENTS_POLL_INTERVAL_MS,
+      reconcileIntervalMs: e.EVENTS_RECONCILE_INTERVAL_MS,
+      sweepIntervalMs: e.EVENTS_SWEEP_INTERVAL_MS,
+      ingestUrl: e.EVENTS_INGEST_URL ?? e.PUBLIC_URL,
+      coalesceQuietMs: e.EVENTS_COALESCE_QUIET_MS,
+      pollSettleSeconds: e.EVENTS_POLL_SETTLE_SECONDS,
+    },
   };
 }
 

@@ -12,6 +12,7 @@ import { OdooClientCache } from './connections/client-cache.js';
 import { RequestLogWriter } from './request-log/writer.js';
 import { IdempotencyStore } from './actions/idempotency.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { EventsService } from './events/service.js';
 
 /** Everything a request handler may use; built once per process (or per test relay). */
 export interface AppContext {
@@ -26,6 +27,8 @@ export interface AppContext {
   requestLog: RequestLogWriter;
   idempotency: IdempotencyStore;
   metrics: Metrics;
+  /** Outbound events: subscriptions, capture and the delivery worker (started by startRelay). */
+  events: EventsService;
   /** Hot-path caches, cleared by every write in this process (see TtlCache). */
   caches: { apiKeys: TtlCache<KeyLookup>; connections: TtlCache<ResolvedConnection | null> };
   close(): Promise<void>;
@@ -43,6 +46,7 @@ export async function createContext(config: Config, logger?: Logger): Promise<Ap
     apiKeys: new TtlCache<KeyLookup>(config.authCacheSeconds * 1000),
     connections: new TtlCache<ResolvedConnection | null>(config.authCacheSeconds * 1000),
   };
+  const events = new EventsService({ storage, box, logger: log, odooClients, config: config.events, shutdownGraceMs: config.shutdownGraceMs });
   const unsubscribe = [apiKeysChanged.subscribe(() => caches.apiKeys.clear()), connectionsChanged.subscribe(() => caches.connections.clear())];
   return {
     caches,
@@ -57,8 +61,10 @@ export async function createContext(config: Config, logger?: Logger): Promise<Ap
     requestLog,
     idempotency: new IdempotencyStore(storage.db, config.idempotencyTtlHours * 3_600_000),
     metrics: createMetrics(),
+    events,
     async close() {
       for (const off of unsubscribe) off();
+      await events.stop();
       await requestLog.flush();
       await odooClients.closeAll();
       await storage.close();

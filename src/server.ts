@@ -33,6 +33,9 @@ export async function startRelay(config: Config, logger?: Logger): Promise<Runni
       ctx.logger.warn({ err }, 'housekeeping failed');
     }
   };
+  // Deliveries and polls start once the ingest route listens (push hints need it).
+  await ctx.events.start();
+
   const timer = setInterval(housekeeping, 10 * 60_000);
   timer.unref();
   void housekeeping();
@@ -44,6 +47,7 @@ export async function startRelay(config: Config, logger?: Logger): Promise<Runni
       clearInterval(timer);
       // Fastify stops accepting, lets in-flight requests finish, then resolves.
       await app.close();
+      // Stops the poller and the worker (in-flight sends finish within SHUTDOWN_GRACE_MS), then the database.
       await ctx.close();
     })());
   return { url, app, ctx, close };

@@ -2,8 +2,9 @@
  * Scope vocabulary shared by API keys (and later OAuth tokens):
  * - `webhook`: every action of /api/n8n/webhook, any ORM method.
  * - `read`: the webhook's actions restricted to methods that cannot change data.
+ * - `subscriptions`: manage outbound event subscriptions (/api/v1/subscriptions).
  */
-export const SCOPES = ['webhook', 'read'] as const;
+export const SCOPES = ['webhook', 'read', 'subscriptions'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** ORM methods that only read. Anything else may write, so the `read` scope refuses it. */

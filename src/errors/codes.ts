@@ -32,6 +32,10 @@ export const errorCodes = {
   conflict: { status: 409, message: 'Conflict' },
   idempotency_in_progress: { status: 409, message: 'A request with this Idempotency-Key is still being processed' },
   idempotency_key_reused: { status: 422, message: 'Idempotency-Key was already used with a different request body' },
+  // outbound events
+  target_not_allowed: { status: 422, message: 'Subscription URL points at an address the relay may not call' },
+  push_capture_unavailable: { status: 422, message: 'Push capture needs Odoo 17+ and an ingest URL Odoo can reach (EVENTS_INGEST_URL or PUBLIC_URL)' },
+  unknown_ingest_token: { status: 404, message: 'Unknown ingest token' },
   // 429
   rate_limited: { status: 429, message: 'Rate limit exceeded' },
   too_many_login_attempts: { status: 429, message: 'Too many login attempts, try again later' },

@@ -118,6 +118,120 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    // Outbound events (issue #5): subscriptions, their capture state, the transactional outbox
+    // (events + deliveries) and the per-attempt delivery log.
+    '0003_events': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('subscriptions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('connection_id', 'text', (c) => c.notNull().references('odoo_connections.id').onDelete('cascade'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('model', 'text', (c) => c.notNull())
+          .addColumn('events', 'text', (c) => c.notNull())
+          .addColumn('domain', 'text')
+          .addColumn('changed_fields', 'text')
+          .addColumn('fields', 'text')
+          .addColumn('target_url', 'text', (c) => c.notNull())
+          .addColumn('format', 'text', (c) => c.notNull())
+          .addColumn('timeout_ms', 'integer', (c) => c.notNull())
+          .addColumn('retries', 'integer', (c) => c.notNull())
+          .addColumn('secret_enc', 'text', (c) => c.notNull())
+          .addColumn('previous_secret_enc', 'text')
+          .addColumn('previous_secret_until', 'bigint')
+          .addColumn('headers_enc', 'text')
+          .addColumn('capture_mode', 'text', (c) => c.notNull())
+          .addColumn('capture_effective', 'text', (c) => c.notNull())
+          .addColumn('capture_note', 'text')
+          .addColumn('active', 'integer', (c) => c.notNull())
+          .addColumn('consecutive_failures', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('disabled_at', 'bigint')
+          .addColumn('disabled_reason', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('subscriptions_user').on('subscriptions').column('user_id').execute();
+        // Per-subscription capture state: poll cursor, known ids (for create/write and deletions),
+        // and the push rules the relay owns in Odoo with the hashes of their ingest tokens.
+        await db.schema
+          .createTable('subscription_capture')
+          .addColumn('subscription_id', 'text', (c) => c.primaryKey().references('subscriptions.id').onDelete('cascade'))
+          .addColumn('cursor_write_date', 'text')
+          .addColumn('cursor_ids', 'text', (c) => c.notNull())
+          .addColumn('known_ids', 'text')
+          .addColumn('next_poll_at', 'bigint', (c) => c.notNull())
+          .addColumn('next_sweep_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_poll_at', 'bigint')
+          .addColumn('last_error', 'text')
+          .addColumn('push_rules', 'text')
+          .addColumn('locked_until', 'bigint')
+          .execute();
+        await db.schema
+          .createTable('ingest_tokens')
+          .addColumn('token_hash', 'text', (c) => c.primaryKey())
+          .addColumn('subscription_id', 'text', (c) => c.notNull().references('subscriptions.id').onDelete('cascade'))
+          .addColumn('trigger', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('ingest_tokens_subscription').on('ingest_tokens').column('subscription_id').execute();
+        // Last-known values of the watched fields, only for subscriptions with a changed-fields filter.
+        await db.schema
+          .createTable('record_snapshots')
+          .addColumn('subscription_id', 'text', (c) => c.notNull().references('subscriptions.id').onDelete('cascade'))
+          .addColumn('record_id', 'integer', (c) => c.notNull())
+          .addColumn('vals', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('record_snapshots_pk', ['subscription_id', 'record_id'])
+          .execute();
+        await db.schema
+          .createTable('events')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('subscription_id', 'text', (c) => c.notNull().references('subscriptions.id').onDelete('cascade'))
+          .addColumn('model', 'text', (c) => c.notNull())
+          .addColumn('record_id', 'integer', (c) => c.notNull())
+          .addColumn('event', 'text', (c) => c.notNull())
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('occurred_at', 'bigint', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('events_subscription_created').on('events').columns(['subscription_id', 'created_at']).execute();
+        await db.schema
+          .createTable('deliveries')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('event_id', 'text', (c) => c.notNull().references('events.id').onDelete('cascade'))
+          .addColumn('subscription_id', 'text', (c) => c.notNull().references('subscriptions.id').onDelete('cascade'))
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+          .addColumn('locked_by', 'text')
+          .addColumn('locked_until', 'bigint')
+          .addColumn('last_status', 'integer')
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('delivered_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('deliveries_due').on('deliveries').columns(['status', 'next_attempt_at']).execute();
+        await db.schema.createIndex('deliveries_subscription').on('deliveries').columns(['subscription_id', 'status']).execute();
+        await db.schema.createIndex('deliveries_event').on('deliveries').column('event_id').execute();
+        await db.schema
+          .createTable('delivery_attempts')
+          .addColumn('id', serialId, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('delivery_id', 'text', (c) => c.notNull().references('deliveries.id').onDelete('cascade'))
+          .addColumn('attempt', 'integer', (c) => c.notNull())
+          .addColumn('worker', 'text', (c) => c.notNull())
+          .addColumn('started_at', 'bigint', (c) => c.notNull())
+          .addColumn('duration_ms', 'integer', (c) => c.notNull())
+          .addColumn('status', 'integer')
+          .addColumn('error', 'text')
+          .addColumn('error_message', 'text')
+          .addColumn('response_headers', 'text')
+          .addColumn('response_body', 'text')
+          .execute();
+        await db.schema.createIndex('delivery_attempts_delivery').on('delivery_attempts').column('delivery_id').execute();
+      },
+    },
   };
 }
 

@@ -86,6 +86,117 @@ export interface HmacNoncesTable {
   expires_at: number;
 }
 
+export interface SubscriptionsTable {
+  id: string;
+  user_id: string;
+  connection_id: string;
+  name: string;
+  model: string;
+  /** JSON array of 'create' | 'write' | 'unlink'. */
+  events: string;
+  /** JSON Odoo domain, or null for every record. */
+  domain: string | null;
+  /** JSON field names: a write is an event only when one of them changed; null for any write. */
+  changed_fields: string | null;
+  /** JSON field names included in the payload; null for all readable fields. */
+  fields: string | null;
+  target_url: string;
+  format: 'json' | 'xml';
+  timeout_ms: number;
+  retries: number;
+  secret_enc: string;
+  previous_secret_enc: string | null;
+  previous_secret_until: number | null;
+  /** Sealed JSON object of custom headers (may hold the receiver's credentials). */
+  headers_enc: string | null;
+  capture_mode: 'auto' | 'push' | 'poll';
+  /** What capture actually runs: push rules in Odoo (plus a reconciling poll) or polling only. */
+  capture_effective: 'push' | 'poll';
+  capture_note: string | null;
+  active: number;
+  consecutive_failures: number;
+  disabled_at: number | null;
+  disabled_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SubscriptionCaptureTable {
+  subscription_id: string;
+  cursor_write_date: string | null;
+  /** JSON ids already emitted in the cursor's second. */
+  cursor_ids: string;
+  /** JSON id ranges the relay has announced (null until the first id snapshot). */
+  known_ids: string | null;
+  next_poll_at: number;
+  next_sweep_at: number;
+  last_poll_at: number | null;
+  last_error: string | null;
+  /** JSON {automationIds, actionIds} owned by the relay in Odoo. */
+  push_rules: string | null;
+  /** Poll lease, so two instances never poll one subscription at once. */
+  locked_until: number | null;
+}
+
+export interface IngestTokensTable {
+  token_hash: string;
+  subscription_id: string;
+  trigger: 'change' | 'unlink';
+  created_at: number;
+}
+
+export interface RecordSnapshotsTable {
+  subscription_id: string;
+  record_id: number;
+  vals: string;
+}
+
+export interface EventsTable {
+  id: string;
+  subscription_id: string;
+  model: string;
+  record_id: number;
+  event: 'create' | 'write' | 'unlink';
+  source: 'push' | 'poll' | 'replay';
+  /** The serialized JSON EventPayload (format-independent; XML is rendered at send time). */
+  payload: string;
+  occurred_at: number;
+  created_at: number;
+}
+
+export type DeliveryStatus = 'pending' | 'in_flight' | 'delivered' | 'failed';
+
+export interface DeliveriesTable {
+  /** The webhook-id (`msg_…`), the same on every attempt. */
+  id: string;
+  event_id: string;
+  subscription_id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+export interface DeliveryAttemptsTable {
+  id: Generated<number>;
+  delivery_id: string;
+  attempt: number;
+  worker: string;
+  started_at: number;
+  duration_ms: number;
+  status: number | null;
+  error: string | null;
+  error_message: string | null;
+  response_headers: string | null;
+  response_body: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -94,4 +205,11 @@ export interface Database {
   request_log: RequestLogTable;
   idempotency_keys: IdempotencyKeysTable;
   hmac_nonces: HmacNoncesTable;
+  subscriptions: SubscriptionsTable;
+  subscription_capture: SubscriptionCaptureTable;
+  ingest_tokens: IngestTokensTable;
+  record_snapshots: RecordSnapshotsTable;
+  events: EventsTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
 }

@@ -1,0 +1,143 @@
+/**
+ * From records read back from Odoo to outbox events, shared by push and poll capture so that
+ * both produce the same event id for the same change (the outbox keeps the first one).
+ */
+import type { Kysely } from 'kysely';
+import type { Database, SubscriptionsTable } from '../storage/schema.js';
+import { buildEventPayload, eventIdFor, type JsonValue, type RecordEvent } from './payload.js';
+import { normalizeOdooDatetime, odooDatetimeToIso } from './odoo-datetime.js';
+import type { NewEvent } from './outbox.js';
+
+export interface ReadRecord {
+  id: number;
+  write_date?: unknown;
+  [field: string]: unknown;
+}
+
+/** Fields to ask Odoo for: the payload's, plus what capture itself needs. */
+export function fieldsToRead(sub: Pick<SubscriptionsTable, 'fields' | 'changed_fields'>): string[] | undefined {
+  if (!sub.fields) return undefined; // all fields
+  const wanted = new Set<string>(['id', 'create_date', 'write_date', ...(JSON.parse(sub.fields) as string[])]);
+  if (sub.changed_fields) for (const f of JSON.parse(sub.changed_fields) as string[]) wanted.add(f);
+  return [...wanted];
+}
+
+/** The payload's `data`: the subscription's fields (all read fields when none are listed). */
+function payloadData(sub: SubscriptionsTable, row: ReadRecord): Record<string, JsonValue> {
+  const fields = sub.fields ? (JSON.parse(sub.fields) as string[]) : Object.keys(row);
+  const data: Record<string, JsonValue> = {};
+  for (const f of fields) if (f in row) data[f] = row[f] as JsonValue;
+  return data;
+}
+
+/**
+ * One id per change, whichever path saw it. Create and write share the version (the record's
+ * write_date) and are hashed as one kind on purpose: push and poll may disagree on which of the
+ * two a change was (push cannot tell; poll decides by the known-id set), but not on the change.
+ */
+export function changeEventId(sub: Pick<SubscriptionsTable, 'id' | 'model'>, recordId: number, event: RecordEvent, writeDate: string | null): string {
+  return eventIdFor({
+    model: sub.model,
+    recordId,
+    event: event === 'unlink' ? 'unlink' : 'write',
+    version: `${sub.id}\u0000${event === 'unlink' ? 'deleted' : (writeDate ?? 'unknown')}`,
+  });
+}
+
+export interface ChangeCandidate {
+  row: ReadRecord;
+  event: 'create' | 'write';
+}
+
+/**
+ * Builds events for changed records, applying the subscription's event list and its
+ * changed-fields filter (kept with a per-record snapshot of the watched fields, since neither
+ * polling nor Odoo's webhook body says what changed).
+ */
+export async function eventsForChanges(
+  db: Kysely<Database>,
+  sub: SubscriptionsTable,
+  candidates: readonly ChangeCandidate[],
+  source: NewEvent['source'],
+): Promise<NewEvent[]> {
+  const wantedEvents = new Set(JSON.parse(sub.events) as RecordEvent[]);
+  const watched = sub.changed_fields ? (JSON.parse(sub.changed_fields) as string[]) : null;
+  const snapshots = watched ? await loadSnapshots(db, sub.id, candidates.map((c) => c.row.id)) : new Map<number, Record<string, unknown>>();
+  const newSnapshots: { record_id: number; vals: string }[] = [];
+  const out: NewEvent[] = [];
+  for (const { row, event } of candidates) {
+    let changed: string[] | undefined;
+    if (watched) {
+      const now = Object.fromEntries(watched.map((f) => [f, row[f] ?? null]));
+      const before = snapshots.get(row.id);
+      changed = watched.filter((f) => before === undefined || JSON.stringify(before[f] ?? null) !== JSON.stringify(now[f]));
+      newSnapshots.push({ record_id: row.id, vals: JSON.stringify(now) });
+      // A write that touched none of the watched fields is no event for this subscription.
+      if (event === 'write' && before !== undefined && changed.length === 0) continue;
+    }
+    if (!wantedEvents.has(event)) continue;
+    const writeDate = normalizeOdooDatetime(row.write_date);
+    const id = changeEventId(sub, row.id, event, writeDate);
+    const occurredAt = writeDate ? Date.parse(odooDatetimeToIso(writeDate)) : Date.now();
+    const payload = buildEventPayload({
+      id,
+      model: sub.model,
+      recordId: row.id,
+      event,
+      occurredAt: new Date(occurredAt),
+      data: payloadData(sub, row),
+      changedFields: event === 'write' && watched && snapshots.has(row.id) ? changed : undefined,
+    });
+    out.push({ id, subscriptionId: sub.id, model: sub.model, recordId: row.id, event, source, payload: JSON.stringify(payload), occurredAt });
+  }
+  if (newSnapshots.length) await saveSnapshots(db, sub.id, newSnapshots);
+  return out;
+}
+
+/** Unlink events: the record is gone, so `data` holds its id and the last watched values known. */
+export async function eventsForDeletions(db: Kysely<Database>, sub: SubscriptionsTable, ids: readonly number[], source: NewEvent['source']): Promise<NewEvent[]> {
+  const wanted = (JSON.parse(sub.events) as RecordEvent[]).includes('unlink');
+  if (!wanted || ids.length === 0) return [];
+  const snapshots = sub.changed_fields ? await loadSnapshots(db, sub.id, ids) : new Map<number, Record<string, unknown>>();
+  const now = Date.now();
+  const out = ids.map((recordId) => {
+    const id = changeEventId(sub, recordId, 'unlink', null);
+    const payload = buildEventPayload({
+      id,
+      model: sub.model,
+      recordId,
+      event: 'unlink',
+      occurredAt: new Date(now),
+      data: (snapshots.get(recordId) ?? {}) as Record<string, JsonValue>,
+    });
+    return { id, subscriptionId: sub.id, model: sub.model, recordId, event: 'unlink' as const, source, payload: JSON.stringify(payload), occurredAt: now };
+  });
+  if (snapshots.size) {
+    await db.deleteFrom('record_snapshots').where('subscription_id', '=', sub.id).where('record_id', 'in', [...ids]).execute();
+  }
+  return out;
+}
+
+async function loadSnapshots(db: Kysely<Database>, subscriptionId: string, ids: readonly number[]): Promise<Map<number, Record<string, unknown>>> {
+  const out = new Map<number, Record<string, unknown>>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('record_snapshots')
+      .select(['record_id', 'vals'])
+      .where('subscription_id', '=', subscriptionId)
+      .where('record_id', 'in', ids.slice(i, i + 500) as number[])
+      .execute();
+    for (const r of rows) out.set(r.record_id, JSON.parse(r.vals));
+  }
+  return out;
+}
+
+async function saveSnapshots(db: Kysely<Database>, subscriptionId: string, rows: { record_id: number; vals: string }[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200) {
+    await db
+      .insertInto('record_snapshots')
+      .values(rows.slice(i, i + 200).map((r) => ({ subscription_id: subscriptionId, ...r })))
+      .onConflict((oc) => oc.columns(['subscription_id', 'record_id']).doUpdateSet((eb) => ({ vals: eb.ref('excluded.vals') })))
+      .execute();
+  }
+}

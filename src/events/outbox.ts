@@ -1,0 +1,396 @@
+/**
+ * The transactional outbox: captured events and their deliveries are committed to the database
+ * before anything is sent, and the worker claims due deliveries from here.
+ *
+ * Claiming is one UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING: atomic on SQLite (one
+ * writer at a time), and on PostgreSQL the inner SELECT takes `FOR UPDATE SKIP LOCKED`, so
+ * several relay instances share a backlog without claiming the same delivery. A claim is a
+ * lease (`locked_until`): a worker that dies mid-send loses its claims when the lease runs out
+ * and another worker (or the restarted one) sends again with the same webhook-id.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, DeliveriesTable, EventsTable } from '../storage/schema.js';
+import type { Storage } from '../storage/database.js';
+import { generateWebhookId } from './signing.js';
+
+export interface NewEvent {
+  id: string;
+  subscriptionId: string;
+  model: string;
+  recordId: number;
+  event: EventsTable['event'];
+  source: EventsTable['source'];
+  /** Serialized JSON EventPayload. */
+  payload: string;
+  occurredAt: number;
+}
+
+const INSERT_CHUNK = 200;
+
+/**
+ * Stores events and one pending delivery per new event, in one transaction. Events already
+ * stored (same id: the push hint and the poller saw the same change) are skipped.
+ * Returns how many events were new.
+ */
+export async function recordEvents(db: Kysely<Database>, events: readonly NewEvent[], now: number = Date.now()): Promise<number> {
+  if (events.length === 0) return 0;
+  let inserted = 0;
+  await db.transaction().execute(async (trx) => {
+    for (let i = 0; i < events.length; i += INSERT_CHUNK) {
+      const chunk = dedupe(events.slice(i, i + INSERT_CHUNK));
+      const rows = await trx
+        .insertInto('events')
+        .values(
+          chunk.map((e) => ({
+            id: e.id,
+            subscription_id: e.subscriptionId,
+            model: e.model,
+            record_id: e.recordId,
+            event: e.event,
+            source: e.source,
+            payload: e.payload,
+            occurred_at: e.occurredAt,
+            created_at: now,
+          })),
+        )
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returning(['id', 'subscription_id'])
+        .execute();
+      if (rows.length === 0) continue;
+      inserted += rows.length;
+      await trx
+        .insertInto('deliveries')
+        .values(
+          rows.map((r) => ({
+            id: generateWebhookId(now),
+            event_id: r.id,
+            subscription_id: r.subscription_id,
+            status: 'pending' as const,
+            attempts: 0,
+            next_attempt_at: now,
+            locked_by: null,
+            locked_until: null,
+            last_status: null,
+            last_error: null,
+            created_at: now,
+            updated_at: now,
+            delivered_at: null,
+          })),
+        )
+        .execute();
+    }
+  });
+  return inserted;
+}
+
+function dedupe(events: NewEvent[]): NewEvent[] {
+  const seen = new Set<string>();
+  return events.filter((e) => (seen.has(e.id) ? false : (seen.add(e.id), true)));
+}
+
+export interface ClaimedDelivery extends DeliveriesTable {
+  payload: string;
+}
+
+/**
+ * Claims up to `limit` due deliveries of active subscriptions for `workerId`: pending ones
+ * whose time has come, and in-flight ones whose lease expired (their worker died).
+ * The lease is the subscription's timeout plus `leaseMarginMs`.
+ */
+export async function claimDueDeliveries(
+  storage: Pick<Storage, 'db' | 'dialect'>,
+  workerId: string,
+  limit: number,
+  leaseMarginMs: number,
+  now: number = Date.now(),
+): Promise<ClaimedDelivery[]> {
+  const lock = storage.dialect === 'postgres' ? sql`FOR UPDATE OF d2 SKIP LOCKED` : sql``;
+  const result = await sql<DeliveriesTable>`
+    UPDATE deliveries SET
+      status = 'in_flight',
+      locked_by = ${workerId},
+      locked_until = ${now} + ${leaseMarginMs} + (SELECT s.timeout_ms FROM subscriptions s WHERE s.id = deliveries.subscription_id),
+      updated_at = ${now}
+    WHERE id IN (
+      SELECT d2.id FROM deliveries d2
+      JOIN subscriptions s2 ON s2.id = d2.subscription_id
+      WHERE s2.active = 1
+        AND ((d2.status = 'pending' AND d2.next_attempt_at <= ${now})
+          OR (d2.status = 'in_flight' AND d2.locked_until < ${now}))
+      ORDER BY d2.next_attempt_at
+      LIMIT ${limit}
+      ${lock}
+    )
+    RETURNING *`.execute(storage.db);
+  const claimed = result.rows;
+  if (claimed.length === 0) return [];
+  const payloads = await storage.db
+    .selectFrom('events')
+    .select(['id', 'payload'])
+    .where('id', 'in', claimed.map((d) => d.event_id))
+    .execute();
+  const byId = new Map(payloads.map((p) => [p.id, p.payload]));
+  return claimed.map((d) => ({ ...d, payload: byId.get(d.event_id) ?? '{}' }));
+}
+
+/**
+ * Hands claims back untouched (e.g. the receiver's concurrency budget is full), due again
+ * after `delayMs`. Only the worker holding the claim can release it.
+ */
+export async function releaseClaims(db: Kysely<Database>, workerId: string, ids: string[], delayMs: number, now: number = Date.now()): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('deliveries')
+    .set({ status: 'pending', locked_by: null, locked_until: null, next_attempt_at: now + delayMs, updated_at: now })
+    .where('id', 'in', ids)
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'in_flight')
+    .execute();
+}
+
+/**
+ * A single-worker database (SQLite) has no other worker to wait for: claims left by a crashed
+ * process can be taken back at start-up instead of waiting for their leases.
+ */
+export async function releaseAllClaims(db: Kysely<Database>, now: number = Date.now()): Promise<number> {
+  const r = await db
+    .updateTable('deliveries')
+    .set({ status: 'pending', locked_by: null, locked_until: null, next_attempt_at: now, updated_at: now })
+    .where('status', '=', 'in_flight')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows ?? 0);
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  subscriptionId: string;
+  attempt: number;
+  startedAt: number;
+  durationMs: number;
+  status: number | null;
+  error: string | null;
+  errorMessage: string | null;
+  responseHeaders: Record<string, string>;
+  responseBody: string;
+  /** What the delivery becomes. */
+  next: { status: 'delivered' } | { status: 'pending'; at: number } | { status: 'failed' };
+  /** Set when the subscription must be disabled now (410 Gone). */
+  disableReason?: string;
+}
+
+export interface CompletionOutcome {
+  /** Subscriptions disabled by this batch, with the reason. */
+  disabled: { subscriptionId: string; reason: string }[];
+}
+
+/**
+ * Writes a batch of finished attempts in one transaction: the attempt log, the delivery's new
+ * state (only if this worker still holds the claim), and the subscription's failure count.
+ */
+export async function completeAttempts(
+  db: Kysely<Database>,
+  workerId: string,
+  records: readonly AttemptRecord[],
+  disableAfterFailures: number,
+  now: number = Date.now(),
+): Promise<CompletionOutcome> {
+  const disabled: CompletionOutcome['disabled'] = [];
+  if (records.length === 0) return { disabled };
+  await db.transaction().execute(async (trx) => {
+    for (let i = 0; i < records.length; i += INSERT_CHUNK) {
+      await trx
+        .insertInto('delivery_attempts')
+        .values(
+          records.slice(i, i + INSERT_CHUNK).map((r) => ({
+            delivery_id: r.deliveryId,
+            attempt: r.attempt,
+            worker: workerId,
+            started_at: r.startedAt,
+            duration_ms: Math.round(r.durationMs),
+            status: r.status,
+            error: r.error,
+            error_message: r.errorMessage,
+            response_headers: Object.keys(r.responseHeaders).length ? JSON.stringify(r.responseHeaders) : null,
+            response_body: r.responseBody || null,
+          })),
+        )
+        .execute();
+    }
+    const delivered = records.filter((r) => r.next.status === 'delivered');
+    // Status codes differ per delivery; one statement per distinct code keeps it batched.
+    for (const [status, group] of groupBy(delivered, (r) => String(r.status))) {
+      for (let i = 0; i < group.length; i += INSERT_CHUNK) {
+        await trx
+          .updateTable('deliveries')
+          .set((eb) => ({
+            status: 'delivered',
+            attempts: eb('attempts', '+', 1),
+            locked_by: null,
+            locked_until: null,
+            last_status: Number(status),
+            last_error: null,
+            delivered_at: now,
+            updated_at: now,
+          }))
+          .where('id', 'in', group.slice(i, i + INSERT_CHUNK).map((r) => r.deliveryId))
+          .where('locked_by', '=', workerId)
+          .execute();
+      }
+    }
+    if (delivered.length) {
+      await trx
+        .updateTable('subscriptions')
+        .set({ consecutive_failures: 0 })
+        .where('id', 'in', [...new Set(delivered.map((r) => r.subscriptionId))])
+        .where('consecutive_failures', '>', 0)
+        .execute();
+    }
+    for (const r of records) {
+      if (r.next.status === 'delivered') continue;
+      const res = await trx
+        .updateTable('deliveries')
+        .set((eb) => ({
+          status: r.next.status,
+          attempts: eb('attempts', '+', 1),
+          next_attempt_at: r.next.status === 'pending' ? r.next.at : eb.ref('next_attempt_at'),
+          locked_by: null,
+          locked_until: null,
+          last_status: r.status,
+          last_error: r.error ?? (r.status !== null ? `HTTP ${r.status}` : null),
+          updated_at: now,
+        }))
+        .where('id', '=', r.deliveryId)
+        .where('locked_by', '=', workerId)
+        .executeTakeFirst();
+      // Lost the claim (lease expired and another worker took it): its outcome decides.
+      if (Number(res.numUpdatedRows ?? 0) === 0) continue;
+      if (r.disableReason) {
+        await disableIn(trx, r.subscriptionId, r.disableReason, now, disabled);
+      } else if (r.next.status === 'failed') {
+        const sub = await trx
+          .updateTable('subscriptions')
+          .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1) }))
+          .where('id', '=', r.subscriptionId)
+          .returning(['consecutive_failures', 'active'])
+          .executeTakeFirst();
+        if (sub && sub.active === 1 && sub.consecutive_failures >= disableAfterFailures) {
+          const reason = `${sub.consecutive_failures} consecutive deliveries failed (last: ${r.error ?? `HTTP ${r.status}`})`;
+          await disableIn(trx, r.subscriptionId, reason, now, disabled);
+        }
+      }
+    }
+  });
+  return { disabled };
+}
+
+async function disableIn(trx: Transaction<Database>, id: string, reason: string, now: number, out: CompletionOutcome['disabled']): Promise<void> {
+  const r = await trx
+    .updateTable('subscriptions')
+    .set({ active: 0, disabled_at: now, disabled_reason: reason.slice(0, 500), updated_at: now })
+    .where('id', '=', id)
+    .where('active', '=', 1)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows ?? 0) > 0) out.push({ subscriptionId: id, reason });
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
+export interface ReplaySelection {
+  /** Specific deliveries (webhook-ids); otherwise every delivery matching `statuses`. */
+  deliveryIds?: string[];
+  /** Default: failed deliveries (dead-lettered or given up after 410). */
+  statuses?: ('failed' | 'delivered')[];
+  /** Only deliveries created at or after this time (ms). */
+  since?: number;
+}
+
+/**
+ * Queues deliveries of a subscription again, with their original webhook-id (receivers that
+ * did get one de-duplicate it). The attempt counter restarts so the retry schedule applies anew.
+ */
+export async function replayDeliveries(db: Kysely<Database>, subscriptionId: string, selection: ReplaySelection, now: number = Date.now()): Promise<number> {
+  let q = db
+    .updateTable('deliveries')
+    .set({ status: 'pending', attempts: 0, next_attempt_at: now, locked_by: null, locked_until: null, updated_at: now })
+    .where('subscription_id', '=', subscriptionId)
+    .where('status', 'in', selection.statuses ?? ['failed']);
+  if (selection.deliveryIds) q = q.where('id', 'in', selection.deliveryIds.length ? selection.deliveryIds : ['']);
+  if (selection.since !== undefined) q = q.where('created_at', '>=', selection.since);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows ?? 0);
+}
+
+export interface DeliveryView {
+  id: string;
+  eventId: string;
+  subscriptionId: string;
+  status: DeliveriesTable['status'];
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: number;
+  deliveredAt: number | null;
+  eventType: string;
+  recordId: number;
+}
+
+/** The delivery log of one subscription, newest first (for the API and the dashboard). */
+export async function listDeliveries(
+  db: Kysely<Database>,
+  subscriptionId: string,
+  options: { status?: DeliveriesTable['status']; limit?: number; before?: number } = {},
+): Promise<DeliveryView[]> {
+  let q = db
+    .selectFrom('deliveries as d')
+    .innerJoin('events as e', 'e.id', 'd.event_id')
+    .select(['d.id', 'd.event_id', 'd.subscription_id', 'd.status', 'd.attempts', 'd.next_attempt_at', 'd.last_status', 'd.last_error', 'd.created_at', 'd.delivered_at', 'e.model', 'e.event', 'e.record_id'])
+    .where('d.subscription_id', '=', subscriptionId)
+    .orderBy('d.created_at', 'desc')
+    .orderBy('d.id', 'desc')
+    .limit(Math.min(options.limit ?? 100, 1000));
+  if (options.status) q = q.where('d.status', '=', options.status);
+  if (options.before !== undefined) q = q.where('d.created_at', '<', options.before);
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    id: r.id,
+    eventId: r.event_id,
+    subscriptionId: r.subscription_id,
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,
+    lastStatus: r.last_status,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    deliveredAt: r.delivered_at,
+    eventType: `${r.model}.${r.event === 'create' ? 'created' : r.event === 'write' ? 'updated' : 'deleted'}`,
+    recordId: r.record_id,
+  }));
+}
+
+/** Every attempt of one delivery, oldest first. */
+export async function listAttempts(db: Kysely<Database>, deliveryId: string) {
+  return db.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('id', 'asc').execute();
+}
+
+/** Counts by status for one subscription (dashboard badges, re-enable prompt). */
+export async function deliveryCounts(db: Kysely<Database>, subscriptionId: string): Promise<Record<DeliveriesTable['status'], number>> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('subscription_id', '=', subscriptionId)
+    .groupBy('status')
+    .execute();
+  const out = { pending: 0, in_flight: 0, delivered: 0, failed: 0 };
+  for (const r of rows) out[r.status] = Number(r.n);
+  return out;
+}

@@ -1,0 +1,209 @@
+/**
+ * Poll capture: any Odoo version, and the reconciling pass behind push capture.
+ *
+ * One `search_read` per poll (write_date/id cursor from poll-plan.ts, capped at a batch) and,
+ * on a slower schedule, one `search` of ids to detect deletions — so a 100,000-record model
+ * with 100 changes costs one call per poll, two when the sweep is due.
+ * Polls of one subscription never overlap, also across relay instances: a poll first takes a
+ * lease on the subscription's capture row.
+ */
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database, SubscriptionCaptureTable, SubscriptionsTable } from '../storage/schema.js';
+import type { OdooClient } from '../odoo/index.js';
+import { planPollBatch, pollDomain, pollHorizon, sweepDeletions, POLL_ORDER, type PolledRow, type PollCursor } from './poll-plan.js';
+import { addIds, compressIds, expandRanges, type IdRanges } from './id-ranges.js';
+import { eventsForChanges, eventsForDeletions, fieldsToRead } from './capture-events.js';
+import { recordEvents } from './outbox.js';
+
+export const POLL_BATCH = 500;
+const POLL_LEASE_MS = 120_000;
+
+export interface PollDeps {
+  db: Kysely<Database>;
+  logger: Logger;
+  /** The Odoo client of a subscription's connection. */
+  clientFor(sub: SubscriptionsTable): Promise<OdooClient>;
+  /** Called after events were committed (wakes the worker). */
+  onEvents(count: number): void;
+  intervals: { pollMs: number; reconcileMs: number; sweepMs: number };
+  settleSeconds?: number;
+}
+
+/** Capture row for a new subscription: changes from the current second on, no backfill. */
+export function initialCaptureRow(subscriptionId: string, now: number = Date.now()): SubscriptionCaptureTable {
+  return {
+    subscription_id: subscriptionId,
+    cursor_write_date: new Date(Math.floor(now / 1000) * 1000).toISOString().slice(0, 19).replace('T', ' '),
+    cursor_ids: '[]',
+    known_ids: null,
+    next_poll_at: now,
+    next_sweep_at: now,
+    last_poll_at: null,
+    last_error: null,
+    push_rules: null,
+    locked_until: null,
+  };
+}
+
+/** The ids alive in Odoo (archived included: archiving is a write, not a deletion). */
+async function liveIds(client: OdooClient, model: string, domain: unknown[]): Promise<number[]> {
+  return (await client.executeKw(model, 'search', [domain], { context: { active_test: false } })) as number[];
+}
+
+/** The set the relay treats as already announced; filled once, before the first poll. */
+export async function snapshotKnownIds(client: OdooClient, sub: SubscriptionsTable): Promise<IdRanges> {
+  return compressIds(await liveIds(client, sub.model, sub.domain ? JSON.parse(sub.domain) : []));
+}
+
+async function takeLease(db: Kysely<Database>, id: string, now: number): Promise<boolean> {
+  const r = await db
+    .updateTable('subscription_capture')
+    .set({ locked_until: now + POLL_LEASE_MS })
+    .where('subscription_id', '=', id)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows ?? 0) > 0;
+}
+
+export interface PollResult {
+  events: number;
+  odooCalls: number;
+  more: boolean;
+}
+
+/**
+ * One poll of one subscription (plus the deletion sweep when due). Events are committed
+ * before the cursor moves: a crash in between re-reads the same rows, whose event ids the
+ * outbox already holds.
+ */
+export async function pollSubscription(deps: PollDeps, subId: string, now: number = Date.now()): Promise<PollResult | null> {
+  const { db } = deps;
+  if (!(await takeLease(db, subId, now))) return null;
+  let odooCalls = 0;
+  try {
+    const sub = await db.selectFrom('subscriptions').selectAll().where('id', '=', subId).executeTakeFirst();
+    const cap = await db.selectFrom('subscription_capture').selectAll().where('subscription_id', '=', subId).executeTakeFirst();
+    if (!sub || !cap || sub.active !== 1) return null;
+    const client = await deps.clientFor(sub);
+    let known: IdRanges | null = cap.known_ids ? JSON.parse(cap.known_ids) : null;
+    if (known === null) {
+      known = await snapshotKnownIds(client, sub);
+      odooCalls++;
+    }
+    const cursor: PollCursor = { writeDate: cap.cursor_write_date, idsAtWriteDate: JSON.parse(cap.cursor_ids) };
+    const horizon = pollHorizon(new Date(now), deps.settleSeconds);
+    const domain = [...pollDomain(cursor, horizon), ...(sub.domain ? (JSON.parse(sub.domain) as unknown[]) : [])];
+    const fields = fieldsToRead(sub);
+    const rows = (await client.executeKw(sub.model, 'search_read', [domain], {
+      ...(fields ? { fields } : {}),
+      order: POLL_ORDER,
+      limit: POLL_BATCH,
+      context: { active_test: false },
+    })) as PolledRow[];
+    odooCalls++;
+    const plan = planPollBatch({ cursor, rows, limit: POLL_BATCH, knownIds: known });
+    const events = await eventsForChanges(db, sub, plan.changes.map((c) => ({ row: c.row, event: c.event })), 'poll');
+    if (plan.changes.length) known = addIds(known, plan.changes.map((c) => c.recordId));
+
+    let deleted: number[] = [];
+    let nextSweepAt = cap.next_sweep_at;
+    if (!plan.more && cap.next_sweep_at <= now) {
+      // Between polls (this one's rows are in `known` already): see sweepDeletions.
+      const sweep = sweepDeletions(known, await liveIds(client, sub.model, []));
+      odooCalls++;
+      deleted = [...expandRanges(sweep.deleted)];
+      known = sweep.knownIds;
+      nextSweepAt = now + deps.intervals.sweepMs;
+      events.push(...(await eventsForDeletions(db, sub, deleted, 'poll')));
+    }
+    const inserted = await recordEvents(db, events);
+    const interval = sub.capture_effective === 'push' ? deps.intervals.reconcileMs : deps.intervals.pollMs;
+    await db
+      .updateTable('subscription_capture')
+      .set({
+        cursor_write_date: plan.nextCursor.writeDate,
+        cursor_ids: JSON.stringify(plan.nextCursor.idsAtWriteDate),
+        known_ids: JSON.stringify(known),
+        next_poll_at: plan.more ? now : now + interval,
+        next_sweep_at: nextSweepAt,
+        last_poll_at: now,
+        last_error: null,
+        locked_until: null,
+      })
+      .where('subscription_id', '=', subId)
+      .execute();
+    if (inserted) deps.onEvents(inserted);
+    return { events: inserted, odooCalls, more: plan.more };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    deps.logger.warn({ err, subscription: subId }, 'poll failed');
+    await db
+      .updateTable('subscription_capture')
+      .set({ last_error: message.slice(0, 500), locked_until: null, next_poll_at: now + deps.intervals.pollMs })
+      .where('subscription_id', '=', subId)
+      .execute()
+      .catch(() => undefined);
+    return { events: 0, odooCalls, more: false };
+  }
+}
+
+/** Runs due polls on a timer; a few subscriptions at a time so one slow Odoo does not stall the rest. */
+export class Poller {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private stopped = false;
+  private tick: Promise<void> | undefined;
+
+  constructor(
+    private readonly deps: PollDeps,
+    private readonly tickMs: number,
+    private readonly parallel = 4,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.tick;
+  }
+
+  /** Polls due subscriptions now (tests, and after a subscription is created). */
+  async runOnce(now: number = Date.now()): Promise<void> {
+    const due = await this.deps.db
+      .selectFrom('subscription_capture as c')
+      .innerJoin('subscriptions as s', 's.id', 'c.subscription_id')
+      .select('c.subscription_id')
+      .where('s.active', '=', 1)
+      .where('c.next_poll_at', '<=', now)
+      .orderBy('c.next_poll_at')
+      .limit(100)
+      .execute();
+    const queue = due.map((d) => d.subscription_id);
+    const work = async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        // A full batch is followed by the next one right away.
+        for (let i = 0; i < 100; i++) {
+          const r = await pollSubscription(this.deps, id);
+          if (!r?.more || this.stopped) break;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.parallel, queue.length) }, work));
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => {
+      this.tick = this.runOnce()
+        .catch((err) => this.deps.logger.error({ err }, 'poller tick failed'))
+        .finally(() => this.schedule(this.tickMs));
+    }, ms);
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Push capture (Odoo 17+): the relay creates and owns `base.automation` rules in the user's
+ * Odoo whose server action is a webhook (`ir.actions.server`, state 'webhook') pointing at the
+ * relay's ingest route with an unguessable per-rule token. One rule for create/write (its post
+ * carries write_date, so duplicates coalesce per change) and one for unlink.
+ */
+import crypto from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, SubscriptionsTable } from '../storage/schema.js';
+import type { OdooClient } from '../odoo/index.js';
+import { sha256Hex } from '../ids/random.js';
+
+export interface PushRules {
+  automationIds: number[];
+  actionIds: number[];
+}
+
+/** Odoo stores domains as Python source (`filter_domain`); JSON maps onto it directly. */
+export function toPythonLiteral(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new RangeError('domain values must be finite numbers');
+    return String(value);
+  }
+  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
+  if (Array.isArray(value)) return `[${value.map(toPythonLiteral).join(', ')}]`;
+  if (typeof value === 'object') {
+    return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${toPythonLiteral(k)}: ${toPythonLiteral(v)}`).join(', ')}}`;
+  }
+  throw new RangeError(`cannot express ${typeof value} in a domain`);
+}
+
+/** The ingest path for a token; the token itself is stored only as a hash. */
+export function ingestPath(token: string): string {
+  return `/api/events/ingest/${token}`;
+}
+
+export function newIngestToken(): string {
+  return `ing_${crypto.randomBytes(24).toString('base64url')}`;
+}
+
+async function modelId(client: OdooClient, model: string): Promise<number> {
+  const ids = (await client.executeKw('ir.model', 'search', [[['model', '=', model]]], { limit: 1 })) as number[];
+  if (!ids.length) throw new Error(`model ${model} not found in Odoo`);
+  return ids[0];
+}
+
+async function fieldIds(client: OdooClient, model: string, names: string[]): Promise<number[]> {
+  if (!names.length) return [];
+  return (await client.executeKw('ir.model.fields', 'search', [[['model', '=', model], ['name', 'in', names]]])) as number[];
+}
+
+/**
+ * Creates the rules for a subscription in Odoo and stores their ingest tokens. Returns what was
+ * created so it can be removed later; on a failure halfway, removes what it had created.
+ */
+export async function createPushRules(
+  db: Kysely<Database>,
+  client: OdooClient,
+  sub: SubscriptionsTable,
+  ingestBaseUrl: string,
+): Promise<PushRules> {
+  const events = JSON.parse(sub.events) as string[];
+  const rules: PushRules = { automationIds: [], actionIds: [] };
+  const tokens: { token_hash: string; subscription_id: string; trigger: 'change' | 'unlink'; created_at: number }[] = [];
+  try {
+    const mid = await modelId(client, sub.model);
+    const base = ingestBaseUrl.replace(/\/+$/, '');
+    const domain = sub.domain ? toPythonLiteral(JSON.parse(sub.domain)) : false;
+    const add = async (trigger: 'change' | 'unlink') => {
+      const token = newIngestToken();
+      // write_date lets the relay tell changes apart and coalesce Odoo's duplicate posts per change.
+      const webhookFields = trigger === 'change' ? await fieldIds(client, sub.model, ['write_date']) : [];
+      const actionId = (await client.executeKw('ir.actions.server', 'create', [
+        {
+          name: `odoo-relay ${sub.id} ${trigger}`,
+          state: 'webhook',
+          model_id: mid,
+          webhook_url: `${base}${ingestPath(token)}`,
+          webhook_field_ids: [[6, 0, webhookFields]],
+        },
+      ])) as number;
+      rules.actionIds.push(actionId);
+      const watched = trigger === 'change' && sub.changed_fields && !events.includes('create') ? await fieldIds(client, sub.model, JSON.parse(sub.changed_fields)) : [];
+      const automation: Record<string, unknown> = {
+        name: `odoo-relay ${sub.name} (${sub.id}, ${trigger})`.slice(0, 120),
+        model_id: mid,
+        trigger: trigger === 'change' ? 'on_create_or_write' : 'on_unlink',
+        action_server_ids: [[6, 0, [actionId]]],
+      };
+      if (domain) automation.filter_domain = domain;
+      if (watched.length) automation.trigger_field_ids = [[6, 0, watched]];
+      rules.automationIds.push((await client.executeKw('base.automation', 'create', [automation])) as number);
+      tokens.push({ token_hash: sha256Hex(token), subscription_id: sub.id, trigger, created_at: Date.now() });
+    };
+    if (events.includes('create') || events.includes('write')) await add('change');
+    if (events.includes('unlink')) await add('unlink');
+  } catch (err) {
+    await removePushRules(client, rules).catch(() => undefined);
+    throw err;
+  }
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('ingest_tokens').where('subscription_id', '=', sub.id).execute();
+    if (tokens.length) await trx.insertInto('ingest_tokens').values(tokens).execute();
+    await trx.updateTable('subscription_capture').set({ push_rules: JSON.stringify(rules) }).where('subscription_id', '=', sub.id).execute();
+  });
+  return rules;
+}
+
+/** Deletes the relay's rules from Odoo (automations first: they reference the actions). */
+export async function removePushRules(client: OdooClient, rules: PushRules): Promise<void> {
+  if (rules.automationIds.length) await client.executeKw('base.automation', 'unlink', [rules.automationIds]);
+  if (rules.actionIds.length) await client.executeKw('ir.actions.server', 'unlink', [rules.actionIds]);
+}

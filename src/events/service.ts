@@ -1,0 +1,313 @@
+/**
+ * Outbound events as one service per process: the delivery worker, the poller, the push
+ * ingest (coalescing + re-read) and capture set-up for subscriptions. Routes, the CLI and the
+ * dashboard call the exported methods; nothing else reaches into the events tables.
+ */
+import type { Logger } from 'pino';
+import type { Agent } from 'undici';
+import type { Storage } from '../storage/database.js';
+import type { SubscriptionsTable } from '../storage/schema.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import type { EventsConfig } from '../config.js';
+import type { OdooClientCache } from '../connections/client-cache.js';
+import type { OdooClient } from '../odoo/index.js';
+import { resolveConnection } from '../connections/store.js';
+import { RelayError } from '../errors/index.js';
+import { sha256Hex } from '../ids/random.js';
+import { createGuardedAgent, type AddressPolicy } from './ssrf-guard.js';
+import { DeliveryWorker } from './worker.js';
+import { Poller, initialCaptureRow, snapshotKnownIds, type PollDeps } from './poller.js';
+import { createPushRules, removePushRules, type PushRules } from './push-rules.js';
+import { ChangeCoalescer, parseOdooWebhookPost, type ChangeHint } from './coalesce.js';
+import { eventsForChanges, eventsForDeletions, fieldsToRead, type ReadRecord } from './capture-events.js';
+import { recordEvents } from './outbox.js';
+import { addIds, hasId, subtractRanges, compressIds, type IdRanges } from './id-ranges.js';
+import {
+  createSubscription,
+  deleteSubscriptionRow,
+  getSubscriptionRow,
+  toSubscription,
+  updateSubscription,
+  subscriptionsChanged,
+  type Subscription,
+} from './subscriptions-store.js';
+
+export interface EventsServiceDeps {
+  storage: Storage;
+  box: SecretBox;
+  logger: Logger;
+  odooClients: OdooClientCache;
+  config: EventsConfig;
+  shutdownGraceMs: number;
+}
+
+const CAPTURE_FIELDS = new Set(['events', 'domain', 'changed_fields', 'capture_mode', 'model']);
+const INGEST_TICK_MS = 25;
+
+export class EventsService {
+  readonly addressPolicy: AddressPolicy;
+  readonly dispatcher: Agent;
+  readonly worker: DeliveryWorker;
+  readonly poller: Poller;
+  private readonly pollDeps: PollDeps;
+  /** One coalescer per (subscription, rule): hints of different subscriptions never merge. */
+  private readonly coalescers = new Map<string, ChangeCoalescer>();
+  private readonly tokens = new Map<string, { subscriptionId: string; trigger: 'change' | 'unlink' } | null>();
+  private ingestTimer: NodeJS.Timeout | undefined;
+  private readonly hintWork = new Set<Promise<void>>();
+  private started = false;
+  private readonly offChanged: () => void;
+
+  constructor(private readonly d: EventsServiceDeps) {
+    this.addressPolicy = { allow: d.config.allowPrivateTargets };
+    this.dispatcher = createGuardedAgent({ allow: d.config.allowPrivateTargets, agent: { connections: 256, pipelining: 1, keepAliveTimeout: 10_000 } });
+    this.worker = new DeliveryWorker({
+      storage: d.storage,
+      box: d.box,
+      logger: d.logger,
+      dispatcher: this.dispatcher,
+      addressPolicy: this.addressPolicy,
+      concurrency: d.config.workerConcurrency,
+      endpointConcurrency: d.config.endpointConcurrency,
+      disableAfterFailures: d.config.disableAfterFailures,
+      retryDelaysMs: d.config.retryDelaysMs,
+    });
+    this.pollDeps = {
+      db: d.storage.db,
+      logger: d.logger,
+      clientFor: (sub) => this.clientFor(sub),
+      onEvents: () => this.worker.wake(),
+      intervals: { pollMs: d.config.pollIntervalMs, reconcileMs: d.config.reconcileIntervalMs, sweepMs: d.config.sweepIntervalMs },
+      settleSeconds: d.config.pollSettleSeconds,
+    };
+    this.poller = new Poller(this.pollDeps, Math.min(1_000, d.config.pollIntervalMs));
+    this.offChanged = subscriptionsChanged.subscribe(() => this.tokens.clear());
+  }
+
+  /** Starts the worker and the poller (when EVENTS_WORKER is on). */
+  async start(): Promise<void> {
+    if (!this.d.config.worker || this.started) return;
+    this.started = true;
+    await this.worker.start();
+    this.poller.start();
+  }
+
+  /** Graceful: stop taking work, let in-flight sends finish (up to the grace), flush pending hints. */
+  async stop(): Promise<void> {
+    this.offChanged();
+    if (this.ingestTimer) clearInterval(this.ingestTimer);
+    this.ingestTimer = undefined;
+    // Hints waiting for their quiet time are turned into events now rather than lost.
+    for (const [key, coalescer] of this.coalescers) {
+      const hints = coalescer.flush();
+      if (hints.length) this.track(this.processHints(key, hints));
+    }
+    await Promise.allSettled([...this.hintWork]);
+    await this.poller.stop();
+    await this.worker.stop(this.d.shutdownGraceMs);
+    await this.dispatcher.close().catch(() => undefined);
+  }
+
+  async clientFor(sub: Pick<SubscriptionsTable, 'user_id' | 'connection_id'>): Promise<OdooClient> {
+    const resolved = await resolveConnection(this.d.storage.db, sub.user_id, sub.connection_id);
+    if (!resolved) throw new RelayError('no_odoo_connection');
+    return this.d.odooClients.get(resolved.connection, resolved.secretEnc);
+  }
+
+  // ---- subscriptions (for routes, CLI and dashboard) ----
+
+  /** Creates a subscription and sets up its capture; the secret is returned this once. */
+  async createSubscription(userId: string, body: unknown): Promise<{ subscription: Subscription; secret: string }> {
+    const deps = { db: this.d.storage.db, box: this.d.box, addressPolicy: this.addressPolicy };
+    const created = await createSubscription(deps, userId, body);
+    await this.d.storage.db.insertInto('subscription_capture').values(initialCaptureRow(created.row.id)).execute();
+    try {
+      await this.setUpCapture(created.row);
+    } catch (err) {
+      await deleteSubscriptionRow(this.d.storage.db, created.row.id);
+      throw err;
+    }
+    const row = await getSubscriptionRow(this.d.storage.db, created.row.id);
+    return { subscription: toSubscription(row, this.d.box), secret: created.secret };
+  }
+
+  async updateSubscription(userId: string | undefined, id: string, body: unknown): Promise<Subscription> {
+    const deps = { db: this.d.storage.db, box: this.d.box, addressPolicy: this.addressPolicy };
+    const { before, after } = await updateSubscription(deps, userId, id, body);
+    const captureChanged = [...CAPTURE_FIELDS].some((f) => before[f as keyof SubscriptionsTable] !== after[f as keyof SubscriptionsTable]);
+    if (captureChanged) {
+      await this.tearDownCapture(before);
+      await this.setUpCapture(after);
+    }
+    if (after.active === 1 && before.active === 0) this.worker.wake();
+    return toSubscription(await getSubscriptionRow(this.d.storage.db, id), this.d.box);
+  }
+
+  /** Removes the relay's rules from Odoo, then the subscription with its events and deliveries. */
+  async deleteSubscription(userId: string | undefined, id: string): Promise<void> {
+    const row = await getSubscriptionRow(this.d.storage.db, id, userId);
+    await this.tearDownCapture(row);
+    await deleteSubscriptionRow(this.d.storage.db, id);
+  }
+
+  // ---- capture set-up ----
+
+  /**
+   * Decides push or poll and prepares it. `auto` pushes when Odoo is 17+ and the relay has an
+   * ingest URL Odoo can use; otherwise (or when Odoo refuses the rules) it polls and says why.
+   */
+  private async setUpCapture(row: SubscriptionsTable): Promise<void> {
+    const db = this.d.storage.db;
+    let client: OdooClient | undefined;
+    let note: string | null = null;
+    let effective: 'push' | 'poll' = 'poll';
+    try {
+      client = await this.clientFor(row);
+      // Known ids first: the create/write decision and the deletion sweep need them.
+      const known = await snapshotKnownIds(client, row);
+      await db.updateTable('subscription_capture').set({ known_ids: JSON.stringify(known) }).where('subscription_id', '=', row.id).execute();
+    } catch (err) {
+      note = `Odoo not reachable at set-up (${errorText(err)}); the poller retries`;
+      if (row.capture_mode === 'push') throw new RelayError('push_capture_unavailable', note);
+    }
+    if (client && row.capture_mode !== 'poll') {
+      const ingest = this.d.config.ingestUrl;
+      let reason: string | null = null;
+      if (!ingest) reason = 'no ingest URL configured (EVENTS_INGEST_URL or PUBLIC_URL)';
+      else {
+        try {
+          const version = await client.version();
+          if (version.major < 17) reason = `Odoo ${version.serverVersion} has no webhook server actions (17+ needed)`;
+        } catch (err) {
+          reason = `Odoo version unknown (${errorText(err)})`;
+        }
+      }
+      if (!reason) {
+        try {
+          await createPushRules(db, client, row, ingest!);
+          effective = 'push';
+        } catch (err) {
+          reason = `Odoo refused the automation rules (${errorText(err)})`;
+        }
+      }
+      if (reason) {
+        if (row.capture_mode === 'push') throw new RelayError('push_capture_unavailable', `Push capture unavailable: ${reason}`);
+        note = `polling: ${reason}`;
+      }
+    }
+    const interval = effective === 'push' ? this.d.config.reconcileIntervalMs : this.d.config.pollIntervalMs;
+    await db.updateTable('subscriptions').set({ capture_effective: effective, capture_note: note }).where('id', '=', row.id).execute();
+    await db
+      .updateTable('subscription_capture')
+      .set({ next_poll_at: Date.now() + Math.min(interval, this.d.config.pollIntervalMs), next_sweep_at: Date.now() + this.d.config.sweepIntervalMs })
+      .where('subscription_id', '=', row.id)
+      .execute();
+    subscriptionsChanged.raise();
+  }
+
+  private async tearDownCapture(row: SubscriptionsTable): Promise<void> {
+    const db = this.d.storage.db;
+    const cap = await db.selectFrom('subscription_capture').select('push_rules').where('subscription_id', '=', row.id).executeTakeFirst();
+    await db.deleteFrom('ingest_tokens').where('subscription_id', '=', row.id).execute();
+    subscriptionsChanged.raise();
+    if (!cap?.push_rules) return;
+    const rules = JSON.parse(cap.push_rules) as PushRules;
+    try {
+      await removePushRules(await this.clientFor(row), rules);
+    } catch (err) {
+      // The rules then post to a token that no longer exists and get 404s; say which to delete.
+      this.d.logger.warn({ err, subscription: row.id, rules }, 'could not remove the automation rules from Odoo');
+    }
+    await db.updateTable('subscription_capture').set({ push_rules: null }).where('subscription_id', '=', row.id).execute();
+  }
+
+  // ---- push ingest ----
+
+  /**
+   * Takes one post of an Odoo webhook action. Only looks the token up (cached) and queues a
+   * hint: the answer must come back within milliseconds, Odoo waits for it.
+   */
+  async ingest(token: string, body: unknown): Promise<'queued' | 'ignored'> {
+    const hash = sha256Hex(token);
+    let rule = this.tokens.get(hash);
+    if (rule === undefined) {
+      const row = await this.d.storage.db.selectFrom('ingest_tokens').select(['subscription_id', 'trigger']).where('token_hash', '=', hash).executeTakeFirst();
+      rule = row ? { subscriptionId: row.subscription_id, trigger: row.trigger } : null;
+      if (this.tokens.size > 10_000) this.tokens.clear();
+      this.tokens.set(hash, rule);
+    }
+    if (!rule) throw new RelayError('unknown_ingest_token');
+    const signal = parseOdooWebhookPost(body);
+    if (!signal) return 'ignored';
+    const key = `${rule.subscriptionId}\u0000${rule.trigger}`;
+    let coalescer = this.coalescers.get(key);
+    if (!coalescer) {
+      coalescer = new ChangeCoalescer({ quietMs: this.d.config.coalesceQuietMs, maxWaitMs: Math.max(1_000, this.d.config.coalesceQuietMs * 10) });
+      this.coalescers.set(key, coalescer);
+    }
+    for (const evicted of coalescer.offer(signal, Date.now())) this.track(this.processHints(key, [evicted]));
+    this.armIngestTimer();
+    return 'queued';
+  }
+
+  private armIngestTimer(): void {
+    if (this.ingestTimer) return;
+    this.ingestTimer = setInterval(() => {
+      const now = Date.now();
+      let pending = 0;
+      for (const [key, coalescer] of this.coalescers) {
+        const due = coalescer.due(now);
+        if (due.length) this.track(this.processHints(key, due));
+        pending += coalescer.size;
+        if (coalescer.size === 0) this.coalescers.delete(key);
+      }
+      if (pending === 0 && this.ingestTimer) {
+        clearInterval(this.ingestTimer);
+        this.ingestTimer = undefined;
+      }
+    }, Math.max(5, Math.min(INGEST_TICK_MS, this.d.config.coalesceQuietMs || INGEST_TICK_MS)));
+  }
+
+  private track(work: Promise<void>): void {
+    this.hintWork.add(work);
+    void work.finally(() => this.hintWork.delete(work));
+  }
+
+  /** Re-reads the hinted records through the API (pushed values are not trusted) and records events. */
+  private async processHints(key: string, hints: ChangeHint[]): Promise<void> {
+    const [subscriptionId, trigger] = key.split('\u0000') as [string, 'change' | 'unlink'];
+    const db = this.d.storage.db;
+    try {
+      const sub = await db.selectFrom('subscriptions').selectAll().where('id', '=', subscriptionId).executeTakeFirst();
+      if (!sub || sub.active !== 1) return;
+      const ids = [...new Set(hints.filter((h) => h.model === sub.model).map((h) => h.recordId))];
+      if (!ids.length) return;
+      const client = await this.clientFor(sub);
+      const cap = await db.selectFrom('subscription_capture').select('known_ids').where('subscription_id', '=', sub.id).executeTakeFirst();
+      let known: IdRanges = cap?.known_ids ? JSON.parse(cap.known_ids) : [];
+      const fields = fieldsToRead(sub);
+      const domain = [['id', 'in', ids], ...(sub.domain ? (JSON.parse(sub.domain) as unknown[]) : [])];
+      const rows = (await client.executeKw(sub.model, 'search_read', [domain], { ...(fields ? { fields } : {}), context: { active_test: false } })) as ReadRecord[];
+      let events;
+      if (trigger === 'unlink') {
+        // The rule posts before the delete commits: only records really gone are deletions.
+        const alive = new Set(rows.map((r) => r.id));
+        const gone = ids.filter((id) => !alive.has(id));
+        events = await eventsForDeletions(db, sub, gone, 'push');
+        known = subtractRanges(known, compressIds(gone));
+      } else {
+        events = await eventsForChanges(db, sub, rows.map((row) => ({ row, event: hasId(known, row.id) ? ('write' as const) : ('create' as const) })), 'push');
+        known = addIds(known, rows.map((r) => r.id));
+      }
+      await db.updateTable('subscription_capture').set({ known_ids: JSON.stringify(known) }).where('subscription_id', '=', sub.id).execute();
+      if ((await recordEvents(db, events)) > 0) this.worker.wake();
+    } catch (err) {
+      // The reconciling poll picks the change up later.
+      this.d.logger.warn({ err, subscription: subscriptionId }, 'push hint could not be processed');
+    }
+  }
+}
+
+function errorText(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).slice(0, 200);
+}

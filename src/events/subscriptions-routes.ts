@@ -1,0 +1,155 @@
+/**
+ * REST API over subscriptions, REST-hooks style: an n8n trigger node POSTs a subscription when
+ * its workflow is activated and DELETEs it on deactivation.
+ *
+ *   POST   /api/v1/subscriptions                         create (answer carries the secret, once)
+ *   GET    /api/v1/subscriptions                         list the caller's
+ *   GET    /api/v1/subscriptions/:id                     one, with delivery counts
+ *   PATCH  /api/v1/subscriptions/:id                     change; `active: true` re-enables
+ *   DELETE /api/v1/subscriptions/:id                     remove (and its rules in Odoo)
+ *   POST   /api/v1/subscriptions/:id/rotate-secret       new secret; the old one signs too for 24 h
+ *   GET    /api/v1/subscriptions/:id/deliveries          delivery log (newest first)
+ *   GET    /api/v1/subscriptions/:id/deliveries/:did     one delivery with its attempts
+ *   POST   /api/v1/subscriptions/:id/replay              queue failed deliveries again
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { authenticateCaller, isCrossSite, type Caller } from '../auth/caller.js';
+import { rateLimitHeaders } from '../auth/rate-limit.js';
+import { RelayError } from '../errors/index.js';
+import { safeEqual } from '../ids/random.js';
+import { getSubscriptionRow, listSubscriptions, rotateSigningSecret, toSubscription } from './subscriptions-store.js';
+import { deliveryCounts, listAttempts, listDeliveries, replayDeliveries } from './outbox.js';
+
+const MUTATING = new Set(['POST', 'PATCH', 'DELETE']);
+
+/** API key with the `subscriptions` scope (rate limited like the webhook), or a dashboard session with its CSRF token. */
+async function authorize(ctx: AppContext, request: FastifyRequest, reply: { headers(h: Record<string, string>): unknown }): Promise<Caller> {
+  const caller = await authenticateCaller(ctx, request);
+  if (caller.kind === 'api_key') {
+    const decision = await ctx.rateLimiter.consume(caller.apiKey.id, caller.apiKey.rateLimit);
+    reply.headers(rateLimitHeaders(decision));
+    if (!decision.allowed) {
+      ctx.metrics.rateLimited.inc();
+      const retryAfter = Math.max(1, Math.ceil((decision.resetAt.getTime() - Date.now()) / 1000));
+      throw new RelayError('rate_limited', 'Rate limit exceeded', { limit: decision.limit, resetAt: decision.resetAt.toISOString() }, { 'retry-after': String(retryAfter) });
+    }
+    if (!caller.apiKey.scopes.includes('subscriptions')) {
+      throw new RelayError('forbidden_scope', 'This API key lacks the subscriptions scope', { required: 'subscriptions' });
+    }
+    return caller;
+  }
+  if (MUTATING.has(request.method)) {
+    const presented = request.headers['x-csrf-token'];
+    if (typeof presented !== 'string' || !safeEqual(presented, caller.csrfToken) || isCrossSite(request, ctx.config.publicUrl)) {
+      throw new RelayError('csrf_failed');
+    }
+  }
+  return caller;
+}
+
+const replaySchema = z.strictObject({
+  deliveryIds: z.array(z.string().min(1).max(64)).max(1000).optional(),
+  status: z.enum(['failed', 'delivered']).optional(),
+  since: z.union([z.number().int(), z.iso.datetime()]).optional(),
+});
+
+const listQuery = z.object({
+  status: z.enum(['pending', 'in_flight', 'delivered', 'failed']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  before: z.coerce.number().int().optional(),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value ?? {});
+  if (r.success) return r.data;
+  const first = r.error.issues[0];
+  throw new RelayError('invalid_request', `${first.path.join('.') || 'body'}: ${first.message}`);
+}
+
+export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const events = ctx.events;
+  const opts = {
+    onRequest: async (request: FastifyRequest, reply: { headers(h: Record<string, string>): unknown }) => {
+      request.caller = await authorize(ctx, request, reply);
+    },
+  };
+  const userOf = (request: FastifyRequest) => request.caller!.userId;
+  const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
+
+  app.post('/api/v1/subscriptions', opts, async (request, reply) => {
+    const { subscription, secret } = await events.createSubscription(userOf(request), request.body);
+    return reply.code(201).send({ success: true, subscription, secret });
+  });
+
+  app.get('/api/v1/subscriptions', opts, async (request) => ({
+    success: true,
+    subscriptions: await listSubscriptions({ db: ctx.storage.db, box: ctx.box }, userOf(request)),
+  }));
+
+  app.get('/api/v1/subscriptions/:id', opts, async (request) => {
+    const row = await getSubscriptionRow(ctx.storage.db, idOf(request), userOf(request));
+    return { success: true, subscription: toSubscription(row, ctx.box), deliveries: await deliveryCounts(ctx.storage.db, row.id) };
+  });
+
+  app.patch('/api/v1/subscriptions/:id', opts, async (request) => {
+    const before = await getSubscriptionRow(ctx.storage.db, idOf(request), userOf(request));
+    const subscription = await events.updateSubscription(userOf(request), before.id, request.body);
+    const answer: Record<string, unknown> = { success: true, subscription };
+    if (before.active === 0 && subscription.active) {
+      // Re-enabled: say what was missed and how to send it again.
+      const counts = await deliveryCounts(ctx.storage.db, before.id);
+      answer.missed = { failed: counts.failed, replay: `POST /api/v1/subscriptions/${before.id}/replay` };
+    }
+    return answer;
+  });
+
+  app.delete('/api/v1/subscriptions/:id', opts, async (request) => {
+    await events.deleteSubscription(userOf(request), idOf(request));
+    return { success: true };
+  });
+
+  app.post('/api/v1/subscriptions/:id/rotate-secret', opts, async (request) => {
+    const r = await rotateSigningSecret({ db: ctx.storage.db, box: ctx.box }, userOf(request), idOf(request));
+    return { success: true, secret: r.secret, previousSecretValidUntil: new Date(r.previousValidUntil).toISOString() };
+  });
+
+  app.get('/api/v1/subscriptions/:id/deliveries', opts, async (request) => {
+    const row = await getSubscriptionRow(ctx.storage.db, idOf(request), userOf(request));
+    const q = parse(listQuery, request.query);
+    return { success: true, deliveries: await listDeliveries(ctx.storage.db, row.id, q) };
+  });
+
+  app.get('/api/v1/subscriptions/:id/deliveries/:deliveryId', opts, async (request) => {
+    const row = await getSubscriptionRow(ctx.storage.db, idOf(request), userOf(request));
+    const deliveryId = (request.params as { deliveryId: string }).deliveryId;
+    const delivery = await ctx.storage.db.selectFrom('deliveries').selectAll().where('id', '=', deliveryId).where('subscription_id', '=', row.id).executeTakeFirst();
+    if (!delivery) throw new RelayError('not_found', 'No such delivery');
+    const event = await ctx.storage.db.selectFrom('events').select('payload').where('id', '=', delivery.event_id).executeTakeFirst();
+    const attempts = (await listAttempts(ctx.storage.db, deliveryId)).map((a) => ({
+      attempt: a.attempt,
+      startedAt: a.started_at,
+      durationMs: a.duration_ms,
+      status: a.status,
+      error: a.error,
+      errorMessage: a.error_message,
+      responseHeaders: a.response_headers ? JSON.parse(a.response_headers) : {},
+      responseBody: a.response_body,
+    }));
+    return { success: true, delivery: { id: delivery.id, status: delivery.status, attempts: delivery.attempts, payload: event ? JSON.parse(event.payload) : null }, attempts };
+  });
+
+  app.post('/api/v1/subscriptions/:id/replay', opts, async (request) => {
+    const row = await getSubscriptionRow(ctx.storage.db, idOf(request), userOf(request));
+    const body = parse(replaySchema, request.body);
+    const since = body.since === undefined ? undefined : typeof body.since === 'number' ? body.since : Date.parse(body.since);
+    const replayed = await replayDeliveries(ctx.storage.db, row.id, {
+      deliveryIds: body.deliveryIds,
+      statuses: body.status ? [body.status] : undefined,
+      since,
+    });
+    if (replayed) events.worker.wake();
+    return { success: true, replayed, active: row.active === 1 };
+  });
+}

@@ -1,0 +1,319 @@
+/**
+ * Subscriptions: who wants which Odoo record changes delivered where, and how.
+ * Storage and validation only; capture (push rules, polling) and delivery live beside it.
+ */
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database, SubscriptionsTable } from '../storage/schema.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import { newId } from '../ids/random.js';
+import { RelayError } from '../errors/index.js';
+import { resolveConnection } from '../connections/store.js';
+import { checkTargetUrl, type AddressPolicy } from './ssrf-guard.js';
+import { validateCustomHeaders, DEFAULT_TIMEOUT_MS } from './sender.js';
+import { generateSigningSecret, type SecretRotation } from './signing.js';
+import { DEFAULT_RETRIES } from './retry-schedule.js';
+import type { PayloadFormat, RecordEvent } from './payload.js';
+import { ChangeSignal as CacheSignal } from '../cache/ttl-cache.js';
+
+/** Raised on every subscription change in this process, so the worker's cache drops stale rows. */
+export const subscriptionsChanged = new CacheSignal();
+
+export type CaptureMode = 'auto' | 'push' | 'poll';
+
+/** A subscription as its owner sees it: never the signing secret or header values. */
+export interface Subscription {
+  id: string;
+  userId: string;
+  connectionId: string;
+  name: string;
+  model: string;
+  events: RecordEvent[];
+  domain: unknown[] | null;
+  changedFields: string[] | null;
+  fields: string[] | null;
+  targetUrl: string;
+  format: PayloadFormat;
+  timeoutMs: number;
+  retries: number;
+  /** Header names only: values may be credentials. */
+  headerNames: string[];
+  captureMode: CaptureMode;
+  captureEffective: 'push' | 'poll';
+  captureNote: string | null;
+  active: boolean;
+  consecutiveFailures: number;
+  disabledAt: number | null;
+  disabledReason: string | null;
+  secretRotatingUntil: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+const MODEL = /^[a-z_][a-z0-9_.]*$/;
+const FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const EVENTS = ['create', 'write', 'unlink'] as const;
+
+const fieldList = z.array(z.string().regex(FIELD, 'must be an Odoo field name')).max(200);
+
+/** Accepted shape of POST (all of it) and PATCH (any part of it). */
+export const subscriptionInputSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional(),
+  connectionId: z.string().min(1).max(64).optional(),
+  model: z.string().regex(MODEL, 'must be an Odoo model name such as res.partner').max(128),
+  events: z.array(z.enum(EVENTS)).min(1).max(3).default(['create', 'write', 'unlink']),
+  domain: z.array(z.unknown()).max(100).nullable().optional(),
+  changedFields: fieldList.min(1).nullable().optional(),
+  fields: fieldList.min(1).nullable().optional(),
+  targetUrl: z.string().min(1).max(2048),
+  format: z.enum(['json', 'xml']).default('json'),
+  timeoutMs: z.number().int().min(100).max(60_000).default(DEFAULT_TIMEOUT_MS),
+  retries: z.number().int().min(0).max(20).default(DEFAULT_RETRIES),
+  headers: z.record(z.string(), z.string()).nullable().optional(),
+  captureMode: z.enum(['auto', 'push', 'poll']).default('auto'),
+  active: z.boolean().default(true),
+});
+export type SubscriptionInput = z.input<typeof subscriptionInputSchema>;
+
+export const subscriptionPatchSchema = subscriptionInputSchema
+  .omit({ connectionId: true, model: true })
+  .extend({
+    events: z.array(z.enum(EVENTS)).min(1).max(3).optional(),
+    format: z.enum(['json', 'xml']).optional(),
+    timeoutMs: z.number().int().min(100).max(60_000).optional(),
+    retries: z.number().int().min(0).max(20).optional(),
+    captureMode: z.enum(['auto', 'push', 'poll']).optional(),
+    active: z.boolean().optional(),
+    targetUrl: z.string().min(1).max(2048).optional(),
+  })
+  .partial();
+export type SubscriptionPatch = z.input<typeof subscriptionPatchSchema>;
+
+function parseOrRefuse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const first = parsed.error.issues[0];
+  const field = first?.path.join('.') || undefined;
+  throw new RelayError('invalid_request', field ? `${field}: ${first.message}` : (first?.message ?? 'Invalid subscription'), {
+    fields: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+  });
+}
+
+/** Save-time URL check: the same SSRF policy the sender enforces at connect time. */
+export function checkSubscriptionUrl(url: string, policy: AddressPolicy): string {
+  const verdict = checkTargetUrl(url, policy);
+  if (!verdict.ok) {
+    throw new RelayError(verdict.code === 'ssrf_refused' ? 'target_not_allowed' : 'invalid_request', `targetUrl: ${verdict.reason}`, { field: 'targetUrl' });
+  }
+  return verdict.url.toString();
+}
+
+function checkHeaders(headers: Record<string, string> | null | undefined): void {
+  if (!headers) return;
+  if (Object.keys(headers).length > 20) throw new RelayError('invalid_request', 'At most 20 custom headers', { field: 'headers' });
+  const check = validateCustomHeaders(headers);
+  if (!check.ok) throw new RelayError('invalid_request', `headers: ${check.problems.join('; ')}`, { field: 'headers', problems: check.problems });
+}
+
+function checkDomain(domain: unknown[] | null | undefined): void {
+  if (!domain) return;
+  for (const term of domain) {
+    if (term === '&' || term === '|' || term === '!') continue;
+    if (Array.isArray(term) && term.length === 3 && typeof term[0] === 'string' && typeof term[1] === 'string') continue;
+    throw new RelayError('invalid_request', 'domain: each term must be "&", "|", "!" or [field, operator, value]', { field: 'domain' });
+  }
+}
+
+const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+
+export function toSubscription(row: SubscriptionsTable, box: SecretBox): Subscription {
+  const headers = row.headers_enc ? (JSON.parse(box.decrypt(row.headers_enc)) as Record<string, string>) : {};
+  return {
+    id: row.id,
+    userId: row.user_id,
+    connectionId: row.connection_id,
+    name: row.name,
+    model: row.model,
+    events: JSON.parse(row.events),
+    domain: row.domain ? JSON.parse(row.domain) : null,
+    changedFields: row.changed_fields ? JSON.parse(row.changed_fields) : null,
+    fields: row.fields ? JSON.parse(row.fields) : null,
+    targetUrl: row.target_url,
+    format: row.format,
+    timeoutMs: row.timeout_ms,
+    retries: row.retries,
+    headerNames: Object.keys(headers),
+    captureMode: row.capture_mode,
+    captureEffective: row.capture_effective,
+    captureNote: row.capture_note,
+    active: row.active === 1,
+    consecutiveFailures: row.consecutive_failures,
+    disabledAt: row.disabled_at,
+    disabledReason: row.disabled_reason,
+    secretRotatingUntil: row.previous_secret_until !== null && row.previous_secret_until > Date.now() ? row.previous_secret_until : null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export interface StoreDeps {
+  db: Kysely<Database>;
+  box: SecretBox;
+  addressPolicy: AddressPolicy;
+}
+
+/** Creates a subscription; returns it with its signing secret, which is shown this once. */
+export async function createSubscription(
+  deps: StoreDeps,
+  userId: string,
+  body: unknown,
+): Promise<{ subscription: Subscription; secret: string; row: SubscriptionsTable }> {
+  const input = parseOrRefuse(subscriptionInputSchema, body);
+  const targetUrl = checkSubscriptionUrl(input.targetUrl, deps.addressPolicy);
+  checkHeaders(input.headers);
+  checkDomain(input.domain);
+  const resolved = await resolveConnection(deps.db, userId, input.connectionId ?? null);
+  if (!resolved) throw new RelayError('no_odoo_connection');
+  const secret = generateSigningSecret();
+  const now = Date.now();
+  const row: SubscriptionsTable = {
+    id: newId('sub'),
+    user_id: userId,
+    connection_id: resolved.connection.id,
+    name: input.name ?? `${input.model} → ${new URL(targetUrl).host}`,
+    model: input.model,
+    events: JSON.stringify([...new Set(input.events)]),
+    domain: json(input.domain),
+    changed_fields: json(input.changedFields),
+    fields: json(input.fields),
+    target_url: targetUrl,
+    format: input.format,
+    timeout_ms: input.timeoutMs,
+    retries: input.retries,
+    secret_enc: deps.box.encrypt(secret),
+    previous_secret_enc: null,
+    previous_secret_until: null,
+    headers_enc: input.headers && Object.keys(input.headers).length ? deps.box.encrypt(JSON.stringify(input.headers)) : null,
+    capture_mode: input.captureMode,
+    // Decided by capture setup (push needs Odoo 17+ and a reachable ingest URL); poll until then.
+    capture_effective: 'poll',
+    capture_note: null,
+    active: input.active ? 1 : 0,
+    consecutive_failures: 0,
+    disabled_at: input.active ? null : now,
+    disabled_reason: input.active ? null : 'created inactive',
+    created_at: now,
+    updated_at: now,
+  };
+  await deps.db.insertInto('subscriptions').values(row).execute();
+  subscriptionsChanged.raise();
+  return { subscription: toSubscription(row, deps.box), secret, row };
+}
+
+export async function getSubscriptionRow(db: Kysely<Database>, id: string, userId?: string): Promise<SubscriptionsTable> {
+  let q = db.selectFrom('subscriptions').selectAll().where('id', '=', id);
+  if (userId !== undefined) q = q.where('user_id', '=', userId);
+  const row = await q.executeTakeFirst();
+  if (!row) throw new RelayError('not_found', `No subscription ${id.slice(0, 64)}`);
+  return row;
+}
+
+/** A user's subscriptions (all users' when userId is undefined, for the CLI and dashboard). */
+export async function listSubscriptions(deps: Pick<StoreDeps, 'db' | 'box'>, userId?: string): Promise<Subscription[]> {
+  let q = deps.db.selectFrom('subscriptions').selectAll().orderBy('created_at', 'asc');
+  if (userId !== undefined) q = q.where('user_id', '=', userId);
+  return (await q.execute()).map((r) => toSubscription(r, deps.box));
+}
+
+/** Applies a partial update; returns the previous and the new row so capture can react. */
+export async function updateSubscription(
+  deps: StoreDeps,
+  userId: string | undefined,
+  id: string,
+  body: unknown,
+): Promise<{ before: SubscriptionsTable; after: SubscriptionsTable }> {
+  const patch = parseOrRefuse(subscriptionPatchSchema, body);
+  const before = await getSubscriptionRow(deps.db, id, userId);
+  const set: Partial<SubscriptionsTable> = { updated_at: Math.max(Date.now(), before.updated_at + 1) };
+  if (patch.name !== undefined) set.name = patch.name;
+  if (patch.events !== undefined) set.events = JSON.stringify([...new Set(patch.events)]);
+  if (patch.domain !== undefined) {
+    checkDomain(patch.domain);
+    set.domain = json(patch.domain);
+  }
+  if (patch.changedFields !== undefined) set.changed_fields = json(patch.changedFields);
+  if (patch.fields !== undefined) set.fields = json(patch.fields);
+  if (patch.targetUrl !== undefined) set.target_url = checkSubscriptionUrl(patch.targetUrl, deps.addressPolicy);
+  if (patch.format !== undefined) set.format = patch.format;
+  if (patch.timeoutMs !== undefined) set.timeout_ms = patch.timeoutMs;
+  if (patch.retries !== undefined) set.retries = patch.retries;
+  if (patch.headers !== undefined) {
+    checkHeaders(patch.headers);
+    set.headers_enc = patch.headers && Object.keys(patch.headers).length ? deps.box.encrypt(JSON.stringify(patch.headers)) : null;
+  }
+  if (patch.captureMode !== undefined) set.capture_mode = patch.captureMode;
+  if (patch.active !== undefined && patch.active !== (before.active === 1)) {
+    set.active = patch.active ? 1 : 0;
+    if (patch.active) {
+      // Re-enabling starts a fresh failure count; the disable reason is kept for the record until then.
+      set.consecutive_failures = 0;
+      set.disabled_at = null;
+      set.disabled_reason = null;
+    } else {
+      set.disabled_at = Date.now();
+      set.disabled_reason = 'disabled by its owner';
+    }
+  }
+  await deps.db.updateTable('subscriptions').set(set).where('id', '=', before.id).execute();
+  subscriptionsChanged.raise();
+  return { before, after: { ...before, ...set } };
+}
+
+export async function deleteSubscriptionRow(db: Kysely<Database>, id: string): Promise<void> {
+  await db.deleteFrom('subscriptions').where('id', '=', id).execute();
+  subscriptionsChanged.raise();
+}
+
+/** Rotating keeps signing with the old secret too for `overlapMs`, so receivers can switch at their pace. */
+export async function rotateSigningSecret(
+  deps: Pick<StoreDeps, 'db' | 'box'>,
+  userId: string | undefined,
+  id: string,
+  overlapMs: number = 24 * 3_600_000,
+): Promise<{ secret: string; previousValidUntil: number }> {
+  const row = await getSubscriptionRow(deps.db, id, userId);
+  const secret = generateSigningSecret();
+  const until = Date.now() + overlapMs;
+  await deps.db
+    .updateTable('subscriptions')
+    .set({ secret_enc: deps.box.encrypt(secret), previous_secret_enc: row.secret_enc, previous_secret_until: until, updated_at: Math.max(Date.now(), row.updated_at + 1) })
+    .where('id', '=', id)
+    .execute();
+  subscriptionsChanged.raise();
+  return { secret, previousValidUntil: until };
+}
+
+/** The secrets to sign with (current, plus the previous one during a rotation). */
+export function secretRotationOf(row: SubscriptionsTable, box: SecretBox): SecretRotation {
+  return {
+    current: box.decrypt(row.secret_enc),
+    previous: row.previous_secret_enc ? box.decrypt(row.previous_secret_enc) : undefined,
+    previousUntil: row.previous_secret_until ?? undefined,
+  };
+}
+
+export function customHeadersOf(row: SubscriptionsTable, box: SecretBox): Record<string, string> {
+  return row.headers_enc ? (JSON.parse(box.decrypt(row.headers_enc)) as Record<string, string>) : {};
+}
+
+/** Disables a subscription and records why, for the dashboard. Idempotent. */
+export async function disableSubscription(db: Kysely<Database>, id: string, reason: string): Promise<void> {
+  const now = Date.now();
+  await db
+    .updateTable('subscriptions')
+    .set({ active: 0, disabled_at: now, disabled_reason: reason.slice(0, 500), updated_at: now })
+    .where('id', '=', id)
+    .where('active', '=', 1)
+    .execute();
+  subscriptionsChanged.raise();
+}

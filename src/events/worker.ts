@@ -1,0 +1,260 @@
+/**
+ * The delivery worker: claims due deliveries from the outbox, signs and sends them, and writes
+ * each attempt's outcome back. Completions are written in batches (one transaction for every
+ * attempt that finished since the last write), which is what lets one SQLite file keep up
+ * with thousands of deliveries a second.
+ */
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import type { Storage } from '../storage/database.js';
+import type { SubscriptionsTable } from '../storage/schema.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import { newId } from '../ids/random.js';
+import { claimDueDeliveries, completeAttempts, releaseAllClaims, releaseClaims, type AttemptRecord, type ClaimedDelivery } from './outbox.js';
+import { customHeadersOf, secretRotationOf, subscriptionsChanged } from './subscriptions-store.js';
+import { signDelivery, signingSecrets } from './signing.js';
+import { sendWebhook } from './sender.js';
+import { decideAfterAttempt, DEFAULT_RETRY_DELAYS_MS } from './retry-schedule.js';
+import { CONTENT_TYPES, toXml, type EventPayload } from './payload.js';
+import { endpointKey, KeyedSemaphore } from './concurrency.js';
+import type { AddressPolicy } from './ssrf-guard.js';
+
+export interface WorkerOptions {
+  storage: Storage;
+  box: SecretBox;
+  logger: Logger;
+  dispatcher: Dispatcher;
+  addressPolicy: AddressPolicy;
+  concurrency: number;
+  endpointConcurrency: number;
+  disableAfterFailures: number;
+  retryDelaysMs?: readonly number[];
+  /** How often to look for due deliveries when nothing woke the worker (ms). */
+  idlePollMs?: number;
+  /** Added to the subscription timeout to form a claim's lease (ms). */
+  leaseMarginMs?: number;
+  /** Called when a subscription gets disabled by delivery outcomes. */
+  onDisabled?: (subscriptionId: string, reason: string) => void;
+  random?: () => number;
+}
+
+interface CachedSubscription {
+  row: SubscriptionsTable;
+  loadedAt: number;
+}
+
+const SUBSCRIPTION_CACHE_MS = 2_000;
+const ENDPOINT_BUSY_DELAY_MS = 100;
+
+export class DeliveryWorker {
+  readonly id = newId('wrk');
+  private running = false;
+  private inFlight = 0;
+  private loopPromise: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+  private readonly endpoints: KeyedSemaphore;
+  private readonly subscriptions = new Map<string, CachedSubscription>();
+  private completions: AttemptRecord[] = [];
+  private flushing: Promise<void> | undefined;
+  private readonly idle = new Set<() => void>();
+  private readonly unsubscribe: () => void;
+  /** Deliveries completed by this worker (diagnostics, bench). */
+  delivered = 0;
+  attempted = 0;
+
+  constructor(private readonly o: WorkerOptions) {
+    this.endpoints = new KeyedSemaphore(o.endpointConcurrency);
+    this.unsubscribe = subscriptionsChanged.subscribe(() => this.subscriptions.clear());
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    // With SQLite only one process may run a worker on the file, so claims still marked
+    // in flight belong to a process that died: take them back now rather than after the lease.
+    if (this.o.storage.dialect === 'sqlite') {
+      const n = await releaseAllClaims(this.o.storage.db);
+      if (n) this.o.logger.warn({ deliveries: n }, 'took back deliveries left in flight by a previous run');
+    }
+    this.running = true;
+    this.loopPromise = this.loop();
+  }
+
+  /** New work was committed: look now instead of at the next idle tick. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Stops claiming, waits up to `graceMs` for in-flight sends, then writes their outcomes. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.unsubscribe();
+    if (!this.running) return;
+    this.running = false;
+    this.wake();
+    await this.loopPromise;
+    if (this.inFlight > 0) {
+      await Promise.race([new Promise<void>((r) => this.idle.add(r)), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    }
+    await this.flush();
+    // Anything still in flight keeps its claim and is re-sent after the lease (same webhook-id).
+  }
+
+  private async loop(): Promise<void> {
+    const idlePollMs = this.o.idlePollMs ?? 250;
+    while (this.running) {
+      const free = this.o.concurrency - this.inFlight;
+      let claimed: ClaimedDelivery[] = [];
+      if (free > 0) {
+        try {
+          claimed = await claimDueDeliveries(this.o.storage, this.id, Math.min(free, 500), this.o.leaseMarginMs ?? 5_000);
+        } catch (err) {
+          this.o.logger.error({ err }, 'claiming deliveries failed');
+        }
+      }
+      const busy: string[] = [];
+      // Known subscriptions first, so the endpoint budget applies from the first delivery.
+      for (const id of new Set(claimed.map((d) => d.subscription_id))) await this.subscription(id).catch(() => undefined);
+      for (const delivery of claimed) {
+        if (!this.dispatch(delivery)) busy.push(delivery.id);
+      }
+      if (busy.length) await releaseClaims(this.o.storage.db, this.id, busy, ENDPOINT_BUSY_DELAY_MS).catch((err) => this.o.logger.error({ err }, 'releasing claims failed'));
+      // A full batch means more is waiting: go again at once, else sleep until woken or the tick.
+      if (claimed.length > 0 && claimed.length === free && busy.length === 0) continue;
+      await this.sleep(free <= 0 || busy.length ? Math.min(idlePollMs, 20) : idlePollMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = undefined;
+        this.woken = false;
+        done();
+      };
+    });
+  }
+
+  /** Starts sending one delivery; false if its endpoint has no free slot. */
+  private dispatch(delivery: ClaimedDelivery): boolean {
+    const sub = this.subscriptions.get(delivery.subscription_id);
+    const key = sub ? safeEndpointKey(sub.row.target_url) : undefined;
+    // No row (deleted) or no parsable URL: no budget to respect, deliver() sorts it out.
+    const release = key ? this.endpoints.tryAcquire(key) : () => {};
+    if (!release) return false;
+    this.inFlight += 1;
+    void this.deliver(delivery)
+      .catch((err) => this.o.logger.error({ err, delivery: delivery.id }, 'delivery crashed'))
+      .finally(() => {
+        release();
+        this.inFlight -= 1;
+        if (this.inFlight === 0) for (const r of this.idle) r();
+        this.wake();
+      });
+    return true;
+  }
+
+  private async subscription(id: string): Promise<SubscriptionsTable | undefined> {
+    const cached = this.subscriptions.get(id);
+    if (cached && Date.now() - cached.loadedAt < SUBSCRIPTION_CACHE_MS) return cached.row;
+    const row = await this.o.storage.db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
+    if (row) this.subscriptions.set(id, { row, loadedAt: Date.now() });
+    else this.subscriptions.delete(id);
+    return row;
+  }
+
+  private async deliver(delivery: ClaimedDelivery): Promise<void> {
+    const sub = await this.subscription(delivery.subscription_id);
+    if (!sub) return; // deleted meanwhile: its deliveries went with it
+    const startedAt = Date.now();
+    const payload = JSON.parse(delivery.payload) as EventPayload;
+    const body = sub.format === 'xml' ? toXml(payload) : delivery.payload;
+    // XML is rendered from the stored JSON payload at send time: one stored form, same content.
+    const contentType = CONTENT_TYPES[sub.format];
+    const headers = signDelivery({
+      secret: signingSecrets(secretRotationOf(sub, this.o.box), startedAt),
+      webhookId: delivery.id,
+      timestamp: new Date(startedAt),
+      body,
+    });
+    const result = await sendWebhook({
+      url: sub.target_url,
+      body,
+      contentType,
+      headers,
+      customHeaders: customHeadersOf(sub, this.o.box),
+      timeoutMs: sub.timeout_ms,
+      dispatcher: this.o.dispatcher,
+      addressPolicy: this.o.addressPolicy,
+    });
+    const attempt = delivery.attempts + 1;
+    const decision = decideAfterAttempt(
+      { ok: result.ok, status: result.status, error: result.error, retryAfter: result.retryAfter },
+      { attempt, retries: sub.retries, random: this.o.random ?? Math.random, schedule: this.o.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS },
+    );
+    this.attempted += 1;
+    if (decision.kind === 'delivered') this.delivered += 1;
+    const record: AttemptRecord = {
+      deliveryId: delivery.id,
+      subscriptionId: sub.id,
+      attempt,
+      startedAt,
+      durationMs: result.durationMs,
+      status: result.status ?? null,
+      error: result.error ?? null,
+      errorMessage: result.errorMessage ?? null,
+      responseHeaders: result.responseHeaders,
+      responseBody: result.responseBodyPrefix,
+      next:
+        decision.kind === 'delivered'
+          ? { status: 'delivered' }
+          : decision.kind === 'retry'
+            ? { status: 'pending', at: Date.now() + decision.delayMs }
+            : { status: 'failed' },
+    };
+    if (decision.kind === 'disable') record.disableReason = `receiver answered 410 Gone (${sub.target_url})`;
+    this.completions.push(record);
+    await this.flush();
+  }
+
+  /** Writes every completion queued so far; concurrent callers share one write. */
+  private flush(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => (this.completions.length ? this.flush() : undefined));
+    if (this.completions.length === 0) return Promise.resolve();
+    const batch = this.completions;
+    this.completions = [];
+    this.flushing = completeAttempts(this.o.storage.db, this.id, batch, this.o.disableAfterFailures)
+      .then(({ disabled }) => {
+        for (const d of disabled) {
+          this.subscriptions.delete(d.subscriptionId);
+          this.o.logger.warn({ subscription: d.subscriptionId, reason: d.reason }, 'subscription disabled');
+          this.o.onDisabled?.(d.subscriptionId, d.reason);
+        }
+      })
+      .catch((err) => {
+        // The claims stay in flight and their leases expire: the deliveries are sent again.
+        this.o.logger.error({ err, attempts: batch.length }, 'recording delivery attempts failed');
+      })
+      .finally(() => {
+        this.flushing = undefined;
+      });
+    return this.flushing;
+  }
+}
+
+function safeEndpointKey(url: string): string | undefined {
+  try {
+    return endpointKey(url);
+  } catch {
+    return undefined;
+  }
+}

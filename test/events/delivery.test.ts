@@ -1,0 +1,220 @@
+/**
+ * Delivery end to end: subscriptions over the REST API, the outbox and worker against a real
+ * loopback receiver, signatures checked with the `standardwebhooks` package as a receiver would.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Webhook } from 'standardwebhooks';
+import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { startEventsRig, until, type EventsRig } from './helpers.js';
+import { recordEvents } from '../../src/events/outbox.js';
+import { buildEventPayload, fromXml } from '../../src/events/payload.js';
+
+let rig: EventsRig;
+let receiver: WebhookReceiver;
+
+beforeAll(async () => {
+  rig = await startEventsRig();
+});
+afterAll(() => rig.close());
+afterEach(async () => {
+  await receiver?.close();
+});
+
+async function subscribe(extra: Record<string, unknown> = {}) {
+  const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, captureMode: 'poll', events: ['create'], domain: [['name', '=', 'nobody-matches-this']], ...extra });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body as { subscription: { id: string }; secret: string };
+}
+
+/** Puts events straight into the outbox, as capture would. */
+async function inject(subscriptionId: string, count: number, from = 1): Promise<string[]> {
+  const ids: string[] = [];
+  const events = Array.from({ length: count }, (_, i) => {
+    const id = `evt_test_${subscriptionId}_${from + i}`;
+    ids.push(id);
+    const payload = buildEventPayload({ id, model: 'res.partner', recordId: from + i, event: 'create', occurredAt: new Date(), data: { name: `P${from + i}`, email: false } });
+    return { id, subscriptionId, model: 'res.partner', recordId: from + i, event: 'create' as const, source: 'poll' as const, payload: JSON.stringify(payload), occurredAt: Date.now() };
+  });
+  await recordEvents(rig.relay.ctx.storage.db, events);
+  rig.relay.ctx.events.worker.wake();
+  return ids;
+}
+
+const db = () => rig.relay.ctx.storage.db;
+
+describe('subscriptions API', () => {
+  it('requires the subscriptions scope', async () => {
+    receiver = await startReceiver();
+    const { key } = await rig.relay.createKey({ scopes: ['webhook'] });
+    const res = await rig.api('GET', '/api/v1/subscriptions', undefined, key);
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('forbidden_scope');
+    expect((await rig.api('GET', '/api/v1/subscriptions', undefined, 'sk_live_nope')).status).toBe(401);
+  });
+
+  it('creates, shows once, lists, patches and deletes; refuses private targets and bad input', async () => {
+    receiver = await startReceiver();
+    const created = await subscribe({ headers: { authorization: 'Bearer receiver-token' }, format: 'xml' });
+    expect(created.secret).toMatch(/^whsec_/);
+    const id = created.subscription.id;
+    const got = await rig.api('GET', `/api/v1/subscriptions/${id}`);
+    expect(got.body.subscription).toMatchObject({ id, model: 'res.partner', format: 'xml', timeoutMs: 5000, retries: 5, headerNames: ['authorization'], active: true, captureEffective: 'poll' });
+    expect(JSON.stringify(got.body)).not.toContain('whsec_');
+    expect(JSON.stringify(got.body)).not.toContain('receiver-token');
+    const listed = await rig.api('GET', '/api/v1/subscriptions');
+    expect(listed.body.subscriptions.map((s: any) => s.id)).toContain(id);
+    const patched = await rig.api('PATCH', `/api/v1/subscriptions/${id}`, { timeoutMs: 2000, format: 'json' });
+    expect(patched.body.subscription).toMatchObject({ timeoutMs: 2000, format: 'json' });
+
+    const privateTarget = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: 'http://10.0.0.1/hook', captureMode: 'poll' });
+    expect(privateTarget.status).toBe(422);
+    expect(privateTarget.body.code).toBe('target_not_allowed');
+    const metadata = await rig.api('PATCH', `/api/v1/subscriptions/${id}`, { targetUrl: 'http://169.254.169.254/latest' });
+    expect(metadata.body.code).toBe('target_not_allowed');
+    const badEvents = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, events: ['explode'] });
+    expect(badEvents.status).toBe(400);
+    const reserved = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, headers: { 'webhook-id': 'x' } });
+    expect(reserved.status).toBe(400);
+
+    expect((await rig.api('DELETE', `/api/v1/subscriptions/${id}`)).status).toBe(200);
+    expect((await rig.api('GET', `/api/v1/subscriptions/${id}`)).status).toBe(404);
+  });
+
+  it("does not show one user's subscription to another", async () => {
+    receiver = await startReceiver();
+    const { subscription } = await subscribe();
+    const { createUser } = await import('../../src/auth/users.js');
+    const { createApiKey } = await import('../../src/auth/api-keys.js');
+    const other = await createUser(db(), { username: `other${Date.now()}`, password: 'correct horse battery', role: 'user' });
+    const { key } = await createApiKey(db(), rig.relay.ctx.box, { userId: other.id, name: 'o', scopes: ['subscriptions'] }, 100);
+    expect((await rig.api('GET', `/api/v1/subscriptions/${subscription.id}`, undefined, key)).status).toBe(404);
+    expect((await rig.api('DELETE', `/api/v1/subscriptions/${subscription.id}`, undefined, key)).status).toBe(404);
+  });
+});
+
+describe('delivery', () => {
+  it('delivers signed JSON that standardwebhooks verifies, with custom headers and no leaked receiver cookies', async () => {
+    receiver = await startReceiver();
+    const { subscription, secret } = await subscribe({ headers: { authorization: 'Bearer receiver-token' } });
+    await inject(subscription.id, 3);
+    const got = await receiver.waitFor(3);
+    const wh = new Webhook(secret);
+    for (const r of got) {
+      const payload = wh.verify(r.rawBody.toString('utf8'), r.headers as Record<string, string>) as any;
+      expect(payload).toMatchObject({ type: 'res.partner.created', model: 'res.partner', event: 'create' });
+      expect(r.headers['content-type']).toBe('application/json');
+      expect(r.headers.authorization).toBe('Bearer receiver-token');
+      expect(r.headers['webhook-id']).toMatch(/^msg_/);
+    }
+    await until(async () => (await db().selectFrom('deliveries').select('status').where('subscription_id', '=', subscription.id).where('status', '=', 'delivered').execute()).length === 3);
+    const log = await rig.api('GET', `/api/v1/subscriptions/${subscription.id}/deliveries`);
+    expect(log.body.deliveries).toHaveLength(3);
+    const one = await rig.api('GET', `/api/v1/subscriptions/${subscription.id}/deliveries/${log.body.deliveries[0].id}`);
+    expect(one.body.attempts[0]).toMatchObject({ attempt: 1, status: 200, responseBody: 'received' });
+    expect(one.body.attempts[0].responseHeaders['set-cookie']).toBeUndefined();
+  });
+
+  it('delivers XML with the same content and the same signature scheme', async () => {
+    receiver = await startReceiver();
+    const { subscription, secret } = await subscribe({ format: 'xml' });
+    await inject(subscription.id, 1, 500);
+    const [r] = await receiver.waitFor(1);
+    expect(r.headers['content-type']).toBe('application/xml');
+    const body = r.rawBody.toString('utf8');
+    new Webhook(secret).verify(body, r.headers as Record<string, string>, { jsonParse: false });
+    expect(fromXml(body)).toMatchObject({ type: 'res.partner.created', record_id: 500, data: { id: 500, name: 'P500', email: false } });
+  });
+
+  it('retries with the same webhook-id and records every attempt', async () => {
+    receiver = await startReceiver('fail500');
+    const { subscription } = await subscribe();
+    await inject(subscription.id, 1);
+    await receiver.waitFor(2);
+    receiver.setMode('ok');
+    const all = await receiver.waitFor(3);
+    expect(new Set(all.map((r) => r.headers['webhook-id'])).size).toBe(1);
+    // Each attempt is signed afresh (timestamps may differ), the body is the same bytes.
+    expect(new Set(all.map((r) => r.rawBody.toString())).size).toBe(1);
+    const delivery = await until(() => db().selectFrom('deliveries').selectAll().where('subscription_id', '=', subscription.id).where('status', '=', 'delivered').executeTakeFirst());
+    const attempts = await db().selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', delivery.id).orderBy('id').execute();
+    expect(attempts.map((a) => a.status)).toEqual([500, 500, 200]);
+    expect(attempts[0].response_body!.length).toBe(1024);
+  });
+
+  it('honours Retry-After on 429', async () => {
+    receiver = await startReceiver('429');
+    const { subscription } = await subscribe();
+    const t0 = Date.now();
+    await inject(subscription.id, 1);
+    await receiver.waitFor(1);
+    const d = await until(() => db().selectFrom('deliveries').selectAll().where('subscription_id', '=', subscription.id).where('attempts', '=', 1).executeTakeFirst());
+    expect(d.status).toBe('pending');
+    expect(d.last_status).toBe(429);
+    expect(d.next_attempt_at).toBeGreaterThanOrEqual(t0 + 7_000);
+  });
+
+  it('times out a hanging receiver and records the timeout', async () => {
+    receiver = await startReceiver('hang');
+    const { subscription } = await subscribe({ timeoutMs: 300, retries: 0 });
+    await inject(subscription.id, 1);
+    const d = await until(() => db().selectFrom('deliveries').selectAll().where('subscription_id', '=', subscription.id).where('status', '=', 'failed').executeTakeFirst());
+    expect(d.last_error).toBe('timeout');
+  });
+
+  it('disables the subscription at once on 410 Gone', async () => {
+    receiver = await startReceiver('410');
+    const { subscription } = await subscribe();
+    await inject(subscription.id, 1);
+    const sub = await until(() => db().selectFrom('subscriptions').selectAll().where('id', '=', subscription.id).where('active', '=', 0).executeTakeFirst());
+    expect(sub.disabled_reason).toMatch(/410/);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('dead-letters after the last retry, disables after N failed deliveries, and replays on request', async () => {
+    receiver = await startReceiver('fail500');
+    const { subscription, secret } = await subscribe({ retries: 1 });
+    const ids = await inject(subscription.id, 5);
+    const sub = await until(() => db().selectFrom('subscriptions').selectAll().where('id', '=', subscription.id).where('active', '=', 0).executeTakeFirst(), 15_000, 'disable');
+    expect(sub.disabled_reason).toMatch(/5 consecutive deliveries failed/);
+    expect(sub.disabled_at).toBeGreaterThan(0);
+    const failed = await db().selectFrom('deliveries').selectAll().where('subscription_id', '=', subscription.id).execute();
+    expect(failed.every((d) => d.status === 'failed' && d.attempts === 2)).toBe(true);
+    const shown = await rig.api('GET', `/api/v1/subscriptions/${subscription.id}`);
+    expect(shown.body.subscription).toMatchObject({ active: false, disabledReason: expect.stringMatching(/consecutive/) });
+    expect(shown.body.deliveries.failed).toBe(5);
+
+    // While disabled nothing is sent.
+    const before = receiver.requests.length;
+    await inject(subscription.id, 1, 100);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.requests.length).toBe(before);
+
+    receiver.setMode('ok');
+    const enabled = await rig.api('PATCH', `/api/v1/subscriptions/${subscription.id}`, { active: true });
+    expect(enabled.body.missed).toMatchObject({ failed: 5 });
+    // The pending event captured while disabled goes out; the dead-lettered ones wait for a replay.
+    await receiver.waitFor(before + 1);
+    const one = failed[0].id;
+    expect((await rig.api('POST', `/api/v1/subscriptions/${subscription.id}/replay`, { deliveryIds: [one] })).body.replayed).toBe(1);
+    await receiver.waitFor(before + 2);
+    expect((await rig.api('POST', `/api/v1/subscriptions/${subscription.id}/replay`, {})).body.replayed).toBe(4);
+    const all = await receiver.waitFor(before + 6);
+    const replayed = all.slice(before).map((r) => r.headers['webhook-id']);
+    // Same webhook-ids as the failed attempts: a receiver that did get one can de-duplicate.
+    for (const d of failed) expect(replayed).toContain(d.id);
+    for (const r of all.slice(before)) new Webhook(secret).verify(r.rawBody.toString(), r.headers as Record<string, string>);
+    expect(ids).toHaveLength(5);
+  });
+
+  it('signs with old and new secret during a rotation', async () => {
+    receiver = await startReceiver();
+    const { subscription, secret } = await subscribe();
+    const rotated = await rig.api('POST', `/api/v1/subscriptions/${subscription.id}/rotate-secret`);
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    await inject(subscription.id, 1);
+    const [r] = await receiver.waitFor(1);
+    expect(String(r.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    new Webhook(secret).verify(r.rawBody.toString(), r.headers as Record<string, string>);
+    new Webhook(rotated.body.secret).verify(r.rawBody.toString(), r.headers as Record<string, string>);
+  });
+});

@@ -1,0 +1,66 @@
+/** Shared set-up for the outbound-event tests: a relay wired to the Odoo test server and a receiver. */
+import { request } from 'undici';
+import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
+import type { Config } from '../../src/config.js';
+
+/** Environment that makes the event machinery fast enough for tests (loopback allowed, short retries). */
+export const FAST_EVENTS_ENV: Record<string, string> = {
+  EVENTS_ALLOW_PRIVATE_TARGETS: '127.0.0.0/8',
+  EVENTS_RETRY_DELAYS_MS: '50,50,50,50,50',
+  EVENTS_POLL_INTERVAL_MS: '200',
+  EVENTS_RECONCILE_INTERVAL_MS: '2000',
+  EVENTS_SWEEP_INTERVAL_MS: '200',
+  EVENTS_POLL_SETTLE_SECONDS: '0',
+  EVENTS_COALESCE_QUIET_MS: '50',
+};
+
+export interface EventsRig {
+  relay: TestRelay;
+  sim: OdooSim;
+  key: string;
+  api(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, key?: string): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+export async function startEventsRig(opts: { env?: Record<string, string>; simVersion?: 17 | 18 | 19; noise?: 'odoo' | 'none'; config?: Partial<Config> } = {}): Promise<EventsRig> {
+  const sim = await startOdooSim({ version: opts.simVersion ?? 19, automationNoise: opts.noise ?? 'odoo' });
+  const relay = await startTestRelay({ ...opts.config, env: { ...FAST_EVENTS_ENV, ...opts.env } });
+  await relay.connectOdoo({ url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
+  const { key } = await relay.createKey({ scopes: ['subscriptions'], rateLimit: 100_000 });
+  const api: EventsRig['api'] = async (method, path, body, useKey = key) => {
+    const res = await request(relay.url + path, {
+      method,
+      headers: { authorization: `Bearer ${useKey}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, body: text ? JSON.parse(text) : undefined };
+  };
+  return {
+    relay,
+    sim,
+    key,
+    api,
+    async close() {
+      await relay.close();
+      await sim.close();
+    },
+  };
+}
+
+export async function until<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** execute_kw on the Odoo test server as admin, through the relay's own client (any protocol). */
+export async function odoo(rig: EventsRig, model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}): Promise<any> {
+  const sub = await rig.relay.ctx.storage.db.selectFrom('odoo_connections').selectAll().executeTakeFirstOrThrow();
+  return rig.relay.ctx.events.clientFor({ user_id: sub.user_id, connection_id: sub.id }).then((c) => c.executeKw(model, method, args, kwargs));
+}
