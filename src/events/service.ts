@@ -21,6 +21,7 @@ import { createPushRules, removePushRules, type PushRules } from './push-rules.j
 import { ChangeCoalescer, parseOdooWebhookPost, type ChangeHint } from './coalesce.js';
 import { eventsForChanges, eventsForDeletions, fieldsToRead, type ReadRecord } from './capture-events.js';
 import { recordEvents } from './outbox.js';
+import { normalizeOdooDatetime, odooDatetimeToIso } from './odoo-datetime.js';
 import { addIds, hasId, subtractRanges, compressIds, type IdRanges } from './id-ranges.js';
 import {
   createSubscription,
@@ -43,6 +44,8 @@ export interface EventsServiceDeps {
 
 const CAPTURE_FIELDS = new Set(['events', 'domain', 'changed_fields', 'capture_mode', 'model']);
 const INGEST_TICK_MS = 25;
+/** How much older than its post a record's write_date may be and still count as a change. */
+const STALE_PUSH_MS = 60_000;
 
 export class EventsService {
   readonly addressPolicy: AddressPolicy;
@@ -296,8 +299,16 @@ export class EventsService {
         events = await eventsForDeletions(db, sub, gone, 'push');
         known = subtractRanges(known, compressIds(gone));
       } else {
-        events = await eventsForChanges(db, sub, rows.map((row) => ({ row, event: hasId(known, row.id) ? ('write' as const) : ('create' as const) })), 'push');
-        known = addIds(known, rows.map((r) => r.id));
+        // Odoo also posts for records it did not change (a company write posts for each child
+        // contact). A real change was committed just before its post, so a write_date well
+        // before the post's arrival means nothing changed; were it real, the reconciling poll sees it.
+        const firstSeen = Math.min(...hints.map((h) => h.firstSeenAt));
+        const fresh = rows.filter((r) => {
+          const wd = normalizeOdooDatetime(r.write_date);
+          return wd === null || Date.parse(odooDatetimeToIso(wd)) >= firstSeen - STALE_PUSH_MS;
+        });
+        events = await eventsForChanges(db, sub, fresh.map((row) => ({ row, event: hasId(known, row.id) ? ('write' as const) : ('create' as const) })), 'push');
+        known = addIds(known, fresh.map((r) => r.id));
       }
       await db.updateTable('subscription_capture').set({ known_ids: JSON.stringify(known) }).where('subscription_id', '=', sub.id).execute();
       if ((await recordEvents(db, events)) > 0) this.worker.wake();

@@ -1,0 +1,106 @@
+/** Poll capture against the Odoo test server: create / write / unlink, filters, and the Odoo call budget. */
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Webhook } from 'standardwebhooks';
+import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { startEventsRig, odoo, until, type EventsRig } from './helpers.js';
+import { pollSubscription } from '../../src/events/poller.js';
+import { OdooClient } from '../../src/odoo/index.js';
+
+let rig: EventsRig;
+let receiver: WebhookReceiver;
+
+beforeAll(async () => {
+  rig = await startEventsRig();
+});
+afterAll(() => rig.close());
+afterEach(async () => {
+  await receiver?.close();
+});
+
+const bodies = (secret: string) => receiver.requests.map((r) => new Webhook(secret).verify(r.rawBody.toString(), r.headers as Record<string, string>) as any);
+
+describe('poll capture', () => {
+  it('falls back to polling without an ingest URL and reports create, write and unlink', async () => {
+    receiver = await startReceiver();
+    const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, fields: ['name', 'email'] });
+    expect(res.status).toBe(201);
+    const { subscription, secret } = res.body;
+    // auto mode without an ingest URL polls, and says why.
+    expect(subscription.captureEffective).toBe('poll');
+    expect(subscription.captureNote).toMatch(/polling/);
+
+    const id = await odoo(rig, 'res.partner', 'create', [{ name: 'Polled Partner', email: 'p@example.com' }]);
+    await receiver.waitFor(1, 10_000);
+    expect(bodies(secret)[0]).toMatchObject({ type: 'res.partner.created', record_id: id, data: { id, name: 'Polled Partner', email: 'p@example.com' } });
+    expect(Object.keys(bodies(secret)[0].data).sort()).toEqual(['email', 'id', 'name']);
+
+    // A second write in the same second as the create must not be lost: wait out the second.
+    await new Promise((r) => setTimeout(r, 1100));
+    await odoo(rig, 'res.partner', 'write', [[id], { email: 'new@example.com' }]);
+    await receiver.waitFor(2, 10_000);
+    expect(bodies(secret)[1]).toMatchObject({ type: 'res.partner.updated', record_id: id, data: { email: 'new@example.com' } });
+
+    await odoo(rig, 'res.partner', 'unlink', [[id]]);
+    await receiver.waitFor(3, 10_000);
+    expect(bodies(secret)[2]).toMatchObject({ type: 'res.partner.deleted', record_id: id, data: { id } });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(receiver.requests).toHaveLength(3);
+  });
+
+  it('applies the domain and the changed-fields filter', async () => {
+    receiver = await startReceiver();
+    const res = await rig.api('POST', '/api/v1/subscriptions', {
+      model: 'res.partner',
+      targetUrl: receiver.url,
+      captureMode: 'poll',
+      events: ['create', 'write'],
+      domain: [['city', '=', 'Filterville']],
+      changedFields: ['email'],
+      fields: ['name', 'email', 'city'],
+    });
+    const { secret } = res.body;
+    const inCity = await odoo(rig, 'res.partner', 'create', [{ name: 'In', city: 'Filterville', email: 'a@x.com' }]);
+    await odoo(rig, 'res.partner', 'create', [{ name: 'Out', city: 'Elsewhere' }]);
+    await receiver.waitFor(1, 10_000);
+    await new Promise((r) => setTimeout(r, 1100));
+    await odoo(rig, 'res.partner', 'write', [[inCity], { name: 'In renamed' }]); // not a watched field
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(receiver.requests).toHaveLength(1);
+    await odoo(rig, 'res.partner', 'write', [[inCity], { email: 'b@x.com' }]);
+    await receiver.waitFor(2, 10_000);
+    const [created, updated] = bodies(secret);
+    expect(created).toMatchObject({ type: 'res.partner.created', record_id: inCity });
+    expect(updated).toMatchObject({ type: 'res.partner.updated', record_id: inCity, changed_fields: ['email'], data: { name: 'In renamed', email: 'b@x.com' } });
+  });
+
+  it('costs at most two Odoo calls per poll on a 100,000-record model with 100 changes', async () => {
+    receiver = await startReceiver();
+    rig.sim.seedPartners(100_000);
+    await new Promise((r) => setTimeout(r, 1100)); // the seeded rows' second is over before the subscription starts
+    const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, captureMode: 'poll', fields: ['name'] });
+    const subId = res.body.subscription.id as string;
+    // Polls by hand from here on, so the count holds only this subscription's calls.
+    await rig.relay.ctx.events.poller.stop();
+    const ids = (await odoo(rig, 'res.partner', 'search', [[['name', 'like', 'Scale Partner']]], { limit: 100 })) as number[];
+    for (const id of ids) await odoo(rig, 'res.partner', 'write', [[id], { name: `Changed ${id}` }]);
+    await new Promise((r) => setTimeout(r, 1100));
+
+    const spy = vi.spyOn(OdooClient.prototype, 'executeKw');
+    try {
+      const deps = (rig.relay.ctx.events as any).pollDeps;
+      const withSweep = await pollSubscription(deps, subId);
+      expect(withSweep).toMatchObject({ events: 100 });
+      // The changed rows in one search_read, the deletion sweep's id list in one search.
+      expect(spy.mock.calls.map((c) => `${c[0]}.${c[1]}`)).toEqual(['res.partner.search_read', 'res.partner.search']);
+      spy.mockClear();
+      // Between sweeps (EVENTS_SWEEP_INTERVAL_MS), a poll is one call.
+      await rig.relay.ctx.storage.db.updateTable('subscription_capture').set({ next_sweep_at: Date.now() + 3_600_000 }).where('subscription_id', '=', subId).execute();
+      const quiet = await pollSubscription(deps, subId);
+      expect(quiet).toMatchObject({ events: 0 });
+      expect(spy.mock.calls.map((c) => `${c[0]}.${c[1]}`)).toEqual(['res.partner.search_read']);
+    } finally {
+      spy.mockRestore();
+    }
+    await receiver.waitFor(100, 15_000);
+  });
+});
