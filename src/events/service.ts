@@ -21,7 +21,7 @@ import { createPushRules, removePushRules, type PushRules } from './push-rules.j
 import { ChangeCoalescer, parseOdooWebhookPost, type ChangeHint } from './coalesce.js';
 import { eventsForChanges, eventsForDeletions, fieldsToRead, type ReadRecord } from './capture-events.js';
 import { recordEvents } from './outbox.js';
-import { normalizeOdooDatetime, odooDatetimeToIso } from './odoo-datetime.js';
+import { normalizeOdooDatetime } from './odoo-datetime.js';
 import { addIds, hasId, subtractRanges, compressIds, type IdRanges } from './id-ranges.js';
 import {
   createSubscription,
@@ -44,8 +44,6 @@ export interface EventsServiceDeps {
 
 const CAPTURE_FIELDS = new Set(['events', 'domain', 'changed_fields', 'capture_mode', 'model']);
 const INGEST_TICK_MS = 25;
-/** How much older than its post a record's write_date may be and still count as a change. */
-const STALE_PUSH_MS = 60_000;
 
 export class EventsService {
   readonly addressPolicy: AddressPolicy;
@@ -286,7 +284,7 @@ export class EventsService {
       const ids = [...new Set(hints.filter((h) => h.model === sub.model).map((h) => h.recordId))];
       if (!ids.length) return;
       const client = await this.clientFor(sub);
-      const cap = await db.selectFrom('subscription_capture').select('known_ids').where('subscription_id', '=', sub.id).executeTakeFirst();
+      const cap = await db.selectFrom('subscription_capture').select(['known_ids', 'cursor_write_date']).where('subscription_id', '=', sub.id).executeTakeFirst();
       let known: IdRanges = cap?.known_ids ? JSON.parse(cap.known_ids) : [];
       const fields = fieldsToRead(sub);
       const domain = [['id', 'in', ids], ...(sub.domain ? (JSON.parse(sub.domain) as unknown[]) : [])];
@@ -300,12 +298,12 @@ export class EventsService {
         known = subtractRanges(known, compressIds(gone));
       } else {
         // Odoo also posts for records it did not change (a company write posts for each child
-        // contact). A real change was committed just before its post, so a write_date well
-        // before the post's arrival means nothing changed; were it real, the reconciling poll sees it.
-        const firstSeen = Math.min(...hints.map((h) => h.firstSeenAt));
+        // contact). A record whose write_date is before the poll cursor was already covered by
+        // the poller (or predates the subscription): nothing new to report.
+        const cursor = cap?.cursor_write_date ?? null;
         const fresh = rows.filter((r) => {
           const wd = normalizeOdooDatetime(r.write_date);
-          return wd === null || Date.parse(odooDatetimeToIso(wd)) >= firstSeen - STALE_PUSH_MS;
+          return wd === null || cursor === null || wd >= cursor;
         });
         events = await eventsForChanges(db, sub, fresh.map((row) => ({ row, event: hasId(known, row.id) ? ('write' as const) : ('create' as const) })), 'push');
         known = addIds(known, fresh.map((r) => r.id));

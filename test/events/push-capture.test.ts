@@ -1,0 +1,109 @@
+/**
+ * Push capture against the Odoo test server posting like Odoo 17+ (13 identical posts per
+ * create, posts for child contacts on a company write): rules created and removed by the
+ * relay, one event per real change, re-read through the API.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Webhook } from 'standardwebhooks';
+import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { httpPost } from '../helpers/relay.js';
+import { startEventsRig, odoo, until, type EventsRig } from './helpers.js';
+
+let rig: EventsRig;
+let receiver: WebhookReceiver;
+
+beforeAll(async () => {
+  rig = await startEventsRig({ simVersion: 17, env: { EVENTS_RECONCILE_INTERVAL_MS: '600000' } });
+  // The relay's URL is known once it listens; Odoo posts to it.
+  rig.relay.ctx.config.events.ingestUrl = rig.relay.url;
+  // Demo data is written when the sim starts; changes from here on are the test's.
+  await new Promise((r) => setTimeout(r, 1100));
+});
+afterAll(() => rig.close());
+afterEach(async () => {
+  await receiver?.close();
+});
+
+const verified = (secret: string) => receiver.requests.map((r) => new Webhook(secret).verify(r.rawBody.toString(), r.headers as Record<string, string>) as any);
+
+describe('push capture', () => {
+  it('creates rules in Odoo, turns 13 duplicate posts into one event, and removes the rules with the subscription', async () => {
+    receiver = await startReceiver();
+    const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, fields: ['name', 'email', 'parent_id'] });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const { subscription, secret } = res.body;
+    expect(subscription.captureEffective).toBe('push');
+
+    const rules = await odoo(rig, 'base.automation', 'search_read', [[['name', 'like', subscription.id]]], { fields: ['trigger', 'action_server_ids'] });
+    expect(rules.map((r: any) => r.trigger).sort()).toEqual(['on_create_or_write', 'on_unlink']);
+    const actions = await odoo(rig, 'ir.actions.server', 'search_read', [[['name', 'like', subscription.id]]], { fields: ['state', 'webhook_url'] });
+    expect(actions).toHaveLength(2);
+    for (const a of actions) {
+      expect(a.state).toBe('webhook');
+      expect(a.webhook_url).toMatch(new RegExp(`^${rig.relay.url}/api/events/ingest/ing_[A-Za-z0-9_-]{32}$`));
+    }
+
+    rig.sim.webhookPosts.length = 0;
+    const id = await odoo(rig, 'res.partner', 'create', [{ name: 'Pushed Partner', email: 'push@example.com' }]);
+    await until(() => rig.sim.webhookPosts.length >= 13, 5_000, '13 posts');
+    await receiver.waitFor(1, 5_000);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(rig.sim.webhookPosts.every((p) => p.status === 200)).toBe(true);
+    expect(receiver.requests).toHaveLength(1);
+    expect(verified(secret)[0]).toMatchObject({ type: 'res.partner.created', record_id: id, data: { id, name: 'Pushed Partner', email: 'push@example.com' } });
+    const events = await rig.relay.ctx.storage.db.selectFrom('events').select(['source']).where('subscription_id', '=', subscription.id).execute();
+    expect(events.map((e) => e.source)).toEqual(['push']);
+
+    // Re-read, not trusted: the payload has what Odoo says now, after the whole burst.
+    await new Promise((r) => setTimeout(r, 1100));
+    await odoo(rig, 'res.partner', 'write', [[id], { email: 'second@example.com' }]);
+    await receiver.waitFor(2, 5_000);
+    expect(verified(secret)[1]).toMatchObject({ type: 'res.partner.updated', record_id: id, data: { email: 'second@example.com' } });
+
+    await odoo(rig, 'res.partner', 'unlink', [[id]]);
+    await receiver.waitFor(3, 5_000);
+    expect(verified(secret)[2]).toMatchObject({ type: 'res.partner.deleted', record_id: id });
+
+    expect((await rig.api('DELETE', `/api/v1/subscriptions/${subscription.id}`)).status).toBe(200);
+    expect(await odoo(rig, 'base.automation', 'search', [[['name', 'like', subscription.id]]])).toEqual([]);
+    expect(await odoo(rig, 'ir.actions.server', 'search', [[['name', 'like', subscription.id]]])).toEqual([]);
+  });
+
+  it("reports a company write once, not once per child contact Odoo also posts for", async () => {
+    receiver = await startReceiver();
+    const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, events: ['write'], fields: ['name', 'phone'] });
+    const { subscription, secret } = res.body;
+    const [child] = await odoo(rig, 'res.partner', 'search_read', [[['parent_id', '!=', false]]], { fields: ['parent_id'], limit: 1 });
+    const companyId = child.parent_id[0];
+    rig.sim.webhookPosts.length = 0;
+    await odoo(rig, 'res.partner', 'write', [[companyId], { phone: '+1 555 0100' }]);
+    await until(() => rig.sim.webhookPosts.length >= 3, 5_000, 'company and child posts');
+    await receiver.waitFor(1, 5_000);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(receiver.requests).toHaveLength(1);
+    expect(verified(secret)[0]).toMatchObject({ type: 'res.partner.updated', record_id: companyId, data: { phone: '+1 555 0100' } });
+    await rig.api('DELETE', `/api/v1/subscriptions/${subscription.id}`);
+  });
+
+  it('answers Odoo at once, and refuses unknown tokens', async () => {
+    const unknown = await httpPost(`${rig.relay.url}/api/events/ingest/ing_${'A'.repeat(32)}`, { _model: 'res.partner', _id: 1 });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('unknown_ingest_token');
+  });
+
+  it('refuses explicit push on an Odoo without webhook actions (16) and polls in auto mode', async () => {
+    receiver = await startReceiver();
+    const old = await startEventsRig({ simVersion: 16 as never });
+    try {
+      old.relay.ctx.config.events.ingestUrl = old.relay.url;
+      const push = await old.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, captureMode: 'push' });
+      expect(push.status).toBe(422);
+      expect(push.body.code).toBe('push_capture_unavailable');
+      const auto = await old.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url });
+      expect(auto.body.subscription).toMatchObject({ captureEffective: 'poll', captureNote: expect.stringMatching(/17\+/) });
+      expect((await old.api('GET', '/api/v1/subscriptions')).body.subscriptions).toHaveLength(1);
+    } finally {
+      await old.close();
+    }
+  });
+});
