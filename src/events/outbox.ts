@@ -109,7 +109,7 @@ export async function claimDueDeliveries(
     UPDATE deliveries SET
       status = 'in_flight',
       locked_by = ${workerId},
-      locked_until = ${now} + ${leaseMarginMs} + (SELECT s.timeout_ms FROM subscriptions s WHERE s.id = deliveries.subscription_id),
+      locked_until = CAST(${now + leaseMarginMs} AS bigint) + (SELECT s.timeout_ms FROM subscriptions s WHERE s.id = deliveries.subscription_id),
       updated_at = ${now}
     WHERE id IN (
       SELECT d2.id FROM deliveries d2
