@@ -93,9 +93,9 @@ export interface ClaimedDelivery extends DeliveriesTable {
 }
 
 /**
- * Claims up to `limit` due deliveries of active subscriptions for `workerId`: pending ones
- * whose time has come, and in-flight ones whose lease expired (their worker died).
- * The lease is the subscription's timeout plus `leaseMarginMs`.
+ * Claims up to `limit` due pending deliveries of active subscriptions for `workerId`, oldest
+ * due first (the (status, next_attempt_at) index serves it). The lease is the subscription's
+ * timeout twice (one round held for a busy receiver, one send) plus `leaseMarginMs`; `reclaimExpired` turns expired leases back into pending.
  */
 export async function claimDueDeliveries(
   storage: Pick<Storage, 'db' | 'dialect'>,
@@ -103,20 +103,21 @@ export async function claimDueDeliveries(
   limit: number,
   leaseMarginMs: number,
   now: number = Date.now(),
+  /** Subscriptions to skip (their receiver's queue in this worker is full). */
+  skipSubscriptions: readonly string[] = [],
 ): Promise<ClaimedDelivery[]> {
+  const skip = skipSubscriptions.length ? sql`AND d2.subscription_id NOT IN (${sql.join(skipSubscriptions)})` : sql``;
   const lock = storage.dialect === 'postgres' ? sql`FOR UPDATE OF d2 SKIP LOCKED` : sql``;
   const result = await sql<DeliveriesTable>`
     UPDATE deliveries SET
       status = 'in_flight',
       locked_by = ${workerId},
-      locked_until = CAST(${now + leaseMarginMs} AS bigint) + (SELECT s.timeout_ms FROM subscriptions s WHERE s.id = deliveries.subscription_id),
+      locked_until = CAST(${now + leaseMarginMs} AS bigint) + 2 * (SELECT s.timeout_ms FROM subscriptions s WHERE s.id = deliveries.subscription_id),
       updated_at = ${now}
     WHERE id IN (
       SELECT d2.id FROM deliveries d2
       JOIN subscriptions s2 ON s2.id = d2.subscription_id
-      WHERE s2.active = 1
-        AND ((d2.status = 'pending' AND d2.next_attempt_at <= ${now})
-          OR (d2.status = 'in_flight' AND d2.locked_until < ${now}))
+      WHERE d2.status = 'pending' AND d2.next_attempt_at <= ${now} AND s2.active = 1 ${skip}
       ORDER BY d2.next_attempt_at
       LIMIT ${limit}
       ${lock}
@@ -131,6 +132,20 @@ export async function claimDueDeliveries(
     .execute();
   const byId = new Map(payloads.map((p) => [p.id, p.payload]));
   return claimed.map((d) => ({ ...d, payload: byId.get(d.event_id) ?? '{}' }));
+}
+
+/**
+ * Claims whose lease ran out (their worker died or lost the database) become pending again,
+ * due at once; they keep their webhook-id. Safe to run from every instance.
+ */
+export async function reclaimExpired(db: Kysely<Database>, now: number = Date.now()): Promise<number> {
+  const r = await db
+    .updateTable('deliveries')
+    .set({ status: 'pending', locked_by: null, locked_until: null, next_attempt_at: now, updated_at: now })
+    .where('status', '=', 'in_flight')
+    .where('locked_until', '<', now)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows ?? 0);
 }
 
 /**

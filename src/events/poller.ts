@@ -37,8 +37,9 @@ export function initialCaptureRow(subscriptionId: string, now: number = Date.now
     cursor_write_date: new Date(Math.floor(now / 1000) * 1000).toISOString().slice(0, 19).replace('T', ' '),
     cursor_ids: '[]',
     known_ids: null,
-    next_poll_at: now,
-    next_sweep_at: now,
+    // Capture set-up schedules the first poll once the known ids are in; until then, none.
+    next_poll_at: now + 3_600_000,
+    next_sweep_at: now + 3_600_000,
     last_poll_at: null,
     last_error: null,
     push_rules: null,

@@ -10,7 +10,7 @@ import type { Storage } from '../storage/database.js';
 import type { SubscriptionsTable } from '../storage/schema.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { newId } from '../ids/random.js';
-import { claimDueDeliveries, completeAttempts, releaseAllClaims, releaseClaims, type AttemptRecord, type ClaimedDelivery } from './outbox.js';
+import { claimDueDeliveries, completeAttempts, reclaimExpired, releaseAllClaims, releaseClaims, type AttemptRecord, type ClaimedDelivery } from './outbox.js';
 import { customHeadersOf, secretRotationOf, subscriptionsChanged } from './subscriptions-store.js';
 import { signDelivery, signingSecrets } from './signing.js';
 import { sendWebhook } from './sender.js';
@@ -45,11 +45,18 @@ interface CachedSubscription {
 
 const SUBSCRIPTION_CACHE_MS = 2_000;
 const ENDPOINT_BUSY_DELAY_MS = 100;
+const RECLAIM_EVERY_MS = 1_000;
+/** Attempt outcomes are written in batches of up to this many, or after this delay. */
+const FLUSH_BATCH = 256;
+const FLUSH_DELAY_MS = 10;
 
 export class DeliveryWorker {
   readonly id = newId('wrk');
   private running = false;
   private inFlight = 0;
+  /** Claimed deliveries waiting here for a slot of their endpoint. */
+  private held = 0;
+  private readonly waiting = new Map<string, ClaimedDelivery[]>();
   private loopPromise: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private woken = false;
@@ -58,6 +65,9 @@ export class DeliveryWorker {
   private completions: AttemptRecord[] = [];
   private flushing: Promise<void> | undefined;
   private readonly idle = new Set<() => void>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  /** Free slots worth a claim while sends are in flight. */
+  private readonly claimThreshold: number;
   private readonly unsubscribe: () => void;
   /** Deliveries completed by this worker (diagnostics, bench). */
   delivered = 0;
@@ -65,6 +75,7 @@ export class DeliveryWorker {
 
   constructor(private readonly o: WorkerOptions) {
     this.endpoints = new KeyedSemaphore(o.endpointConcurrency);
+    this.claimThreshold = Math.max(1, Math.floor(o.concurrency / 4));
     this.unsubscribe = subscriptionsChanged.subscribe(() => this.subscriptions.clear());
   }
 
@@ -93,7 +104,7 @@ export class DeliveryWorker {
     this.running = false;
     this.wake();
     await this.loopPromise;
-    if (this.inFlight > 0) {
+    if (this.inFlight > 0 || this.held > 0) {
       await Promise.race([new Promise<void>((r) => this.idle.add(r)), new Promise((r) => setTimeout(r, graceMs).unref())]);
     }
     await this.flush();
@@ -102,12 +113,19 @@ export class DeliveryWorker {
 
   private async loop(): Promise<void> {
     const idlePollMs = this.o.idlePollMs ?? 250;
+    let lastReclaim = 0;
     while (this.running) {
-      const free = this.o.concurrency - this.inFlight;
+      const now = Date.now();
+      if (now - lastReclaim >= RECLAIM_EVERY_MS) {
+        lastReclaim = now;
+        await reclaimExpired(this.o.storage.db, now).catch((err) => this.o.logger.error({ err }, 'reclaiming expired claims failed'));
+      }
+      const free = this.o.concurrency - this.inFlight - this.held;
       let claimed: ClaimedDelivery[] = [];
-      if (free > 0) {
+      // Claim in chunks, not one per finished send: every claim is a write transaction.
+      if (free >= this.claimThreshold || (this.inFlight === 0 && this.held === 0)) {
         try {
-          claimed = await claimDueDeliveries(this.o.storage, this.id, Math.min(free, 500), this.o.leaseMarginMs ?? 5_000);
+          claimed = await claimDueDeliveries(this.o.storage, this.id, Math.min(free, 500), this.o.leaseMarginMs ?? 5_000, Date.now(), this.saturatedSubscriptions());
         } catch (err) {
           this.o.logger.error({ err }, 'claiming deliveries failed');
         }
@@ -119,9 +137,8 @@ export class DeliveryWorker {
         if (!this.dispatch(delivery)) busy.push(delivery.id);
       }
       if (busy.length) await releaseClaims(this.o.storage.db, this.id, busy, ENDPOINT_BUSY_DELAY_MS).catch((err) => this.o.logger.error({ err }, 'releasing claims failed'));
-      // A full batch means more is waiting: go again at once, else sleep until woken or the tick.
-      if (claimed.length > 0 && claimed.length === free && busy.length === 0) continue;
-      await this.sleep(free <= 0 || busy.length ? Math.min(idlePollMs, 20) : idlePollMs);
+      // Sleep until enough slots are free (wake) or the idle tick.
+      await this.sleep(idlePollMs);
     }
   }
 
@@ -144,23 +161,60 @@ export class DeliveryWorker {
     });
   }
 
-  /** Starts sending one delivery; false if its endpoint has no free slot. */
+  /**
+   * Starts sending one delivery, or holds it until its endpoint has a free slot; false when
+   * the endpoint already has a full queue here (the claim goes back to the database).
+   * At most `endpointConcurrency` are held per endpoint, so a held delivery waits for at most
+   * one round of sends: its lease (twice the timeout plus a margin) covers that.
+   */
   private dispatch(delivery: ClaimedDelivery): boolean {
     const sub = this.subscriptions.get(delivery.subscription_id);
-    const key = sub ? safeEndpointKey(sub.row.target_url) : undefined;
     // No row (deleted) or no parsable URL: no budget to respect, deliver() sorts it out.
-    const release = key ? this.endpoints.tryAcquire(key) : () => {};
-    if (!release) return false;
+    const key = sub ? safeEndpointKey(sub.row.target_url) : undefined;
+    if (!key) {
+      this.launch(delivery, () => {});
+      return true;
+    }
+    const release = this.endpoints.tryAcquire(key);
+    if (release) {
+      this.launch(delivery, release, key);
+      return true;
+    }
+    const queue = this.waiting.get(key) ?? [];
+    if (queue.length >= this.o.endpointConcurrency) return false;
+    queue.push(delivery);
+    this.waiting.set(key, queue);
+    this.held += 1;
+    return true;
+  }
+
+  private launch(delivery: ClaimedDelivery, release: () => void, key?: string): void {
     this.inFlight += 1;
     void this.deliver(delivery)
       .catch((err) => this.o.logger.error({ err, delivery: delivery.id }, 'delivery crashed'))
       .finally(() => {
-        release();
         this.inFlight -= 1;
-        if (this.inFlight === 0) for (const r of this.idle) r();
-        this.wake();
+        const next = key ? this.waiting.get(key)?.shift() : undefined;
+        if (next) {
+          // Hand the endpoint's slot straight to the next held delivery.
+          this.held -= 1;
+          if (this.waiting.get(key!)!.length === 0) this.waiting.delete(key!);
+          this.launch(next, release, key);
+        } else {
+          release();
+        }
+        if (this.inFlight === 0 && this.held === 0) for (const r of this.idle) r();
+        const free = this.o.concurrency - this.inFlight - this.held;
+        if (free === this.claimThreshold || (this.inFlight === 0 && this.held === 0)) this.wake();
       });
-    return true;
+  }
+
+  /** Subscriptions whose endpoint queue here is full: the next claim skips them. */
+  private saturatedSubscriptions(): string[] {
+    const full = new Set<string>();
+    for (const [key, queue] of this.waiting) if (queue.length >= this.o.endpointConcurrency) full.add(key);
+    if (full.size === 0) return [];
+    return [...this.subscriptions.values()].filter((c) => full.has(safeEndpointKey(c.row.target_url) ?? '')).map((c) => c.row.id);
   }
 
   private async subscription(id: string): Promise<SubscriptionsTable | undefined> {
@@ -222,12 +276,17 @@ export class DeliveryWorker {
             : { status: 'failed' },
     };
     if (decision.kind === 'disable') record.disableReason = `receiver answered 410 Gone (${sub.target_url})`;
+    // The slot is free once the send is done; the outcome is written with others a moment
+    // later (the delivery stays claimed until then, so nobody sends it meanwhile).
     this.completions.push(record);
-    await this.flush();
+    if (this.completions.length >= FLUSH_BATCH) void this.flush();
+    else this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
   }
 
   /** Writes every completion queued so far; concurrent callers share one write. */
   private flush(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     if (this.flushing) return this.flushing.then(() => (this.completions.length ? this.flush() : undefined));
     if (this.completions.length === 0) return Promise.resolve();
     const batch = this.completions;
