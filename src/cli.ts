@@ -189,6 +189,66 @@ connections
     });
   });
 
+const subscriptions = program.command('subscriptions').description('Outbound event subscriptions (Odoo record changes → webhooks)');
+subscriptions
+  .command('list')
+  .option('-u, --user <username>')
+  .action(async (opts) => {
+    await withContext(async (ctx) => {
+      const { listSubscriptions } = await import('./events/subscriptions-store.js');
+      const rows = await listSubscriptions({ db: ctx.storage.db, box: ctx.box }, opts.user ? await userId(ctx, opts.user) : undefined);
+      for (const s of rows) {
+        const state = s.active ? 'active' : `disabled${s.disabledReason ? ` (${s.disabledReason})` : ''}`;
+        console.log(`${s.id}  ${s.model.padEnd(20)}  ${s.events.join(',').padEnd(19)}  ${s.captureEffective.padEnd(4)}  ${s.format}  ${state}  ${s.targetUrl}`);
+      }
+    });
+  });
+subscriptions
+  .command('create')
+  .requiredOption('-u, --user <username>', 'owner (acts on their default Odoo connection)')
+  .requiredOption('-m, --model <model>', 'Odoo model, e.g. res.partner')
+  .requiredOption('--url <url>', 'target URL the webhooks are POSTed to')
+  .option('-e, --events <list>', 'comma-separated: create, write, unlink', 'create,write,unlink')
+  .option('--domain <json>', 'Odoo domain filter as JSON, e.g. \'[["customer_rank",">",0]]\'')
+  .option('--changed-fields <list>', 'writes count only when one of these fields changed')
+  .option('--fields <list>', 'fields included in the payload (default: all)')
+  .addOption(new Option('--format <format>').choices(['json', 'xml']).default('json'))
+  .addOption(new Option('--capture <mode>').choices(['auto', 'push', 'poll']).default('auto'))
+  .option('--timeout <ms>', 'per-attempt timeout', '5000')
+  .option('--retries <n>', 'retries after the first attempt', '5')
+  .option('--header <name:value...>', 'custom header sent with every delivery (repeatable)')
+  .action(async (opts) => {
+    const list = (v?: string) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+    const headers = opts.header
+      ? Object.fromEntries((opts.header as string[]).map((h) => [h.slice(0, h.indexOf(':')).trim(), h.slice(h.indexOf(':') + 1).trim()]))
+      : undefined;
+    const created = await withContext(async (ctx) => {
+      const owner = await userId(ctx, opts.user);
+      return ctx.events.createSubscription(owner, {
+        model: opts.model,
+        targetUrl: opts.url,
+        events: list(opts.events),
+        domain: opts.domain ? JSON.parse(opts.domain) : undefined,
+        changedFields: list(opts.changedFields),
+        fields: list(opts.fields),
+        format: opts.format,
+        captureMode: opts.capture,
+        timeoutMs: Number(opts.timeout),
+        retries: Number(opts.retries),
+        headers,
+      });
+    });
+    console.log(`Created ${created.subscription.id}: ${created.subscription.model} → ${created.subscription.targetUrl} (capture: ${created.subscription.captureEffective}${created.subscription.captureNote ? `, ${created.subscription.captureNote}` : ''})`);
+    console.log(`Signing secret (shown once, store it now): ${created.secret}`);
+  });
+subscriptions
+  .command('delete <id>')
+  .description('Delete a subscription and the automation rules the relay created for it in Odoo')
+  .action(async (id: string) => {
+    await withContext((ctx) => ctx.events.deleteSubscription(undefined, id));
+    console.log(`Deleted ${id}`);
+  });
+
 program.parseAsync().catch((err) => {
   if (err instanceof RelayError || err instanceof OdooError) {
     console.error(`error (${err.code}): ${err.message}`);

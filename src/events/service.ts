@@ -168,6 +168,7 @@ export class EventsService {
       const known = await snapshotKnownIds(client, row);
       await db.updateTable('subscription_capture').set({ known_ids: JSON.stringify(known) }).where('subscription_id', '=', row.id).execute();
     } catch (err) {
+      client = undefined;
       note = `Odoo not reachable at set-up (${errorText(err)}); the poller retries`;
       if (row.capture_mode === 'push') throw new RelayError('push_capture_unavailable', note);
     }
