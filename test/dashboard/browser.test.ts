@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -7,13 +8,16 @@ import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { httpPost } from '../helpers/relay.js';
 import { buildDashboard, CHROMIUM_ARGS, requireChromium, startFreshRelay, type FreshRelay } from './helpers.js';
 
-const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+// The committed screenshots change only on purpose: `UPDATE_SCREENSHOTS=1 npx vitest run test/dashboard`.
+const SHOTS = process.env.UPDATE_SCREENSHOTS
+  ? path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots')
+  : path.join(os.tmpdir(), 'odoo-relay-dashboard-screenshots');
 const PASSWORD = 'correct horse battery staple';
 
 /**
  * The whole first-run journey in a real Chromium against a real relay and the Odoo test server:
  * setup → Odoo connection → API key with HMAC → signed webhook call → request log → revoke.
- * Screenshots of each page land in docs/screenshots/ (desktop, and 375 px wide).
+ * Screenshots of each page (desktop, and 375 px wide) go to docs/screenshots/ with UPDATE_SCREENSHOTS=1.
  */
 describe('dashboard in a browser', () => {
   let relay: FreshRelay;

@@ -12,10 +12,10 @@ import { LogsPage } from './pages/logs';
 type Phase = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'ready'; user: User } | { kind: 'error'; error: ApiError };
 
 const NAV = [
-  { href: '/connection', label: 'Odoo connection', icon: '⛁' },
-  { href: '/keys', label: 'API keys', icon: '⚿' },
-  { href: '/webhook', label: 'Webhook', icon: '↯' },
-  { href: '/logs', label: 'Request log', icon: '☰' },
+  { href: '/connection', label: 'Odoo connection', icon: 'M12 3c-4.4 0-8 1.3-8 3v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6c0-1.7-3.6-3-8-3zm0 2c3.9 0 6 1.1 6 1s-2.1 1-6 1-6-1.1-6-1 2.1-1 6-1zM6 9.2C7.5 9.7 9.6 10 12 10s4.5-.3 6-.8V12c0 .1-2.1 1-6 1s-6-.9-6-1zm0 6c1.5.5 3.6.8 6 .8s4.5-.3 6-.8V18c0 .1-2.1 1-6 1s-6-.9-6-1z' },
+  { href: '/keys', label: 'API keys', icon: 'M7 14a2 2 0 1 1 0-4 2 2 0 0 1 0 4zm5.6-4A6 6 0 1 0 7 18a6 6 0 0 0 5.6-4H16v3h3v-3h2v-4z' },
+  { href: '/webhook', label: 'Webhook', icon: 'M13 2 4 14h7l-1 8 9-12h-7z' },
+  { href: '/logs', label: 'Request log', icon: 'M4 5h16v2H4zm0 6h16v2H4zm0 6h10v2H4z' },
 ];
 // Later capabilities get their place in the navigation now, so the layout does not move when they land.
 const COMING = ['Subscriptions', 'Deliveries', 'Chat', 'Apps'];
@@ -109,7 +109,9 @@ export function App() {
           {NAV.map((n) => (
             <li key={n.href}>
               <a href={n.href} aria-current={path.startsWith(n.href) ? 'page' : undefined}>
-                <span class="nav-icon" aria-hidden="true">{n.icon}</span>
+                <svg class="nav-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+                  <path d={n.icon} fill="currentColor" />
+                </svg>
                 {n.label}
               </a>
             </li>

@@ -117,8 +117,7 @@ export function KeysPage() {
             <caption class="sr-only">API keys</caption>
             <thead>
               <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Prefix</th>
+                <th scope="col">Name · prefix</th>
                 <th scope="col">Scopes</th>
                 <th scope="col">Rate limit</th>
                 <th scope="col">HMAC</th>
@@ -139,6 +138,9 @@ export function KeysPage() {
                   <tr key={k.id} data-key-id={k.id} class={live ? '' : 'row-dim'}>
                     <th scope="row" data-label="Name">
                       {k.name}
+                      <div class="sub">
+                        <code>{k.prefix}…</code>
+                      </div>
                       {(k.allowedModels || k.allowedMethods) && (
                         <div class="sub">
                           {k.allowedModels && <>models: {k.allowedModels.join(', ')} </>}
@@ -146,9 +148,6 @@ export function KeysPage() {
                         </div>
                       )}
                     </th>
-                    <td data-label="Prefix">
-                      <code>{k.prefix}…</code>
-                    </td>
                     <td data-label="Scopes">{k.scopes.map((s) => <Badge key={s} tone="info">{s}</Badge>)}</td>
                     <td data-label="Rate limit">{k.rateLimit}/min</td>
                     <td data-label="HMAC">{k.hmacEnabled ? <Badge tone="ok">on</Badge> : <Badge tone="muted">off</Badge>}</td>
