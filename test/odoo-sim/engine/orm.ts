@@ -102,7 +102,8 @@ export class Orm implements DomainHost, ComputeEnv {
   displayName(model: string, row: Row): string {
     const def = this.model(model).def;
     if (def.displayName) return def.displayName(row, this);
-    const name = row.name;
+    // Computed names (res.users takes its partner's) go through value(), not the raw row.
+    const name = this.models.get(model)!.fields.has('name') ? this.value(model, row, 'name') : undefined;
     return typeof name === 'string' ? name : `${model},${row.id}`;
   }
 
