@@ -82,7 +82,8 @@ export class AutomationEngine implements OrmObserver {
       for (const row of matching) {
         if (this.noise === 'odoo' && model === 'res.partner') {
           if (row.is_company) {
-            const children = this.orm.referencing(model, 'parent_id', row.id);
+            // Active contacts, in the partner order (complete_name), as the fixture shows.
+            const children = this.orm.search(model, [['parent_id', '=', row.id]]);
             for (const child of this.filter(rule, model, children)) this.emit(rule, model, child, 1);
           }
           this.emit(rule, model, row, PARTNER_WRITE_POSTS);

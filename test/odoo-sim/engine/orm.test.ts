@@ -195,6 +195,14 @@ describe('create, write, unlink', () => {
     expect(p).toEqual({ id, create_date: '2026-11-24 13:27:11', write_date: '2026-11-25 08:00:05', phone: '+1234567890', write_uid: [2, 'Mitchell Admin'] });
   });
 
+  it('propagates commercial fields from a company to its contacts', () => {
+    clock = new Date('2026-12-01T10:00:00Z');
+    call('res.partner', 'write', [[9], { vat: 'US123456789' }]);
+    const contacts = call('res.partner', 'search_read', [[['parent_id', '=', 9]]], { fields: ['vat', 'write_date', 'commercial_partner_id'] });
+    expect(contacts.length).toBe(3);
+    for (const c of contacts) expect(c).toMatchObject({ vat: 'US123456789', write_date: '2026-12-01 10:00:00', commercial_partner_id: [9, 'Acme Corporation'] });
+  });
+
   it('raises MissingError for write/unlink on missing ids', () => {
     const w = odooError(() => call('res.partner', 'write', [[999999], { phone: '1' }]));
     expect(w.odooName).toBe('odoo.exceptions.MissingError');

@@ -323,11 +323,14 @@ export class Orm implements DomainHost, ComputeEnv {
     return true;
   }
 
-  /** Odoo copies commercial fields (vat, …) from a company to its contacts; their write_date moves too. */
+  /**
+   * Odoo syncs a company's commercial fields (vat, …) down to its contacts on every write to the
+   * company, so the contacts' write_date moves with it (the webhook fixture shows the same
+   * timestamp on the company and its children).
+   */
   private propagateCommercialFields(model: string, rows: Row[], scalars: Vals, uid: number, now: string): void {
     if (model !== 'res.partner') return;
     const commercial = Object.keys(scalars).filter((k) => COMMERCIAL_FIELDS.has(k));
-    if (!commercial.length) return;
     const table = this.model(model).table;
     for (const row of rows) {
       if (!row.is_company) continue;
