@@ -1,5 +1,6 @@
 /** The front's routes over real HTTP, on each supported Odoo version, with the real engine. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
 import { Client } from 'undici';
 import { cookieOf, json2, jsonRpc, service, xmlRpc } from './http/test-client.js';
 import { startOdooSim, type OdooSim } from './server.js';
@@ -273,5 +274,23 @@ describe('HTTP plumbing', () => {
     }
     expect(connects).toBe(1);
     await client.close();
+  });
+
+  it('refuses bodies above Odoo\'s 128 MiB limit with 413, without reading them', async () => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(sim.port, '127.0.0.1', () => {
+        socket.write('POST /jsonrpc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200000000\r\n\r\n{');
+      });
+      let data = '';
+      socket.on('data', (d) => (data += d.toString()));
+      socket.on('close', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 413 /);
+  });
+
+  it('answers other methods on RPC routes with 405', async () => {
+    const res = await fetch(`${sim.url}/jsonrpc`);
+    expect(res.status).toBe(405);
   });
 });

@@ -102,6 +102,8 @@ function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Pro
     });
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
     req.on('error', reject);
+    // A client that gives up mid-upload: nothing to answer (a no-op after 'end').
+    req.on('close', () => resolve(undefined));
   });
 }
 
