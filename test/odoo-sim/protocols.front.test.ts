@@ -109,6 +109,9 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
     });
 
     it('refuses bad credentials with AccessDenied and no cookie', async () => {
+      // An API key is not a password for an interactive (browser) login.
+      const key = await jsonRpc(sim.url, '/web/session/authenticate', { db: DB, login: 'admin', password: API_KEY });
+      expect(key.body.error?.data.name).toBe('odoo.exceptions.AccessDenied');
       const r = await jsonRpc(sim.url, '/web/session/authenticate', { db: DB, login: 'admin', password: 'nope' });
       expect(r.headers.get('set-cookie')).toBeNull();
       expect(r.body.error).toMatchObject({ code: version === 19 ? 0 : 200, data: { name: 'odoo.exceptions.AccessDenied', debug: 'odoo.exceptions.AccessDenied: Access Denied\n' } });

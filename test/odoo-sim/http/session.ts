@@ -27,7 +27,9 @@ export function handleAuthenticate(call: Call, state: SimState): void {
     if (typeof db === 'string' && db !== engine.dbName) {
       throw new OdooException('odoo.exceptions.AccessError', 'Database not found.');
     }
-    const uid = engine.authenticate(String(login ?? ''), String(password ?? ''));
+    // Web logins are "interactive": Odoo accepts API keys only for RPC, never for a browser session.
+    const isApiKey = typeof password === 'string' && password !== '' && engine.authenticateApiKey(password) !== false;
+    const uid = isApiKey ? false : engine.authenticate(String(login ?? ''), String(password ?? ''));
     if (uid === false) throw new OdooException('odoo.exceptions.AccessDenied', 'Access Denied');
     const info = engine.sessionInfo(uid);
     // Odoo rotates the session id on login; an old cookie's session is dropped.
