@@ -219,6 +219,17 @@ describe('create, write, unlink', () => {
     expect(call('sale.order.line', 'read', [[line]])).toEqual([]);
   });
 
+  it('refuses to delete a record a required many2one points at, and clears optional links', () => {
+    const err = odooError(() => call('res.partner', 'unlink', [[10]]));
+    expect(err.odooName).toBe('odoo.exceptions.ValidationError');
+    expect(err.message).toMatch(/Delete: another model requires the record being deleted[\s\S]*Field: Customer \(partner_id\)$/);
+    expect(call('res.partner', 'read', [[10]], { fields: ['name'] })).toHaveLength(1);
+    const company = call('res.partner', 'create', [{ name: 'Short-lived Co', is_company: true, child_ids: [[0, 0, { name: 'Orphan' }]] }]);
+    const [orphan] = call('res.partner', 'read', [[company]], { fields: ['child_ids'] })[0].child_ids;
+    call('res.partner', 'unlink', [[company]]);
+    expect(call('res.partner', 'read', [[orphan]], { fields: ['parent_id', 'display_name'] })).toEqual([{ id: orphan, parent_id: false, display_name: 'Orphan' }]);
+  });
+
   it('honours all x2many commands', () => {
     const order = call('sale.order', 'create', [{
       partner_id: 10,

@@ -154,7 +154,8 @@ export class Orm implements DomainHost, ComputeEnv {
     for (const row of info.table.rows.values()) if (predicate(row)) matched.push(row);
     const terms = opts.order ? parseOrder(opts.order, model, (n) => info.fields.has(n)) : info.defaultOrder;
     const offset = Number(opts.offset) || 0;
-    const limit = typeof opts.limit === 'number' && opts.limit >= 0 ? opts.limit : undefined;
+    // Odoo treats limit 0 (like None) as "no limit".
+    const limit = typeof opts.limit === 'number' && opts.limit > 0 ? opts.limit : undefined;
     return sortRows(matched, terms, (row, term) => this.sortKey(model, row, term.field), offset, limit);
   }
 
@@ -284,13 +285,7 @@ export class Orm implements DomainHost, ComputeEnv {
     for (const f of info.fields.values()) {
       if (!f.required || f.compute || isX2many(f)) continue;
       const v = row[f.name];
-      if (v === undefined || v === false || v === null || v === '') {
-        throw validationError(
-          'The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n' +
-            '- Delete: another model requires the record being deleted. If possible, archive it instead.\n\n' +
-            `Model: ${info.def.description} (${model})\nField: ${f.string} (${f.name})`,
-        );
-      }
+      if (v === undefined || v === false || v === null || v === '') throw requiredFieldError(info, f);
     }
   }
 
@@ -427,38 +422,64 @@ export class Orm implements DomainHost, ComputeEnv {
   unlink(model: string, ids: number[], uid: number): true {
     const info = this.model(model);
     this.existing(model, ids, uid);
-    this.observer.beforeUnlink?.(model, ids);
-    for (const id of ids) {
-      if (!info.table.rows.has(id)) continue; // already removed by a cascade
-      info.table.delete(id);
-      this.cascade(model, id, uid);
+    const doomed = new Set(ids);
+    const references = this.referencesTo(model, doomed);
+    for (const ref of references) {
+      if (ref.ondelete === 'restrict') throw requiredFieldError(this.model(ref.model), ref.field);
     }
+    this.observer.beforeUnlink?.(model, ids);
+    for (const id of ids) info.table.delete(id);
+    for (const ref of references) {
+      const table = this.model(ref.model).table;
+      const alive = ref.ids.filter((id) => table.rows.has(id)); // an earlier cascade may have removed some
+      if (!alive.length) continue;
+      if (ref.ondelete === 'cascade') this.unlink(ref.model, alive, uid);
+      else for (const id of alive) table.update(table.rows.get(id)!, { [ref.field.name]: false });
+    }
+    this.dropFromMany2many(model, doomed);
     return true;
   }
 
-  /** Children pointing at a deleted record: required links cascade, optional ones are cleared. */
-  private cascade(model: string, id: number, uid: number): void {
-    for (const f of this.model(model).fields.values()) {
-      if (f.type !== 'one2many') continue;
-      const children = this.referencing(f.relation!, f.inverse!, id);
-      if (!children.length) continue;
-      const inv = this.field(f.relation!, f.inverse!)!;
-      if (inv.required) this.unlink(f.relation!, children, uid);
-      else {
-        const table = this.model(f.relation!).table;
-        for (const c of children) table.update(table.rows.get(c)!, { [f.inverse!]: false });
+  /** Rows of any model whose stored many2one points at one of `ids` (outside the doomed set itself). */
+  private referencesTo(model: string, ids: Set<number>): { model: string; field: FieldDef; ids: number[]; ondelete: string }[] {
+    const out: { model: string; field: FieldDef; ids: number[]; ondelete: string }[] = [];
+    for (const info of this.models.values()) {
+      for (const f of info.fields.values()) {
+        if (f.type !== 'many2one' || f.relation !== model || f.compute) continue;
+        const found: number[] = [];
+        if (info.table.isIndexed(f.name)) {
+          for (const id of ids) found.push(...info.table.lookup(f.name, id)!);
+        } else {
+          for (const row of info.table.rows.values()) if (ids.has(row[f.name] as number)) found.push(row.id);
+        }
+        const outside = info.def.name === model ? found.filter((id) => !ids.has(id)) : found;
+        if (!outside.length) continue;
+        out.push({ model: info.def.name, field: f, ids: outside, ondelete: f.ondelete ?? (f.required ? 'restrict' : 'set null') });
       }
     }
+    return out;
+  }
+
+  private dropFromMany2many(model: string, ids: Set<number>): void {
     for (const info of this.models.values()) {
       for (const f of info.fields.values()) {
         if (f.type !== 'many2many' || f.relation !== model) continue;
         for (const row of info.table.rows.values()) {
           const list = row[f.name] as number[] | undefined;
-          if (list && list.includes(id)) row[f.name] = list.filter((x) => x !== id);
+          if (list && list.some((x) => ids.has(x))) row[f.name] = list.filter((x) => !ids.has(x));
         }
       }
     }
   }
+}
+
+/** Odoo turns NOT NULL and foreign-key violations into this one message. */
+function requiredFieldError(info: ModelInfo, f: FieldDef) {
+  return validationError(
+    'The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n' +
+      '- Delete: another model requires the record being deleted. If possible, archive it instead.\n\n' +
+      `Model: ${info.def.description} (${info.def.name})\nField: ${f.string} (${f.name})`,
+  );
 }
 
 const ACTIVE_LEAF: DomainNode = { kind: 'leaf', path: 'active', operator: '=', value: true, raw: ['active', '=', true] };
