@@ -222,7 +222,12 @@ describe('create, write, unlink', () => {
   it('refuses to delete a record a required many2one points at, and clears optional links', () => {
     const err = odooError(() => call('res.partner', 'unlink', [[10]]));
     expect(err.odooName).toBe('odoo.exceptions.ValidationError');
-    expect(err.message).toMatch(/Delete: another model requires the record being deleted[\s\S]*Field: Customer \(partner_id\)$/);
+    expect(err.message).toBe(
+      'The operation cannot be completed: another model requires the record being deleted. If possible, archive it instead.\n\n' +
+        'Model: Sales Order (sale.order)\nConstraint: sale_order_partner_id_fkey',
+    );
+    const dangling = odooError(() => call('sale.order', 'create', [{ partner_id: 999999 }]));
+    expect(dangling.message).toMatch(/Constraint: sale_order_partner_id_fkey$/);
     expect(call('res.partner', 'read', [[10]], { fields: ['name'] })).toHaveLength(1);
     const company = call('res.partner', 'create', [{ name: 'Short-lived Co', is_company: true, child_ids: [[0, 0, { name: 'Orphan' }]] }]);
     const [orphan] = call('res.partner', 'read', [[company]], { fields: ['child_ids'] })[0].child_ids;

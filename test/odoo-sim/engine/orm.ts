@@ -283,6 +283,9 @@ export class Orm implements DomainHost, ComputeEnv {
       throw validationError('The operation cannot be completed: Contacts require a name');
     }
     for (const f of info.fields.values()) {
+      if (f.type === 'many2one' && !MAGIC.has(f.name) && typeof row[f.name] === 'number' && !this.row(f.relation!, row[f.name] as number)) {
+        throw foreignKeyError(info, f);
+      }
       if (!f.required || f.compute || isX2many(f)) continue;
       const v = row[f.name];
       if (v === undefined || v === false || v === null || v === '') throw requiredFieldError(info, f);
@@ -425,7 +428,7 @@ export class Orm implements DomainHost, ComputeEnv {
     const doomed = new Set(ids);
     const references = this.referencesTo(model, doomed);
     for (const ref of references) {
-      if (ref.ondelete === 'restrict') throw requiredFieldError(this.model(ref.model), ref.field);
+      if (ref.ondelete === 'restrict') throw foreignKeyError(this.model(ref.model), ref.field);
     }
     this.observer.beforeUnlink?.(model, ids);
     for (const id of ids) info.table.delete(id);
@@ -473,7 +476,15 @@ export class Orm implements DomainHost, ComputeEnv {
   }
 }
 
-/** Odoo turns NOT NULL and foreign-key violations into this one message. */
+/** PostgreSQL's foreign-key violation, as Odoo reports it (the model is the referencing one). */
+function foreignKeyError(info: ModelInfo, f: FieldDef) {
+  return validationError(
+    'The operation cannot be completed: another model requires the record being deleted. If possible, archive it instead.\n\n' +
+      `Model: ${info.def.description} (${info.def.name})\nConstraint: ${info.def.name.replace(/\./g, '_')}_${f.name}_fkey`,
+  );
+}
+
+/** PostgreSQL's NOT NULL violation, as Odoo reports it. */
 function requiredFieldError(info: ModelInfo, f: FieldDef) {
   return validationError(
     'The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n' +
