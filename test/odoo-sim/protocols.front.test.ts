@@ -70,6 +70,14 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
       expect(await res.text()).toBe('Invalid JSON data');
     });
 
+    it('refuses a request that is not JSON, as Odoo\'s dispatcher does', async () => {
+      const res = await fetch(`${sim.url}/jsonrpc`, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params: {} }) });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      const type = version === 17 ? 'json' : 'jsonrpc';
+      expect(await res.text()).toContain(`Request inferred type is compatible with [&#39;http&#39;] but &#39;/jsonrpc&#39; is type=&#39;${type}&#39;.`);
+    });
+
     it('echoes the request id, including string ids', async () => {
       const res = await fetch(`${sim.url}/jsonrpc`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
@@ -243,8 +251,12 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
       const res = await fetch(`${sim.url}/json/2/res.partner/search`, { method: 'POST', headers: { authorization: `bearer ${API_KEY}`, 'content-type': 'application/json' }, body: '[1' });
       expect(res.status).toBe(400);
       expect(((await res.json()) as { name: string }).name).toBe('werkzeug.exceptions.BadRequest');
-      const get = await fetch(`${sim.url}/json/2/res.partner/search`, { headers: { authorization: `bearer ${API_KEY}` } });
+      const get = await fetch(`${sim.url}/json/2/res.partner/search`, { headers: { authorization: `bearer ${API_KEY}`, 'content-type': 'application/json' } });
       expect(get.status).toBe(405);
+      // Without a JSON content type Odoo's dispatcher refuses the request before the method runs.
+      const plain = await fetch(`${sim.url}/json/2/res.partner/search`, { method: 'POST', headers: { authorization: `bearer ${API_KEY}` }, body: '{}' });
+      expect(plain.status).toBe(400);
+      expect(await plain.text()).toContain("but &#39;/json/2/&lt;model&gt;/&lt;method&gt;&#39; is type=&#39;json2&#39;");
     });
 
     it('accepts a web session cookie instead of a key', async () => {

@@ -29,12 +29,14 @@ interface Route {
   methods?: string[];
   /** The content type a garbage answer pretends to have. */
   contentType: string;
+  /** For Odoo's JSON route types: the route as declared, and its type, to refuse non-JSON requests. */
+  json?: { route: string; type: 'jsonrpc' | 'json2' };
 }
 
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse, path: string, body: Buffer) => void;
 
 function match(state: SimState, path: string): Route | undefined {
-  if (path === '/jsonrpc') return { handler: (c) => handleJsonRpc(c, state), methods: ['POST'], contentType: JSON_TYPE };
+  if (path === '/jsonrpc') return { handler: (c) => handleJsonRpc(c, state), methods: ['POST'], contentType: JSON_TYPE, json: { route: '/jsonrpc', type: 'jsonrpc' } };
   if (path.startsWith('/xmlrpc/')) {
     const rest = path.slice('/xmlrpc/'.length).split('/');
     if (rest.length === 2 && rest[0] === '2' && rest[1]) {
@@ -48,17 +50,17 @@ function match(state: SimState, path: string): Route | undefined {
   // JSON-2 appeared in Odoo 19; on 17 and 18 these paths are unknown routes.
   if (state.version >= 19 && (path === '/json/2' || path.startsWith('/json/2/'))) {
     const segments = path === '/json/2' ? [] : path.slice('/json/2/'.length).split('/');
-    return { handler: (c) => handleJson2(c, state, segments), contentType: JSON_TYPE };
+    return { handler: (c) => handleJson2(c, state, segments), contentType: JSON_TYPE, json: { route: '/json/2/<model>/<method>', type: 'json2' } };
   }
   switch (path) {
     case '/web/session/authenticate':
-      return { handler: (c) => handleAuthenticate(c, state), methods: ['POST'], contentType: JSON_TYPE };
+      return { handler: (c) => handleAuthenticate(c, state), methods: ['POST'], contentType: JSON_TYPE, json: { route: '/web/session/authenticate', type: 'jsonrpc' } };
     case '/web/session/get_session_info':
-      return { handler: (c) => handleGetSessionInfo(c, state), methods: ['POST'], contentType: JSON_TYPE };
+      return { handler: (c) => handleGetSessionInfo(c, state), methods: ['POST'], contentType: JSON_TYPE, json: { route: '/web/session/get_session_info', type: 'jsonrpc' } };
     case '/web/session/destroy':
-      return { handler: (c) => handleDestroy(c, state), methods: ['POST'], contentType: JSON_TYPE };
+      return { handler: (c) => handleDestroy(c, state), methods: ['POST'], contentType: JSON_TYPE, json: { route: '/web/session/destroy', type: 'jsonrpc' } };
     case '/web/webclient/version_info':
-      return { handler: (c) => handleVersionInfo(c, state), methods: ['POST'], contentType: JSON_TYPE };
+      return { handler: (c) => handleVersionInfo(c, state), methods: ['POST'], contentType: JSON_TYPE, json: { route: '/web/webclient/version_info', type: 'jsonrpc' } };
     case '/web/version':
       return {
         handler: (c) => sendJson(c.res, 200, webVersion(state.version), anonymousCookie(c)),
@@ -67,7 +69,7 @@ function match(state: SimState, path: string): Route | undefined {
       };
   }
   if (path === '/web/dataset/call_kw' || path.startsWith('/web/dataset/call_kw/')) {
-    return { handler: (c) => handleCallKw(c, state), methods: ['POST'], contentType: JSON_TYPE };
+    return { handler: (c) => handleCallKw(c, state), methods: ['POST'], contentType: JSON_TYPE, json: { route: '/web/dataset/call_kw', type: 'jsonrpc' } };
   }
   return undefined;
 }
@@ -89,6 +91,28 @@ function notFound(call: Call, state: SimState): void {
     return sendError(call, state, request?.id ?? null, httpException('werkzeug.exceptions.NotFound', NOT_FOUND_DESCRIPTION), 'web');
   }
   send(call.res, 404, HTML_PAGE_TYPE, notFoundPage(state.version), anonymousCookie(call));
+}
+
+const JSON_MIMETYPES = new Set(['application/json', 'application/json-rpc']);
+
+function isJsonRequest(req: IncomingMessage): boolean {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  return JSON_MIMETYPES.has(type);
+}
+
+/**
+ * Odoo picks a dispatcher by the route's type and refuses a request whose mimetype does not fit
+ * (werkzeug BadRequest, as an HTML page). Odoo 17 still called the JSON-RPC type 'json'.
+ */
+function refuseNonJson(call: Call, state: SimState, json: NonNullable<Route['json']>): void {
+  const type = json.type === 'jsonrpc' && state.version === 17 ? 'json' : json.type;
+  const message = `Request inferred type is compatible with ['http'] but '${json.route}' is type='${type}'.`;
+  const page = `<!doctype html>\n<html lang=en>\n<title>400 Bad Request</title>\n<h1>Bad Request</h1>\n<p>${escapeHtml(message)}</p>\n`;
+  send(call.res, 400, HTML_ERROR_TYPE, page);
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
 }
 
 /** Reads the body; resolves undefined (after answering 413) when it exceeds the limit. */
@@ -173,6 +197,7 @@ export function createRequestListener(options: RouterOptions): (req: IncomingMes
     if (route.methods && !route.methods.includes(req.method ?? 'GET')) {
       return send(res, 405, HTML_ERROR_TYPE, METHOD_NOT_ALLOWED_PAGE, { allow: route.methods.join(', ') });
     }
+    if (route.json && !isJsonRequest(req)) return refuseNonJson(call, state, route.json);
     route.handler(call);
   }
 
