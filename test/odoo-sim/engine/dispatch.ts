@@ -78,7 +78,13 @@ const METHODS: Record<string, MethodSpec> = {
     onRecords: true,
     access: 'read',
     // Missing ids are silently dropped, as Odoo's read does.
-    run: ({ orm, model, ids, params }) => orm.read(model, ids, fieldList(params.fields)),
+    run: ({ orm, model, ids, params }) => {
+      const records = orm.read(model, ids, fieldList(params.fields));
+      if (params.load !== '_classic_write') return records;
+      // load='_classic_write' returns bare ids for many2one fields.
+      for (const rec of records) for (const [k, v] of Object.entries(rec)) if (orm.field(model, k)?.type === 'many2one' && Array.isArray(v)) rec[k] = v[0];
+      return records;
+    },
   },
   create: {
     params: ['vals_list'],

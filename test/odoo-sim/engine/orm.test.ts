@@ -397,6 +397,23 @@ describe('RPC errors and binding', () => {
   });
 });
 
+describe('versions', () => {
+  it.each([17, 18, 19] as const)('Odoo %i: create returns an id for a dict and ids for a list', (version) => {
+    const e = createSimEngine({ version });
+    expect(e.version).toBe(version);
+    expect(typeof e.execute(2, 'res.partner', 'create', [{ name: 'One' }], {})).toBe('number');
+    expect(e.execute(2, 'res.partner', 'create', [[{ name: 'A' }, { name: 'B' }]], {})).toHaveLength(2);
+    expect(e.sessionInfo(2).server_version).toBe(`${version}.0`);
+    // name_search's domain parameter was called `args` before 18; both spellings work.
+    expect(e.execute(2, 'res.partner', 'name_search', [], { name: 'Acme', args: [['is_company', '=', true]] })).toEqual([[9, 'Acme Corporation']]);
+    expect(e.execute(2, 'res.partner', 'name_search', [], { name: 'Acme', domain: [['is_company', '=', true]] })).toEqual([[9, 'Acme Corporation']]);
+  });
+
+  it('read with load=_classic_write gives bare many2one ids', () => {
+    expect(call('res.partner', 'read', [[19]], { fields: ['parent_id'], load: '_classic_write' })).toEqual([{ id: 19, parent_id: 9 }]);
+  });
+});
+
 describe('users and access', () => {
   it('authenticates with password or API key', () => {
     expect(engine.authenticate('admin', 'admin')).toBe(2);
