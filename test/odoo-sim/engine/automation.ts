@@ -47,7 +47,7 @@ export class AutomationEngine implements OrmObserver {
 
   // ---- ORM hooks ----
 
-  beforeWrite(model: string, ids: number[], vals: Record<string, unknown>): unknown {
+  beforeWrite(model: string, ids: number[]): unknown {
     const rules = this.rules(model, 'on_write');
     if (!rules.length) return undefined;
     // Remember what matched before and the old values of the trigger fields, as Odoo does.
@@ -64,7 +64,6 @@ export class AutomationEngine implements OrmObserver {
       }
       before.set(rule.id, { pre, old });
     }
-    void vals;
     return before;
   }
 

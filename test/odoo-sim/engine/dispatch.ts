@@ -309,6 +309,6 @@ export class Dispatcher {
 
   private run(spec: MethodSpec, uid: number, model: string, ids: number[], params: Params, context: Record<string, unknown>, named: boolean): unknown {
     if (spec.access) this.access.check(uid, model, this.orm.model(model).def.description, spec.access);
-    return spec.run({ orm: this.orm, access: this.access, uid, model, ids, params, context, named });
+    return this.orm.transaction(() => spec.run({ orm: this.orm, access: this.access, uid, model, ids, params, context, named }));
   }
 }

@@ -1,6 +1,6 @@
 /** Field declaration helpers and the field-level conversions (read format, write checks, fields_get). */
 import { valueError } from './errors.js';
-import type { ComputeEnv, FieldDef, FieldType, Row } from './model.js';
+import type { ComputeEnv, FieldDef, FieldType } from './model.js';
 
 type Opts = Partial<Omit<FieldDef, 'name' | 'type' | 'string'>>;
 
@@ -53,7 +53,7 @@ export function emptyValue(f: FieldDef): unknown {
 }
 
 /** Converts a raw stored value to what `read` returns. */
-export function toReadFormat(f: FieldDef, raw: unknown, model: string, env: ComputeEnv): unknown {
+export function toReadFormat(f: FieldDef, raw: unknown, env: ComputeEnv): unknown {
   if (raw === undefined || raw === null) return emptyValue(f);
   switch (f.type) {
     case 'many2one': {
@@ -68,7 +68,6 @@ export function toReadFormat(f: FieldDef, raw: unknown, model: string, env: Comp
       // Stored with microseconds (webhooks show them); RPC reads show seconds only.
       return typeof raw === 'string' ? raw.slice(0, 19) : false;
     default:
-      void model;
       return raw;
   }
 }
@@ -141,8 +140,4 @@ export function describeField(f: FieldDef, attributes?: string[]): Record<string
   const out: Record<string, unknown> = {};
   for (const key of wanted) if (all[key] !== undefined) out[key] = all[key];
   return out;
-}
-
-export function rowOf(id: number): Row {
-  return { id };
 }

@@ -235,6 +235,19 @@ describe('create, write, unlink', () => {
     expect(call('res.partner', 'read', [[orphan]], { fields: ['parent_id', 'display_name'] })).toEqual([{ id: orphan, parent_id: false, display_name: 'Orphan' }]);
   });
 
+  it('rolls back the whole call when it fails half-way, like Odoo\'s request transaction', () => {
+    const before = call('sale.order', 'search_count', [[]]);
+    const linesBefore = call('sale.order.line', 'search_count', [[]]);
+    const err = odooError(() => call('sale.order', 'create', [{ partner_id: 10, order_line: [[0, 0, { name: 'ok', price_unit: 1 }], [0, 0, { price_unit: 2 }]] }]));
+    expect(err.message).toMatch(/Field: Description \(name\)$/);
+    expect(call('sale.order', 'search_count', [[]])).toBe(before);
+    expect(call('sale.order.line', 'search_count', [[]])).toBe(linesBefore);
+    const partner = call('res.partner', 'create', [{ name: 'Stable', category_id: [[6, 0, [1]]] }]);
+    odooError(() => call('res.partner', 'write', [[partner], { name: 'Changed', category_id: [[4, 2]], child_ids: [[0, 0, { email: 'nameless@example.com' }]] }]));
+    expect(call('res.partner', 'read', [[partner]], { fields: ['name', 'category_id', 'child_ids'] })).toEqual([{ id: partner, name: 'Stable', category_id: [1], child_ids: [] }]);
+    expect(call('res.partner', 'search_count', [[['email', '=', 'nameless@example.com']]], { context: { active_test: false } })).toBe(0);
+  });
+
   it('honours all x2many commands', () => {
     const order = call('sale.order', 'create', [{
       partner_id: 10,

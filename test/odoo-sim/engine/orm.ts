@@ -135,6 +135,32 @@ export class Orm implements DomainHost, ComputeEnv {
     this.sequences.set(key, value);
   }
 
+  // ---- transactions ----
+
+  private undoLog: (() => void)[] | undefined;
+
+  /**
+   * Runs `fn` all-or-nothing, like one RPC call in Odoo's request transaction: if it throws,
+   * every table change made meanwhile is undone. Nested calls join the outer transaction.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.undoLog) return fn();
+    const log: (() => void)[] = [];
+    this.undoLog = log;
+    const record = (undo: () => void) => log.push(undo);
+    for (const info of this.models.values()) info.table.journal = record;
+    try {
+      return fn();
+    } catch (err) {
+      for (const info of this.models.values()) info.table.journal = undefined;
+      for (let i = log.length - 1; i >= 0; i--) log[i]!();
+      throw err;
+    } finally {
+      for (const info of this.models.values()) info.table.journal = undefined;
+      this.undoLog = undefined;
+    }
+  }
+
   // ---- search ----
 
   compile(model: string, domain: unknown, context: Record<string, unknown> = {}): (row: Row) => boolean {
@@ -201,7 +227,7 @@ export class Orm implements DomainHost, ComputeEnv {
     const defs = names.map((n) => info.fields.get(n)!);
     return rows.map((row) => {
       const out: Record<string, unknown> = { id: row.id };
-      for (const f of defs) out[f.name] = toReadFormat(f, this.value(model, row, f.name), model, this);
+      for (const f of defs) out[f.name] = toReadFormat(f, this.value(model, row, f.name), this);
       return out;
     });
   }
@@ -415,7 +441,7 @@ export class Orm implements DomainHost, ComputeEnv {
           default:
             throw valueError(`Unknown command ${JSON.stringify(cmd)} for ${model}.${f.name}`);
         }
-        row[f.name] = current.filter((x) => relTable.rows.has(x));
+        this.model(model).table.update(row, { [f.name]: current.filter((x) => relTable.rows.has(x)) });
       }
     }
   }
@@ -469,7 +495,7 @@ export class Orm implements DomainHost, ComputeEnv {
         if (f.type !== 'many2many' || f.relation !== model) continue;
         for (const row of info.table.rows.values()) {
           const list = row[f.name] as number[] | undefined;
-          if (list && list.some((x) => ids.has(x))) row[f.name] = list.filter((x) => !ids.has(x));
+          if (list && list.some((x) => ids.has(x))) info.table.update(row, { [f.name]: list.filter((x) => !ids.has(x)) });
         }
       }
     }
