@@ -190,6 +190,7 @@ const METHODS: Record<string, MethodSpec> = {
         domain: params.domain ?? [],
         groupby: fieldList(params.groupby) ?? [],
         aggregates: fieldList(params.aggregates) ?? [],
+        having: params.having,
         offset: optNumber(params.offset),
         limit: optNumber(params.limit),
         order: optString(params.order),

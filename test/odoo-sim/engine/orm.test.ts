@@ -368,6 +368,10 @@ describe('read_group', () => {
     for (const g of groups) {
       expect(call('sale.order', 'search_count', [['&', ['state', '=', 'sale'], ...g.__extra_domain]])).toBe(g.__count);
     }
+    const big = call('sale.order', 'formatted_read_group', [[], ['partner_id'], ['__count']], { having: [['__count', '>=', 3]] });
+    const all = call('sale.order', 'formatted_read_group', [[], ['partner_id'], ['__count']]);
+    expect(big.length).toBeGreaterThan(0);
+    expect(big).toEqual(all.filter((g: R) => g.__count >= 3));
     const v17 = createSimEngine({ version: 17 });
     const err = odooError(() => v17.execute(2, 'sale.order', 'formatted_read_group', [[], ['partner_id'], ['__count']], {}));
     expect(err.odooName).toBe('builtins.AttributeError');
