@@ -198,14 +198,9 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
   describe('JSON-2', () => {
     if (version < 19) {
       it('does not exist before Odoo 19', async () => {
-        // A JSON request that matches no route is answered by Odoo's JSON-RPC dispatcher:
-        // HTTP 200 with error code 404; anything else gets the HTML 404 page.
         const r = await json2(sim.url, 'res.partner', 'search_read', { domain: [], limit: 1 }, { authorization: `bearer ${API_KEY}` });
-        expect(r.status).toBe(200);
-        expect(r.json.error).toMatchObject({ code: 404, message: '404: Not Found', data: { name: 'werkzeug.exceptions.NotFound' } });
-        const page = await fetch(`${sim.url}/json/2/res.partner/search_read`, { method: 'POST', headers: { authorization: `bearer ${API_KEY}` }, body: '{}' });
-        expect(page.status).toBe(404);
-        expect(page.headers.get('content-type')).toBe('text/html;charset=utf-8');
+        expect(r.status).toBe(404);
+        expect(r.headers.get('content-type')).toBe('text/html;charset=utf-8');
       });
       return;
     }
@@ -283,10 +278,10 @@ describe('HTTP plumbing', () => {
     expect(await res.text()).toContain('<h1 class="visually-hidden">Error 404</h1>');
   });
 
-  it('answers a JSON request to an unknown route with a JSON-RPC 404 error, as Odoo\'s dispatcher does', async () => {
-    const r = await jsonRpc(sim.url, '/web/dataset/no_such_thing', {});
-    expect(r.status).toBe(200);
-    expect(r.body.error).toMatchObject({ code: 404, message: '404: Not Found', data: { name: 'werkzeug.exceptions.NotFound' } });
+  it('answers a JSON POST to an unknown route with the same 404 page', async () => {
+    const r = await fetch(`${sim.url}/web/dataset/no_such_thing`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(r.status).toBe(404);
+    expect(r.headers.get('content-type')).toBe('text/html;charset=utf-8');
   });
 
   it('keeps connections alive across requests', async () => {

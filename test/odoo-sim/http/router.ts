@@ -1,15 +1,13 @@
 /**
  * The route table and the per-request pipeline: admin routes, dropped connections, body limit,
- * latency, injected failures, then the protocol handler. Unknown routes get Odoo's 404 page
- * (or, for a JSON request, a JSON-RPC error with code 404).
+ * latency, injected failures, then the protocol handler. Unknown routes get Odoo's 404 page.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Call, SimState } from './context.js';
 import type { FaultState } from './faults.js';
 import { handleJson2 } from './json2.js';
-import { httpException } from './error-envelope.js';
-import { handleJsonRpc, parseJsonRpc, sendError } from './jsonrpc.js';
+import { handleJsonRpc } from './jsonrpc.js';
 import {
   BAD_GATEWAY_PAGE, INTERNAL_SERVER_ERROR_PAGE, METHOD_NOT_ALLOWED_PAGE, REQUEST_TOO_LARGE_PAGE, notFoundPage,
 } from './not-found-page.js';
@@ -79,17 +77,9 @@ function anonymousCookie(call: Call): Record<string, string> | undefined {
   return readCookie(call.req.headers.cookie, 'session_id') ? undefined : { 'set-cookie': sessionCookie(newSessionId()) };
 }
 
-const NOT_FOUND_DESCRIPTION =
-  'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.';
-
 function notFound(call: Call, state: SimState): void {
-  // Odoo lets the JSON-RPC dispatcher answer a JSON request that matched no route: an error
-  // envelope with code 404 instead of the website's HTML page.
-  const type = call.req.headers['content-type'] ?? '';
-  if (call.req.method === 'POST' && /^application\/(json|json-rpc)\b/i.test(type)) {
-    const request = parseJsonRpc(call.body);
-    return sendError(call, state, request?.id ?? null, httpException('werkzeug.exceptions.NotFound', NOT_FOUND_DESCRIPTION), 'web');
-  }
+  // Until a route matches, Odoo's request keeps the http dispatcher, so every unmatched path,
+  // JSON or not, gets the 404 page (JSON-2 on 17/18 included).
   send(call.res, 404, HTML_PAGE_TYPE, notFoundPage(state.version), anonymousCookie(call));
 }
 
