@@ -68,6 +68,9 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
       expect(res.status).toBe(400);
       expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(await res.text()).toBe('Invalid JSON data');
+      const list = await fetch(`${sim.url}/jsonrpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1, 2]' });
+      expect(list.status).toBe(400);
+      expect(await list.text()).toBe('Invalid JSON-RPC data');
     });
 
     it('refuses a request that is not JSON, as Odoo\'s dispatcher does', async () => {
@@ -104,7 +107,8 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
       expect((info.body.result as Record<string, unknown>).uid).toBe(uid);
 
       const destroyed = await jsonRpc(sim.url, '/web/session/destroy', {}, cookie);
-      expect(destroyed.body).toEqual({ jsonrpc: '2.0', id: 7, result: null });
+      // destroy returns None, and Odoo leaves `result` out when it is None.
+      expect(destroyed.body).toEqual({ jsonrpc: '2.0', id: 7 });
       const after = await jsonRpc(sim.url, '/web/dataset/call_kw', { model: 'res.partner', method: 'search_count', args: [[]], kwargs: {} }, cookie);
       expect(after.body.error).toMatchObject({ code: 100, message: 'Odoo Session Expired', data: { name: 'odoo.http.SessionExpiredException', message: 'Session expired' } });
     });

@@ -18,7 +18,7 @@ function sessionId(call: Call): string | undefined {
 /** `POST /web/session/authenticate` {db, login, password}. */
 export function handleAuthenticate(call: Call, state: SimState): void {
   const request = parseJsonRpc(call.body);
-  if (!request) return sendInvalidJson(call);
+  if (typeof request === 'string') return sendInvalidJson(call, request);
   const { id, params } = request;
   try {
     throwInjected(call);
@@ -50,7 +50,7 @@ function requireSession(call: Call, state: SimState) {
 /** `POST /web/session/get_session_info` (auth='user'). */
 export function handleGetSessionInfo(call: Call, state: SimState): void {
   const request = parseJsonRpc(call.body);
-  if (!request) return sendInvalidJson(call);
+  if (typeof request === 'string') return sendInvalidJson(call, request);
   try {
     throwInjected(call, sessionExpired);
     const session = requireSession(call, state);
@@ -63,7 +63,7 @@ export function handleGetSessionInfo(call: Call, state: SimState): void {
 /** `POST /web/session/destroy`: logs out; answers null and clears the cookie. */
 export function handleDestroy(call: Call, state: SimState): void {
   const request = parseJsonRpc(call.body);
-  if (!request) return sendInvalidJson(call);
+  if (typeof request === 'string') return sendInvalidJson(call, request);
   try {
     throwInjected(call, sessionExpired);
     requireSession(call, state);
@@ -77,7 +77,7 @@ export function handleDestroy(call: Call, state: SimState): void {
 /** `POST /web/dataset/call_kw` and `/web/dataset/call_kw/<path>` {model, method, args, kwargs}. */
 export function handleCallKw(call: Call, state: SimState): void {
   const request = parseJsonRpc(call.body);
-  if (!request) return sendInvalidJson(call);
+  if (typeof request === 'string') return sendInvalidJson(call, request);
   const { id, params } = request;
   try {
     throwInjected(call, sessionExpired);
@@ -102,6 +102,6 @@ export function handleCallKw(call: Call, state: SimState): void {
 /** `POST /web/webclient/version_info` (auth='none'): common.version as JSON-RPC. */
 export function handleVersionInfo(call: Call, state: SimState): void {
   const request = parseJsonRpc(call.body);
-  if (!request) return sendInvalidJson(call);
+  if (typeof request === 'string') return sendInvalidJson(call, request);
   sendResult(call, request.id, commonVersion(state.version));
 }
