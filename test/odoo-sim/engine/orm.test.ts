@@ -386,7 +386,7 @@ describe('RPC errors and binding', () => {
       [() => call('res.partner', 'no_such_method', [[]]), 'builtins.AttributeError', "The method 'res.partner.no_such_method' does not exist"],
       [() => call('res.partner', '_compute_display_name', [[1]]), 'odoo.exceptions.AccessError', "Private methods (such as 'res.partner._compute_display_name') cannot be called remotely."],
       [() => call('no.such.model', 'search_read', [[]], { limit: 1 }), 'odoo.exceptions.UserError', "Object no.such.model doesn't exist"],
-      [() => call('res.partner', 'name_get', [[1]]), 'builtins.AttributeError', "The method 'res.partner.name_get' does not exist"],
+      [() => call('res.partner', 'name_get', [[1]]), 'builtins.AttributeError', "The method 'res.partner.name_get' does not exist"], // removed in 18
       [() => engine.executeNamed(ADMIN, 'no.such.model', 'search_read', { domain: [], limit: 1 }), 'werkzeug.exceptions.NotFound', "the model 'no.such.model' does not exist"],
       [() => engine.executeNamed(ADMIN, 'res.partner', 'search_read', { args: [[['is_company', '=', true]]] }), 'builtins.TypeError', "BaseModel._read_format() got an unexpected keyword argument 'args'"],
       [() => engine.executeNamed(ADMIN, 'res.partner', 'write', { ids: [999999], vals: { phone: '1' } }), 'odoo.exceptions.MissingError', 'Record does not exist or has been deleted.\n(Record: res.partner(999999,), User: 2)'],
@@ -424,6 +424,11 @@ describe('versions', () => {
     // name_search's domain parameter was called `args` before 18; both spellings work.
     expect(e.execute(2, 'res.partner', 'name_search', [], { name: 'Acme', args: [['is_company', '=', true]] })).toEqual([[9, 'Acme Corporation']]);
     expect(e.execute(2, 'res.partner', 'name_search', [], { name: 'Acme', domain: [['is_company', '=', true]] })).toEqual([[9, 'Acme Corporation']]);
+  });
+
+  it('keeps the deprecated name_get on 17 only', () => {
+    expect(createSimEngine({ version: 17 }).execute(2, 'res.partner', 'name_get', [[19, 999999]], {})).toEqual([[19, 'Acme Corporation, Douglas Fletcher']]);
+    expect(odooError(() => createSimEngine({ version: 18 }).execute(2, 'res.partner', 'name_get', [[19]], {})).odooName).toBe('builtins.AttributeError');
   });
 
   it('read with load=_classic_write gives bare many2one ids', () => {
