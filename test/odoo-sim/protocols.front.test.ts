@@ -263,6 +263,17 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
       const r = await json2(sim.url, 'res.partner', 'search_count', { domain: [] }, { cookie: cookieOf(auth.headers) });
       expect(r.status).toBe(200);
       expect(typeof r.json).toBe('number');
+      // The cookie's database and X-Odoo-Database must agree.
+      const clash = await json2(sim.url, 'res.partner', 'search_count', { domain: [] }, { cookie: cookieOf(auth.headers), 'x-odoo-database': 'other' });
+      expect(clash.status).toBe(403);
+      expect(clash.text).toContain('Cannot use both the session_id cookie and the x-odoo-database header.');
+    });
+
+    it('answers a database header naming no database with the plain 404 page', async () => {
+      const r = await json2(sim.url, 'res.partner', 'search_count', { domain: [] }, { authorization: `bearer ${API_KEY}`, 'x-odoo-database': 'nope' });
+      expect(r.status).toBe(404);
+      expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(r.text).toContain('<title>404 Not Found</title>');
     });
   });
 });
