@@ -446,6 +446,12 @@ describe('users and access', () => {
     expect(engine.authenticateApiKey('nope')).toBe(false);
     expect(engine.authenticate('portal_reader', 'reader')).toBe(7);
     expect(engine.authenticate('demo', 'demo')).toBe(6);
+    expect(engine.authenticate('sales', 'sales-api-key')).toBe(8);
+    expect(engine.authenticateApiKey('demo-api-key')).toBe(6);
+    // an internal user may sell but not configure
+    expect(call('sale.order', 'check_access_rights', ['create'], {}, 8)).toBe(true);
+    expect(call('res.company', 'check_access_rights', ['write'], { raise_exception: false }, 8)).toBe(false);
+    expect(odooError(() => call('base.automation', 'search', [[]], {}, 8)).odooName).toBe('odoo.exceptions.AccessError');
   });
 
   it('lets the restricted reader read partners but not change them', () => {

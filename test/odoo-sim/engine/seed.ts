@@ -30,6 +30,7 @@ export const DEMO_USERS = {
   admin: { uid: 2, login: 'admin', password: 'admin' },
   demo: { uid: 6, login: 'demo', password: 'demo', apiKey: 'demo-api-key' },
   reader: { uid: 7, login: 'portal_reader', password: 'reader', apiKey: 'reader-api-key' },
+  sales: { uid: 8, login: 'sales', password: 'sales', apiKey: 'sales-api-key' },
 } as const;
 
 export function seedDemoData(orm: Orm, access: AccessControl, models: ModelDef[], options: SeedOptions = {}): void {
@@ -111,10 +112,13 @@ function seedPartnersAndUsers(orm: Orm, access: AccessControl, options: SeedOpti
   createAt(orm, 'res.users', 2, { login: 'admin', partner_id: 3, company_ids: [[6, 0, [1, 2, 3]]] });
   createAt(orm, 'res.users', 6, { login: 'demo', partner_id: 7, company_ids: [[6, 0, [1]]] });
   createAt(orm, 'res.users', 7, { login: 'portal_reader', partner_id: 8, share: true, company_ids: [[6, 0, [1]]] });
+  const salesPartner = createAt(orm, P, 44, { name: 'Jane Sales', parent_id: 1, email: 'jane.sales@yourcompany.example.com', function: 'Sales Manager' });
+  createAt(orm, 'res.users', 8, { login: 'sales', partner_id: salesPartner, company_ids: [[6, 0, [1]]] });
   access.add({ uid: 1, login: '__system__', password: '', apiKeys: [], role: 'admin' });
   access.add({ uid: 2, login: 'admin', password: 'admin', apiKeys: options.adminApiKey ? [options.adminApiKey] : [], role: 'admin' });
   access.add({ uid: 6, login: 'demo', password: 'demo', apiKeys: [DEMO_USERS.demo.apiKey], role: 'user' });
   access.add({ uid: 7, login: 'portal_reader', password: 'reader', apiKeys: [DEMO_USERS.reader.apiKey], role: 'reader' });
+  access.add({ uid: 8, login: 'sales', password: 'sales', apiKeys: [DEMO_USERS.sales.apiKey], role: 'user' });
 }
 
 function seedProducts(orm: Orm): number[] {
