@@ -78,6 +78,8 @@ function databaseHeaderRefused(call: Call, state: SimState): boolean {
 
 /** `/json/2/<model>/<method>`; `segments` is what follows `/json/2/`. */
 export function handleJson2(call: Call, state: SimState, segments: string[]): void {
+  // The database is chosen before any route is matched.
+  if (databaseHeaderRefused(call, state)) return;
   try {
     if (segments.length !== 2 || !segments[0] || !segments[1]) {
       throw httpException('werkzeug.exceptions.NotFound', 'Did you mean POST /json/2/<model>/<method>?');
@@ -86,7 +88,6 @@ export function handleJson2(call: Call, state: SimState, segments: string[]): vo
       throw httpException('werkzeug.exceptions.MethodNotAllowed', 'The method is not allowed for the requested URL.');
     }
     const engine = state.engine();
-    if (databaseHeaderRefused(call, state)) return;
     if (call.injected === 'server_error') throw injectedServerError();
     if (call.injected === 'access_denied') throw httpException('werkzeug.exceptions.Unauthorized', 'Invalid apikey');
     const uid = authenticate(call, state);
