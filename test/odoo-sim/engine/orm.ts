@@ -8,6 +8,7 @@ import { convertScalar, emptyValue, isX2many, toReadFormat } from './fields.js';
 import type { ComputeEnv, DefaultContext, FieldDef, ModelDef, Row } from './model.js';
 import { parseOrder, sortRows, type OrderTerm } from './order.js';
 import { Table } from './store.js';
+import { applyX2many } from './x2many.js';
 
 export interface ModelInfo {
   def: ModelDef;
@@ -298,7 +299,7 @@ export class Orm implements DomainHost, ComputeEnv {
     Object.assign(row, { create_uid: uid, write_uid: uid, create_date: now, write_date: now });
     this.checkRequired(info, row);
     info.table.insert(row);
-    for (const [f, value] of relational) this.applyX2many(model, row, f, value, uid, context);
+    for (const [f, value] of relational) applyX2many(this, model, row, f, value, uid, context);
     return row.id;
   }
 
@@ -340,7 +341,7 @@ export class Orm implements DomainHost, ComputeEnv {
     }
     for (const row of rows) {
       info.table.update(row, { ...scalars, write_uid: uid, write_date: now });
-      for (const [f, value] of relational) this.applyX2many(model, row, f, value, uid, context);
+      for (const [f, value] of relational) applyX2many(this, model, row, f, value, uid, context);
     }
     this.propagateCommercialFields(model, rows, scalars, uid, now);
     this.observer.afterWrite?.(model, ids, vals, token);
@@ -363,85 +364,6 @@ export class Orm implements DomainHost, ComputeEnv {
         const changes: Vals = { write_uid: uid, write_date: now };
         for (const k of commercial) changes[k] = scalars[k];
         table.update(child, changes);
-      }
-    }
-  }
-
-  /** x2many commands: (0,0,vals) (1,id,vals) (2,id) (3,id) (4,id) (5) (6,0,ids), or a bare id list. */
-  private applyX2many(model: string, row: Row, f: FieldDef, value: unknown, uid: number, context: Record<string, unknown>): void {
-    if (value === false || value === null || value === undefined) value = [[5]];
-    if (!Array.isArray(value)) throw valueError(`Wrong value for ${model}.${f.name}: ${JSON.stringify(value)}`);
-    const commands: unknown[][] = value.every((v) => typeof v === 'number') ? [[6, 0, value]] : (value as unknown[][]);
-    const rel = f.relation!;
-    const relTable = this.model(rel).table;
-    for (const cmd of commands) {
-      if (!Array.isArray(cmd)) throw valueError(`Wrong value for ${model}.${f.name}: ${JSON.stringify(value)}`);
-      const [code, id, arg] = cmd as [number, number, unknown];
-      if (f.type === 'one2many') {
-        const inverse = f.inverse!;
-        const detach = (childId: number) => {
-          const invField = this.field(rel, inverse)!;
-          // A required inverse means the child cannot live alone: Odoo deletes it (ondelete cascade).
-          if (invField.required) this.unlink(rel, [childId], uid);
-          else if (relTable.rows.has(childId)) this.write(rel, [childId], { [inverse]: false }, uid, context);
-        };
-        switch (code) {
-          case 0:
-            this.create(rel, [{ ...(arg as Vals), [inverse]: row.id }], uid, context);
-            break;
-          case 1:
-            this.write(rel, [id], arg as Vals, uid, context);
-            break;
-          case 2:
-            this.unlink(rel, [id], uid);
-            break;
-          case 3:
-            detach(id);
-            break;
-          case 4:
-            this.write(rel, [id], { [inverse]: row.id }, uid, context);
-            break;
-          case 5:
-            for (const childId of this.referencing(rel, inverse, row.id)) detach(childId);
-            break;
-          case 6: {
-            const keep = new Set(arg as number[]);
-            for (const childId of this.referencing(rel, inverse, row.id)) if (!keep.has(childId)) detach(childId);
-            for (const childId of keep) this.write(rel, [childId], { [inverse]: row.id }, uid, context);
-            break;
-          }
-          default:
-            throw valueError(`Unknown command ${JSON.stringify(cmd)} for ${model}.${f.name}`);
-        }
-      } else {
-        let current = ((row[f.name] as number[] | undefined) ?? []).slice();
-        switch (code) {
-          case 0:
-            current.push(...this.create(rel, [arg as Vals], uid, context));
-            break;
-          case 1:
-            this.write(rel, [id], arg as Vals, uid, context);
-            break;
-          case 2:
-            this.unlink(rel, [id], uid);
-            current = current.filter((x) => x !== id);
-            break;
-          case 3:
-            current = current.filter((x) => x !== id);
-            break;
-          case 4:
-            if (!current.includes(id)) current.push(id);
-            break;
-          case 5:
-            current = [];
-            break;
-          case 6:
-            current = [...new Set(arg as number[])];
-            break;
-          default:
-            throw valueError(`Unknown command ${JSON.stringify(cmd)} for ${model}.${f.name}`);
-        }
-        this.model(model).table.update(row, { [f.name]: current.filter((x) => relTable.rows.has(x)) });
       }
     }
   }
