@@ -75,10 +75,15 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
 
     it('refuses a request that is not JSON, as Odoo\'s dispatcher does', async () => {
       const res = await fetch(`${sim.url}/jsonrpc`, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params: {} }) });
-      expect(res.status).toBe(400);
+      expect(res.status).toBe(version === 19 ? 415 : 400);
       expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
       const type = version === 17 ? 'json' : 'jsonrpc';
-      expect(await res.text()).toContain(`Request inferred type is compatible with [&#39;http&#39;] but &#39;/jsonrpc&#39; is type=&#39;${type}&#39;.`);
+      const text = await res.text();
+      expect(text).toContain(`Request inferred type is compatible with [&#39;http&#39;] but &#39;/jsonrpc&#39; is type=&#39;${type}&#39;.`);
+      if (version === 19) {
+        expect(text).toContain('<br><br>Please verify the Content-Type request header and try again.');
+        expect(res.headers.get('accept')).toBe('application/json, application/json-rpc');
+      }
     });
 
     it('echoes the request id, including string ids', async () => {
@@ -254,7 +259,8 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
       expect(get.status).toBe(405);
       // Without a JSON content type Odoo's dispatcher refuses the request before the method runs.
       const plain = await fetch(`${sim.url}/json/2/res.partner/search`, { method: 'POST', headers: { authorization: `bearer ${API_KEY}` }, body: '{}' });
-      expect(plain.status).toBe(400);
+      expect(plain.status).toBe(415);
+      expect(plain.headers.get('accept')).toBe('application/json');
       expect(await plain.text()).toContain("but &#39;/json/2/&lt;model&gt;/&lt;method&gt;&#39; is type=&#39;json2&#39;");
     });
 

@@ -9,7 +9,7 @@ import type { FaultState } from './faults.js';
 import { handleJson2 } from './json2.js';
 import { handleJsonRpc } from './jsonrpc.js';
 import {
-  BAD_GATEWAY_PAGE, INTERNAL_SERVER_ERROR_PAGE, METHOD_NOT_ALLOWED_PAGE, REQUEST_TOO_LARGE_PAGE, notFoundPage,
+  BAD_GATEWAY_PAGE, INTERNAL_SERVER_ERROR_PAGE, METHOD_NOT_ALLOWED_PAGE, REQUEST_TOO_LARGE_PAGE, notFoundPage, werkzeugErrorPage,
 } from './not-found-page.js';
 import { HTML_ERROR_TYPE, HTML_PAGE_TYPE, JSON_TYPE, XML_TYPE, newSessionId, readCookie, send, sendJson, sessionCookie } from './reply.js';
 import { handleAuthenticate, handleCallKw, handleDestroy, handleGetSessionInfo, handleVersionInfo } from './session.js';
@@ -91,18 +91,20 @@ function isJsonRequest(req: IncomingMessage): boolean {
 }
 
 /**
- * Odoo picks a dispatcher by the route's type and refuses a request whose mimetype does not fit
- * (werkzeug BadRequest, as an HTML page). Odoo 17 still called the JSON-RPC type 'json'.
+ * Odoo picks a dispatcher by the route's type and refuses a request whose mimetype does not fit.
+ * 17 and 18 raise werkzeug's BadRequest (400; 17 still called the JSON-RPC type 'json'); 19
+ * raises UnsupportedMediaType (415) with a hint and an Accept header (odoo/odoo#219446).
  */
 function refuseNonJson(call: Call, state: SimState, json: NonNullable<Route['json']>): void {
   const type = json.type === 'jsonrpc' && state.version === 17 ? 'json' : json.type;
   const message = `Request inferred type is compatible with ['http'] but '${json.route}' is type='${type}'.`;
-  const page = `<!doctype html>\n<html lang=en>\n<title>400 Bad Request</title>\n<h1>Bad Request</h1>\n<p>${escapeHtml(message)}</p>\n`;
-  send(call.res, 400, HTML_ERROR_TYPE, page);
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
+  if (state.version < 19) {
+    send(call.res, 400, HTML_ERROR_TYPE, werkzeugErrorPage(400, 'Bad Request', message));
+    return;
+  }
+  const accept = json.type === 'json2' ? 'application/json' : 'application/json, application/json-rpc';
+  const page = werkzeugErrorPage(415, 'Unsupported Media Type', `${message}\n\nPlease verify the Content-Type request header and try again.`);
+  send(call.res, 415, HTML_ERROR_TYPE, page, { accept });
 }
 
 /** Reads the body; resolves undefined (after answering 413) when it exceeds the limit. */
