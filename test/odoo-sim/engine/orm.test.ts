@@ -56,7 +56,8 @@ describe('demo data', () => {
 
   it('lists models and their fields in ir.model / ir.model.fields', () => {
     const models = call('ir.model', 'search_read', [[]], { fields: ['model'] }).map((m: R) => m.model);
-    for (const m of ['res.partner', 'sale.order', 'stock.quant', 'base.automation', 'ir.actions.server']) expect(models).toContain(m);
+    for (const m of ['res.partner', 'sale.order', 'stock.quant', 'base.automation', 'ir.actions.server', 'crm.lead']) expect(models).toContain(m);
+    expect(call('crm.lead', 'search_count', [[['type', '=', 'opportunity'], ['stage_id.is_won', '=', false]]])).toBeGreaterThan(0);
     const fields = call('ir.model.fields', 'search_read', [[['model', '=', 'sale.order'], ['name', 'in', ['partner_id', 'state']]]], {
       fields: ['name', 'ttype', 'relation', 'model_id'],
       order: 'name',

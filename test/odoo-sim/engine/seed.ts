@@ -40,6 +40,25 @@ export function seedDemoData(orm: Orm, access: AccessControl, models: ModelDef[]
   const productIds = seedProducts(orm);
   seedSales(orm, productIds);
   seedInvoices(orm, productIds);
+  seedCrm(orm);
+}
+
+function seedCrm(orm: Orm): void {
+  const stages = ['New', 'Qualified', 'Proposition', 'Won'].map((name, i) =>
+    create(orm, 'crm.stage', { name, sequence: i + 1, is_won: name === 'Won' }),
+  );
+  const leads: [string, number, number, number, string][] = [
+    ['Office Design Project', 15, 24000, 1, '2'],
+    ['Furniture for new office', 10, 3800, 2, '1'],
+    ['Quote for 150 carpets', 12, 40000, 0, '0'],
+    ['Open Space Design', 9, 11000, 3, '3'],
+    ['Distributor Contract', 17, 19800, 1, '1'],
+  ];
+  for (const [name, partner, revenue, stage, priority] of leads) {
+    const p = orm.row('res.partner', partner)!;
+    create(orm, 'crm.lead', { name, partner_id: partner, email_from: p.email, phone: p.phone, expected_revenue: revenue, stage_id: stages[stage], priority, probability: stage === 3 ? 100 : 10 + stage * 20 });
+  }
+  create(orm, 'crm.lead', { name: 'Interest in your products', type: 'lead', contact_name: 'Jeff Lawson', email_from: 'jeff.lawson52@example.com' });
 }
 
 function seedTechnical(orm: Orm, models: ModelDef[]): void {
