@@ -86,6 +86,14 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
       }
     });
 
+    it('requires service, method and args like the controller signature does', async () => {
+      const r = await jsonRpc(sim.url, '/jsonrpc', { service: 'db', method: 'list' });
+      const owner = version === 19 ? 'JSONRPC' : 'RPC';
+      expect(r.body.error?.data).toMatchObject({ name: 'builtins.TypeError', message: `${owner}.jsonrpc() missing 1 required positional argument: 'args'` });
+      const none = await jsonRpc(sim.url, '/jsonrpc', {});
+      expect(none.body.error?.data.message).toBe(`${owner}.jsonrpc() missing 3 required positional arguments: 'service', 'method', and 'args'`);
+    });
+
     it('echoes the request id, including string ids', async () => {
       const res = await fetch(`${sim.url}/jsonrpc`, {
         method: 'POST', headers: { 'content-type': 'application/json' },

@@ -56,6 +56,14 @@ export function throwInjected(call: Call, denied: () => OdooException = accessDe
   if (call.injected === 'access_denied') throw denied();
 }
 
+/** Python's "'a' and 'b'" / "'a', 'b', and 'c'" listing in TypeError messages. */
+function pythonNameList(names: string[]): string {
+  const quoted = names.map((n) => `'${n}'`);
+  if (quoted.length === 1) return quoted[0];
+  if (quoted.length === 2) return `${quoted[0]} and ${quoted[1]}`;
+  return `${quoted.slice(0, -1).join(', ')}, and ${quoted[quoted.length - 1]}`;
+}
+
 /** `POST /jsonrpc`. */
 export function handleJsonRpc(call: Call, state: SimState): void {
   const request = parseJsonRpc(call.body);
@@ -63,7 +71,13 @@ export function handleJsonRpc(call: Call, state: SimState): void {
   const { id, params } = request;
   try {
     throwInjected(call);
-    const args = params.args === undefined ? [] : params.args;
+    // The controller is `jsonrpc(self, service, method, args)`: all three are required.
+    const missing = ['service', 'method', 'args'].filter((k) => params[k] === undefined);
+    if (missing.length > 0) {
+      const owner = state.version >= 19 ? 'JSONRPC' : 'RPC';
+      throw new OdooException('builtins.TypeError', `${owner}.jsonrpc() missing ${missing.length} required positional argument${missing.length > 1 ? 's' : ''}: ${pythonNameList(missing)}`);
+    }
+    const args = params.args;
     if (!Array.isArray(args)) throw new OdooException('builtins.TypeError', 'dispatch_rpc() argument after * must be an iterable');
     const result = dispatchRpc({ engine: state.engine(), credentials: state.credentials }, params.service, params.method, args);
     sendResult(call, id, result);
