@@ -116,6 +116,9 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
       const r2 = await jsonRpc(sim.url, '/web/dataset/call_kw/res.partner/read', { model: 'res.partner', method: 'read', args: [[3]], kwargs: { fields: ['name'] } }, cookie);
       expect((r2.body.result as unknown[])[0]).toMatchObject({ id: 3 });
 
+      const unknown = await jsonRpc(sim.url, '/web/dataset/call_kw', { model: 'no.such.model', method: 'search', args: [[]], kwargs: {} }, cookie);
+      expect(unknown.body.error?.data).toMatchObject({ name: 'builtins.KeyError', message: "'no.such.model'" });
+
       const info = await jsonRpc(sim.url, '/web/session/get_session_info', {}, cookie);
       expect((info.body.result as Record<string, unknown>).uid).toBe(uid);
 

@@ -6,7 +6,7 @@
  */
 import { OdooException } from '../contract.js';
 import type { Call, SimState } from './context.js';
-import { sessionExpired } from './error-envelope.js';
+import { sessionExpired, toOdooException } from './error-envelope.js';
 import { parseJsonRpc, sendError, sendInvalidJson, sendResult, throwInjected } from './jsonrpc.js';
 import { expiredSessionCookie, readCookie, sessionCookie } from './reply.js';
 import { commonVersion } from './versions.js';
@@ -92,7 +92,18 @@ export function handleCallKw(call: Call, state: SimState): void {
     if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) {
       throw new OdooException('builtins.TypeError', 'argument after ** must be a mapping, not list');
     }
-    const result = state.engine().execute(session.uid, model, method, args, kwargs as Record<string, unknown>);
+    let result: unknown;
+    try {
+      result = state.engine().execute(session.uid, model, method, args, kwargs as Record<string, unknown>);
+    } catch (err) {
+      // The web controller looks the model up with `request.env[model]`: an unknown model is a
+      // KeyError there, not the object service's "Object … doesn't exist" UserError.
+      const exc = toOdooException(err);
+      if (exc.odooName === 'odoo.exceptions.UserError' && exc.message === `Object ${model} doesn't exist`) {
+        throw new OdooException('builtins.KeyError', `'${model}'`);
+      }
+      throw exc;
+    }
     sendResult(call, id, result);
   } catch (err) {
     sendError(call, state, id, err, 'web');
