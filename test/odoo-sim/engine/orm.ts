@@ -100,6 +100,25 @@ export class Orm implements DomainHost, ComputeEnv {
     return v === undefined ? emptyValue(f) : v;
   }
 
+  /** A field accessor resolved once, for hot loops (domain predicates, sorting). */
+  getter(model: string, name: string): (row: Row) => unknown {
+    if (name === 'id') return (r) => r.id;
+    const f = this.models.get(model)?.fields.get(name);
+    if (!f) return () => undefined;
+    if (name === 'display_name') return (r) => this.displayName(model, r);
+    const empty = emptyValue(f);
+    if (f.compute) {
+      const compute = f.compute;
+      return (r) => compute(r, this) ?? empty;
+    }
+    if (f.type === 'one2many') return (r) => this.referencing(f.relation!, f.inverse!, r.id);
+    // Readers never mutate values, so one shared empty value is safe here.
+    return (r) => {
+      const v = r[name];
+      return v === undefined ? empty : v;
+    };
+  }
+
   displayName(model: string, row: Row): string {
     const def = this.model(model).def;
     if (def.displayName) return def.displayName(row, this);
@@ -180,10 +199,11 @@ export class Orm implements DomainHost, ComputeEnv {
     const matched: Row[] = [];
     for (const row of info.table.rows.values()) if (predicate(row)) matched.push(row);
     const terms = opts.order ? parseOrder(opts.order, model, (n) => info.fields.has(n)) : info.defaultOrder;
+    const keyOf = new Map(terms.map((t) => [t.field, this.sortKeyOf(model, t.field)]));
     const offset = Number(opts.offset) || 0;
     // Odoo treats limit 0 (like None) as "no limit".
     const limit = typeof opts.limit === 'number' && opts.limit > 0 ? opts.limit : undefined;
-    return sortRows(matched, terms, (row, term) => this.sortKey(model, row, term.field), offset, limit);
+    return sortRows(matched, terms, (row, term) => keyOf.get(term.field)!(row), offset, limit);
   }
 
   search(model: string, domain: unknown, opts: SearchOptions = {}): number[] {
@@ -200,17 +220,24 @@ export class Orm implements DomainHost, ComputeEnv {
     return n;
   }
 
-  private sortKey(model: string, row: Row, name: string): number | string | null {
-    if (name === 'id') return row.id;
+  /** How rows compare on one order field: many2one by the target's name, booleans as 0/1, unset as NULL. */
+  private sortKeyOf(model: string, name: string): (row: Row) => number | string | null {
+    if (name === 'id') return (r) => r.id;
     const f = this.model(model).fields.get(name)!;
-    const v = this.value(model, row, name);
+    const get = this.getter(model, name);
     if (f.type === 'many2one') {
-      const target = typeof v === 'number' ? this.row(f.relation!, v) : undefined;
-      return target ? this.displayName(f.relation!, target) : null;
+      const rel = f.relation!;
+      return (row) => {
+        const v = get(row);
+        const target = typeof v === 'number' ? this.row(rel, v) : undefined;
+        return target ? this.displayName(rel, target) : null;
+      };
     }
-    if (f.type === 'boolean') return v ? 1 : 0;
-    if (v === false || v === null || v === undefined || Array.isArray(v)) return null;
-    return v as number | string;
+    if (f.type === 'boolean') return (row) => (get(row) ? 1 : 0);
+    return (row) => {
+      const v = get(row);
+      return v === false || v === null || v === undefined || Array.isArray(v) ? null : (v as number | string);
+    };
   }
 
   // ---- read ----
