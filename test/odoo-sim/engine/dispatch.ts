@@ -78,7 +78,13 @@ const METHODS: Record<string, MethodSpec> = {
     onRecords: true,
     access: 'read',
     // Missing ids are silently dropped, as Odoo's read does.
-    run: ({ orm, model, ids, params }) => orm.read(model, ids, fieldList(params.fields)),
+    run: ({ orm, model, ids, params }) => {
+      const records = orm.read(model, ids, fieldList(params.fields));
+      if (params.load !== '_classic_write') return records;
+      // load='_classic_write' returns bare ids for many2one fields.
+      for (const rec of records) for (const [k, v] of Object.entries(rec)) if (orm.field(model, k)?.type === 'many2one' && Array.isArray(v)) rec[k] = v[0];
+      return records;
+    },
   },
   create: {
     params: ['vals_list'],
@@ -184,6 +190,7 @@ const METHODS: Record<string, MethodSpec> = {
         domain: params.domain ?? [],
         groupby: fieldList(params.groupby) ?? [],
         aggregates: fieldList(params.aggregates) ?? [],
+        having: params.having,
         offset: optNumber(params.offset),
         limit: optNumber(params.limit),
         order: optString(params.order),
@@ -204,6 +211,17 @@ const METHODS: Record<string, MethodSpec> = {
     params: ['operation'],
     versions: [18, 19],
     run: ({ access, uid, model, params }) => access.allowed(uid, model, String(params.operation) as Operation),
+  },
+  // Deprecated in 17.0 (still callable), removed in 18.0.
+  name_get: {
+    params: [],
+    onRecords: true,
+    access: 'read',
+    versions: [17],
+    run: ({ orm, model, ids }) => ids.flatMap((id) => {
+      const row = orm.row(model, id);
+      return row ? [[id, orm.displayName(model, row)]] : [];
+    }),
   },
   exists: {
     params: [],
@@ -303,6 +321,6 @@ export class Dispatcher {
 
   private run(spec: MethodSpec, uid: number, model: string, ids: number[], params: Params, context: Record<string, unknown>, named: boolean): unknown {
     if (spec.access) this.access.check(uid, model, this.orm.model(model).def.description, spec.access);
-    return spec.run({ orm: this.orm, access: this.access, uid, model, ids, params, context, named });
+    return this.orm.transaction(() => spec.run({ orm: this.orm, access: this.access, uid, model, ids, params, context, named }));
   }
 }
