@@ -229,6 +229,17 @@ const METHODS: Record<string, MethodSpec> = {
     access: 'read',
     run: ({ orm, model, ids }) => ids.filter((id) => orm.row(model, id)),
   },
+  // What Odoo's JSON-2 clients call to learn about the key's user: the user's language and
+  // time zone (Odoo's context_get reads the user's lang and tz fields; it carries no uid).
+  context_get: {
+    params: [],
+    models: ['res.users'],
+    owner: 'ResUsers',
+    run: ({ orm, uid }) => {
+      const user = orm.read('res.users', [uid], ['lang', 'tz'])[0] ?? {};
+      return { lang: user.lang || 'en_US', tz: user.tz || false };
+    },
+  },
   action_confirm: {
     params: [],
     onRecords: true,
