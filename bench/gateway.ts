@@ -16,6 +16,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { Pool } from 'undici';
 import { loadConfig } from '../src/config.js';
