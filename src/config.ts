@@ -34,11 +34,14 @@ const envSchema = z.object({
   IDEMPOTENCY_TTL_HOURS: int(1, 24 * 30).default(24),
   SESSION_TTL_HOURS: int(1, 24 * 365).default(24 * 7),
   HMAC_TOLERANCE_SECONDS: int(1, 3600).default(300).describe('Clock skew accepted for timestamped HMAC signatures'),
+  AUTH_CACHE_SECONDS: int(0, 300)
+    .default(5)
+    .describe('How long API keys and Odoo connections are cached; changes made by other processes show within this time'),
   TRUST_PROXY: bool.default(false).describe('Trust X-Forwarded-* headers (behind a reverse proxy)'),
   SECURE_COOKIES: z.enum(['auto', 'true', 'false']).default('auto'),
-  ODOO_TIMEOUT_MS: int(100, 600_000).default(30_000),
-  ODOO_MAX_CONCURRENT: int(1, 256).default(4),
-  ODOO_MAX_QUEUE: int(0, 100_000).default(100),
+  ODOO_MAX_QUEUE: int(0, 100_000)
+    .default(100)
+    .describe('Calls that may wait per Odoo connection when its concurrency cap is reached; more get 503 odoo_busy'),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
 });
 
@@ -58,10 +61,9 @@ export type Config = {
   idempotencyTtlHours: number;
   sessionTtlHours: number;
   hmacToleranceSeconds: number;
+  authCacheSeconds: number;
   trustProxy: boolean;
   secureCookies: 'auto' | 'true' | 'false';
-  odooTimeoutMs: number;
-  odooMaxConcurrent: number;
   odooMaxQueue: number;
   shutdownGraceMs: number;
 };
@@ -95,10 +97,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,
     sessionTtlHours: e.SESSION_TTL_HOURS,
     hmacToleranceSeconds: e.HMAC_TOLERANCE_SECONDS,
+    authCacheSeconds: e.AUTH_CACHE_SECONDS,
     trustProxy: e.TRUST_PROXY,
     secureCookies: e.SECURE_COOKIES,
-    odooTimeoutMs: e.ODOO_TIMEOUT_MS,
-    odooMaxConcurrent: e.ODOO_MAX_CONCURRENT,
     odooMaxQueue: e.ODOO_MAX_QUEUE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };

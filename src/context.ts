@@ -3,9 +3,11 @@ import type { Config } from './config.js';
 import { openStorage, migrate, type Storage } from './storage/database.js';
 import { SecretBox } from './secrets/secret-box.js';
 import { loadMasterKey } from './secrets/master-key.js';
-import { databaseRateLimiter, type RateLimiter } from './auth/rate-limit.js';
+import { databaseRateLimiter, memoryRateLimiter, type RateLimiter } from './auth/rate-limit.js';
 import { LoginThrottle } from './auth/login-throttle.js';
-import { LastUsedTracker } from './auth/api-keys.js';
+import { LastUsedTracker, apiKeysChanged, type KeyLookup } from './auth/api-keys.js';
+import { connectionsChanged, type ResolvedConnection } from './connections/store.js';
+import { TtlCache } from './cache/ttl-cache.js';
 import { OdooClientCache } from './connections/client-cache.js';
 import { RequestLogWriter } from './request-log/writer.js';
 import { IdempotencyStore } from './actions/idempotency.js';
@@ -24,6 +26,8 @@ export interface AppContext {
   requestLog: RequestLogWriter;
   idempotency: IdempotencyStore;
   metrics: Metrics;
+  /** Hot-path caches, cleared by every write in this process (see TtlCache). */
+  caches: { apiKeys: TtlCache<KeyLookup>; connections: TtlCache<ResolvedConnection | null> };
   close(): Promise<void>;
 }
 
@@ -35,12 +39,18 @@ export async function createContext(config: Config, logger?: Logger): Promise<Ap
   const box = new SecretBox(loadMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir }));
   const requestLog = new RequestLogWriter(storage.db, (err) => log.error({ err }, 'request log write failed'));
   const odooClients = new OdooClientCache(box, { maxQueue: config.odooMaxQueue });
+  const caches = {
+    apiKeys: new TtlCache<KeyLookup>(config.authCacheSeconds * 1000),
+    connections: new TtlCache<ResolvedConnection | null>(config.authCacheSeconds * 1000),
+  };
+  const unsubscribe = [apiKeysChanged.subscribe(() => caches.apiKeys.clear()), connectionsChanged.subscribe(() => caches.connections.clear())];
   return {
+    caches,
     config,
     logger: log,
     storage,
     box,
-    rateLimiter: databaseRateLimiter(storage),
+    rateLimiter: storage.dialect === 'postgres' ? databaseRateLimiter(storage) : memoryRateLimiter(),
     loginThrottle: new LoginThrottle(),
     lastUsed: new LastUsedTracker(storage.db),
     odooClients,
@@ -48,6 +58,7 @@ export async function createContext(config: Config, logger?: Logger): Promise<Ap
     idempotency: new IdempotencyStore(storage.db, config.idempotencyTtlHours * 3_600_000),
     metrics: createMetrics(),
     async close() {
+      for (const off of unsubscribe) off();
       await requestLog.flush();
       await odooClients.closeAll();
       await storage.close();

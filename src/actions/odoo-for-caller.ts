@@ -10,7 +10,9 @@ export async function odooForCaller(
   caller: Caller,
 ): Promise<{ connection: OdooConnection; client: OdooClient }> {
   const pinned = caller.kind === 'api_key' ? caller.apiKey.connectionId : null;
-  const found = await resolveConnection(ctx.storage.db, caller.userId, pinned);
+  const found = await ctx.caches.connections.getOrLoad(`${caller.userId}|${pinned ?? ''}`, () =>
+    resolveConnection(ctx.storage.db, caller.userId, pinned),
+  );
   if (!found) throw new RelayError('no_odoo_connection', 'No Odoo configuration, configure it at Settings → Odoo connection');
   return { connection: found.connection, client: ctx.odooClients.get(found.connection, found.secretEnc) };
 }

@@ -4,6 +4,10 @@ import { newId, randomBase62, sha256Hex } from '../ids/random.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { RelayError } from '../errors/index.js';
 import { SCOPES, type Scope } from './scopes.js';
+import { ChangeSignal } from '../cache/ttl-cache.js';
+
+/** Raised by every key mutation in this process, so key caches drop stale entries at once. */
+export const apiKeysChanged = new ChangeSignal();
 
 export const KEY_PREFIX = 'sk_live_';
 const KEY_RANDOM_LENGTH = 40;
@@ -109,6 +113,7 @@ export async function createApiKey(
     created_at: Date.now(),
   };
   await db.insertInto('api_keys').values(row).execute();
+  apiKeysChanged.raise();
   return { apiKey: toApiKey(row), key, hmacSecret };
 }
 
@@ -149,6 +154,7 @@ export async function revokeApiKey(db: Kysely<Database>, id: string, userId?: st
   let q = db.updateTable('api_keys').set({ revoked_at: Date.now() }).where('id', '=', id).where('revoked_at', 'is', null);
   if (userId) q = q.where('user_id', '=', userId);
   await q.execute();
+  apiKeysChanged.raise();
   return getApiKey(db, id, userId);
 }
 
@@ -182,6 +188,7 @@ export async function updateApiKey(db: Kysely<Database>, id: string, userId: str
   if (patch.expiresAt !== undefined) set.expires_at = patch.expiresAt;
   if (patch.connectionId !== undefined) set.connection_id = patch.connectionId;
   if (Object.keys(set).length) await db.updateTable('api_keys').set(set).where('id', '=', current.id).execute();
+  apiKeysChanged.raise();
   return getApiKey(db, id, userId);
 }
 
@@ -200,6 +207,7 @@ export async function setApiKeyHmac(
     .set({ hmac_secret_enc: hmacSecret ? box.encrypt(hmacSecret) : null })
     .where('id', '=', id)
     .execute();
+  apiKeysChanged.raise();
   return { apiKey: await getApiKey(db, id, userId), hmacSecret };
 }
 

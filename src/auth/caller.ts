@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
-import { lookupApiKey, type ApiKey } from './api-keys.js';
+import { lookupApiKey, type ApiKey, type KeyLookup } from './api-keys.js';
+import { sha256Hex } from '../ids/random.js';
 import { findSession, SESSION_COOKIE } from './sessions.js';
 
 export type Caller =
@@ -34,12 +35,22 @@ export function isCrossSite(request: FastifyRequest, publicUrl: string | undefin
   return origin !== expected;
 }
 
+/** Key lookups are cached when found (revocations in this process clear the cache); unknown keys always ask the database. */
+async function cachedKeyLookup(ctx: AppContext, presented: string): Promise<KeyLookup> {
+  const hash = sha256Hex(presented);
+  const found = await ctx.caches.apiKeys.getOrLoad(hash, () => lookupApiKey(ctx.storage.db, presented));
+  if (!found.ok && found.code === 'invalid_api_key') ctx.caches.apiKeys.delete(hash);
+  return found;
+}
+
 /** Who is calling, by API key or dashboard session. Refusals throw RelayError with a 401 code. */
 export async function authenticateCaller(ctx: AppContext, request: FastifyRequest): Promise<Caller> {
   const presented = presentedApiKey(request);
   if (presented !== undefined) {
-    const found = await lookupApiKey(ctx.storage.db, presented);
+    const found = await cachedKeyLookup(ctx, presented);
     if (!found.ok) throw new RelayError(found.code);
+    // Expiry is checked against now, not the time the lookup was cached.
+    if (found.apiKey.expiresAt !== null && found.apiKey.expiresAt <= Date.now()) throw new RelayError('api_key_expired');
     void ctx.lastUsed.touch(found.apiKey.id)?.catch((err) => request.log.warn({ err }, 'last-used update failed'));
     request.trace.authMethod = 'api_key';
     request.trace.apiKeyId = found.apiKey.id;

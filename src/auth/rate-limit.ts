@@ -1,4 +1,4 @@
-import { RateLimiterPostgres, RateLimiterSQLite, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Storage } from '../storage/database.js';
 
 export interface RateLimitDecision {
@@ -16,28 +16,42 @@ export interface RateLimiter {
 const WINDOW_SECONDS = 60;
 
 /**
- * rate-limiter-flexible over the relay's database: SQLite for one instance, PostgreSQL so that
- * several instances share one counter per key. One limiter object per distinct limit, since
- * the library fixes `points` per object; the key prefix carries the limit so that changing a
- * key's limit starts a fresh window.
+ * rate-limiter-flexible over PostgreSQL, so that several relay instances sharing a database
+ * share one counter per key.
  */
 export function databaseRateLimiter(storage: Storage): RateLimiter {
+  return limiterFamily((points) =>
+    new RateLimiterPostgres({
+      storeClient: storage.pgPool,
+      tableName: 'rate_limits',
+      tableCreated: true,
+      clearExpiredByTimeout: false,
+      points,
+      duration: WINDOW_SECONDS,
+      keyPrefix: `rl${points}`,
+    }),
+  );
+}
+
+/**
+ * In-process counters, for SQLite: an SQLite relay is one process by nature, and a counter in
+ * memory costs microseconds where a database write per request would cost more than the
+ * request. A restart forgets at most one minute's counts.
+ */
+export function memoryRateLimiter(): RateLimiter {
+  return limiterFamily((points) => new RateLimiterMemory({ points, duration: WINDOW_SECONDS, keyPrefix: `rl${points}` }));
+}
+
+/**
+ * One limiter object per distinct limit, since the library fixes `points` per object; the key
+ * prefix carries the limit so that changing a key's limit starts a fresh window.
+ */
+function limiterFamily(create: (points: number) => RateLimiterAbstract): RateLimiter {
   const limiters = new Map<number, RateLimiterAbstract>();
   const limiterFor = (points: number): RateLimiterAbstract => {
     let limiter = limiters.get(points);
     if (!limiter) {
-      const common = {
-        tableName: 'rate_limits',
-        tableCreated: true,
-        points,
-        duration: WINDOW_SECONDS,
-        keyPrefix: `rl${points}`,
-        clearExpiredByTimeout: false,
-      };
-      limiter =
-        storage.dialect === 'postgres'
-          ? new RateLimiterPostgres({ ...common, storeClient: storage.pgPool })
-          : new RateLimiterSQLite({ ...common, storeClient: storage.sqlite, storeType: 'better-sqlite3' });
+      limiter = create(points);
       limiters.set(points, limiter);
     }
     return limiter;

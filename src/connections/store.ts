@@ -3,6 +3,10 @@ import type { Database, OdooConnectionsTable } from '../storage/schema.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { newId } from '../ids/random.js';
 import { RelayError } from '../errors/index.js';
+import { ChangeSignal } from '../cache/ttl-cache.js';
+
+/** Raised by every connection change in this process, so connection caches drop stale entries. */
+export const connectionsChanged = new ChangeSignal();
 
 export type OdooProtocolSetting = 'auto' | 'jsonrpc' | 'json2';
 
@@ -128,6 +132,7 @@ export async function saveDefaultConnection(
       })
       .where('id', '=', existing.id)
       .execute();
+    connectionsChanged.raise();
     return getConnection(db, existing.id);
   }
   if (v.secret === undefined) throw new RelayError('invalid_request', 'Password or API key is required', { field: 'secret' });
@@ -147,6 +152,7 @@ export async function saveDefaultConnection(
     updated_at: now,
   };
   await db.insertInto('odoo_connections').values(row).execute();
+  connectionsChanged.raise();
   return toConnection(row);
 }
 
@@ -156,12 +162,14 @@ export async function getConnection(db: Kysely<Database>, id: string): Promise<O
   return toConnection(row);
 }
 
+export type ResolvedConnection = { connection: OdooConnection; secretEnc: string };
+
 /** The connection a caller acts on: the key's pinned one, else the user's default; with the sealed secret. */
 export async function resolveConnection(
   db: Kysely<Database>,
   userId: string,
   connectionId: string | null,
-): Promise<{ connection: OdooConnection; secretEnc: string } | null> {
+): Promise<ResolvedConnection | null> {
   let q = db.selectFrom('odoo_connections').selectAll().where('user_id', '=', userId);
   q = connectionId ? q.where('id', '=', connectionId) : q.where('is_default', '=', 1);
   const row = await q.executeTakeFirst();
@@ -170,4 +178,5 @@ export async function resolveConnection(
 
 export async function deleteConnection(db: Kysely<Database>, userId: string, id: string): Promise<void> {
   await db.deleteFrom('odoo_connections').where('id', '=', id).where('user_id', '=', userId).execute();
+  connectionsChanged.raise();
 }

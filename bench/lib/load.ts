@@ -1,0 +1,82 @@
+/**
+ * A closed-loop HTTP load generator that runs in a worker thread (its own event loop, so it
+ * competes with the server under test for CPU, not for the event loop): N keep-alive
+ * connections each send the next request as soon as the previous answer is read.
+ */
+import { Worker } from 'node:worker_threads';
+
+export interface LoadJob {
+  origin: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  seconds: number;
+  connections: number;
+  /** A request counts as an error unless its status is this one. */
+  expectStatus: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+const workerSource = `
+const { parentPort, workerData: job } = require('node:worker_threads');
+const { Pool } = require(${JSON.stringify(require_resolve('undici'))});
+(async () => {
+  const pool = new Pool(job.origin, { connections: job.connections, pipelining: 1, keepAliveTimeout: 60000 });
+  const latencies = [];
+  let errors = 0;
+  const start = performance.now();
+  const deadline = start + job.seconds * 1000;
+  async function client() {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      try {
+        const res = await pool.request({ method: 'POST', path: job.path, headers: job.headers, body: job.body });
+        await res.body.text();
+        if (res.statusCode !== job.expectStatus) errors++;
+      } catch { errors++; }
+      latencies.push(performance.now() - t0);
+    }
+  }
+  await Promise.all(Array.from({ length: job.connections }, client));
+  const seconds = (performance.now() - start) / 1000;
+  await pool.close();
+  parentPort.postMessage({ latencies, errors, seconds });
+})();
+`;
+
+function require_resolve(name: string): string {
+  return (import.meta as unknown as { resolve(n: string): string }).resolve(name).replace(/^file:\/\//, '');
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Runs one load phase and summarizes it. */
+export function runLoad(job: LoadJob): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerSource, { eval: true, workerData: job });
+    worker.once('error', reject);
+    worker.once('message', (m: { latencies: number[]; errors: number; seconds: number }) => {
+      void worker.terminate();
+      const sorted = Float64Array.from(m.latencies).sort();
+      resolve({
+        requests: sorted.length,
+        errors: m.errors,
+        seconds: m.seconds,
+        rps: sorted.length / m.seconds,
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+      });
+    });
+  });
+}

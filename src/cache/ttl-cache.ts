@@ -1,0 +1,46 @@
+/**
+ * A small time-bounded cache for hot-path reads (API keys, Odoo connections). Entries expire
+ * after ttlMs; `clear()` drops everything at once, which is how writes in this process make
+ * themselves visible immediately. Other processes (the CLI, a second relay instance) see a
+ * change within ttlMs.
+ */
+export class TtlCache<V> {
+  private readonly entries = new Map<string, { value: V; expiresAt: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  async getOrLoad(key: string, load: () => Promise<V>, now = Date.now()): Promise<V> {
+    if (this.ttlMs <= 0) return load();
+    const hit = this.entries.get(key);
+    if (hit && hit.expiresAt > now) return hit.value;
+    const value = await load();
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { value, expiresAt: now + this.ttlMs });
+    return value;
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/** A process-wide "something changed" signal that writers raise and caches listen to. */
+export class ChangeSignal {
+  private readonly listeners = new Set<() => void>();
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  raise(): void {
+    for (const listener of this.listeners) listener();
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Standard Webhooks signatures for outbound deliveries.
+ *
+ * The receiver verifies `HMAC-SHA256(secret, "<webhook-id>.<webhook-timestamp>.<raw body>")`
+ * with any Standard Webhooks library. During a secret rotation we sign with both the new and
+ * the old secret, so receivers can switch secrets at their own pace.
+ */
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+
+export const SECRET_PREFIX = 'whsec_';
+/** 32 bytes: the HMAC-SHA256 block-size sweet spot; Standard Webhooks asks for 24–64. */
+const SECRET_BYTES = 32;
+
+export interface SignatureHeaders {
+  'webhook-id': string;
+  'webhook-timestamp': string;
+  'webhook-signature': string;
+}
+
+/** A fresh `whsec_<base64>` signing secret. */
+export function generateSigningSecret(): string {
+  return SECRET_PREFIX + randomBytes(SECRET_BYTES).toString('base64');
+}
+
+/** True when `secret` is a `whsec_` secret with a decodable, long-enough key. */
+export function isSigningSecret(secret: string): boolean {
+  if (!secret.startsWith(SECRET_PREFIX)) return false;
+  const key = secret.slice(SECRET_PREFIX.length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key)) return false;
+  const bytes = Buffer.from(key, 'base64').length;
+  return bytes >= 24 && bytes <= 64;
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * `msg_<26 chars>`: a ULID-shaped id (48-bit ms time + 80 random bits, Crockford base32),
+ * so ids sort by creation time in logs. Generated once per delivery and reused on every
+ * retry: receivers de-duplicate on it.
+ */
+export function generateWebhookId(now: number = Date.now(), random: Uint8Array = randomBytes(10)): string {
+  if (random.length !== 10) throw new RangeError('random must be 10 bytes');
+  let time = '';
+  let t = Math.floor(now);
+  for (let i = 0; i < 10; i++) {
+    time = CROCKFORD[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  // 80 random bits → 16 base32 characters, 5 bits at a time.
+  let bits = 0n;
+  for (const byte of random) bits = (bits << 8n) | BigInt(byte);
+  let rand = '';
+  for (let i = 0; i < 16; i++) {
+    rand = CROCKFORD[Number(bits & 31n)] + rand;
+    bits >>= 5n;
+  }
+  return `msg_${time}${rand}`;
+}
+
+/** The current secret plus, during a rotation window, the one it replaced. */
+export interface SecretRotation {
+  current: string;
+  previous?: string;
+  /** Until when the previous secret still signs (ms since epoch). */
+  previousUntil?: number;
+}
+
+/** Secrets to sign with at `now`: current first, previous only inside its window. */
+export function signingSecrets(rotation: SecretRotation, now: number): string[] {
+  const inWindow =
+    rotation.previous !== undefined &&
+    rotation.previous !== rotation.current &&
+    rotation.previousUntil !== undefined &&
+    now < rotation.previousUntil;
+  return inWindow ? [rotation.current, rotation.previous!] : [rotation.current];
+}
+
+export interface SignDeliveryInput {
+  /** One secret, or several (current first) during a rotation. */
+  secret: string | readonly string[];
+  webhookId: string;
+  /** The attempt's send time; a fresh one per attempt so receivers' 5-minute tolerance holds. */
+  timestamp: Date;
+  /** The exact bytes that will be sent. */
+  body: string;
+}
+
+/** Standard Webhooks headers for one attempt; the signature lists one `v1,` entry per secret. */
+export function signDelivery(input: SignDeliveryInput): SignatureHeaders {
+  const secrets = typeof input.secret === 'string' ? [input.secret] : [...input.secret];
+  if (secrets.length === 0) throw new Error('at least one signing secret is required');
+  const signatures = secrets.map((secret) =>
+    new Webhook(secret).sign(input.webhookId, input.timestamp, input.body),
+  );
+  return {
+    'webhook-id': input.webhookId,
+    'webhook-timestamp': String(Math.floor(input.timestamp.getTime() / 1000)),
+    'webhook-signature': signatures.join(' '),
+  };
+}
