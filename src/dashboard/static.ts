@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { RelayError } from '../errors/index.js';
 
@@ -21,14 +21,16 @@ export function defaultWebRoot(): string {
   return path.join(packageRoot(), 'dist', 'web');
 }
 
+/** Paths the single-page app answers (web/src/app.tsx routes them). */
+export const DASHBOARD_PAGES = ['/', '/setup', '/login', '/connection', '/keys', '/webhook', '/logs', '/account'];
+
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>odoo-relay</title></head>
 <body><h1>Dashboard not built</h1><p>Run <code>npm run build</code> (or <code>npm start</code>), then reload.
 The API at <code>/api/</code> works without it.</p></body></html>`;
 
 /**
  * Serves the built single-page app: hashed files under /assets/ (cached for a year), and
- * index.html (never cached) for every other GET that is not an API or asset path, so that
- * deep links such as /keys load the app.
+ * index.html (never cached) at each page path, so that deep links such as /keys load the app.
  */
 export async function registerDashboardStatic(app: FastifyInstance, webRoot = defaultWebRoot()): Promise<void> {
   const assets = path.join(webRoot, 'assets');
@@ -42,7 +44,7 @@ export async function registerDashboardStatic(app: FastifyInstance, webRoot = de
     immutable: true,
   });
 
-  const sendIndex = async (_request: unknown, reply: import('fastify').FastifyReply) => {
+  const sendIndex = async (_request: unknown, reply: FastifyReply) => {
     let html: string;
     try {
       html = await fs.promises.readFile(path.join(webRoot, 'index.html'), 'utf8');
@@ -57,13 +59,6 @@ export async function registerDashboardStatic(app: FastifyInstance, webRoot = de
     if (!fs.existsSync(file)) throw new RelayError('not_found');
     return reply.header('cache-control', 'public, max-age=86400').type('image/svg+xml').send(await fs.promises.readFile(file));
   });
-  app.get('/', sendIndex);
-  app.get('/*', async (request, reply) => {
-    const pathname = request.url.split('?')[0]!;
-    // API and file-looking paths keep their 404; everything else is a page of the app.
-    if (pathname.startsWith('/api/') || pathname.startsWith('/assets/') || /\.[a-z0-9]+$/i.test(pathname)) {
-      throw new RelayError('not_found', `No route for GET ${pathname}`);
-    }
-    return sendIndex(request, reply);
-  });
+  // The app's pages; any other path keeps the relay's JSON 404.
+  for (const page of DASHBOARD_PAGES) app.get(page, sendIndex);
 }

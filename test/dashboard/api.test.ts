@@ -247,7 +247,7 @@ describe('dashboard API', () => {
         expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
         expect(r.headers['x-content-type-options']).toBe('nosniff');
       }
-      for (const path of ['/api/dashboard/nope', '/assets/missing.js', '/secret.txt']) {
+      for (const path of ['/nope', '/keys/extra', '/api/dashboard/nope', '/assets/missing.js', '/secret.txt']) {
         const r = await anon.call('GET', path);
         expect(r.status, path).toBe(404);
         expect(r.body.code).toBe('not_found');
