@@ -37,7 +37,16 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   await app.register(cookie);
   await app.register(helmet, {
     contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], frameAncestors: ["'none'"], objectSrc: ["'none'"] },
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // The dashboard's CSS is a built file; nothing inline, nothing from other origins.
+        styleSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        // On plain HTTP (a private network) upgrading would send the dashboard's own assets to https:// and break it.
+        upgradeInsecureRequests: null,
+      },
     },
     // The relay may run on plain HTTP inside a private network; HSTS belongs to the TLS terminator.
     strictTransportSecurity: false,

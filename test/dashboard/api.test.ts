@@ -245,6 +245,8 @@ describe('dashboard API', () => {
         expect(csp).toContain("frame-ancestors 'none'");
         expect(csp).toContain("script-src 'self'");
         expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+        expect(csp).toMatch(/style-src 'self'(;|$)/);
+        expect(csp).not.toContain('upgrade-insecure-requests');
         expect(r.headers['x-content-type-options']).toBe('nosniff');
       }
       for (const path of ['/nope', '/keys/extra', '/api/dashboard/nope', '/assets/missing.js', '/secret.txt']) {
