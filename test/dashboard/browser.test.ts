@@ -90,6 +90,13 @@ describe('dashboard in a browser', () => {
     // API keys: empty state, then generate one with HMAC.
     await nav('API keys');
     await expect.poll(() => page.getByRole('heading', { name: 'No API keys yet' }).isVisible()).toBe(true);
+    // Keyboard: the dialog opens on Enter with focus inside, Escape closes it and focus returns.
+    await page.getByRole('button', { name: 'Generate new API key' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.closest('dialog')?.getAttribute('open'))).toBe('');
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).name)).toBe('name');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Generate new API key');
     await page.getByRole('button', { name: 'Generate new API key' }).click();
     const dialog = page.getByRole('dialog', { name: 'Generate new API key' });
     await dialog.getByLabel('Name').fill('n8n production');
@@ -180,6 +187,12 @@ describe('dashboard in a browser', () => {
     await page.getByRole('link', { name: /admin/ }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'Change password' }).isVisible()).toBe(true);
     await shot('account');
+    const NEW_PASSWORD = 'a brand new passphrase';
+    await page.getByLabel('Current password').fill(PASSWORD);
+    await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+    await page.getByLabel('Confirm new password').fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect.poll(() => page.getByText('Password changed').isVisible()).toBe(true);
     await page.getByRole('button', { name: 'Log out' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'Sign in' }).isVisible()).toBe(true);
     await page.getByLabel('Username').fill('admin');
@@ -187,7 +200,7 @@ describe('dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('invalid_credentials');
     await shot('login');
-    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByLabel('Password').fill(NEW_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'Odoo connection' }).isVisible()).toBe(true);
 
