@@ -215,6 +215,8 @@ describe('dashboard in a browser', () => {
       ['/keys', 'keys-mobile', 'API keys'],
       ['/connection', 'connection-mobile', 'Odoo connection'],
       ['/logs', 'request-log-mobile', 'Request log'],
+      ['/webhook', 'webhook-mobile', 'Webhook'],
+      ['/account', 'account-mobile', 'Account'],
     ] as const) {
       await mobile.goto(relay.url + pathname);
       await expect.poll(() => mobile.getByRole('heading', { name: heading, exact: true }).isVisible()).toBe(true);

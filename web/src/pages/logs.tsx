@@ -208,10 +208,12 @@ export function LogsPage({ user }: { user: User }) {
                   <td data-label="Action">{r.action ?? <span class="muted">—</span>}</td>
                   <td data-label="Model · method">{r.model ? <code>{r.model}{r.method ? `.${r.method}` : ''}</code> : <span class="muted">—</span>}</td>
                   <td data-label="Caller">
-                    {r.keyPrefix ? <code title={keyName(r.apiKeyId)}>{r.keyPrefix}…</code> : <span class="muted">{r.authMethod ?? 'anonymous'}</span>}
+                    {r.keyPrefix ? <code title={keyName(r.apiKeyId)}>{r.keyPrefix}…</code> : <span class="muted">{r.authMethod ?? 'not authenticated'}</span>}
                   </td>
                   <td data-label="Status">
-                    <Badge tone={statusTone(r.status)}>{r.status}</Badge> {r.code && <code class="small">{r.code}</code>}
+                    <span>
+                      <Badge tone={statusTone(r.status)}>{r.status}</Badge> {r.code && <code class="small">{r.code}</code>}
+                    </span>
                   </td>
                   <td data-label="Duration">{Math.round(r.durationMs)} ms</td>
                   <td class="row-actions">
@@ -259,7 +261,7 @@ export function LogsPage({ user }: { user: User }) {
               <dd>{detail.method ?? '—'}</dd>
               <dt>Authentication</dt>
               <dd>
-                {detail.authMethod ?? '—'}
+                {detail.authMethod ?? 'not authenticated'}
                 {detail.keyPrefix && (
                   <>
                     {' '}
