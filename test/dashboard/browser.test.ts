@@ -112,14 +112,24 @@ describe('dashboard in a browser', () => {
     const key = await page.evaluate(() => navigator.clipboard.readText());
     expect(key).toMatch(/^sk_live_/);
     expect(key).toBe(await keyField.inputValue());
-    const hmacSecret = await page.getByTestId('new-hmac-secret').inputValue();
-    expect(hmacSecret).toMatch(/^hmac_/);
+    const firstHmacSecret = await page.getByTestId('new-hmac-secret').inputValue();
+    expect(firstHmacSecret).toMatch(/^hmac_/);
     await shot('key-created');
     await once.getByRole('button', { name: 'I have saved them' }).click();
     const row = page.locator('[data-testid="keys-table"] tbody tr').first();
     await expect.poll(() => row.textContent()).toContain('n8n production');
     expect(await page.content()).not.toContain(key);
     await shot('keys');
+
+    // Rotate the HMAC secret from the key's Edit dialog (the seed's path): the new one is shown once.
+    await page.getByRole('button', { name: 'Edit n8n production' }).click();
+    await page.getByRole('dialog', { name: 'Edit “n8n production”' }).getByRole('button', { name: 'Rotate or turn off…' }).click();
+    await page.getByRole('dialog', { name: 'HMAC signature verification' }).getByRole('button', { name: 'Rotate secret' }).click();
+    await expect.poll(() => page.getByTestId('new-hmac-secret').isVisible()).toBe(true);
+    const hmacSecret = await page.getByTestId('new-hmac-secret').inputValue();
+    expect(hmacSecret).toMatch(/^hmac_/);
+    expect(hmacSecret).not.toBe(firstHmacSecret);
+    await page.getByRole('button', { name: 'I have saved it' }).click();
 
     // n8n's call: the seed's execute_method, signed over the exact body bytes.
     const body = JSON.stringify({
@@ -134,6 +144,11 @@ describe('dashboard in a browser', () => {
       'x-hmac-signature': computeHmacHex(hmacSecret, body),
     });
     expect(ok.status).toBe(200);
+    const stale = await httpPost(`${relay.url}/api/n8n/webhook`, body, {
+      authorization: `Bearer ${key}`,
+      'x-hmac-signature': computeHmacHex(firstHmacSecret, body),
+    });
+    expect(stale.body.code).toBe('invalid_signature');
     expect(ok.body.success).toBe(true);
     expect(ok.body.result.length).toBeGreaterThan(0);
 
@@ -152,8 +167,12 @@ describe('dashboard in a browser', () => {
 
     // Request log: the call is there, with its detail.
     await nav('Request log');
-    const logRow = page.locator('[data-testid="log-table"] tbody tr').first();
-    await expect.poll(() => logRow.textContent()).toContain('res.partner.search_read');
+    // Newest first: the stale-signature refusal, then the signed call.
+    const rows = page.locator('[data-testid="log-table"] tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.nth(0).textContent()).toContain('invalid_signature');
+    const logRow = rows.nth(1);
+    expect(await logRow.textContent()).toContain('res.partner.search_read');
     expect(await logRow.textContent()).toContain('200');
     await shot('request-log');
     await logRow.getByRole('button', { name: /Details/ }).click();

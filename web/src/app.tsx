@@ -12,10 +12,10 @@ import { LogsPage } from './pages/logs';
 type Phase = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'ready'; user: User } | { kind: 'error'; error: ApiError };
 
 const NAV = [
-  { href: '/connection', label: 'Odoo connection', icon: 'M12 3c-4.4 0-8 1.3-8 3v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6c0-1.7-3.6-3-8-3zm0 2c3.9 0 6 1.1 6 1s-2.1 1-6 1-6-1.1-6-1 2.1-1 6-1zM6 9.2C7.5 9.7 9.6 10 12 10s4.5-.3 6-.8V12c0 .1-2.1 1-6 1s-6-.9-6-1zm0 6c1.5.5 3.6.8 6 .8s4.5-.3 6-.8V18c0 .1-2.1 1-6 1s-6-.9-6-1z' },
-  { href: '/keys', label: 'API keys', icon: 'M7 14a2 2 0 1 1 0-4 2 2 0 0 1 0 4zm5.6-4A6 6 0 1 0 7 18a6 6 0 0 0 5.6-4H16v3h3v-3h2v-4z' },
-  { href: '/webhook', label: 'Webhook', icon: 'M13 2 4 14h7l-1 8 9-12h-7z' },
-  { href: '/logs', label: 'Request log', icon: 'M4 5h16v2H4zm0 6h16v2H4zm0 6h10v2H4z' },
+  { section: 'Settings', href: '/connection', label: 'Odoo connection', icon: 'M12 3c-4.4 0-8 1.3-8 3v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6c0-1.7-3.6-3-8-3zm0 2c3.9 0 6 1.1 6 1s-2.1 1-6 1-6-1.1-6-1 2.1-1 6-1zM6 9.2C7.5 9.7 9.6 10 12 10s4.5-.3 6-.8V12c0 .1-2.1 1-6 1s-6-.9-6-1zm0 6c1.5.5 3.6.8 6 .8s4.5-.3 6-.8V18c0 .1-2.1 1-6 1s-6-.9-6-1z' },
+  { section: 'Settings', href: '/keys', label: 'API keys', icon: 'M7 14a2 2 0 1 1 0-4 2 2 0 0 1 0 4zm5.6-4A6 6 0 1 0 7 18a6 6 0 0 0 5.6-4H16v3h3v-3h2v-4z' },
+  { section: 'Use', href: '/webhook', label: 'Webhook', icon: 'M13 2 4 14h7l-1 8 9-12h-7z' },
+  { section: 'Use', href: '/logs', label: 'Request log', icon: 'M4 5h16v2H4zm0 6h16v2H4zm0 6h10v2H4z' },
 ];
 // Later capabilities get their place in the navigation now, so the layout does not move when they land.
 const COMING = ['Subscriptions', 'Deliveries', 'Chat', 'Apps'];
@@ -105,18 +105,27 @@ export function App() {
         </div>
       </header>
       <nav class="sidebar" aria-label="Dashboard">
-        <ul>
-          {NAV.map((n) => (
-            <li key={n.href}>
-              <a href={n.href} aria-current={path.startsWith(n.href) ? 'page' : undefined}>
-                <svg class="nav-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
-                  <path d={n.icon} fill="currentColor" />
-                </svg>
-                {n.label}
-              </a>
-            </li>
-          ))}
-        </ul>
+        {/* "Settings" is where the n8n guide sends users: Dashboard → Settings → API Keys. */}
+        {['Settings', 'Use'].map((section) => (
+          <div key={section} class="nav-group">
+            <p class="nav-section" id={`nav-${section}`}>
+              {section}
+            </p>
+            <ul aria-labelledby={`nav-${section}`}>
+              {NAV.filter((n) => n.section === section).map((n) => (
+                <li key={n.href}>
+                  <a href={n.href} aria-current={path.startsWith(n.href) ? 'page' : undefined}>
+                    <svg class="nav-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+                      <path d={n.icon} fill="currentColor" />
+                    </svg>
+                    {n.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ))}
+        <div class="nav-group">
         <p class="nav-section" id="coming-soon">Coming soon</p>
         <ul aria-labelledby="coming-soon">
           {COMING.map((label) => (
@@ -127,6 +136,7 @@ export function App() {
             </li>
           ))}
         </ul>
+        </div>
       </nav>
       <main id="main" class="content">
         {page}

@@ -185,6 +185,10 @@ export function KeysPage() {
         target={editing}
         meta={meta}
         onClose={() => setEditing(null)}
+        onHmac={(k) => {
+          setEditing(null);
+          setHmacFor(k);
+        }}
         onSaved={(k, created) => {
           setEditing(null);
           void load();
@@ -221,6 +225,7 @@ function KeyFormDialog(props: {
   meta: { scopes: string[]; defaultRateLimit: number };
   onClose: () => void;
   onSaved: (k: ApiKey, created?: { key: string; hmacSecret: string | null }) => void;
+  onHmac: (k: ApiKey) => void;
 }) {
   const creating = props.target === 'new';
   const existing = props.target && props.target !== 'new' ? props.target : null;
@@ -304,6 +309,17 @@ function KeyFormDialog(props: {
             <textarea id={id} name="allowedMethods" rows={2} value={form.allowedMethods} aria-describedby={describedBy} aria-invalid={invalid || undefined} onInput={(e) => set('allowedMethods')((e.target as HTMLTextAreaElement).value)} />
           )}
         </Field>
+        {existing && (
+          <div class="toggle hmac-row">
+            <span>
+              <strong>HMAC signature verification</strong>: {existing.hmacEnabled ? <Badge tone="ok">on</Badge> : <Badge tone="muted">off</Badge>}
+              <span class="muted"> A new secret is shown once.</span>
+            </span>
+            <Button class="btn-small" onClick={() => props.onHmac(existing)}>
+              {existing.hmacEnabled ? 'Rotate or turn off…' : 'Enable HMAC…'}
+            </Button>
+          </div>
+        )}
         {creating && (
           <label class="check check-block toggle">
             <input type="checkbox" name="hmac" role="switch" checked={form.hmac} onChange={(e) => set('hmac')((e.target as HTMLInputElement).checked)} />
