@@ -20,6 +20,14 @@ type ConnectionBody = z.infer<typeof connectionBody>;
 
 const urlOnly = z.object({ url: z.string().trim().min(1, 'Odoo URL is required').max(2048) });
 
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
+  }
+}
+
 function withoutEmptySecret(body: ConnectionBody) {
   return { ...body, secret: body.secret ? body.secret : undefined };
 }
@@ -38,10 +46,16 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: AppContext):
   });
 
   app.put('/api/dashboard/connection', guard, async (request) => {
+    const userId = request.session!.user.id;
     const input = withoutEmptySecret(parseInput(connectionBody, request.body));
-    const connection = await saveDefaultConnection(db, ctx.box, request.session!.user.id, {
+    // Keep what the form does not show (set with the CLI): the concurrency cap, and a name
+    // that is not just the old URL's host (that default follows the URL).
+    const saved = (await resolveConnection(db, userId, null))?.connection;
+    const customName = saved && saved.name !== hostOf(saved.url) ? saved.name : undefined;
+    const connection = await saveDefaultConnection(db, ctx.box, userId, {
       ...input,
-      maxConcurrent: undefined,
+      name: customName,
+      maxConcurrent: saved?.maxConcurrent,
     });
     return { success: true, connection, hasSecret: true };
   });

@@ -155,8 +155,11 @@ describe('dashboard API', () => {
       const keep = await user.call('POST', '/api/dashboard/connection/test', { url: sim.url, database: 'odoo_demo', login: 'admin', secret: '' });
       expect(keep.body.code).toBe('odoo_auth_failed');
 
+      // Settings the form does not show (set with the CLI) survive a save from the dashboard.
+      await relay.ctx.storage.db.updateTable('odoo_connections').set({ max_concurrent: 16, name: 'ERP' }).execute();
       const fixed = await user.call('PUT', '/api/dashboard/connection', { url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
       expect(fixed.status).toBe(200);
+      expect(fixed.body.connection).toMatchObject({ maxConcurrent: 16, name: 'ERP' });
       const ok = await user.call('POST', '/api/dashboard/connection/test');
       expect(ok.body.result.uid).toEqual(expect.any(Number));
     });
