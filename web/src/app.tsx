@@ -70,7 +70,7 @@ export function App() {
         </div>
       </div>
     );
-  if (phase.kind === 'setup') return <SetupPage onDone={(u, t) => signedIn(u, t, '/connection')} />;
+  if (phase.kind === 'setup') return <SetupPage onDone={(u, t) => signedIn(u, t, '/connection')} onAlreadyDone={() => setPhase({ kind: 'login' })} />;
   if (phase.kind === 'login') return <LoginPage onDone={(u, t) => signedIn(u, t)} />;
 
   const logout = async () => {

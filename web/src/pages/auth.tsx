@@ -28,7 +28,7 @@ function AuthCard(props: { title: string; intro: string; children: preact.Compon
 }
 
 /** First run: no account exists yet, so the first one becomes the administrator. */
-export function SetupPage({ onDone }: { onDone: Done }) {
+export function SetupPage({ onDone, onAlreadyDone }: { onDone: Done; onAlreadyDone: () => void }) {
   const [username, setUsername] = useState('admin');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
@@ -51,6 +51,8 @@ export function SetupPage({ onDone }: { onDone: Done }) {
       onDone(r.user, r.csrfToken);
     } catch (err) {
       const apiErr = err as ApiError;
+      // Someone finished setup meanwhile (another tab, the CLI): sign in instead.
+      if (apiErr.code === 'setup_already_done') return onAlreadyDone();
       setError(apiErr);
       setFields(apiErr.fieldErrors ?? {});
     } finally {
