@@ -31,7 +31,8 @@ function toDateInput(ms: number | null): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
-function toBody(f: KeyForm, creating: boolean) {
+function toBody(f: KeyForm, existing: ApiKey | null) {
+  const creating = existing === null;
   // An expiry date means "valid through that day": the key stops at the end of it, local time.
   const expiresAt = f.expires ? new Date(`${f.expires}T23:59:59`).getTime() : null;
   const rate = f.rateLimit.trim() === '' ? undefined : Number(f.rateLimit);
@@ -41,7 +42,8 @@ function toBody(f: KeyForm, creating: boolean) {
     ...(rate !== undefined ? { rateLimit: rate } : {}),
     allowedModels: parseList(f.allowedModels),
     allowedMethods: parseList(f.allowedMethods),
-    expiresAt,
+    // An unchanged expiry is not sent again: it may already be past (editing an expired key's name).
+    ...(creating || f.expires !== toDateInput(existing.expiresAt) ? { expiresAt } : {}),
     ...(creating ? { hmac: f.hmac } : {}),
   };
 }
@@ -260,10 +262,10 @@ function KeyFormDialog(props: {
     setFields({});
     try {
       if (creating) {
-        const r = await api<{ apiKey: ApiKey; key: string; hmacSecret: string | null }>('POST', '/api/dashboard/api-keys', toBody(form, true));
+        const r = await api<{ apiKey: ApiKey; key: string; hmacSecret: string | null }>('POST', '/api/dashboard/api-keys', toBody(form, null));
         props.onSaved(r.apiKey, { key: r.key, hmacSecret: r.hmacSecret });
       } else if (existing) {
-        const r = await api<{ apiKey: ApiKey }>('PATCH', `/api/dashboard/api-keys/${existing.id}`, toBody(form, false));
+        const r = await api<{ apiKey: ApiKey }>('PATCH', `/api/dashboard/api-keys/${existing.id}`, toBody(form, existing));
         props.onSaved(r.apiKey);
       }
     } catch (err) {
