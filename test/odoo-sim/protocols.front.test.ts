@@ -206,6 +206,14 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
       expect(await xmlRpc(sim.url, '/xmlrpc/common', 'version', [])).toMatchObject({ fault: false });
     });
 
+    it('serves the db service and object.execute', async () => {
+      expect(await xmlRpc(sim.url, '/xmlrpc/2/db', 'list', [])).toMatchObject({ fault: false, value: [DB] });
+      expect(await xmlRpc(sim.url, '/xmlrpc/2/db', 'server_version', [])).toMatchObject({ value: `${version}.0` });
+      const count = await xmlRpc(sim.url, '/xmlrpc/2/object', 'execute', [DB, uid, 'admin', 'res.partner', 'search_count', [['is_company', '=', true]]]);
+      expect(count.fault).toBe(false);
+      expect(typeof (count as { value: unknown }).value).toBe('number');
+    });
+
     it('answers malformed XML with a fault', async () => {
       const res = await fetch(`${sim.url}/xmlrpc/2/common`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<methodCall><methodName>version' });
       expect(res.status).toBe(200);
