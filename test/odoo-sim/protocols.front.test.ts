@@ -350,8 +350,11 @@ describe('HTTP plumbing', () => {
     expect(raw).toMatch(/^HTTP\/1\.1 413 /);
   });
 
-  it('answers other methods on RPC routes with 405', async () => {
-    const res = await fetch(`${sim.url}/jsonrpc`);
-    expect(res.status).toBe(405);
+  it('answers GET on XML-RPC with 405, and on JSON routes with the dispatcher\'s refusal', async () => {
+    expect((await fetch(`${sim.url}/xmlrpc/2/common`)).status).toBe(405);
+    expect((await fetch(`${sim.url}/jsonrpc`)).status).toBe(415);
+    const res = await fetch(`${sim.url}/jsonrpc`, { headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toBe('Invalid JSON data');
   });
 });
