@@ -116,6 +116,14 @@ describe('conformance with recorded Odoo 19.0 responses', () => {
           // Both are faults with an int code and a string text: compare that shape.
           expect(typeof got.faultCode).toBe(typeof want.faultCode);
           expect(typeof got.faultString).toBe(typeof want.faultString);
+          // Replayed verbatim (db "$DB"), the sim must give the recorded fault itself: same code,
+          // traceback ending in the same exception line.
+          const raw = await fetch(`${sim.url}${fixture.request.path}`, { method: 'POST', headers: fixture.request.headers, body: fixture.request.body as string });
+          const verbatim = decodeMethodResponse(await raw.text());
+          const recorded = decodeMethodResponse(expected.body as string);
+          if (!verbatim.fault || !recorded.fault) throw new Error('expected a fault');
+          expect(verbatim.faultCode).toBe(recorded.faultCode);
+          expect(shapeDiff({ debug: recorded.faultString }, { debug: verbatim.faultString })).toEqual([]);
         } else {
           expect(shapeDiff(want, got)).toEqual([]);
         }
