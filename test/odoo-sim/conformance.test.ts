@@ -7,7 +7,9 @@
  * engine (POST /__sim/reset), because the recordings were taken one by one on demo data.
  * Normalisation of the response body is `shapeDiff`'s (see http/shape.ts): JSON types and keys
  * recursively, exact error names, messages and arguments, tracebacks by their last line, HTML
- * pages by status, type and title. XML-RPC bodies are decoded and compared the same way.
+ * pages by status, type and title. XML-RPC bodies are decoded and compared the same way; the
+ * fault fixture was recorded against a database literally named "$DB", so it is replayed both
+ * substituted (shape) and verbatim (the recorded fault code and final exception line).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
