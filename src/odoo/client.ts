@@ -244,10 +244,17 @@ export class OdooClient {
 
   /** JSON-2 has no login step: the key's owner is in the context Odoo returns. */
   private async uidOverJson2(): Promise<number> {
-    const context = await this.json2.call('res.users', 'context_get', {});
-    const uid = (context as { uid?: unknown } | null)?.uid;
+    let context: unknown;
+    try {
+      context = await this.json2.call('res.users', 'context_get', {});
+    } catch (error) {
+      // Auth and transport failures are the answer; anything else (a server without
+      // context_get) only means we must look the user up instead.
+      if (!isOdooError(error) || ['odoo_auth_failed', 'odoo_timeout', 'odoo_unreachable'].includes(error.code)) throw error;
+    }
+    const uid = (context as { uid?: unknown } | null | undefined)?.uid;
     if (typeof uid === 'number' && uid > 0) return uid;
-    // Some builds leave uid out of the context: find the login's user instead.
+    // No uid in the context: find the login's user instead.
     const ids = await this.json2.call('res.users', 'search', { domain: [['login', '=', this.settings.login]], limit: 1 });
     if (Array.isArray(ids) && typeof ids[0] === 'number') return ids[0];
     throw new OdooError('odoo_auth_failed', `The API key was accepted but login '${this.settings.login}' was not found`);

@@ -105,6 +105,18 @@ describe('OdooClient on Odoo 19 with an API key (JSON-2)', () => {
     expect(server.count()).toBe(before);
   });
 
+  it('finds the uid by login when the server has no res.users.context_get', async () => {
+    server.setOverride((req) => {
+      if (req.path === '/json/2/res.users/context_get') {
+        return { status: 404, body: JSON.stringify({ name: 'werkzeug.exceptions.NotFound', message: "The method 'res.users.context_get' does not exist", arguments: [], context: {}, debug: '' }) };
+      }
+      if (req.path === '/json/2/res.users/search') return { status: 200, body: '[2]' };
+      return undefined;
+    });
+    expect(await client.authenticate()).toBe(2);
+    expect(server.requests.find((r) => r.path === '/json/2/res.users/search')!.body).toEqual({ domain: [['login', '=', 'admin']], limit: 1 });
+  });
+
   it('authenticate() and testConnection() give the uid of the key', async () => {
     expect(await client.authenticate()).toBe(2);
     const first = await client.testConnection();
