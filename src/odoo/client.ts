@@ -44,6 +44,7 @@ export class OdooClient {
   private json2Refused = false;
   /** auto mode: a JSON-2 call succeeded, so a later 401 means a revoked key, not a password. */
   private json2Accepted = false;
+  private fallbackPromise: Promise<number> | undefined;
   private closed = false;
 
   constructor(settings: OdooConnectionSettingsInput) {
@@ -179,10 +180,22 @@ export class OdooClient {
     return this.settings.protocol === 'auto' && !this.json2Accepted && isOdooError(error, 'odoo_auth_failed');
   }
 
-  /** The secret is no bearer key; if JSON-RPC accepts it (a password), use JSON-RPC from now on. */
-  private async fallBackToJsonRpc(): Promise<void> {
-    this.uid = await this.loginJsonRpc();
-    this.json2Refused = true;
+  /**
+   * The secret is no bearer key; if JSON-RPC accepts it (a password), use JSON-RPC from now on.
+   * Concurrent first calls share one login: it costs ~340 ms of password hashing on Odoo.
+   */
+  private fallBackToJsonRpc(): Promise<number> {
+    if (this.json2Refused && this.uid !== undefined) return Promise.resolve(this.uid);
+    this.fallbackPromise ??= this.loginJsonRpc()
+      .then((uid) => {
+        this.uid = uid;
+        this.json2Refused = true;
+        return uid;
+      })
+      .finally(() => {
+        this.fallbackPromise = undefined;
+      });
+    return this.fallbackPromise;
   }
 
   private detectVersion(): Promise<ParsedOdooVersion> {
@@ -226,9 +239,7 @@ export class OdooClient {
       return uid;
     } catch (error) {
       if (!this.mayFallBackToJsonRpc(error)) throw error;
-      const uid = await this.loginJsonRpc();
-      this.json2Refused = true;
-      return uid;
+      return this.fallBackToJsonRpc();
     }
   }
 

@@ -145,6 +145,23 @@ describe('OdooClient with a password on Odoo 19 (auto → JSON-RPC fallback)', (
     expect(await client.executeKw('res.partner', 'create', [{ name: 'Fixture Customer', email: 'fixture@example.com' }])).toBe(49);
   });
 
+  it('concurrent first calls share one fallback login', async () => {
+    const client = await setup({}, { secret: PASSWORD });
+    const results = await Promise.all([1, 2, 3].map(() => client.executeKw('res.partner', 'search_count', [COMPANIES])));
+    expect(results).toEqual([12, 12, 12]);
+    expect(server.requests.filter((r) => r.rpc === 'common.login')).toHaveLength(1);
+    expect(server.count('/web/version')).toBe(1);
+  });
+
+  it('authenticate() alone also detects the password and falls back', async () => {
+    const client = await setup({}, { secret: PASSWORD });
+    expect(await client.authenticate()).toBe(2);
+    expect((await client.version()).protocol).toBe('jsonrpc');
+    const before = server.count();
+    await client.executeKw('res.partner', 'search_count', [COMPANIES]);
+    expect(server.count() - before).toBe(1);
+  });
+
   it('a wrong secret is odoo_auth_failed on both protocols, not a fallback loop', async () => {
     const client = await setup({}, { secret: 'wrong-secret-value' });
     const error = await expectCode(client.executeKw('res.partner', 'search_count', [COMPANIES]), 'odoo_auth_failed');
