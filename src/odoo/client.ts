@@ -286,9 +286,19 @@ export class OdooClient {
   }
 }
 
+/** Odoo model names: `res.partner`, `x_custom.model_2`. */
+const MODEL_NAME = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
+/** Python identifiers; private (`_x`) ones are left for Odoo to refuse with its own AccessError. */
+const METHOD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Refuses calls that cannot be valid before they cost a round trip (and keeps junk out of JSON-2 URLs). */
 function checkCallShape(model: unknown, method: unknown, args: unknown, kwargs: unknown): void {
-  if (typeof model !== 'string' || model === '') throw new OdooError('odoo_bad_request', 'model must be a non-empty string');
-  if (typeof method !== 'string' || method === '') throw new OdooError('odoo_bad_request', 'method must be a non-empty string');
+  if (typeof model !== 'string' || !MODEL_NAME.test(model)) {
+    throw new OdooError('odoo_bad_request', `model must be an Odoo model name such as res.partner, got ${JSON.stringify(model)?.slice(0, 80)}`);
+  }
+  if (typeof method !== 'string' || !METHOD_NAME.test(method)) {
+    throw new OdooError('odoo_bad_request', `method must be a method name such as search_read, got ${JSON.stringify(method)?.slice(0, 80)}`);
+  }
   if (!Array.isArray(args)) throw new OdooError('odoo_bad_request', 'args must be an array');
   if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) {
     throw new OdooError('odoo_bad_request', 'kwargs must be an object');

@@ -117,6 +117,18 @@ describe('OdooClient on Odoo 19 with an API key (JSON-2)', () => {
     expect(server.requests.find((r) => r.path === '/json/2/res.users/search')!.body).toEqual({ domain: [['login', '=', 'admin']], limit: 1 });
   });
 
+  it.each<[string, string, unknown, unknown]>([
+    ['', 'search', [], {}],
+    ['res.partner/../x', 'search', [], {}],
+    ['res.partner', 'search read', [], {}],
+    ['res.partner', '../web', [], {}],
+    ['res.partner', 'search', 'not-a-list', {}],
+    ['res.partner', 'search', [], []],
+  ])('refuses malformed call %j.%j before any round trip', async (model, method, args, kwargs) => {
+    await expectCode(client.executeKw(model, method, args as unknown[], kwargs as Record<string, unknown>), 'odoo_bad_request');
+    expect(server.count()).toBe(0);
+  });
+
   it('authenticate() and testConnection() give the uid of the key', async () => {
     expect(await client.authenticate()).toBe(2);
     const first = await client.testConnection();
