@@ -1,0 +1,314 @@
+/**
+ * RPC method table: which ORM methods exist, their Python signatures (to bind execute_kw's
+ * positional args and JSON-2's named params), the access they need, and their results.
+ */
+import type { OdooMajorVersion } from '../contract.js';
+import type { AccessControl, Operation } from './access.js';
+import { confirmSaleOrders, postMoves } from './business.js';
+import {
+  json2UnknownModel, OdooException, privateMethod, typeError, unknownMethod, unknownModel, accessDenied, valueError,
+} from './errors.js';
+import { describeField } from './fields.js';
+import type { Orm } from './orm.js';
+import { formattedReadGroup, readGroup } from './read-group.js';
+import { textMatcher } from './domain.js';
+
+type Params = Record<string, unknown>;
+
+interface Call {
+  orm: Orm;
+  access: AccessControl;
+  uid: number;
+  model: string;
+  ids: number[];
+  params: Params;
+  context: Record<string, unknown>;
+  /** JSON-2 always answers records as id lists; execute_kw answers a single create with an id. */
+  named: boolean;
+}
+
+interface MethodSpec {
+  /** Python parameter names after `self`, in order. */
+  params: string[];
+  /** Called on records: execute_kw's first positional arg is the ids. */
+  onRecords?: boolean;
+  access?: Operation;
+  /** Only on these models (business methods). */
+  models?: string[];
+  versions?: OdooMajorVersion[];
+  /** Class named in TypeError texts. */
+  owner?: string;
+  run(call: Call): unknown;
+}
+
+const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null || v === false ? [] : [v]);
+const asIds = (v: unknown): number[] => asList(v).filter((x): x is number => typeof x === 'number');
+const optNumber = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+const optString = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+const fieldList = (v: unknown): string[] | undefined => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : undefined);
+
+function nameField(orm: Orm, model: string): string {
+  return orm.field(model, 'name') && !orm.field(model, 'name')!.compute ? 'name' : 'display_name';
+}
+
+const METHODS: Record<string, MethodSpec> = {
+  search: {
+    params: ['domain', 'offset', 'limit', 'order'],
+    access: 'read',
+    run: ({ orm, model, params, context }) =>
+      orm.search(model, params.domain ?? [], { offset: optNumber(params.offset), limit: optNumber(params.limit), order: optString(params.order), context }),
+  },
+  search_read: {
+    params: ['domain', 'fields', 'offset', 'limit', 'order', 'load'],
+    access: 'read',
+    run: ({ orm, model, params, context }) => {
+      const rows = orm.searchRows(model, params.domain ?? [], {
+        offset: optNumber(params.offset), limit: optNumber(params.limit), order: optString(params.order), context,
+      });
+      return orm.readRows(model, rows, fieldList(params.fields));
+    },
+  },
+  search_count: {
+    params: ['domain', 'limit'],
+    access: 'read',
+    run: ({ orm, model, params, context }) => orm.searchCount(model, params.domain ?? [], context, optNumber(params.limit)),
+  },
+  read: {
+    params: ['fields', 'load'],
+    onRecords: true,
+    access: 'read',
+    // Missing ids are silently dropped, as Odoo's read does.
+    run: ({ orm, model, ids, params }) => {
+      const records = orm.read(model, ids, fieldList(params.fields));
+      if (params.load !== '_classic_write') return records;
+      // load='_classic_write' returns bare ids for many2one fields.
+      for (const rec of records) for (const [k, v] of Object.entries(rec)) if (orm.field(model, k)?.type === 'many2one' && Array.isArray(v)) rec[k] = v[0];
+      return records;
+    },
+  },
+  create: {
+    params: ['vals_list'],
+    access: 'create',
+    run: ({ orm, model, uid, params, context, named }) => {
+      const single = !Array.isArray(params.vals_list);
+      if (params.vals_list === undefined) throw typeError("BaseModel.create() missing 1 required positional argument: 'vals_list'");
+      const list = (single ? [params.vals_list] : params.vals_list) as Params[];
+      for (const vals of list) {
+        if (typeof vals !== 'object' || vals === null || Array.isArray(vals)) throw valueError(`Invalid values ${JSON.stringify(vals)} for create`);
+      }
+      const ids = orm.create(model, list, uid, context);
+      return single && !named ? ids[0] : ids;
+    },
+  },
+  write: {
+    params: ['vals'],
+    onRecords: true,
+    access: 'write',
+    run: ({ orm, model, uid, ids, params, context }) => orm.write(model, ids, (params.vals ?? {}) as Params, uid, context),
+  },
+  unlink: {
+    params: [],
+    onRecords: true,
+    access: 'unlink',
+    run: ({ orm, model, uid, ids }) => orm.unlink(model, ids, uid),
+  },
+  fields_get: {
+    params: ['allfields', 'attributes'],
+    run: ({ orm, model, params }) => {
+      const info = orm.model(model);
+      const wanted = fieldList(params.allfields);
+      const attrs = fieldList(params.attributes);
+      const out: Record<string, unknown> = {};
+      // Odoo answers in field definition order, ignoring unknown names.
+      for (const f of info.fields.values()) {
+        if (wanted && wanted.length && !wanted.includes(f.name)) continue;
+        out[f.name] = describeField(f, attrs);
+      }
+      return out;
+    },
+  },
+  name_search: {
+    params: ['name', 'domain', 'operator', 'limit'],
+    access: 'read',
+    run: ({ orm, model, params, context }) => {
+      const name = typeof params.name === 'string' ? params.name : '';
+      const operator = optString(params.operator) ?? 'ilike';
+      const limit = params.limit === undefined ? 100 : optNumber(params.limit);
+      const domain = asList(params.domain ?? params.args);
+      const rows = orm.searchRows(model, domain, { context });
+      const positive = operator.replace(/^not /, '');
+      const test = name || operator !== 'ilike' ? textMatcher(positive, name) : () => true;
+      const negate = operator.startsWith('not ') || operator === '!=';
+      const out: [number, string][] = [];
+      for (const row of rows) {
+        const label = orm.displayName(model, row);
+        if (test(label) !== negate) out.push([row.id, label]);
+        if (limit !== undefined && out.length >= limit) break;
+      }
+      return out;
+    },
+  },
+  name_create: {
+    params: ['name'],
+    access: 'create',
+    run: ({ orm, model, uid, params, context }) => {
+      const [id] = orm.create(model, [{ [nameField(orm, model)]: params.name }], uid, context);
+      return [id, orm.displayName(model, orm.row(model, id!)!)];
+    },
+  },
+  default_get: {
+    params: ['fields_list'],
+    run: ({ orm, model, uid, params, context }) => {
+      const names = fieldList(params.fields_list ?? params.fields) ?? [];
+      orm.checkFields(model, names);
+      const out = orm.defaults(model, uid, names, true);
+      for (const [k, v] of Object.entries(context)) if (k.startsWith('default_') && names.includes(k.slice(8))) out[k.slice(8)] = v;
+      return out;
+    },
+  },
+  read_group: {
+    params: ['domain', 'fields', 'groupby', 'offset', 'limit', 'orderby', 'lazy'],
+    access: 'read',
+    run: ({ orm, model, params, context }) =>
+      readGroup(orm, model, {
+        domain: params.domain ?? [],
+        fields: fieldList(params.fields) ?? [],
+        groupby: (params.groupby ?? []) as string | string[],
+        offset: optNumber(params.offset),
+        limit: optNumber(params.limit),
+        orderby: optString(params.orderby),
+        lazy: params.lazy !== false,
+        context,
+      }),
+  },
+  formatted_read_group: {
+    params: ['domain', 'groupby', 'aggregates', 'having', 'offset', 'limit', 'order'],
+    access: 'read',
+    versions: [19],
+    run: ({ orm, model, params, context }) =>
+      formattedReadGroup(orm, model, {
+        domain: params.domain ?? [],
+        groupby: fieldList(params.groupby) ?? [],
+        aggregates: fieldList(params.aggregates) ?? [],
+        offset: optNumber(params.offset),
+        limit: optNumber(params.limit),
+        order: optString(params.order),
+        context,
+      }),
+  },
+  check_access_rights: {
+    params: ['operation', 'raise_exception'],
+    run: ({ orm, access, uid, model, params }) => {
+      const op = String(params.operation) as Operation;
+      if (!['read', 'write', 'create', 'unlink'].includes(op)) throw valueError(`Invalid access mode: ${op}`);
+      if (params.raise_exception === false) return access.allowed(uid, model, op);
+      access.check(uid, model, orm.model(model).def.description, op);
+      return true;
+    },
+  },
+  has_access: {
+    params: ['operation'],
+    versions: [18, 19],
+    run: ({ access, uid, model, params }) => access.allowed(uid, model, String(params.operation) as Operation),
+  },
+  exists: {
+    params: [],
+    onRecords: true,
+    access: 'read',
+    run: ({ orm, model, ids }) => ids.filter((id) => orm.row(model, id)),
+  },
+  action_confirm: {
+    params: [],
+    onRecords: true,
+    access: 'write',
+    models: ['sale.order'],
+    owner: 'SaleOrder',
+    run: ({ orm, ids, uid }) => confirmSaleOrders(orm, ids, uid),
+  },
+  action_post: {
+    params: [],
+    onRecords: true,
+    access: 'write',
+    models: ['account.move'],
+    owner: 'AccountMove',
+    run: ({ orm, ids, uid }) => postMoves(orm, ids, uid),
+  },
+};
+
+/** Aliases accepted for parameters whose name changed between versions. */
+const PARAM_ALIASES: Record<string, Record<string, string>> = {
+  name_search: { args: 'domain' },
+  default_get: { fields: 'fields_list' },
+};
+
+export class Dispatcher {
+  constructor(
+    private readonly orm: Orm,
+    private readonly access: AccessControl,
+    private readonly version: OdooMajorVersion,
+  ) {}
+
+  private lookup(model: string, method: string): MethodSpec {
+    if (method.startsWith('_')) throw privateMethod(model, method);
+    const spec = Object.prototype.hasOwnProperty.call(METHODS, method) ? METHODS[method] : undefined;
+    if (!spec || (spec.models && !spec.models.includes(model)) || (spec.versions && !spec.versions.includes(this.version))) {
+      throw unknownMethod(model, method);
+    }
+    return spec;
+  }
+
+  private checkUser(uid: number): void {
+    const user = this.orm.row('res.users', uid);
+    if (!user || user.active === false || !this.access.get(uid)) throw accessDenied();
+  }
+
+  /** execute_kw: positional args bound to the Python signature, then kwargs. */
+  execute(uid: number, model: string, method: string, args: unknown[], kwargs: Params): unknown {
+    this.checkUser(uid);
+    if (!this.orm.models.has(model)) throw unknownModel(model);
+    const spec = this.lookup(model, method);
+    const positional = Array.isArray(args) ? [...args] : [];
+    const ids = spec.onRecords ? asIds(positional.shift()) : [];
+    const owner = spec.owner ?? 'BaseModel';
+    if (positional.length > spec.params.length) {
+      throw typeError(`${owner}.${method}() takes ${spec.params.length + 1} positional arguments but ${positional.length + 1} were given`);
+    }
+    const params: Params = {};
+    positional.forEach((v, i) => (params[spec.params[i]!] = v));
+    const { context, ...rest } = kwargs ?? {};
+    for (const [k, v] of Object.entries(rest)) {
+      const name = PARAM_ALIASES[method]?.[k] ?? k;
+      if (!spec.params.includes(name)) throw this.unexpected(owner, method, k);
+      if (name in params) throw typeError(`${owner}.${method}() got multiple values for argument '${name}'`);
+      params[name] = v;
+    }
+    return this.run(spec, uid, model, ids, params, (context ?? {}) as Record<string, unknown>, false);
+  }
+
+  /** JSON-2: `ids` and `context` plus the method's own named parameters; no positional args. */
+  executeNamed(uid: number, model: string, method: string, body: Params): unknown {
+    this.checkUser(uid);
+    if (!this.orm.models.has(model)) throw json2UnknownModel(model);
+    const spec = this.lookup(model, method);
+    const { ids, context, ...rest } = body ?? {};
+    const owner = spec.owner ?? 'BaseModel';
+    const params: Params = {};
+    for (const [k, v] of Object.entries(rest)) {
+      const name = PARAM_ALIASES[method]?.[k] ?? k;
+      if (!spec.params.includes(name)) throw this.unexpected(owner, method, k);
+      params[name] = v;
+    }
+    return this.run(spec, uid, model, asIds(ids), params, (context ?? {}) as Record<string, unknown>, true);
+  }
+
+  private unexpected(owner: string, method: string, key: string): OdooException {
+    // search_read forwards unknown keywords to _read_format, which is where Python complains.
+    const where = method === 'search_read' ? 'BaseModel._read_format' : `${owner}.${method}`;
+    return typeError(`${where}() got an unexpected keyword argument '${key}'`);
+  }
+
+  private run(spec: MethodSpec, uid: number, model: string, ids: number[], params: Params, context: Record<string, unknown>, named: boolean): unknown {
+    if (spec.access) this.access.check(uid, model, this.orm.model(model).def.description, spec.access);
+    return this.orm.transaction(() => spec.run({ orm: this.orm, access: this.access, uid, model, ids, params, context, named }));
+  }
+}

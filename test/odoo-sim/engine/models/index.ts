@@ -1,0 +1,17 @@
+/** Every model the simulator knows, in registry order. */
+import type { ModelDef } from '../model.js';
+import { accountMove, accountMoveLine } from './account.js';
+import { resCompany, resCountry, resCountryState, resCurrency, resPartner, resPartnerCategory, resUsers } from './base.js';
+import { baseAutomation, irActionsServer, irModel, irModelFields } from './ir.js';
+import { productCategory, productProduct, productTemplate } from './product.js';
+import { saleOrder, saleOrderLine } from './sale.js';
+import { stockLocation, stockQuant, stockWarehouse } from './stock.js';
+
+export const MODELS: ModelDef[] = [
+  resPartner, resPartnerCategory, resUsers, resCompany, resCurrency, resCountry, resCountryState,
+  productCategory, productTemplate, productProduct,
+  saleOrder, saleOrderLine,
+  stockWarehouse, stockLocation, stockQuant,
+  accountMove, accountMoveLine,
+  irModel, irModelFields, irActionsServer, baseAutomation,
+];
