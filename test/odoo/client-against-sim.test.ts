@@ -186,6 +186,20 @@ describe.each(flavours)('$label', ({ version, secret, protocol }) => {
   }
 });
 
+describe('JSON-2 forced on Odoo 18', () => {
+  it('is a clear odoo_bad_response, not a bogus result', async () => {
+    const sim = await startOdooSim({ version: 18, apiKey: API_KEY, automationNoise: 'none' });
+    const client = new OdooClient({ url: sim.url, database: 'odoo_demo', login: 'admin', secret: API_KEY, protocol: 'json2' });
+    try {
+      const error = await expectCode(client.executeKw('res.partner', 'search_count', [COMPANIES]), 'odoo_bad_response');
+      expect(error.message).toMatch(/Odoo 19/);
+    } finally {
+      await client.close();
+      await sim.close();
+    }
+  });
+});
+
 describe('Odoo 19 with a wrong secret', () => {
   it('is odoo_auth_failed, and the secret appears nowhere', async () => {
     const sim = await startOdooSim({ version: 19, apiKey: API_KEY, automationNoise: 'none' });

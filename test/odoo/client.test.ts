@@ -71,6 +71,18 @@ describe('OdooClient on Odoo 19 with an API key (JSON-2)', () => {
     expect(server.count('/web/version')).toBe(1);
   });
 
+  it('reuses one keep-alive connection for sequential calls, shared by clients of the same origin', async () => {
+    const other = new OdooClient({ url: server.url, database: 'odoo_demo', login: 'admin', secret: API_KEY });
+    clients.push(other);
+    for (let i = 0; i < 5; i++) {
+      await client.executeKw('res.partner', 'read', [[1, 3], ['name', 'parent_id']]);
+      await other.executeKw('res.partner', 'read', [[1, 3], ['name', 'parent_id']]);
+    }
+    expect(server.count()).toBe(12);
+    // undici may open a second socket if the next request is issued before the previous one is released.
+    expect(server.connections()).toBeLessThanOrEqual(2);
+  });
+
   it('returns an id for create of one dict (JSON-2 answers [id])', async () => {
     expect(await client.executeKw('res.partner', 'create', [{ name: 'Json2 Customer' }])).toBe(53);
   });

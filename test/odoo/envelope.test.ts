@@ -137,6 +137,15 @@ describe('envelope parsing of every recorded Odoo 19 answer', () => {
     ['JSON-2 500 without Odoo body', () => parseJson2Response({ status: 500, contentType: 'text/plain', text: 'Internal Server Error' })],
     ['JSON-2 200 HTML login page', () => parseJson2Response({ status: 200, contentType: 'text/html', text: '<!DOCTYPE html><html>' })],
     ['JSON-2 404 HTML (Odoo < 19)', () => parseJson2Response({ status: 404, contentType: 'text/html', text: '<html>404</html>' })],
+    [
+      'JSON-2 path answered by the JSON-RPC dispatcher (Odoo < 19)',
+      () =>
+        parseJson2Response({
+          status: 200,
+          contentType: 'application/json',
+          text: JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: 404, message: '404: Not Found', data: { name: 'werkzeug.exceptions.NotFound' } } }),
+        }),
+    ],
   ])('%s → odoo_bad_response', (_label, fn) => {
     expect(catchError(fn).code).toBe('odoo_bad_response');
   });

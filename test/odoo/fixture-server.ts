@@ -42,6 +42,8 @@ export interface FixtureServer {
   url: string;
   port: number;
   requests: RecordedRequest[];
+  /** TCP connections accepted so far (keep-alive reuse shows as few connections, many requests). */
+  connections(): number;
   /** Requests whose path starts with `prefix` (all when omitted). */
   count(prefix?: string): number;
   /** Misbehave on requests whose path starts with `pathPrefix` (default: all). `null` heals. */
@@ -68,6 +70,7 @@ export async function startFixtureServer(options: FixtureServerOptions = {}): Pr
   };
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
+  let connectionCount = 0;
   let fault: { kind: Fault; prefix: string } | null = null;
   let delayMs = 0;
   let override: ((req: RecordedRequest) => CannedResponse | undefined) | null = null;
@@ -89,6 +92,7 @@ export async function startFixtureServer(options: FixtureServerOptions = {}): Pr
     });
   });
   server.on('connection', (socket) => {
+    connectionCount++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -99,6 +103,7 @@ export async function startFixtureServer(options: FixtureServerOptions = {}): Pr
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
+    connections: () => connectionCount,
     count: (prefix = '') => requests.filter((r) => r.path.startsWith(prefix)).length,
     setFault: (kind, pathPrefix = '') => {
       fault = kind ? { kind, prefix: pathPrefix } : null;
