@@ -190,6 +190,7 @@ const METHODS: Record<string, MethodSpec> = {
         domain: params.domain ?? [],
         groupby: fieldList(params.groupby) ?? [],
         aggregates: fieldList(params.aggregates) ?? [],
+        having: params.having,
         offset: optNumber(params.offset),
         limit: optNumber(params.limit),
         order: optString(params.order),
@@ -210,6 +211,17 @@ const METHODS: Record<string, MethodSpec> = {
     params: ['operation'],
     versions: [18, 19],
     run: ({ access, uid, model, params }) => access.allowed(uid, model, String(params.operation) as Operation),
+  },
+  // Deprecated in 17.0 (still callable), removed in 18.0.
+  name_get: {
+    params: [],
+    onRecords: true,
+    access: 'read',
+    versions: [17],
+    run: ({ orm, model, ids }) => ids.flatMap((id) => {
+      const row = orm.row(model, id);
+      return row ? [[id, orm.displayName(model, row)]] : [];
+    }),
   },
   exists: {
     params: [],

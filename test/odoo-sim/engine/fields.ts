@@ -1,5 +1,6 @@
 /** Field declaration helpers and the field-level conversions (read format, write checks, fields_get). */
 import { valueError } from './errors.js';
+import { pythonRepr } from './python-literal.js';
 import type { ComputeEnv, FieldDef, FieldType } from './model.js';
 
 type Opts = Partial<Omit<FieldDef, 'name' | 'type' | 'string'>>;
@@ -80,13 +81,13 @@ export function convertScalar(f: FieldDef, value: unknown, model: string): unkno
       return Boolean(value);
     case 'integer':
       if (value === false) return 0;
-      if (typeof value !== 'number') throw valueError(`invalid literal for int() with base 10: ${JSON.stringify(value)}`);
+      if (typeof value !== 'number') throw valueError(`invalid literal for int() with base 10: ${pythonRepr(value)}`);
       return Math.trunc(value);
     case 'float':
     case 'monetary':
       if (value === false) return 0;
       if (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) return Number(value);
-      if (typeof value !== 'number') throw valueError(`could not convert string to float: ${JSON.stringify(value)}`);
+      if (typeof value !== 'number') throw valueError(`could not convert string to float: ${pythonRepr(value)}`);
       return value;
     case 'many2one':
       if (value === false || value === 0) return false;
@@ -109,7 +110,8 @@ export function convertScalar(f: FieldDef, value: unknown, model: string): unkno
     }
     default:
       if (value === false) return false;
-      return typeof value === 'string' ? value : String(value);
+      // Python would store str(value): a dict or list arrives as its repr.
+      return typeof value === 'string' ? value : typeof value === 'object' ? pythonRepr(value) : String(value);
   }
 }
 

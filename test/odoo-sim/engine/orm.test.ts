@@ -56,7 +56,8 @@ describe('demo data', () => {
 
   it('lists models and their fields in ir.model / ir.model.fields', () => {
     const models = call('ir.model', 'search_read', [[]], { fields: ['model'] }).map((m: R) => m.model);
-    for (const m of ['res.partner', 'sale.order', 'stock.quant', 'base.automation', 'ir.actions.server']) expect(models).toContain(m);
+    for (const m of ['res.partner', 'sale.order', 'stock.quant', 'base.automation', 'ir.actions.server', 'crm.lead']) expect(models).toContain(m);
+    expect(call('crm.lead', 'search_count', [[['type', '=', 'opportunity'], ['stage_id.is_won', '=', false]]])).toBeGreaterThan(0);
     const fields = call('ir.model.fields', 'search_read', [[['model', '=', 'sale.order'], ['name', 'in', ['partner_id', 'state']]]], {
       fields: ['name', 'ttype', 'relation', 'model_id'],
       order: 'name',
@@ -368,6 +369,10 @@ describe('read_group', () => {
     for (const g of groups) {
       expect(call('sale.order', 'search_count', [['&', ['state', '=', 'sale'], ...g.__extra_domain]])).toBe(g.__count);
     }
+    const big = call('sale.order', 'formatted_read_group', [[], ['partner_id'], ['__count']], { having: [['__count', '>=', 3]] });
+    const all = call('sale.order', 'formatted_read_group', [[], ['partner_id'], ['__count']]);
+    expect(big.length).toBeGreaterThan(0);
+    expect(big).toEqual(all.filter((g: R) => g.__count >= 3));
     const v17 = createSimEngine({ version: 17 });
     const err = odooError(() => v17.execute(2, 'sale.order', 'formatted_read_group', [[], ['partner_id'], ['__count']], {}));
     expect(err.odooName).toBe('builtins.AttributeError');
@@ -382,7 +387,7 @@ describe('RPC errors and binding', () => {
       [() => call('res.partner', 'no_such_method', [[]]), 'builtins.AttributeError', "The method 'res.partner.no_such_method' does not exist"],
       [() => call('res.partner', '_compute_display_name', [[1]]), 'odoo.exceptions.AccessError', "Private methods (such as 'res.partner._compute_display_name') cannot be called remotely."],
       [() => call('no.such.model', 'search_read', [[]], { limit: 1 }), 'odoo.exceptions.UserError', "Object no.such.model doesn't exist"],
-      [() => call('res.partner', 'name_get', [[1]]), 'builtins.AttributeError', "The method 'res.partner.name_get' does not exist"],
+      [() => call('res.partner', 'name_get', [[1]]), 'builtins.AttributeError', "The method 'res.partner.name_get' does not exist"], // removed in 18
       [() => engine.executeNamed(ADMIN, 'no.such.model', 'search_read', { domain: [], limit: 1 }), 'werkzeug.exceptions.NotFound', "the model 'no.such.model' does not exist"],
       [() => engine.executeNamed(ADMIN, 'res.partner', 'search_read', { args: [[['is_company', '=', true]]] }), 'builtins.TypeError', "BaseModel._read_format() got an unexpected keyword argument 'args'"],
       [() => engine.executeNamed(ADMIN, 'res.partner', 'write', { ids: [999999], vals: { phone: '1' } }), 'odoo.exceptions.MissingError', 'Record does not exist or has been deleted.\n(Record: res.partner(999999,), User: 2)'],
@@ -422,6 +427,11 @@ describe('versions', () => {
     expect(e.execute(2, 'res.partner', 'name_search', [], { name: 'Acme', domain: [['is_company', '=', true]] })).toEqual([[9, 'Acme Corporation']]);
   });
 
+  it('keeps the deprecated name_get on 17 only', () => {
+    expect(createSimEngine({ version: 17 }).execute(2, 'res.partner', 'name_get', [[19, 999999]], {})).toEqual([[19, 'Acme Corporation, Douglas Fletcher']]);
+    expect(odooError(() => createSimEngine({ version: 18 }).execute(2, 'res.partner', 'name_get', [[19]], {})).odooName).toBe('builtins.AttributeError');
+  });
+
   it('read with load=_classic_write gives bare many2one ids', () => {
     expect(call('res.partner', 'read', [[19]], { fields: ['parent_id'], load: '_classic_write' })).toEqual([{ id: 19, parent_id: 9 }]);
   });
@@ -437,6 +447,12 @@ describe('users and access', () => {
     expect(engine.authenticateApiKey('nope')).toBe(false);
     expect(engine.authenticate('portal_reader', 'reader')).toBe(7);
     expect(engine.authenticate('demo', 'demo')).toBe(6);
+    expect(engine.authenticate('sales', 'sales-api-key')).toBe(8);
+    expect(engine.authenticateApiKey('demo-api-key')).toBe(6);
+    // an internal user may sell but not configure
+    expect(call('sale.order', 'check_access_rights', ['create'], {}, 8)).toBe(true);
+    expect(call('res.company', 'check_access_rights', ['write'], { raise_exception: false }, 8)).toBe(false);
+    expect(odooError(() => call('base.automation', 'search', [[]], {}, 8)).odooName).toBe('odoo.exceptions.AccessError');
   });
 
   it('lets the restricted reader read partners but not change them', () => {

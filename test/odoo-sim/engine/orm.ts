@@ -8,6 +8,7 @@ import { convertScalar, emptyValue, isX2many, toReadFormat } from './fields.js';
 import type { ComputeEnv, DefaultContext, FieldDef, ModelDef, Row } from './model.js';
 import { parseOrder, sortRows, type OrderTerm } from './order.js';
 import { Table } from './store.js';
+import { applyX2many } from './x2many.js';
 
 export interface ModelInfo {
   def: ModelDef;
@@ -99,6 +100,25 @@ export class Orm implements DomainHost, ComputeEnv {
     return v === undefined ? emptyValue(f) : v;
   }
 
+  /** A field accessor resolved once, for hot loops (domain predicates, sorting). */
+  getter(model: string, name: string): (row: Row) => unknown {
+    if (name === 'id') return (r) => r.id;
+    const f = this.models.get(model)?.fields.get(name);
+    if (!f) return () => undefined;
+    if (name === 'display_name') return (r) => this.displayName(model, r);
+    const empty = emptyValue(f);
+    if (f.compute) {
+      const compute = f.compute;
+      return (r) => compute(r, this) ?? empty;
+    }
+    if (f.type === 'one2many') return (r) => this.referencing(f.relation!, f.inverse!, r.id);
+    // Readers never mutate values, so one shared empty value is safe here.
+    return (r) => {
+      const v = r[name];
+      return v === undefined ? empty : v;
+    };
+  }
+
   displayName(model: string, row: Row): string {
     const def = this.model(model).def;
     if (def.displayName) return def.displayName(row, this);
@@ -179,10 +199,11 @@ export class Orm implements DomainHost, ComputeEnv {
     const matched: Row[] = [];
     for (const row of info.table.rows.values()) if (predicate(row)) matched.push(row);
     const terms = opts.order ? parseOrder(opts.order, model, (n) => info.fields.has(n)) : info.defaultOrder;
+    const keyOf = new Map(terms.map((t) => [t.field, this.sortKeyOf(model, t.field)]));
     const offset = Number(opts.offset) || 0;
     // Odoo treats limit 0 (like None) as "no limit".
     const limit = typeof opts.limit === 'number' && opts.limit > 0 ? opts.limit : undefined;
-    return sortRows(matched, terms, (row, term) => this.sortKey(model, row, term.field), offset, limit);
+    return sortRows(matched, terms, (row, term) => keyOf.get(term.field)!(row), offset, limit);
   }
 
   search(model: string, domain: unknown, opts: SearchOptions = {}): number[] {
@@ -199,17 +220,24 @@ export class Orm implements DomainHost, ComputeEnv {
     return n;
   }
 
-  private sortKey(model: string, row: Row, name: string): number | string | null {
-    if (name === 'id') return row.id;
+  /** How rows compare on one order field: many2one by the target's name, booleans as 0/1, unset as NULL. */
+  private sortKeyOf(model: string, name: string): (row: Row) => number | string | null {
+    if (name === 'id') return (r) => r.id;
     const f = this.model(model).fields.get(name)!;
-    const v = this.value(model, row, name);
+    const get = this.getter(model, name);
     if (f.type === 'many2one') {
-      const target = typeof v === 'number' ? this.row(f.relation!, v) : undefined;
-      return target ? this.displayName(f.relation!, target) : null;
+      const rel = f.relation!;
+      return (row) => {
+        const v = get(row);
+        const target = typeof v === 'number' ? this.row(rel, v) : undefined;
+        return target ? this.displayName(rel, target) : null;
+      };
     }
-    if (f.type === 'boolean') return v ? 1 : 0;
-    if (v === false || v === null || v === undefined || Array.isArray(v)) return null;
-    return v as number | string;
+    if (f.type === 'boolean') return (row) => (get(row) ? 1 : 0);
+    return (row) => {
+      const v = get(row);
+      return v === false || v === null || v === undefined || Array.isArray(v) ? null : (v as number | string);
+    };
   }
 
   // ---- read ----
@@ -298,7 +326,7 @@ export class Orm implements DomainHost, ComputeEnv {
     Object.assign(row, { create_uid: uid, write_uid: uid, create_date: now, write_date: now });
     this.checkRequired(info, row);
     info.table.insert(row);
-    for (const [f, value] of relational) this.applyX2many(model, row, f, value, uid, context);
+    for (const [f, value] of relational) applyX2many(this, model, row, f, value, uid, context);
     return row.id;
   }
 
@@ -340,7 +368,7 @@ export class Orm implements DomainHost, ComputeEnv {
     }
     for (const row of rows) {
       info.table.update(row, { ...scalars, write_uid: uid, write_date: now });
-      for (const [f, value] of relational) this.applyX2many(model, row, f, value, uid, context);
+      for (const [f, value] of relational) applyX2many(this, model, row, f, value, uid, context);
     }
     this.propagateCommercialFields(model, rows, scalars, uid, now);
     this.observer.afterWrite?.(model, ids, vals, token);
@@ -363,85 +391,6 @@ export class Orm implements DomainHost, ComputeEnv {
         const changes: Vals = { write_uid: uid, write_date: now };
         for (const k of commercial) changes[k] = scalars[k];
         table.update(child, changes);
-      }
-    }
-  }
-
-  /** x2many commands: (0,0,vals) (1,id,vals) (2,id) (3,id) (4,id) (5) (6,0,ids), or a bare id list. */
-  private applyX2many(model: string, row: Row, f: FieldDef, value: unknown, uid: number, context: Record<string, unknown>): void {
-    if (value === false || value === null || value === undefined) value = [[5]];
-    if (!Array.isArray(value)) throw valueError(`Wrong value for ${model}.${f.name}: ${JSON.stringify(value)}`);
-    const commands: unknown[][] = value.every((v) => typeof v === 'number') ? [[6, 0, value]] : (value as unknown[][]);
-    const rel = f.relation!;
-    const relTable = this.model(rel).table;
-    for (const cmd of commands) {
-      if (!Array.isArray(cmd)) throw valueError(`Wrong value for ${model}.${f.name}: ${JSON.stringify(value)}`);
-      const [code, id, arg] = cmd as [number, number, unknown];
-      if (f.type === 'one2many') {
-        const inverse = f.inverse!;
-        const detach = (childId: number) => {
-          const invField = this.field(rel, inverse)!;
-          // A required inverse means the child cannot live alone: Odoo deletes it (ondelete cascade).
-          if (invField.required) this.unlink(rel, [childId], uid);
-          else if (relTable.rows.has(childId)) this.write(rel, [childId], { [inverse]: false }, uid, context);
-        };
-        switch (code) {
-          case 0:
-            this.create(rel, [{ ...(arg as Vals), [inverse]: row.id }], uid, context);
-            break;
-          case 1:
-            this.write(rel, [id], arg as Vals, uid, context);
-            break;
-          case 2:
-            this.unlink(rel, [id], uid);
-            break;
-          case 3:
-            detach(id);
-            break;
-          case 4:
-            this.write(rel, [id], { [inverse]: row.id }, uid, context);
-            break;
-          case 5:
-            for (const childId of this.referencing(rel, inverse, row.id)) detach(childId);
-            break;
-          case 6: {
-            const keep = new Set(arg as number[]);
-            for (const childId of this.referencing(rel, inverse, row.id)) if (!keep.has(childId)) detach(childId);
-            for (const childId of keep) this.write(rel, [childId], { [inverse]: row.id }, uid, context);
-            break;
-          }
-          default:
-            throw valueError(`Unknown command ${JSON.stringify(cmd)} for ${model}.${f.name}`);
-        }
-      } else {
-        let current = ((row[f.name] as number[] | undefined) ?? []).slice();
-        switch (code) {
-          case 0:
-            current.push(...this.create(rel, [arg as Vals], uid, context));
-            break;
-          case 1:
-            this.write(rel, [id], arg as Vals, uid, context);
-            break;
-          case 2:
-            this.unlink(rel, [id], uid);
-            current = current.filter((x) => x !== id);
-            break;
-          case 3:
-            current = current.filter((x) => x !== id);
-            break;
-          case 4:
-            if (!current.includes(id)) current.push(id);
-            break;
-          case 5:
-            current = [];
-            break;
-          case 6:
-            current = [...new Set(arg as number[])];
-            break;
-          default:
-            throw valueError(`Unknown command ${JSON.stringify(cmd)} for ${model}.${f.name}`);
-        }
-        this.model(model).table.update(row, { [f.name]: current.filter((x) => relTable.rows.has(x)) });
       }
     }
   }

@@ -1,17 +1,15 @@
 /**
  * The route table and the per-request pipeline: admin routes, dropped connections, body limit,
- * latency, injected failures, then the protocol handler. Unknown routes get Odoo's 404 page
- * (or, for a JSON request, a JSON-RPC error with code 404).
+ * latency, injected failures, then the protocol handler. Unknown routes get Odoo's 404 page.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Call, SimState } from './context.js';
 import type { FaultState } from './faults.js';
 import { handleJson2 } from './json2.js';
-import { httpException } from './error-envelope.js';
-import { handleJsonRpc, parseJsonRpc, sendError } from './jsonrpc.js';
+import { handleJsonRpc } from './jsonrpc.js';
 import {
-  BAD_GATEWAY_PAGE, INTERNAL_SERVER_ERROR_PAGE, METHOD_NOT_ALLOWED_PAGE, REQUEST_TOO_LARGE_PAGE, notFoundPage,
+  BAD_GATEWAY_PAGE, INTERNAL_SERVER_ERROR_PAGE, METHOD_NOT_ALLOWED_PAGE, REQUEST_TOO_LARGE_PAGE, notFoundPage, werkzeugErrorPage,
 } from './not-found-page.js';
 import { HTML_ERROR_TYPE, HTML_PAGE_TYPE, JSON_TYPE, XML_TYPE, newSessionId, readCookie, send, sendJson, sessionCookie } from './reply.js';
 import { handleAuthenticate, handleCallKw, handleDestroy, handleGetSessionInfo, handleVersionInfo } from './session.js';
@@ -25,7 +23,10 @@ type Handler = (call: Call) => void;
 
 interface Route {
   handler: Handler;
-  /** Only these methods reach the handler; others get 405 (JSON-2 decides for itself). */
+  /**
+   * Only these methods reach the handler; others get 405. Odoo's JSON routes declare no methods
+   * (the dispatcher's content-type check and body parsing refuse a GET); XML-RPC declares POST.
+   */
   methods?: string[];
   /** The content type a garbage answer pretends to have. */
   contentType: string;
@@ -36,7 +37,7 @@ interface Route {
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse, path: string, body: Buffer) => void;
 
 function match(state: SimState, path: string): Route | undefined {
-  if (path === '/jsonrpc') return { handler: (c) => handleJsonRpc(c, state), methods: ['POST'], contentType: JSON_TYPE, json: { route: '/jsonrpc', type: 'jsonrpc' } };
+  if (path === '/jsonrpc') return { handler: (c) => handleJsonRpc(c, state), contentType: JSON_TYPE, json: { route: '/jsonrpc', type: 'jsonrpc' } };
   if (path.startsWith('/xmlrpc/')) {
     const rest = path.slice('/xmlrpc/'.length).split('/');
     if (rest.length === 2 && rest[0] === '2' && rest[1]) {
@@ -54,13 +55,13 @@ function match(state: SimState, path: string): Route | undefined {
   }
   switch (path) {
     case '/web/session/authenticate':
-      return { handler: (c) => handleAuthenticate(c, state), methods: ['POST'], contentType: JSON_TYPE, json: { route: '/web/session/authenticate', type: 'jsonrpc' } };
+      return { handler: (c) => handleAuthenticate(c, state), contentType: JSON_TYPE, json: { route: '/web/session/authenticate', type: 'jsonrpc' } };
     case '/web/session/get_session_info':
-      return { handler: (c) => handleGetSessionInfo(c, state), methods: ['POST'], contentType: JSON_TYPE, json: { route: '/web/session/get_session_info', type: 'jsonrpc' } };
+      return { handler: (c) => handleGetSessionInfo(c, state), contentType: JSON_TYPE, json: { route: '/web/session/get_session_info', type: 'jsonrpc' } };
     case '/web/session/destroy':
-      return { handler: (c) => handleDestroy(c, state), methods: ['POST'], contentType: JSON_TYPE, json: { route: '/web/session/destroy', type: 'jsonrpc' } };
+      return { handler: (c) => handleDestroy(c, state), contentType: JSON_TYPE, json: { route: '/web/session/destroy', type: 'jsonrpc' } };
     case '/web/webclient/version_info':
-      return { handler: (c) => handleVersionInfo(c, state), methods: ['POST'], contentType: JSON_TYPE, json: { route: '/web/webclient/version_info', type: 'jsonrpc' } };
+      return { handler: (c) => handleVersionInfo(c, state), contentType: JSON_TYPE, json: { route: '/web/webclient/version_info', type: 'jsonrpc' } };
     case '/web/version':
       return {
         handler: (c) => sendJson(c.res, 200, webVersion(state.version), anonymousCookie(c)),
@@ -69,7 +70,7 @@ function match(state: SimState, path: string): Route | undefined {
       };
   }
   if (path === '/web/dataset/call_kw' || path.startsWith('/web/dataset/call_kw/')) {
-    return { handler: (c) => handleCallKw(c, state), methods: ['POST'], contentType: JSON_TYPE, json: { route: '/web/dataset/call_kw', type: 'jsonrpc' } };
+    return { handler: (c) => handleCallKw(c, state), contentType: JSON_TYPE, json: { route: '/web/dataset/call_kw', type: 'jsonrpc' } };
   }
   return undefined;
 }
@@ -79,17 +80,9 @@ function anonymousCookie(call: Call): Record<string, string> | undefined {
   return readCookie(call.req.headers.cookie, 'session_id') ? undefined : { 'set-cookie': sessionCookie(newSessionId()) };
 }
 
-const NOT_FOUND_DESCRIPTION =
-  'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.';
-
 function notFound(call: Call, state: SimState): void {
-  // Odoo lets the JSON-RPC dispatcher answer a JSON request that matched no route: an error
-  // envelope with code 404 instead of the website's HTML page.
-  const type = call.req.headers['content-type'] ?? '';
-  if (call.req.method === 'POST' && /^application\/(json|json-rpc)\b/i.test(type)) {
-    const request = parseJsonRpc(call.body);
-    return sendError(call, state, request?.id ?? null, httpException('werkzeug.exceptions.NotFound', NOT_FOUND_DESCRIPTION), 'web');
-  }
+  // Until a route matches, Odoo's request keeps the http dispatcher, so every unmatched path,
+  // JSON or not, gets the 404 page (JSON-2 on 17/18 included).
   send(call.res, 404, HTML_PAGE_TYPE, notFoundPage(state.version), anonymousCookie(call));
 }
 
@@ -101,18 +94,20 @@ function isJsonRequest(req: IncomingMessage): boolean {
 }
 
 /**
- * Odoo picks a dispatcher by the route's type and refuses a request whose mimetype does not fit
- * (werkzeug BadRequest, as an HTML page). Odoo 17 still called the JSON-RPC type 'json'.
+ * Odoo picks a dispatcher by the route's type and refuses a request whose mimetype does not fit.
+ * 17 and 18 raise werkzeug's BadRequest (400; 17 still called the JSON-RPC type 'json'); 19
+ * raises UnsupportedMediaType (415) with a hint and an Accept header (odoo/odoo#219446).
  */
 function refuseNonJson(call: Call, state: SimState, json: NonNullable<Route['json']>): void {
   const type = json.type === 'jsonrpc' && state.version === 17 ? 'json' : json.type;
   const message = `Request inferred type is compatible with ['http'] but '${json.route}' is type='${type}'.`;
-  const page = `<!doctype html>\n<html lang=en>\n<title>400 Bad Request</title>\n<h1>Bad Request</h1>\n<p>${escapeHtml(message)}</p>\n`;
-  send(call.res, 400, HTML_ERROR_TYPE, page);
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
+  if (state.version < 19) {
+    send(call.res, 400, HTML_ERROR_TYPE, werkzeugErrorPage(400, 'Bad Request', message));
+    return;
+  }
+  const accept = json.type === 'json2' ? 'application/json' : 'application/json, application/json-rpc';
+  const page = werkzeugErrorPage(415, 'Unsupported Media Type', `${message}\n\nPlease verify the Content-Type request header and try again.`);
+  send(call.res, 415, HTML_ERROR_TYPE, page, { accept });
 }
 
 /** Reads the body; resolves undefined (after answering 413) when it exceeds the limit. */
