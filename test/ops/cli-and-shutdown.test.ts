@@ -36,7 +36,8 @@ async function cli(env: NodeJS.ProcessEnv, args: string[], stdin?: string): Prom
   return out;
 }
 
-describe('the CLI and the serve process', () => {
+// Each CLI call starts a Node process that compiles TypeScript on the fly: slow on a busy machine.
+describe('the CLI and the serve process', { timeout: 180_000 }, () => {
   let sim: OdooSim;
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
