@@ -13,13 +13,15 @@ const SHOTS = process.env.UPDATE_SCREENSHOTS
   ? path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots')
   : path.join(os.tmpdir(), 'odoo-relay-dashboard-screenshots');
 const PASSWORD = 'correct horse battery staple';
+// Generous: password hashing and a busy CI machine (other test files run in parallel) are slow.
+const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 50 });
 
 /**
  * The whole first-run journey in a real Chromium against a real relay and the Odoo test server:
  * setup → Odoo connection → API key with HMAC → signed webhook call → request log → revoke.
  * Screenshots of each page (desktop, and 375 px wide) go to docs/screenshots/ with UPDATE_SCREENSHOTS=1.
  */
-describe('dashboard in a browser', () => {
+describe('dashboard in a browser', { timeout: 90_000 }, () => {
   let relay: FreshRelay;
   let sim: OdooSim;
   let browser: Browser;
@@ -58,45 +60,45 @@ describe('dashboard in a browser', () => {
   it('walks from first-run setup to a revoked key', async () => {
     // First run: no account exists, the setup page shows.
     await page.goto(relay.url);
-    await expect.poll(() => page.getByRole('heading', { name: 'Welcome to odoo-relay' }).isVisible()).toBe(true);
+    await until(() => page.getByRole('heading', { name: 'Welcome to odoo-relay' }).isVisible()).toBe(true);
     await page.getByLabel('Username').fill('admin');
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByLabel('Confirm password').fill('something else!!');
     await page.getByRole('button', { name: 'Create account' }).click();
-    await expect.poll(() => page.getByText('The two passwords differ').isVisible()).toBe(true);
+    await until(() => page.getByText('The two passwords differ').isVisible()).toBe(true);
     await page.getByLabel('Confirm password').fill(PASSWORD);
     await shot('setup');
     await page.getByRole('button', { name: 'Create account' }).click();
 
     // Odoo connection against the sim: load databases, save, test.
-    await expect.poll(() => page.getByRole('heading', { name: 'Odoo connection' }).isVisible()).toBe(true);
+    await until(() => page.getByRole('heading', { name: 'Odoo connection' }).isVisible()).toBe(true);
     expect(new URL(page.url()).pathname).toBe('/connection');
     await page.getByLabel('Odoo URL').fill(sim.url);
     await page.getByRole('button', { name: 'Load databases' }).click();
-    await expect.poll(() => page.getByLabel('Database').inputValue()).toBe('odoo_demo');
+    await until(() => page.getByLabel('Database').inputValue()).toBe('odoo_demo');
     await page.getByLabel('Login').fill('admin');
     await page.getByLabel('Password or Odoo API key').fill('wrong password');
     await page.getByRole('button', { name: 'Test connection' }).click();
-    await expect.poll(() => page.getByTestId('connection-test').textContent()).toContain('odoo_auth_failed');
+    await until(() => page.getByTestId('connection-test').textContent()).toContain('odoo_auth_failed');
     await page.getByLabel('Password or Odoo API key').fill('admin');
     await page.getByRole('button', { name: 'Save connection' }).click();
-    await expect.poll(() => page.getByText('Connection saved').isVisible()).toBe(true);
+    await until(() => page.getByText('Connection saved').isVisible()).toBe(true);
     expect(await page.getByLabel('Password or Odoo API key').inputValue()).toBe('');
     await page.getByRole('button', { name: 'Test connection' }).click();
-    await expect.poll(() => page.getByTestId('odoo-version').textContent()).toMatch(/^19/);
+    await until(() => page.getByTestId('odoo-version').textContent()).toMatch(/^19/);
     expect(Number(await page.getByTestId('odoo-uid').textContent())).toBeGreaterThan(0);
     await shot('connection');
 
     // API keys: empty state, then generate one with HMAC.
     await nav('API keys');
-    await expect.poll(() => page.getByRole('heading', { name: 'No API keys yet' }).isVisible()).toBe(true);
+    await until(() => page.getByRole('heading', { name: 'No API keys yet' }).isVisible()).toBe(true);
     // Keyboard: the dialog opens on Enter with focus inside, Escape closes it and focus returns.
     await page.getByRole('button', { name: 'Generate new API key' }).focus();
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.closest('dialog')?.getAttribute('open'))).toBe('');
+    await until(() => page.evaluate(() => document.activeElement?.closest('dialog')?.getAttribute('open'))).toBe('');
     expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).name)).toBe('name');
     await page.keyboard.press('Escape');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Generate new API key');
+    await until(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Generate new API key');
     await page.getByRole('button', { name: 'Generate new API key' }).click();
     const dialog = page.getByRole('dialog', { name: 'Generate new API key' });
     await dialog.getByLabel('Name').fill('n8n production');
@@ -106,7 +108,7 @@ describe('dashboard in a browser', () => {
     await dialog.getByRole('button', { name: 'Generate key' }).click();
 
     const once = page.getByTestId('secret-once');
-    await expect.poll(() => once.isVisible()).toBe(true);
+    await until(() => once.isVisible()).toBe(true);
     const keyField = page.getByTestId('new-api-key');
     await once.getByRole('button', { name: 'Copy' }).first().click();
     const key = await page.evaluate(() => navigator.clipboard.readText());
@@ -117,7 +119,7 @@ describe('dashboard in a browser', () => {
     await shot('key-created');
     await once.getByRole('button', { name: 'I have saved them' }).click();
     const row = page.locator('[data-testid="keys-table"] tbody tr').first();
-    await expect.poll(() => row.textContent()).toContain('n8n production');
+    await until(() => row.textContent()).toContain('n8n production');
     expect(await page.content()).not.toContain(key);
     await shot('keys');
 
@@ -125,7 +127,7 @@ describe('dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Edit n8n production' }).click();
     await page.getByRole('dialog', { name: 'Edit “n8n production”' }).getByRole('button', { name: 'Rotate or turn off…' }).click();
     await page.getByRole('dialog', { name: 'HMAC signature verification' }).getByRole('button', { name: 'Rotate secret' }).click();
-    await expect.poll(() => page.getByTestId('new-hmac-secret').isVisible()).toBe(true);
+    await until(() => page.getByTestId('new-hmac-secret').isVisible()).toBe(true);
     const hmacSecret = await page.getByTestId('new-hmac-secret').inputValue();
     expect(hmacSecret).toMatch(/^hmac_/);
     expect(hmacSecret).not.toBe(firstHmacSecret);
@@ -155,7 +157,7 @@ describe('dashboard in a browser', () => {
     // Webhook page: endpoint and snippets for this key.
     await nav('Webhook');
     expect(await page.getByTestId('webhook-endpoint').inputValue()).toBe(`${relay.url}/api/n8n/webhook`);
-    await expect.poll(() => page.locator('.snippet pre').textContent()).toContain('n8n-nodes-base.crypto');
+    await until(() => page.locator('.snippet pre').textContent()).toContain('n8n-nodes-base.crypto');
     const snippet = (await page.locator('.snippet pre').textContent()) ?? '';
     expect(snippet).toContain(`${relay.url}/api/n8n/webhook`);
     expect(snippet).not.toContain(key);
@@ -169,28 +171,28 @@ describe('dashboard in a browser', () => {
     await nav('Request log');
     // Newest first: the stale-signature refusal, then the signed call.
     const rows = page.locator('[data-testid="log-table"] tbody tr');
-    await expect.poll(() => rows.count()).toBe(2);
+    await until(() => rows.count()).toBe(2);
     expect(await rows.nth(0).textContent()).toContain('invalid_signature');
     const logRow = rows.nth(1);
     expect(await logRow.textContent()).toContain('res.partner.search_read');
     expect(await logRow.textContent()).toContain('200');
     await shot('request-log');
     await logRow.getByRole('button', { name: /Details/ }).click();
-    await expect.poll(() => page.getByTestId('log-detail').textContent()).toContain(ok.headers['x-request-id'] as string);
+    await until(() => page.getByTestId('log-detail').textContent()).toContain(ok.headers['x-request-id'] as string);
     await shot('request-detail');
     await page.keyboard.press('Escape');
 
     // Filter that matches nothing shows its own empty state.
     await page.getByLabel('Model').fill('sale.order');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await expect.poll(() => page.getByRole('heading', { name: 'No requests match these filters' }).isVisible()).toBe(true);
+    await until(() => page.getByRole('heading', { name: 'No requests match these filters' }).isVisible()).toBe(true);
 
     // Revoke with confirmation; the next call is refused.
     await nav('API keys');
     await page.getByRole('button', { name: 'Revoke n8n production' }).click();
     const confirm = page.getByRole('dialog', { name: 'Revoke API key?' });
     await confirm.getByRole('button', { name: 'Revoke key' }).click();
-    await expect.poll(() => page.locator('[data-testid="keys-table"] tbody tr').first().textContent()).toContain('Revoked');
+    await until(() => page.locator('[data-testid="keys-table"] tbody tr').first().textContent()).toContain('Revoked');
     const refused = await httpPost(`${relay.url}/api/n8n/webhook`, body, {
       authorization: `Bearer ${key}`,
       'x-hmac-signature': computeHmacHex(hmacSecret, body),
@@ -200,28 +202,28 @@ describe('dashboard in a browser', () => {
 
     // The refusal shows in the log too.
     await nav('Request log');
-    await expect.poll(() => page.locator('[data-testid="log-table"] tbody tr').first().textContent()).toContain('api_key_revoked');
+    await until(() => page.locator('[data-testid="log-table"] tbody tr').first().textContent()).toContain('api_key_revoked');
 
     // Account page, then log out and back in.
     await page.getByRole('link', { name: /admin/ }).click();
-    await expect.poll(() => page.getByRole('heading', { name: 'Change password' }).isVisible()).toBe(true);
+    await until(() => page.getByRole('heading', { name: 'Change password' }).isVisible()).toBe(true);
     await shot('account');
     const NEW_PASSWORD = 'a brand new passphrase';
     await page.getByLabel('Current password').fill(PASSWORD);
     await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
     await page.getByLabel('Confirm new password').fill(NEW_PASSWORD);
     await page.getByRole('button', { name: 'Change password' }).click();
-    await expect.poll(() => page.getByText('Password changed').isVisible()).toBe(true);
+    await until(() => page.getByText('Password changed').isVisible()).toBe(true);
     await page.getByRole('button', { name: 'Log out' }).click();
-    await expect.poll(() => page.getByRole('heading', { name: 'Sign in' }).isVisible()).toBe(true);
+    await until(() => page.getByRole('heading', { name: 'Sign in' }).isVisible()).toBe(true);
     await page.getByLabel('Username').fill('admin');
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('invalid_credentials');
+    await until(() => page.getByRole('alert').first().textContent()).toContain('invalid_credentials');
     await shot('login');
     await page.getByLabel('Password').fill(NEW_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByRole('heading', { name: 'Odoo connection' }).isVisible()).toBe(true);
+    await until(() => page.getByRole('heading', { name: 'Odoo connection' }).isVisible()).toBe(true);
 
     expect(problems).toEqual([]);
   });
@@ -238,7 +240,7 @@ describe('dashboard in a browser', () => {
       ['/account', 'account-mobile', 'Account'],
     ] as const) {
       await mobile.goto(relay.url + pathname);
-      await expect.poll(() => mobile.getByRole('heading', { name: heading, exact: true }).isVisible()).toBe(true);
+      await until(() => mobile.getByRole('heading', { name: heading, exact: true }).isVisible()).toBe(true);
       await mobile.waitForLoadState('networkidle');
       // Nothing may force a horizontal scroll of the page.
       const overflow = await mobile.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
