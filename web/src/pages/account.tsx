@@ -42,7 +42,7 @@ export function AccountPage({ user, onChanged }: { user: User; onChanged: (u: Us
 
   return (
     <section>
-      <PageHeader title="Account" intro={<>Signed in as <strong>{user.username}</strong> ({user.role}), since {formatDate(user.createdAt)}.</>} />
+      <PageHeader title="Account" intro={<>Signed in as <strong>{user.username}</strong> ({user.role}); account created {formatDate(user.createdAt)}.</>} />
       <div class="card narrow">
         <h2>Change password</h2>
         <form onSubmit={submit} noValidate>
