@@ -1,6 +1,6 @@
 /**
  * Scripted LLM servers on loopback for chat tests: real HTTP speaking the OpenAI
- * `/v1/chat/completions` wire format (JSON, or SSE when the request asks to stream) and the
+ * `/v1/chat/completions` wire format (non-streaming JSON: the relay's generateText never streams) and the
  * Anthropic `/v1/messages` format. Each request plays the next recorded model turn; a turn
  * may be computed from the request (e.g. an answer built from the tool result it received).
  */
@@ -118,18 +118,9 @@ function openAiAnswer(res: ServerResponse, body: any, turn: AnswerTurn, i: numbe
   const message = { role: 'assistant', content: 'text' in turn ? turn.text : null, ...(toolCalls && { tool_calls: toolCalls }) };
   const finish = toolCalls ? 'tool_calls' : 'stop';
   const u = { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output };
-  if (!body.stream) {
-    return json(res, 200, { id: `chatcmpl-${i}`, object: 'chat.completion', created: 1_760_000_000, model: body.model, choices: [{ index: 0, message, finish_reason: finish }], usage: u });
-  }
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-  const chunk = (delta: unknown, finishReason: string | null, extra: object = {}) =>
-    res.write(`data: ${JSON.stringify({ id: `chatcmpl-${i}`, object: 'chat.completion.chunk', created: 1_760_000_000, model: body.model, choices: [{ index: 0, delta, finish_reason: finishReason }], ...extra })}\n\n`);
-  chunk({ role: 'assistant', content: '' }, null);
-  if ('text' in turn) for (const piece of turn.text.match(/.{1,16}/gs) ?? []) chunk({ content: piece }, null);
-  toolCalls?.forEach((c, n) => chunk({ tool_calls: [{ index: n, ...c }] }, null));
-  chunk({}, finish);
-  res.write(`data: ${JSON.stringify({ id: `chatcmpl-${i}`, object: 'chat.completion.chunk', created: 1_760_000_000, model: body.model, choices: [], usage: u })}\n\n`);
-  res.end('data: [DONE]\n\n');
+  // generateText does not stream, so the relay never asks for SSE; refuse it rather than pretend.
+  if (body.stream) return json(res, 400, { error: { message: 'this scripted server does not stream' } });
+  return json(res, 200, { id: `chatcmpl-${i}`, object: 'chat.completion', created: 1_760_000_000, model: body.model, choices: [{ index: 0, message, finish_reason: finish }], usage: u });
 }
 
 function anthropicAnswer(res: ServerResponse, body: any, turn: AnswerTurn, i: number) {
