@@ -10,8 +10,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 
 interface LoadJob {
   url: string;
@@ -28,14 +28,22 @@ interface LoadResult {
   latenciesMs: number[];
 }
 
-async function generateLoad(job: LoadJob): Promise<LoadResult> {
-  const pool = new Pool(job.url, { connections: job.connections, pipelining: 1, keepAliveTimeout: 30_000 });
-  const latencies: number[] = [];
+/**
+ * The load generator, as plain JavaScript run in a worker thread: workers do not inherit tsx's
+ * TypeScript loader, and the generator needs nothing but undici.
+ */
+const LOAD_GENERATOR = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { Pool } = require(workerData.undiciPath);
+(async () => {
+  const job = workerData.job;
+  const pool = new Pool(job.url, { connections: job.connections, pipelining: 1, keepAliveTimeout: 30000 });
+  const latencies = [];
   let errors = 0;
   const start = performance.now();
   const deadline = start + job.seconds * 1000;
   const headers = { 'content-type': 'application/json' };
-  async function client(): Promise<void> {
+  async function client() {
     while (performance.now() < deadline) {
       const t0 = performance.now();
       try {
@@ -51,12 +59,14 @@ async function generateLoad(job: LoadJob): Promise<LoadResult> {
   await Promise.all(Array.from({ length: job.connections }, client));
   const seconds = (performance.now() - start) / 1000;
   await pool.close();
-  return { requests: latencies.length, errors, seconds, latenciesMs: latencies };
-}
+  parentPort.postMessage({ requests: latencies.length, errors, seconds, latenciesMs: latencies });
+})();
+`;
 
 function runInWorker(job: LoadJob): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: job, execArgv: process.execArgv });
+    const undiciPath = createRequire(import.meta.url).resolve('undici');
+    const worker = new Worker(LOAD_GENERATOR, { eval: true, workerData: { job, undiciPath } });
     worker.once('message', resolve);
     worker.once('error', reject);
   });
@@ -81,7 +91,7 @@ async function main(): Promise<void> {
     options: {
       seconds: { type: 'string', default: '5' },
       connections: { type: 'string', default: '32' },
-      partners: { type: 'string', default: '1000' },
+      partners: { type: 'string', default: '0' },
     },
   });
   const seconds = Math.min(60, Math.max(1, Number(values.seconds)));
@@ -135,11 +145,7 @@ async function main(): Promise<void> {
   await sim.close();
 }
 
-if (isMainThread) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-} else {
-  generateLoad(workerData as LoadJob).then((r) => parentPort!.postMessage(r));
-}
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

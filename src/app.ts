@@ -48,6 +48,9 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // A keep-alive socket that was busy when shutdown began would otherwise hold the server
+    // open after its answer; asking the client to close it lets shutdown finish.
+    if (state.shuttingDown) reply.header('connection', 'close');
   });
 
   app.addHook('onResponse', async (request, reply) => {

@@ -39,9 +39,9 @@ const envSchema = z.object({
     .describe('How long API keys and Odoo connections are cached; changes made by other processes show within this time'),
   TRUST_PROXY: bool.default(false).describe('Trust X-Forwarded-* headers (behind a reverse proxy)'),
   SECURE_COOKIES: z.enum(['auto', 'true', 'false']).default('auto'),
-  ODOO_TIMEOUT_MS: int(100, 600_000).default(30_000),
-  ODOO_MAX_CONCURRENT: int(1, 256).default(4),
-  ODOO_MAX_QUEUE: int(0, 100_000).default(100),
+  ODOO_MAX_QUEUE: int(0, 100_000)
+    .default(100)
+    .describe('Calls that may wait per Odoo connection when its concurrency cap is reached; more get 503 odoo_busy'),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   CHAT_PROVIDER: z
     .enum(['openai-compatible', 'anthropic'])
@@ -100,8 +100,6 @@ export type Config = {
   authCacheSeconds: number;
   trustProxy: boolean;
   secureCookies: 'auto' | 'true' | 'false';
-  odooTimeoutMs: number;
-  odooMaxConcurrent: number;
   odooMaxQueue: number;
   shutdownGraceMs: number;
   chat: ChatProviderConfig | null;
@@ -144,8 +142,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authCacheSeconds: e.AUTH_CACHE_SECONDS,
     trustProxy: e.TRUST_PROXY,
     secureCookies: e.SECURE_COOKIES,
-    odooTimeoutMs: e.ODOO_TIMEOUT_MS,
-    odooMaxConcurrent: e.ODOO_MAX_CONCURRENT,
     odooMaxQueue: e.ODOO_MAX_QUEUE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     chat: e.CHAT_PROVIDER
