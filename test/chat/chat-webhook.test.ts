@@ -328,6 +328,33 @@ describe('chat over an OpenAI-compatible provider', () => {
     expect(llm.requests[2]!.body.messages).toHaveLength(2); // system + this question only
   });
 
+  it('stops with odoo_unreachable when Odoo goes down mid-question (the model cannot fix that)', async () => {
+    llm.play([{ toolCalls: [{ name: 'search_count', args: { model: 'sale.order', domain: [] } }] }, { text: 'never' }]);
+    sim.faults.setOutage(true);
+    try {
+      const r = await ask({ message: 'How many orders?' });
+      expect(r.status, r.text).toBe(502);
+      expect(r.body.code).toBe('odoo_unreachable');
+      expect(llm.requests).toHaveLength(1);
+    } finally {
+      sim.faults.reset();
+    }
+  });
+
+  it('describes a model once per connection (fields_get is cached)', async () => {
+    const describe = { toolCalls: [{ name: 'describe_model', args: { model: 'sale.order' } }] };
+    llm.play([describe, { text: 'ok' }, describe, { text: 'ok again' }]);
+    const first = await ask({ message: 'What fields does a sales order have?' });
+    const second = await ask({ message: 'And again?' });
+    expect(first.status, first.text).toBe(200);
+    expect(second.status).toBe(200);
+    expect(second.body.steps[0].rowCount).toBe(first.body.steps[0].rowCount);
+    const fields = openAiToolResults(llm.requests[1]!.body)[0]!.content.fields;
+    expect(fields.partner_id).toMatchObject({ type: 'many2one', relation: 'res.partner' });
+    expect(fields.state.selection).toContain('sale');
+    expect(odooMethods().filter((m) => m === 'sale.order.fields_get')).toHaveLength(1);
+  });
+
   it('validates the chat request', async () => {
     const r = await ask({ message: '', conversation_id: 'bad id with spaces' });
     expect(r.status).toBe(400);
