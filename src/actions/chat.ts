@@ -33,6 +33,7 @@ export async function chat(ctx: AppContext, caller: Caller, req: ChatRequest, re
   const conversationId = req.conversation_id ?? `conv_${randomBase62(16)}`;
   const earlier = req.conversation_id ? ctx.chat.conversations.get(owner, conversationId) : { messages: [], turns: 0 };
 
+  const logStep = toolStepLogger(ctx, request, 'chat.tool');
   const { run, messages } = await runAgent({
     model: languageModelFor(provider),
     provider,
@@ -44,7 +45,11 @@ export async function chat(ctx: AppContext, caller: Caller, req: ChatRequest, re
       maxRowsPerCall: ctx.config.chatLimits.maxRowsPerCall,
       allowWrites: req.allow_writes,
       fieldsCache: ctx.chat.fieldsCache,
-      onStep: toolStepLogger(ctx, request, 'chat.tool'),
+      onStep: (step) => {
+        logStep(step);
+        // The question's own request-log row shows the Odoo time of all its tool calls together.
+        if (step.odooMs !== undefined) request.trace.odooMs = (request.trace.odooMs ?? 0) + step.odooMs;
+      },
     },
     history: earlier.messages,
     message: req.message,

@@ -76,8 +76,17 @@ export function registerMcpRoute(app: FastifyInstance, ctx: AppContext): void {
       void transport.close();
       void server.close();
     });
-    await server.connect(transport);
-    await transport.handleRequest(request.raw, reply.raw, request.body);
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(request.raw, reply.raw, request.body);
+    } catch (err) {
+      // After the hijack Fastify's error handler cannot answer; do it here, without the error's text.
+      request.log.error({ err }, 'mcp request failed');
+      if (!reply.raw.headersSent) {
+        reply.raw.writeHead(500, { 'content-type': 'application/json' });
+        reply.raw.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null }));
+      }
+    }
   });
 
   // Stateless mode has no server-to-client stream to GET and no session to DELETE.

@@ -117,6 +117,9 @@ describe('chat over an OpenAI-compatible provider', () => {
     const mine = rows.filter((row) => row.requestId === requestId);
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ model: 'account.move', method: 'read_group', status: 200, code: null, authMethod: 'api_key' });
+    const question = (await queryRequestLog(relay.ctx.storage.db, { action: 'chat' })).rows.find((row) => row.requestId === requestId)!;
+    expect(question).toMatchObject({ status: 200, code: null });
+    expect(question.odooMs).toBeGreaterThan(0);
   });
 
   it('answers the daily sales report question as structured JSON when given a schema', async () => {
