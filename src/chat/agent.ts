@@ -81,7 +81,7 @@ export async function runAgent(req: AgentRequest): Promise<{ run: ChatRunResult;
   };
 
   const tools: ToolSet = {};
-  for (const t of toolsFor(env.allowWrites)) {
+  for (const t of toolsFor(env.allowWrites, env.caller)) {
     tools[t.name] = tool({
       description: t.description,
       inputSchema: t.input,

@@ -223,9 +223,17 @@ export const odooTools: { [N in ToolName]: OdooTool<N> } = {
   },
 };
 
-/** The tools a request may use: read tools always, write tools only when writes are allowed. */
-export function toolsFor(allowWrites: boolean): OdooTool[] {
-  return (Object.values(odooTools) as OdooTool[]).filter((t) => allowWrites || !t.writes);
+/**
+ * The tools a request may use: read tools always, write tools only when writes are allowed,
+ * and only those whose ORM method the key's scopes and method allow-list permit — a model is
+ * never offered a tool that would be refused.
+ */
+export function toolsFor(allowWrites: boolean, caller?: Caller): OdooTool[] {
+  return (Object.values(odooTools) as OdooTool[]).filter((t) => {
+    if (t.writes && !allowWrites) return false;
+    if (caller?.kind !== 'api_key') return true;
+    return scopesAllowMethod(caller.apiKey.scopes, t.method) && matchesAllowList(caller.apiKey.allowedMethods, t.method);
+  });
 }
 
 /** Whether a caller's key may change data at all (the `read` scope never may). */
@@ -239,10 +247,10 @@ function targetModel(tool: OdooTool, input: any): string {
 }
 
 /**
- * Runs one tool call with the caller's access rules, and records it. Access refusals, loops and
- * Odoo outages throw ChatStop (the run ends with that code); Odoo's refusals of the call itself
- * (unknown field, bad domain, validation) throw a plain Error whose message the model sees and
- * may correct.
+ * Runs one tool call with the caller's access rules, and records it. Access refusals (private
+ * method, scope, method allow-list), loops and Odoo outages throw ChatStop (the run ends with
+ * that code); a model outside the allow-list and Odoo's refusals of the call itself (unknown
+ * field, bad domain, validation) throw a plain Error whose message the model sees and may act on.
  */
 export async function runTool(env: ToolEnv, tool: OdooTool, input: any): Promise<ToolOutput> {
   const started = performance.now();
@@ -257,6 +265,8 @@ export async function runTool(env: ToolEnv, tool: OdooTool, input: any): Promise
       throw new ChatStop(new RelayError('chat_writes_disabled', `The model tried '${tool.name}', but this request does not allow writes (send "allow_writes": true with a key that has the webhook scope)`, { tool: tool.name }));
     }
     const refusal = tool.name === 'list_models' ? listModelsRefusal(env.caller) : checkMethodAccess(env.caller, model, tool.method);
+    // A model outside the allow-list goes back to the model (it may pick an allowed one); any other refusal ends the run.
+    if (refusal?.code === 'model_not_allowed') throw refusal;
     if (refusal) throw new ChatStop(refusal);
     if (env.repeats?.seen(tool.name, input).looping) {
       throw new ChatStop(new RelayError('chat_step_limit', `The model repeated the same '${tool.name}' call without making progress`, { reason: 'repeated_tool_call', tool: tool.name }));
@@ -276,18 +286,17 @@ export async function runTool(env: ToolEnv, tool: OdooTool, input: any): Promise
     if (err instanceof ChatStop) throw err;
     if (err instanceof OdooError && ENDS_RUN.has(err.code)) throw new ChatStop(fromOdooError(err));
     // Goes back to the model as the tool's error result.
-    throw new Error(message);
+    throw new Error(err instanceof RelayError ? `${code}: ${message}` : message);
   }
 }
 
 /** Odoo failures the model cannot fix by asking differently. */
 const ENDS_RUN = new Set(['odoo_unreachable', 'odoo_timeout', 'odoo_bad_response', 'odoo_auth_failed', 'odoo_busy']);
 
+// list_models reads ir.model whatever the model allow-list says (it filters its answer by it instead).
 function listModelsRefusal(caller: Caller): RelayError | null {
-  if (caller.kind === 'api_key' && !scopesAllowMethod(caller.apiKey.scopes, 'search_read')) {
-    return new RelayError('forbidden_scope', "This API key's scopes do not allow reading", { required: 'read' });
-  }
-  return null;
+  if (caller.kind !== 'api_key') return null;
+  return checkMethodAccess({ ...caller, apiKey: { ...caller.apiKey, allowedModels: null } }, 'ir.model', 'search_read');
 }
 
 function describeFailure(err: unknown): { code: string; message: string } {

@@ -65,7 +65,7 @@ export function registerMcpRoute(app: FastifyInstance, ctx: AppContext): void {
         onStep: toolStepLogger(ctx, request, 'mcp.tool'),
       })));
 
-    const server = buildMcpServer(allowWrites, env);
+    const server = buildMcpServer(caller, allowWrites, env);
     // Stateless: no session id, plain JSON answers (no SSE stream to keep open).
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     reply.hijack();

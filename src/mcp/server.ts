@@ -5,6 +5,7 @@
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Caller } from '../auth/caller.js';
 import { RelayError } from '../errors/index.js';
 import { ChatStop, runTool, toolsFor, type ToolEnv } from '../chat/tools.js';
 
@@ -14,13 +15,13 @@ export const MCP_SERVER_INFO = { name: 'odoo-relay', version: '0.1.0' };
  * Builds the server for one caller. `env` is resolved lazily, on the first tool call, so that
  * listing tools works before an Odoo connection is configured.
  */
-export function buildMcpServer(allowWrites: boolean, env: () => Promise<ToolEnv>): McpServer {
+export function buildMcpServer(caller: Caller, allowWrites: boolean, env: () => Promise<ToolEnv>): McpServer {
   const server = new McpServer(MCP_SERVER_INFO, {
     instructions:
       "Tools over this relay's Odoo ERP. Call list_models and describe_model to find models and fields, then search_read, search_count or read_group. Domains are lists like [[\"state\", \"=\", \"sale\"]]." +
       (allowWrites ? ' create and write change data.' : ' This connection is read-only.'),
   });
-  for (const tool of toolsFor(allowWrites)) {
+  for (const tool of toolsFor(allowWrites, caller)) {
     server.registerTool(
       tool.name,
       {

@@ -254,21 +254,38 @@ describe('chat over an OpenAI-compatible provider', () => {
     expect(odooMethods()).toEqual([]);
   });
 
-  it("stops a model that leaves the key's model allow-list", async () => {
+  it("keeps the model inside the key's model allow-list (the refusal goes back to the model)", async () => {
     const limited = (await relay.createKey({ scopes: ['read'], allowedModels: ['res.partner'] })).key;
     llm.play([
-      { toolCalls: [{ name: 'list_models', args: {} }] },
       { toolCalls: [{ name: 'search_read', args: { model: 'account.move', domain: [], fields: ['name'] } }] },
-      { text: 'done' },
+      { toolCalls: [{ name: 'list_models', args: {} }] },
+      (body) => ({ text: `I may only read: ${openAiToolResults(body).at(-1)!.content.models.map((m: any) => m.model).join(', ')}` }),
     ]);
     const r = await ask({ message: 'Show invoices' }, limited);
-    expect(r.status, r.text).toBe(403);
-    expect(r.body.code).toBe('model_not_allowed');
-    expect(r.body.steps).toBeUndefined();
-    // list_models showed only what the key may see.
-    const listed = openAiToolResults(llm.requests[1]!.body)[0]!.content.models.map((m: any) => m.model);
-    expect(listed).toEqual(['res.partner']);
-    expect(odooMethods()).toEqual(['ir.model.search_read']);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.steps.map((s: any) => [s.tool, s.error?.code ?? 'ok'])).toEqual([
+      ['search_read', 'model_not_allowed'],
+      ['list_models', 'ok'],
+    ]);
+    expect(openAiToolResults(llm.requests[1]!.body)[0]!.content).toMatch(/^model_not_allowed: /);
+    expect(r.body.answer).toBe('I may only read: res.partner');
+    expect(odooMethods()).toEqual(['ir.model.search_read']); // account.move never reached Odoo
+    await relay.ctx.requestLog.flush();
+    const rows = (await queryRequestLog(relay.ctx.storage.db, { action: 'chat.tool' })).rows.filter((row) => row.requestId === r.headers['x-request-id']);
+    expect(rows.map((row) => [row.model, row.status, row.code])).toEqual(
+      expect.arrayContaining([
+        ['account.move', 403, 'model_not_allowed'],
+        ['ir.model', 200, null],
+      ]),
+    );
+  });
+
+  it("offers only the tools the key's method allow-list permits", async () => {
+    const countOnly = (await relay.createKey({ scopes: ['read'], allowedMethods: ['search_count', 'search_read'] })).key;
+    llm.play([{ toolCalls: [{ name: 'search_count', args: { model: 'res.partner', domain: [] } }] }, { text: 'counted' }]);
+    const r = await ask({ message: 'How many contacts?' }, countOnly);
+    expect(r.status, r.text).toBe(200);
+    expect(llm.requests[0]!.body.tools.map((t: any) => t.function.name).sort()).toEqual(['list_models', 'search_count', 'search_read']);
   });
 
   it('stops at the step limit', async () => {
