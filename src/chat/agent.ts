@@ -103,12 +103,14 @@ export async function runAgent(req: AgentRequest): Promise<{ run: ChatRunResult;
   const noteInvalidCalls = (step: StepResult<ToolSet>) => {
     for (const call of step.toolCalls) {
       if (!('invalid' in call) || !call.invalid) continue;
-      const known = Object.hasOwn(odooTools, call.toolName);
+      const known = Object.hasOwn(tools, call.toolName);
       const refusal = invalidCallRefusal(call.toolName, env.allowWrites);
       const error = refusal
         ? { code: refusal.code, message: refusal.message }
         : { code: known ? 'invalid_tool_args' : 'unknown_tool', message: known ? 'The tool arguments did not match its schema' : `No tool named '${call.toolName.slice(0, 64)}'` };
-      env.onStep({ tool: call.toolName.slice(0, 64), args: call.input, rowCount: null, durationMs: 0, error });
+      // Unparseable arguments arrive as the model's raw text: keep the response small.
+      const args = typeof call.input === 'string' ? call.input.slice(0, 500) : call.input;
+      env.onStep({ tool: call.toolName.slice(0, 64), args, rowCount: null, durationMs: 0, error });
       if (refusal) stop ??= refusal;
     }
   };
