@@ -59,6 +59,13 @@ export function providerFailure(err: unknown, provider: ChatProviderConfig['prov
       status,
     });
   }
+  if (status >= 200 && status < 300) {
+    return new RelayError('chat_provider_error', `The LLM provider (${provider}) answered in a shape the relay cannot read; is CHAT_BASE_URL an ${provider} endpoint?`, {
+      provider,
+      status,
+      reason: 'invalid_response',
+    });
+  }
   const hint = status === 404 ? '; check CHAT_BASE_URL and CHAT_MODEL' : status === 429 ? '; the provider is rate limiting or out of quota' : '';
   const details: Record<string, unknown> = { provider, status };
   const headers = status === 429 || status >= 500 ? { 'retry-after': '5' } : undefined;
