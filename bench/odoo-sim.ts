@@ -4,8 +4,9 @@
  * The sim runs in this (main) thread; the load generator runs in a worker thread with its own
  * event loop, so on a 2-core machine each gets roughly one core. Each run drives N keep-alive
  * connections (undici Pool) doing `execute_kw res.partner search_read` with a small domain and
- * limit 10 for a fixed time, then does the same against a bare node:http server answering a
- * static JSON body, so the ratio says how much the sim costs over Node's own HTTP floor.
+ * limit 10 for a fixed time, then `db.list` (the front without the ORM), then a bare node:http
+ * server answering the same JSON statically, so the ratio says what the sim costs over Node's own
+ * HTTP floor and the middle line says how much of that is the front.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -137,6 +138,9 @@ async function main(): Promise<void> {
   const warm = await runInWorker({ url: sim.url, path: '/jsonrpc', body, seconds: 1, connections });
   void warm;
   const simResult = summarize('odoo-sim search_read', await runInWorker({ url: sim.url, path: '/jsonrpc', body, seconds, connections }));
+  // The same HTTP path without the ORM: how much of the gap to bare Node is the front's.
+  const listBody = JSON.stringify({ jsonrpc: '2.0', method: 'call', id: 1, params: { service: 'db', method: 'list', args: [] } });
+  summarize('odoo-sim db.list (front only)', await runInWorker({ url: sim.url, path: '/jsonrpc', body: listBody, seconds, connections }));
   const bareResult = summarize('bare node:http static JSON', await runInWorker({ url: bareUrl, path: '/', body, seconds, connections }));
   console.log(`ratio sim/bare: ${(simResult.rps / bareResult.rps).toFixed(2)}   target ≥ 5000 search_read/s: ${simResult.rps >= 5000 ? 'met' : 'NOT met'}`);
 

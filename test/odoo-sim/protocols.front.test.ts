@@ -206,6 +206,14 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
       expect(await xmlRpc(sim.url, '/xmlrpc/common', 'version', [])).toMatchObject({ fault: false });
     });
 
+    it('serves the db service and object.execute', async () => {
+      expect(await xmlRpc(sim.url, '/xmlrpc/2/db', 'list', [])).toMatchObject({ fault: false, value: [DB] });
+      expect(await xmlRpc(sim.url, '/xmlrpc/2/db', 'server_version', [])).toMatchObject({ value: `${version}.0` });
+      const count = await xmlRpc(sim.url, '/xmlrpc/2/object', 'execute', [DB, uid, 'admin', 'res.partner', 'search_count', [['is_company', '=', true]]]);
+      expect(count.fault).toBe(false);
+      expect(typeof (count as { value: unknown }).value).toBe('number');
+    });
+
     it('answers malformed XML with a fault', async () => {
       const res = await fetch(`${sim.url}/xmlrpc/2/common`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<methodCall><methodName>version' });
       expect(res.status).toBe(200);
@@ -342,8 +350,11 @@ describe('HTTP plumbing', () => {
     expect(raw).toMatch(/^HTTP\/1\.1 413 /);
   });
 
-  it('answers other methods on RPC routes with 405', async () => {
-    const res = await fetch(`${sim.url}/jsonrpc`);
-    expect(res.status).toBe(405);
+  it('answers GET on XML-RPC with 405, and on JSON routes with the dispatcher\'s refusal', async () => {
+    expect((await fetch(`${sim.url}/xmlrpc/2/common`)).status).toBe(405);
+    expect((await fetch(`${sim.url}/jsonrpc`)).status).toBe(415);
+    const res = await fetch(`${sim.url}/jsonrpc`, { headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toBe('Invalid JSON data');
   });
 });

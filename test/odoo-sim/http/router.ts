@@ -23,7 +23,10 @@ type Handler = (call: Call) => void;
 
 interface Route {
   handler: Handler;
-  /** Only these methods reach the handler; others get 405 (JSON-2 decides for itself). */
+  /**
+   * Only these methods reach the handler; others get 405. Odoo's JSON routes declare no methods
+   * (the dispatcher's content-type check and body parsing refuse a GET); XML-RPC declares POST.
+   */
   methods?: string[];
   /** The content type a garbage answer pretends to have. */
   contentType: string;
@@ -34,7 +37,7 @@ interface Route {
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse, path: string, body: Buffer) => void;
 
 function match(state: SimState, path: string): Route | undefined {
-  if (path === '/jsonrpc') return { handler: (c) => handleJsonRpc(c, state), methods: ['POST'], contentType: JSON_TYPE, json: { route: '/jsonrpc', type: 'jsonrpc' } };
+  if (path === '/jsonrpc') return { handler: (c) => handleJsonRpc(c, state), contentType: JSON_TYPE, json: { route: '/jsonrpc', type: 'jsonrpc' } };
   if (path.startsWith('/xmlrpc/')) {
     const rest = path.slice('/xmlrpc/'.length).split('/');
     if (rest.length === 2 && rest[0] === '2' && rest[1]) {
@@ -52,13 +55,13 @@ function match(state: SimState, path: string): Route | undefined {
   }
   switch (path) {
     case '/web/session/authenticate':
-      return { handler: (c) => handleAuthenticate(c, state), methods: ['POST'], contentType: JSON_TYPE, json: { route: '/web/session/authenticate', type: 'jsonrpc' } };
+      return { handler: (c) => handleAuthenticate(c, state), contentType: JSON_TYPE, json: { route: '/web/session/authenticate', type: 'jsonrpc' } };
     case '/web/session/get_session_info':
-      return { handler: (c) => handleGetSessionInfo(c, state), methods: ['POST'], contentType: JSON_TYPE, json: { route: '/web/session/get_session_info', type: 'jsonrpc' } };
+      return { handler: (c) => handleGetSessionInfo(c, state), contentType: JSON_TYPE, json: { route: '/web/session/get_session_info', type: 'jsonrpc' } };
     case '/web/session/destroy':
-      return { handler: (c) => handleDestroy(c, state), methods: ['POST'], contentType: JSON_TYPE, json: { route: '/web/session/destroy', type: 'jsonrpc' } };
+      return { handler: (c) => handleDestroy(c, state), contentType: JSON_TYPE, json: { route: '/web/session/destroy', type: 'jsonrpc' } };
     case '/web/webclient/version_info':
-      return { handler: (c) => handleVersionInfo(c, state), methods: ['POST'], contentType: JSON_TYPE, json: { route: '/web/webclient/version_info', type: 'jsonrpc' } };
+      return { handler: (c) => handleVersionInfo(c, state), contentType: JSON_TYPE, json: { route: '/web/webclient/version_info', type: 'jsonrpc' } };
     case '/web/version':
       return {
         handler: (c) => sendJson(c.res, 200, webVersion(state.version), anonymousCookie(c)),
@@ -67,7 +70,7 @@ function match(state: SimState, path: string): Route | undefined {
       };
   }
   if (path === '/web/dataset/call_kw' || path.startsWith('/web/dataset/call_kw/')) {
-    return { handler: (c) => handleCallKw(c, state), methods: ['POST'], contentType: JSON_TYPE, json: { route: '/web/dataset/call_kw', type: 'jsonrpc' } };
+    return { handler: (c) => handleCallKw(c, state), contentType: JSON_TYPE, json: { route: '/web/dataset/call_kw', type: 'jsonrpc' } };
   }
   return undefined;
 }
