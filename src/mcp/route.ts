@@ -33,6 +33,12 @@ async function authenticateMcp(ctx: AppContext, request: FastifyRequest, reply: 
       resetAt: decision.resetAt.toISOString(),
     });
   }
+  // The key's owner asked for every request to be signed; MCP clients cannot sign, so the key is refused rather than the rule skipped.
+  if (caller.hmacSecretEnc) {
+    throw new RelayError('invalid_signature', 'This API key requires HMAC-signed requests, which MCP clients cannot send; use a key without HMAC for MCP', {
+      reason: 'hmac_key_not_usable_for_mcp',
+    });
+  }
   if (!caller.apiKey.scopes.some((s) => s === 'webhook' || s === 'read')) {
     throw new RelayError('forbidden_scope', 'This API key lacks the webhook or read scope', { required: 'read' });
   }

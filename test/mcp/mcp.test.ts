@@ -110,6 +110,11 @@ describe('MCP server', () => {
     await expect(anonymous.connect(new StreamableHTTPClientTransport(new URL(`${relay.url}/mcp`)))).rejects.toThrow(/401|unauthenticated|Unauthorized/i);
   });
 
+  it('refuses a key that requires HMAC signatures (MCP clients cannot sign)', async () => {
+    const signed = (await relay.createKey({ scopes: ['read'], hmac: true })).key;
+    await expect(connect(signed)).rejects.toThrow(/hmac_key_not_usable_for_mcp/);
+  });
+
   it("applies the key's rate limit", async () => {
     const slow = (await relay.createKey({ scopes: ['read'], rateLimit: 3 })).key;
     const client = await connect(slow); // initialize + initialized notification: 2 requests
