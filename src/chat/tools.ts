@@ -196,7 +196,12 @@ export const odooTools: { [N in ToolName]: OdooTool<N> } = {
       if (input.orderby) kwargs.orderby = input.orderby;
       const groups = (await env.client.executeKw(input.model, 'read_group', [input.domain, input.aggregates, input.groupby], kwargs)) as unknown[];
       const rows = groups.map(withoutDomain);
-      return { result: { groups: rows }, rows, rowCount: rows.length };
+      const truncated = rows.length === limit && limit === env.maxRowsPerCall && (input.limit === undefined || input.limit > limit);
+      return {
+        result: truncated ? { groups: rows, truncated: true, note: `Only the first ${limit} groups; group more coarsely or filter the domain.` } : { groups: rows },
+        rows,
+        rowCount: rows.length,
+      };
     },
   },
   create: {
