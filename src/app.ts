@@ -9,6 +9,7 @@ import { registerRequestTrace } from './http/request-trace.js';
 import { registerWebhookRoute } from './actions/webhook-route.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { registerOpsRoutes } from './ops/routes.js';
+import { registerMcpRoute } from './mcp/route.js';
 import { registerDashboard } from './dashboard/index.js';
 
 export interface RelayApp {
@@ -91,6 +92,7 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   registerOpsRoutes(app, ctx, state);
   registerAuthRoutes(app, ctx);
   registerWebhookRoute(app, ctx);
+  registerMcpRoute(app, ctx);
   await registerDashboard(app, ctx);
   return { app, state };
 }

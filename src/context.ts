@@ -12,6 +12,7 @@ import { OdooClientCache } from './connections/client-cache.js';
 import { RequestLogWriter } from './request-log/writer.js';
 import { IdempotencyStore } from './actions/idempotency.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { createChatService, type ChatService } from './chat/service.js';
 
 /** Everything a request handler may use; built once per process (or per test relay). */
 export interface AppContext {
@@ -26,6 +27,8 @@ export interface AppContext {
   requestLog: RequestLogWriter;
   idempotency: IdempotencyStore;
   metrics: Metrics;
+  /** Chat's provider resolver, conversation memory and field cache. */
+  chat: ChatService;
   /** Hot-path caches, cleared by every write in this process (see TtlCache). */
   caches: { apiKeys: TtlCache<KeyLookup>; connections: TtlCache<ResolvedConnection | null> };
   close(): Promise<void>;
@@ -57,6 +60,7 @@ export async function createContext(config: Config, logger?: Logger): Promise<Ap
     requestLog,
     idempotency: new IdempotencyStore(storage.db, config.idempotencyTtlHours * 3_600_000),
     metrics: createMetrics(),
+    chat: createChatService(config),
     async close() {
       for (const off of unsubscribe) off();
       await requestLog.flush();

@@ -57,7 +57,7 @@ async function runAction(ctx: AppContext, request: FastifyRequest, caller: Calle
     case 'test_connection':
       return testConnection(ctx, caller);
     case 'chat':
-      return chat();
+      return chat(ctx, caller, input, request);
   }
 }
 
