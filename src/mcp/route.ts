@@ -87,7 +87,7 @@ export function registerMcpRoute(app: FastifyInstance, ctx: AppContext): void {
       await transport.handleRequest(request.raw, reply.raw, request.body);
     } catch (err) {
       // After the hijack Fastify's error handler cannot answer; do it here, without the error's text.
-      request.log.error({ err }, 'mcp request failed');
+      request.log.error({ err, reqId: request.id }, 'mcp request failed');
       if (!reply.raw.headersSent) {
         reply.raw.writeHead(500, { 'content-type': 'application/json' });
         reply.raw.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null }));
