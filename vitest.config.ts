@@ -10,5 +10,6 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     globalSetup: ['test/helpers/postgres-global.ts'],
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });

@@ -4,14 +4,15 @@
  * The sim runs in this (main) thread; the load generator runs in a worker thread with its own
  * event loop, so on a 2-core machine each gets roughly one core. Each run drives N keep-alive
  * connections (undici Pool) doing `execute_kw res.partner search_read` with a small domain and
- * limit 10 for a fixed time, then does the same against a bare node:http server answering a
- * static JSON body, so the ratio says how much the sim costs over Node's own HTTP floor.
+ * limit 10 for a fixed time, then `db.list` (the front without the ORM), then a bare node:http
+ * server answering the same JSON statically, so the ratio says what the sim costs over Node's own
+ * HTTP floor and the middle line says how much of that is the front.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 
 interface LoadJob {
   url: string;
@@ -28,14 +29,22 @@ interface LoadResult {
   latenciesMs: number[];
 }
 
-async function generateLoad(job: LoadJob): Promise<LoadResult> {
-  const pool = new Pool(job.url, { connections: job.connections, pipelining: 1, keepAliveTimeout: 30_000 });
-  const latencies: number[] = [];
+/**
+ * The load generator, as plain JavaScript run in a worker thread: workers do not inherit tsx's
+ * TypeScript loader, and the generator needs nothing but undici.
+ */
+const LOAD_GENERATOR = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { Pool } = require(workerData.undiciPath);
+(async () => {
+  const job = workerData.job;
+  const pool = new Pool(job.url, { connections: job.connections, pipelining: 1, keepAliveTimeout: 30000 });
+  const latencies = [];
   let errors = 0;
   const start = performance.now();
   const deadline = start + job.seconds * 1000;
   const headers = { 'content-type': 'application/json' };
-  async function client(): Promise<void> {
+  async function client() {
     while (performance.now() < deadline) {
       const t0 = performance.now();
       try {
@@ -51,12 +60,14 @@ async function generateLoad(job: LoadJob): Promise<LoadResult> {
   await Promise.all(Array.from({ length: job.connections }, client));
   const seconds = (performance.now() - start) / 1000;
   await pool.close();
-  return { requests: latencies.length, errors, seconds, latenciesMs: latencies };
-}
+  parentPort.postMessage({ requests: latencies.length, errors, seconds, latenciesMs: latencies });
+})();
+`;
 
 function runInWorker(job: LoadJob): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: job, execArgv: process.execArgv });
+    const undiciPath = createRequire(import.meta.url).resolve('undici');
+    const worker = new Worker(LOAD_GENERATOR, { eval: true, workerData: { job, undiciPath } });
     worker.once('message', resolve);
     worker.once('error', reject);
   });
@@ -81,7 +92,7 @@ async function main(): Promise<void> {
     options: {
       seconds: { type: 'string', default: '5' },
       connections: { type: 'string', default: '32' },
-      partners: { type: 'string', default: '1000' },
+      partners: { type: 'string', default: '0' },
     },
   });
   const seconds = Math.min(60, Math.max(1, Number(values.seconds)));
@@ -127,6 +138,9 @@ async function main(): Promise<void> {
   const warm = await runInWorker({ url: sim.url, path: '/jsonrpc', body, seconds: 1, connections });
   void warm;
   const simResult = summarize('odoo-sim search_read', await runInWorker({ url: sim.url, path: '/jsonrpc', body, seconds, connections }));
+  // The same HTTP path without the ORM: how much of the gap to bare Node is the front's.
+  const listBody = JSON.stringify({ jsonrpc: '2.0', method: 'call', id: 1, params: { service: 'db', method: 'list', args: [] } });
+  summarize('odoo-sim db.list (front only)', await runInWorker({ url: sim.url, path: '/jsonrpc', body: listBody, seconds, connections }));
   const bareResult = summarize('bare node:http static JSON', await runInWorker({ url: bareUrl, path: '/', body, seconds, connections }));
   console.log(`ratio sim/bare: ${(simResult.rps / bareResult.rps).toFixed(2)}   target ≥ 5000 search_read/s: ${simResult.rps >= 5000 ? 'met' : 'NOT met'}`);
 
@@ -135,11 +149,7 @@ async function main(): Promise<void> {
   await sim.close();
 }
 
-if (isMainThread) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-} else {
-  generateLoad(workerData as LoadJob).then((r) => parentPort!.postMessage(r));
-}
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -40,9 +40,9 @@ const envSchema = z.object({
     .describe('How long API keys and Odoo connections are cached; changes made by other processes show within this time'),
   TRUST_PROXY: bool.default(false).describe('Trust X-Forwarded-* headers (behind a reverse proxy)'),
   SECURE_COOKIES: z.enum(['auto', 'true', 'false']).default('auto'),
-  ODOO_TIMEOUT_MS: int(100, 600_000).default(30_000),
-  ODOO_MAX_CONCURRENT: int(1, 256).default(4),
-  ODOO_MAX_QUEUE: int(0, 100_000).default(100),
+  ODOO_MAX_QUEUE: int(0, 100_000)
+    .default(100)
+    .describe('Calls that may wait per Odoo connection when its concurrency cap is reached; more get 503 odoo_busy'),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   EVENTS_ALLOW_PRIVATE_TARGETS: z
     .string()
@@ -63,7 +63,43 @@ const envSchema = z.object({
   EVENTS_INGEST_URL: z.url().optional().describe('Base URL Odoo uses to reach this relay for push capture; defaults to PUBLIC_URL; unset means poll only'),
   EVENTS_POLL_SETTLE_SECONDS: int(0, 300).default(5).describe('Polls read only rows written at least this long ago, so a second is complete before its cursor passes'),
   EVENTS_COALESCE_QUIET_MS: int(0, 60_000).default(100).describe("Quiet time before a burst of Odoo's duplicate webhook posts becomes one re-read"),
+  CHAT_PROVIDER: z
+    .enum(['openai-compatible', 'anthropic'])
+    .optional()
+    .describe('LLM provider for the chat action; unset means chat answers 503 chat_not_configured'),
+  CHAT_BASE_URL: z
+    .url()
+    .optional()
+    .describe('Provider base URL: https://api.openai.com/v1, http://localhost:11434/v1 (Ollama), …; Anthropic defaults to https://api.anthropic.com/v1'),
+  CHAT_API_KEY: z.string().optional().describe('Provider API key (a secret: never logged); optional for local servers such as Ollama'),
+  CHAT_MODEL: z.string().min(1).max(200).optional().describe('Model name, e.g. gpt-4o-mini, llama3.1, claude-sonnet-4-5'),
+  CHAT_MAX_STEPS: int(1, 50).default(8).describe('Most model turns (tool rounds) per chat request'),
+  CHAT_MAX_ROWS: int(1, 1000).default(50).describe('Most rows one chat tool call returns to the model'),
+  CHAT_TIMEOUT_MS: int(1000, 600_000).default(60_000).describe('Total time a chat request may take, model and Odoo calls included'),
+  CHAT_MAX_TOKENS: int(1000, 10_000_000).default(60_000).describe('Token budget (input + output, all steps) per chat request'),
+  CHAT_MAX_RETRIES: int(0, 5).default(1).describe('Retries of a failed provider call (5xx, network) before giving up'),
+  CHAT_CONVERSATION_TTL_MINUTES: int(1, 24 * 60).default(60).describe('How long an idle conversation_id is remembered (in memory)'),
+  CHAT_MAX_CONVERSATIONS: int(1, 100_000).default(1000).describe('Most conversations remembered at once; the least recently used is forgotten first'),
 });
+
+/** The relay-wide LLM provider (null: chat not configured). */
+export interface ChatProviderConfig {
+  provider: 'openai-compatible' | 'anthropic';
+  baseUrl: string | undefined;
+  apiKey: string | undefined;
+  model: string;
+}
+
+/** Bounds on one chat request and on remembered conversations. */
+export interface ChatLimits {
+  maxSteps: number;
+  maxRowsPerCall: number;
+  timeoutMs: number;
+  maxTokens: number;
+  maxRetries: number;
+  conversationTtlMs: number;
+  maxConversations: number;
+}
 
 export type Config = {
   host: string;
@@ -84,11 +120,11 @@ export type Config = {
   authCacheSeconds: number;
   trustProxy: boolean;
   secureCookies: 'auto' | 'true' | 'false';
-  odooTimeoutMs: number;
-  odooMaxConcurrent: number;
   odooMaxQueue: number;
   shutdownGraceMs: number;
   events: EventsConfig;
+  chat: ChatProviderConfig | null;
+  chatLimits: ChatLimits;
 };
 
 export interface EventsConfig {
@@ -127,6 +163,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(`Invalid environment configuration:\n  EVENTS_ALLOW_PRIVATE_TARGETS: '${cidr}' is not a CIDR range`);
     }
   }
+  const chatProblems = chatConfigProblems(e);
+  if (chatProblems.length > 0) {
+    throw new ConfigError(`Invalid environment configuration:\n${chatProblems.map((p) => `  ${p}`).join('\n')}`);
+  }
   return {
     host: e.HOST,
     port: e.PORT,
@@ -146,8 +186,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authCacheSeconds: e.AUTH_CACHE_SECONDS,
     trustProxy: e.TRUST_PROXY,
     secureCookies: e.SECURE_COOKIES,
-    odooTimeoutMs: e.ODOO_TIMEOUT_MS,
-    odooMaxConcurrent: e.ODOO_MAX_CONCURRENT,
     odooMaxQueue: e.ODOO_MAX_QUEUE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     events: {
@@ -164,7 +202,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       coalesceQuietMs: e.EVENTS_COALESCE_QUIET_MS,
       pollSettleSeconds: e.EVENTS_POLL_SETTLE_SECONDS,
     },
+    chat: e.CHAT_PROVIDER
+      ? { provider: e.CHAT_PROVIDER, baseUrl: e.CHAT_BASE_URL, apiKey: e.CHAT_API_KEY, model: e.CHAT_MODEL! }
+      : null,
+    chatLimits: {
+      maxSteps: e.CHAT_MAX_STEPS,
+      maxRowsPerCall: e.CHAT_MAX_ROWS,
+      timeoutMs: e.CHAT_TIMEOUT_MS,
+      maxTokens: e.CHAT_MAX_TOKENS,
+      maxRetries: e.CHAT_MAX_RETRIES,
+      conversationTtlMs: e.CHAT_CONVERSATION_TTL_MINUTES * 60_000,
+      maxConversations: e.CHAT_MAX_CONVERSATIONS,
+    },
   };
+}
+
+/** Cross-field rules of the chat variables (a half-configured provider fails at start-up, not at the first question). */
+function chatConfigProblems(e: z.infer<typeof envSchema>): string[] {
+  const problems: string[] = [];
+  if (!e.CHAT_PROVIDER) {
+    if (e.CHAT_MODEL || e.CHAT_BASE_URL || e.CHAT_API_KEY) problems.push('CHAT_PROVIDER: required when other CHAT_* provider variables are set (openai-compatible or anthropic)');
+    return problems;
+  }
+  if (!e.CHAT_MODEL) problems.push(`CHAT_MODEL: required when CHAT_PROVIDER is set`);
+  if (e.CHAT_PROVIDER === 'openai-compatible' && !e.CHAT_BASE_URL) {
+    problems.push('CHAT_BASE_URL: required for openai-compatible (e.g. https://api.openai.com/v1 or http://localhost:11434/v1)');
+  }
+  if (e.CHAT_PROVIDER === 'anthropic' && !e.CHAT_API_KEY) problems.push('CHAT_API_KEY: required for anthropic');
+  return problems;
 }
 
 /** Variable names and their descriptions, for `odoo-relay --help` and docs/operations.md. */

@@ -13,6 +13,7 @@ import { RequestLogWriter } from './request-log/writer.js';
 import { IdempotencyStore } from './actions/idempotency.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { EventsService } from './events/service.js';
+import { createChatService, type ChatService } from './chat/service.js';
 
 /** Everything a request handler may use; built once per process (or per test relay). */
 export interface AppContext {
@@ -29,6 +30,8 @@ export interface AppContext {
   metrics: Metrics;
   /** Outbound events: subscriptions, capture and the delivery worker (started by startRelay). */
   events: EventsService;
+  /** Chat's provider resolver, conversation memory and field cache. */
+  chat: ChatService;
   /** Hot-path caches, cleared by every write in this process (see TtlCache). */
   caches: { apiKeys: TtlCache<KeyLookup>; connections: TtlCache<ResolvedConnection | null> };
   close(): Promise<void>;
@@ -62,6 +65,7 @@ export async function createContext(config: Config, logger?: Logger): Promise<Ap
     idempotency: new IdempotencyStore(storage.db, config.idempotencyTtlHours * 3_600_000),
     metrics: createMetrics(),
     events,
+    chat: createChatService(config),
     async close() {
       for (const off of unsubscribe) off();
       await events.stop();

@@ -1,9 +1,61 @@
+import type { FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import type { Caller } from '../auth/caller.js';
 import { RelayError } from '../errors/index.js';
+import { randomBase62 } from '../ids/random.js';
+import { runAgent } from '../chat/agent.js';
+import { outputSchemaProblem } from '../chat/limits.js';
+import { CHAT_SETUP_HINT, languageModelFor } from '../chat/provider.js';
+import { chatResponse } from '../chat/response.js';
+import { callerMayWrite } from '../chat/tools.js';
+import { toolStepLogger } from '../chat/tool-log.js';
+import type { ChatRequest } from './schema.js';
+import { odooForCaller } from './odoo-for-caller.js';
 
-/** `chat`: until an LLM provider is configured, a clear refusal that says how to set one up. */
-export async function chat(): Promise<never> {
-  throw new RelayError(
-    'chat_not_configured',
-    'Chat is not configured on this relay: no LLM provider is set up. Use execute_method for direct Odoo calls.',
-  );
+/**
+ * `chat`: a natural-language question answered by the LLM agent over the caller's Odoo, with the
+ * caller's scopes and allow-lists. Read-only unless the key may write and the request opts in.
+ */
+export async function chat(ctx: AppContext, caller: Caller, req: ChatRequest, request: FastifyRequest) {
+  const provider = ctx.chat.providerFor(caller);
+  if (!provider) throw new RelayError('chat_not_configured', CHAT_SETUP_HINT, { docs: 'docs/chat.md' });
+  if (req.allow_writes && !callerMayWrite(caller)) {
+    throw new RelayError('forbidden_scope', 'allow_writes needs an API key with the webhook scope; this key is read-only', { required: 'webhook' });
+  }
+  if (req.schema) {
+    const problem = outputSchemaProblem(req.schema);
+    if (problem) throw new RelayError('invalid_request', problem, { field: 'schema' });
+  }
+  const { connection, client } = await odooForCaller(ctx, caller);
+
+  // Conversations belong to the key (or the session's user): another key cannot read them by id.
+  const owner = caller.kind === 'api_key' ? `key:${caller.apiKey.id}` : `user:${caller.userId}`;
+  const conversationId = req.conversation_id ?? `conv_${randomBase62(16)}`;
+  const earlier = req.conversation_id ? ctx.chat.conversations.get(owner, conversationId) : { messages: [], turns: 0 };
+
+  const logStep = toolStepLogger(ctx, request, 'chat.tool');
+  const { run, messages } = await runAgent({
+    model: languageModelFor(provider),
+    provider,
+    limits: ctx.config.chatLimits,
+    env: {
+      caller,
+      client,
+      connectionId: connection.id,
+      maxRowsPerCall: ctx.config.chatLimits.maxRowsPerCall,
+      allowWrites: req.allow_writes,
+      fieldsCache: ctx.chat.fieldsCache,
+      onStep: (step) => {
+        logStep(step);
+        // The question's own request-log row shows the Odoo time of all its tool calls together.
+        if (step.odooMs !== undefined) request.trace.odooMs = (request.trace.odooMs ?? 0) + step.odooMs;
+      },
+    },
+    history: earlier.messages,
+    message: req.message,
+    ...(req.schema && { outputSchema: req.schema }),
+  });
+  const turn = earlier.turns + 1;
+  ctx.chat.conversations.save(owner, conversationId, messages, turn);
+  return chatResponse(run, conversationId, turn);
 }

@@ -27,11 +27,23 @@ export const executeMethodSchema = z.object({
     .transform((v) => v ?? {}),
 });
 
-export const chatSchema = z.object({
-  action: z.literal('chat'),
-  message: z.string({ error: 'message must be a string' }).min(1, 'message is required').max(10_000),
-  conversation_id: z.string().max(128).optional(),
-});
+export const chatSchema = z
+  .object({
+    action: z.literal('chat'),
+    message: z.string({ error: 'message must be a string' }).min(1, 'message is required').max(10_000),
+    conversation_id: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'conversation_id must be 1–128 letters, digits or _.:-')
+      .optional(),
+    // Writes need both a key with the webhook scope and this explicit opt-in per request.
+    allow_writes: z.boolean({ error: 'allow_writes must be true or false' }).default(false),
+    format: z.enum(['text', 'json'], { error: 'format must be "text" or "json"' }).default('text'),
+    schema: z.record(z.string(), z.unknown(), { error: 'schema must be a JSON Schema object' }).optional(),
+  })
+  .superRefine((v, issue) => {
+    if (v.format === 'json' && !v.schema) issue.addIssue({ code: 'custom', path: ['schema'], message: 'schema is required when format is "json"' });
+    if (v.format !== 'json' && v.schema) issue.addIssue({ code: 'custom', path: ['format'], message: 'format must be "json" when a schema is sent' });
+  });
 
 export const getConfigSchema = z.object({ action: z.literal('get_config') });
 export const testConnectionSchema = z.object({ action: z.literal('test_connection') });

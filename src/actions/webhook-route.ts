@@ -57,7 +57,7 @@ async function runAction(ctx: AppContext, request: FastifyRequest, caller: Calle
     case 'test_connection':
       return testConnection(ctx, caller);
     case 'chat':
-      return chat();
+      return chat(ctx, caller, input, request);
   }
 }
 
@@ -92,7 +92,7 @@ export function registerWebhookRoute(app: FastifyInstance, ctx: AppContext): voi
         const caller = request.caller!;
         if (caller.kind !== 'api_key' || !caller.hmacSecretEnc) return;
         const check = verifyHmac({
-          secret: ctx.box.decrypt(caller.hmacSecretEnc),
+          secret: ctx.box.decryptCached(caller.hmacSecretEnc),
           rawBody: request.rawBody ?? Buffer.alloc(0),
           signatureHeader: header(request, 'x-hmac-signature'),
           timestampHeader: header(request, 'x-hmac-timestamp'),

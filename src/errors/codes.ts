@@ -58,6 +58,15 @@ export const errorCodes = {
   // features not set up
   chat_not_configured: { status: 503, message: 'Chat is not configured on this relay' },
   not_ready: { status: 503, message: 'Not ready' },
+  // chat: the LLM agent (provider details travel in `details`, never the provider's key)
+  chat_writes_disabled: { status: 403, message: 'The model tried to change data, but this chat request is read-only' },
+  chat_step_limit: { status: 422, message: 'The model used every allowed step without answering' },
+  chat_token_budget: { status: 422, message: 'The model used the whole token budget without answering' },
+  chat_invalid_output: { status: 502, message: 'The model’s answer did not match the requested JSON schema' },
+  chat_provider_unreachable: { status: 502, message: 'The LLM provider is unreachable' },
+  chat_provider_auth_failed: { status: 502, message: 'The LLM provider refused the relay’s API key' },
+  chat_provider_error: { status: 502, message: 'The LLM provider answered with an error' },
+  chat_timeout: { status: 504, message: 'The chat request did not finish in time' },
   // the relay's own bugs
   internal_error: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

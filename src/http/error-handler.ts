@@ -38,7 +38,7 @@ export function toRelayError(err: unknown): RelayError | null {
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   const relayError = toRelayError(err);
   if (!relayError) {
-    request.log.error({ err }, 'unhandled error');
+    request.log.error({ err, reqId: request.id }, 'unhandled error');
     return reply.code(500).send(errorBody('internal_error', request.id));
   }
   if (relayError.headers) reply.headers(relayError.headers);

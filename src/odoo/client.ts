@@ -44,6 +44,7 @@ export class OdooClient {
   private json2Refused = false;
   /** auto mode: a JSON-2 call succeeded, so a later 401 means a revoked key, not a password. */
   private json2Accepted = false;
+  private fallbackPromise: Promise<number> | undefined;
   private closed = false;
 
   constructor(settings: OdooConnectionSettingsInput) {
@@ -179,10 +180,22 @@ export class OdooClient {
     return this.settings.protocol === 'auto' && !this.json2Accepted && isOdooError(error, 'odoo_auth_failed');
   }
 
-  /** The secret is no bearer key; if JSON-RPC accepts it (a password), use JSON-RPC from now on. */
-  private async fallBackToJsonRpc(): Promise<void> {
-    this.uid = await this.loginJsonRpc();
-    this.json2Refused = true;
+  /**
+   * The secret is no bearer key; if JSON-RPC accepts it (a password), use JSON-RPC from now on.
+   * Concurrent first calls share one login: it costs ~340 ms of password hashing on Odoo.
+   */
+  private fallBackToJsonRpc(): Promise<number> {
+    if (this.json2Refused && this.uid !== undefined) return Promise.resolve(this.uid);
+    this.fallbackPromise ??= this.loginJsonRpc()
+      .then((uid) => {
+        this.uid = uid;
+        this.json2Refused = true;
+        return uid;
+      })
+      .finally(() => {
+        this.fallbackPromise = undefined;
+      });
+    return this.fallbackPromise;
   }
 
   private detectVersion(): Promise<ParsedOdooVersion> {
@@ -226,9 +239,7 @@ export class OdooClient {
       return uid;
     } catch (error) {
       if (!this.mayFallBackToJsonRpc(error)) throw error;
-      const uid = await this.loginJsonRpc();
-      this.json2Refused = true;
-      return uid;
+      return this.fallBackToJsonRpc();
     }
   }
 
@@ -244,10 +255,17 @@ export class OdooClient {
 
   /** JSON-2 has no login step: the key's owner is in the context Odoo returns. */
   private async uidOverJson2(): Promise<number> {
-    const context = await this.json2.call('res.users', 'context_get', {});
-    const uid = (context as { uid?: unknown } | null)?.uid;
+    let context: unknown;
+    try {
+      context = await this.json2.call('res.users', 'context_get', {});
+    } catch (error) {
+      // Auth and transport failures are the answer; anything else (a server without
+      // context_get) only means we must look the user up instead.
+      if (!isOdooError(error) || ['odoo_auth_failed', 'odoo_timeout', 'odoo_unreachable'].includes(error.code)) throw error;
+    }
+    const uid = (context as { uid?: unknown } | null | undefined)?.uid;
     if (typeof uid === 'number' && uid > 0) return uid;
-    // Some builds leave uid out of the context: find the login's user instead.
+    // No uid in the context: find the login's user instead.
     const ids = await this.json2.call('res.users', 'search', { domain: [['login', '=', this.settings.login]], limit: 1 });
     if (Array.isArray(ids) && typeof ids[0] === 'number') return ids[0];
     throw new OdooError('odoo_auth_failed', `The API key was accepted but login '${this.settings.login}' was not found`);
@@ -268,9 +286,19 @@ export class OdooClient {
   }
 }
 
+/** Odoo model names: `res.partner`, `x_custom.model_2`. */
+const MODEL_NAME = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
+/** Python identifiers; private (`_x`) ones are left for Odoo to refuse with its own AccessError. */
+const METHOD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Refuses calls that cannot be valid before they cost a round trip (and keeps junk out of JSON-2 URLs). */
 function checkCallShape(model: unknown, method: unknown, args: unknown, kwargs: unknown): void {
-  if (typeof model !== 'string' || model === '') throw new OdooError('odoo_bad_request', 'model must be a non-empty string');
-  if (typeof method !== 'string' || method === '') throw new OdooError('odoo_bad_request', 'method must be a non-empty string');
+  if (typeof model !== 'string' || !MODEL_NAME.test(model)) {
+    throw new OdooError('odoo_bad_request', `model must be an Odoo model name such as res.partner, got ${JSON.stringify(model)?.slice(0, 80)}`);
+  }
+  if (typeof method !== 'string' || !METHOD_NAME.test(method)) {
+    throw new OdooError('odoo_bad_request', `method must be a method name such as search_read, got ${JSON.stringify(method)?.slice(0, 80)}`);
+  }
   if (!Array.isArray(args)) throw new OdooError('odoo_bad_request', 'args must be an array');
   if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) {
     throw new OdooError('odoo_bad_request', 'kwargs must be an object');

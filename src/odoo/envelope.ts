@@ -101,7 +101,13 @@ function throwJsonRpcError(error: Record<string, unknown>, status: number): neve
 export function parseJson2Response(raw: RawOdooResponse): unknown {
   const body = tryParseJson(raw.text);
   if (raw.status >= 200 && raw.status < 300) {
-    if (body.ok && looksJson(raw)) return body.value;
+    if (body.ok && looksJson(raw)) {
+      // Before 19, a JSON POST to an unknown route gets a JSON-RPC 404 envelope with HTTP 200.
+      if (isObject(body.value) && body.value.jsonrpc === '2.0' && isObject(body.value.error)) {
+        throw badResponse(raw, 'a JSON-RPC error instead of a JSON-2 answer: no JSON-2 endpoint here (is this Odoo 19 or later?)');
+      }
+      return body.value;
+    }
     throw badResponse(raw);
   }
   if (body.ok && isObject(body.value) && typeof body.value.name === 'string') {

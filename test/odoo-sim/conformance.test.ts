@@ -7,7 +7,9 @@
  * engine (POST /__sim/reset), because the recordings were taken one by one on demo data.
  * Normalisation of the response body is `shapeDiff`'s (see http/shape.ts): JSON types and keys
  * recursively, exact error names, messages and arguments, tracebacks by their last line, HTML
- * pages by status, type and title. XML-RPC bodies are decoded and compared the same way.
+ * pages by status, type and title. XML-RPC bodies are decoded and compared the same way; the
+ * fault fixture was recorded against a database literally named "$DB", so it is replayed both
+ * substituted (shape) and verbatim (the recorded fault code and final exception line).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -98,7 +100,9 @@ describe('conformance with recorded Odoo 19.0 responses', () => {
       const expected = fixture.response;
       expect(res.status).toBe(expected.status);
       expect(res.headers.get('content-type')).toBe(expected.headers['content-type']);
+      // The recordings keep Set-Cookie whenever Odoo sent one, so its absence is checked too.
       if (expected.headers['set-cookie']) expect(res.headers.get('set-cookie')).toMatch(COOKIE);
+      else expect(res.headers.get('set-cookie')).toBeNull();
 
       const text = await res.text();
       const type = expected.headers['content-type'];
@@ -114,6 +118,14 @@ describe('conformance with recorded Odoo 19.0 responses', () => {
           // Both are faults with an int code and a string text: compare that shape.
           expect(typeof got.faultCode).toBe(typeof want.faultCode);
           expect(typeof got.faultString).toBe(typeof want.faultString);
+          // Replayed verbatim (db "$DB"), the sim must give the recorded fault itself: same code,
+          // traceback ending in the same exception line.
+          const raw = await fetch(`${sim.url}${fixture.request.path}`, { method: 'POST', headers: fixture.request.headers, body: fixture.request.body as string });
+          const verbatim = decodeMethodResponse(await raw.text());
+          const recorded = decodeMethodResponse(expected.body as string);
+          if (!verbatim.fault || !recorded.fault) throw new Error('expected a fault');
+          expect(verbatim.faultCode).toBe(recorded.faultCode);
+          expect(shapeDiff({ debug: recorded.faultString }, { debug: verbatim.faultString })).toEqual([]);
         } else {
           expect(shapeDiff(want, got)).toEqual([]);
         }

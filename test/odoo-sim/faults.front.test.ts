@@ -44,6 +44,16 @@ describe('fault injection', () => {
     expect(failed[0].error).toMatchObject({ code: 0, message: 'Odoo Server Error', data: { name: 'psycopg2.OperationalError' } });
   });
 
+  it('injects server_error as a fault with a traceback over XML-RPC and a 500 over JSON-2', async () => {
+    sim.faults.setFailureRate(1, 'server_error');
+    const x = await xmlRpc(sim.url, '/xmlrpc/2/common', 'version', []);
+    expect(x).toMatchObject({ fault: true, faultCode: 1 });
+    expect((x as { faultString: string }).faultString).toContain('psycopg2.OperationalError: server closed the connection unexpectedly');
+    const j2 = await json2(sim.url, 'res.partner', 'search', { domain: [] }, { authorization: `bearer ${API_KEY}` });
+    expect(j2.status).toBe(500);
+    expect(j2.json.name).toBe('psycopg2.OperationalError');
+  });
+
   it('injects access_denied in each protocol\'s own form', async () => {
     sim.faults.setFailureRate(1, 'access_denied');
     expect((await service(sim.url, 'db', 'list', [])).error?.data.name).toBe('odoo.exceptions.AccessDenied');

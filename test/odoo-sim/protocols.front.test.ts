@@ -1,5 +1,6 @@
 /** The front's routes over real HTTP, on each supported Odoo version, with the real engine. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
 import { Client } from 'undici';
 import { cookieOf, json2, jsonRpc, service, xmlRpc } from './http/test-client.js';
 import { startOdooSim, type OdooSim } from './server.js';
@@ -67,6 +68,30 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
       expect(res.status).toBe(400);
       expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(await res.text()).toBe('Invalid JSON data');
+      const list = await fetch(`${sim.url}/jsonrpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1, 2]' });
+      expect(list.status).toBe(400);
+      expect(await list.text()).toBe('Invalid JSON-RPC data');
+    });
+
+    it('refuses a request that is not JSON, as Odoo\'s dispatcher does', async () => {
+      const res = await fetch(`${sim.url}/jsonrpc`, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params: {} }) });
+      expect(res.status).toBe(version === 19 ? 415 : 400);
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      const type = version === 17 ? 'json' : 'jsonrpc';
+      const text = await res.text();
+      expect(text).toContain(`Request inferred type is compatible with [&#39;http&#39;] but &#39;/jsonrpc&#39; is type=&#39;${type}&#39;.`);
+      if (version === 19) {
+        expect(text).toContain('<br><br>Please verify the Content-Type request header and try again.');
+        expect(res.headers.get('accept')).toBe('application/json, application/json-rpc');
+      }
+    });
+
+    it('requires service, method and args like the controller signature does', async () => {
+      const r = await jsonRpc(sim.url, '/jsonrpc', { service: 'db', method: 'list' });
+      const owner = version === 19 ? 'JSONRPC' : 'RPC';
+      expect(r.body.error?.data).toMatchObject({ name: 'builtins.TypeError', message: `${owner}.jsonrpc() missing 1 required positional argument: 'args'` });
+      const none = await jsonRpc(sim.url, '/jsonrpc', {});
+      expect(none.body.error?.data.message).toBe(`${owner}.jsonrpc() missing 3 required positional arguments: 'service', 'method', and 'args'`);
     });
 
     it('echoes the request id, including string ids', async () => {
@@ -91,11 +116,15 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
       const r2 = await jsonRpc(sim.url, '/web/dataset/call_kw/res.partner/read', { model: 'res.partner', method: 'read', args: [[3]], kwargs: { fields: ['name'] } }, cookie);
       expect((r2.body.result as unknown[])[0]).toMatchObject({ id: 3 });
 
+      const unknown = await jsonRpc(sim.url, '/web/dataset/call_kw', { model: 'no.such.model', method: 'search', args: [[]], kwargs: {} }, cookie);
+      expect(unknown.body.error?.data).toMatchObject({ name: 'builtins.KeyError', message: "'no.such.model'" });
+
       const info = await jsonRpc(sim.url, '/web/session/get_session_info', {}, cookie);
       expect((info.body.result as Record<string, unknown>).uid).toBe(uid);
 
       const destroyed = await jsonRpc(sim.url, '/web/session/destroy', {}, cookie);
-      expect(destroyed.body).toEqual({ jsonrpc: '2.0', id: 7, result: null });
+      // destroy returns None, and Odoo leaves `result` out when it is None.
+      expect(destroyed.body).toEqual({ jsonrpc: '2.0', id: 7 });
       const after = await jsonRpc(sim.url, '/web/dataset/call_kw', { model: 'res.partner', method: 'search_count', args: [[]], kwargs: {} }, cookie);
       expect(after.body.error).toMatchObject({ code: 100, message: 'Odoo Session Expired', data: { name: 'odoo.http.SessionExpiredException', message: 'Session expired' } });
     });
@@ -108,6 +137,9 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
     });
 
     it('refuses bad credentials with AccessDenied and no cookie', async () => {
+      // An API key is not a password for an interactive (browser) login.
+      const key = await jsonRpc(sim.url, '/web/session/authenticate', { db: DB, login: 'admin', password: API_KEY });
+      expect(key.body.error?.data.name).toBe('odoo.exceptions.AccessDenied');
       const r = await jsonRpc(sim.url, '/web/session/authenticate', { db: DB, login: 'admin', password: 'nope' });
       expect(r.headers.get('set-cookie')).toBeNull();
       expect(r.body.error).toMatchObject({ code: version === 19 ? 0 : 200, data: { name: 'odoo.exceptions.AccessDenied', debug: 'odoo.exceptions.AccessDenied: Access Denied\n' } });
@@ -174,6 +206,14 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
       expect(await xmlRpc(sim.url, '/xmlrpc/common', 'version', [])).toMatchObject({ fault: false });
     });
 
+    it('serves the db service and object.execute', async () => {
+      expect(await xmlRpc(sim.url, '/xmlrpc/2/db', 'list', [])).toMatchObject({ fault: false, value: [DB] });
+      expect(await xmlRpc(sim.url, '/xmlrpc/2/db', 'server_version', [])).toMatchObject({ value: `${version}.0` });
+      const count = await xmlRpc(sim.url, '/xmlrpc/2/object', 'execute', [DB, uid, 'admin', 'res.partner', 'search_count', [['is_company', '=', true]]]);
+      expect(count.fault).toBe(false);
+      expect(typeof (count as { value: unknown }).value).toBe('number');
+    });
+
     it('answers malformed XML with a fault', async () => {
       const res = await fetch(`${sim.url}/xmlrpc/2/common`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<methodCall><methodName>version' });
       expect(res.status).toBe(200);
@@ -234,8 +274,13 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
       const res = await fetch(`${sim.url}/json/2/res.partner/search`, { method: 'POST', headers: { authorization: `bearer ${API_KEY}`, 'content-type': 'application/json' }, body: '[1' });
       expect(res.status).toBe(400);
       expect(((await res.json()) as { name: string }).name).toBe('werkzeug.exceptions.BadRequest');
-      const get = await fetch(`${sim.url}/json/2/res.partner/search`, { headers: { authorization: `bearer ${API_KEY}` } });
+      const get = await fetch(`${sim.url}/json/2/res.partner/search`, { headers: { authorization: `bearer ${API_KEY}`, 'content-type': 'application/json' } });
       expect(get.status).toBe(405);
+      // Without a JSON content type Odoo's dispatcher refuses the request before the method runs.
+      const plain = await fetch(`${sim.url}/json/2/res.partner/search`, { method: 'POST', headers: { authorization: `bearer ${API_KEY}` }, body: '{}' });
+      expect(plain.status).toBe(415);
+      expect(plain.headers.get('accept')).toBe('application/json');
+      expect(await plain.text()).toContain("but &#39;/json/2/&lt;model&gt;/&lt;method&gt;&#39; is type=&#39;json2&#39;");
     });
 
     it('accepts a web session cookie instead of a key', async () => {
@@ -243,6 +288,17 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
       const r = await json2(sim.url, 'res.partner', 'search_count', { domain: [] }, { cookie: cookieOf(auth.headers) });
       expect(r.status).toBe(200);
       expect(typeof r.json).toBe('number');
+      // The cookie's database and X-Odoo-Database must agree.
+      const clash = await json2(sim.url, 'res.partner', 'search_count', { domain: [] }, { cookie: cookieOf(auth.headers), 'x-odoo-database': 'other' });
+      expect(clash.status).toBe(403);
+      expect(clash.text).toContain('Cannot use both the session_id cookie and the x-odoo-database header.');
+    });
+
+    it('answers a database header naming no database with the plain 404 page', async () => {
+      const r = await json2(sim.url, 'res.partner', 'search_count', { domain: [] }, { authorization: `bearer ${API_KEY}`, 'x-odoo-database': 'nope' });
+      expect(r.status).toBe(404);
+      expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(r.text).toContain('<title>404 Not Found</title>');
     });
   });
 });
@@ -262,6 +318,12 @@ describe('HTTP plumbing', () => {
     expect(await res.text()).toContain('<h1 class="visually-hidden">Error 404</h1>');
   });
 
+  it('answers a JSON POST to an unknown route with the same 404 page', async () => {
+    const r = await fetch(`${sim.url}/web/dataset/no_such_thing`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(r.status).toBe(404);
+    expect(r.headers.get('content-type')).toBe('text/html;charset=utf-8');
+  });
+
   it('keeps connections alive across requests', async () => {
     const client = new Client(sim.url, { pipelining: 1 });
     let connects = 0;
@@ -273,5 +335,26 @@ describe('HTTP plumbing', () => {
     }
     expect(connects).toBe(1);
     await client.close();
+  });
+
+  it('refuses bodies above Odoo\'s 128 MiB limit with 413, without reading them', async () => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(sim.port, '127.0.0.1', () => {
+        socket.write('POST /jsonrpc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200000000\r\n\r\n{');
+      });
+      let data = '';
+      socket.on('data', (d) => (data += d.toString()));
+      socket.on('close', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 413 /);
+  });
+
+  it('answers GET on XML-RPC with 405, and on JSON routes with the dispatcher\'s refusal', async () => {
+    expect((await fetch(`${sim.url}/xmlrpc/2/common`)).status).toBe(405);
+    expect((await fetch(`${sim.url}/jsonrpc`)).status).toBe(415);
+    const res = await fetch(`${sim.url}/jsonrpc`, { headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toBe('Invalid JSON data');
   });
 });

@@ -66,7 +66,7 @@ export async function startOdooSim(options: OdooSimOptions = {}): Promise<OdooSi
   const listener = createRequestListener({ state, faults: faultState, admin: (...a) => admin(...a) });
 
   function makeServer(): Server {
-    const s = createServer({ keepAlive: true }, listener);
+    const s = createServer({ keepAlive: true, noDelay: true }, listener);
     // Keep-alive clients (undici, requests) reuse sockets; werkzeug's default idle is similar.
     s.keepAliveTimeout = 5_000;
     s.headersTimeout = 10_000;

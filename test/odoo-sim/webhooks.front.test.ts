@@ -112,3 +112,23 @@ describe('automation webhooks', () => {
     }
   });
 });
+
+describe('automation webhooks without Odoo\'s noise', () => {
+  it('posts once per change, in order, when automationNoise is none', async () => {
+    const sim = await startOdooSim({ automationNoise: 'none' });
+    const receiver = await startReceiver();
+    try {
+      const uid = (await service(sim.url, 'common', 'login', [DB, 'admin', 'admin'])).result as number;
+      await setUpRule(sim, uid, receiver.url);
+      const a = (await service(sim.url, 'object', 'execute_kw', [DB, uid, 'admin', 'res.partner', 'create', [{ name: 'First' }]])).result;
+      const b = (await service(sim.url, 'object', 'execute_kw', [DB, uid, 'admin', 'res.partner', 'create', [{ name: 'Second' }]])).result;
+      await until(() => sim.webhookPosts.length >= 2);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(receiver.received.map((r) => r.body._id)).toEqual([a, b]);
+      expect(sim.webhookPosts.map((p) => p.status)).toEqual([200, 200]);
+    } finally {
+      await receiver.close();
+      await sim.close();
+    }
+  });
+});

@@ -29,6 +29,7 @@ const READER_MODELS = new Set([
 
 const GROUPS: [prefix: string, group: string][] = [
   ['sale.', 'Sales / User: Own Documents Only'],
+  ['crm.', 'Sales / User: Own Documents Only'],
   ['account.', 'Invoicing / Billing'],
   ['stock.', 'Inventory / User'],
   ['product.', 'Role / User'],

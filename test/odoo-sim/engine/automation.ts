@@ -47,7 +47,7 @@ export class AutomationEngine implements OrmObserver {
 
   // ---- ORM hooks ----
 
-  beforeWrite(model: string, ids: number[], vals: Record<string, unknown>): unknown {
+  beforeWrite(model: string, ids: number[]): unknown {
     const rules = this.rules(model, 'on_write');
     if (!rules.length) return undefined;
     // Remember what matched before and the old values of the trigger fields, as Odoo does.
@@ -64,7 +64,6 @@ export class AutomationEngine implements OrmObserver {
       }
       before.set(rule.id, { pre, old });
     }
-    void vals;
     return before;
   }
 
@@ -82,7 +81,8 @@ export class AutomationEngine implements OrmObserver {
       for (const row of matching) {
         if (this.noise === 'odoo' && model === 'res.partner') {
           if (row.is_company) {
-            const children = this.orm.referencing(model, 'parent_id', row.id);
+            // Active contacts, in the partner order (complete_name), as the fixture shows.
+            const children = this.orm.search(model, [['parent_id', '=', row.id]]);
             for (const child of this.filter(rule, model, children)) this.emit(rule, model, child, 1);
           }
           this.emit(rule, model, row, PARTNER_WRITE_POSTS);

@@ -78,7 +78,13 @@ const METHODS: Record<string, MethodSpec> = {
     onRecords: true,
     access: 'read',
     // Missing ids are silently dropped, as Odoo's read does.
-    run: ({ orm, model, ids, params }) => orm.read(model, ids, fieldList(params.fields)),
+    run: ({ orm, model, ids, params }) => {
+      const records = orm.read(model, ids, fieldList(params.fields));
+      if (params.load !== '_classic_write') return records;
+      // load='_classic_write' returns bare ids for many2one fields.
+      for (const rec of records) for (const [k, v] of Object.entries(rec)) if (orm.field(model, k)?.type === 'many2one' && Array.isArray(v)) rec[k] = v[0];
+      return records;
+    },
   },
   create: {
     params: ['vals_list'],
@@ -184,6 +190,7 @@ const METHODS: Record<string, MethodSpec> = {
         domain: params.domain ?? [],
         groupby: fieldList(params.groupby) ?? [],
         aggregates: fieldList(params.aggregates) ?? [],
+        having: params.having,
         offset: optNumber(params.offset),
         limit: optNumber(params.limit),
         order: optString(params.order),
@@ -205,11 +212,33 @@ const METHODS: Record<string, MethodSpec> = {
     versions: [18, 19],
     run: ({ access, uid, model, params }) => access.allowed(uid, model, String(params.operation) as Operation),
   },
+  // Deprecated in 17.0 (still callable), removed in 18.0.
+  name_get: {
+    params: [],
+    onRecords: true,
+    access: 'read',
+    versions: [17],
+    run: ({ orm, model, ids }) => ids.flatMap((id) => {
+      const row = orm.row(model, id);
+      return row ? [[id, orm.displayName(model, row)]] : [];
+    }),
+  },
   exists: {
     params: [],
     onRecords: true,
     access: 'read',
     run: ({ orm, model, ids }) => ids.filter((id) => orm.row(model, id)),
+  },
+  // What Odoo's JSON-2 clients call to learn about the key's user: the user's language and
+  // time zone (Odoo's context_get reads the user's lang and tz fields; it carries no uid).
+  context_get: {
+    params: [],
+    models: ['res.users'],
+    owner: 'ResUsers',
+    run: ({ orm, uid }) => {
+      const user = orm.read('res.users', [uid], ['lang', 'tz'])[0] ?? {};
+      return { lang: user.lang || 'en_US', tz: user.tz || false };
+    },
   },
   action_confirm: {
     params: [],
@@ -303,6 +332,6 @@ export class Dispatcher {
 
   private run(spec: MethodSpec, uid: number, model: string, ids: number[], params: Params, context: Record<string, unknown>, named: boolean): unknown {
     if (spec.access) this.access.check(uid, model, this.orm.model(model).def.description, spec.access);
-    return spec.run({ orm: this.orm, access: this.access, uid, model, ids, params, context, named });
+    return this.orm.transaction(() => spec.run({ orm: this.orm, access: this.access, uid, model, ids, params, context, named }));
   }
 }

@@ -25,6 +25,8 @@ export interface DomainHost {
   row(model: string, id: number): Row | undefined;
   displayName(model: string, row: Row): string;
   rows(model: string): Iterable<Row>;
+  /** Optional fast accessor for one field, resolved once per compiled condition. */
+  getter?(model: string, name: string): (row: Row) => unknown;
   /** The many2one that makes the model a tree (parent_id, location_id), for child_of/parent_of. */
   parentField(model: string): string | undefined;
 }
@@ -132,10 +134,18 @@ export function compileNode(node: DomainNode, model: string, host: DomainHost): 
     }
     case 'and': {
       const parts = node.children.map((c) => compileNode(c, model, host));
+      if (parts.length === 2) {
+        const [a, b] = parts as [Predicate, Predicate];
+        return (r) => a(r) && b(r);
+      }
       return (r) => parts.every((p) => p(r));
     }
     case 'or': {
       const parts = node.children.map((c) => compileNode(c, model, host));
+      if (parts.length === 2) {
+        const [a, b] = parts as [Predicate, Predicate];
+        return (r) => a(r) || b(r);
+      }
       return (r) => parts.some((p) => p(r));
     }
     case 'leaf':
@@ -178,7 +188,7 @@ function compileLeaf(leaf: Extract<DomainNode, { kind: 'leaf' }>, model: string,
     return membership(head!, field, ids, model, host);
   }
 
-  const get = head === 'id' ? (r: Row) => r.id : (r: Row) => host.value(model, r, head!);
+  const get = head === 'id' ? (r: Row) => r.id : accessor(host, model, head!);
   const isX2many = field.type === 'one2many' || field.type === 'many2many';
 
   // A many2one compared with text is a search on the target's display name.
@@ -297,21 +307,27 @@ export function textMatcher(operator: string, value: string): (s: string) => boo
   return (s) => re.test(s);
 }
 
+function accessor(host: DomainHost, model: string, name: string): (row: Row) => unknown {
+  return host.getter ? host.getter(model, name) : (r) => host.value(model, r, name);
+}
+
 function relationalAny(name: string, field: DomainField, sub: Predicate, model: string, host: DomainHost): Predicate {
   const rel = field.relation!;
+  const get = accessor(host, model, name);
   const test = (id: unknown) => {
     if (typeof id !== 'number') return false;
     const target = host.row(rel, id);
     return target !== undefined && sub(target);
   };
-  if (field.type === 'many2one') return (r) => test(host.value(model, r, name));
-  return (r) => (host.value(model, r, name) as number[]).some(test);
+  if (field.type === 'many2one') return (r) => test(get(r));
+  return (r) => (get(r) as number[]).some(test);
 }
 
 function membership(name: string, field: DomainField, ids: Set<number>, model: string, host: DomainHost): Predicate {
   if (name === 'id') return (r) => ids.has(r.id);
-  if (field.type === 'many2one') return (r) => ids.has(host.value(model, r, name) as number);
-  if (field.relation) return (r) => (host.value(model, r, name) as number[]).some((id) => ids.has(id));
+  const get = accessor(host, model, name);
+  if (field.type === 'many2one') return (r) => ids.has(get(r) as number);
+  if (field.relation) return (r) => (get(r) as number[]).some((id) => ids.has(id));
   return () => false;
 }
 

@@ -1,6 +1,7 @@
 /** Field declaration helpers and the field-level conversions (read format, write checks, fields_get). */
 import { valueError } from './errors.js';
-import type { ComputeEnv, FieldDef, FieldType, Row } from './model.js';
+import { pythonRepr } from './python-literal.js';
+import type { ComputeEnv, FieldDef, FieldType } from './model.js';
 
 type Opts = Partial<Omit<FieldDef, 'name' | 'type' | 'string'>>;
 
@@ -53,7 +54,7 @@ export function emptyValue(f: FieldDef): unknown {
 }
 
 /** Converts a raw stored value to what `read` returns. */
-export function toReadFormat(f: FieldDef, raw: unknown, model: string, env: ComputeEnv): unknown {
+export function toReadFormat(f: FieldDef, raw: unknown, env: ComputeEnv): unknown {
   if (raw === undefined || raw === null) return emptyValue(f);
   switch (f.type) {
     case 'many2one': {
@@ -68,7 +69,6 @@ export function toReadFormat(f: FieldDef, raw: unknown, model: string, env: Comp
       // Stored with microseconds (webhooks show them); RPC reads show seconds only.
       return typeof raw === 'string' ? raw.slice(0, 19) : false;
     default:
-      void model;
       return raw;
   }
 }
@@ -81,13 +81,13 @@ export function convertScalar(f: FieldDef, value: unknown, model: string): unkno
       return Boolean(value);
     case 'integer':
       if (value === false) return 0;
-      if (typeof value !== 'number') throw valueError(`invalid literal for int() with base 10: ${JSON.stringify(value)}`);
+      if (typeof value !== 'number') throw valueError(`invalid literal for int() with base 10: ${pythonRepr(value)}`);
       return Math.trunc(value);
     case 'float':
     case 'monetary':
       if (value === false) return 0;
       if (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) return Number(value);
-      if (typeof value !== 'number') throw valueError(`could not convert string to float: ${JSON.stringify(value)}`);
+      if (typeof value !== 'number') throw valueError(`could not convert string to float: ${pythonRepr(value)}`);
       return value;
     case 'many2one':
       if (value === false || value === 0) return false;
@@ -110,7 +110,8 @@ export function convertScalar(f: FieldDef, value: unknown, model: string): unkno
     }
     default:
       if (value === false) return false;
-      return typeof value === 'string' ? value : String(value);
+      // Python would store str(value): a dict or list arrives as its repr.
+      return typeof value === 'string' ? value : typeof value === 'object' ? pythonRepr(value) : String(value);
   }
 }
 
@@ -141,8 +142,4 @@ export function describeField(f: FieldDef, attributes?: string[]): Record<string
   const out: Record<string, unknown> = {};
   for (const key of wanted) if (all[key] !== undefined) out[key] = all[key];
   return out;
-}
-
-export function rowOf(id: number): Row {
-  return { id };
 }

@@ -24,6 +24,8 @@ export interface FieldDef {
   relation?: string;
   /** one2many only: the many2one on the comodel that points back. */
   inverse?: string;
+  /** many2one only: what deleting the target does. Default: 'restrict' when required, else 'set null'. */
+  ondelete?: 'cascade' | 'restrict' | 'set null';
   required?: boolean;
   readonly?: boolean;
   selection?: [string, string][];

@@ -8,6 +8,7 @@ import { convertScalar, emptyValue, isX2many, toReadFormat } from './fields.js';
 import type { ComputeEnv, DefaultContext, FieldDef, ModelDef, Row } from './model.js';
 import { parseOrder, sortRows, type OrderTerm } from './order.js';
 import { Table } from './store.js';
+import { applyX2many } from './x2many.js';
 
 export interface ModelInfo {
   def: ModelDef;
@@ -99,10 +100,30 @@ export class Orm implements DomainHost, ComputeEnv {
     return v === undefined ? emptyValue(f) : v;
   }
 
+  /** A field accessor resolved once, for hot loops (domain predicates, sorting). */
+  getter(model: string, name: string): (row: Row) => unknown {
+    if (name === 'id') return (r) => r.id;
+    const f = this.models.get(model)?.fields.get(name);
+    if (!f) return () => undefined;
+    if (name === 'display_name') return (r) => this.displayName(model, r);
+    const empty = emptyValue(f);
+    if (f.compute) {
+      const compute = f.compute;
+      return (r) => compute(r, this) ?? empty;
+    }
+    if (f.type === 'one2many') return (r) => this.referencing(f.relation!, f.inverse!, r.id);
+    // Readers never mutate values, so one shared empty value is safe here.
+    return (r) => {
+      const v = r[name];
+      return v === undefined ? empty : v;
+    };
+  }
+
   displayName(model: string, row: Row): string {
     const def = this.model(model).def;
     if (def.displayName) return def.displayName(row, this);
-    const name = row.name;
+    // Computed names (res.users takes its partner's) go through value(), not the raw row.
+    const name = this.models.get(model)!.fields.has('name') ? this.value(model, row, 'name') : undefined;
     return typeof name === 'string' ? name : `${model},${row.id}`;
   }
 
@@ -134,6 +155,32 @@ export class Orm implements DomainHost, ComputeEnv {
     this.sequences.set(key, value);
   }
 
+  // ---- transactions ----
+
+  private undoLog: (() => void)[] | undefined;
+
+  /**
+   * Runs `fn` all-or-nothing, like one RPC call in Odoo's request transaction: if it throws,
+   * every table change made meanwhile is undone. Nested calls join the outer transaction.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.undoLog) return fn();
+    const log: (() => void)[] = [];
+    this.undoLog = log;
+    const record = (undo: () => void) => log.push(undo);
+    for (const info of this.models.values()) info.table.journal = record;
+    try {
+      return fn();
+    } catch (err) {
+      for (const info of this.models.values()) info.table.journal = undefined;
+      for (let i = log.length - 1; i >= 0; i--) log[i]!();
+      throw err;
+    } finally {
+      for (const info of this.models.values()) info.table.journal = undefined;
+      this.undoLog = undefined;
+    }
+  }
+
   // ---- search ----
 
   compile(model: string, domain: unknown, context: Record<string, unknown> = {}): (row: Row) => boolean {
@@ -152,9 +199,11 @@ export class Orm implements DomainHost, ComputeEnv {
     const matched: Row[] = [];
     for (const row of info.table.rows.values()) if (predicate(row)) matched.push(row);
     const terms = opts.order ? parseOrder(opts.order, model, (n) => info.fields.has(n)) : info.defaultOrder;
+    const keyOf = new Map(terms.map((t) => [t.field, this.sortKeyOf(model, t.field)]));
     const offset = Number(opts.offset) || 0;
-    const limit = typeof opts.limit === 'number' && opts.limit >= 0 ? opts.limit : undefined;
-    return sortRows(matched, terms, (row, term) => this.sortKey(model, row, term.field), offset, limit);
+    // Odoo treats limit 0 (like None) as "no limit".
+    const limit = typeof opts.limit === 'number' && opts.limit > 0 ? opts.limit : undefined;
+    return sortRows(matched, terms, (row, term) => keyOf.get(term.field)!(row), offset, limit);
   }
 
   search(model: string, domain: unknown, opts: SearchOptions = {}): number[] {
@@ -171,17 +220,24 @@ export class Orm implements DomainHost, ComputeEnv {
     return n;
   }
 
-  private sortKey(model: string, row: Row, name: string): number | string | null {
-    if (name === 'id') return row.id;
+  /** How rows compare on one order field: many2one by the target's name, booleans as 0/1, unset as NULL. */
+  private sortKeyOf(model: string, name: string): (row: Row) => number | string | null {
+    if (name === 'id') return (r) => r.id;
     const f = this.model(model).fields.get(name)!;
-    const v = this.value(model, row, name);
+    const get = this.getter(model, name);
     if (f.type === 'many2one') {
-      const target = typeof v === 'number' ? this.row(f.relation!, v) : undefined;
-      return target ? this.displayName(f.relation!, target) : null;
+      const rel = f.relation!;
+      return (row) => {
+        const v = get(row);
+        const target = typeof v === 'number' ? this.row(rel, v) : undefined;
+        return target ? this.displayName(rel, target) : null;
+      };
     }
-    if (f.type === 'boolean') return v ? 1 : 0;
-    if (v === false || v === null || v === undefined || Array.isArray(v)) return null;
-    return v as number | string;
+    if (f.type === 'boolean') return (row) => (get(row) ? 1 : 0);
+    return (row) => {
+      const v = get(row);
+      return v === false || v === null || v === undefined || Array.isArray(v) ? null : (v as number | string);
+    };
   }
 
   // ---- read ----
@@ -199,7 +255,7 @@ export class Orm implements DomainHost, ComputeEnv {
     const defs = names.map((n) => info.fields.get(n)!);
     return rows.map((row) => {
       const out: Record<string, unknown> = { id: row.id };
-      for (const f of defs) out[f.name] = toReadFormat(f, this.value(model, row, f.name), model, this);
+      for (const f of defs) out[f.name] = toReadFormat(f, this.value(model, row, f.name), this);
       return out;
     });
   }
@@ -270,7 +326,7 @@ export class Orm implements DomainHost, ComputeEnv {
     Object.assign(row, { create_uid: uid, write_uid: uid, create_date: now, write_date: now });
     this.checkRequired(info, row);
     info.table.insert(row);
-    for (const [f, value] of relational) this.applyX2many(model, row, f, value, uid, context);
+    for (const [f, value] of relational) applyX2many(this, model, row, f, value, uid, context);
     return row.id;
   }
 
@@ -281,15 +337,12 @@ export class Orm implements DomainHost, ComputeEnv {
       throw validationError('The operation cannot be completed: Contacts require a name');
     }
     for (const f of info.fields.values()) {
+      if (f.type === 'many2one' && !MAGIC.has(f.name) && typeof row[f.name] === 'number' && !this.row(f.relation!, row[f.name] as number)) {
+        throw foreignKeyError(info, f);
+      }
       if (!f.required || f.compute || isX2many(f)) continue;
       const v = row[f.name];
-      if (v === undefined || v === false || v === null || v === '') {
-        throw validationError(
-          'The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n' +
-            '- Delete: another model requires the record being deleted. If possible, archive it instead.\n\n' +
-            `Model: ${info.def.description} (${model})\nField: ${f.string} (${f.name})`,
-        );
-      }
+      if (v === undefined || v === false || v === null || v === '') throw requiredFieldError(info, f);
     }
   }
 
@@ -315,18 +368,21 @@ export class Orm implements DomainHost, ComputeEnv {
     }
     for (const row of rows) {
       info.table.update(row, { ...scalars, write_uid: uid, write_date: now });
-      for (const [f, value] of relational) this.applyX2many(model, row, f, value, uid, context);
+      for (const [f, value] of relational) applyX2many(this, model, row, f, value, uid, context);
     }
     this.propagateCommercialFields(model, rows, scalars, uid, now);
     this.observer.afterWrite?.(model, ids, vals, token);
     return true;
   }
 
-  /** Odoo copies commercial fields (vat, …) from a company to its contacts; their write_date moves too. */
+  /**
+   * Odoo syncs a company's commercial fields (vat, …) down to its contacts on every write to the
+   * company, so the contacts' write_date moves with it (the webhook fixture shows the same
+   * timestamp on the company and its children).
+   */
   private propagateCommercialFields(model: string, rows: Row[], scalars: Vals, uid: number, now: string): void {
     if (model !== 'res.partner') return;
     const commercial = Object.keys(scalars).filter((k) => COMMERCIAL_FIELDS.has(k));
-    if (!commercial.length) return;
     const table = this.model(model).table;
     for (const row of rows) {
       if (!row.is_company) continue;
@@ -339,122 +395,77 @@ export class Orm implements DomainHost, ComputeEnv {
     }
   }
 
-  /** x2many commands: (0,0,vals) (1,id,vals) (2,id) (3,id) (4,id) (5) (6,0,ids), or a bare id list. */
-  private applyX2many(model: string, row: Row, f: FieldDef, value: unknown, uid: number, context: Record<string, unknown>): void {
-    if (value === false || value === null || value === undefined) value = [[5]];
-    if (!Array.isArray(value)) throw valueError(`Wrong value for ${model}.${f.name}: ${JSON.stringify(value)}`);
-    const commands: unknown[][] = value.every((v) => typeof v === 'number') ? [[6, 0, value]] : (value as unknown[][]);
-    const rel = f.relation!;
-    const relTable = this.model(rel).table;
-    for (const cmd of commands) {
-      if (!Array.isArray(cmd)) throw valueError(`Wrong value for ${model}.${f.name}: ${JSON.stringify(value)}`);
-      const [code, id, arg] = cmd as [number, number, unknown];
-      if (f.type === 'one2many') {
-        const inverse = f.inverse!;
-        const detach = (childId: number) => {
-          const invField = this.field(rel, inverse)!;
-          // A required inverse means the child cannot live alone: Odoo deletes it (ondelete cascade).
-          if (invField.required) this.unlink(rel, [childId], uid);
-          else if (relTable.rows.has(childId)) this.write(rel, [childId], { [inverse]: false }, uid, context);
-        };
-        switch (code) {
-          case 0:
-            this.create(rel, [{ ...(arg as Vals), [inverse]: row.id }], uid, context);
-            break;
-          case 1:
-            this.write(rel, [id], arg as Vals, uid, context);
-            break;
-          case 2:
-            this.unlink(rel, [id], uid);
-            break;
-          case 3:
-            detach(id);
-            break;
-          case 4:
-            this.write(rel, [id], { [inverse]: row.id }, uid, context);
-            break;
-          case 5:
-            for (const childId of this.referencing(rel, inverse, row.id)) detach(childId);
-            break;
-          case 6: {
-            const keep = new Set(arg as number[]);
-            for (const childId of this.referencing(rel, inverse, row.id)) if (!keep.has(childId)) detach(childId);
-            for (const childId of keep) this.write(rel, [childId], { [inverse]: row.id }, uid, context);
-            break;
-          }
-          default:
-            throw valueError(`Unknown command ${JSON.stringify(cmd)} for ${model}.${f.name}`);
-        }
-      } else {
-        let current = ((row[f.name] as number[] | undefined) ?? []).slice();
-        switch (code) {
-          case 0:
-            current.push(...this.create(rel, [arg as Vals], uid, context));
-            break;
-          case 1:
-            this.write(rel, [id], arg as Vals, uid, context);
-            break;
-          case 2:
-            this.unlink(rel, [id], uid);
-            current = current.filter((x) => x !== id);
-            break;
-          case 3:
-            current = current.filter((x) => x !== id);
-            break;
-          case 4:
-            if (!current.includes(id)) current.push(id);
-            break;
-          case 5:
-            current = [];
-            break;
-          case 6:
-            current = [...new Set(arg as number[])];
-            break;
-          default:
-            throw valueError(`Unknown command ${JSON.stringify(cmd)} for ${model}.${f.name}`);
-        }
-        row[f.name] = current.filter((x) => relTable.rows.has(x));
-      }
-    }
-  }
-
   // ---- unlink ----
 
   unlink(model: string, ids: number[], uid: number): true {
     const info = this.model(model);
     this.existing(model, ids, uid);
-    this.observer.beforeUnlink?.(model, ids);
-    for (const id of ids) {
-      if (!info.table.rows.has(id)) continue; // already removed by a cascade
-      info.table.delete(id);
-      this.cascade(model, id, uid);
+    const doomed = new Set(ids);
+    const references = this.referencesTo(model, doomed);
+    for (const ref of references) {
+      if (ref.ondelete === 'restrict') throw foreignKeyError(this.model(ref.model), ref.field);
     }
+    this.observer.beforeUnlink?.(model, ids);
+    for (const id of ids) info.table.delete(id);
+    for (const ref of references) {
+      const table = this.model(ref.model).table;
+      const alive = ref.ids.filter((id) => table.rows.has(id)); // an earlier cascade may have removed some
+      if (!alive.length) continue;
+      if (ref.ondelete === 'cascade') this.unlink(ref.model, alive, uid);
+      else for (const id of alive) table.update(table.rows.get(id)!, { [ref.field.name]: false });
+    }
+    this.dropFromMany2many(model, doomed);
     return true;
   }
 
-  /** Children pointing at a deleted record: required links cascade, optional ones are cleared. */
-  private cascade(model: string, id: number, uid: number): void {
-    for (const f of this.model(model).fields.values()) {
-      if (f.type !== 'one2many') continue;
-      const children = this.referencing(f.relation!, f.inverse!, id);
-      if (!children.length) continue;
-      const inv = this.field(f.relation!, f.inverse!)!;
-      if (inv.required) this.unlink(f.relation!, children, uid);
-      else {
-        const table = this.model(f.relation!).table;
-        for (const c of children) table.update(table.rows.get(c)!, { [f.inverse!]: false });
+  /** Rows of any model whose stored many2one points at one of `ids` (outside the doomed set itself). */
+  private referencesTo(model: string, ids: Set<number>): { model: string; field: FieldDef; ids: number[]; ondelete: string }[] {
+    const out: { model: string; field: FieldDef; ids: number[]; ondelete: string }[] = [];
+    for (const info of this.models.values()) {
+      for (const f of info.fields.values()) {
+        if (f.type !== 'many2one' || f.relation !== model || f.compute) continue;
+        const found: number[] = [];
+        if (info.table.isIndexed(f.name)) {
+          for (const id of ids) found.push(...info.table.lookup(f.name, id)!);
+        } else {
+          for (const row of info.table.rows.values()) if (ids.has(row[f.name] as number)) found.push(row.id);
+        }
+        const outside = info.def.name === model ? found.filter((id) => !ids.has(id)) : found;
+        if (!outside.length) continue;
+        out.push({ model: info.def.name, field: f, ids: outside, ondelete: f.ondelete ?? (f.required ? 'restrict' : 'set null') });
       }
     }
+    return out;
+  }
+
+  private dropFromMany2many(model: string, ids: Set<number>): void {
     for (const info of this.models.values()) {
       for (const f of info.fields.values()) {
         if (f.type !== 'many2many' || f.relation !== model) continue;
         for (const row of info.table.rows.values()) {
           const list = row[f.name] as number[] | undefined;
-          if (list && list.includes(id)) row[f.name] = list.filter((x) => x !== id);
+          if (list && list.some((x) => ids.has(x))) info.table.update(row, { [f.name]: list.filter((x) => !ids.has(x)) });
         }
       }
     }
   }
+}
+
+/** PostgreSQL's foreign-key violation, as Odoo reports it (the model is the referencing one). */
+function foreignKeyError(info: ModelInfo, f: FieldDef) {
+  return validationError(
+    'The operation cannot be completed: another model requires the record being deleted. If possible, archive it instead.\n\n' +
+      `Model: ${info.def.description} (${info.def.name})\nConstraint: ${info.def.name.replace(/\./g, '_')}_${f.name}_fkey`,
+  );
+}
+
+/** PostgreSQL's NOT NULL violation, as Odoo reports it. */
+function requiredFieldError(info: ModelInfo, f: FieldDef) {
+  return validationError(
+    'The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n' +
+      '- Delete: another model requires the record being deleted. If possible, archive it instead.\n\n' +
+      `Model: ${info.def.description} (${info.def.name})\nField: ${f.string} (${f.name})`,
+  );
 }
 
 const ACTIVE_LEAF: DomainNode = { kind: 'leaf', path: 'active', operator: '=', value: true, raw: ['active', '=', true] };

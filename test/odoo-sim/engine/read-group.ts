@@ -2,6 +2,7 @@
  * read_group (legacy, all versions) and formatted_read_group (Odoo 19): grouping with date
  * granularities, aggregates and the per-group domain, computed over the matching rows in memory.
  */
+import { compileDomain, type DomainHost } from './domain.js';
 import { valueError } from './errors.js';
 import { isNumeric, isX2many } from './fields.js';
 import type { FieldDef, Row } from './model.js';
@@ -285,6 +286,8 @@ export interface FormattedReadGroupArgs {
   domain: unknown;
   groupby: string[];
   aggregates: string[];
+  /** A domain on aggregate keys ("__count", "amount_total:sum"), like SQL HAVING. */
+  having?: unknown;
   offset?: number;
   limit?: number;
   order?: string;
@@ -300,9 +303,10 @@ export function formattedReadGroup(orm: Orm, model: string, args: FormattedReadG
   });
   const rows = orm.searchRows(model, args.domain, { context: args.context });
   let groups = groupRows(orm, model, rows, groupbys);
-  groups = sortGroups(orm, groups, groupbys, args.order, (g, name) =>
-    name === '__count' ? g.rows.length : aggregateByName(orm, model, g.rows, aggs, name, (a) => a.key),
-  );
+  const aggValue = (g: Group, name: string) =>
+    name === '__count' ? g.rows.length : aggregateByName(orm, model, g.rows, aggs, name, (a) => a.key);
+  if (Array.isArray(args.having) && args.having.length) groups = groups.filter(havingFilter(args.having, model, groups, aggValue));
+  groups = sortGroups(orm, groups, groupbys, args.order, aggValue);
   const offset = args.offset ?? 0;
   groups = groups.slice(offset, args.limit ? offset + args.limit : undefined);
   return groups.map((g) => {
@@ -314,4 +318,20 @@ export function formattedReadGroup(orm: Orm, model: string, args: FormattedReadG
     out.__extra_domain = groupDomain(groupbys, g.keys);
     return out;
   });
+}
+
+/** HAVING: the domain language evaluated over groups, whose "fields" are the aggregate keys. */
+function havingFilter(having: unknown[], model: string, groups: Group[], aggValue: (g: Group, name: string) => unknown): (g: Group) => boolean {
+  const byId = new Map(groups.map((g, i) => [i + 1, g]));
+  const ids = new Map(groups.map((g, i) => [g, i + 1]));
+  const host: DomainHost = {
+    field: (_m, name) => (name === '__count' || name.includes(':') ? { type: 'float' } : undefined),
+    value: (_m, row, name) => aggValue(byId.get(row.id)!, name),
+    row: () => undefined,
+    displayName: () => '',
+    rows: () => [],
+    parentField: () => undefined,
+  };
+  const test = compileDomain(having, model, host);
+  return (g) => test({ id: ids.get(g)! });
 }

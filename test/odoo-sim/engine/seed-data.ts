@@ -13,7 +13,8 @@ export const COMPANIES: [number, string, string, string, number, string][] = [
   [9, 'Acme Corporation', 'acme_corp@yourcompany.example.com', '(603)-996-3829', 233, 'Nashua'],
   [10, 'Gemini Furniture', 'gemini_furniture@fake.geminifurniture.com', '+378 0549 885555', 203, 'Serravalle'],
   [11, 'Lumber Inc', 'lumber-inv92@example.com', '(828)-316-0593', 233, 'Stockton'],
-  [12, 'Deco Addict', 'deco_addict@yourcompany.example.com', '(603)-996-3829', 233, 'Pleasant Hill'],
+  // Named so that the first companies by name are those of the recorded fixture (Acme, Azure, Gemini).
+  [12, 'Sunrise Decor', 'sunrise.decor@example.com', '(925)-555-0172', 233, 'Pleasant Hill'],
   [13, 'Ready Mat', 'ready.mat28@example.com', '(803)-873-6126', 233, 'Tracy'],
   [14, 'The Jackson Group', 'jackson.group82@example.com', '(334)-502-1024', 233, 'Tallahassee'],
   [15, 'Azure Interior', 'azure.Interior24@example.com', '(870)-931-0505', 233, 'Fremont'],

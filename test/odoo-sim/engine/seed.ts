@@ -30,6 +30,7 @@ export const DEMO_USERS = {
   admin: { uid: 2, login: 'admin', password: 'admin' },
   demo: { uid: 6, login: 'demo', password: 'demo', apiKey: 'demo-api-key' },
   reader: { uid: 7, login: 'portal_reader', password: 'reader', apiKey: 'reader-api-key' },
+  sales: { uid: 8, login: 'sales', password: 'sales', apiKey: 'sales-api-key' },
 } as const;
 
 export function seedDemoData(orm: Orm, access: AccessControl, models: ModelDef[], options: SeedOptions = {}): void {
@@ -39,6 +40,25 @@ export function seedDemoData(orm: Orm, access: AccessControl, models: ModelDef[]
   const productIds = seedProducts(orm);
   seedSales(orm, productIds);
   seedInvoices(orm, productIds);
+  seedCrm(orm);
+}
+
+function seedCrm(orm: Orm): void {
+  const stages = ['New', 'Qualified', 'Proposition', 'Won'].map((name, i) =>
+    create(orm, 'crm.stage', { name, sequence: i + 1, is_won: name === 'Won' }),
+  );
+  const leads: [string, number, number, number, string][] = [
+    ['Office Design Project', 15, 24000, 1, '2'],
+    ['Furniture for new office', 10, 3800, 2, '1'],
+    ['Quote for 150 carpets', 12, 40000, 0, '0'],
+    ['Open Space Design', 9, 11000, 3, '3'],
+    ['Distributor Contract', 17, 19800, 1, '1'],
+  ];
+  for (const [name, partner, revenue, stage, priority] of leads) {
+    const p = orm.row('res.partner', partner)!;
+    create(orm, 'crm.lead', { name, partner_id: partner, email_from: p.email, phone: p.phone, expected_revenue: revenue, stage_id: stages[stage], priority, probability: stage === 3 ? 100 : 10 + stage * 20 });
+  }
+  create(orm, 'crm.lead', { name: 'Interest in your products', type: 'lead', contact_name: 'Jeff Lawson', email_from: 'jeff.lawson52@example.com' });
 }
 
 function seedTechnical(orm: Orm, models: ModelDef[]): void {
@@ -111,10 +131,13 @@ function seedPartnersAndUsers(orm: Orm, access: AccessControl, options: SeedOpti
   createAt(orm, 'res.users', 2, { login: 'admin', partner_id: 3, company_ids: [[6, 0, [1, 2, 3]]] });
   createAt(orm, 'res.users', 6, { login: 'demo', partner_id: 7, company_ids: [[6, 0, [1]]] });
   createAt(orm, 'res.users', 7, { login: 'portal_reader', partner_id: 8, share: true, company_ids: [[6, 0, [1]]] });
+  const salesPartner = createAt(orm, P, 44, { name: 'Jane Sales', parent_id: 1, email: 'jane.sales@yourcompany.example.com', function: 'Sales Manager' });
+  createAt(orm, 'res.users', 8, { login: 'sales', partner_id: salesPartner, company_ids: [[6, 0, [1]]] });
   access.add({ uid: 1, login: '__system__', password: '', apiKeys: [], role: 'admin' });
   access.add({ uid: 2, login: 'admin', password: 'admin', apiKeys: options.adminApiKey ? [options.adminApiKey] : [], role: 'admin' });
   access.add({ uid: 6, login: 'demo', password: 'demo', apiKeys: [DEMO_USERS.demo.apiKey], role: 'user' });
   access.add({ uid: 7, login: 'portal_reader', password: 'reader', apiKeys: [DEMO_USERS.reader.apiKey], role: 'reader' });
+  access.add({ uid: 8, login: 'sales', password: 'sales', apiKeys: [DEMO_USERS.sales.apiKey], role: 'user' });
 }
 
 function seedProducts(orm: Orm): number[] {

@@ -7,6 +7,8 @@ import type { Row } from './model.js';
 export class Table {
   readonly rows = new Map<number, Row>();
   nextId = 1;
+  /** Set while a transaction runs: receives how to undo each change (see Orm.transaction). */
+  journal: ((undo: () => void) => void) | undefined;
   private readonly indexes = new Map<string, Map<number, Set<number>>>();
 
   constructor(indexedFields: Iterable<string>) {
@@ -33,6 +35,7 @@ export class Table {
   }
 
   insert(row: Row): void {
+    this.journal?.(() => this.delete(row.id));
     this.rows.set(row.id, row);
     if (row.id >= this.nextId) this.nextId = row.id + 1;
     for (const [field, index] of this.indexes) addTo(index, row[field], row.id);
@@ -40,6 +43,11 @@ export class Table {
 
   /** Applies already-converted values, keeping indexes in sync. */
   update(row: Row, changes: Record<string, unknown>): void {
+    if (this.journal) {
+      const old: Record<string, unknown> = {};
+      for (const field of Object.keys(changes)) old[field] = row[field];
+      this.journal(() => this.update(row, old));
+    }
     for (const [field, value] of Object.entries(changes)) {
       const index = this.indexes.get(field);
       if (index && row[field] !== value) {
@@ -53,6 +61,7 @@ export class Table {
   delete(id: number): void {
     const row = this.rows.get(id);
     if (!row) return;
+    this.journal?.(() => this.insert(row));
     for (const [field, index] of this.indexes) removeFrom(index, row[field], id);
     this.rows.delete(id);
   }

@@ -134,8 +134,8 @@ export function serializeException(exc: OdooException, entry: Parameters<typeof 
 
 /**
  * The `error` member of a JSON-RPC response. Odoo 19 sends code 0 for every ordinary exception;
- * 17 and 18 sent 200 (a historical constant documented as "totally arbitrary"). Both keep 100 for
- * an expired session and 404 for a missing route.
+ * 17 and 18 sent 200 (a historical constant documented as "totally arbitrary"; odoo/odoo#183902
+ * changed it in 18.1). All keep 100 for an expired session and 404 for NotFound.
  */
 export function jsonRpcError(exc: OdooException, version: OdooMajorVersion, entry: 'jsonrpc' | 'web') {
   let code = version >= 19 ? 0 : 200;

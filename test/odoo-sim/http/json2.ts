@@ -6,7 +6,8 @@
 import { OdooException } from '../contract.js';
 import { injectedServerError, type Call, type SimState } from './context.js';
 import { httpException, json2Status, serializeException, toOdooException, werkzeugStatus } from './error-envelope.js';
-import { readCookie, sendJson } from './reply.js';
+import { werkzeugErrorPage } from './not-found-page.js';
+import { HTML_ERROR_TYPE, readCookie, send, sendJson } from './reply.js';
 
 const NOT_AUTHENTICATED = 'User not authenticated, use an API Key with a Bearer Authorization header.';
 
@@ -58,8 +59,27 @@ function asJson2Exception(err: unknown): OdooException {
   return exc;
 }
 
+/**
+ * `X-Odoo-Database` picks the database for a stateless call. Naming another database than the
+ * session cookie's is refused (403); naming one that does not exist leaves the request without a
+ * database, where no JSON-2 route exists (werkzeug's 404 page). Answers and returns true then.
+ */
+function databaseHeaderRefused(call: Call, state: SimState): boolean {
+  const header = call.req.headers['x-odoo-database'];
+  const db = state.engine().dbName;
+  if (typeof header !== 'string' || header === '' || header === db) return false;
+  if (state.sessions.get(readCookie(call.req.headers.cookie, 'session_id'))) {
+    send(call.res, 403, HTML_ERROR_TYPE, werkzeugErrorPage(403, 'Forbidden', 'Cannot use both the session_id cookie and the x-odoo-database header.'));
+  } else {
+    send(call.res, 404, HTML_ERROR_TYPE, werkzeugErrorPage(404, 'Not Found', 'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.'));
+  }
+  return true;
+}
+
 /** `/json/2/<model>/<method>`; `segments` is what follows `/json/2/`. */
 export function handleJson2(call: Call, state: SimState, segments: string[]): void {
+  // The database is chosen before any route is matched.
+  if (databaseHeaderRefused(call, state)) return;
   try {
     if (segments.length !== 2 || !segments[0] || !segments[1]) {
       throw httpException('werkzeug.exceptions.NotFound', 'Did you mean POST /json/2/<model>/<method>?');
@@ -68,10 +88,6 @@ export function handleJson2(call: Call, state: SimState, segments: string[]): vo
       throw httpException('werkzeug.exceptions.MethodNotAllowed', 'The method is not allowed for the requested URL.');
     }
     const engine = state.engine();
-    const db = call.req.headers['x-odoo-database'];
-    if (typeof db === 'string' && db !== '' && db !== engine.dbName) {
-      throw httpException('werkzeug.exceptions.NotFound', `database ${JSON.stringify(db)} not found`);
-    }
     if (call.injected === 'server_error') throw injectedServerError();
     if (call.injected === 'access_denied') throw httpException('werkzeug.exceptions.Unauthorized', 'Invalid apikey');
     const uid = authenticate(call, state);

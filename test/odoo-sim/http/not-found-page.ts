@@ -65,3 +65,12 @@ export const METHOD_NOT_ALLOWED_PAGE = `<!doctype html>
 <h1>Method Not Allowed</h1>
 <p>The method is not allowed for the requested URL.</p>
 `;
+
+/** werkzeug's own error page (no website: what a database-less request gets). */
+export function werkzeugErrorPage(status: number, title: string, description: string): string {
+  // werkzeug escapes the description and turns its newlines into <br>.
+  const escaped = description
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;')
+    .replace(/\n/g, '<br>');
+  return `<!doctype html>\n<html lang=en>\n<title>${status} ${title}</title>\n<h1>${title}</h1>\n<p>${escaped}</p>\n`;
+}

@@ -9,11 +9,12 @@ export const HTML_PAGE_TYPE = 'text/html;charset=utf-8';
 export const HTML_ERROR_TYPE = 'text/html; charset=utf-8';
 
 export function send(res: ServerResponse, status: number, contentType: string, body: string | Buffer, headers?: Record<string, string | string[]>): void {
-  const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  const h: Record<string, string | number | string[]> = { 'content-type': contentType, 'content-length': buf.length };
+  // Strings go to the socket as they are (no intermediate Buffer copy); only their length is measured.
+  const length = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+  const h: Record<string, string | number | string[]> = { 'content-type': contentType, 'content-length': length };
   if (headers) Object.assign(h, headers);
   res.writeHead(status, h);
-  res.end(buf);
+  res.end(body);
 }
 
 export function sendJson(res: ServerResponse, status: number, value: unknown, headers?: Record<string, string | string[]>): void {

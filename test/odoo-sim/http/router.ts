@@ -9,7 +9,7 @@ import type { FaultState } from './faults.js';
 import { handleJson2 } from './json2.js';
 import { handleJsonRpc } from './jsonrpc.js';
 import {
-  BAD_GATEWAY_PAGE, INTERNAL_SERVER_ERROR_PAGE, METHOD_NOT_ALLOWED_PAGE, REQUEST_TOO_LARGE_PAGE, notFoundPage,
+  BAD_GATEWAY_PAGE, INTERNAL_SERVER_ERROR_PAGE, METHOD_NOT_ALLOWED_PAGE, REQUEST_TOO_LARGE_PAGE, notFoundPage, werkzeugErrorPage,
 } from './not-found-page.js';
 import { HTML_ERROR_TYPE, HTML_PAGE_TYPE, JSON_TYPE, XML_TYPE, newSessionId, readCookie, send, sendJson, sessionCookie } from './reply.js';
 import { handleAuthenticate, handleCallKw, handleDestroy, handleGetSessionInfo, handleVersionInfo } from './session.js';
@@ -23,16 +23,21 @@ type Handler = (call: Call) => void;
 
 interface Route {
   handler: Handler;
-  /** Only these methods reach the handler; others get 405 (JSON-2 decides for itself). */
+  /**
+   * Only these methods reach the handler; others get 405. Odoo's JSON routes declare no methods
+   * (the dispatcher's content-type check and body parsing refuse a GET); XML-RPC declares POST.
+   */
   methods?: string[];
   /** The content type a garbage answer pretends to have. */
   contentType: string;
+  /** For Odoo's JSON route types: the route as declared, and its type, to refuse non-JSON requests. */
+  json?: { route: string; type: 'jsonrpc' | 'json2' };
 }
 
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse, path: string, body: Buffer) => void;
 
 function match(state: SimState, path: string): Route | undefined {
-  if (path === '/jsonrpc') return { handler: (c) => handleJsonRpc(c, state), methods: ['POST'], contentType: JSON_TYPE };
+  if (path === '/jsonrpc') return { handler: (c) => handleJsonRpc(c, state), contentType: JSON_TYPE, json: { route: '/jsonrpc', type: 'jsonrpc' } };
   if (path.startsWith('/xmlrpc/')) {
     const rest = path.slice('/xmlrpc/'.length).split('/');
     if (rest.length === 2 && rest[0] === '2' && rest[1]) {
@@ -46,17 +51,17 @@ function match(state: SimState, path: string): Route | undefined {
   // JSON-2 appeared in Odoo 19; on 17 and 18 these paths are unknown routes.
   if (state.version >= 19 && (path === '/json/2' || path.startsWith('/json/2/'))) {
     const segments = path === '/json/2' ? [] : path.slice('/json/2/'.length).split('/');
-    return { handler: (c) => handleJson2(c, state, segments), contentType: JSON_TYPE };
+    return { handler: (c) => handleJson2(c, state, segments), contentType: JSON_TYPE, json: { route: '/json/2/<model>/<method>', type: 'json2' } };
   }
   switch (path) {
     case '/web/session/authenticate':
-      return { handler: (c) => handleAuthenticate(c, state), methods: ['POST'], contentType: JSON_TYPE };
+      return { handler: (c) => handleAuthenticate(c, state), contentType: JSON_TYPE, json: { route: '/web/session/authenticate', type: 'jsonrpc' } };
     case '/web/session/get_session_info':
-      return { handler: (c) => handleGetSessionInfo(c, state), methods: ['POST'], contentType: JSON_TYPE };
+      return { handler: (c) => handleGetSessionInfo(c, state), contentType: JSON_TYPE, json: { route: '/web/session/get_session_info', type: 'jsonrpc' } };
     case '/web/session/destroy':
-      return { handler: (c) => handleDestroy(c, state), methods: ['POST'], contentType: JSON_TYPE };
+      return { handler: (c) => handleDestroy(c, state), contentType: JSON_TYPE, json: { route: '/web/session/destroy', type: 'jsonrpc' } };
     case '/web/webclient/version_info':
-      return { handler: (c) => handleVersionInfo(c, state), methods: ['POST'], contentType: JSON_TYPE };
+      return { handler: (c) => handleVersionInfo(c, state), contentType: JSON_TYPE, json: { route: '/web/webclient/version_info', type: 'jsonrpc' } };
     case '/web/version':
       return {
         handler: (c) => sendJson(c.res, 200, webVersion(state.version), anonymousCookie(c)),
@@ -65,7 +70,7 @@ function match(state: SimState, path: string): Route | undefined {
       };
   }
   if (path === '/web/dataset/call_kw' || path.startsWith('/web/dataset/call_kw/')) {
-    return { handler: (c) => handleCallKw(c, state), methods: ['POST'], contentType: JSON_TYPE };
+    return { handler: (c) => handleCallKw(c, state), contentType: JSON_TYPE, json: { route: '/web/dataset/call_kw', type: 'jsonrpc' } };
   }
   return undefined;
 }
@@ -75,8 +80,34 @@ function anonymousCookie(call: Call): Record<string, string> | undefined {
   return readCookie(call.req.headers.cookie, 'session_id') ? undefined : { 'set-cookie': sessionCookie(newSessionId()) };
 }
 
-function notFound(call: Call, version: number): void {
-  send(call.res, 404, HTML_PAGE_TYPE, notFoundPage(version), anonymousCookie(call));
+function notFound(call: Call, state: SimState): void {
+  // Until a route matches, Odoo's request keeps the http dispatcher, so every unmatched path,
+  // JSON or not, gets the 404 page (JSON-2 on 17/18 included).
+  send(call.res, 404, HTML_PAGE_TYPE, notFoundPage(state.version), anonymousCookie(call));
+}
+
+const JSON_MIMETYPES = new Set(['application/json', 'application/json-rpc']);
+
+function isJsonRequest(req: IncomingMessage): boolean {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  return JSON_MIMETYPES.has(type);
+}
+
+/**
+ * Odoo picks a dispatcher by the route's type and refuses a request whose mimetype does not fit.
+ * 17 and 18 raise werkzeug's BadRequest (400; 17 still called the JSON-RPC type 'json'); 19
+ * raises UnsupportedMediaType (415) with a hint and an Accept header (odoo/odoo#219446).
+ */
+function refuseNonJson(call: Call, state: SimState, json: NonNullable<Route['json']>): void {
+  const type = json.type === 'jsonrpc' && state.version === 17 ? 'json' : json.type;
+  const message = `Request inferred type is compatible with ['http'] but '${json.route}' is type='${type}'.`;
+  if (state.version < 19) {
+    send(call.res, 400, HTML_ERROR_TYPE, werkzeugErrorPage(400, 'Bad Request', message));
+    return;
+  }
+  const accept = json.type === 'json2' ? 'application/json' : 'application/json, application/json-rpc';
+  const page = werkzeugErrorPage(415, 'Unsupported Media Type', `${message}\n\nPlease verify the Content-Type request header and try again.`);
+  send(call.res, 415, HTML_ERROR_TYPE, page, { accept });
 }
 
 /** Reads the body; resolves undefined (after answering 413) when it exceeds the limit. */
@@ -102,6 +133,8 @@ function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Pro
     });
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
     req.on('error', reject);
+    // A client that gives up mid-upload: nothing to answer (a no-op after 'end').
+    req.on('close', () => resolve(undefined));
   });
 }
 
@@ -155,10 +188,11 @@ export function createRequestListener(options: RouterOptions): (req: IncomingMes
       return send(res, 200, type, GARBAGE[type] ?? GARBAGE[JSON_TYPE]);
     }
     if (failure) call.injected = failure;
-    if (!route) return notFound(call, state.version);
+    if (!route) return notFound(call, state);
     if (route.methods && !route.methods.includes(req.method ?? 'GET')) {
       return send(res, 405, HTML_ERROR_TYPE, METHOD_NOT_ALLOWED_PAGE, { allow: route.methods.join(', ') });
     }
+    if (route.json && !isJsonRequest(req)) return refuseNonJson(call, state, route.json);
     route.handler(call);
   }
 

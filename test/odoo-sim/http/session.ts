@@ -6,7 +6,7 @@
  */
 import { OdooException } from '../contract.js';
 import type { Call, SimState } from './context.js';
-import { sessionExpired } from './error-envelope.js';
+import { sessionExpired, toOdooException } from './error-envelope.js';
 import { parseJsonRpc, sendError, sendInvalidJson, sendResult, throwInjected } from './jsonrpc.js';
 import { expiredSessionCookie, readCookie, sessionCookie } from './reply.js';
 import { commonVersion } from './versions.js';
@@ -18,7 +18,7 @@ function sessionId(call: Call): string | undefined {
 /** `POST /web/session/authenticate` {db, login, password}. */
 export function handleAuthenticate(call: Call, state: SimState): void {
   const request = parseJsonRpc(call.body);
-  if (!request) return sendInvalidJson(call);
+  if (typeof request === 'string') return sendInvalidJson(call, request);
   const { id, params } = request;
   try {
     throwInjected(call);
@@ -27,7 +27,9 @@ export function handleAuthenticate(call: Call, state: SimState): void {
     if (typeof db === 'string' && db !== engine.dbName) {
       throw new OdooException('odoo.exceptions.AccessError', 'Database not found.');
     }
-    const uid = engine.authenticate(String(login ?? ''), String(password ?? ''));
+    // Web logins are "interactive": Odoo accepts API keys only for RPC, never for a browser session.
+    const isApiKey = typeof password === 'string' && password !== '' && engine.authenticateApiKey(password) !== false;
+    const uid = isApiKey ? false : engine.authenticate(String(login ?? ''), String(password ?? ''));
     if (uid === false) throw new OdooException('odoo.exceptions.AccessDenied', 'Access Denied');
     const info = engine.sessionInfo(uid);
     // Odoo rotates the session id on login; an old cookie's session is dropped.
@@ -48,7 +50,7 @@ function requireSession(call: Call, state: SimState) {
 /** `POST /web/session/get_session_info` (auth='user'). */
 export function handleGetSessionInfo(call: Call, state: SimState): void {
   const request = parseJsonRpc(call.body);
-  if (!request) return sendInvalidJson(call);
+  if (typeof request === 'string') return sendInvalidJson(call, request);
   try {
     throwInjected(call, sessionExpired);
     const session = requireSession(call, state);
@@ -61,7 +63,7 @@ export function handleGetSessionInfo(call: Call, state: SimState): void {
 /** `POST /web/session/destroy`: logs out; answers null and clears the cookie. */
 export function handleDestroy(call: Call, state: SimState): void {
   const request = parseJsonRpc(call.body);
-  if (!request) return sendInvalidJson(call);
+  if (typeof request === 'string') return sendInvalidJson(call, request);
   try {
     throwInjected(call, sessionExpired);
     requireSession(call, state);
@@ -75,7 +77,7 @@ export function handleDestroy(call: Call, state: SimState): void {
 /** `POST /web/dataset/call_kw` and `/web/dataset/call_kw/<path>` {model, method, args, kwargs}. */
 export function handleCallKw(call: Call, state: SimState): void {
   const request = parseJsonRpc(call.body);
-  if (!request) return sendInvalidJson(call);
+  if (typeof request === 'string') return sendInvalidJson(call, request);
   const { id, params } = request;
   try {
     throwInjected(call, sessionExpired);
@@ -90,7 +92,18 @@ export function handleCallKw(call: Call, state: SimState): void {
     if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) {
       throw new OdooException('builtins.TypeError', 'argument after ** must be a mapping, not list');
     }
-    const result = state.engine().execute(session.uid, model, method, args, kwargs as Record<string, unknown>);
+    let result: unknown;
+    try {
+      result = state.engine().execute(session.uid, model, method, args, kwargs as Record<string, unknown>);
+    } catch (err) {
+      // The web controller looks the model up with `request.env[model]`: an unknown model is a
+      // KeyError there, not the object service's "Object … doesn't exist" UserError.
+      const exc = toOdooException(err);
+      if (exc.odooName === 'odoo.exceptions.UserError' && exc.message === `Object ${model} doesn't exist`) {
+        throw new OdooException('builtins.KeyError', `'${model}'`);
+      }
+      throw exc;
+    }
     sendResult(call, id, result);
   } catch (err) {
     sendError(call, state, id, err, 'web');
@@ -100,6 +113,6 @@ export function handleCallKw(call: Call, state: SimState): void {
 /** `POST /web/webclient/version_info` (auth='none'): common.version as JSON-RPC. */
 export function handleVersionInfo(call: Call, state: SimState): void {
   const request = parseJsonRpc(call.body);
-  if (!request) return sendInvalidJson(call);
+  if (typeof request === 'string') return sendInvalidJson(call, request);
   sendResult(call, request.id, commonVersion(state.version));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  XmlRpcParseError, decodeMethodCall, decodeMethodResponse, encodeFault, encodeMethodCall, encodeMethodResponse, pythonFloatRepr,
+  XmlRpcMarshalError, XmlRpcParseError, decodeMethodCall, decodeMethodResponse, encodeFault, encodeMethodCall, encodeMethodResponse, pythonFloatRepr,
 } from './xmlrpc-codec.js';
 
 describe('xmlrpc codec', () => {
@@ -89,6 +89,12 @@ describe('xmlrpc codec', () => {
     expect(xml).toContain('<fault>\n<value><struct>\n<member>\n<name>faultCode</name>\n<value><int>2</int></value>\n</member>');
     expect(xml.endsWith('</fault>\n\n</methodResponse>\n')).toBe(true);
     expect(decodeMethodResponse(xml)).toEqual({ fault: true, faultCode: 2, faultString: "Object x doesn't exist" });
+  });
+
+  it('refuses None when allow_none is off, as Odoo\'s server marshaller does', () => {
+    expect(encodeMethodResponse([1, null])).toContain('<value><nil/></value>');
+    expect(() => encodeMethodResponse([1, null], { allowNone: false })).toThrow(XmlRpcMarshalError);
+    expect(() => encodeMethodResponse({ a: { b: null } }, { allowNone: false })).toThrow('cannot marshal None unless allow_none is enabled');
   });
 
   it('strips control characters XML 1.0 cannot carry, as Odoo does', () => {

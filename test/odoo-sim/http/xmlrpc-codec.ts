@@ -10,6 +10,14 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 export class XmlRpcParseError extends Error {}
 
+/** Python's marshaller refuses None unless `allow_none`; Odoo's server side does not allow it. */
+export class XmlRpcMarshalError extends TypeError {}
+
+export interface EncodeOptions {
+  /** Write null as `<nil/>` (the extension); otherwise refuse it as Python does. Default true. */
+  allowNone?: boolean;
+}
+
 export interface MethodCall {
   methodName: string;
   params: unknown[];
@@ -153,8 +161,9 @@ function pad(n: number, width = 2): string {
 }
 
 /** Appends the Marshaller layout of one value. */
-function encodeValue(value: unknown, out: string[]): void {
+function encodeValue(value: unknown, out: string[], allowNone = true): void {
   if (value === null || value === undefined) {
+    if (!allowNone) throw new XmlRpcMarshalError('cannot marshal None unless allow_none is enabled');
     out.push('<value><nil/></value>');
   } else if (typeof value === 'boolean') {
     out.push(`<value><boolean>${value ? '1' : '0'}</boolean></value>\n`);
@@ -173,14 +182,14 @@ function encodeValue(value: unknown, out: string[]): void {
     out.push(`<value><base64>\n${Buffer.from(value).toString('base64')}\n</base64></value>\n`);
   } else if (Array.isArray(value)) {
     out.push('<value><array><data>\n');
-    for (const v of value) encodeValue(v, out);
+    for (const v of value) encodeValue(v, out, allowNone);
     out.push('</data></array></value>\n');
   } else if (typeof value === 'object') {
     out.push('<value><struct>\n');
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       if (v === undefined) continue;
       out.push(`<member>\n<name>${escapeXml(k)}</name>\n`);
-      encodeValue(v, out);
+      encodeValue(v, out, allowNone);
       out.push('</member>\n');
     }
     out.push('</struct></value>\n');
@@ -197,10 +206,10 @@ export function pythonFloatRepr(n: number): string {
   return /[.e]/.test(s) ? s : `${s}.0`;
 }
 
-/** Odoo's `dumps((result,))`: a methodResponse with one param. */
-export function encodeMethodResponse(value: unknown): string {
+/** Odoo's `dumps((result,))`: a methodResponse with one param. Throws XmlRpcMarshalError on None when not allowed. */
+export function encodeMethodResponse(value: unknown, options: EncodeOptions = {}): string {
   const out: string[] = ['<?xml version="1.0"?>\n<methodResponse>\n<params>\n<param>\n'];
-  encodeValue(value, out);
+  encodeValue(value, out, options.allowNone ?? true);
   out.push('</param>\n</params>\n\n</methodResponse>\n');
   return out.join('');
 }

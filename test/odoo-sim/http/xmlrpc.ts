@@ -7,7 +7,7 @@ import { injectedServerError, type Call, type SimState } from './context.js';
 import { accessDenied, fakeTraceback, toOdooException } from './error-envelope.js';
 import { XML_TYPE, send } from './reply.js';
 import { dispatchRpc } from './rpc-services.js';
-import { XmlRpcParseError, decodeMethodCall, encodeFault, encodeMethodResponse } from './xmlrpc-codec.js';
+import { XmlRpcMarshalError, XmlRpcParseError, decodeMethodCall, encodeFault, encodeMethodResponse } from './xmlrpc-codec.js';
 
 // Fault codes shared with Odoo's clients (odoo/addons/rpc/controllers/xmlrpc.py).
 const FAULT_APPLICATION_ERROR = 1;
@@ -73,7 +73,14 @@ export function handleXmlRpc(call: Call, state: SimState, service: string, legac
     }
     const params = request.params.map(toEngineValue);
     const result = dispatchRpc({ engine: state.engine(), credentials: state.credentials }, service, request.methodName, params);
-    body = encodeMethodResponse(result);
+    try {
+      // Odoo marshals with allow_none=False: a method returning None is a TypeError fault, the
+      // well-known XML-RPC surprise (the change itself has been committed by then).
+      body = encodeMethodResponse(result, { allowNone: false });
+    } catch (err) {
+      if (err instanceof XmlRpcMarshalError) throw new OdooException('builtins.TypeError', err.message);
+      throw err;
+    }
   } catch (err) {
     const exc = toOdooException(err);
     const fault = legacy ? stringFault(exc) : intFault(exc);

@@ -65,7 +65,7 @@ export const accountMoveLine: ModelDef = {
   order: 'date desc, move_name desc, id asc',
   fields: [
     ...magicFields(),
-    many2one('move_id', 'Journal Entry', 'account.move', { required: true }),
+    many2one('move_id', 'Journal Entry', 'account.move', { required: true, ondelete: 'cascade' }),
     char('move_name', 'Number', {
       compute: (row, env) => {
         const m = typeof row.move_id === 'number' ? env.row('account.move', row.move_id) : undefined;

@@ -2,6 +2,7 @@
 import type { ModelDef } from '../model.js';
 import { accountMove, accountMoveLine } from './account.js';
 import { resCompany, resCountry, resCountryState, resCurrency, resPartner, resPartnerCategory, resUsers } from './base.js';
+import { crmLead, crmStage } from './crm.js';
 import { baseAutomation, irActionsServer, irModel, irModelFields } from './ir.js';
 import { productCategory, productProduct, productTemplate } from './product.js';
 import { saleOrder, saleOrderLine } from './sale.js';
@@ -13,5 +14,6 @@ export const MODELS: ModelDef[] = [
   saleOrder, saleOrderLine,
   stockWarehouse, stockLocation, stockQuant,
   accountMove, accountMoveLine,
+  crmStage, crmLead,
   irModel, irModelFields, irActionsServer, baseAutomation,
 ];

@@ -33,7 +33,7 @@ export const irModelFields: ModelDef = {
     char('name', 'Field Name', { required: true }),
     char('field_description', 'Field Label', { required: true }),
     char('model', 'Model Name', { required: true }),
-    many2one('model_id', 'Model', 'ir.model', { required: true }),
+    many2one('model_id', 'Model', 'ir.model', { required: true, ondelete: 'cascade' }),
     selection('ttype', 'Field Type', FIELD_TYPES.map((t) => [t, t]), { required: true }),
     char('relation', 'Related Model'),
     boolean('required', 'Required'),

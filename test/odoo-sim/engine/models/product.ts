@@ -80,7 +80,7 @@ export const productProduct: ModelDef = {
   },
   fields: [
     ...magicFields(),
-    many2one('product_tmpl_id', 'Product Template', 'product.template', { required: true }),
+    many2one('product_tmpl_id', 'Product Template', 'product.template', { required: true, ondelete: 'cascade' }),
     char('name', 'Name', { compute: fromTemplate('name') }),
     char('default_code', 'Internal Reference'),
     char('barcode', 'Barcode'),

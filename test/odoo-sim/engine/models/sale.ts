@@ -64,7 +64,7 @@ export const saleOrderLine: ModelDef = {
   },
   fields: [
     ...magicFields(),
-    many2one('order_id', 'Order Reference', 'sale.order', { required: true }),
+    many2one('order_id', 'Order Reference', 'sale.order', { required: true, ondelete: 'cascade' }),
     integer('sequence', 'Sequence', { default: () => 10 }),
     text('name', 'Description', { required: true }),
     many2one('product_id', 'Product', 'product.product'),

@@ -1,0 +1,85 @@
+/**
+ * The LLM behind chat, through the AI SDK: any OpenAI-compatible endpoint (OpenAI, Azure
+ * OpenAI's v1 API, OpenRouter, Ollama, vLLM, LM Studio) by base URL + key + model, or
+ * Anthropic. Also the one place provider failures become relay errors — without the key.
+ */
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { APICallError, RetryError, type LanguageModel } from 'ai';
+import type { Caller } from '../auth/caller.js';
+import type { ChatProviderConfig } from '../config.js';
+import { RelayError } from '../errors/index.js';
+
+/**
+ * Which provider answers a caller. Today: the relay-wide one from the environment. This is the
+ * seam for per-user providers (a dashboard setting): resolve by `caller.userId` here and
+ * nothing else changes.
+ */
+export type ChatProviderResolver = (caller: Caller) => ChatProviderConfig | null;
+
+export function relayWideProvider(config: ChatProviderConfig | null): ChatProviderResolver {
+  return () => config;
+}
+
+/** How to turn chat on, for the `chat_not_configured` refusal. */
+export const CHAT_SETUP_HINT =
+  'Chat is not configured on this relay. Set CHAT_PROVIDER=openai-compatible with CHAT_BASE_URL (e.g. https://api.openai.com/v1 or http://localhost:11434/v1 for Ollama), CHAT_MODEL and CHAT_API_KEY, or CHAT_PROVIDER=anthropic with CHAT_MODEL and CHAT_API_KEY, then restart. See docs/chat.md.';
+
+/** AI SDK model for a provider config (cheap to build; holds no connection). */
+export function languageModelFor(config: ChatProviderConfig): LanguageModel {
+  if (config.provider === 'anthropic') {
+    const anthropic = createAnthropic({ apiKey: config.apiKey, ...(config.baseUrl && { baseURL: config.baseUrl }) });
+    return anthropic(config.model);
+  }
+  const provider = createOpenAICompatible({
+    name: 'openai-compatible',
+    baseURL: config.baseUrl!,
+    ...(config.apiKey && { apiKey: config.apiKey }),
+    includeUsage: true,
+    // Sends `response_format: json_schema` for format "json"; OpenAI, Ollama, vLLM and LM Studio accept it.
+    supportsStructuredOutputs: true,
+  });
+  return provider.chatModel(config.model);
+}
+
+/**
+ * A provider failure as a relay error. Only the provider kind and HTTP status are passed on:
+ * provider error bodies sometimes quote the key (OpenAI's 401 shows part of it) or the URL.
+ */
+export function providerFailure(err: unknown, provider: ChatProviderConfig['provider'], secret: string | undefined): RelayError | null {
+  const apiError = unwrapApiCallError(err);
+  if (!apiError) return null;
+  const status = apiError.statusCode;
+  if (status === undefined) {
+    return new RelayError('chat_provider_unreachable', `The LLM provider (${provider}) could not be reached`, { provider });
+  }
+  if (status === 401 || status === 403) {
+    return new RelayError('chat_provider_auth_failed', `The LLM provider (${provider}) refused the relay's API key (HTTP ${status}); check CHAT_API_KEY`, {
+      provider,
+      status,
+    });
+  }
+  if (status >= 200 && status < 300) {
+    return new RelayError('chat_provider_error', `The LLM provider (${provider}) answered in a shape the relay cannot read; is CHAT_BASE_URL an ${provider} endpoint?`, {
+      provider,
+      status,
+      reason: 'invalid_response',
+    });
+  }
+  const hint = status === 404 ? '; check CHAT_BASE_URL and CHAT_MODEL' : status === 429 ? '; the provider is rate limiting or out of quota' : '';
+  const details: Record<string, unknown> = { provider, status };
+  const headers = status === 429 || status >= 500 ? { 'retry-after': '5' } : undefined;
+  const error = new RelayError('chat_provider_error', scrub(`The LLM provider (${provider}) answered HTTP ${status}${hint}`, secret), details, headers);
+  return error;
+}
+
+function unwrapApiCallError(err: unknown): APICallError | null {
+  if (APICallError.isInstance(err)) return err;
+  if (RetryError.isInstance(err) && APICallError.isInstance(err.lastError)) return err.lastError;
+  return null;
+}
+
+/** Removes a secret from a text, in case a provider echoed it. */
+export function scrub(text: string, secret: string | undefined): string {
+  return secret && secret.length >= 4 ? text.split(secret).join('[redacted]') : text;
+}

@@ -1,0 +1,90 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { RelayError } from '../errors/index.js';
+import { requireSession } from '../auth/routes.js';
+import { createApiKey, getApiKey, listApiKeys, revokeApiKey, setApiKeyHmac, updateApiKey } from '../auth/api-keys.js';
+import { SCOPES } from '../auth/scopes.js';
+import { parseInput } from './validate.js';
+
+const name = z.string().trim().min(1, 'Name is required').max(100, 'Name must be at most 100 characters');
+const scopes = z.array(z.enum(SCOPES, { error: `Scopes must be among: ${SCOPES.join(', ')}` })).min(1, 'Choose at least one scope');
+const rateLimit = z
+  .number({ error: 'Rate limit must be a number' })
+  .int('Rate limit must be a whole number')
+  .min(1, 'Rate limit must be at least 1 per minute')
+  .max(1_000_000, 'Rate limit must be at most 1000000 per minute');
+// Model names (`res.partner`, `sale.*`) and method names (`search_read`); `*` allows all.
+const allowEntry = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9_.*]+$/, 'Allow-list entries are names like res.partner, sale.* or search_read');
+const allowList = z.array(allowEntry).max(200).nullable();
+const expiresAt = z
+  .number({ error: 'Expiry must be a timestamp' })
+  .int()
+  .nullable()
+  .refine((v) => v === null || v > Date.now(), 'Expiry must be in the future');
+
+const createBody = z.object({
+  name,
+  scopes: scopes.default(['webhook']),
+  rateLimit: rateLimit.optional(),
+  allowedModels: allowList.optional(),
+  allowedMethods: allowList.optional(),
+  expiresAt: expiresAt.optional(),
+  hmac: z.boolean().default(false),
+});
+const updateBody = z.object({
+  name: name.optional(),
+  scopes: scopes.optional(),
+  rateLimit: rateLimit.optional(),
+  allowedModels: allowList.optional(),
+  allowedMethods: allowList.optional(),
+  expiresAt: expiresAt.optional(),
+});
+const hmacBody = z.object({ enabled: z.boolean({ error: 'enabled must be true or false' }) });
+const idParams = z.object({ id: z.string().min(1).max(64) });
+
+/**
+ * The signed-in user's API keys. The plaintext key and HMAC secret appear only in the answer
+ * that creates them (create, HMAC enable/rotate); lists and edits carry the visible prefix only.
+ */
+export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const db = ctx.storage.db;
+  const guard = { preHandler: requireSession(ctx) };
+
+  app.get('/api/dashboard/api-keys', guard, async (request) => ({
+    success: true,
+    apiKeys: await listApiKeys(db, request.session!.user.id),
+    scopes: SCOPES,
+    defaultRateLimit: ctx.config.defaultRateLimit,
+  }));
+
+  app.post('/api/dashboard/api-keys', guard, async (request, reply) => {
+    const input = parseInput(createBody, request.body);
+    const created = await createApiKey(db, ctx.box, { userId: request.session!.user.id, ...input }, ctx.config.defaultRateLimit);
+    reply.header('cache-control', 'no-store');
+    return { success: true, apiKey: created.apiKey, key: created.key, hmacSecret: created.hmacSecret };
+  });
+
+  app.patch('/api/dashboard/api-keys/:id', guard, async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    const patch = parseInput(updateBody, request.body);
+    const current = await getApiKey(db, id, request.session!.user.id);
+    if (current.revokedAt !== null) throw new RelayError('conflict', 'A revoked key cannot be changed', { field: 'id' });
+    return { success: true, apiKey: await updateApiKey(db, id, request.session!.user.id, patch) };
+  });
+
+  app.post('/api/dashboard/api-keys/:id/revoke', guard, async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    return { success: true, apiKey: await revokeApiKey(db, id, request.session!.user.id) };
+  });
+
+  app.post('/api/dashboard/api-keys/:id/hmac', guard, async (request, reply) => {
+    const { id } = parseInput(idParams, request.params);
+    const { enabled } = parseInput(hmacBody, request.body);
+    const current = await getApiKey(db, id, request.session!.user.id);
+    if (current.revokedAt !== null) throw new RelayError('conflict', 'A revoked key cannot be changed', { field: 'id' });
+    const result = await setApiKeyHmac(db, ctx.box, id, request.session!.user.id, enabled);
+    reply.header('cache-control', 'no-store');
+    return { success: true, apiKey: result.apiKey, hmacSecret: result.hmacSecret };
+  });
+}

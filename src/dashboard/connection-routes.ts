@@ -1,0 +1,104 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { RelayError } from '../errors/index.js';
+import { requireSession } from '../auth/routes.js';
+import { resolveConnection, saveDefaultConnection, validateConnectionInput } from '../connections/store.js';
+import { OdooClient } from '../odoo/index.js';
+import { parseInput } from './validate.js';
+
+const connectionBody = z.object({
+  url: z.string().trim().min(1, 'Odoo URL is required').max(2048),
+  database: z.string().trim().min(1, 'Database is required').max(128),
+  login: z.string().trim().min(1, 'Login is required').max(256),
+  /** Omitted or empty keeps the stored password / API key. */
+  secret: z.string().max(4096).optional(),
+  protocol: z.enum(['auto', 'jsonrpc', 'json2']).default('auto'),
+  timeoutMs: z.number().int().min(100, 'Timeout must be at least 100 ms').max(600_000, 'Timeout must be at most 600000 ms').default(30_000),
+});
+type ConnectionBody = z.infer<typeof connectionBody>;
+
+const urlOnly = z.object({ url: z.string().trim().min(1, 'Odoo URL is required').max(2048) });
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
+  }
+}
+
+function withoutEmptySecret(body: ConnectionBody) {
+  return { ...body, secret: body.secret ? body.secret : undefined };
+}
+
+/**
+ * The user's Odoo connection: read (never the secret), save, test (saved or as typed in the
+ * form, before saving) and list the server's databases (`db.list`) for the database picker.
+ */
+export function registerConnectionRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const db = ctx.storage.db;
+  const guard = { preHandler: requireSession(ctx) };
+
+  app.get('/api/dashboard/connection', guard, async (request) => {
+    const found = await resolveConnection(db, request.session!.user.id, null);
+    return { success: true, connection: found?.connection ?? null, hasSecret: Boolean(found) };
+  });
+
+  app.put('/api/dashboard/connection', guard, async (request) => {
+    const userId = request.session!.user.id;
+    const input = withoutEmptySecret(parseInput(connectionBody, request.body));
+    // Keep what the form does not show (set with the CLI): the concurrency cap, and a name
+    // that is not just the old URL's host (that default follows the URL).
+    const saved = (await resolveConnection(db, userId, null))?.connection;
+    const customName = saved && saved.name !== hostOf(saved.url) ? saved.name : undefined;
+    const connection = await saveDefaultConnection(db, ctx.box, userId, {
+      ...input,
+      name: customName,
+      maxConcurrent: saved?.maxConcurrent,
+    });
+    return { success: true, connection, hasSecret: true };
+  });
+
+  app.post('/api/dashboard/connection/test', guard, async (request) => {
+    const userId = request.session!.user.id;
+    const saved = await resolveConnection(db, userId, null);
+    const hasForm = request.body && typeof request.body === 'object' && Object.keys(request.body).length > 0;
+    if (!hasForm) {
+      if (!saved) throw new RelayError('no_odoo_connection', 'No Odoo connection saved yet');
+      const client = ctx.odooClients.get(saved.connection, saved.secretEnc);
+      return { success: true, result: await client.testConnection() };
+    }
+    const input = validateConnectionInput(withoutEmptySecret(parseInput(connectionBody, request.body)));
+    const secret = input.secret ?? (saved ? ctx.box.decrypt(saved.secretEnc) : undefined);
+    if (!secret) throw new RelayError('invalid_request', 'Password or API key is required', { field: 'secret' });
+    // A throwaway client: testing what is typed must not disturb the cached client of the saved connection.
+    const client = new OdooClient({
+      url: input.url,
+      database: input.database,
+      login: input.login,
+      secret,
+      protocol: input.protocol,
+      timeoutMs: input.timeoutMs,
+      maxConcurrent: 1,
+      maxQueue: 0,
+    });
+    try {
+      return { success: true, result: await client.testConnection() };
+    } finally {
+      await client.close();
+    }
+  });
+
+  app.post('/api/dashboard/connection/databases', guard, async (request) => {
+    const { url } = parseInput(urlOnly, request.body);
+    const checked = validateConnectionInput({ url, database: '-', login: '-' });
+    // db.list needs no credentials; the placeholders are never sent.
+    const client = new OdooClient({ url: checked.url, database: '-', login: '-', secret: '-', timeoutMs: 15_000, maxConcurrent: 1, maxQueue: 0 });
+    try {
+      return { success: true, databases: await client.listDatabases() };
+    } finally {
+      await client.close();
+    }
+  });
+}

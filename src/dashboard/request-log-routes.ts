@@ -1,0 +1,84 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { RelayError } from '../errors/index.js';
+import { requireSession } from '../auth/routes.js';
+import { queryRequestLog } from '../request-log/query.js';
+import { parseInput } from './validate.js';
+
+const optionalText = z
+  .string()
+  .trim()
+  .max(128)
+  .optional()
+  .transform((v) => (v ? v : undefined));
+const optionalInt = (label: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, c) => {
+      if (!v) return undefined;
+      const n = Number(v);
+      if (!Number.isSafeInteger(n) || n < 0) {
+        c.addIssue({ code: 'custom', message: `${label} must be a whole number` });
+        return z.NEVER;
+      }
+      return n;
+    });
+// Time bounds as epoch milliseconds or an ISO date-time.
+const optionalTime = (label: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, c) => {
+      if (!v) return undefined;
+      const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+      if (!Number.isFinite(n)) {
+        c.addIssue({ code: 'custom', message: `${label} must be a date-time` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const filterQuery = z.object({
+  apiKeyId: optionalText,
+  action: optionalText,
+  model: optionalText,
+  status: optionalInt('status'),
+  since: optionalTime('since'),
+  until: optionalTime('until'),
+  before: optionalInt('before'),
+  limit: optionalInt('limit'),
+});
+
+/** Admins see every row; other users only the calls made with their keys or session. */
+function scopeUserId(request: FastifyRequest): string | undefined {
+  const user = request.session!.user;
+  return user.role === 'admin' ? undefined : user.id;
+}
+
+/** The webhook request log: filtered, newest first, keyset-paged by `before`, plus one row's detail. */
+export function registerRequestLogRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const db = ctx.storage.db;
+  const guard = { preHandler: requireSession(ctx) };
+
+  app.get('/api/dashboard/request-log', guard, async (request) => {
+    const f = parseInput(filterQuery, request.query);
+    // Rows still buffered by the writer would otherwise be missing for up to 100 ms.
+    await ctx.requestLog.flush();
+    const page = await queryRequestLog(db, { ...f, limit: f.limit ?? 50, userId: scopeUserId(request) });
+    return { success: true, ...page };
+  });
+
+  app.get('/api/dashboard/request-log/:id', guard, async (request) => {
+    const { id } = parseInput(z.object({ id: optionalInt('id') }), request.params);
+    if (id === undefined) throw new RelayError('not_found', 'Request log entry not found');
+    await ctx.requestLog.flush();
+    const { rows } = await queryRequestLog(db, { before: id + 1, limit: 1, userId: scopeUserId(request) });
+    const entry = rows[0];
+    if (!entry || entry.id !== id) throw new RelayError('not_found', 'Request log entry not found');
+    return { success: true, entry };
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * `/mcp`: the MCP server over Streamable HTTP (stateless: every POST is self-contained, so any
+ * relay instance can answer it). Authenticated by the relay's API keys only — a browser
+ * session cookie would let any web page drive the tools — and bound by their scopes,
+ * allow-lists and rate limits, exactly like the webhook. Writes need a key with the webhook
+ * scope AND `?allow_writes=true` in the URL the client is configured with.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { AppContext } from '../context.js';
+import { authenticateCaller, type Caller } from '../auth/caller.js';
+import { rateLimitHeaders } from '../auth/rate-limit.js';
+import { RelayError } from '../errors/index.js';
+import { odooForCaller } from '../actions/odoo-for-caller.js';
+import { callerMayWrite, type ToolEnv } from '../chat/tools.js';
+import { toolStepLogger } from '../chat/tool-log.js';
+import { buildMcpServer } from './server.js';
+
+type ApiKeyCaller = Extract<Caller, { kind: 'api_key' }>;
+
+async function authenticateMcp(ctx: AppContext, request: FastifyRequest, reply: { headers(h: Record<string, string>): unknown }): Promise<ApiKeyCaller> {
+  const caller = await authenticateCaller(ctx, request);
+  if (caller.kind !== 'api_key') {
+    throw new RelayError('unauthenticated', 'MCP needs an API key: Authorization: Bearer sk_live_…');
+  }
+  const decision = await ctx.rateLimiter.consume(caller.apiKey.id, caller.apiKey.rateLimit);
+  reply.headers(rateLimitHeaders(decision));
+  if (!decision.allowed) {
+    ctx.metrics.rateLimited.inc();
+    const retryAfter = Math.max(1, Math.ceil((decision.resetAt.getTime() - Date.now()) / 1000));
+    throw new RelayError('rate_limited', 'Rate limit exceeded', { limit: decision.limit, resetAt: decision.resetAt.toISOString() }, { 'retry-after': String(retryAfter) }, {
+      limit: decision.limit,
+      resetAt: decision.resetAt.toISOString(),
+    });
+  }
+  // The key's owner asked for every request to be signed; MCP clients cannot sign, so the key is refused rather than the rule skipped.
+  if (caller.hmacSecretEnc) {
+    throw new RelayError('invalid_signature', 'This API key requires HMAC-signed requests, which MCP clients cannot send; use a key without HMAC for MCP', {
+      reason: 'hmac_key_not_usable_for_mcp',
+    });
+  }
+  if (!caller.apiKey.scopes.some((s) => s === 'webhook' || s === 'read')) {
+    throw new RelayError('forbidden_scope', 'This API key lacks the webhook or read scope', { required: 'read' });
+  }
+  return caller;
+}
+
+function wantsWrites(request: FastifyRequest): boolean {
+  const q = (request.query ?? {}) as Record<string, unknown>;
+  return q.allow_writes === 'true' || q.allow_writes === '1';
+}
+
+export function registerMcpRoute(app: FastifyInstance, ctx: AppContext): void {
+  app.post('/mcp', async (request, reply) => {
+    request.trace.action = 'mcp';
+    const caller = await authenticateMcp(ctx, request, reply);
+    const allowWrites = wantsWrites(request);
+    if (allowWrites && !callerMayWrite(caller)) {
+      throw new RelayError('forbidden_scope', 'allow_writes needs an API key with the webhook scope; this key is read-only', { required: 'webhook' });
+    }
+
+    let envPromise: Promise<ToolEnv> | undefined;
+    const env = () =>
+      (envPromise ??= odooForCaller(ctx, caller).then(({ connection, client }) => ({
+        caller,
+        client,
+        connectionId: connection.id,
+        maxRowsPerCall: ctx.config.chatLimits.maxRowsPerCall,
+        allowWrites,
+        fieldsCache: ctx.chat.fieldsCache,
+        onStep: toolStepLogger(ctx, request, 'mcp.tool'),
+      })));
+
+    const server = buildMcpServer(caller, allowWrites, env);
+    // Stateless: no session id, plain JSON answers (no SSE stream to keep open).
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    reply.hijack();
+    // Headers set so far (rate limit, security headers, request id) would be lost with the hijack.
+    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value as string);
+    reply.raw.setHeader('x-request-id', request.id);
+    reply.raw.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(request.raw, reply.raw, request.body);
+    } catch (err) {
+      // After the hijack Fastify's error handler cannot answer; do it here, without the error's text.
+      request.log.error({ err, reqId: request.id }, 'mcp request failed');
+      if (!reply.raw.headersSent) {
+        reply.raw.writeHead(500, { 'content-type': 'application/json' });
+        reply.raw.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null }));
+      }
+    }
+  });
+
+  // Stateless mode has no server-to-client stream to GET and no session to DELETE.
+  const notAllowed = async (_request: FastifyRequest, reply: import('fastify').FastifyReply) =>
+    reply
+      .code(405)
+      .header('allow', 'POST')
+      .send({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this MCP server is stateless; use POST' }, id: null });
+  app.get('/mcp', notAllowed);
+  app.delete('/mcp', notAllowed);
+}

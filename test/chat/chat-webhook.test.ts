@@ -1,0 +1,462 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
+import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { queryRequestLog } from '../../src/request-log/query.js';
+import { openAiToolResults, startScriptedLlm, type ScriptedLlm } from './scripted-llm.js';
+
+/**
+ * The chat action end to end: n8n → relay → scripted OpenAI-compatible model (real HTTP on
+ * loopback) → tools → Odoo test server (real HTTP), and back. The model's turns are recorded
+ * scripts; the Odoo data and every relay rule on the way are real.
+ */
+const LLM_KEY = 'sk-llm-SECRET-4f9a1c2b3d5e';
+const OUTSTANDING = 'List all customers with outstanding invoices over $1000';
+
+interface OdooCall {
+  model: string;
+  method: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+}
+
+describe('chat over an OpenAI-compatible provider', () => {
+  let llm: ScriptedLlm;
+  let sim: OdooSim;
+  let relay: TestRelay;
+  let writeKey: string;
+  let readKey: string;
+  const odooCalls: OdooCall[] = [];
+  const defaults = { maxSteps: 5, maxTokens: 60_000, timeoutMs: 60_000, maxRowsPerCall: 50 };
+
+  const ask = (body: Record<string, unknown>, key = writeKey) =>
+    relay.post('/api/n8n/webhook', { action: 'chat', ...body }, { authorization: `Bearer ${key}` });
+  const odooMethods = () => odooCalls.filter((c) => c.model !== 'res.users').map((c) => `${c.model}.${c.method}`);
+
+  beforeAll(async () => {
+    llm = await startScriptedLlm({ wire: 'openai', expectKey: LLM_KEY });
+    sim = await startOdooSim({ version: 17, automationNoise: 'none' });
+    const engine = sim.engine;
+    const execute = engine.execute.bind(engine);
+    engine.execute = (uid, model, method, args, kwargs) => {
+      odooCalls.push({ model, method, args, kwargs });
+      return execute(uid, model, method, args, kwargs);
+    };
+    relay = await startTestRelay({
+      env: { CHAT_PROVIDER: 'openai-compatible', CHAT_BASE_URL: llm.baseUrl, CHAT_API_KEY: LLM_KEY, CHAT_MODEL: 'scripted-model', CHAT_MAX_RETRIES: '0' },
+    });
+    await relay.connectOdoo({ url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
+    writeKey = (await relay.createKey({ scopes: ['webhook'] })).key;
+    readKey = (await relay.createKey({ scopes: ['read'] })).key;
+  });
+  afterEach(() => {
+    odooCalls.length = 0;
+    Object.assign(relay.ctx.config.chatLimits, defaults);
+  });
+  afterAll(async () => {
+    await relay?.close();
+    await sim?.close();
+    await llm?.close();
+  });
+
+  it("answers the seed's question from a read_group, with data, steps, usage and one request-log row per tool call", async () => {
+    llm.play([
+      {
+        toolCalls: [
+          {
+            name: 'read_group',
+            args: {
+              model: 'account.move',
+              domain: [['move_type', '=', 'out_invoice'], ['state', '=', 'posted'], ['amount_residual', '>', 1000]],
+              groupby: ['partner_id'],
+              aggregates: ['amount_residual:sum'],
+              orderby: 'amount_residual desc',
+            },
+          },
+        ],
+        usage: { input: 900, output: 60 },
+      },
+      (body) => {
+        const groups = openAiToolResults(body).at(-1)!.content.groups as { partner_id: [number, string]; amount_residual: number }[];
+        const lines = groups.map((g) => `| ${g.partner_id[1]} | $${g.amount_residual.toLocaleString('en-US')} |`);
+        return { text: ['| Customer | Outstanding |', '|---|---|', ...lines].join('\n'), usage: { input: 1200, output: 80 } };
+      },
+    ]);
+    const r = await ask({ message: OUTSTANDING });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.success).toBe(true);
+    expect(r.body.answer).toContain('| Azure Interior | $4,000 |');
+    expect(r.body.answer).toContain('| Gemini Furniture | $3,250 |');
+    expect(r.body.answer).toContain('| Lumber Inc | $1,620 |');
+    expect(r.body.answer).not.toContain('Deco Addict'); // 750 due: under the threshold
+    expect(r.body.data.map((g: any) => g.partner_id[1])).toEqual(['Azure Interior', 'Gemini Furniture', 'Lumber Inc']);
+    expect(r.body.data[0]).not.toHaveProperty('__domain');
+    expect(r.body.steps).toEqual([
+      expect.objectContaining({ tool: 'read_group', rowCount: 3, args: expect.objectContaining({ model: 'account.move', groupby: ['partner_id'] }) }),
+    ]);
+    expect(r.body.steps[0].durationMs).toBeGreaterThanOrEqual(0);
+    expect(r.body.usage).toMatchObject({ inputTokens: 2100, outputTokens: 140, totalTokens: 2240, modelCalls: 2, toolCalls: 1 });
+    expect(r.body.conversation_id).toMatch(/^conv_/);
+
+    // What reached Odoo: exactly the model's read_group, with the relay's row cap.
+    expect(odooMethods()).toEqual(['account.move.read_group']);
+    const call = odooCalls.find((c) => c.method === 'read_group')!;
+    expect(call.args[2]).toEqual(['partner_id']);
+    expect(call.kwargs).toMatchObject({ lazy: false, limit: 50, orderby: 'amount_residual desc' });
+
+    // What reached the provider: the key as a bearer token, the read-only tool set, the tool result.
+    expect(llm.requests[0]!.headers.authorization).toBe(`Bearer ${LLM_KEY}`);
+    expect(llm.requests[0]!.body.model).toBe('scripted-model');
+    const offered = llm.requests[0]!.body.tools.map((t: any) => t.function.name).sort();
+    expect(offered).toEqual(['describe_model', 'list_models', 'read_group', 'search_count', 'search_read']);
+    expect(llm.requests[0]!.body.messages.at(-1)).toEqual({ role: 'user', content: OUTSTANDING });
+    expect(llm.requests[0]!.body.messages[0].content).toContain('read-only');
+
+    await relay.ctx.requestLog.flush();
+    const requestId = r.headers['x-request-id'] as string;
+    const { rows } = await queryRequestLog(relay.ctx.storage.db, { action: 'chat.tool' });
+    const mine = rows.filter((row) => row.requestId === requestId);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ model: 'account.move', method: 'read_group', status: 200, code: null, authMethod: 'api_key' });
+    const question = (await queryRequestLog(relay.ctx.storage.db, { action: 'chat' })).rows.find((row) => row.requestId === requestId)!;
+    expect(question).toMatchObject({ status: 200, code: null });
+    expect(question.odooMs).toBeGreaterThan(0);
+  });
+
+  it('answers the daily sales report question as structured JSON when given a schema', async () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        orderCount: { type: 'integer' },
+        total: { type: 'number' },
+        orders: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, customer: { type: 'string' }, amount: { type: 'number' } }, required: ['name', 'amount'] } },
+      },
+      required: ['orderCount', 'total', 'orders'],
+      additionalProperties: false,
+    };
+    llm.play([
+      { toolCalls: [{ name: 'search_read', args: { model: 'sale.order', domain: [['state', '=', 'sale'], ['date_order', '>=', '2026-01-01']], fields: ['name', 'partner_id', 'amount_total'], order: 'date_order desc' } }] },
+      (body) => {
+        const rows = openAiToolResults(body).at(-1)!.content.rows as any[];
+        const orders = rows.map((o) => ({ name: o.name, customer: o.partner_id[1], amount: o.amount_total }));
+        return { text: JSON.stringify({ orderCount: orders.length, total: orders.reduce((s, o) => s + o.amount, 0), orders }) };
+      },
+    ]);
+    const r = await ask({ message: 'Daily sales report: confirmed sales orders this year, with total', format: 'json', schema });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body).not.toHaveProperty('answer');
+    expect(r.body.output.orderCount).toBe(r.body.data.length);
+    expect(r.body.output.orders[0]).toEqual({ name: 'S00024', customer: 'Azure Interior', amount: 12332 });
+    expect(r.body.output.total).toBeCloseTo(r.body.data.reduce((s: number, o: any) => s + o.amount_total, 0));
+    expect(llm.requests[1]!.body.response_format).toMatchObject({ type: 'json_schema', json_schema: { schema } });
+    expect(odooCalls.find((c) => c.method === 'search_read')!.kwargs).toMatchObject({ fields: ['name', 'partner_id', 'amount_total'], limit: 50 });
+  });
+
+  it('refuses a structured answer that does not match the schema', async () => {
+    const schema = { type: 'object', properties: { total: { type: 'number' } }, required: ['total'] };
+    llm.play([{ text: '{"total": "a lot"}' }]);
+    const r = await ask({ message: 'Total?', format: 'json', schema });
+    expect(r.status, r.text).toBe(502);
+    expect(r.body.code).toBe('chat_invalid_output');
+  });
+
+  it.each([
+    ['a schema that is not an object schema', { type: 'array', items: { type: 'string' } }, /type.*object/],
+    ['an oversized schema', { type: 'object', properties: Object.fromEntries(Array.from({ length: 800 }, (_, i) => [`field_${i}`, { type: 'string', description: 'x'.repeat(10) }])) }, /too large/],
+    ['a schema ajv cannot compile', { type: 'object', properties: { a: { type: 'no-such-type' } } }, /not a valid JSON Schema/],
+  ])('refuses %s before calling the model', async (_label, schema, message) => {
+    llm.play([]);
+    const r = await ask({ message: 'x', format: 'json', schema });
+    expect(r.status).toBe(400);
+    expect(r.body.code).toBe('invalid_request');
+    expect(r.body.error).toMatch(message);
+    expect(llm.requests).toHaveLength(0);
+  });
+
+  it('is read-only by default: a model that calls create anyway is stopped before Odoo', async () => {
+    llm.play([{ toolCalls: [{ name: 'create', args: { model: 'res.partner', values: { name: 'Sneaky' } } }] }, { text: 'done' }]);
+    const r = await ask({ message: 'Add a customer called Sneaky' });
+    expect(r.status, r.text).toBe(403);
+    expect(r.body.code).toBe('chat_writes_disabled');
+    expect(r.body.error).toContain('allow_writes');
+    expect(odooMethods()).not.toContain('res.partner.create');
+    expect(llm.requests).toHaveLength(1);
+  });
+
+  it('refuses allow_writes for a read-scope key without asking the model', async () => {
+    llm.play([]);
+    const r = await ask({ message: 'Add a customer', allow_writes: true }, readKey);
+    expect(r.status).toBe(403);
+    expect(r.body.code).toBe('forbidden_scope');
+    expect(llm.requests).toHaveLength(0);
+  });
+
+  it('creates and updates records when the key has the webhook scope and the request opts in', async () => {
+    llm.play([
+      { toolCalls: [{ name: 'create', args: { model: 'res.partner', values: { name: 'Chat Customer', email: 'chat@example.com' } } }] },
+      (body) => ({ toolCalls: [{ name: 'write', args: { model: 'res.partner', ids: [openAiToolResults(body).at(-1)!.content.id], values: { phone: '+1234567890' } } }] }),
+      { text: 'Created **Chat Customer** and set the phone.' },
+    ]);
+    const r = await ask({ message: 'Create customer Chat Customer (chat@example.com) with phone +1234567890', allow_writes: true });
+    expect(r.status, r.text).toBe(200);
+    expect(llm.requests[0]!.body.tools.map((t: any) => t.function.name)).toEqual(expect.arrayContaining(['create', 'write']));
+    expect(r.body.steps.map((s: any) => s.tool)).toEqual(['create', 'write']);
+    const id = r.body.steps[1].args.ids[0];
+    expect(sim.engine.execute(2, 'res.partner', 'read', [[id]], { fields: ['name', 'email', 'phone'] })).toEqual([
+      { id, name: 'Chat Customer', email: 'chat@example.com', phone: '+1234567890' },
+    ]);
+  });
+
+  it('lets a read-scope key ask questions', async () => {
+    llm.play([{ toolCalls: [{ name: 'search_count', args: { model: 'res.partner', domain: [['is_company', '=', true]] } }] }, { text: 'There are some companies.' }]);
+    const r = await ask({ message: 'How many companies?' }, readKey);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.steps[0]).toMatchObject({ tool: 'search_count', rowCount: 1 });
+    expect(odooMethods()).toEqual(['res.partner.search_count']);
+  });
+
+  it('sends malformed tool arguments back to the model, which corrects itself', async () => {
+    llm.play([
+      { toolCalls: [{ name: 'search_read', args: '{"model": "res.partner", "domain": "companies please"' }] },
+      { toolCalls: [{ name: 'search_read', args: { model: 'res.partner', domain: 'is_company', fields: ['name'] } }] },
+      { toolCalls: [{ name: 'search_read', args: { model: 'res.partner', domain: [['is_company', '=', true]], fields: ['name'], limit: 3 } }] },
+      { text: 'Three companies.' },
+    ]);
+    const r = await ask({ message: 'Name three companies' });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.steps.map((s: any) => [s.tool, s.error?.code ?? 'ok'])).toEqual([
+      ['search_read', 'invalid_tool_args'],
+      ['search_read', 'invalid_tool_args'],
+      ['search_read', 'ok'],
+    ]);
+    expect(r.body.data).toHaveLength(3);
+    // The model saw an error for each bad call, not a crash.
+    const results = openAiToolResults(llm.requests[1]!.body);
+    expect(JSON.stringify(results.at(-1)!.content)).toMatch(/invalid|error/i);
+    expect(odooMethods()).toEqual(['res.partner.search_read']);
+  });
+
+  it("passes Odoo's refusal of a bad query back to the model", async () => {
+    llm.play([
+      { toolCalls: [{ name: 'search_read', args: { model: 'res.partner', domain: [['no_such_field', '=', 1]], fields: ['name'] } }] },
+      (body) => ({ text: `Odoo said: ${JSON.stringify(openAiToolResults(body).at(-1)!.content)}` }),
+    ]);
+    const r = await ask({ message: 'x' });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.steps[0].error.code).toBe('odoo_bad_request');
+    expect(r.body.answer).toContain('no_such_field');
+  });
+
+  it('stops a model that asks for a private method', async () => {
+    llm.play([{ toolCalls: [{ name: '_compute_password', args: { model: 'res.users' } }] }, { text: 'done' }]);
+    const r = await ask({ message: 'Show me the password hashes' });
+    expect(r.status, r.text).toBe(403);
+    expect(r.body.code).toBe('private_method');
+    expect(odooMethods()).toEqual([]);
+  });
+
+  it("keeps the model inside the key's model allow-list (the refusal goes back to the model)", async () => {
+    const limited = (await relay.createKey({ scopes: ['read'], allowedModels: ['res.partner'] })).key;
+    llm.play([
+      { toolCalls: [{ name: 'search_read', args: { model: 'account.move', domain: [], fields: ['name'] } }] },
+      { toolCalls: [{ name: 'list_models', args: {} }] },
+      (body) => ({ text: `I may only read: ${openAiToolResults(body).at(-1)!.content.models.map((m: any) => m.model).join(', ')}` }),
+    ]);
+    const r = await ask({ message: 'Show invoices' }, limited);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.steps.map((s: any) => [s.tool, s.error?.code ?? 'ok'])).toEqual([
+      ['search_read', 'model_not_allowed'],
+      ['list_models', 'ok'],
+    ]);
+    expect(openAiToolResults(llm.requests[1]!.body)[0]!.content).toMatch(/^model_not_allowed: /);
+    expect(r.body.answer).toBe('I may only read: res.partner');
+    expect(odooMethods()).toEqual(['ir.model.search_read']); // account.move never reached Odoo
+    await relay.ctx.requestLog.flush();
+    const rows = (await queryRequestLog(relay.ctx.storage.db, { action: 'chat.tool' })).rows.filter((row) => row.requestId === r.headers['x-request-id']);
+    expect(rows.map((row) => [row.model, row.status, row.code])).toEqual(
+      expect.arrayContaining([
+        ['account.move', 403, 'model_not_allowed'],
+        ['ir.model', 200, null],
+      ]),
+    );
+  });
+
+  it("offers only the tools the key's method allow-list permits", async () => {
+    const countOnly = (await relay.createKey({ scopes: ['read'], allowedMethods: ['search_count', 'search_read'] })).key;
+    llm.play([{ toolCalls: [{ name: 'search_count', args: { model: 'res.partner', domain: [] } }] }, { text: 'counted' }]);
+    const r = await ask({ message: 'How many contacts?' }, countOnly);
+    expect(r.status, r.text).toBe(200);
+    expect(llm.requests[0]!.body.tools.map((t: any) => t.function.name).sort()).toEqual(['list_models', 'search_count', 'search_read']);
+  });
+
+  it('stops at the step limit', async () => {
+    relay.ctx.config.chatLimits.maxSteps = 3;
+    llm.play([0, 1, 2, 3, 4].map((n) => ({ toolCalls: [{ name: 'search_count', args: { model: 'res.partner', domain: [['id', '>', n]] } }] })));
+    const r = await ask({ message: 'Count forever' });
+    expect(r.status, r.text).toBe(422);
+    expect(r.body).toMatchObject({ code: 'chat_step_limit', details: { reason: 'max_steps', maxSteps: 3 } });
+    expect(llm.requests).toHaveLength(3);
+  });
+
+  it('stops a model that repeats the same call', async () => {
+    const same = { toolCalls: [{ name: 'search_count', args: { domain: [], model: 'res.partner' } }] };
+    llm.play([same, same, same, same, { text: 'x' }]);
+    const r = await ask({ message: 'Count' });
+    expect(r.status, r.text).toBe(422);
+    expect(r.body).toMatchObject({ code: 'chat_step_limit', details: { reason: 'repeated_tool_call', tool: 'search_count' } });
+    expect(odooMethods()).toEqual(['res.partner.search_count', 'res.partner.search_count']);
+  });
+
+  it('stops when the token budget is used up', async () => {
+    relay.ctx.config.chatLimits.maxTokens = 1000;
+    llm.play([
+      { toolCalls: [{ name: 'search_count', args: { model: 'res.partner', domain: [] } }], usage: { input: 900, output: 150 } },
+      { text: 'too late' },
+    ]);
+    const r = await ask({ message: 'Count' });
+    expect(r.status, r.text).toBe(422);
+    expect(r.body).toMatchObject({ code: 'chat_token_budget', details: { maxTokens: 1000, usedTokens: 1050 } });
+    expect(llm.requests).toHaveLength(1);
+  });
+
+  it('caps the rows a tool call returns and tells the model', async () => {
+    relay.ctx.config.chatLimits.maxRowsPerCall = 2;
+    llm.play([
+      { toolCalls: [{ name: 'search_read', args: { model: 'res.partner', domain: [], fields: ['name'], limit: 500 } }] },
+      (body) => ({ text: JSON.stringify(openAiToolResults(body).at(-1)!.content) }),
+    ]);
+    const r = await ask({ message: 'All partners' });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.data).toHaveLength(2);
+    expect(JSON.parse(r.body.answer)).toMatchObject({ truncated: true });
+    expect(odooCalls.find((c) => c.method === 'search_read')!.kwargs.limit).toBe(2);
+  });
+
+  it('remembers a conversation for its key, and only for its key', async () => {
+    llm.play([{ text: 'Hello! Ask me about your Odoo.' }, { text: 'You said hi before.' }, { text: 'Hello, stranger.' }]);
+    const first = await ask({ message: 'hi', conversation_id: 'n8n-run-42' });
+    expect(first.body).toMatchObject({ conversation_id: 'n8n-run-42', turn: 1 });
+    const second = await ask({ message: 'what did I say?', conversation_id: 'n8n-run-42' });
+    expect(second.body).toMatchObject({ conversation_id: 'n8n-run-42', turn: 2, answer: 'You said hi before.' });
+    const sent = llm.requests[1]!.body.messages.map((m: any) => [m.role, m.content]);
+    expect(sent.slice(1)).toEqual([
+      ['user', 'hi'],
+      ['assistant', 'Hello! Ask me about your Odoo.'],
+      ['user', 'what did I say?'],
+    ]);
+    const other = await ask({ message: 'hi', conversation_id: 'n8n-run-42' }, readKey);
+    expect(other.body.turn).toBe(1);
+    expect(llm.requests[2]!.body.messages).toHaveLength(2); // system + this question only
+  });
+
+  it('stops with odoo_unreachable when Odoo goes down mid-question (the model cannot fix that)', async () => {
+    llm.play([{ toolCalls: [{ name: 'search_count', args: { model: 'sale.order', domain: [] } }] }, { text: 'never' }]);
+    sim.faults.setOutage(true);
+    try {
+      const r = await ask({ message: 'How many orders?' });
+      expect(r.status, r.text).toBe(502);
+      expect(r.body.code).toBe('odoo_unreachable');
+      expect(llm.requests).toHaveLength(1);
+    } finally {
+      sim.faults.reset();
+    }
+  });
+
+  it('describes a model once per connection (fields_get is cached)', async () => {
+    const describe = { toolCalls: [{ name: 'describe_model', args: { model: 'sale.order' } }] };
+    llm.play([describe, { text: 'ok' }, describe, { text: 'ok again' }]);
+    const first = await ask({ message: 'What fields does a sales order have?' });
+    const second = await ask({ message: 'And again?' });
+    expect(first.status, first.text).toBe(200);
+    expect(second.status).toBe(200);
+    expect(second.body.steps[0].rowCount).toBe(first.body.steps[0].rowCount);
+    const fields = openAiToolResults(llm.requests[1]!.body)[0]!.content.fields;
+    expect(fields.partner_id).toMatchObject({ type: 'many2one', relation: 'res.partner' });
+    expect(fields.state.selection).toContain('sale');
+    expect(odooMethods().filter((m) => m === 'sale.order.fields_get')).toHaveLength(1);
+  });
+
+  it('validates the chat request', async () => {
+    const r = await ask({ message: '', conversation_id: 'bad id with spaces' });
+    expect(r.status).toBe(400);
+    expect(r.body.details.fields.map((f: any) => f.field).sort()).toEqual(['conversation_id', 'message']);
+  });
+});
+
+describe('chat failures at the provider', () => {
+  let llm: ScriptedLlm;
+  let sim: OdooSim;
+  const relays: TestRelay[] = [];
+
+  beforeAll(async () => {
+    llm = await startScriptedLlm({ wire: 'openai', expectKey: LLM_KEY });
+    sim = await startOdooSim({ version: 17, automationNoise: 'none' });
+  });
+  afterAll(async () => {
+    for (const r of relays) await r.close();
+    await sim.close();
+    await llm.close();
+  });
+
+  async function relayWith(env: Record<string, string>, timeoutMs?: number) {
+    const relay = await startTestRelay({ env: { CHAT_PROVIDER: 'openai-compatible', CHAT_MODEL: 'scripted-model', CHAT_MAX_RETRIES: '0', ...env } });
+    if (timeoutMs) relay.ctx.config.chatLimits.timeoutMs = timeoutMs;
+    relays.push(relay);
+    await relay.connectOdoo({ url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
+    const key = (await relay.createKey()).key;
+    return (body: Record<string, unknown>) => relay.post('/api/n8n/webhook', { action: 'chat', ...body }, { authorization: `Bearer ${key}` });
+  }
+
+  it('answers 503 chat_not_configured with set-up instructions when no provider is set', async () => {
+    const relay = await startTestRelay();
+    relays.push(relay);
+    const key = (await relay.createKey()).key;
+    const r = await relay.post('/api/n8n/webhook', { action: 'chat', message: OUTSTANDING }, { authorization: `Bearer ${key}` });
+    expect(r.status).toBe(503);
+    expect(r.body).toMatchObject({ success: false, code: 'chat_not_configured' });
+    expect(r.body.error).toContain('CHAT_PROVIDER');
+    expect(r.body.error).toContain('CHAT_BASE_URL');
+  });
+
+  it('reports a provider that refuses the key (401) without leaking either key', async () => {
+    const wrongKey = 'sk-wrong-SECRET-99887766';
+    const ask = await relayWith({ CHAT_BASE_URL: llm.baseUrl, CHAT_API_KEY: wrongKey });
+    llm.play([{ text: 'unreachable' }]);
+    const r = await ask({ message: OUTSTANDING });
+    expect(r.status).toBe(502);
+    expect(r.body).toMatchObject({ code: 'chat_provider_auth_failed', details: { provider: 'openai-compatible', status: 401 } });
+    expect(r.text).not.toContain(wrongKey);
+    expect(r.text).not.toContain('SECRET');
+    expect(r.text).not.toContain(LLM_KEY);
+  });
+
+  it('reports a provider that is down', async () => {
+    const closed = await startScriptedLlm({ wire: 'openai' });
+    const url = closed.baseUrl;
+    await closed.close();
+    const ask = await relayWith({ CHAT_BASE_URL: url, CHAT_API_KEY: LLM_KEY });
+    const r = await ask({ message: OUTSTANDING });
+    expect(r.status).toBe(502);
+    expect(r.body.code).toBe('chat_provider_unreachable');
+    expect(r.text).not.toContain(LLM_KEY);
+  });
+
+  it('reports a provider error status without its body', async () => {
+    const ask = await relayWith({ CHAT_BASE_URL: llm.baseUrl, CHAT_API_KEY: LLM_KEY });
+    llm.play([{ status: 429, body: { error: { message: `quota exceeded for key ${LLM_KEY}` } } }]);
+    const r = await ask({ message: OUTSTANDING });
+    expect(r.status).toBe(502);
+    expect(r.body).toMatchObject({ code: 'chat_provider_error', details: { status: 429 } });
+    expect(r.headers['retry-after']).toBe('5');
+    expect(r.text).not.toContain(LLM_KEY);
+  });
+
+  it('gives up after the total timeout', async () => {
+    const ask = await relayWith({ CHAT_BASE_URL: llm.baseUrl, CHAT_API_KEY: LLM_KEY }, 400);
+    llm.play([{ hang: true }]);
+    const started = Date.now();
+    const r = await ask({ message: OUTSTANDING });
+    expect(r.status, r.text).toBe(504);
+    expect(r.body).toMatchObject({ code: 'chat_timeout', details: { timeoutMs: 400 } });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});

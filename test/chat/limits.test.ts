@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { effectiveLimit, outputSchemaProblem, overBudget, RepeatDetector, toolCallSignature } from '../../src/chat/limits.js';
+import { ConversationStore, trimToTurns } from '../../src/chat/conversations.js';
+import { invalidCallRefusal } from '../../src/chat/agent.js';
+import type { ModelMessage } from 'ai';
+
+describe('chat limits', () => {
+  it('caps a tool call limit at the relay maximum', () => {
+    expect(effectiveLimit(undefined, 50)).toBe(50);
+    expect(effectiveLimit(10, 50)).toBe(10);
+    expect(effectiveLimit(500, 50)).toBe(50);
+    expect(effectiveLimit(0, 50)).toBe(50);
+    expect(effectiveLimit(2.7, 50)).toBe(2);
+  });
+
+  it('recognises the same call whatever its key order, and calls the third repeat a loop', () => {
+    expect(toolCallSignature('t', { a: 1, b: [1, { y: 2, x: 1 }] })).toBe(toolCallSignature('t', { b: [1, { x: 1, y: 2 }], a: 1 }));
+    const d = new RepeatDetector();
+    expect(d.seen('t', { a: 1 }).looping).toBe(false);
+    expect(d.seen('t', { a: 2 }).looping).toBe(false);
+    expect(d.seen('t', { a: 1 }).looping).toBe(false);
+    expect(d.seen('t', { a: 1 })).toEqual({ count: 3, looping: true });
+  });
+
+  it('adds token usage across steps', () => {
+    expect(overBudget([{ totalTokens: 400 }, { inputTokens: 300, outputTokens: 200 }], 1000)).toBe(false);
+    expect(overBudget([{ totalTokens: 400 }, { inputTokens: 400, outputTokens: 200 }], 1000)).toBe(true);
+    expect(overBudget([undefined], 1)).toBe(false);
+  });
+
+  it('accepts a small object schema and refuses the rest with a reason', () => {
+    expect(outputSchemaProblem({ type: 'object', properties: { a: { type: 'string' } } })).toBeNull();
+    expect(outputSchemaProblem([])).toMatch(/object/);
+    expect(outputSchemaProblem({ type: 'string' })).toMatch(/"type": "object"/);
+    expect(outputSchemaProblem({ type: 'object' })).toMatch(/properties/);
+    expect(outputSchemaProblem({ type: 'object', properties: { a: { $ref: 'https://evil.example/s.json' } } })).toMatch(/\$ref/);
+    let deep: any = { type: 'string' };
+    for (let i = 0; i < 8; i++) deep = { type: 'object', properties: { x: deep } };
+    expect(outputSchemaProblem(deep)).toMatch(/deeply/);
+  });
+
+  it('stops private methods and writes the request did not allow', () => {
+    expect(invalidCallRefusal('_compute_password', true)?.code).toBe('private_method');
+    expect(invalidCallRefusal('create', false)?.code).toBe('chat_writes_disabled');
+    expect(invalidCallRefusal('unlink', false)?.code).toBe('chat_writes_disabled');
+    expect(invalidCallRefusal('search_raed', false)).toBeNull(); // a typo goes back to the model
+  });
+});
+
+describe('conversation memory', () => {
+  const msg = (role: 'user' | 'assistant', content: string): ModelMessage => ({ role, content }) as ModelMessage;
+
+  it('forgets after the idle time and keeps owners apart', () => {
+    const store = new ConversationStore(1000, 10);
+    store.save('key:a', 'c1', [msg('user', 'hi')], 1, 0);
+    expect(store.get('key:a', 'c1', 500).turns).toBe(1);
+    expect(store.get('key:b', 'c1', 500).turns).toBe(0);
+    expect(store.get('key:a', 'c1', 2000)).toEqual({ messages: [], turns: 0 });
+  });
+
+  it('forgets the least recently used conversation past the count', () => {
+    const store = new ConversationStore(60_000, 2);
+    store.save('o', 'a', [], 1, 1);
+    store.save('o', 'b', [], 1, 2);
+    store.save('o', 'a', [], 2, 3); // a is now the most recent
+    store.save('o', 'c', [], 1, 4);
+    expect(store.size).toBe(2);
+    expect(store.get('o', 'b', 5).turns).toBe(0);
+    expect(store.get('o', 'a', 5).turns).toBe(2);
+  });
+
+  it('trims whole turns so a tool call is never cut from its result', () => {
+    const turns = [msg('user', 'q1'), msg('assistant', 'a1'), msg('user', 'q2'), msg('assistant', 'call'), { role: 'tool', content: [] } as ModelMessage, msg('assistant', 'a2')];
+    expect(trimToTurns(turns, 10)).toBe(turns);
+    expect(trimToTurns(turns, 4).map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
+    expect(trimToTurns(turns, 2).map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
+  });
+});

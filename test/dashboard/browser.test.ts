@@ -1,0 +1,253 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { computeHmacHex } from '../../src/auth/hmac.js';
+import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
+import { httpPost } from '../helpers/relay.js';
+import { buildDashboard, CHROMIUM_ARGS, requireChromium, startFreshRelay, type FreshRelay } from './helpers.js';
+
+// The committed screenshots change only on purpose: `UPDATE_SCREENSHOTS=1 npx vitest run test/dashboard`.
+const SHOTS = process.env.UPDATE_SCREENSHOTS
+  ? path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots')
+  : path.join(os.tmpdir(), 'odoo-relay-dashboard-screenshots');
+const PASSWORD = 'correct horse battery staple';
+// Generous: password hashing and a busy CI machine (other test files run in parallel) are slow.
+const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 50 });
+
+/**
+ * The whole first-run journey in a real Chromium against a real relay and the Odoo test server:
+ * setup → Odoo connection → API key with HMAC → signed webhook call → request log → revoke.
+ * Screenshots of each page (desktop, and 375 px wide) go to docs/screenshots/ with UPDATE_SCREENSHOTS=1.
+ */
+describe('dashboard in a browser', { timeout: 90_000 }, () => {
+  let relay: FreshRelay;
+  let sim: OdooSim;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    const executablePath = requireChromium();
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await buildDashboard();
+    [relay, sim, browser] = await Promise.all([
+      startFreshRelay(),
+      startOdooSim({ version: 19, automationNoise: 'none' }),
+      chromium.launch({ executablePath, args: CHROMIUM_ARGS }),
+    ]);
+    context = await browser.newContext({ viewport: { width: 1280, height: 820 }, deviceScaleFactor: 1, locale: 'en-US', timezoneId: 'UTC' });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: relay.url });
+    page = await context.newPage();
+    // CSP violations and script errors surface here; the dashboard must have none.
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/status of 4\d\d|status of 50\d/.test(m.text())) problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(String(e)));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await relay?.close();
+    await sim?.close();
+  });
+
+  const shot = (name: string, p: Page = page) => p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const nav = (label: string) => page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: label }).click();
+
+  it('walks from first-run setup to a revoked key', async () => {
+    // First run: no account exists, the setup page shows.
+    await page.goto(relay.url);
+    await until(() => page.getByRole('heading', { name: 'Welcome to odoo-relay' }).isVisible()).toBe(true);
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Confirm password').fill('something else!!');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await until(() => page.getByText('The two passwords differ').isVisible()).toBe(true);
+    await page.getByLabel('Confirm password').fill(PASSWORD);
+    await shot('setup');
+    await page.getByRole('button', { name: 'Create account' }).click();
+
+    // Odoo connection against the sim: load databases, save, test.
+    await until(() => page.getByRole('heading', { name: 'Odoo connection' }).isVisible()).toBe(true);
+    expect(new URL(page.url()).pathname).toBe('/connection');
+    await page.getByLabel('Odoo URL').fill(sim.url);
+    await page.getByRole('button', { name: 'Load databases' }).click();
+    await until(() => page.getByLabel('Database').inputValue()).toBe('odoo_demo');
+    await page.getByLabel('Login').fill('admin');
+    await page.getByLabel('Password or Odoo API key').fill('wrong password');
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await until(() => page.getByTestId('connection-test').textContent()).toContain('odoo_auth_failed');
+    await page.getByLabel('Password or Odoo API key').fill('admin');
+    await page.getByRole('button', { name: 'Save connection' }).click();
+    await until(() => page.getByText('Connection saved').isVisible()).toBe(true);
+    expect(await page.getByLabel('Password or Odoo API key').inputValue()).toBe('');
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await until(() => page.getByTestId('odoo-version').textContent()).toMatch(/^19/);
+    expect(Number(await page.getByTestId('odoo-uid').textContent())).toBeGreaterThan(0);
+    await shot('connection');
+
+    // API keys: empty state, then generate one with HMAC.
+    await nav('API keys');
+    await until(() => page.getByRole('heading', { name: 'No API keys yet' }).isVisible()).toBe(true);
+    // Keyboard: the dialog opens on Enter with focus inside, Escape closes it and focus returns.
+    await page.getByRole('button', { name: 'Generate new API key' }).focus();
+    await page.keyboard.press('Enter');
+    await until(() => page.evaluate(() => document.activeElement?.closest('dialog')?.getAttribute('open'))).toBe('');
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).name)).toBe('name');
+    await page.keyboard.press('Escape');
+    await until(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Generate new API key');
+    await page.getByRole('button', { name: 'Generate new API key' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Generate new API key' });
+    await dialog.getByLabel('Name').fill('n8n production');
+    expect(await dialog.getByRole('switch').isChecked()).toBe(true);
+    await dialog.getByLabel('Allowed models (optional)').fill('res.partner, sale.*');
+    await shot('key-create');
+    await dialog.getByRole('button', { name: 'Generate key' }).click();
+
+    const once = page.getByTestId('secret-once');
+    await until(() => once.isVisible()).toBe(true);
+    const keyField = page.getByTestId('new-api-key');
+    await once.getByRole('button', { name: 'Copy' }).first().click();
+    const key = await page.evaluate(() => navigator.clipboard.readText());
+    expect(key).toMatch(/^sk_live_/);
+    expect(key).toBe(await keyField.inputValue());
+    const firstHmacSecret = await page.getByTestId('new-hmac-secret').inputValue();
+    expect(firstHmacSecret).toMatch(/^hmac_/);
+    await shot('key-created');
+    await once.getByRole('button', { name: 'I have saved them' }).click();
+    const row = page.locator('[data-testid="keys-table"] tbody tr').first();
+    await until(() => row.textContent()).toContain('n8n production');
+    expect(await page.content()).not.toContain(key);
+    await shot('keys');
+
+    // Rotate the HMAC secret from the key's Edit dialog (the seed's path): the new one is shown once.
+    await page.getByRole('button', { name: 'Edit n8n production' }).click();
+    await page.getByRole('dialog', { name: 'Edit “n8n production”' }).getByRole('button', { name: 'Rotate or turn off…' }).click();
+    await page.getByRole('dialog', { name: 'HMAC signature verification' }).getByRole('button', { name: 'Rotate secret' }).click();
+    await until(() => page.getByTestId('new-hmac-secret').isVisible()).toBe(true);
+    const hmacSecret = await page.getByTestId('new-hmac-secret').inputValue();
+    expect(hmacSecret).toMatch(/^hmac_/);
+    expect(hmacSecret).not.toBe(firstHmacSecret);
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+
+    // n8n's call: the seed's execute_method, signed over the exact body bytes.
+    const body = JSON.stringify({
+      action: 'execute_method',
+      model: 'res.partner',
+      method: 'search_read',
+      args: [[['is_company', '=', true]]],
+      kwargs: { fields: ['name', 'email'], limit: 10 },
+    });
+    const ok = await httpPost(`${relay.url}/api/n8n/webhook`, body, {
+      authorization: `Bearer ${key}`,
+      'x-hmac-signature': computeHmacHex(hmacSecret, body),
+    });
+    expect(ok.status).toBe(200);
+    const stale = await httpPost(`${relay.url}/api/n8n/webhook`, body, {
+      authorization: `Bearer ${key}`,
+      'x-hmac-signature': computeHmacHex(firstHmacSecret, body),
+    });
+    expect(stale.body.code).toBe('invalid_signature');
+    expect(ok.body.success).toBe(true);
+    expect(ok.body.result.length).toBeGreaterThan(0);
+
+    // Webhook page: endpoint and snippets for this key.
+    await nav('Webhook');
+    expect(await page.getByTestId('webhook-endpoint').inputValue()).toBe(`${relay.url}/api/n8n/webhook`);
+    await until(() => page.locator('.snippet pre').textContent()).toContain('n8n-nodes-base.crypto');
+    const snippet = (await page.locator('.snippet pre').textContent()) ?? '';
+    expect(snippet).toContain(`${relay.url}/api/n8n/webhook`);
+    expect(snippet).not.toContain(key);
+    expect(snippet).not.toContain(hmacSecret);
+    await shot('webhook');
+    await page.getByRole('tab', { name: 'Python' }).click();
+    expect(await page.locator('.snippet pre').textContent()).toContain("separators=(',', ':')");
+    await shot('webhook-python');
+
+    // Request log: the call is there, with its detail.
+    await nav('Request log');
+    // Newest first: the stale-signature refusal, then the signed call.
+    const rows = page.locator('[data-testid="log-table"] tbody tr');
+    await until(() => rows.count()).toBe(2);
+    expect(await rows.nth(0).textContent()).toContain('invalid_signature');
+    const logRow = rows.nth(1);
+    expect(await logRow.textContent()).toContain('res.partner.search_read');
+    expect(await logRow.textContent()).toContain('200');
+    await shot('request-log');
+    await logRow.getByRole('button', { name: /Details/ }).click();
+    await until(() => page.getByTestId('log-detail').textContent()).toContain(ok.headers['x-request-id'] as string);
+    await shot('request-detail');
+    await page.keyboard.press('Escape');
+
+    // Filter that matches nothing shows its own empty state.
+    await page.getByLabel('Model').fill('sale.order');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await until(() => page.getByRole('heading', { name: 'No requests match these filters' }).isVisible()).toBe(true);
+
+    // Revoke with confirmation; the next call is refused.
+    await nav('API keys');
+    await page.getByRole('button', { name: 'Revoke n8n production' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Revoke API key?' });
+    await confirm.getByRole('button', { name: 'Revoke key' }).click();
+    await until(() => page.locator('[data-testid="keys-table"] tbody tr').first().textContent()).toContain('Revoked');
+    const refused = await httpPost(`${relay.url}/api/n8n/webhook`, body, {
+      authorization: `Bearer ${key}`,
+      'x-hmac-signature': computeHmacHex(hmacSecret, body),
+    });
+    expect(refused.status).toBe(401);
+    expect(refused.body.code).toBe('api_key_revoked');
+
+    // The refusal shows in the log too.
+    await nav('Request log');
+    await until(() => page.locator('[data-testid="log-table"] tbody tr').first().textContent()).toContain('api_key_revoked');
+
+    // Account page, then log out and back in.
+    await page.getByRole('link', { name: /admin/ }).click();
+    await until(() => page.getByRole('heading', { name: 'Change password' }).isVisible()).toBe(true);
+    await shot('account');
+    const NEW_PASSWORD = 'a brand new passphrase';
+    await page.getByLabel('Current password').fill(PASSWORD);
+    await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+    await page.getByLabel('Confirm new password').fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await until(() => page.getByText('Password changed').isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await until(() => page.getByRole('heading', { name: 'Sign in' }).isVisible()).toBe(true);
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await until(() => page.getByRole('alert').first().textContent()).toContain('invalid_credentials');
+    await shot('login');
+    await page.getByLabel('Password').fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await until(() => page.getByRole('heading', { name: 'Odoo connection' }).isVisible()).toBe(true);
+
+    expect(problems).toEqual([]);
+  });
+
+  it('works 375 px wide', async () => {
+    const mobile = await context.newPage();
+    mobile.on('pageerror', (e) => problems.push(String(e)));
+    await mobile.setViewportSize({ width: 375, height: 812 });
+    for (const [pathname, name, heading] of [
+      ['/keys', 'keys-mobile', 'API keys'],
+      ['/connection', 'connection-mobile', 'Odoo connection'],
+      ['/logs', 'request-log-mobile', 'Request log'],
+      ['/webhook', 'webhook-mobile', 'Webhook'],
+      ['/account', 'account-mobile', 'Account'],
+    ] as const) {
+      await mobile.goto(relay.url + pathname);
+      await until(() => mobile.getByRole('heading', { name: heading, exact: true }).isVisible()).toBe(true);
+      await mobile.waitForLoadState('networkidle');
+      // Nothing may force a horizontal scroll of the page.
+      const overflow = await mobile.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, pathname).toBeLessThanOrEqual(0);
+      await shot(name, mobile);
+    }
+    await mobile.close();
+    expect(problems).toEqual([]);
+  });
+});

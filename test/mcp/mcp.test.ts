@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
+import { startTestRelay, httpGet, type TestRelay } from '../helpers/relay.js';
+import { queryRequestLog } from '../../src/request-log/query.js';
+
+/** The MCP server at /mcp, driven by the MCP SDK's own client over Streamable HTTP. */
+describe('MCP server', () => {
+  let sim: OdooSim;
+  let relay: TestRelay;
+  let writeKey: string;
+  let readKey: string;
+  const clients: Client[] = [];
+
+  async function connect(key: string, query = ''): Promise<Client> {
+    const client = new Client({ name: 'relay-test', version: '1.0.0' });
+    const transport = new StreamableHTTPClientTransport(new URL(`${relay.url}/mcp${query}`), {
+      requestInit: { headers: { authorization: `Bearer ${key}` } },
+    });
+    await client.connect(transport);
+    clients.push(client);
+    return client;
+  }
+  const text = (result: any) => (result.content as { type: string; text: string }[]).map((c) => c.text).join('');
+
+  beforeAll(async () => {
+    sim = await startOdooSim({ version: 18, automationNoise: 'none' });
+    relay = await startTestRelay();
+    await relay.connectOdoo({ url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
+    writeKey = (await relay.createKey({ scopes: ['webhook'] })).key;
+    readKey = (await relay.createKey({ scopes: ['read'] })).key;
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.close().catch(() => {});
+    await relay?.close();
+    await sim?.close();
+  });
+
+  it('lists the read tools with their input schemas', async () => {
+    const client = await connect(readKey);
+    expect(client.getServerVersion()).toMatchObject({ name: 'odoo-relay' });
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(['describe_model', 'list_models', 'read_group', 'search_count', 'search_read']);
+    const searchRead = tools.find((t) => t.name === 'search_read')!;
+    expect(searchRead.inputSchema.required).toEqual(expect.arrayContaining(['model', 'fields']));
+    expect(searchRead.annotations?.readOnlyHint).toBe(true);
+  });
+
+  it('calls search_read on the Odoo test server and logs the call', async () => {
+    const client = await connect(readKey);
+    const result = await client.callTool({
+      name: 'search_read',
+      arguments: { model: 'res.partner', domain: [['is_company', '=', true]], fields: ['name', 'email'], limit: 5 },
+    });
+    expect(result.isError).toBeFalsy();
+    const { rows } = JSON.parse(text(result));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThanOrEqual(5);
+    expect(Object.keys(rows[0]).sort()).toEqual(['email', 'id', 'name']);
+
+    await relay.ctx.requestLog.flush();
+    const { rows: logged } = await queryRequestLog(relay.ctx.storage.db, { action: 'mcp.tool' });
+    expect(logged[0]).toMatchObject({ model: 'res.partner', method: 'search_read', status: 200, authMethod: 'api_key' });
+  });
+
+  it('describes a model through fields_get', async () => {
+    const client = await connect(readKey);
+    const result = await client.callTool({ name: 'describe_model', arguments: { model: 'account.move' } });
+    const { fields } = JSON.parse(text(result));
+    expect(fields.amount_residual).toMatchObject({ type: 'monetary' });
+    expect(fields.partner_id).toMatchObject({ type: 'many2one', relation: 'res.partner' });
+  });
+
+  it('does not offer write tools to a read key, and refuses them if called', async () => {
+    const client = await connect(readKey);
+    const result = await client.callTool({ name: 'create', arguments: { model: 'res.partner', values: { name: 'Nope' } } }).catch((err: Error) => ({ isError: true, content: [{ type: 'text', text: err.message }] }));
+    expect(result.isError).toBe(true);
+    expect(text(result)).toMatch(/Tool create not found/);
+    expect(sim.engine.execute(2, 'res.partner', 'search_count', [[['name', '=', 'Nope']]], {})).toBe(0);
+  });
+
+  it('refuses allow_writes for a read key before any tool runs', async () => {
+    await expect(connect(readKey, '?allow_writes=true')).rejects.toThrow(/403|forbidden_scope|webhook scope/);
+  });
+
+  it('creates a record with a webhook key that opted in to writes', async () => {
+    const client = await connect(writeKey, '?allow_writes=true');
+    const { tools } = await client.listTools();
+    expect(tools.find((t) => t.name === 'create')?.annotations?.readOnlyHint).toBe(false);
+    const result = await client.callTool({ name: 'create', arguments: { model: 'res.partner', values: { name: 'From MCP' } } });
+    expect(result.isError).toBeFalsy();
+    const { id } = JSON.parse(text(result));
+    expect(sim.engine.execute(2, 'res.partner', 'read', [[id]], { fields: ['name'] })).toEqual([{ id, name: 'From MCP' }]);
+  });
+
+  it("returns the key's allow-list refusal as a tool error", async () => {
+    const limited = (await relay.createKey({ scopes: ['read'], allowedModels: ['res.partner'] })).key;
+    const client = await connect(limited);
+    const result = await client.callTool({ name: 'search_read', arguments: { model: 'account.move', domain: [], fields: ['name'] } });
+    expect(result.isError).toBe(true);
+    expect(text(result)).toMatch(/^model_not_allowed: /);
+    const models = JSON.parse(text(await client.callTool({ name: 'list_models', arguments: {} }))).models.map((m: any) => m.model);
+    expect(models).toEqual(['res.partner']);
+  });
+
+  it('refuses a bad key and a missing key', async () => {
+    await expect(connect('sk_live_notarealkey0000000000000000')).rejects.toThrow(/invalid_api_key/);
+    const anonymous = new Client({ name: 'anon', version: '1' });
+    await expect(anonymous.connect(new StreamableHTTPClientTransport(new URL(`${relay.url}/mcp`)))).rejects.toThrow(/401|unauthenticated|Unauthorized/i);
+  });
+
+  it('refuses a key that requires HMAC signatures (MCP clients cannot sign)', async () => {
+    const signed = (await relay.createKey({ scopes: ['read'], hmac: true })).key;
+    await expect(connect(signed)).rejects.toThrow(/hmac_key_not_usable_for_mcp/);
+  });
+
+  it("applies the key's rate limit", async () => {
+    const slow = (await relay.createKey({ scopes: ['read'], rateLimit: 3 })).key;
+    const client = await connect(slow); // initialize + initialized notification: 2 requests
+    await client.listTools(); // 3rd
+    await expect(client.listTools()).rejects.toThrow(/429|rate/i);
+  });
+
+  it('answers GET with 405 (stateless server: no stream to open)', async () => {
+    const r = await httpGet(`${relay.url}/mcp`, { authorization: `Bearer ${readKey}` });
+    expect(r.status).toBe(405);
+  });
+});

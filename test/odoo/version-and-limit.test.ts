@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { ConcurrencyLimit } from '../../src/odoo/concurrency-limit.js';
+import { parseOdooVersion, supportsJson2 } from '../../src/odoo/version.js';
+
+describe('parseOdooVersion', () => {
+  it.each([
+    [{ version_info: [19, 0, 0, 'final', 0, ''], version: '19.0' }, { serverVersion: '19.0', major: 19, minor: 0, serie: '19.0' }, true],
+    [
+      { server_version: '17.0', server_version_info: [17, 0, 0, 'final', 0, ''], server_serie: '17.0', protocol_version: 1 },
+      { serverVersion: '17.0', major: 17, minor: 0, serie: '17.0' },
+      false,
+    ],
+    [{ version_info: [18, 0, 0, 'final', 0, ''], version: '18.0+e' }, { serverVersion: '18.0+e', major: 18, minor: 0, serie: '18.0' }, false],
+    [
+      { server_version: 'saas~18.4+e', server_version_info: ['saas~18', 4, 0, 'final', 0, ''], server_serie: 'saas~18.4' },
+      { serverVersion: 'saas~18.4+e', major: 18, minor: 4, serie: 'saas~18.4' },
+      true,
+    ],
+    [{ version_info: ['saas~18', 3, 0, 'final', 0, ''], version: 'saas~18.3' }, { serverVersion: 'saas~18.3', major: 18, minor: 3, serie: 'saas~18.3' }, false],
+  ])('%j', (body, expected, json2) => {
+    const parsed = parseOdooVersion(body);
+    expect(parsed).toEqual(expected);
+    expect(supportsJson2(parsed)).toBe(json2);
+  });
+
+  it('refuses junk with odoo_bad_response', () => {
+    expect(() => parseOdooVersion({ hello: 1 })).toThrow(expect.objectContaining({ code: 'odoo_bad_response' }));
+    expect(() => parseOdooVersion(null)).toThrow(expect.objectContaining({ code: 'odoo_bad_response' }));
+  });
+});
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('ConcurrencyLimit', () => {
+  it('runs at most maxConcurrent, queues FIFO up to maxQueue, refuses beyond', async () => {
+    const limit = new ConcurrencyLimit(2, 2, () => new Error('busy'));
+    const gates = [deferred(), deferred(), deferred(), deferred()];
+    const order: number[] = [];
+    const runs = gates.map((g, i) =>
+      limit.run(async () => {
+        order.push(i);
+        await g.promise;
+        return i;
+      }),
+    );
+    await expect(limit.run(async () => 99)).rejects.toThrow('busy');
+    await Promise.resolve();
+    expect(limit.running).toBe(2);
+    expect(limit.queued).toBe(2);
+    expect(order).toEqual([0, 1]);
+    gates[1]!.resolve();
+    await runs[1];
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual([0, 1, 2]);
+    gates.forEach((g) => g.resolve());
+    expect(await Promise.all(runs)).toEqual([0, 1, 2, 3]);
+    expect(limit.running).toBe(0);
+    expect(limit.queued).toBe(0);
+  });
+
+  it('frees the slot when a task fails', async () => {
+    const limit = new ConcurrencyLimit(1, 0);
+    await expect(limit.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await limit.run(async () => 'ok')).toBe('ok');
+  });
+
+  it('with maxQueue 0 refuses as soon as all slots are taken', async () => {
+    const limit = new ConcurrencyLimit(1, 0, () => new Error('busy'));
+    const gate = deferred();
+    const first = limit.run(() => gate.promise);
+    await expect(limit.run(async () => 1)).rejects.toThrow('busy');
+    gate.resolve();
+    await first;
+  });
+});

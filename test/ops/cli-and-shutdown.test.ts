@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
+import { httpGet, httpPost } from '../helpers/relay.js';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+// node --import tsx, not the tsx wrapper binary: signals then reach the relay process itself.
+const nodeArgs = ['--import', 'tsx'];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs the real CLI (`odoo-relay …`) as a user would, with a secret on stdin. */
+async function cli(env: NodeJS.ProcessEnv, args: string[], stdin?: string): Promise<string> {
+  const child = execFile(process.execPath, [...nodeArgs, 'src/cli.ts', ...args], { cwd: root, env: { ...process.env, ...env } });
+  if (stdin !== undefined) child.stdin!.end(stdin);
+  else child.stdin!.end();
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+  if (code !== 0) throw new Error(`cli ${args.join(' ')} exited ${code}: ${err}`);
+  return out;
+}
+
+// Each CLI call starts a Node process that compiles TypeScript on the fly: slow on a busy machine.
+describe('the CLI and the serve process', { timeout: 180_000 }, () => {
+  let sim: OdooSim;
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let key: string;
+  let server: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    sim = await startOdooSim({ version: 18, automationNoise: 'none' });
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-cli-'));
+    env = { DATA_DIR: dataDir, PORT: String(await freePort()), LOG_LEVEL: 'info' };
+  });
+  afterAll(async () => {
+    server?.kill('SIGKILL');
+    await sim.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates a user, an Odoo connection and a key; tests the connection', async () => {
+    expect(await cli(env, ['users', 'create', '-u', 'ops', '--password-stdin'], 'a long enough password\n')).toMatch(/Created admin 'ops'/);
+    const saved = await cli(env, ['connections', 'set', '-u', 'ops', '--url', sim.url, '--db', 'odoo_demo', '--login', 'admin', '--secret-stdin'], 'admin\n');
+    expect(saved).toContain(`admin@${sim.url}`);
+    expect(await cli(env, ['connections', 'test', '-u', 'ops'])).toMatch(/Connected: Odoo 18\.0 over jsonrpc, uid 2/);
+    const created = await cli(env, ['keys', 'create', '-u', 'ops', '-n', 'ops key', '--rate-limit', '500']);
+    key = /sk_live_[0-9A-Za-z]{40}/.exec(created)![0];
+    const listed = await cli(env, ['keys', 'list']);
+    expect(listed).toContain('ops key');
+    expect(listed).toContain('500/min');
+    expect(listed).not.toContain(key);
+  });
+
+  it('refuses a wrong environment with a message naming the variable', async () => {
+    await expect(cli({ ...env, PORT: 'http' }, ['users', 'list'])).rejects.toThrow(/PORT/);
+  });
+
+  it('serves, then on SIGTERM finishes the in-flight request before exiting 0', async () => {
+    server = spawn(process.execPath, [...nodeArgs, 'src/cli.ts', 'serve'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let logs = '';
+    server.stdout!.on('data', (d) => (logs += d));
+    const url = `http://127.0.0.1:${env.PORT}`;
+    for (let i = 0; i < 100 && !logs.includes('odoo-relay listening'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await httpGet(`${url}/readyz`)).status).toBe(200);
+
+    sim.faults.setLatency(800);
+    const slow = httpPost(`${url}/api/n8n/webhook`, { action: 'execute_method', model: 'res.partner', method: 'search_count', args: [[]] }, { authorization: `Bearer ${key}` });
+    await new Promise((r) => setTimeout(r, 200));
+    const exited = new Promise<number | null>((resolve) => server!.on('exit', (code) => resolve(code)));
+    server.kill('SIGTERM');
+    const answer = await slow;
+    sim.faults.reset();
+    expect(answer.status).toBe(200);
+    expect(answer.body.success).toBe(true);
+    expect(await exited).toBe(0);
+    server = undefined;
+    // Structured JSON logs, with no secret in them.
+    const lines = logs.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.some((l) => l.msg === 'shutting down: finishing in-flight requests')).toBe(true);
+    expect(logs).not.toContain(key);
+  });
+
+  it('kept the request in the request log across the restart', async () => {
+    const script = path.join(dataDir, 'read-log.mts');
+    fs.writeFileSync(
+      script,
+      `import { openStorage } from ${JSON.stringify(path.join(root, 'src/storage/database.ts'))};
+       const s = openStorage({ dataDir: ${JSON.stringify(dataDir)} });
+       const rows = await s.db.selectFrom('request_log').select(['action', 'method', 'status']).execute();
+       console.log(JSON.stringify(rows));
+       await s.close();`,
+    );
+    const out = await run(process.execPath, [...nodeArgs, script], { cwd: root });
+    expect(JSON.parse(out.stdout)).toEqual([{ action: 'execute_method', method: 'search_count', status: 200 }]);
+  });
+});

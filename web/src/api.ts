@@ -1,0 +1,114 @@
+/** The dashboard's only way to talk to the relay: JSON in, the relay's envelope out, CSRF on writes. */
+
+export interface User {
+  id: string;
+  username: string;
+  role: 'admin' | 'user';
+  createdAt: number;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  allowedModels: string[] | null;
+  allowedMethods: string[] | null;
+  rateLimit: number;
+  hmacEnabled: boolean;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+  createdAt: number;
+}
+
+export interface OdooConnection {
+  id: string;
+  name: string;
+  url: string;
+  database: string;
+  login: string;
+  protocol: 'auto' | 'jsonrpc' | 'json2';
+  timeoutMs: number;
+  updatedAt: number;
+}
+
+export interface ConnectionTest {
+  serverVersion: string;
+  protocol: string;
+  uid: number;
+  latencyMs: number;
+}
+
+export interface LogRow {
+  id: number;
+  createdAt: number;
+  requestId: string;
+  apiKeyId: string | null;
+  keyPrefix: string | null;
+  authMethod: string | null;
+  action: string | null;
+  model: string | null;
+  method: string | null;
+  status: number;
+  code: string | null;
+  durationMs: number;
+  odooMs: number | null;
+  ip: string | null;
+}
+
+/** A refusal from the relay, with its stable code and the offending field(s) when it names them. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: unknown,
+    readonly requestId?: string,
+  ) {
+    super(message);
+  }
+
+  /** Field name → problem, from `details.fields[]` or `details.field`. */
+  get fieldErrors(): Record<string, string> {
+    const out: Record<string, string> = {};
+    const d = this.details as { field?: string; fields?: { field: string; problem: string }[] } | null;
+    if (d && Array.isArray(d.fields)) for (const f of d.fields) out[f.field.split('.')[0]!] ??= f.problem;
+    else if (d && typeof d.field === 'string') out[d.field] = this.message;
+    return out;
+  }
+}
+
+let csrfToken: string | null = null;
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+/** Fired when the session is gone, so the app can show the login page. */
+export const SIGNED_OUT_EVENT = 'relay:signed-out';
+
+export async function api<T = any>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, 'network_error', 'The relay cannot be reached. Check that it is running.', null);
+  }
+  let data: any = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  if (!res.ok || !data || data.success !== true) {
+    const err = new ApiError(res.status, data?.code ?? 'http_error', data?.error ?? `HTTP ${res.status}`, data?.details ?? null, data?.requestId);
+    if ((err.code === 'unauthenticated' || err.code === 'session_expired') && !path.startsWith('/api/auth/')) {
+      window.dispatchEvent(new CustomEvent(SIGNED_OUT_EVENT));
+    }
+    throw err;
+  }
+  return data as T;
+}

@@ -1,0 +1,162 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { api, ApiError, setCsrfToken, SIGNED_OUT_EVENT, type User } from './api';
+import { navigate, onLinkClick, usePath } from './router';
+import { Button, ErrorText, Loading } from './components';
+import { LoginPage, SetupPage } from './pages/auth';
+import { AccountPage } from './pages/account';
+import { ConnectionPage } from './pages/connection';
+import { KeysPage } from './pages/keys';
+import { WebhookPage } from './pages/webhook';
+import { LogsPage } from './pages/logs';
+
+type Phase = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'ready'; user: User } | { kind: 'error'; error: ApiError };
+
+const NAV = [
+  { section: 'Settings', href: '/connection', label: 'Odoo connection', icon: 'M12 3c-4.4 0-8 1.3-8 3v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6c0-1.7-3.6-3-8-3zm0 2c3.9 0 6 1.1 6 1s-2.1 1-6 1-6-1.1-6-1 2.1-1 6-1zM6 9.2C7.5 9.7 9.6 10 12 10s4.5-.3 6-.8V12c0 .1-2.1 1-6 1s-6-.9-6-1zm0 6c1.5.5 3.6.8 6 .8s4.5-.3 6-.8V18c0 .1-2.1 1-6 1s-6-.9-6-1z' },
+  { section: 'Settings', href: '/keys', label: 'API keys', icon: 'M7 14a2 2 0 1 1 0-4 2 2 0 0 1 0 4zm5.6-4A6 6 0 1 0 7 18a6 6 0 0 0 5.6-4H16v3h3v-3h2v-4z' },
+  { section: 'Use', href: '/webhook', label: 'Webhook', icon: 'M13 2 4 14h7l-1 8 9-12h-7z' },
+  { section: 'Use', href: '/logs', label: 'Request log', icon: 'M4 5h16v2H4zm0 6h16v2H4zm0 6h10v2H4z' },
+];
+// Later capabilities get their place in the navigation now, so the layout does not move when they land.
+const COMING = ['Subscriptions', 'Deliveries', 'Chat', 'Apps'];
+
+export function App() {
+  const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
+  const path = usePath();
+
+  const boot = useCallback(async () => {
+    try {
+      const setup = await api<{ needsSetup: boolean }>('GET', '/api/auth/setup');
+      if (setup.needsSetup) return setPhase({ kind: 'setup' });
+      const me = await api<{ user: User; csrfToken: string }>('GET', '/api/auth/me');
+      setCsrfToken(me.csrfToken);
+      setPhase({ kind: 'ready', user: me.user });
+    } catch (e) {
+      const err = e as ApiError;
+      if (err.code === 'unauthenticated' || err.code === 'session_expired') setPhase({ kind: 'login' });
+      else setPhase({ kind: 'error', error: err });
+    }
+  }, []);
+
+  useEffect(() => {
+    void boot();
+    const onSignedOut = () => {
+      setCsrfToken(null);
+      setPhase({ kind: 'login' });
+    };
+    window.addEventListener(SIGNED_OUT_EVENT, onSignedOut);
+    return () => window.removeEventListener(SIGNED_OUT_EVENT, onSignedOut);
+  }, [boot]);
+
+  const signedIn = (user: User, csrfToken: string, to?: string) => {
+    setCsrfToken(csrfToken);
+    setPhase({ kind: 'ready', user });
+    const here = location.pathname;
+    navigate(to ?? (here === '/' || here === '/login' || here === '/setup' ? '/connection' : here), true);
+  };
+
+  if (phase.kind === 'loading') return <div class="center-screen"><Loading label="Loading odoo-relay…" /></div>;
+  if (phase.kind === 'error')
+    return (
+      <div class="center-screen">
+        <div class="card auth-card" role="alert">
+          <h1>Cannot load the dashboard</h1>
+          <p>
+            <ErrorText error={phase.error} />
+          </p>
+          <Button variant="primary" onClick={() => { setPhase({ kind: 'loading' }); void boot(); }}>
+            Retry
+          </Button>
+        </div>
+      </div>
+    );
+  if (phase.kind === 'setup') return <SetupPage onDone={(u, t) => signedIn(u, t, '/connection')} onAlreadyDone={() => setPhase({ kind: 'login' })} />;
+  if (phase.kind === 'login') return <LoginPage onDone={(u, t) => signedIn(u, t)} />;
+
+  const logout = async () => {
+    try {
+      await api('POST', '/api/auth/logout');
+    } finally {
+      setCsrfToken(null);
+      setPhase({ kind: 'login' });
+      navigate('/login', true);
+    }
+  };
+
+  const page = route(path, phase.user, (u, t) => signedIn(u, t, '/account'));
+  return (
+    <div class="shell" onClick={onLinkClick as any}>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header class="topbar">
+        <a href="/connection" class="brand" aria-label="odoo-relay home">
+          <img src="/favicon.svg" alt="" width={24} height={24} />
+          <span>odoo-relay</span>
+        </a>
+        <div class="topbar-user">
+          <a href="/account" class="user-link" aria-current={path === '/account' ? 'page' : undefined}>
+            <span class="avatar" aria-hidden="true">{phase.user.username.slice(0, 1).toUpperCase()}</span>
+            <span class="user-name">{phase.user.username}</span>
+          </a>
+          <Button variant="ghost" class="btn-small" onClick={logout}>
+            Log out
+          </Button>
+        </div>
+      </header>
+      <nav class="sidebar" aria-label="Dashboard">
+        {/* "Settings" is where the n8n guide sends users: Dashboard → Settings → API Keys. */}
+        {['Settings', 'Use'].map((section) => (
+          <div key={section} class="nav-group">
+            <p class="nav-section" id={`nav-${section}`}>
+              {section}
+            </p>
+            <ul aria-labelledby={`nav-${section}`}>
+              {NAV.filter((n) => n.section === section).map((n) => (
+                <li key={n.href}>
+                  <a href={n.href} aria-current={path.startsWith(n.href) ? 'page' : undefined}>
+                    <svg class="nav-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+                      <path d={n.icon} fill="currentColor" />
+                    </svg>
+                    {n.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ))}
+        <div class="nav-group">
+        <p class="nav-section" id="coming-soon">Coming soon</p>
+        <ul aria-labelledby="coming-soon">
+          {COMING.map((label) => (
+            <li key={label}>
+              <span class="nav-disabled" aria-disabled="true">
+                {label} <span class="soon">soon</span>
+              </span>
+            </li>
+          ))}
+        </ul>
+        </div>
+      </nav>
+      <main id="main" class="content">
+        {page}
+      </main>
+    </div>
+  );
+}
+
+function route(path: string, user: User, onPasswordChanged: (u: User, csrf: string) => void) {
+  if (path.startsWith('/keys')) return <KeysPage />;
+  if (path.startsWith('/webhook')) return <WebhookPage />;
+  if (path.startsWith('/logs')) return <LogsPage user={user} />;
+  if (path.startsWith('/account')) return <AccountPage user={user} onChanged={onPasswordChanged} />;
+  if (path === '/' || path.startsWith('/connection') || path === '/login' || path === '/setup') return <ConnectionPage />;
+  return (
+    <section>
+      <h1>Page not found</h1>
+      <p>
+        There is no page at <code>{path}</code>. <a href="/connection">Go to the Odoo connection</a>.
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,124 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError, type User } from '../api';
+import { Button, Notice, TextField } from '../components';
+
+type Done = (user: User, csrfToken: string) => void;
+
+function AuthCard(props: { title: string; intro: string; children: preact.ComponentChildren }) {
+  const h = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    document.title = `${props.title} · odoo-relay`;
+    h.current?.focus();
+  }, [props.title]);
+  return (
+    <div class="center-screen">
+      <main class="card auth-card">
+        <div class="auth-brand">
+          <img src="/favicon.svg" alt="" width={36} height={36} />
+          <span>odoo-relay</span>
+        </div>
+        <h1 ref={h} tabIndex={-1}>
+          {props.title}
+        </h1>
+        <p class="intro">{props.intro}</p>
+        {props.children}
+      </main>
+    </div>
+  );
+}
+
+/** First run: no account exists yet, so the first one becomes the administrator. */
+export function SetupPage({ onDone, onAlreadyDone }: { onDone: Done; onAlreadyDone: () => void }) {
+  const [username, setUsername] = useState('admin');
+  const [password, setPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | string | null>(null);
+  const [fields, setFields] = useState<Record<string, string>>({});
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setFields({});
+    if (password !== confirm) {
+      setFields({ confirm: 'The two passwords differ' });
+      setError('Check the highlighted fields.');
+      return;
+    }
+    setBusy(true);
+    try {
+      const r = await api<{ user: User; csrfToken: string }>('POST', '/api/auth/setup', { username, password });
+      onDone(r.user, r.csrfToken);
+    } catch (err) {
+      const apiErr = err as ApiError;
+      // Someone finished setup meanwhile (another tab, the CLI): sign in instead.
+      if (apiErr.code === 'setup_already_done') return onAlreadyDone();
+      setError(apiErr);
+      setFields(apiErr.fieldErrors ?? {});
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <AuthCard title="Welcome to odoo-relay" intro="Create the administrator account. You will use it to connect Odoo and issue API keys for n8n.">
+      <form onSubmit={submit} noValidate>
+        <Notice error={error} />
+        <TextField label="Username" name="username" autoComplete="username" required value={username} onValue={setUsername} error={fields.username} />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          value={password}
+          onValue={setPassword}
+          error={fields.password}
+          hint="At least 10 characters; a passphrase works well."
+        />
+        <TextField label="Confirm password" name="confirm" type="password" autoComplete="new-password" required value={confirm} onValue={setConfirm} error={fields.confirm} />
+        <Button type="submit" variant="primary" busy={busy} class="btn-block">
+          Create account
+        </Button>
+      </form>
+    </AuthCard>
+  );
+}
+
+export function LoginPage({ onDone }: { onDone: Done }) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [fields, setFields] = useState<Record<string, string>>({});
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setFields({});
+    setBusy(true);
+    try {
+      const r = await api<{ user: User; csrfToken: string }>('POST', '/api/auth/login', { username, password });
+      onDone(r.user, r.csrfToken);
+    } catch (err) {
+      const apiErr = err as ApiError;
+      setError(apiErr);
+      setFields(apiErr.fieldErrors ?? {});
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <AuthCard title="Sign in" intro="Sign in to manage the Odoo connection, API keys and the request log.">
+      <form onSubmit={submit} noValidate>
+        <Notice error={error} />
+        <TextField label="Username" name="username" autoComplete="username" required value={username} onValue={setUsername} error={fields.username} />
+        <TextField label="Password" name="password" type="password" autoComplete="current-password" required value={password} onValue={setPassword} error={fields.password} />
+        <Button type="submit" variant="primary" busy={busy} class="btn-block">
+          Sign in
+        </Button>
+      </form>
+    </AuthCard>
+  );
+}

@@ -1,0 +1,252 @@
+import { useEffect, useId, useState } from 'preact/hooks';
+import { api, ApiError, type ConnectionTest, type OdooConnection } from '../api';
+import { Button, ErrorText, Field, Loading, Notice, PageHeader, TextField } from '../components';
+import { formatDate } from '../format';
+
+interface Form {
+  url: string;
+  database: string;
+  login: string;
+  secret: string;
+  protocol: 'auto' | 'jsonrpc' | 'json2';
+  timeoutSeconds: string;
+}
+
+const EMPTY: Form = { url: '', database: '', login: '', secret: '', protocol: 'auto', timeoutSeconds: '30' };
+
+function toBody(f: Form) {
+  const seconds = Number(f.timeoutSeconds);
+  return {
+    url: f.url.trim(),
+    database: f.database.trim(),
+    login: f.login.trim(),
+    ...(f.secret ? { secret: f.secret } : {}),
+    protocol: f.protocol,
+    timeoutMs: Number.isFinite(seconds) ? Math.round(seconds * 1000) : -1,
+  };
+}
+
+/** Maps server field names onto this form's. */
+function formFields(err: ApiError): Record<string, string> {
+  const f = err.fieldErrors;
+  if (f.timeoutMs) f.timeoutSeconds = f.timeoutMs;
+  return f;
+}
+
+export function ConnectionPage() {
+  const [loading, setLoading] = useState(true);
+  const [loadError, setLoadError] = useState<ApiError | null>(null);
+  const [saved, setSaved] = useState<OdooConnection | null>(null);
+  const [hasSecret, setHasSecret] = useState(false);
+  const [form, setForm] = useState<Form>(EMPTY);
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const [error, setError] = useState<ApiError | null>(null);
+  const [success, setSuccess] = useState<string | null>(null);
+  const [busy, setBusy] = useState<'save' | 'test' | 'dbs' | null>(null);
+  const [test, setTest] = useState<{ ok: true; result: ConnectionTest } | { ok: false; error: ApiError } | null>(null);
+  const [databases, setDatabases] = useState<string[] | null>(null);
+  const [dbError, setDbError] = useState<ApiError | null>(null);
+  const listId = useId();
+
+  useEffect(() => {
+    api<{ connection: OdooConnection | null; hasSecret: boolean }>('GET', '/api/dashboard/connection')
+      .then((r) => {
+        setSaved(r.connection);
+        setHasSecret(r.hasSecret);
+        if (r.connection) {
+          const c = r.connection;
+          setForm({ url: c.url, database: c.database, login: c.login, secret: '', protocol: c.protocol, timeoutSeconds: String(c.timeoutMs / 1000) });
+        }
+      })
+      .catch((e) => setLoadError(e))
+      .finally(() => setLoading(false));
+  }, []);
+
+  const set = <K extends keyof Form>(k: K) => (v: Form[K]) => setForm((f) => ({ ...f, [k]: v }));
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setBusy('save');
+    setError(null);
+    setSuccess(null);
+    setFields({});
+    try {
+      const r = await api<{ connection: OdooConnection }>('PUT', '/api/dashboard/connection', toBody(form));
+      setSaved(r.connection);
+      setHasSecret(true);
+      setForm((f) => ({ ...f, secret: '' }));
+      setSuccess('Connection saved. API keys act on it from now on.');
+    } catch (err) {
+      setError(err as ApiError);
+      setFields(formFields(err as ApiError));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const runTest = async () => {
+    setBusy('test');
+    setTest(null);
+    setFields({});
+    try {
+      const r = await api<{ result: ConnectionTest }>('POST', '/api/dashboard/connection/test', toBody(form));
+      setTest({ ok: true, result: r.result });
+    } catch (err) {
+      setTest({ ok: false, error: err as ApiError });
+      setFields(formFields(err as ApiError));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const loadDatabases = async () => {
+    setBusy('dbs');
+    setDbError(null);
+    setDatabases(null);
+    try {
+      const r = await api<{ databases: string[] }>('POST', '/api/dashboard/connection/databases', { url: form.url.trim() });
+      setDatabases(r.databases);
+      if (r.databases.length === 1 && !form.database) set('database')(r.databases[0]!);
+    } catch (err) {
+      setDbError(err as ApiError);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  if (loading) return <Loading />;
+  if (loadError)
+    return (
+      <div role="alert" class="notice notice-error">
+        <ErrorText error={loadError} />
+      </div>
+    );
+
+  return (
+    <section>
+      <PageHeader
+        title="Odoo connection"
+        intro="The Odoo database that webhook calls act on. The password or API key is stored encrypted and never shown again."
+      />
+      <div class="grid-2">
+        <form class="card" onSubmit={save} noValidate aria-describedby="conn-status">
+          <Notice error={error} success={success} />
+          <TextField
+            label="Odoo URL"
+            name="url"
+            type="url"
+            inputMode="url"
+            placeholder="https://erp.example.com"
+            autoComplete="url"
+            required
+            value={form.url}
+            onValue={set('url')}
+            error={fields.url}
+          />
+          <Field
+            label="Database"
+            error={fields.database}
+            hint={
+              <>
+                {databases && databases.length > 0 && `${databases.length} database${databases.length > 1 ? 's' : ''} found: ${databases.join(', ')}. `}
+                {databases && databases.length === 0 && 'The server lists no databases. '}
+                {dbError && <span class="field-error-inline"><ErrorText error={dbError} /></span>}
+              </>
+            }
+          >
+            {({ id, describedBy, invalid }) => (
+              <div class="input-row">
+                <input
+                  id={id}
+                  name="database"
+                  list={listId}
+                  required
+                  value={form.database}
+                  onInput={(e) => set('database')((e.target as HTMLInputElement).value)}
+                  aria-describedby={describedBy}
+                  aria-invalid={invalid || undefined}
+                  autoComplete="off"
+                />
+                <datalist id={listId}>{databases?.map((d) => <option key={d} value={d} />)}</datalist>
+                <Button onClick={loadDatabases} busy={busy === 'dbs'} disabled={!form.url.trim()}>
+                  Load databases
+                </Button>
+              </div>
+            )}
+          </Field>
+          <TextField label="Login" name="login" autoComplete="off" required value={form.login} onValue={set('login')} error={fields.login} placeholder="admin" />
+          <TextField
+            label="Password or Odoo API key"
+            name="secret"
+            type="password"
+            autoComplete="new-password"
+            value={form.secret}
+            onValue={set('secret')}
+            error={fields.secret}
+            placeholder={hasSecret ? '•••••••• stored — leave empty to keep' : ''}
+            hint="Odoo 19 JSON-2 needs an API key (Odoo → Preferences → Account Security). Write-only: never sent back to the browser."
+          />
+          <div class="row-2">
+            <Field label="Protocol" error={fields.protocol} hint="Auto picks JSON-2 on Odoo 19+, JSON-RPC before.">
+              {({ id, describedBy }) => (
+                <select id={id} name="protocol" value={form.protocol} aria-describedby={describedBy} onChange={(e) => set('protocol')((e.target as HTMLSelectElement).value as Form['protocol'])}>
+                  <option value="auto">Auto</option>
+                  <option value="jsonrpc">JSON-RPC</option>
+                  <option value="json2">JSON-2 (Odoo 19+)</option>
+                </select>
+              )}
+            </Field>
+            <TextField label="Timeout (seconds)" name="timeout" type="number" min="0.1" max="600" step="any" inputMode="decimal" value={form.timeoutSeconds} onValue={set('timeoutSeconds')} error={fields.timeoutSeconds} />
+          </div>
+          <div class="actions">
+            <Button type="submit" variant="primary" busy={busy === 'save'}>
+              Save connection
+            </Button>
+            <Button onClick={runTest} busy={busy === 'test'}>
+              Test connection
+            </Button>
+          </div>
+        </form>
+        <aside class="card" aria-labelledby="test-title">
+          <h2 id="test-title">Status</h2>
+          <div id="conn-status" role="status" aria-live="polite" data-testid="connection-test">
+            {busy === 'test' && <Loading label="Contacting Odoo…" />}
+            {!busy && test?.ok && (
+              <div class="test-ok">
+                <p class="test-head">
+                  <span class="dot dot-ok" aria-hidden="true" /> Connected
+                </p>
+                <dl class="kv">
+                  <dt>Odoo version</dt>
+                  <dd data-testid="odoo-version">{test.result.serverVersion}</dd>
+                  <dt>User id (uid)</dt>
+                  <dd data-testid="odoo-uid">{test.result.uid}</dd>
+                  <dt>Protocol</dt>
+                  <dd>{test.result.protocol === 'json2' ? 'JSON-2' : 'JSON-RPC'}</dd>
+                  <dt>Login latency</dt>
+                  <dd>{test.result.latencyMs} ms</dd>
+                </dl>
+              </div>
+            )}
+            {!busy && test && !test.ok && (
+              <div class="test-fail">
+                <p class="test-head">
+                  <span class="dot dot-error" aria-hidden="true" /> Connection failed
+                </p>
+                <p>
+                  <ErrorText error={test.error} />
+                </p>
+              </div>
+            )}
+            {!busy && !test && (
+              <p class="muted">
+                {saved ? `Saved ${formatDate(saved.updatedAt)}. ` : 'Not configured yet. '}
+                “Test connection” logs in to Odoo with the values in the form (saved or not) and reports the version, uid and latency.
+              </p>
+            )}
+          </div>
+        </aside>
+      </div>
+    </section>
+  );
+}

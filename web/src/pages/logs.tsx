@@ -1,0 +1,289 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { api, ApiError, type ApiKey, type LogRow, type User } from '../api';
+import { Badge, Button, Dialog, ErrorText, Field, Loading, PageHeader, TextField } from '../components';
+import { formatDate, formatTime } from '../format';
+
+interface Filters {
+  apiKeyId: string;
+  action: string;
+  model: string;
+  status: string;
+  since: string;
+  until: string;
+}
+const NO_FILTERS: Filters = { apiKeyId: '', action: '', model: '', status: '', since: '', until: '' };
+const ACTIONS = ['execute_method', 'get_config', 'test_connection', 'chat'];
+
+function query(f: Filters, before?: number): string {
+  const p = new URLSearchParams();
+  if (f.apiKeyId) p.set('apiKeyId', f.apiKeyId);
+  if (f.action) p.set('action', f.action);
+  if (f.model.trim()) p.set('model', f.model.trim());
+  if (f.status.trim()) p.set('status', f.status.trim());
+  // datetime-local is local time; the API takes instants.
+  if (f.since) p.set('since', String(new Date(f.since).getTime()));
+  if (f.until) p.set('until', String(new Date(f.until).getTime()));
+  if (before !== undefined) p.set('before', String(before));
+  p.set('limit', '50');
+  return p.toString();
+}
+
+function statusTone(s: number): 'ok' | 'warn' | 'error' {
+  return s < 300 ? 'ok' : s < 500 ? 'warn' : 'error';
+}
+
+export function LogsPage({ user }: { user: User }) {
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const [applied, setApplied] = useState<Filters>(NO_FILTERS);
+  const [rows, setRows] = useState<LogRow[] | null>(null);
+  const [nextBefore, setNextBefore] = useState<number | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState<'load' | 'more' | null>('load');
+  const [keys, setKeys] = useState<ApiKey[]>([]);
+  const [detail, setDetail] = useState<LogRow | null>(null);
+  const [detailError, setDetailError] = useState<ApiError | null>(null);
+
+  const load = useCallback(async (f: Filters) => {
+    setBusy('load');
+    setError(null);
+    setFields({});
+    try {
+      const r = await api<{ rows: LogRow[]; nextBefore: number | null }>('GET', `/api/dashboard/request-log?${query(f)}`);
+      setRows(r.rows);
+      setNextBefore(r.nextBefore);
+      setApplied(f);
+    } catch (e) {
+      setError(e as ApiError);
+      setFields((e as ApiError).fieldErrors);
+    } finally {
+      setBusy(null);
+    }
+  }, []);
+
+  useEffect(() => {
+    void load(NO_FILTERS);
+    api<{ apiKeys: ApiKey[] }>('GET', '/api/dashboard/api-keys').then((r) => setKeys(r.apiKeys), () => undefined);
+  }, [load]);
+
+  const more = async () => {
+    if (nextBefore === null) return;
+    setBusy('more');
+    try {
+      const r = await api<{ rows: LogRow[]; nextBefore: number | null }>('GET', `/api/dashboard/request-log?${query(applied, nextBefore)}`);
+      setRows((old) => [...(old ?? []), ...r.rows]);
+      setNextBefore(r.nextBefore);
+    } catch (e) {
+      setError(e as ApiError);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const open = async (row: LogRow) => {
+    setDetailError(null);
+    setDetail(row);
+    try {
+      const r = await api<{ entry: LogRow }>('GET', `/api/dashboard/request-log/${row.id}`);
+      setDetail(r.entry);
+    } catch (e) {
+      setDetailError(e as ApiError);
+    }
+  };
+
+  const set = <K extends keyof Filters>(k: K) => (v: string) => setFilters((f) => ({ ...f, [k]: v }));
+  const filtered = Object.values(applied).some(Boolean);
+  const keyName = (id: string | null) => keys.find((k) => k.id === id)?.name;
+
+  return (
+    <section>
+      <PageHeader
+        title="Request log"
+        intro={user.role === 'admin' ? 'Every call to /api/n8n/webhook, newest first (all users).' : 'Your calls to /api/n8n/webhook, newest first.'}
+        actions={
+          <Button onClick={() => load(applied)} busy={busy === 'load'}>
+            Refresh
+          </Button>
+        }
+      />
+      <form
+        class="card filters"
+        role="search"
+        aria-label="Filter requests"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void load(filters);
+        }}
+      >
+        <Field label="API key">
+          {({ id }) => (
+            <select id={id} value={filters.apiKeyId} onChange={(e) => set('apiKeyId')((e.target as HTMLSelectElement).value)}>
+              <option value="">Any</option>
+              {keys.map((k) => (
+                <option key={k.id} value={k.id}>
+                  {k.name} ({k.prefix}…){k.revokedAt ? ' — revoked' : ''}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Action">
+          {({ id }) => (
+            <select id={id} value={filters.action} onChange={(e) => set('action')((e.target as HTMLSelectElement).value)}>
+              <option value="">Any</option>
+              {ACTIONS.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <TextField label="Model" value={filters.model} onValue={set('model')} placeholder="res.partner" error={fields.model} />
+        <TextField label="Status" value={filters.status} onValue={set('status')} inputMode="numeric" placeholder="401" error={fields.status} />
+        <TextField label="From" type="datetime-local" value={filters.since} onValue={set('since')} error={fields.since} />
+        <TextField label="To" type="datetime-local" value={filters.until} onValue={set('until')} error={fields.until} />
+        <div class="filter-actions">
+          <Button type="submit" variant="primary">
+            Apply
+          </Button>
+          <Button
+            onClick={() => {
+              setFilters(NO_FILTERS);
+              void load(NO_FILTERS);
+            }}
+          >
+            Clear
+          </Button>
+        </div>
+      </form>
+
+      {error && (
+        <div role="alert" class="notice notice-error">
+          <ErrorText error={error} />
+        </div>
+      )}
+      {rows === null && busy === 'load' && <Loading />}
+      {rows && rows.length === 0 && (
+        <div class="card empty" role="status">
+          {filtered ? (
+            <>
+              <h2>No requests match these filters</h2>
+              <p>Widen the time range or clear the filters.</p>
+            </>
+          ) : (
+            <>
+              <h2>No requests yet</h2>
+              <p>
+                Calls to <code>/api/n8n/webhook</code> appear here a moment after they are answered. The <a href="/webhook">Webhook page</a> has ready-to-paste
+                examples.
+              </p>
+            </>
+          )}
+        </div>
+      )}
+      {rows && rows.length > 0 && (
+        <div class="card table-card">
+          <table class="table responsive" data-testid="log-table">
+            <caption class="sr-only">Webhook requests, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Action</th>
+                <th scope="col">Model · method</th>
+                <th scope="col">Caller</th>
+                <th scope="col">Status</th>
+                <th scope="col">Duration</th>
+                <th scope="col">
+                  <span class="sr-only">Details</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.id} data-log-id={r.id}>
+                  <td data-label="Time" title={formatDate(r.createdAt)}>
+                    {formatTime(r.createdAt)}
+                  </td>
+                  <td data-label="Action">{r.action ?? <span class="muted">—</span>}</td>
+                  <td data-label="Model · method">{r.model ? <code>{r.model}{r.method ? `.${r.method}` : ''}</code> : <span class="muted">—</span>}</td>
+                  <td data-label="Caller">
+                    {r.keyPrefix ? <code title={keyName(r.apiKeyId)}>{r.keyPrefix}…</code> : <span class="muted">{r.authMethod ?? 'not authenticated'}</span>}
+                  </td>
+                  <td data-label="Status">
+                    <span>
+                      <Badge tone={statusTone(r.status)}>{r.status}</Badge> {r.code && <code class="small">{r.code}</code>}
+                    </span>
+                  </td>
+                  <td data-label="Duration">{Math.round(r.durationMs)} ms</td>
+                  <td class="row-actions">
+                    <Button class="btn-small" onClick={() => open(r)} aria-label={`Details of request ${r.requestId}`}>
+                      Details
+                    </Button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div class="table-foot">
+            <span class="muted">{rows.length} shown</span>
+            {nextBefore !== null ? (
+              <Button onClick={more} busy={busy === 'more'}>
+                Load older
+              </Button>
+            ) : (
+              <span class="muted">End of log</span>
+            )}
+          </div>
+        </div>
+      )}
+
+      <Dialog open={detail !== null} title="Request details" onClose={() => setDetail(null)} wide>
+        {detail && (
+          <>
+            {detailError && (
+              <div role="alert" class="notice notice-error">
+                <ErrorText error={detailError} />
+              </div>
+            )}
+            <dl class="kv kv-wide" data-testid="log-detail">
+              <dt>Request id</dt>
+              <dd>
+                <code>{detail.requestId}</code>
+              </dd>
+              <dt>Time</dt>
+              <dd>{new Date(detail.createdAt).toISOString()}</dd>
+              <dt>Action</dt>
+              <dd>{detail.action ?? '—'}</dd>
+              <dt>Model</dt>
+              <dd>{detail.model ?? '—'}</dd>
+              <dt>Method</dt>
+              <dd>{detail.method ?? '—'}</dd>
+              <dt>Authentication</dt>
+              <dd>
+                {detail.authMethod ?? 'not authenticated'}
+                {detail.keyPrefix && (
+                  <>
+                    {' '}
+                    — <code>{detail.keyPrefix}…</code> {keyName(detail.apiKeyId) && `(${keyName(detail.apiKeyId)})`}
+                  </>
+                )}
+              </dd>
+              <dt>HTTP status</dt>
+              <dd>
+                <Badge tone={statusTone(detail.status)}>{detail.status}</Badge>
+              </dd>
+              <dt>Error code</dt>
+              <dd>{detail.code ? <code>{detail.code}</code> : 'none'}</dd>
+              <dt>Duration</dt>
+              <dd>{detail.durationMs} ms total{detail.odooMs !== null && `, ${detail.odooMs} ms in Odoo`}</dd>
+              <dt>Client IP</dt>
+              <dd>{detail.ip ?? '—'}</dd>
+            </dl>
+            <p class="hint">Request and response bodies are not stored: they may hold customer data.</p>
+          </>
+        )}
+      </Dialog>
+    </section>
+  );
+}
