@@ -12,7 +12,7 @@ import type { SecretBox } from '../secrets/secret-box.js';
 import { newId } from '../ids/random.js';
 import { claimDueDeliveries, completeAttempts, reclaimExpired, releaseAllClaims, releaseClaims, type AttemptRecord, type ClaimedDelivery } from './outbox.js';
 import { customHeadersOf, secretRotationOf, subscriptionsChanged } from './subscriptions-store.js';
-import { signDelivery, signingSecrets } from './signing.js';
+import { signDelivery, signingSecrets, type SecretRotation } from './signing.js';
 import { sendWebhook } from './sender.js';
 import { decideAfterAttempt, DEFAULT_RETRY_DELAYS_MS } from './retry-schedule.js';
 import { CONTENT_TYPES, toXml, type EventPayload } from './payload.js';
@@ -41,6 +41,9 @@ export interface WorkerOptions {
 interface CachedSubscription {
   row: SubscriptionsTable;
   loadedAt: number;
+  /** Decrypted once per load, not once per delivery. */
+  rotation: SecretRotation;
+  headers: Record<string, string>;
 }
 
 const SUBSCRIPTION_CACHE_MS = 2_000;
@@ -217,25 +220,29 @@ export class DeliveryWorker {
     return [...this.subscriptions.values()].filter((c) => full.has(safeEndpointKey(c.row.target_url) ?? '')).map((c) => c.row.id);
   }
 
-  private async subscription(id: string): Promise<SubscriptionsTable | undefined> {
+  private async subscription(id: string): Promise<CachedSubscription | undefined> {
     const cached = this.subscriptions.get(id);
-    if (cached && Date.now() - cached.loadedAt < SUBSCRIPTION_CACHE_MS) return cached.row;
+    if (cached && Date.now() - cached.loadedAt < SUBSCRIPTION_CACHE_MS) return cached;
     const row = await this.o.storage.db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
-    if (row) this.subscriptions.set(id, { row, loadedAt: Date.now() });
-    else this.subscriptions.delete(id);
-    return row;
+    if (!row) {
+      this.subscriptions.delete(id);
+      return undefined;
+    }
+    const entry = { row, loadedAt: Date.now(), rotation: secretRotationOf(row, this.o.box), headers: customHeadersOf(row, this.o.box) };
+    this.subscriptions.set(id, entry);
+    return entry;
   }
 
   private async deliver(delivery: ClaimedDelivery): Promise<void> {
-    const sub = await this.subscription(delivery.subscription_id);
-    if (!sub) return; // deleted meanwhile: its deliveries went with it
+    const cached = await this.subscription(delivery.subscription_id);
+    if (!cached) return; // deleted meanwhile: its deliveries went with it
+    const sub = cached.row;
     const startedAt = Date.now();
-    const payload = JSON.parse(delivery.payload) as EventPayload;
-    const body = sub.format === 'xml' ? toXml(payload) : delivery.payload;
+    const body = sub.format === 'xml' ? toXml(JSON.parse(delivery.payload) as EventPayload) : delivery.payload;
     // XML is rendered from the stored JSON payload at send time: one stored form, same content.
     const contentType = CONTENT_TYPES[sub.format];
     const headers = signDelivery({
-      secret: signingSecrets(secretRotationOf(sub, this.o.box), startedAt),
+      secret: signingSecrets(cached.rotation, startedAt),
       webhookId: delivery.id,
       timestamp: new Date(startedAt),
       body,
@@ -245,7 +252,7 @@ export class DeliveryWorker {
       body,
       contentType,
       headers,
-      customHeaders: customHeadersOf(sub, this.o.box),
+      customHeaders: cached.headers,
       timeoutMs: sub.timeout_ms,
       dispatcher: this.o.dispatcher,
       addressPolicy: this.o.addressPolicy,
