@@ -5,8 +5,7 @@
  * with any Standard Webhooks library. During a secret rotation we sign with both the new and
  * the old secret, so receivers can switch secrets at their own pace.
  */
-import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
+import { createHmac, randomBytes } from 'node:crypto';
 
 export const SECRET_PREFIX = 'whsec_';
 /** 32 bytes: the HMAC-SHA256 block-size sweet spot; Standard Webhooks asks for 24–64. */
@@ -90,12 +89,28 @@ export interface SignDeliveryInput {
 export function signDelivery(input: SignDeliveryInput): SignatureHeaders {
   const secrets = typeof input.secret === 'string' ? [input.secret] : [...input.secret];
   if (secrets.length === 0) throw new Error('at least one signing secret is required');
-  const signatures = secrets.map((secret) =>
-    new Webhook(secret).sign(input.webhookId, input.timestamp, input.body),
-  );
+  const seconds = Math.floor(input.timestamp.getTime() / 1000);
+  const signatures = secrets.map((secret) => `v1,${hmacSignature(secret, input.webhookId, seconds, input.body)}`);
   return {
     'webhook-id': input.webhookId,
-    'webhook-timestamp': String(Math.floor(input.timestamp.getTime() / 1000)),
+    'webhook-timestamp': String(seconds),
     'webhook-signature': signatures.join(' '),
   };
+}
+
+const keyCache = new Map<string, Buffer>();
+
+/**
+ * The Standard Webhooks v1 signature, base64 HMAC-SHA256 over `id.timestamp.body` with the
+ * secret's decoded key. Node's native HMAC instead of the `standardwebhooks` package's
+ * pure-JS SHA-256: same bytes (the tests verify with that package), a fraction of the CPU.
+ */
+function hmacSignature(secret: string, webhookId: string, seconds: number, body: string): string {
+  let key = keyCache.get(secret);
+  if (!key) {
+    key = Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+    if (keyCache.size > 10_000) keyCache.clear();
+    keyCache.set(secret, key);
+  }
+  return createHmac('sha256', key).update(`${webhookId}.${seconds}.${body}`).digest('base64');
 }
