@@ -62,6 +62,7 @@ const envSchema = z.object({
   EVENTS_SWEEP_INTERVAL_MS: int(200, 86_400_000).default(300_000).describe('How often deletions are detected by comparing id sets (poll capture)'),
   EVENTS_INGEST_URL: z.url().optional().describe('Base URL Odoo uses to reach this relay for push capture; defaults to PUBLIC_URL; unset means poll only'),
   EVENTS_POLL_SETTLE_SECONDS: int(0, 300).default(5).describe('Polls read only rows written at least this long ago, so a second is complete before its cursor passes'),
+  EVENTS_RETENTION_DAYS: int(1, 3650).default(30).describe('Finished events, deliveries and attempts older than this are deleted'),
   EVENTS_COALESCE_QUIET_MS: int(0, 60_000).default(100).describe("Quiet time before a burst of Odoo's duplicate webhook posts becomes one re-read"),
   CHAT_PROVIDER: z
     .enum(['openai-compatible', 'anthropic'])
@@ -140,6 +141,7 @@ export interface EventsConfig {
   ingestUrl: string | undefined;
   coalesceQuietMs: number;
   pollSettleSeconds: number;
+  retentionDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -201,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ingestUrl: e.EVENTS_INGEST_URL ?? e.PUBLIC_URL,
       coalesceQuietMs: e.EVENTS_COALESCE_QUIET_MS,
       pollSettleSeconds: e.EVENTS_POLL_SETTLE_SECONDS,
+      retentionDays: e.EVENTS_RETENTION_DAYS,
     },
     chat: e.CHAT_PROVIDER
       ? { provider: e.CHAT_PROVIDER, baseUrl: e.CHAT_BASE_URL, apiKey: e.CHAT_API_KEY, model: e.CHAT_MODEL! }

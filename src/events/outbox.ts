@@ -409,3 +409,33 @@ export async function deliveryCounts(db: Kysely<Database>, subscriptionId: strin
   for (const r of rows) out[r.status] = Number(r.n);
   return out;
 }
+
+/**
+ * Deletes events (with their deliveries and attempts) created before `before` whose deliveries
+ * are all finished; pending or in-flight work is never pruned. Returns how many events went.
+ */
+export async function pruneFinishedEvents(db: Kysely<Database>, before: number, limit = 10_000): Promise<number> {
+  const ids = await db
+    .selectFrom('events as e')
+    .select('e.id')
+    .where('e.created_at', '<', before)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('deliveries as d').select('d.id').whereRef('d.event_id', '=', 'e.id').where('d.status', 'in', ['pending', 'in_flight']))),
+    )
+    .limit(limit)
+    .execute();
+  if (ids.length === 0) return 0;
+  let deleted = 0;
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500).map((r) => r.id);
+    // Attempts and deliveries first: not every database enforces the cascades (SQLite needs a pragma).
+    const deliveryIds = (await db.selectFrom('deliveries').select('id').where('event_id', 'in', chunk).execute()).map((d) => d.id);
+    if (deliveryIds.length) {
+      await db.deleteFrom('delivery_attempts').where('delivery_id', 'in', deliveryIds).execute();
+      await db.deleteFrom('deliveries').where('id', 'in', deliveryIds).execute();
+    }
+    const r = await db.deleteFrom('events').where('id', 'in', chunk).executeTakeFirst();
+    deleted += Number(r.numDeletedRows ?? 0);
+  }
+  return deleted;
+}

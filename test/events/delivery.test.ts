@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { startEventsRig, until, type EventsRig } from './helpers.js';
-import { recordEvents } from '../../src/events/outbox.js';
+import { pruneFinishedEvents, recordEvents } from '../../src/events/outbox.js';
 import { buildEventPayload, fromXml } from '../../src/events/payload.js';
 
 let rig: EventsRig;
@@ -216,5 +216,21 @@ describe('delivery', () => {
     expect(String(r.headers['webhook-signature']).split(' ')).toHaveLength(2);
     new Webhook(secret).verify(r.rawBody.toString(), r.headers as Record<string, string>);
     new Webhook(rotated.body.secret).verify(r.rawBody.toString(), r.headers as Record<string, string>);
+  });
+
+  it('prunes finished events with their deliveries and attempts, never pending ones', async () => {
+    receiver = await startReceiver();
+    const { subscription } = await subscribe();
+    await inject(subscription.id, 2, 900);
+    await receiver.waitFor(2);
+    await until(async () => (await db().selectFrom('deliveries').select('id').where('subscription_id', '=', subscription.id).where('status', '=', 'delivered').execute()).length === 2);
+    await rig.api('PATCH', `/api/v1/subscriptions/${subscription.id}`, { active: false });
+    await inject(subscription.id, 1, 950); // stays pending while the subscription is inactive
+    const pruned = await pruneFinishedEvents(db(), Date.now() + 1000);
+    expect(pruned).toBeGreaterThanOrEqual(2);
+    const left = await db().selectFrom('deliveries').select(['status']).where('subscription_id', '=', subscription.id).execute();
+    expect(left.map((d) => d.status)).toEqual(['pending']);
+    const orphanAttempts = await db().selectFrom('delivery_attempts').select('id').where('delivery_id', 'not in', db().selectFrom('deliveries').select('id')).execute();
+    expect(orphanAttempts).toHaveLength(0);
   });
 });
