@@ -166,7 +166,17 @@ export class EventsService {
       client = await this.clientFor(row);
       // Known ids first: the create/write decision and the deletion sweep need them.
       const known = await snapshotKnownIds(client, row);
-      await db.updateTable('subscription_capture').set({ known_ids: JSON.stringify(known) }).where('subscription_id', '=', row.id).execute();
+      // Records last written in the cursor's (starting) second, before the subscription
+      // existed, are not changes to report: mark them as already seen in that second.
+      const cap = await db.selectFrom('subscription_capture').select('cursor_write_date').where('subscription_id', '=', row.id).executeTakeFirst();
+      const seen = cap?.cursor_write_date
+        ? ((await client.executeKw(row.model, 'search', [[['write_date', '>=', cap.cursor_write_date]]], { context: { active_test: false } })) as number[])
+        : [];
+      await db
+        .updateTable('subscription_capture')
+        .set({ known_ids: JSON.stringify(known), ...(seen.length ? { cursor_ids: JSON.stringify([...seen].sort((a, b) => a - b)) } : {}) })
+        .where('subscription_id', '=', row.id)
+        .execute();
     } catch (err) {
       client = undefined;
       note = `Odoo not reachable at set-up (${errorText(err)}); the poller retries`;
