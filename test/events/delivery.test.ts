@@ -8,12 +8,16 @@ import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver
 import { startEventsRig, until, type EventsRig } from './helpers.js';
 import { pruneFinishedEvents, recordEvents } from '../../src/events/outbox.js';
 import { buildEventPayload, fromXml } from '../../src/events/payload.js';
+import { createTestDatabase } from '../helpers/postgres.js';
 
 let rig: EventsRig;
 let receiver: WebhookReceiver;
 
+// DELIVERY_TEST_DATABASE=postgres runs the same file against PostgreSQL (delivery-postgres.test.ts).
+const onPostgres = process.env.DELIVERY_TEST_DATABASE === 'postgres';
+
 beforeAll(async () => {
-  rig = await startEventsRig();
+  rig = await startEventsRig(onPostgres ? { env: { DATABASE_URL: await createTestDatabase() } } : {});
 });
 afterAll(() => rig.close());
 afterEach(async () => {
@@ -43,6 +47,10 @@ async function inject(subscriptionId: string, count: number, from = 1): Promise<
 const db = () => rig.relay.ctx.storage.db;
 
 describe('subscriptions API', () => {
+  it('runs on the intended database', () => {
+    expect(rig.relay.ctx.storage.dialect).toBe(onPostgres ? 'postgres' : 'sqlite');
+  });
+
   it('requires the subscriptions scope', async () => {
     receiver = await startReceiver();
     const { key } = await rig.relay.createKey({ scopes: ['webhook'] });
