@@ -119,7 +119,7 @@ export function ChatPage() {
           ref={inputRef}
           rows={3}
           value={message}
-          placeholder="List all customers with outstanding invoices over $1000"
+          placeholder={conversationId ? 'Ask a follow-up, e.g. “And their e-mail addresses?”' : 'e.g. “List all customers with outstanding invoices over $1000”'}
           aria-describedby={`${ids}-hint`}
           onInput={(e) => setMessage((e.target as HTMLTextAreaElement).value)}
           onKeyDown={onKeyDown}
