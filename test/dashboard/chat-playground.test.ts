@@ -273,6 +273,20 @@ describe('chat playground in a browser', { timeout: 120_000 }, () => {
     // The relay got the conversation id with the follow-up.
     expect(llm.requests.at(-1)!.body.messages.filter((m: any) => m.role === 'user')).toHaveLength(2);
 
+    // Each question and each tool call is in the request log, as the session.
+    // (Log rows are written in batches: poll.)
+    const logged = async () => {
+      const log = await api.call('GET', '/api/dashboard/request-log?limit=50');
+      return (log.body.rows as { action: string; authMethod: string; model: string | null; method: string | null }[]).map((r) => [r.action, r.authMethod, r.model, r.method]);
+    };
+    await until(logged).toEqual(
+      expect.arrayContaining([
+        ['chat', 'session', null, null],
+        ['chat.tool', 'session', 'account.move', 'read_group'],
+        ['chat.tool', 'session', 'res.partner', 'search_read'],
+      ]),
+    );
+
     // At 375 px nothing forces a horizontal scroll.
     const mobile = await context.newPage();
     mobile.on('pageerror', (e) => problems.push(String(e)));
