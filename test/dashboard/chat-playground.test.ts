@@ -8,6 +8,7 @@ import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { openAiToolResults, startScriptedLlm, type ScriptedLlm } from '../chat/scripted-llm.js';
 import { buildDashboard, CHROMIUM_ARGS, DashboardClient, requireChromium, startFreshRelay, type FreshRelay } from './helpers.js';
 import { parseInline, parseMarkdown, renderMarkdown, splitRow } from '../../web/src/markdown.js';
+import { MAX_DATA_ROWS, tabulate } from '../../web/src/format.js';
 
 // The committed screenshots change only on purpose: `UPDATE_SCREENSHOTS=1 npx vitest run test/dashboard/chat-playground.test.ts`.
 const SHOTS = process.env.UPDATE_SCREENSHOTS
@@ -106,6 +107,24 @@ describe('chat answer Markdown subset', () => {
 
   it('maps headings below the page outline', () => {
     expect(typesOf(renderMarkdown('# Title\n###### deep'))).toEqual(['h3', 'h6']);
+  });
+});
+
+describe('chat data table', () => {
+  it('takes columns from the union of keys, shows many2one by name and objects as JSON', () => {
+    const t = tabulate([
+      { id: 1, partner_id: [15, 'Azure Interior'], amount: 4000.5 },
+      { id: 2, partner_id: false, tags: [1, 2, 3], extra: { a: 1 } },
+      'bare',
+    ]);
+    expect(t.columns).toEqual(['id', 'partner_id', 'amount', 'tags', 'extra', 'value']);
+    expect(t.cells.map((r) => r.map((c) => c.text))).toEqual([
+      ['1', 'Azure Interior', '4,000.5', '', '', ''],
+      ['2', 'false', '', '[1,2,3]', '{"a":1}', ''],
+      ['', '', '', '', '', 'bare'],
+    ]);
+    expect(t.cells[0]!.map((c) => c.num)).toEqual([true, false, true, false, false, false]);
+    expect(MAX_DATA_ROWS).toBe(200);
   });
 });
 
@@ -317,6 +336,20 @@ describe('chat playground in a browser', { timeout: 120_000 }, () => {
     await until(() => turns.count()).toBe(0);
     expect(await page.getByTestId('conversation-id').count()).toBe(0);
     expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('TEXTAREA');
+
+    // Allow writes: off by default, a warning when on, and the model is offered the write tools.
+    await page.getByLabel('Allow writes').check();
+    await until(() => page.getByText('create and update records in Odoo').isVisible()).toBe(true);
+    llm.play([{ text: 'Nothing to change.' }]);
+    await page.getByLabel('Your question').fill('Is there anything to fix?');
+    await page.getByRole('button', { name: 'Ask' }).click();
+    await until(() => turns.first().getByTestId('chat-answer').textContent()).toBe('Nothing to change.');
+    expect(await turns.first().textContent()).toContain('writes allowed');
+    expect(llm.requests.at(-1)!.body.tools.map((t: any) => t.function.name)).toEqual(expect.arrayContaining(['create', 'write']));
+    expect(await turns.first().textContent()).toContain('No tool calls');
+    await page.getByLabel('Allow writes').uncheck();
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await until(() => turns.count()).toBe(0);
 
     // A model that never answers runs into the step limit: code and message show.
     llm.play(Array.from({ length: 12 }, (_, i) => ({ toolCalls: [{ name: 'search_count', args: { model: 'res.partner', domain: [['id', '>', i]] } }] })));

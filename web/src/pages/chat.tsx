@@ -2,9 +2,8 @@ import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError, askChat, type ChatAnswer, type ChatStep } from '../api';
 import { Button, PageHeader, Spinner } from '../components';
 import { renderMarkdown } from '../markdown';
+import { compactJson, MAX_DATA_ROWS, tabulate } from '../format';
 
-/** Rows shown in a turn's data table; the rest stay in the answer (and the JSON). */
-export const MAX_DATA_ROWS = 200;
 
 interface Turn {
   id: number;
@@ -258,30 +257,6 @@ function DataView({ rows }: { rows: unknown[] }) {
   );
 }
 
-/** Columns are the union of the rows' keys in first-seen order; a row that is not an object shows as one "value" column. */
-export function tabulate(rows: unknown[]): { columns: string[]; cells: { text: string; num: boolean }[][] } {
-  const columns: string[] = [];
-  const seen = new Set<string>();
-  const objects = rows.map((r) => (r && typeof r === 'object' && !Array.isArray(r) ? (r as Record<string, unknown>) : { value: r }));
-  for (const o of objects)
-    for (const k of Object.keys(o))
-      if (!seen.has(k)) {
-        seen.add(k);
-        columns.push(k);
-      }
-  return { columns, cells: objects.map((o) => columns.map((c) => cell(o[c]))) };
-}
-
-function cell(v: unknown): { text: string; num: boolean } {
-  if (v === undefined || v === null) return { text: '', num: false };
-  if (typeof v === 'number') return { text: v.toLocaleString('en-US', { maximumFractionDigits: 6 }), num: true };
-  if (typeof v === 'string') return { text: v, num: false };
-  if (typeof v === 'boolean') return { text: String(v), num: false };
-  // Odoo many2one: [id, display name].
-  if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'string') return { text: v[1], num: false };
-  return { text: compactJson(v), num: false };
-}
-
 function ErrorView({ error }: { error: ApiError }) {
   if (error.code === 'chat_not_configured') {
     return (
@@ -317,13 +292,6 @@ function ErrorView({ error }: { error: ApiError }) {
   );
 }
 
-function compactJson(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? '';
-  } catch {
-    return String(v);
-  }
-}
 const fmt = (n: number) => (Number.isFinite(n) ? n.toLocaleString('en-US') : '—');
 const plural = (n: number, word: string) => `${fmt(n)} ${word}${n === 1 ? '' : 's'}`;
 const seconds = (ms: number) => (ms < 1000 ? `${fmt(Math.round(ms))} ms` : `${(ms / 1000).toFixed(1)} s`);
