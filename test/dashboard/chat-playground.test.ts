@@ -84,6 +84,8 @@ describe('chat answer Markdown subset', () => {
       { t: 'p', c: ['after the table'] },
     ]);
     expect(splitRow('a | b')).toEqual(['a', 'b']);
+    // A pipe in prose over a rule is not a table.
+    expect(parseMarkdown('a | b\n---')).toEqual([{ t: 'p', c: ['a | b', { t: 'br' }, '---'] }]);
   });
 
   it('renders HTML and scripts in an answer as text, never as elements', () => {

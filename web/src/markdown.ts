@@ -44,8 +44,13 @@ export function splitRow(line: string): string[] {
   return cells;
 }
 
+/** A header row with pipes, then a delimiter row with as many cells (GFM). */
 const isTableStart = (lines: string[], i: number) =>
-  lines[i]!.includes('|') && i + 1 < lines.length && TABLE_SEP.test(lines[i + 1]!) && lines[i + 1]!.includes('-');
+  lines[i]!.includes('|') &&
+  i + 1 < lines.length &&
+  TABLE_SEP.test(lines[i + 1]!) &&
+  lines[i + 1]!.includes('-') &&
+  splitRow(lines[i + 1]!).length === splitRow(lines[i]!).length;
 
 function startsBlock(lines: string[], i: number): boolean {
   const l = lines[i]!;
