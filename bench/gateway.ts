@@ -1,12 +1,14 @@
 /**
- * What the relay costs over a bare proxy: `npm run bench:gateway [-- --seconds 5 --connections 16]`.
+ * What the relay costs over a bare proxy:
+ * `npm run bench:gateway [-- --seconds 5 --connections 16 --rounds 3 --warmup 3]`.
  *
  * One run, same machine, same Odoo test server (Odoo 19, JSON-2, in a child process):
  *   direct  load generator → Odoo test server
  *   proxy   load generator → bare keep-alive pass-through proxy (node:http + undici) → Odoo
  *   relay   load generator → relay (API key + HMAC + rate limit + request log) → Odoo
- * The relay and the proxy run in this process, one at a time; the load generator runs in a
- * worker thread. Added latency is each path's p50/p99 minus the direct path's.
+ * The relay and the proxy live in this process and are loaded one at a time; the load
+ * generator runs in a worker thread. Added latency is each path's p50/p99 minus the direct
+ * path's, measured again with a single connection so that it is not queueing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -27,8 +29,15 @@ import { saveDefaultConnection } from '../src/connections/store.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '16' } },
+  options: {
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '16' },
+    rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '3' },
+  },
 });
+const roundCount = Number(values.rounds);
+const warmup = Number(values.warmup);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 
@@ -104,28 +113,28 @@ const json2Body = JSON.stringify({ domain, fields: ['name', 'email'], limit: 10 
 const json2Headers = { 'content-type': 'application/json', authorization: `bearer ${odooKey}`, 'x-odoo-database': 'odoo_demo' };
 const json2Path = '/json/2/res.partner/search_read';
 
-const results: Record<string, LoadResult & { busyUsPerRequest: number }> = {};
-/** Latency with one connection: the time each path adds to a call, without queueing behind others. */
-const latency: Record<string, LoadResult> = {};
-/**
- * One measured phase after a warm-up. Besides throughput and latency it records how long this
- * thread's event loop was busy per request (the proxy's or the relay's own cost), which stays
- * meaningful when other work on the machine disturbs wall-clock figures.
- */
-const phase = async (name: string, origin: string, pathname: string, headers: Record<string, string>, body: string) => {
-  await runLoad({ origin, path: pathname, headers, body, seconds: 1, connections, expectStatus: 200 }); // warm-up
-  const elu0 = performance.eventLoopUtilization();
-  const r = await runLoad({ origin, path: pathname, headers, body, seconds, connections, expectStatus: 200 });
-  const elu = performance.eventLoopUtilization(elu0);
-  results[name] = { ...r, busyUsPerRequest: name === 'direct' ? NaN : (elu.active * 1000) / r.requests };
-  latency[name] = await runLoad({ origin, path: pathname, headers, body, seconds: Math.min(seconds, 3), connections: 1, expectStatus: 200 });
-};
+type Measured = LoadResult & { busyUsPerRequest: number };
+interface Path {
+  name: 'direct' | 'proxy' | 'relay';
+  origin: string;
+  pathname: string;
+  headers: Record<string, string>;
+  body: string;
+}
 
-await phase('direct', simUrl, json2Path, json2Headers, json2Body);
+/**
+ * One measured phase. Besides throughput and latency it records how long this thread's event
+ * loop was busy per request (the proxy's or the relay's own cost), which stays meaningful when
+ * other work on the machine disturbs wall-clock figures.
+ */
+async function measure(p: Path, conns: number, secs: number): Promise<Measured> {
+  const elu0 = performance.eventLoopUtilization();
+  const r = await runLoad({ origin: p.origin, path: p.pathname, headers: p.headers, body: p.body, seconds: secs, connections: conns, expectStatus: 200 });
+  const elu = performance.eventLoopUtilization(elu0);
+  return { ...r, busyUsPerRequest: p.name === 'direct' ? NaN : (elu.active * 1000) / r.requests };
+}
 
 const proxy = await startBareProxy(simUrl);
-await phase('proxy', proxy.url, json2Path, json2Headers, json2Body);
-await proxy.close();
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-bench-'));
 const relay = await startRelay(loadConfig({ DATA_DIR: dataDir, PORT: '0', ODOO_MAX_QUEUE: '10000' }), pino({ level: 'silent' }));
@@ -141,20 +150,42 @@ await saveDefaultConnection(db, relay.ctx.box, user.id, {
 const { key, hmacSecret } = await createApiKey(db, relay.ctx.box, { userId: user.id, name: 'bench', hmac: true, rateLimit: 1_000_000 }, 100);
 const relayBody = JSON.stringify({ action: 'execute_method', model: 'res.partner', method: 'search_read', args: [domain], kwargs: { fields: ['name', 'email'], limit: 10 } });
 const signature = crypto.createHmac('sha256', hmacSecret!).update(relayBody).digest('hex');
-await phase('relay', relay.url, '/api/n8n/webhook', { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-hmac-signature': signature }, relayBody);
-await relay.ctx.requestLog.flush();
-if (process.env.BENCH_DEBUG) {
-  const rows = await db.selectFrom('request_log').select(['duration_ms', 'odoo_ms']).execute();
-  const avg = (k: 'duration_ms' | 'odoo_ms') => rows.reduce((a, r) => a + Number(r[k] ?? 0), 0) / rows.length;
-  console.log(`relay-side: ${rows.length} rows, avg duration ${avg('duration_ms').toFixed(2)} ms, avg odoo ${avg('odoo_ms').toFixed(2)} ms`);
+
+const paths: Path[] = [
+  { name: 'direct', origin: simUrl, pathname: json2Path, headers: json2Headers, body: json2Body },
+  { name: 'proxy', origin: proxy.url, pathname: json2Path, headers: json2Headers, body: json2Body },
+  {
+    name: 'relay',
+    origin: relay.url,
+    pathname: '/api/n8n/webhook',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-hmac-signature': signature },
+    body: relayBody,
+  },
+];
+
+// Warm every path up (V8 needs a few thousand calls to optimize the relay's code), then
+// interleave rounds so that a burst of outside load hits all paths alike; report the median round.
+for (const p of paths) await measure(p, connections, warmup);
+const rounds: Record<string, Measured[]> = { direct: [], proxy: [], relay: [] };
+const single: Record<string, Measured[]> = { direct: [], proxy: [], relay: [] };
+for (let i = 0; i < roundCount; i++) {
+  for (const p of paths) rounds[p.name]!.push(await measure(p, connections, seconds));
+  for (const p of paths) single[p.name]!.push(await measure(p, 1, Math.min(seconds, 2)));
 }
+const median = (list: Measured[]) => [...list].sort((a, b) => a.rps - b.rps)[Math.floor(list.length / 2)]!;
+const results: Record<string, Measured> = Object.fromEntries(Object.entries(rounds).map(([k, v]) => [k, median(v)]));
+const latency: Record<string, Measured> = Object.fromEntries(Object.entries(single).map(([k, v]) => [k, median(v)]));
+
 await relay.close();
+await proxy.close();
 fs.rmSync(dataDir, { recursive: true, force: true });
 sim.kill();
 
 const d = results.direct!;
 const fmt = (n: number, digits = 2) => n.toFixed(digits).padStart(9);
-console.log(`\nbench:gateway — ${seconds}s per phase, ${connections} keep-alive connections, Node ${process.version}, ${os.cpus().length} cores`);
+console.log(
+  `\nbench:gateway — median of ${roundCount} interleaved rounds, ${seconds}s per phase after ${warmup}s warm-up, ${connections} keep-alive connections, Node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}`,
+);
 console.log(`path     req/s     p50 ms    p99 ms   +p50 ms   +p99 ms  busy µs/req   errors`);
 for (const [name, r] of Object.entries(results)) {
   const added = name === 'direct' ? ['        —', '        —'] : [fmt(r.p50 - d.p50), fmt(r.p99 - d.p99)];

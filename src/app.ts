@@ -6,6 +6,7 @@ import { registerJsonBody } from './http/json-body.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerRequestTrace } from './http/request-trace.js';
 import { securityHeaders } from './http/security-headers.js';
+import { callerColumns } from './request-log/caller-columns.js';
 import { registerWebhookRoute } from './actions/webhook-route.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { registerOpsRoutes } from './ops/routes.js';
@@ -73,12 +74,8 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
     const t = request.trace;
     ctx.metrics.webhookActions.inc({ action: t.action ?? 'none', code: t.code ?? 'ok' });
     ctx.requestLog.add({
+      ...callerColumns(request),
       created_at: Date.now(),
-      request_id: request.id,
-      user_id: t.userId ?? null,
-      api_key_id: t.apiKeyId ?? null,
-      key_prefix: t.keyPrefix ?? null,
-      auth_method: t.authMethod ?? null,
       action: t.action ?? null,
       model: t.model ?? null,
       method: t.method ?? null,
@@ -86,7 +83,6 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
       code: t.code ?? null,
       duration_ms: Math.round(reply.elapsedTime * 100) / 100,
       odoo_ms: t.odooMs === undefined ? null : Math.round(t.odooMs * 100) / 100,
-      ip: request.ip ?? null,
     });
   });
 

@@ -10,6 +10,7 @@ import { connectionsChanged, type ResolvedConnection } from './connections/store
 import { TtlCache } from './cache/ttl-cache.js';
 import { OdooClientCache } from './connections/client-cache.js';
 import { RequestLogWriter } from './request-log/writer.js';
+import { requestLogBatchInsert } from './request-log/batch-insert.js';
 import { IdempotencyStore } from './actions/idempotency.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { EventsService } from './events/service.js';
@@ -43,7 +44,7 @@ export async function createContext(config: Config, logger?: Logger): Promise<Ap
   const storage = openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(storage);
   const box = new SecretBox(loadMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir }));
-  const requestLog = new RequestLogWriter(storage.db, (err) => log.error({ err }, 'request log write failed'));
+  const requestLog = new RequestLogWriter(requestLogBatchInsert(storage), (err) => log.error({ err }, 'request log write failed'));
   const odooClients = new OdooClientCache(box, { maxQueue: config.odooMaxQueue });
   const caches = {
     apiKeys: new TtlCache<KeyLookup>(config.authCacheSeconds * 1000),

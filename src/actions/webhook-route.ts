@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { authenticateCaller, isCrossSite, type Caller } from '../auth/caller.js';
-import { rateLimitHeaders } from '../auth/rate-limit.js';
+import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { verifyHmac } from '../auth/hmac.js';
 import { errorBody, RelayError, statusOf } from '../errors/index.js';
 import { sendError, toRelayError } from '../http/error-handler.js';
@@ -73,16 +73,7 @@ export function registerWebhookRoute(app: FastifyInstance, ctx: AppContext): voi
       onRequest: async (request, reply) => {
         const caller = await authenticateCaller(ctx, request);
         if (caller.kind === 'api_key') {
-          const decision = await ctx.rateLimiter.consume(caller.apiKey.id, caller.apiKey.rateLimit);
-          reply.headers(rateLimitHeaders(decision));
-          if (!decision.allowed) {
-            ctx.metrics.rateLimited.inc();
-            const retryAfter = Math.max(1, Math.ceil((decision.resetAt.getTime() - Date.now()) / 1000));
-            throw new RelayError('rate_limited', 'Rate limit exceeded', { limit: decision.limit, resetAt: decision.resetAt.toISOString() }, { 'retry-after': String(retryAfter) }, {
-              limit: decision.limit,
-              resetAt: decision.resetAt.toISOString(),
-            });
-          }
+          await enforceKeyRateLimit(ctx.rateLimiter, caller.apiKey, reply, () => ctx.metrics.rateLimited.inc());
         } else if (isCrossSite(request, ctx.config.publicUrl)) {
           throw new RelayError('cross_site_request', 'Cross-site requests with a session cookie are refused');
         }

@@ -119,7 +119,9 @@ export async function createApiKey(
 
 export type KeyLookup =
   | { ok: true; apiKey: ApiKey; hmacSecretEnc: string | null }
-  | { ok: false; code: 'invalid_api_key' | 'api_key_revoked' | 'api_key_expired' };
+  | { ok: false; code: 'invalid_api_key' }
+  /** A known key that may no longer be used: who it belonged to, for the request log. */
+  | { ok: false; code: 'api_key_revoked' | 'api_key_expired'; apiKey: ApiKey };
 
 /**
  * Finds the key behind a presented secret. Refusals are returned, not thrown: they are the
@@ -130,8 +132,8 @@ export async function lookupApiKey(db: Kysely<Database>, presented: string, now 
   if (!KEY_SHAPE.test(presented)) return { ok: false, code: 'invalid_api_key' };
   const row = await db.selectFrom('api_keys').selectAll().where('key_hash', '=', sha256Hex(presented)).executeTakeFirst();
   if (!row) return { ok: false, code: 'invalid_api_key' };
-  if (row.revoked_at !== null) return { ok: false, code: 'api_key_revoked' };
-  if (row.expires_at !== null && row.expires_at <= now) return { ok: false, code: 'api_key_expired' };
+  if (row.revoked_at !== null) return { ok: false, code: 'api_key_revoked', apiKey: toApiKey(row) };
+  if (row.expires_at !== null && row.expires_at <= now) return { ok: false, code: 'api_key_expired', apiKey: toApiKey(row) };
   return { ok: true, apiKey: toApiKey(row), hmacSecretEnc: row.hmac_secret_enc };
 }
 

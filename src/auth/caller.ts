@@ -48,14 +48,18 @@ export async function authenticateCaller(ctx: AppContext, request: FastifyReques
   const presented = presentedApiKey(request);
   if (presented !== undefined) {
     const found = await cachedKeyLookup(ctx, presented);
+    const known = found.ok || found.code !== 'invalid_api_key' ? found.apiKey : null;
+    if (known) {
+      // Refused or not, a known key's calls are attributed to it in the request log.
+      request.trace.authMethod = 'api_key';
+      request.trace.apiKeyId = known.id;
+      request.trace.keyPrefix = known.prefix;
+      request.trace.userId = known.userId;
+    }
     if (!found.ok) throw new RelayError(found.code);
     // Expiry is checked against now, not the time the lookup was cached.
     if (found.apiKey.expiresAt !== null && found.apiKey.expiresAt <= Date.now()) throw new RelayError('api_key_expired');
-    void ctx.lastUsed.touch(found.apiKey.id)?.catch((err) => request.log.warn({ err }, 'last-used update failed'));
-    request.trace.authMethod = 'api_key';
-    request.trace.apiKeyId = found.apiKey.id;
-    request.trace.keyPrefix = found.apiKey.prefix;
-    request.trace.userId = found.apiKey.userId;
+    void ctx.lastUsed.touch(found.apiKey.id)?.catch((err) => request.log.warn({ err, reqId: request.id }, 'last-used update failed'));
     return { kind: 'api_key', userId: found.apiKey.userId, apiKey: found.apiKey, hmacSecretEnc: found.hmacSecretEnc };
   }
   const token = request.cookies?.[SESSION_COOKIE];

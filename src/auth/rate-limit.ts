@@ -1,5 +1,6 @@
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Storage } from '../storage/database.js';
+import { RelayError } from '../errors/index.js';
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -86,4 +87,26 @@ export function rateLimitHeaders(d: RateLimitDecision): Record<string, string> {
     'x-ratelimit-remaining': String(d.remaining),
     'x-ratelimit-reset': d.resetAt.toISOString(),
   };
+}
+
+/**
+ * Spends one request of an API key's budget: sets the X-RateLimit-* headers on the reply and,
+ * over the limit, throws 429 with the seed's body fields (`limit`, `resetAt`) and Retry-After.
+ */
+export async function enforceKeyRateLimit(
+  limiter: RateLimiter,
+  key: { id: string; rateLimit: number },
+  reply: { headers(values: Record<string, string>): unknown },
+  onLimited: () => void,
+): Promise<void> {
+  const decision = await limiter.consume(key.id, key.rateLimit);
+  reply.headers(rateLimitHeaders(decision));
+  if (decision.allowed) return;
+  onLimited();
+  const resetAt = decision.resetAt.toISOString();
+  const retryAfter = Math.max(1, Math.ceil((decision.resetAt.getTime() - Date.now()) / 1000));
+  throw new RelayError('rate_limited', 'Rate limit exceeded', { limit: decision.limit, resetAt }, { 'retry-after': String(retryAfter) }, {
+    limit: decision.limit,
+    resetAt,
+  });
 }

@@ -7,20 +7,16 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { stepStatus, type ToolStep } from './tools.js';
+import { callerColumns } from '../request-log/caller-columns.js';
 
 export type ToolLogAction = 'chat.tool' | 'mcp.tool';
 
 /** A step recorder bound to one request (its id, caller and address). */
 export function toolStepLogger(ctx: AppContext, request: FastifyRequest, action: ToolLogAction): (step: ToolStep) => void {
   return (step) => {
-    const t = request.trace;
     ctx.requestLog.add({
+      ...callerColumns(request),
       created_at: Date.now(),
-      request_id: request.id,
-      user_id: t.userId ?? null,
-      api_key_id: t.apiKeyId ?? null,
-      key_prefix: t.keyPrefix ?? null,
-      auth_method: t.authMethod ?? null,
       action,
       model: step.model ?? null,
       method: step.method ?? step.tool,
@@ -28,7 +24,6 @@ export function toolStepLogger(ctx: AppContext, request: FastifyRequest, action:
       code: step.error?.code ?? null,
       duration_ms: step.durationMs,
       odoo_ms: step.odooMs ?? null,
-      ip: request.ip ?? null,
     });
   };
 }

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { AppContext } from '../context.js';
 import { authenticateCaller, type Caller } from '../auth/caller.js';
-import { rateLimitHeaders } from '../auth/rate-limit.js';
+import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { RelayError } from '../errors/index.js';
 import { odooForCaller } from '../actions/odoo-for-caller.js';
 import { callerMayWrite, type ToolEnv } from '../chat/tools.js';
@@ -23,16 +23,7 @@ async function authenticateMcp(ctx: AppContext, request: FastifyRequest, reply: 
   if (caller.kind !== 'api_key') {
     throw new RelayError('unauthenticated', 'MCP needs an API key: Authorization: Bearer sk_live_…');
   }
-  const decision = await ctx.rateLimiter.consume(caller.apiKey.id, caller.apiKey.rateLimit);
-  reply.headers(rateLimitHeaders(decision));
-  if (!decision.allowed) {
-    ctx.metrics.rateLimited.inc();
-    const retryAfter = Math.max(1, Math.ceil((decision.resetAt.getTime() - Date.now()) / 1000));
-    throw new RelayError('rate_limited', 'Rate limit exceeded', { limit: decision.limit, resetAt: decision.resetAt.toISOString() }, { 'retry-after': String(retryAfter) }, {
-      limit: decision.limit,
-      resetAt: decision.resetAt.toISOString(),
-    });
-  }
+  await enforceKeyRateLimit(ctx.rateLimiter, caller.apiKey, reply, () => ctx.metrics.rateLimited.inc());
   // The key's owner asked for every request to be signed; MCP clients cannot sign, so the key is refused rather than the rule skipped.
   if (caller.hmacSecretEnc) {
     throw new RelayError('invalid_signature', 'This API key requires HMAC-signed requests, which MCP clients cannot send; use a key without HMAC for MCP', {

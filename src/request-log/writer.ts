@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { Database, RequestLogTable } from '../storage/schema.js';
 import type { Insertable } from 'kysely';
+import type { RequestLogTable } from '../storage/schema.js';
+import type { BatchInsert } from './batch-insert.js';
 
 export type RequestLogEntry = Omit<Insertable<RequestLogTable>, 'id'>;
 
@@ -15,7 +15,7 @@ export class RequestLogWriter {
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly insertBatch: BatchInsert,
     private readonly onError: (err: unknown) => void,
     private readonly flushMs = 100,
     private readonly maxBatch = 500,
@@ -36,7 +36,7 @@ export class RequestLogWriter {
     if (rows.length === 0) return this.flushing;
     this.flushing = this.flushing.then(async () => {
       try {
-        await this.db.insertInto('request_log').values(rows).execute();
+        await this.insertBatch(rows);
       } catch (err) {
         this.onError(err);
       }

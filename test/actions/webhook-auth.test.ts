@@ -65,6 +65,14 @@ describe('webhook authentication', () => {
     const { revokeApiKey } = await import('../../src/auth/api-keys.js');
     await revokeApiKey(relay.ctx.storage.db, id);
     expect((await hook({ action: 'get_config' }, { authorization: `Bearer ${k}` })).body.code).toBe('api_key_revoked');
+    // The refusal is attributed to the key in the request log, so its owner can see it.
+    await relay.ctx.requestLog.flush();
+    const rows = await relay.ctx.storage.db.selectFrom('request_log').selectAll().where('api_key_id', '=', id).orderBy('id').execute();
+    expect(rows.map((r) => [r.status, r.code])).toEqual([
+      [404, 'no_odoo_connection'],
+      [401, 'api_key_revoked'],
+    ]);
+    expect(rows[1]!.key_prefix).toBe(k.slice(0, rows[1]!.key_prefix!.length));
   });
 
   it('stores only a hash and a short prefix of the key', async () => {

@@ -185,7 +185,8 @@ describe('dashboard API', () => {
       await httpPost(`${relay.url}/api/n8n/webhook`, { action: 'get_config' }, { authorization: `Bearer ${adminKey.key}` });
 
       const bobRows = (await user.call('GET', '/api/dashboard/request-log')).body.rows;
-      expect(bobRows.every((r: any) => r.apiKeyId === null || r.apiKeyId === bobKey.apiKey.id)).toBe(true);
+      // Only bob's own calls (any of his keys, refused ones included) — never another user's.
+      expect(bobRows.every((r: any) => r.userId === bobKey.apiKey.userId)).toBe(true);
       expect(bobRows.filter((r: any) => r.apiKeyId === bobKey.apiKey.id)).toHaveLength(3);
       const all = (await admin.call('GET', '/api/dashboard/request-log')).body.rows;
       expect(all.some((r: any) => r.apiKeyId === bobKey.apiKey.id)).toBe(true);

@@ -112,3 +112,32 @@ export async function api<T = any>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'D
   }
   return data as T;
 }
+
+export interface ChatStep {
+  tool: string;
+  args: unknown;
+  rowCount: number | null;
+  durationMs: number;
+  error?: { code: string; message: string };
+}
+
+export interface ChatAnswer {
+  success: true;
+  answer?: string;
+  output?: unknown;
+  data: unknown[];
+  steps: ChatStep[];
+  usage: { inputTokens: number; outputTokens: number; totalTokens: number; modelCalls: number; toolCalls: number; durationMs: number };
+  conversation_id: string;
+  turn: number;
+}
+
+/** The webhook's chat action with the session cookie (same origin: the webhook refuses cross-site cookie calls). */
+export function askChat(input: { message: string; conversationId: string | null; allowWrites: boolean }): Promise<ChatAnswer> {
+  return api<ChatAnswer>('POST', '/api/n8n/webhook', {
+    action: 'chat',
+    message: input.message,
+    ...(input.conversationId && { conversation_id: input.conversationId }),
+    ...(input.allowWrites && { allow_writes: true }),
+  });
+}

@@ -8,6 +8,7 @@ import { ConnectionPage } from './pages/connection';
 import { KeysPage } from './pages/keys';
 import { WebhookPage } from './pages/webhook';
 import { LogsPage } from './pages/logs';
+import { ChatPage } from './pages/chat';
 
 type Phase = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'ready'; user: User } | { kind: 'error'; error: ApiError };
 
@@ -15,10 +16,11 @@ const NAV = [
   { section: 'Settings', href: '/connection', label: 'Odoo connection', icon: 'M12 3c-4.4 0-8 1.3-8 3v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6c0-1.7-3.6-3-8-3zm0 2c3.9 0 6 1.1 6 1s-2.1 1-6 1-6-1.1-6-1 2.1-1 6-1zM6 9.2C7.5 9.7 9.6 10 12 10s4.5-.3 6-.8V12c0 .1-2.1 1-6 1s-6-.9-6-1zm0 6c1.5.5 3.6.8 6 .8s4.5-.3 6-.8V18c0 .1-2.1 1-6 1s-6-.9-6-1z' },
   { section: 'Settings', href: '/keys', label: 'API keys', icon: 'M7 14a2 2 0 1 1 0-4 2 2 0 0 1 0 4zm5.6-4A6 6 0 1 0 7 18a6 6 0 0 0 5.6-4H16v3h3v-3h2v-4z' },
   { section: 'Use', href: '/webhook', label: 'Webhook', icon: 'M13 2 4 14h7l-1 8 9-12h-7z' },
+  { section: 'Use', href: '/chat', label: 'Chat', icon: 'M4 4h16v11H8l-4 4zm4 4v2h8V8zm0 3v2h5v-2z' },
   { section: 'Use', href: '/logs', label: 'Request log', icon: 'M4 5h16v2H4zm0 6h16v2H4zm0 6h10v2H4z' },
 ];
 // Later capabilities get their place in the navigation now, so the layout does not move when they land.
-const COMING = ['Subscriptions', 'Deliveries', 'Chat', 'Apps'];
+const COMING = ['Subscriptions', 'Deliveries', 'Apps'];
 
 export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
@@ -148,6 +150,7 @@ export function App() {
 function route(path: string, user: User, onPasswordChanged: (u: User, csrf: string) => void) {
   if (path.startsWith('/keys')) return <KeysPage />;
   if (path.startsWith('/webhook')) return <WebhookPage />;
+  if (path.startsWith('/chat')) return <ChatPage />;
   if (path.startsWith('/logs')) return <LogsPage user={user} />;
   if (path.startsWith('/account')) return <AccountPage user={user} onChanged={onPasswordChanged} />;
   if (path === '/' || path.startsWith('/connection') || path === '/login' || path === '/setup') return <ConnectionPage />;
