@@ -113,7 +113,7 @@ const json2Body = JSON.stringify({ domain, fields: ['name', 'email'], limit: 10 
 const json2Headers = { 'content-type': 'application/json', authorization: `bearer ${odooKey}`, 'x-odoo-database': 'odoo_demo' };
 const json2Path = '/json/2/res.partner/search_read';
 
-type Measured = LoadResult & { busyUsPerRequest: number };
+type Measured = LoadResult & { busyUsPerRequest: number; cpuUsPerRequest: number };
 interface Path {
   name: 'direct' | 'proxy' | 'relay';
   origin: string;
@@ -129,9 +129,17 @@ interface Path {
  */
 async function measure(p: Path, conns: number, secs: number): Promise<Measured> {
   const elu0 = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
   const r = await runLoad({ origin: p.origin, path: p.pathname, headers: p.headers, body: p.body, seconds: secs, connections: conns, expectStatus: 200 });
+  const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
-  return { ...r, busyUsPerRequest: p.name === 'direct' ? NaN : (elu.active * 1000) / r.requests };
+  return {
+    ...r,
+    busyUsPerRequest: p.name === 'direct' ? NaN : (elu.active * 1000) / r.requests,
+    // CPU time of this process (server under test + load generator; the Odoo test server is a
+    // child process): unlike wall-clock figures it does not grow when other work preempts us.
+    cpuUsPerRequest: (cpu.user + cpu.system) / r.requests,
+  };
 }
 
 const proxy = await startBareProxy(simUrl);
@@ -186,11 +194,13 @@ const fmt = (n: number, digits = 2) => n.toFixed(digits).padStart(9);
 console.log(
   `\nbench:gateway — median of ${roundCount} interleaved rounds, ${seconds}s per phase after ${warmup}s warm-up, ${connections} keep-alive connections, Node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}`,
 );
-console.log(`path     req/s     p50 ms    p99 ms   +p50 ms   +p99 ms  busy µs/req   errors`);
+console.log(`path     req/s     p50 ms    p99 ms   +p50 ms   +p99 ms  busy µs/req  cpu µs/req   errors`);
 for (const [name, r] of Object.entries(results)) {
   const added = name === 'direct' ? ['        —', '        —'] : [fmt(r.p50 - d.p50), fmt(r.p99 - d.p99)];
   const busy = Number.isNaN(r.busyUsPerRequest) ? '—' : r.busyUsPerRequest.toFixed(0);
-  console.log(`${name.padEnd(6)} ${fmt(r.rps, 0)} ${fmt(r.p50)} ${fmt(r.p99)} ${added[0]} ${added[1]} ${busy.padStart(12)} ${String(r.errors).padStart(8)}`);
+  console.log(
+    `${name.padEnd(6)} ${fmt(r.rps, 0)} ${fmt(r.p50)} ${fmt(r.p99)} ${added[0]} ${added[1]} ${busy.padStart(12)} ${r.cpuUsPerRequest.toFixed(0).padStart(11)} ${String(r.errors).padStart(8)}`,
+  );
 }
 const l = latency.direct!;
 console.log(`\none connection (added latency without queueing):`);
@@ -202,6 +212,10 @@ for (const [name, r] of Object.entries(latency)) {
 const ratio = results.relay!.rps / results.proxy!.rps;
 console.log(`\nrelay/proxy throughput ratio: ${ratio.toFixed(2)} (target ≥ 0.70)`);
 console.log(`relay/proxy busy time per request: ${(results.relay!.busyUsPerRequest / results.proxy!.busyUsPerRequest).toFixed(2)}`);
+const serverCpu = (name: string) => results[name]!.cpuUsPerRequest - results.direct!.cpuUsPerRequest;
+console.log(
+  `server CPU per request (process CPU minus the direct path's, i.e. without the load generator): proxy ${serverCpu('proxy').toFixed(0)} µs, relay ${serverCpu('relay').toFixed(0)} µs`,
+);
 console.log(
   `relay added p50 (one connection): ${(latency.relay!.p50 - l.p50).toFixed(2)} ms over direct, ${(latency.relay!.p50 - latency.proxy!.p50).toFixed(2)} ms over the proxy (target ≤ 1 ms)`,
 );
