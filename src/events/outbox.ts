@@ -368,7 +368,7 @@ export async function listDeliveries(
   let q = db
     .selectFrom('deliveries as d')
     .innerJoin('events as e', 'e.id', 'd.event_id')
-    .select(['d.id', 'd.event_id', 'd.subscription_id', 'd.status', 'd.attempts', 'd.next_attempt_at', 'd.last_status', 'd.last_error', 'd.created_at', 'd.delivered_at', 'e.model', 'e.event', 'e.record_id'])
+    .select(['d.id', 'd.event_id', 'd.subscription_id', 'd.status', 'd.attempts', 'd.next_attempt_at', 'd.last_status', 'd.last_error', 'd.created_at', 'd.delivered_at', 'e.model', 'e.event', 'e.record_id', 'e.source'])
     .where('d.subscription_id', '=', subscriptionId)
     .orderBy('d.created_at', 'desc')
     .orderBy('d.id', 'desc')
@@ -387,7 +387,7 @@ export async function listDeliveries(
     lastError: r.last_error,
     createdAt: r.created_at,
     deliveredAt: r.delivered_at,
-    eventType: `${r.model}.${r.event === 'create' ? 'created' : r.event === 'write' ? 'updated' : 'deleted'}`,
+    eventType: r.source === 'test' ? `${r.model}.test` : `${r.model}.${r.event === 'create' ? 'created' : r.event === 'write' ? 'updated' : 'deleted'}`,
     recordId: r.record_id,
   }));
 }
