@@ -241,4 +241,20 @@ describe('delivery', () => {
     const orphanAttempts = await db().selectFrom('delivery_attempts').select('id').where('delivery_id', 'not in', db().selectFrom('deliveries').select('id')).execute();
     expect(orphanAttempts).toHaveLength(0);
   });
+
+  it('test-send queues one signed <model>.test event through the outbox, logged like any delivery', async () => {
+    receiver = await startReceiver();
+    const { subscription, secret } = await subscribe();
+    const res = await rig.api('POST', `/api/v1/subscriptions/${subscription.id}/test`);
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(res.body).toMatchObject({ success: true, deliveryId: expect.stringMatching(/^msg_/), eventId: expect.stringMatching(/^evt_test_/), active: true });
+    const [r] = await receiver.waitFor(1);
+    expect(r!.headers['webhook-id']).toBe(res.body.deliveryId);
+    expect(new Webhook(secret).verify(r!.rawBody.toString('utf8'), r!.headers as Record<string, string>)).toMatchObject({ type: 'res.partner.test', model: 'res.partner', record_id: 0, data: { test: true } });
+    await until(async () => (await rig.api('GET', `/api/v1/subscriptions/${subscription.id}/deliveries`)).body.deliveries[0]?.status === 'delivered');
+    const log = await rig.api('GET', `/api/v1/subscriptions/${subscription.id}/deliveries`);
+    expect(log.body.deliveries[0]).toMatchObject({ id: res.body.deliveryId, eventType: 'res.partner.test', recordId: 0 });
+    // Someone else's subscription, or none: 404.
+    expect((await rig.api('POST', '/api/v1/subscriptions/sub_nope/test')).status).toBe(404);
+  });
 });
