@@ -84,6 +84,14 @@ describe('events pages in a browser', { timeout: 120_000 }, () => {
     await until(() => page.getByRole('heading', { name: 'No subscriptions yet' }).isVisible()).toBe(true);
     expect(new URL(page.url()).pathname).toBe('/subscriptions');
 
+    // Keyboard: Enter opens the form with focus inside, Escape closes it and focus returns.
+    await page.getByRole('button', { name: 'New subscription' }).focus();
+    await page.keyboard.press('Enter');
+    await until(() => page.evaluate(() => document.activeElement?.closest('dialog')?.getAttribute('open'))).toBe('');
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).name)).toBe('model');
+    await page.keyboard.press('Escape');
+    await until(() => page.evaluate(() => document.activeElement?.textContent)).toBe('New subscription');
+
     // Create: a bad domain is refused in the form, with the field named.
     await page.getByRole('button', { name: 'New subscription' }).click();
     const dialog = page.getByRole('dialog', { name: 'New subscription' });
@@ -192,8 +200,12 @@ describe('events pages in a browser', { timeout: 120_000 }, () => {
     await until(() => rowStatus(1)).toBe('delivered');
     await page.getByRole('button', { name: `Attempts of delivery ${firstId}` }).click();
     await until(() => detail.getByTestId('attempt').count()).toBe(2);
-    await shot('deliveries');
+    expect(await detail.getByTestId('attempt').nth(1).textContent()).toContain('try 1 after a replay');
+    await detail.getByText('Response body (first bytes)').first().click();
+    await shot('delivery-detail');
     await page.keyboard.press('Escape');
+    await until(() => detail.isVisible()).toBe(false);
+    await shot('deliveries');
 
     // 375 px: nothing wider than the screen.
     await page.setViewportSize({ width: 375, height: 800 });
@@ -202,6 +214,18 @@ describe('events pages in a browser', { timeout: 120_000 }, () => {
     await until(() => row.isVisible()).toBe(true);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await page.setViewportSize({ width: 1280, height: 820 });
+
+    // Edit: the model is fixed, the rest changes.
+    await page.getByRole('button', { name: `Edit ${NAME}` }).click();
+    const edit = page.getByRole('dialog', { name: `Edit “${NAME}”` });
+    expect(await edit.getByLabel('Model', { exact: true }).isDisabled()).toBe(true);
+    expect(await edit.getByLabel('Domain (optional, JSON)').inputValue()).toContain('nobody-matches-this');
+    await edit.getByLabel('Timeout (ms)').fill('4000');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await until(() => page.getByText(`Saved “${NAME}”.`).isVisible()).toBe(true);
+    const stored = await client.call('GET', '/api/v1/subscriptions');
+    expect(stored.body.subscriptions[0]).toMatchObject({ timeoutMs: 4000, events: ['create'] });
+    expect(stored.body.subscriptions[0].headerNames.map((h: string) => h.toLowerCase())).toEqual(['x-receiver-token']);
 
     // Rotate: a new secret, shown once; deliveries verify with it.
     await page.getByRole('button', { name: `Rotate the secret of ${NAME}` }).click();

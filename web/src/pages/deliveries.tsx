@@ -185,14 +185,6 @@ export function DeliveriesPage() {
             </select>
           )}
         </Field>
-        <div class="filter-actions">
-          <Button busy={busy === 'selected'} disabled={selected.size === 0} onClick={replaySelected}>
-            Replay selected{selected.size ? ` (${selected.size})` : ''}
-          </Button>
-          <Button busy={busy === 'failed'} disabled={!subs || subs.length === 0} onClick={replayAllFailed}>
-            Replay all failed
-          </Button>
-        </div>
       </form>
       <Notice error={error} success={message} />
       {!rows && !error && <Loading />}
@@ -212,6 +204,17 @@ export function DeliveriesPage() {
       )}
       {rows && rows.length > 0 && (
         <div class="card table-card">
+          <div class="table-tools">
+            <span class="muted">Failed and delivered deliveries can be sent again, with the same webhook-id.</span>
+            <div class="actions">
+              <Button class="btn-small" busy={busy === 'selected'} disabled={selected.size === 0} onClick={replaySelected}>
+                Replay selected{selected.size ? ` (${selected.size})` : ''}
+              </Button>
+              <Button class="btn-small" busy={busy === 'failed'} onClick={replayAllFailed}>
+                Replay all failed
+              </Button>
+            </div>
+          </div>
           <table class="table responsive" data-testid="deliveries-table">
             <caption class="sr-only">Deliveries, newest first</caption>
             <thead>
@@ -367,10 +370,12 @@ function DeliveryDialog(props: { delivery: Delivery | null; subscriptionName: st
               <h3>Attempts</h3>
               {detail.attempts.length === 0 && <p class="muted">Not sent yet.</p>}
               <ol class="attempts">
-                {detail.attempts.map((a) => (
-                  <li key={a.attempt} class="attempt" data-testid="attempt">
+                {detail.attempts.map((a, i) => (
+                  <li key={i} class="attempt" data-testid="attempt">
                     <p class="attempt-head">
-                      <strong>#{a.attempt}</strong> {formatDate(a.startedAt)} ·{' '}
+                      {/* A replay starts the count again: number them all, and say which try of its round each was. */}
+                      <strong>#{i + 1}</strong>
+                      {a.attempt !== i + 1 && <span class="muted">(try {a.attempt} after a replay)</span>} {formatDate(a.startedAt)} ·{' '}
                       {a.status !== null ? <Badge tone={a.status >= 200 && a.status < 300 ? 'ok' : 'error'}>HTTP {a.status}</Badge> : <Badge tone="error">no answer</Badge>}
                       {a.durationMs !== null && <span class="muted"> {a.durationMs} ms</span>}
                     </p>

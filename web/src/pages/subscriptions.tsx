@@ -241,6 +241,7 @@ export function SubscriptionsPage() {
                     {s.active && s.consecutiveFailures > 0 && <div class="sub">{s.consecutiveFailures} failed in a row</div>}
                   </td>
                   <td class="row-actions">
+                    <div class="action-wrap">
                     <Button class="btn-small" busy={busy === `test-${s.id}`} onClick={() => testSend(s)} aria-label={`Send a test event to ${s.name}`}>
                       Test
                     </Button>
@@ -259,6 +260,7 @@ export function SubscriptionsPage() {
                     <Button class="btn-small" variant="danger" onClick={() => setDeleting(s)} aria-label={`Delete ${s.name}`}>
                       Delete
                     </Button>
+                    </div>
                   </td>
                 </tr>
               ))}
