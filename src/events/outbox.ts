@@ -363,7 +363,7 @@ export interface DeliveryView {
 export async function listDeliveries(
   db: Kysely<Database>,
   subscriptionId: string,
-  options: { status?: DeliveriesTable['status']; limit?: number; before?: number } = {},
+  options: { status?: DeliveriesTable['status']; limit?: number; before?: number; beforeId?: string } = {},
 ): Promise<DeliveryView[]> {
   let q = db
     .selectFrom('deliveries as d')
@@ -374,7 +374,11 @@ export async function listDeliveries(
     .orderBy('d.id', 'desc')
     .limit(Math.min(options.limit ?? 100, 1000));
   if (options.status) q = q.where('d.status', '=', options.status);
-  if (options.before !== undefined) q = q.where('d.created_at', '<', options.before);
+  if (options.before !== undefined && options.beforeId !== undefined) {
+    // Keyset on (created_at, id): one poll stores many deliveries in the same millisecond.
+    const { before, beforeId } = options;
+    q = q.where((eb) => eb.or([eb('d.created_at', '<', before), eb.and([eb('d.created_at', '=', before), eb('d.id', '<', beforeId)])]));
+  } else if (options.before !== undefined) q = q.where('d.created_at', '<', options.before);
   const rows = await q.execute();
   return rows.map((r) => ({
     id: r.id,

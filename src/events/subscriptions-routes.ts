@@ -61,6 +61,8 @@ const listQuery = z.object({
   status: z.enum(['pending', 'in_flight', 'delivered', 'failed']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   before: z.coerce.number().int().optional(),
+  /** With `before`: continue after the delivery (before, beforeId), the last row of the previous page. */
+  beforeId: z.string().min(1).max(64).optional(),
 });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {

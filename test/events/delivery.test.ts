@@ -257,4 +257,23 @@ describe('delivery', () => {
     // Someone else's subscription, or none: 404.
     expect((await rig.api('POST', '/api/v1/subscriptions/sub_nope/test')).status).toBe(404);
   });
+
+  it('pages the delivery log by (created_at, id), so deliveries stored in the same millisecond are neither skipped nor repeated', async () => {
+    receiver = await startReceiver();
+    const { subscription } = await subscribe();
+    await rig.api('PATCH', `/api/v1/subscriptions/${subscription.id}`, { active: false }); // keep them pending; order is what matters
+    await inject(subscription.id, 5, 900); // one recordEvents call: one created_at
+    const seen: string[] = [];
+    let cursor = '';
+    for (let i = 0; i < 5; i++) {
+      const page = await rig.api('GET', `/api/v1/subscriptions/${subscription.id}/deliveries?limit=2${cursor}`);
+      expect(page.status).toBe(200);
+      if (page.body.deliveries.length === 0) break;
+      seen.push(...page.body.deliveries.map((d: any) => d.id));
+      const last = page.body.deliveries.at(-1);
+      cursor = `&before=${last.createdAt}&beforeId=${last.id}`;
+    }
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen).size).toBe(5);
+  });
 });

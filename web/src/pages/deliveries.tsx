@@ -22,21 +22,28 @@ function statusBadge(d: Pick<Delivery, 'status' | 'attempts'>) {
 
 const replayable = (d: Delivery) => d.status === 'failed' || d.status === 'delivered';
 
-function query(status: string, before: number | null): string {
+/** Where a page starts: after this delivery (newest first by creation time, then id). */
+type Cursor = { createdAt: number; id: string } | null;
+
+function query(status: string, before: Cursor): string {
   const q = new URLSearchParams({ limit: String(PAGE + 1) });
   if (status) q.set('status', status);
-  if (before !== null) q.set('before', String(before));
+  if (before) {
+    q.set('before', String(before.createdAt));
+    q.set('beforeId', before.id);
+  }
   return q.toString();
 }
 
+const subFromUrl = () => new URLSearchParams(location.search).get('subscription') ?? '';
+
 export function DeliveriesPage() {
-  const initialSub = new URLSearchParams(location.search).get('subscription') ?? '';
   const [subs, setSubs] = useState<Subscription[] | null>(null);
-  const [subId, setSubId] = useState(initialSub);
+  const [subId, setSubId] = useState(subFromUrl);
   const [status, setStatus] = useState<DeliveryStatus | ''>('');
   // Cursors of the pages before this one; `before` of this page.
-  const [cursors, setCursors] = useState<(number | null)[]>([]);
-  const [before, setBefore] = useState<number | null>(null);
+  const [cursors, setCursors] = useState<Cursor[]>([]);
+  const [before, setBefore] = useState<Cursor>(null);
   const [rows, setRows] = useState<Delivery[] | null>(null);
   const [more, setMore] = useState(false);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -46,12 +53,25 @@ export function DeliveriesPage() {
   const [detail, setDetail] = useState<Delivery | null>(null);
   const loadSeq = useRef(0);
 
+  useEffect(() => {
+    api<{ subscriptions: Subscription[] }>('GET', '/api/v1/subscriptions')
+      .then((r) => setSubs(r.subscriptions))
+      .catch((e) => setError(e as ApiError));
+    // The nav link (or Back) may change ?subscription= while this page stays mounted.
+    const onPop = () => {
+      setSubId(subFromUrl());
+      setCursors([]);
+      setBefore(null);
+    };
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+
   const load = useCallback(async () => {
+    if (!subs) return;
     const seq = ++loadSeq.current;
     try {
-      const list = subs ?? (await api<{ subscriptions: Subscription[] }>('GET', '/api/v1/subscriptions')).subscriptions;
-      if (!subs) setSubs(list);
-      const targets = subId ? list.filter((s) => s.id === subId) : list;
+      const targets = subId ? subs.filter((s) => s.id === subId) : subs;
       const parts = await Promise.all(targets.map((s) => api<{ deliveries: Delivery[] }>('GET', `/api/v1/subscriptions/${s.id}/deliveries?${query(status, before)}`)));
       const all = parts
         .flatMap((p) => p.deliveries)
@@ -300,8 +320,9 @@ export function DeliveriesPage() {
                 class="btn-small"
                 disabled={!more}
                 onClick={() => {
+                  const last = rows[rows.length - 1]!;
                   setCursors([...cursors, before]);
-                  setBefore(rows[rows.length - 1]!.createdAt);
+                  setBefore({ createdAt: last.createdAt, id: last.id });
                 }}
               >
                 Older
