@@ -213,6 +213,7 @@ describe('events pages in a browser', { timeout: 120_000 }, () => {
     await nav('Subscriptions');
     await until(() => row.isVisible()).toBe(true);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await shot('subscriptions-mobile');
     await page.setViewportSize({ width: 1280, height: 820 });
 
     // Edit: the model is fixed, the rest changes.
