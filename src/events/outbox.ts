@@ -363,18 +363,22 @@ export interface DeliveryView {
 export async function listDeliveries(
   db: Kysely<Database>,
   subscriptionId: string,
-  options: { status?: DeliveriesTable['status']; limit?: number; before?: number } = {},
+  options: { status?: DeliveriesTable['status']; limit?: number; before?: number; beforeId?: string } = {},
 ): Promise<DeliveryView[]> {
   let q = db
     .selectFrom('deliveries as d')
     .innerJoin('events as e', 'e.id', 'd.event_id')
-    .select(['d.id', 'd.event_id', 'd.subscription_id', 'd.status', 'd.attempts', 'd.next_attempt_at', 'd.last_status', 'd.last_error', 'd.created_at', 'd.delivered_at', 'e.model', 'e.event', 'e.record_id'])
+    .select(['d.id', 'd.event_id', 'd.subscription_id', 'd.status', 'd.attempts', 'd.next_attempt_at', 'd.last_status', 'd.last_error', 'd.created_at', 'd.delivered_at', 'e.model', 'e.event', 'e.record_id', 'e.source'])
     .where('d.subscription_id', '=', subscriptionId)
     .orderBy('d.created_at', 'desc')
     .orderBy('d.id', 'desc')
     .limit(Math.min(options.limit ?? 100, 1000));
   if (options.status) q = q.where('d.status', '=', options.status);
-  if (options.before !== undefined) q = q.where('d.created_at', '<', options.before);
+  if (options.before !== undefined && options.beforeId !== undefined) {
+    // Keyset on (created_at, id): one poll stores many deliveries in the same millisecond.
+    const { before, beforeId } = options;
+    q = q.where((eb) => eb.or([eb('d.created_at', '<', before), eb.and([eb('d.created_at', '=', before), eb('d.id', '<', beforeId)])]));
+  } else if (options.before !== undefined) q = q.where('d.created_at', '<', options.before);
   const rows = await q.execute();
   return rows.map((r) => ({
     id: r.id,
@@ -387,7 +391,7 @@ export async function listDeliveries(
     lastError: r.last_error,
     createdAt: r.created_at,
     deliveredAt: r.delivered_at,
-    eventType: `${r.model}.${r.event === 'create' ? 'created' : r.event === 'write' ? 'updated' : 'deleted'}`,
+    eventType: r.source === 'test' ? `${r.model}.test` : `${r.model}.${r.event === 'create' ? 'created' : r.event === 'write' ? 'updated' : 'deleted'}`,
     recordId: r.record_id,
   }));
 }

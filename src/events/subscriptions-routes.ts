@@ -11,6 +11,7 @@
  *   GET    /api/v1/subscriptions/:id/deliveries          delivery log (newest first)
  *   GET    /api/v1/subscriptions/:id/deliveries/:did     one delivery with its attempts
  *   POST   /api/v1/subscriptions/:id/replay              queue failed deliveries again
+ *   POST   /api/v1/subscriptions/:id/test                queue one synthetic `<model>.test` event
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -20,6 +21,7 @@ import { rateLimitHeaders } from '../auth/rate-limit.js';
 import { RelayError } from '../errors/index.js';
 import { safeEqual } from '../ids/random.js';
 import { getSubscriptionRow, listSubscriptions, rotateSigningSecret, toSubscription } from './subscriptions-store.js';
+import { enqueueTestEvent } from './test-send.js';
 import { deliveryCounts, listAttempts, listDeliveries, replayDeliveries } from './outbox.js';
 
 const MUTATING = new Set(['POST', 'PATCH', 'DELETE']);
@@ -59,6 +61,8 @@ const listQuery = z.object({
   status: z.enum(['pending', 'in_flight', 'delivered', 'failed']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   before: z.coerce.number().int().optional(),
+  /** With `before`: continue after the delivery (before, beforeId), the last row of the previous page. */
+  beforeId: z.string().min(1).max(64).optional(),
 });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -151,5 +155,13 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext
     });
     if (replayed) events.worker.wake();
     return { success: true, replayed, active: row.active === 1 };
+  });
+
+  app.post('/api/v1/subscriptions/:id/test', opts, async (request, reply) => {
+    const row = await getSubscriptionRow(ctx.storage.db, idOf(request), userOf(request));
+    const { deliveryId, eventId } = await enqueueTestEvent(ctx.storage.db, row);
+    events.worker.wake();
+    // A disabled subscription keeps the delivery pending until it is enabled again.
+    return reply.code(202).send({ success: true, deliveryId, eventId, active: row.active === 1 });
   });
 }

@@ -157,7 +157,7 @@ export interface EventsTable {
   model: string;
   record_id: number;
   event: 'create' | 'write' | 'unlink';
-  source: 'push' | 'poll' | 'replay';
+  source: 'push' | 'poll' | 'replay' | 'test';
   /** The serialized JSON EventPayload (format-independent; XML is rendered at send time). */
   payload: string;
   occurred_at: number;

@@ -241,4 +241,39 @@ describe('delivery', () => {
     const orphanAttempts = await db().selectFrom('delivery_attempts').select('id').where('delivery_id', 'not in', db().selectFrom('deliveries').select('id')).execute();
     expect(orphanAttempts).toHaveLength(0);
   });
+
+  it('test-send queues one signed <model>.test event through the outbox, logged like any delivery', async () => {
+    receiver = await startReceiver();
+    const { subscription, secret } = await subscribe();
+    const res = await rig.api('POST', `/api/v1/subscriptions/${subscription.id}/test`);
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(res.body).toMatchObject({ success: true, deliveryId: expect.stringMatching(/^msg_/), eventId: expect.stringMatching(/^evt_test_/), active: true });
+    const [r] = await receiver.waitFor(1);
+    expect(r!.headers['webhook-id']).toBe(res.body.deliveryId);
+    expect(new Webhook(secret).verify(r!.rawBody.toString('utf8'), r!.headers as Record<string, string>)).toMatchObject({ type: 'res.partner.test', model: 'res.partner', record_id: 0, data: { test: true } });
+    await until(async () => (await rig.api('GET', `/api/v1/subscriptions/${subscription.id}/deliveries`)).body.deliveries[0]?.status === 'delivered');
+    const log = await rig.api('GET', `/api/v1/subscriptions/${subscription.id}/deliveries`);
+    expect(log.body.deliveries[0]).toMatchObject({ id: res.body.deliveryId, eventType: 'res.partner.test', recordId: 0 });
+    // Someone else's subscription, or none: 404.
+    expect((await rig.api('POST', '/api/v1/subscriptions/sub_nope/test')).status).toBe(404);
+  });
+
+  it('pages the delivery log by (created_at, id), so deliveries stored in the same millisecond are neither skipped nor repeated', async () => {
+    receiver = await startReceiver();
+    const { subscription } = await subscribe();
+    await rig.api('PATCH', `/api/v1/subscriptions/${subscription.id}`, { active: false }); // keep them pending; order is what matters
+    await inject(subscription.id, 5, 900); // one recordEvents call: one created_at
+    const seen: string[] = [];
+    let cursor = '';
+    for (let i = 0; i < 5; i++) {
+      const page = await rig.api('GET', `/api/v1/subscriptions/${subscription.id}/deliveries?limit=2${cursor}`);
+      expect(page.status).toBe(200);
+      if (page.body.deliveries.length === 0) break;
+      seen.push(...page.body.deliveries.map((d: any) => d.id));
+      const last = page.body.deliveries.at(-1);
+      cursor = `&before=${last.createdAt}&beforeId=${last.id}`;
+    }
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen).size).toBe(5);
+  });
 });

@@ -57,6 +57,61 @@ export interface LogRow {
   ip: string | null;
 }
 
+export type RecordEvent = 'create' | 'write' | 'unlink';
+export type DeliveryStatus = 'pending' | 'in_flight' | 'delivered' | 'failed';
+
+/** An outbound-event subscription (GET /api/v1/subscriptions). */
+export interface Subscription {
+  id: string;
+  name: string;
+  model: string;
+  events: RecordEvent[];
+  domain: unknown[] | null;
+  changedFields: string[] | null;
+  fields: string[] | null;
+  targetUrl: string;
+  format: 'json' | 'xml';
+  timeoutMs: number;
+  retries: number;
+  headerNames: string[];
+  captureMode: 'auto' | 'push' | 'poll';
+  captureEffective: 'push' | 'poll';
+  captureNote: string | null;
+  active: boolean;
+  consecutiveFailures: number;
+  disabledAt: number | null;
+  disabledReason: string | null;
+  secretRotatingUntil: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Delivery {
+  id: string;
+  eventId: string;
+  subscriptionId: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: number;
+  deliveredAt: number | null;
+  eventType: string;
+  recordId: number;
+}
+
+export interface DeliveryAttempt {
+  attempt: number;
+  startedAt: number;
+  durationMs: number | null;
+  status: number | null;
+  error: string | null;
+  errorMessage: string | null;
+  responseHeaders: Record<string, string>;
+  responseBody: string | null;
+}
+
 /** A refusal from the relay, with its stable code and the offending field(s) when it names them. */
 export class ApiError extends Error {
   constructor(
@@ -72,8 +127,8 @@ export class ApiError extends Error {
   /** Field name → problem, from `details.fields[]` or `details.field`. */
   get fieldErrors(): Record<string, string> {
     const out: Record<string, string> = {};
-    const d = this.details as { field?: string; fields?: { field: string; problem: string }[] } | null;
-    if (d && Array.isArray(d.fields)) for (const f of d.fields) out[f.field.split('.')[0]!] ??= f.problem;
+    const d = this.details as { field?: string; fields?: { field: string; problem?: string; message?: string }[] } | null;
+    if (d && Array.isArray(d.fields)) for (const f of d.fields) out[f.field.split('.')[0]!] ??= f.problem ?? f.message ?? this.message;
     else if (d && typeof d.field === 'string') out[d.field] = this.message;
     return out;
   }

@@ -9,6 +9,8 @@ import { KeysPage } from './pages/keys';
 import { WebhookPage } from './pages/webhook';
 import { LogsPage } from './pages/logs';
 import { ChatPage } from './pages/chat';
+import { SubscriptionsPage } from './pages/subscriptions';
+import { DeliveriesPage } from './pages/deliveries';
 
 type Phase = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'ready'; user: User } | { kind: 'error'; error: ApiError };
 
@@ -17,10 +19,12 @@ const NAV = [
   { section: 'Settings', href: '/keys', label: 'API keys', icon: 'M7 14a2 2 0 1 1 0-4 2 2 0 0 1 0 4zm5.6-4A6 6 0 1 0 7 18a6 6 0 0 0 5.6-4H16v3h3v-3h2v-4z' },
   { section: 'Use', href: '/webhook', label: 'Webhook', icon: 'M13 2 4 14h7l-1 8 9-12h-7z' },
   { section: 'Use', href: '/chat', label: 'Chat', icon: 'M4 4h16v11H8l-4 4zm4 4v2h8V8zm0 3v2h5v-2z' },
+  { section: 'Events', href: '/subscriptions', label: 'Subscriptions', icon: 'M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-6V11c0-3.1-1.6-5.6-4.5-6.3V4a1.5 1.5 0 0 0-3 0v.7C7.6 5.4 6 7.9 6 11v5l-2 2v1h16v-1z' },
+  { section: 'Events', href: '/deliveries', label: 'Deliveries', icon: 'M2 21l21-9L2 3v7l15 2-15 2z' },
   { section: 'Use', href: '/logs', label: 'Request log', icon: 'M4 5h16v2H4zm0 6h16v2H4zm0 6h10v2H4z' },
 ];
 // Later capabilities get their place in the navigation now, so the layout does not move when they land.
-const COMING = ['Subscriptions', 'Deliveries', 'Apps'];
+const COMING = ['Apps'];
 
 export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
@@ -108,7 +112,7 @@ export function App() {
       </header>
       <nav class="sidebar" aria-label="Dashboard">
         {/* "Settings" is where the n8n guide sends users: Dashboard → Settings → API Keys. */}
-        {['Settings', 'Use'].map((section) => (
+        {['Settings', 'Use', 'Events'].map((section) => (
           <div key={section} class="nav-group">
             <p class="nav-section" id={`nav-${section}`}>
               {section}
@@ -151,6 +155,8 @@ function route(path: string, user: User, onPasswordChanged: (u: User, csrf: stri
   if (path.startsWith('/keys')) return <KeysPage />;
   if (path.startsWith('/webhook')) return <WebhookPage />;
   if (path.startsWith('/chat')) return <ChatPage />;
+  if (path.startsWith('/subscriptions')) return <SubscriptionsPage />;
+  if (path.startsWith('/deliveries')) return <DeliveriesPage />;
   if (path.startsWith('/logs')) return <LogsPage user={user} />;
   if (path.startsWith('/account')) return <AccountPage user={user} onChanged={onPasswordChanged} />;
   if (path === '/' || path.startsWith('/connection') || path === '/login' || path === '/setup') return <ConnectionPage />;

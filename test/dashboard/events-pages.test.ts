@@ -1,0 +1,250 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
+import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
+import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { FAST_EVENTS_ENV } from '../events/helpers.js';
+import { buildDashboard, CHROMIUM_ARGS, DashboardClient, requireChromium, startFreshRelay, type FreshRelay } from './helpers.js';
+
+// The committed screenshots change only on purpose: `UPDATE_SCREENSHOTS=1 npx vitest run test/dashboard/events-pages.test.ts`.
+const SHOTS = process.env.UPDATE_SCREENSHOTS
+  ? path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots')
+  : path.join(os.tmpdir(), 'odoo-relay-dashboard-screenshots');
+const PASSWORD = 'correct horse battery staple';
+const NAME = 'Partners to n8n';
+// Generous: the machine is shared and other test files run in parallel.
+const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 50 });
+
+/**
+ * Subscriptions and Deliveries in a real Chromium, against a relay with events on, the Odoo test
+ * server and a loopback receiver: create (secret once) → test-send → signed delivery → attempt
+ * detail → receiver fails → subscription disabled (banner) → enable → replay → delivered.
+ */
+describe('events pages in a browser', { timeout: 120_000 }, () => {
+  let relay: FreshRelay;
+  let sim: OdooSim;
+  let receiver: WebhookReceiver;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    const executablePath = requireChromium();
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await buildDashboard();
+    [relay, sim, receiver, browser] = await Promise.all([
+      // One failed delivery (retries used up) disables the subscription, so the banner shows quickly.
+      startFreshRelay({ ...FAST_EVENTS_ENV, EVENTS_DISABLE_AFTER_FAILURES: '1' }),
+      startOdooSim({ version: 19, automationNoise: 'none' }),
+      startReceiver(),
+      chromium.launch({ executablePath, args: CHROMIUM_ARGS }),
+    ]);
+    context = await browser.newContext({ viewport: { width: 1280, height: 820 }, deviceScaleFactor: 1, locale: 'en-US', timezoneId: 'UTC' });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: relay.url });
+    page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/status of 4\d\d|status of 50\d/.test(m.text())) problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(String(e)));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await relay?.close();
+    await receiver?.close();
+    await sim?.close();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const nav = (label: string) => page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: label }).click();
+  const rowStatus = (n: number) => page.locator('[data-testid=deliveries-table] tbody tr').nth(n).getAttribute('data-status');
+
+  it('creates a subscription, test-sends, follows deliveries, recovers from a failing receiver', async () => {
+    // First run: set up the admin in the browser; the Odoo connection through the dashboard API.
+    await page.goto(relay.url);
+    await until(() => page.getByRole('heading', { name: 'Welcome to odoo-relay' }).isVisible()).toBe(true);
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Confirm password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await until(() => page.getByRole('heading', { name: 'Odoo connection' }).isVisible()).toBe(true);
+    const client = new DashboardClient(relay.url);
+    await client.login('admin', PASSWORD);
+    const saved = await client.call('PUT', '/api/dashboard/connection', { url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
+    expect(saved.status, saved.text).toBe(200);
+
+    // The nav entries are links now, not "soon".
+    const sidebar = page.getByRole('navigation', { name: 'Dashboard' });
+    expect(await sidebar.getByText('Subscriptions soon').count()).toBe(0);
+    await nav('Subscriptions');
+    await until(() => page.getByRole('heading', { name: 'No subscriptions yet' }).isVisible()).toBe(true);
+    expect(new URL(page.url()).pathname).toBe('/subscriptions');
+
+    // Keyboard: Enter opens the form with focus inside, Escape closes it and focus returns.
+    await page.getByRole('button', { name: 'New subscription' }).focus();
+    await page.keyboard.press('Enter');
+    await until(() => page.evaluate(() => document.activeElement?.closest('dialog')?.getAttribute('open'))).toBe('');
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).name)).toBe('model');
+    await page.keyboard.press('Escape');
+    await until(() => page.evaluate(() => document.activeElement?.textContent)).toBe('New subscription');
+
+    // Create: a bad domain is refused in the form, with the field named.
+    await page.getByRole('button', { name: 'New subscription' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New subscription' });
+    await dialog.getByLabel('Model', { exact: true }).fill('res.partner');
+    await dialog.getByLabel('Name (optional)').fill(NAME);
+    await dialog.getByLabel('write (update)').uncheck();
+    await dialog.getByLabel('unlink (delete)').uncheck();
+    await dialog.getByLabel('Target URL').fill(receiver.url);
+    await dialog.getByLabel('Domain (optional, JSON)').fill('[["name", "=", ');
+    await dialog.getByLabel('Retries').fill('1');
+    await dialog.getByLabel('Capture mode').selectOption('poll');
+    await dialog.getByLabel('Custom headers (optional)').fill('X-Receiver-Token: t0k3n');
+    await dialog.getByRole('button', { name: 'Create subscription' }).click();
+    await until(() => dialog.getByText('not valid JSON').isVisible()).toBe(true);
+    expect(await dialog.getByLabel('Domain (optional, JSON)').getAttribute('aria-invalid')).toBe('true');
+    // Matches no real partner: only test events are sent.
+    await dialog.getByLabel('Domain (optional, JSON)').fill('[["name", "=", "nobody-matches-this"]]');
+    // The relay's own validation reaches the field too.
+    await dialog.getByLabel('Timeout (ms)').fill('5');
+    await dialog.getByRole('button', { name: 'Create subscription' }).click();
+    await until(() => dialog.locator('.field.has-error').filter({ hasText: 'Timeout (ms)' }).count()).toBe(1);
+    await until(() => dialog.getByRole('alert').textContent()).toContain('invalid_request');
+    await dialog.getByLabel('Timeout (ms)').fill('5000');
+    await dialog.getByRole('button', { name: 'Create subscription' }).click();
+
+    // The signing secret, once, with a copy button.
+    const once = page.getByTestId('secret-once');
+    await until(() => once.isVisible()).toBe(true);
+    const secret = await page.getByTestId('signing-secret').inputValue();
+    expect(secret).toMatch(/^whsec_/);
+    await once.getByRole('button', { name: 'Copy' }).click();
+    await until(() => page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    const row = page.locator('[data-testid=subscriptions-table] tbody tr', { hasText: NAME });
+    await until(() => row.textContent()).toContain('Active');
+    expect(await row.textContent()).toContain('res.partner');
+    expect(await row.textContent()).toContain(receiver.url);
+    expect(await page.content()).not.toContain(secret);
+
+    // Test-send: the receiver gets a signed <model>.test event.
+    await page.getByRole('button', { name: `Send a test event to ${NAME}` }).click();
+    await until(() => page.getByTestId('test-sent').isVisible()).toBe(true);
+    const [first] = await receiver.waitFor(1, 15_000);
+    const payload = new Webhook(secret).verify(first!.rawBody.toString('utf8'), first!.headers as Record<string, string>) as any;
+    expect(payload).toMatchObject({ type: 'res.partner.test', model: 'res.partner', data: { test: true } });
+    expect(first!.headers['x-receiver-token']).toBe('t0k3n');
+    const firstId = String(first!.headers['webhook-id']);
+    expect(await page.getByTestId('test-sent').textContent()).toContain(firstId);
+
+    // Deliveries: delivered, with the attempt's status, headers and body.
+    await page.getByRole('link', { name: 'See it in Deliveries' }).click();
+    await until(() => page.getByRole('heading', { name: 'Deliveries' }).isVisible()).toBe(true);
+    expect(new URL(page.url()).searchParams.get('subscription')).toBeTruthy();
+    await until(() => rowStatus(0)).toBe('delivered');
+    await page.getByRole('button', { name: `Attempts of delivery ${firstId}` }).click();
+    const detail = page.getByTestId('delivery-detail');
+    await until(() => detail.getByTestId('attempt').count()).toBe(1);
+    expect(await detail.getByTestId('attempt').textContent()).toContain('HTTP 200');
+    await detail.getByText('Response body (first bytes)').click();
+    expect(await detail.getByTestId('attempt').textContent()).toContain('received');
+    await page.keyboard.press('Escape');
+    await until(() => detail.isVisible()).toBe(false);
+
+    // The receiver fails: the retries are used up, the delivery fails, the subscription is disabled.
+    receiver.setMode('fail500');
+    await nav('Subscriptions');
+    await page.getByRole('button', { name: `Send a test event to ${NAME}` }).click();
+    await until(() => page.getByTestId('test-sent').isVisible()).toBe(true);
+    await receiver.waitFor(3, 15_000); // one attempt + one retry
+    await nav('Deliveries');
+    await until(() => rowStatus(0)).toBe('failed');
+    await page.getByLabel('Status').selectOption('failed');
+    await until(() => page.locator('[data-testid=deliveries-table] tbody tr').count()).toBe(1);
+    const failedId = await page.locator('[data-testid=deliveries-table] tbody tr').first().getAttribute('data-delivery-id');
+    await page.getByRole('button', { name: `Attempts of delivery ${failedId}` }).click();
+    await until(() => detail.getByTestId('attempt').count()).toBe(2);
+    expect(await detail.textContent()).toContain('HTTP 500');
+    await detail.getByRole('button', { name: 'Close', exact: true }).click();
+
+    await nav('Subscriptions');
+    const banner = page.getByTestId('disabled-banner');
+    await until(() => banner.isVisible()).toBe(true);
+    expect(await banner.textContent()).toMatch(/1 subscription is disabled.*consecutive deliveries failed/);
+    expect(await row.textContent()).toContain('Disabled');
+    await shot('subscriptions');
+
+    // The receiver recovers: enabling offers the replay of what failed.
+    receiver.setMode('ok');
+    await page.getByRole('button', { name: `Enable ${NAME}` }).click();
+    await until(() => page.getByTestId('missed-count').textContent()).toContain('1 delivery');
+    await page.getByRole('button', { name: 'Replay failed deliveries' }).click();
+    await until(() => page.getByText('Queued 1 delivery again.').isVisible()).toBe(true);
+    await until(() => banner.count()).toBe(0);
+    await receiver.waitFor(4, 15_000);
+    expect(receiver.requests[3]!.headers['webhook-id']).toBe(failedId);
+    await nav('Deliveries');
+    await until(() => rowStatus(0)).toBe('delivered');
+    await until(() => rowStatus(1)).toBe('delivered');
+
+    // Replay one by hand from the list; it keeps its webhook-id.
+    await page.getByLabel(`Select delivery ${firstId}`).check();
+    await page.getByRole('button', { name: 'Replay selected (1)' }).click();
+    await until(() => page.getByText('Queued 1 delivery again.').isVisible()).toBe(true);
+    await receiver.waitFor(5, 15_000);
+    expect(receiver.requests[4]!.headers['webhook-id']).toBe(firstId);
+    await until(() => rowStatus(1)).toBe('delivered');
+    await page.getByRole('button', { name: `Attempts of delivery ${firstId}` }).click();
+    await until(() => detail.getByTestId('attempt').count()).toBe(2);
+    expect(await detail.getByTestId('attempt').nth(1).textContent()).toContain('try 1 after a replay');
+    await detail.getByText('Response body (first bytes)').first().click();
+    await shot('delivery-detail');
+    await page.keyboard.press('Escape');
+    await until(() => detail.isVisible()).toBe(false);
+    await shot('deliveries');
+
+    // 375 px: nothing wider than the screen.
+    await page.setViewportSize({ width: 375, height: 800 });
+    await until(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await nav('Subscriptions');
+    await until(() => row.isVisible()).toBe(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await shot('subscriptions-mobile');
+    await page.setViewportSize({ width: 1280, height: 820 });
+
+    // Edit: the model is fixed, the rest changes.
+    await page.getByRole('button', { name: `Edit ${NAME}` }).click();
+    const edit = page.getByRole('dialog', { name: `Edit “${NAME}”` });
+    expect(await edit.getByLabel('Model', { exact: true }).isDisabled()).toBe(true);
+    expect(await edit.getByLabel('Domain (optional, JSON)').inputValue()).toContain('nobody-matches-this');
+    await edit.getByLabel('Timeout (ms)').fill('4000');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await until(() => page.getByText(`Saved “${NAME}”.`).isVisible()).toBe(true);
+    const stored = await client.call('GET', '/api/v1/subscriptions');
+    expect(stored.body.subscriptions[0]).toMatchObject({ timeoutMs: 4000, events: ['create'] });
+    expect(stored.body.subscriptions[0].headerNames.map((h: string) => h.toLowerCase())).toEqual(['x-receiver-token']);
+
+    // Rotate: a new secret, shown once; deliveries verify with it.
+    await page.getByRole('button', { name: `Rotate the secret of ${NAME}` }).click();
+    await page.getByRole('button', { name: 'Rotate secret', exact: true }).click();
+    await until(() => page.getByTestId('signing-secret').isVisible()).toBe(true);
+    const rotated = await page.getByTestId('signing-secret').inputValue();
+    expect(rotated).toMatch(/^whsec_/);
+    expect(rotated).not.toBe(secret);
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    await page.getByRole('button', { name: `Send a test event to ${NAME}` }).click();
+    const after = await receiver.waitFor(6, 15_000);
+    expect(new Webhook(rotated).verify(after[5]!.rawBody.toString('utf8'), after[5]!.headers as Record<string, string>)).toMatchObject({ type: 'res.partner.test' });
+
+    // Delete, after confirming.
+    await page.getByRole('button', { name: `Delete ${NAME}` }).click();
+    await page.getByRole('dialog', { name: 'Delete subscription?' }).getByRole('button', { name: 'Delete subscription' }).click();
+    await until(() => page.getByRole('heading', { name: 'No subscriptions yet' }).isVisible()).toBe(true);
+
+    expect(problems).toEqual([]);
+  });
+});

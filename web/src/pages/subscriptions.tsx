@@ -1,0 +1,570 @@
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { api, ApiError, type RecordEvent, type Subscription } from '../api';
+import { Badge, Button, CopyField, Dialog, ErrorText, Field, Loading, Notice, PageHeader, TextField } from '../components';
+import { formatDate, parseList, relative } from '../format';
+
+const EVENT_LABELS: Record<RecordEvent, string> = { create: 'create', write: 'write (update)', unlink: 'unlink (delete)' };
+const MODE_HELP: Record<Subscription['captureMode'], string> = {
+  auto: 'push when Odoo allows automation rules, otherwise poll',
+  push: 'Odoo automation rules call the relay at once',
+  poll: 'the relay asks Odoo for changes every few seconds',
+};
+
+interface SubForm {
+  name: string;
+  model: string;
+  events: RecordEvent[];
+  domain: string;
+  changedFields: string;
+  fields: string;
+  targetUrl: string;
+  format: 'json' | 'xml';
+  timeoutMs: string;
+  retries: string;
+  headers: string;
+  captureMode: Subscription['captureMode'];
+}
+
+const EMPTY: SubForm = { name: '', model: '', events: ['create', 'write', 'unlink'], domain: '', changedFields: '', fields: '', targetUrl: '', format: 'json', timeoutMs: '5000', retries: '5', headers: '', captureMode: 'auto' };
+
+function formOf(s: Subscription): SubForm {
+  return {
+    name: s.name,
+    model: s.model,
+    events: s.events,
+    domain: s.domain ? JSON.stringify(s.domain) : '',
+    changedFields: s.changedFields?.join(', ') ?? '',
+    fields: s.fields?.join(', ') ?? '',
+    targetUrl: s.targetUrl,
+    format: s.format,
+    timeoutMs: String(s.timeoutMs),
+    retries: String(s.retries),
+    headers: '',
+    captureMode: s.captureMode,
+  };
+}
+
+/** "Name: value" lines → object; a line without a colon is a field error. */
+function parseHeaders(text: string): Record<string, string> | string {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const i = line.indexOf(':');
+    if (i <= 0) return `“${line.trim()}” is not “Name: value”`;
+    out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+  }
+  return out;
+}
+
+/** The request body, or field errors found before asking the relay. */
+function toBody(f: SubForm, existing: Subscription | null): { body: Record<string, unknown> } | { errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  let domain: unknown = null;
+  if (f.domain.trim()) {
+    try {
+      domain = JSON.parse(f.domain);
+      if (!Array.isArray(domain)) errors.domain = 'must be a JSON array, e.g. [["customer_rank", ">", 0]]';
+    } catch (e) {
+      errors.domain = `not valid JSON: ${(e as Error).message}`;
+    }
+  }
+  const headers = parseHeaders(f.headers);
+  if (typeof headers === 'string') errors.headers = headers;
+  if (f.events.length === 0) errors.events = 'pick at least one event';
+  if (Object.keys(errors).length) return { errors };
+  const body: Record<string, unknown> = {
+    ...(f.name.trim() ? { name: f.name.trim() } : {}),
+    events: f.events,
+    domain,
+    changedFields: parseList(f.changedFields),
+    fields: parseList(f.fields),
+    targetUrl: f.targetUrl.trim(),
+    format: f.format,
+    timeoutMs: Number(f.timeoutMs),
+    retries: Number(f.retries),
+    captureMode: f.captureMode,
+  };
+  if (!existing) body.model = f.model.trim();
+  // Header values are never shown again; an empty box on edit keeps the stored ones.
+  if (!existing || f.headers.trim()) body.headers = typeof headers === 'string' || Object.keys(headers).length === 0 ? null : headers;
+  return { body };
+}
+
+type Once = { title: string; name: string; secret: string; note?: string };
+
+export function SubscriptionsPage() {
+  const [subs, setSubs] = useState<Subscription[] | null>(null);
+  const [loadError, setLoadError] = useState<ApiError | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [message, setMessage] = useState<ComponentChildren>(null);
+  const [editing, setEditing] = useState<Subscription | 'new' | null>(null);
+  const [deleting, setDeleting] = useState<Subscription | null>(null);
+  const [rotating, setRotating] = useState<Subscription | null>(null);
+  const [missed, setMissed] = useState<{ sub: Subscription; failed: number } | null>(null);
+  const [once, setOnce] = useState<Once | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const r = await api<{ subscriptions: Subscription[] }>('GET', '/api/v1/subscriptions');
+      setSubs(r.subscriptions);
+      setLoadError(null);
+    } catch (e) {
+      setLoadError(e as ApiError);
+    }
+  }, []);
+  useEffect(() => void load(), [load]);
+
+  const act = async (key: string, fn: () => Promise<void>) => {
+    setBusy(key);
+    setError(null);
+    setMessage(null);
+    try {
+      await fn();
+    } catch (e) {
+      setError(e as ApiError);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const setActive = (s: Subscription, active: boolean) =>
+    act(`active-${s.id}`, async () => {
+      const r = await api<{ subscription: Subscription; missed?: { failed: number } }>('PATCH', `/api/v1/subscriptions/${s.id}`, { active });
+      await load();
+      if (!active) setMessage(`Disabled “${s.name}”. Changes are still recorded and wait until it is enabled again.`);
+      else if (r.missed && r.missed.failed > 0) setMissed({ sub: r.subscription, failed: r.missed.failed });
+      else setMessage(`Enabled “${s.name}”. No deliveries failed.`);
+    });
+
+  const testSend = (s: Subscription) =>
+    act(`test-${s.id}`, async () => {
+      const r = await api<{ deliveryId: string; active: boolean }>('POST', `/api/v1/subscriptions/${s.id}/test`);
+      setMessage(
+        <span data-testid="test-sent">
+          Test event <code>{s.model}.test</code> queued as delivery <code>{r.deliveryId}</code>
+          {r.active ? '' : ' — it waits until the subscription is enabled'}.{' '}
+          <a href={`/deliveries?subscription=${encodeURIComponent(s.id)}`}>See it in Deliveries</a>
+        </span>,
+      );
+    });
+
+  const disabled = subs?.filter((s) => !s.active) ?? [];
+
+  return (
+    <section>
+      <PageHeader
+        title="Subscriptions"
+        intro={
+          <>
+            Changes to Odoo records sent to your URL as signed webhooks (Standard Webhooks: <code>webhook-id</code>, <code>webhook-timestamp</code>,{' '}
+            <code>webhook-signature</code>). The <code>whsec_…</code> signing secret is shown once.
+          </>
+        }
+        actions={
+          <Button variant="primary" onClick={() => setEditing('new')}>
+            New subscription
+          </Button>
+        }
+      />
+      {disabled.length > 0 && (
+        <div class="notice notice-warn" role="alert" data-testid="disabled-banner">
+          <strong>
+            {disabled.length === 1 ? '1 subscription is disabled' : `${disabled.length} subscriptions are disabled`}
+          </strong>{' '}
+          — nothing is sent to {disabled.length === 1 ? 'its' : 'their'} URL until enabled again; changes keep being recorded.
+          <ul class="banner-list">
+            {disabled.map((s) => (
+              <li key={s.id}>
+                <strong>{s.name}</strong>: {s.disabledReason ?? 'disabled'}
+                {s.disabledAt && <span class="muted"> ({formatDate(s.disabledAt)})</span>}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <Notice error={error} success={message} />
+      {loadError && (
+        <div class="notice notice-error" role="alert">
+          <ErrorText error={loadError} />
+        </div>
+      )}
+      {!subs && !loadError && <Loading />}
+      {subs && subs.length === 0 && (
+        <div class="card empty">
+          <h2>No subscriptions yet</h2>
+          <p>Subscribe to an Odoo model (for example res.partner) and the relay sends its creates, updates and deletes to your URL.</p>
+          <Button variant="primary" onClick={() => setEditing('new')}>
+            Create your first subscription
+          </Button>
+        </div>
+      )}
+      {subs && subs.length > 0 && (
+        <div class="card table-card">
+          <table class="table responsive" data-testid="subscriptions-table">
+            <caption class="sr-only">Subscriptions</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name · model</th>
+                <th scope="col">Events</th>
+                <th scope="col">Target URL</th>
+                <th scope="col">Format</th>
+                <th scope="col">Mode</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {subs.map((s) => (
+                <tr key={s.id} data-subscription-id={s.id} class={s.active ? '' : 'row-dim'}>
+                  <th scope="row" data-label="Name">
+                    {s.name}
+                    <div class="sub">
+                      <code>{s.model}</code>
+                    </div>
+                  </th>
+                  <td data-label="Events">{s.events.map((e) => <Badge key={e} tone="info">{e}</Badge>)}</td>
+                  <td data-label="Target URL" class="break">
+                    <code>{s.targetUrl}</code>
+                  </td>
+                  <td data-label="Format">{s.format.toUpperCase()}</td>
+                  <td data-label="Mode" title={s.captureNote ?? undefined}>
+                    {s.captureMode === 'auto' ? `auto → ${s.captureEffective}` : s.captureEffective}
+                  </td>
+                  <td data-label="Status">
+                    {s.active ? <Badge tone="ok">Active</Badge> : <Badge tone="error">Disabled</Badge>}
+                    {!s.active && s.disabledReason && <div class="sub">{s.disabledReason}</div>}
+                    {!s.active && s.disabledAt && <div class="sub" title={formatDate(s.disabledAt)}>{relative(s.disabledAt)}</div>}
+                    {s.active && s.consecutiveFailures > 0 && <div class="sub">{s.consecutiveFailures} failed in a row</div>}
+                  </td>
+                  <td class="row-actions">
+                    <div class="action-wrap">
+                    <Button class="btn-small" busy={busy === `test-${s.id}`} onClick={() => testSend(s)} aria-label={`Send a test event to ${s.name}`}>
+                      Test
+                    </Button>
+                    <a class="btn btn-secondary btn-small" href={`/deliveries?subscription=${encodeURIComponent(s.id)}`} aria-label={`Deliveries of ${s.name}`}>
+                      Deliveries
+                    </a>
+                    <Button class="btn-small" onClick={() => setEditing(s)} aria-label={`Edit ${s.name}`}>
+                      Edit
+                    </Button>
+                    <Button class="btn-small" busy={busy === `active-${s.id}`} onClick={() => setActive(s, !s.active)} aria-label={`${s.active ? 'Disable' : 'Enable'} ${s.name}`}>
+                      {s.active ? 'Disable' : 'Enable'}
+                    </Button>
+                    <Button class="btn-small" onClick={() => setRotating(s)} aria-label={`Rotate the secret of ${s.name}`}>
+                      Rotate secret
+                    </Button>
+                    <Button class="btn-small" variant="danger" onClick={() => setDeleting(s)} aria-label={`Delete ${s.name}`}>
+                      Delete
+                    </Button>
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      <SubscriptionFormDialog
+        target={editing}
+        onClose={() => setEditing(null)}
+        onSaved={(s, secret) => {
+          setEditing(null);
+          void load();
+          if (secret) setOnce({ title: 'Subscription created', name: s.name, secret });
+          else setMessage(`Saved “${s.name}”.`);
+        }}
+      />
+      <ConfirmDialog
+        target={deleting}
+        title="Delete subscription?"
+        confirm="Delete subscription"
+        body={(s) => (
+          <p>
+            <strong>{s.name}</strong> stops at once; its delivery log and the automation rules it made in Odoo are removed. This cannot be undone.
+          </p>
+        )}
+        run={async (s) => {
+          await api('DELETE', `/api/v1/subscriptions/${s.id}`);
+          setDeleting(null);
+          setMessage(`Deleted “${s.name}”.`);
+          await load();
+        }}
+        onClose={() => setDeleting(null)}
+      />
+      <ConfirmDialog
+        target={rotating}
+        title="Rotate signing secret?"
+        confirm="Rotate secret"
+        danger={false}
+        body={(s) => (
+          <p>
+            A new secret signs deliveries of <strong>{s.name}</strong> from now on. The old one keeps signing alongside it for 24 hours, so you can update
+            the receiver without losing events.
+          </p>
+        )}
+        run={async (s) => {
+          const r = await api<{ secret: string; previousSecretValidUntil: string }>('POST', `/api/v1/subscriptions/${s.id}/rotate-secret`);
+          setRotating(null);
+          setOnce({ title: 'New signing secret', name: s.name, secret: r.secret, note: `The previous secret also signs until ${formatDate(Date.parse(r.previousSecretValidUntil))}.` });
+          await load();
+        }}
+        onClose={() => setRotating(null)}
+      />
+      <ConfirmDialog
+        target={missed?.sub ?? null}
+        title="Subscription enabled"
+        confirm="Replay failed deliveries"
+        danger={false}
+        cancel="Not now"
+        body={(s) => (
+          <p data-testid="missed-count">
+            <strong>{s.name}</strong> is active again. <strong>{missed?.failed === 1 ? '1 delivery' : `${missed?.failed} deliveries`}</strong> failed
+            before it was disabled. Send {missed?.failed === 1 ? 'it' : 'them'} again now?
+          </p>
+        )}
+        run={async (s) => {
+          const r = await api<{ replayed: number }>('POST', `/api/v1/subscriptions/${s.id}/replay`, { status: 'failed' });
+          setMissed(null);
+          setMessage(
+            <span>
+              Queued {r.replayed === 1 ? '1 delivery' : `${r.replayed} deliveries`} again. <a href={`/deliveries?subscription=${encodeURIComponent(s.id)}`}>Follow them in Deliveries</a>
+            </span>,
+          );
+        }}
+        onClose={() => {
+          if (missed) setMessage(`Enabled “${missed.sub.name}”. ${missed.failed} failed deliveries were not replayed; you can replay them from Deliveries.`);
+          setMissed(null);
+        }}
+      />
+      <SecretOnceDialog once={once} onClose={() => setOnce(null)} />
+    </section>
+  );
+}
+
+function SubscriptionFormDialog(props: { target: Subscription | 'new' | null; onClose: () => void; onSaved: (s: Subscription, secret?: string) => void }) {
+  const creating = props.target === 'new';
+  const existing = props.target && props.target !== 'new' ? props.target : null;
+  const [form, setForm] = useState<SubForm>(EMPTY);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | string | null>(null);
+  const [fields, setFields] = useState<Record<string, string>>({});
+
+  useEffect(() => {
+    setError(null);
+    setFields({});
+    setForm(existing ? formOf(existing) : EMPTY);
+  }, [props.target]);
+
+  const set = <K extends keyof SubForm>(k: K) => (v: SubForm[K]) => setForm((f) => ({ ...f, [k]: v }));
+  const toggleEvent = (e: RecordEvent, on: boolean) => set('events')(on ? [...form.events, e] : form.events.filter((x) => x !== e));
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setFields({});
+    const r = toBody(form, existing);
+    if ('errors' in r) {
+      setFields(r.errors);
+      setError('Check the highlighted fields.');
+      return;
+    }
+    setBusy(true);
+    try {
+      if (creating) {
+        const a = await api<{ subscription: Subscription; secret: string }>('POST', '/api/v1/subscriptions', r.body);
+        props.onSaved(a.subscription, a.secret);
+      } else if (existing) {
+        const a = await api<{ subscription: Subscription }>('PATCH', `/api/v1/subscriptions/${existing.id}`, r.body);
+        props.onSaved(a.subscription);
+      }
+    } catch (err) {
+      setError(err as ApiError);
+      setFields((err as ApiError).fieldErrors);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const textarea = (key: 'domain' | 'changedFields' | 'fields' | 'headers', label: string, hint: ComponentChildren, placeholder?: string) => (
+    <Field label={label} error={fields[key]} hint={hint}>
+      {({ id, describedBy, invalid }) => (
+        <textarea
+          id={id}
+          name={key}
+          rows={2}
+          class={key === 'domain' || key === 'headers' ? 'mono' : undefined}
+          placeholder={placeholder}
+          value={form[key]}
+          aria-describedby={describedBy}
+          aria-invalid={invalid || undefined}
+          onInput={(e) => set(key)((e.target as HTMLTextAreaElement).value)}
+        />
+      )}
+    </Field>
+  );
+
+  return (
+    <Dialog open={props.target !== null} title={creating ? 'New subscription' : `Edit “${existing?.name ?? ''}”`} onClose={props.onClose} wide>
+      <form onSubmit={submit} noValidate>
+        <Notice error={error} />
+        <div class="row-2">
+          <TextField
+            label="Model"
+            name="model"
+            value={form.model}
+            onValue={set('model')}
+            error={fields.model}
+            required
+            disabled={!creating}
+            placeholder="res.partner"
+            hint={creating ? 'The Odoo model to watch.' : 'The model cannot change; create another subscription instead.'}
+          />
+          <TextField label="Name (optional)" name="name" value={form.name} onValue={set('name')} error={fields.name} placeholder="Partners to CRM" />
+        </div>
+        <fieldset class="field" aria-describedby={fields.events ? 'events-err' : undefined}>
+          <legend>Events</legend>
+          <div class="check-row">
+            {(['create', 'write', 'unlink'] as const).map((ev) => (
+              <label class="check" key={ev}>
+                <input type="checkbox" name="events" value={ev} checked={form.events.includes(ev)} onChange={(e) => toggleEvent(ev, (e.target as HTMLInputElement).checked)} />
+                {EVENT_LABELS[ev]}
+              </label>
+            ))}
+          </div>
+          {fields.events && (
+            <p class="field-error" id="events-err">
+              {fields.events}
+            </p>
+          )}
+        </fieldset>
+        <TextField
+          label="Target URL"
+          name="targetUrl"
+          type="url"
+          inputMode="url"
+          value={form.targetUrl}
+          onValue={set('targetUrl')}
+          error={fields.targetUrl}
+          required
+          placeholder="https://n8n.example.com/webhook/…"
+          hint="HTTPS, reachable from the relay. Private addresses are refused unless the operator allows them."
+        />
+        {textarea('domain', 'Domain (optional, JSON)', <>Only records matching it, e.g. <code>[["customer_rank", "&gt;", 0]]</code>.</>, '[["is_company", "=", true]]')}
+        <div class="row-2">
+          {textarea('changedFields', 'Only when these fields change (optional)', 'For write events; comma separated. Empty: any change.', 'email, phone')}
+          {textarea('fields', 'Payload fields (optional)', 'Fields sent in data; comma separated. Empty: the defaults.', 'name, email')}
+        </div>
+        <div class="row-3">
+          <Field label="Format" error={fields.format}>
+            {({ id, describedBy }) => (
+              <select id={id} name="format" value={form.format} aria-describedby={describedBy} onChange={(e) => set('format')((e.target as HTMLSelectElement).value as SubForm['format'])}>
+                <option value="json">JSON</option>
+                <option value="xml">XML</option>
+              </select>
+            )}
+          </Field>
+          <TextField label="Timeout (ms)" name="timeoutMs" type="number" min="100" max="60000" inputMode="numeric" value={form.timeoutMs} onValue={set('timeoutMs')} error={fields.timeoutMs} />
+          <TextField label="Retries" name="retries" type="number" min="0" max="20" inputMode="numeric" value={form.retries} onValue={set('retries')} error={fields.retries} />
+        </div>
+        <Field label="Capture mode" error={fields.captureMode} hint={MODE_HELP[form.captureMode]}>
+          {({ id, describedBy }) => (
+            <select id={id} name="captureMode" value={form.captureMode} aria-describedby={describedBy} onChange={(e) => set('captureMode')((e.target as HTMLSelectElement).value as SubForm['captureMode'])}>
+              <option value="auto">auto</option>
+              <option value="push">push</option>
+              <option value="poll">poll</option>
+            </select>
+          )}
+        </Field>
+        {textarea(
+          'headers',
+          'Custom headers (optional)',
+          existing?.headerNames.length
+            ? <>Set now: {existing.headerNames.join(', ')}. Values are never shown; leave empty to keep them, or enter all of them again.</>
+            : <>One <code>Name: value</code> per line, sent with every delivery (stored encrypted).</>,
+          'Authorization: Bearer …',
+        )}
+        <div class="actions">
+          <Button type="submit" variant="primary" busy={busy}>
+            {creating ? 'Create subscription' : 'Save changes'}
+          </Button>
+          <Button onClick={props.onClose}>Cancel</Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function ConfirmDialog(props: {
+  target: Subscription | null;
+  title: string;
+  confirm: string;
+  cancel?: string;
+  danger?: boolean;
+  body: (s: Subscription) => ComponentChildren;
+  run: (s: Subscription) => Promise<void>;
+  onClose: () => void;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  useEffect(() => setError(null), [props.target]);
+  const go = async () => {
+    if (!props.target) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await props.run(props.target);
+    } catch (e) {
+      setError(e as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog open={props.target !== null} title={props.title} onClose={props.onClose}>
+      {props.target && (
+        <>
+          <Notice error={error} />
+          {props.body(props.target)}
+          <div class="actions">
+            <Button variant={props.danger === false ? 'primary' : 'danger'} busy={busy} onClick={go}>
+              {props.confirm}
+            </Button>
+            <Button onClick={props.onClose} autoFocus={props.danger !== false}>
+              {props.cancel ?? 'Cancel'}
+            </Button>
+          </div>
+        </>
+      )}
+    </Dialog>
+  );
+}
+
+function SecretOnceDialog({ once, onClose }: { once: Once | null; onClose: () => void }) {
+  return (
+    <Dialog open={once !== null} title={once?.title ?? ''} onClose={onClose} wide dismissable={false}>
+      {once && (
+        <div data-testid="secret-once">
+          <p class="notice notice-warn" role="alert">
+            <strong>Copy the signing secret now.</strong> It will not be shown again. Your receiver verifies the <code>webhook-signature</code> header with
+            it (any Standard Webhooks library does).
+          </p>
+          <p>
+            For <strong>{once.name}</strong>:
+          </p>
+          <CopyField label="Signing secret" value={once.secret} testId="signing-secret" secret />
+          {once.note && <p class="muted">{once.note}</p>}
+          <div class="actions">
+            <Button variant="primary" onClick={onClose}>
+              I have saved it
+            </Button>
+          </div>
+        </div>
+      )}
+    </Dialog>
+  );
+}
