@@ -14,6 +14,8 @@ import type { OdooClient } from '../odoo/index.js';
 import { planPollBatch, pollDomain, pollHorizon, sweepDeletions, POLL_ORDER, type PolledRow, type PollCursor } from './poll-plan.js';
 import { addIds, compressIds, expandRanges, type IdRanges } from './id-ranges.js';
 import { eventsForChanges, eventsForDeletions, fieldsToRead } from './capture-events.js';
+import { removePushRules, type PushRules } from './push-rules.js';
+import { subscriptionsChanged } from './subscriptions-store.js';
 import { recordEvents } from './outbox.js';
 
 export const POLL_BATCH = 500;
@@ -74,6 +76,30 @@ export interface PollResult {
 }
 
 /**
+ * Auto mode chose push because Odoo is 17+ and the relay has an ingest URL, but Odoo may still
+ * be unable to reach that URL (hosted Odoo, a firewall). Changes that only the reconcile poll
+ * saw prove it: switch the subscription to polling and remove the rules, whose webhook calls
+ * would otherwise cost every write in Odoo a failed connection.
+ */
+async function fallBackToPolling(deps: PollDeps, sub: SubscriptionsTable, client: OdooClient, missed: number): Promise<void> {
+  const { db } = deps;
+  const cap = await db.selectFrom('subscription_capture').select('push_rules').where('subscription_id', '=', sub.id).executeTakeFirst();
+  if (cap?.push_rules) {
+    try {
+      await removePushRules(client, JSON.parse(cap.push_rules) as PushRules);
+    } catch (err) {
+      deps.logger.warn({ err, subscription: sub.id }, 'could not remove the automation rules from Odoo');
+    }
+  }
+  await db.deleteFrom('ingest_tokens').where('subscription_id', '=', sub.id).execute();
+  await db.updateTable('subscription_capture').set({ push_rules: null }).where('subscription_id', '=', sub.id).execute();
+  const note = `polling: the reconcile poll found ${missed} change(s) that Odoo did not push; Odoo seems unable to reach the relay's ingest URL`;
+  await db.updateTable('subscriptions').set({ capture_effective: 'poll', capture_note: note }).where('id', '=', sub.id).execute();
+  deps.logger.warn({ subscription: sub.id, missed }, 'push capture fell back to polling');
+  subscriptionsChanged.raise();
+}
+
+/**
  * One poll of one subscription (plus the deletion sweep when due). Events are committed
  * before the cursor moves: a crash in between re-reads the same rows, whose event ids the
  * outbox already holds.
@@ -108,6 +134,7 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
     if (plan.changes.length) known = addIds(known, plan.changes.map((c) => c.recordId));
 
     let deleted: number[] = [];
+    let deletionEvents: typeof events = [];
     let nextSweepAt = cap.next_sweep_at;
     if (!plan.more && cap.next_sweep_at <= now) {
       // Between polls (this one's rows are in `known` already): see sweepDeletions.
@@ -116,10 +143,17 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
       deleted = [...expandRanges(sweep.deleted)];
       known = sweep.knownIds;
       nextSweepAt = now + deps.intervals.sweepMs;
-      events.push(...(await eventsForDeletions(db, sub, deleted, 'poll')));
+      deletionEvents = await eventsForDeletions(db, sub, deleted, 'poll');
     }
-    const inserted = await recordEvents(db, events);
-    const interval = sub.capture_effective === 'push' ? deps.intervals.reconcileMs : deps.intervals.pollMs;
+    const insertedChanges = await recordEvents(db, events);
+    const inserted = insertedChanges + (await recordEvents(db, deletionEvents));
+    let effective = sub.capture_effective;
+    if (sub.capture_mode === 'auto' && effective === 'push' && insertedChanges > 0) {
+      // The reconcile poll found changes push never announced: Odoo cannot reach the relay.
+      await fallBackToPolling(deps, sub, client, insertedChanges);
+      effective = 'poll';
+    }
+    const interval = effective === 'push' ? deps.intervals.reconcileMs : deps.intervals.pollMs;
     await db
       .updateTable('subscription_capture')
       .set({

@@ -2,7 +2,7 @@
  * Crash test: a relay child process is killed with SIGKILL while deliveries are in flight,
  * restarted on the same SQLite file, and every event still arrives at least once, always
  * under the webhook-id the outbox gave it before the first attempt.
- * CRASH_TEST_EVENTS scales the backlog (default 2,000; the issue's 10,000 works too, slower).
+ * CRASH_TEST_EVENTS scales the backlog (default 10,000, as the issue asks; about 15 s here).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -22,7 +22,7 @@ import { recordEvents } from '../../src/events/outbox.js';
 import { buildEventPayload } from '../../src/events/payload.js';
 import { FAST_EVENTS_ENV, until } from './helpers.js';
 
-const COUNT = Number(process.env.CRASH_TEST_EVENTS ?? 2000);
+const COUNT = Number(process.env.CRASH_TEST_EVENTS ?? 10000);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 let receiver: WebhookReceiver;
