@@ -6,7 +6,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { computeHmacHex } from '../../src/auth/hmac.js';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { httpPost } from '../helpers/relay.js';
-import { buildDashboard, CHROMIUM_ARGS, requireChromium, startFreshRelay, type FreshRelay } from './helpers.js';
+import { buildDashboard, CHROMIUM_ARGS, openDashboardPage, requireChromium, startFreshRelay, type FreshRelay } from './helpers.js';
 
 // The committed screenshots change only on purpose: `UPDATE_SCREENSHOTS=1 npx vitest run test/dashboard`.
 const SHOTS = process.env.UPDATE_SCREENSHOTS
@@ -27,7 +27,7 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   beforeAll(async () => {
     const executablePath = requireChromium();
@@ -38,14 +38,8 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
       startOdooSim({ version: 19, automationNoise: 'none' }),
       chromium.launch({ executablePath, args: CHROMIUM_ARGS }),
     ]);
-    context = await browser.newContext({ viewport: { width: 1280, height: 820 }, deviceScaleFactor: 1, locale: 'en-US', timezoneId: 'UTC' });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: relay.url });
-    page = await context.newPage();
-    // CSP violations and script errors surface here; the dashboard must have none.
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 4\d\d|status of 50\d/.test(m.text())) problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(String(e)));
+    // CSP violations and script errors surface in `problems`; the dashboard must have none.
+    ({ context, page, problems } = await openDashboardPage(browser, { clipboardOrigin: relay.url }));
   });
 
   afterAll(async () => {

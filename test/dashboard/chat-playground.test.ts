@@ -6,7 +6,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { VNode } from 'preact';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { openAiToolResults, startScriptedLlm, type ScriptedLlm } from '../chat/scripted-llm.js';
-import { buildDashboard, CHROMIUM_ARGS, DashboardClient, requireChromium, startFreshRelay, type FreshRelay } from './helpers.js';
+import { buildDashboard, CHROMIUM_ARGS, DashboardClient, openDashboardPage, requireChromium, setUpAdminAndOdoo, startFreshRelay, type FreshRelay } from './helpers.js';
 import { parseInline, parseMarkdown, renderMarkdown, splitRow } from '../../web/src/markdown.js';
 import { MAX_DATA_ROWS, tabulate } from '../../web/src/format.js';
 
@@ -142,7 +142,7 @@ describe('chat playground in a browser', { timeout: 120_000 }, () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   beforeAll(async () => {
     const executablePath = requireChromium();
@@ -157,12 +157,7 @@ describe('chat playground in a browser', { timeout: 120_000 }, () => {
       startFreshRelay({ CHAT_PROVIDER: 'openai-compatible', CHAT_BASE_URL: llm.baseUrl, CHAT_API_KEY: LLM_KEY, CHAT_MODEL: 'scripted-model', CHAT_MAX_RETRIES: '0' }),
       startFreshRelay(),
     ]);
-    context = await browser.newContext({ viewport: { width: 1280, height: 820 }, deviceScaleFactor: 1, locale: 'en-US', timezoneId: 'UTC' });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 4\d\d|status of 50\d/.test(m.text())) problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(String(e)));
+    ({ context, page, problems } = await openDashboardPage(browser));
   });
 
   afterAll(async () => {
@@ -176,19 +171,8 @@ describe('chat playground in a browser', { timeout: 120_000 }, () => {
   const shot = (name: string, p: Page = page) => p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 
   it("asks the seed's question, shows answer, steps and rows, then follows up in the same conversation", async () => {
-    // First run in the browser: create the admin.
-    await page.goto(relay.url);
-    await until(() => page.getByRole('heading', { name: 'Welcome to odoo-relay' }).isVisible()).toBe(true);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByLabel('Confirm password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await until(() => page.getByRole('heading', { name: 'Odoo connection' }).isVisible()).toBe(true);
-    // The Odoo connection through the dashboard API (the connection page has its own browser test).
-    const api = new DashboardClient(relay.url);
-    await api.login('admin', PASSWORD);
-    const saved = await api.call('PUT', '/api/dashboard/connection', { url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
-    expect(saved.status, saved.text).toBe(200);
+    // First run in the browser: create the admin; the Odoo connection through the dashboard API.
+    const api = await setUpAdminAndOdoo(page, relay.url, PASSWORD, sim.url, until);
 
     // The Chat entry is a link now, no longer "soon".
     const nav = page.getByRole('navigation', { name: 'Dashboard' });

@@ -7,7 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { FAST_EVENTS_ENV } from '../events/helpers.js';
-import { buildDashboard, CHROMIUM_ARGS, DashboardClient, requireChromium, startFreshRelay, type FreshRelay } from './helpers.js';
+import { buildDashboard, CHROMIUM_ARGS, openDashboardPage, requireChromium, setUpAdminAndOdoo, startFreshRelay, type FreshRelay } from './helpers.js';
 
 // The committed screenshots change only on purpose: `UPDATE_SCREENSHOTS=1 npx vitest run test/dashboard/events-pages.test.ts`.
 const SHOTS = process.env.UPDATE_SCREENSHOTS
@@ -30,7 +30,7 @@ describe('events pages in a browser', { timeout: 120_000 }, () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   beforeAll(async () => {
     const executablePath = requireChromium();
@@ -43,13 +43,7 @@ describe('events pages in a browser', { timeout: 120_000 }, () => {
       startReceiver(),
       chromium.launch({ executablePath, args: CHROMIUM_ARGS }),
     ]);
-    context = await browser.newContext({ viewport: { width: 1280, height: 820 }, deviceScaleFactor: 1, locale: 'en-US', timezoneId: 'UTC' });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: relay.url });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 4\d\d|status of 50\d/.test(m.text())) problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(String(e)));
+    ({ context, page, problems } = await openDashboardPage(browser, { clipboardOrigin: relay.url }));
   });
 
   afterAll(async () => {
@@ -65,17 +59,7 @@ describe('events pages in a browser', { timeout: 120_000 }, () => {
 
   it('creates a subscription, test-sends, follows deliveries, recovers from a failing receiver', async () => {
     // First run: set up the admin in the browser; the Odoo connection through the dashboard API.
-    await page.goto(relay.url);
-    await until(() => page.getByRole('heading', { name: 'Welcome to odoo-relay' }).isVisible()).toBe(true);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByLabel('Confirm password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await until(() => page.getByRole('heading', { name: 'Odoo connection' }).isVisible()).toBe(true);
-    const client = new DashboardClient(relay.url);
-    await client.login('admin', PASSWORD);
-    const saved = await client.call('PUT', '/api/dashboard/connection', { url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
-    expect(saved.status, saved.text).toBe(200);
+    const client = await setUpAdminAndOdoo(page, relay.url, PASSWORD, sim.url, until);
 
     // The nav entries are links now, not "soon".
     const sidebar = page.getByRole('navigation', { name: 'Dashboard' });

@@ -103,3 +103,48 @@ export function buildDashboard(): Promise<void> {
   })();
   return built;
 }
+
+/**
+ * A desktop-sized page whose script errors and CSP violations are collected in `problems`
+ * (HTTP 4xx/5xx console lines are expected answers, not problems): every dashboard test asserts
+ * that list stays empty.
+ */
+export async function openDashboardPage(
+  browser: import('playwright-core').Browser,
+  options: { clipboardOrigin?: string } = {},
+): Promise<{ context: import('playwright-core').BrowserContext; page: import('playwright-core').Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 820 }, deviceScaleFactor: 1, locale: 'en-US', timezoneId: 'UTC' });
+  if (options.clipboardOrigin) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: options.clipboardOrigin });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 4\d\d|status of 50\d/.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  return { context, page, problems };
+}
+
+/**
+ * First run in the browser (the setup page creates `admin`), then the Odoo connection saved
+ * through the dashboard API — the connection page has its own browser test.
+ */
+export async function setUpAdminAndOdoo(
+  page: import('playwright-core').Page,
+  relayUrl: string,
+  password: string,
+  odooUrl: string,
+  waitUntil: (fn: () => Promise<boolean>) => { toBe(v: boolean): Promise<void> },
+): Promise<DashboardClient> {
+  await page.goto(relayUrl);
+  await waitUntil(() => page.getByRole('heading', { name: 'Welcome to odoo-relay' }).isVisible()).toBe(true);
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Confirm password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await waitUntil(() => page.getByRole('heading', { name: 'Odoo connection' }).isVisible()).toBe(true);
+  const client = new DashboardClient(relayUrl);
+  await client.login('admin', password);
+  const saved = await client.call('PUT', '/api/dashboard/connection', { url: odooUrl, database: 'odoo_demo', login: 'admin', secret: 'admin' });
+  if (saved.status !== 200) throw new Error(`saving the Odoo connection failed: ${saved.status} ${saved.text}`);
+  return client;
+}
