@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
 import { queryRequestLog } from '../../src/request-log/query.js';
-import { openAiToolResults, startScriptedLlm, type ScriptedLlm } from './scripted-llm.js';
+import { OUTSTANDING_INVOICES_TURN, openAiToolResults, startScriptedLlm, type ScriptedLlm } from './scripted-llm.js';
 
 /**
  * The chat action end to end: n8n → relay → scripted OpenAI-compatible model (real HTTP on
@@ -60,21 +60,7 @@ describe('chat over an OpenAI-compatible provider', () => {
 
   it("answers the seed's question from a read_group, with data, steps, usage and one request-log row per tool call", async () => {
     llm.play([
-      {
-        toolCalls: [
-          {
-            name: 'read_group',
-            args: {
-              model: 'account.move',
-              domain: [['move_type', '=', 'out_invoice'], ['state', '=', 'posted'], ['amount_residual', '>', 1000]],
-              groupby: ['partner_id'],
-              aggregates: ['amount_residual:sum'],
-              orderby: 'amount_residual desc',
-            },
-          },
-        ],
-        usage: { input: 900, output: 60 },
-      },
+      OUTSTANDING_INVOICES_TURN,
       (body) => {
         const groups = openAiToolResults(body).at(-1)!.content.groups as { partner_id: [number, string]; amount_residual: number }[];
         const lines = groups.map((g) => `| ${g.partner_id[1]} | $${g.amount_residual.toLocaleString('en-US')} |`);

@@ -16,6 +16,26 @@ export type ScriptedTurn =
 /** A turn, or a function of the request body that returns one. */
 export type TurnScript = ScriptedTurn | ((body: any, index: number) => ScriptedTurn);
 
+/**
+ * The model's first move on the seed's question "customers with outstanding invoices over
+ * $1000": one read_group over posted customer invoices, grouped by partner.
+ */
+export const OUTSTANDING_INVOICES_TURN: ScriptedTurn = {
+  toolCalls: [
+    {
+      name: 'read_group',
+      args: {
+        model: 'account.move',
+        domain: [['move_type', '=', 'out_invoice'], ['state', '=', 'posted'], ['amount_residual', '>', 1000]],
+        groupby: ['partner_id'],
+        aggregates: ['amount_residual:sum'],
+        orderby: 'amount_residual desc',
+      },
+    },
+  ],
+  usage: { input: 900, output: 60 },
+};
+
 export interface RecordedRequest {
   path: string;
   headers: IncomingMessage['headers'];

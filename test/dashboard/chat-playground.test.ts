@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { VNode } from 'preact';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
-import { openAiToolResults, startScriptedLlm, type ScriptedLlm } from '../chat/scripted-llm.js';
+import { OUTSTANDING_INVOICES_TURN, openAiToolResults, startScriptedLlm, type ScriptedLlm } from '../chat/scripted-llm.js';
 import { buildDashboard, CHROMIUM_ARGS, DashboardClient, openDashboardPage, requireChromium, setUpAdminAndOdoo, startFreshRelay, type FreshRelay } from './helpers.js';
 import { parseInline, parseMarkdown, renderMarkdown, splitRow } from '../../web/src/markdown.js';
 import { MAX_DATA_ROWS, tabulate } from '../../web/src/format.js';
@@ -183,21 +183,7 @@ describe('chat playground in a browser', { timeout: 120_000 }, () => {
     expect(await page.getByLabel('Allow writes').isChecked()).toBe(false);
 
     llm.play([
-      {
-        toolCalls: [
-          {
-            name: 'read_group',
-            args: {
-              model: 'account.move',
-              domain: [['move_type', '=', 'out_invoice'], ['state', '=', 'posted'], ['amount_residual', '>', 1000]],
-              groupby: ['partner_id'],
-              aggregates: ['amount_residual:sum'],
-              orderby: 'amount_residual desc',
-            },
-          },
-        ],
-        usage: { input: 900, output: 60 },
-      },
+      OUTSTANDING_INVOICES_TURN,
       (body) => {
         const groups = openAiToolResults(body).at(-1)!.content.groups as { partner_id: [number, string]; amount_residual: number }[];
         const lines = groups.map((g) => `| ${g.partner_id[1]} | $${g.amount_residual.toLocaleString('en-US')} |`);
