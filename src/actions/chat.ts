@@ -28,8 +28,8 @@ export async function chat(ctx: AppContext, caller: Caller, req: ChatRequest, re
   }
   const { connection, client } = await odooForCaller(ctx, caller);
 
-  // Conversations belong to the key (or the session's user): another key cannot read them by id.
-  const owner = caller.kind === 'api_key' ? `key:${caller.apiKey.id}` : `user:${caller.userId}`;
+  // Conversations belong to the key or app grant (or the session's user): another key cannot read them by id.
+  const owner = caller.kind === 'session' ? `user:${caller.userId}` : `key:${caller.grant.id}`;
   const conversationId = req.conversation_id ?? `conv_${randomBase62(16)}`;
   const earlier = req.conversation_id ? ctx.chat.conversations.get(owner, conversationId) : { messages: [], turns: 0 };
 

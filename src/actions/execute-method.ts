@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.js';
-import type { Caller } from '../auth/caller.js';
+import { credentialName, grantOf, type Caller } from '../auth/caller.js';
 import { matchesAllowList, scopesAllowMethod } from '../auth/scopes.js';
 import { RelayError } from '../errors/index.js';
 import type { RequestTrace } from '../http/request-trace.js';
@@ -11,20 +11,21 @@ export function checkMethodAccess(caller: Caller, model: string, method: string)
   if (method.startsWith('_')) {
     return new RelayError('private_method', `Private methods (such as '${model}.${method}') cannot be called`, { model, method });
   }
-  if (caller.kind !== 'api_key') return null;
-  const key = caller.apiKey;
+  const key = grantOf(caller);
+  if (!key) return null;
+  const who = credentialName(caller);
   if (!scopesAllowMethod(key.scopes, method)) {
-    return new RelayError('forbidden_scope', `This API key's scopes (${key.scopes.join(', ')}) do not allow '${method}'`, {
+    return new RelayError('forbidden_scope', `This ${who}'s scopes (${key.scopes.join(', ')}) do not allow '${method}'`, {
       required: 'webhook',
       scopes: key.scopes,
       method,
     });
   }
   if (!matchesAllowList(key.allowedModels, model)) {
-    return new RelayError('model_not_allowed', `Model '${model}' is not in this API key's allow-list`, { model, allowed: key.allowedModels });
+    return new RelayError('model_not_allowed', `Model '${model}' is not in this ${who}'s allow-list`, { model, allowed: key.allowedModels });
   }
   if (!matchesAllowList(key.allowedMethods, method)) {
-    return new RelayError('method_not_allowed', `Method '${method}' is not in this API key's allow-list`, { method, allowed: key.allowedMethods });
+    return new RelayError('method_not_allowed', `Method '${method}' is not in this ${who}'s allow-list`, { method, allowed: key.allowedMethods });
   }
   return null;
 }

@@ -9,7 +9,7 @@ export async function odooForCaller(
   ctx: AppContext,
   caller: Caller,
 ): Promise<{ connection: OdooConnection; client: OdooClient }> {
-  const pinned = caller.kind === 'api_key' ? caller.apiKey.connectionId : null;
+  const pinned = caller.kind === 'session' ? null : caller.grant.connectionId;
   const found = await ctx.caches.connections.getOrLoad(`${caller.userId}|${pinned ?? ''}`, () =>
     resolveConnection(ctx.storage.db, caller.userId, pinned),
   );

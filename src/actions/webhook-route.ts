@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { authenticateCaller, isCrossSite, type Caller } from '../auth/caller.js';
+import { authenticateCaller, credentialName, isCrossSite, type Caller } from '../auth/caller.js';
 import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { verifyHmac } from '../auth/hmac.js';
 import { errorBody, RelayError, statusOf } from '../errors/index.js';
@@ -46,8 +46,8 @@ function parseAction(body: unknown): { name: ActionName; input: any } {
 async function runAction(ctx: AppContext, request: FastifyRequest, caller: Caller) {
   const { name, input } = parseAction(request.body);
   request.trace.action = name;
-  if (caller.kind === 'api_key' && !caller.apiKey.scopes.some((s) => s === 'webhook' || s === 'read')) {
-    throw new RelayError('forbidden_scope', 'This API key lacks the webhook scope', { required: 'webhook' });
+  if (caller.kind !== 'session' && !caller.grant.scopes.some((s) => s === 'webhook' || s === 'read')) {
+    throw new RelayError('forbidden_scope', `This ${credentialName(caller)} lacks the webhook scope`, { required: 'webhook' });
   }
   switch (name) {
     case 'execute_method':
@@ -72,8 +72,8 @@ export function registerWebhookRoute(app: FastifyInstance, ctx: AppContext): voi
     {
       onRequest: async (request, reply) => {
         const caller = await authenticateCaller(ctx, request);
-        if (caller.kind === 'api_key') {
-          await enforceKeyRateLimit(ctx.rateLimiter, caller.apiKey, reply, () => ctx.metrics.rateLimited.inc());
+        if (caller.kind !== 'session') {
+          await enforceKeyRateLimit(ctx.rateLimiter, caller.grant, reply, () => ctx.metrics.rateLimited.inc());
         } else if (isCrossSite(request, ctx.config.publicUrl)) {
           throw new RelayError('cross_site_request', 'Cross-site requests with a session cookie are refused');
         }
@@ -109,7 +109,7 @@ async function idempotent(ctx: AppContext, request: FastifyRequest, reply: Fasti
   if (!isValidIdempotencyKey(key)) {
     throw new RelayError('invalid_request', 'Idempotency-Key must be 1–255 printable ASCII characters', { field: 'Idempotency-Key' });
   }
-  const scope = caller.kind === 'api_key' ? `key:${caller.apiKey.id}` : `user:${caller.userId}`;
+  const scope = caller.kind === 'session' ? `user:${caller.userId}` : `key:${caller.grant.id}`;
   const claim = await ctx.idempotency.claim(scope, key, request.rawBody ?? Buffer.alloc(0));
   if (claim.kind === 'replay') {
     reply.header('idempotent-replayed', 'true');

@@ -4,10 +4,37 @@ import { RelayError } from '../errors/index.js';
 import { lookupApiKey, type ApiKey, type KeyLookup } from './api-keys.js';
 import { sha256Hex } from '../ids/random.js';
 import { findSession, SESSION_COOKIE } from './sessions.js';
+import type { Grant } from './grant.js';
 
+/**
+ * Who is calling. Every kind except a dashboard session carries a Grant (scopes, allow-lists,
+ * rate limit); a session is the user themself and is limited only by Odoo's own rights.
+ */
 export type Caller =
-  | { kind: 'api_key'; userId: string; apiKey: ApiKey; hmacSecretEnc: string | null }
+  | { kind: 'api_key'; userId: string; grant: Grant; apiKey: ApiKey; hmacSecretEnc: string | null }
+  | { kind: 'oauth2' | 'oauth1'; userId: string; grant: Grant; appId: string }
   | { kind: 'session'; userId: string; csrfToken: string };
+
+export type GrantCaller = Exclude<Caller, { kind: 'session' }>;
+
+/** The caller's grant, or null for a dashboard session (unrestricted by scopes). */
+export function grantOf(caller: Caller): Grant | null {
+  return caller.kind === 'session' ? null : caller.grant;
+}
+
+/** How refusals name the credential: "API key", "OAuth 2.0 token", "OAuth 1.0a token". */
+export function credentialName(caller: Caller): string {
+  switch (caller.kind) {
+    case 'api_key':
+      return 'API key';
+    case 'oauth2':
+      return 'OAuth 2.0 token';
+    case 'oauth1':
+      return 'OAuth 1.0a token';
+    case 'session':
+      return 'session';
+  }
+}
 
 /** The API key a request presents: `Authorization: Bearer sk_live_…` or `X-API-Key: sk_live_…`. */
 export function presentedApiKey(request: FastifyRequest): string | undefined {
@@ -60,7 +87,7 @@ export async function authenticateCaller(ctx: AppContext, request: FastifyReques
     // Expiry is checked against now, not the time the lookup was cached.
     if (found.apiKey.expiresAt !== null && found.apiKey.expiresAt <= Date.now()) throw new RelayError('api_key_expired');
     void ctx.lastUsed.touch(found.apiKey.id)?.catch((err) => request.log.warn({ err, reqId: request.id }, 'last-used update failed'));
-    return { kind: 'api_key', userId: found.apiKey.userId, apiKey: found.apiKey, hmacSecretEnc: found.hmacSecretEnc };
+    return { kind: 'api_key', userId: found.apiKey.userId, grant: found.apiKey, apiKey: found.apiKey, hmacSecretEnc: found.hmacSecretEnc };
   }
   const token = request.cookies?.[SESSION_COOKIE];
   if (token) {

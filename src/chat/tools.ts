@@ -4,7 +4,7 @@
  * (`checkMethodAccess`), bounded in rows, timed and recorded as a step.
  */
 import { z } from 'zod';
-import type { Caller } from '../auth/caller.js';
+import { grantOf, type Caller } from '../auth/caller.js';
 import { matchesAllowList, scopesAllowMethod } from '../auth/scopes.js';
 import { checkMethodAccess } from '../actions/execute-method.js';
 import { isErrorCode, RelayError, statusOf } from '../errors/index.js';
@@ -133,7 +133,7 @@ export const odooTools: { [N in ToolName]: OdooTool<N> } = {
         model: string;
         name: string;
       }[];
-      const allowed = env.caller.kind === 'api_key' ? env.caller.apiKey.allowedModels : null;
+      const allowed = grantOf(env.caller)?.allowedModels ?? null;
       const visible = rows.filter((r) => matchesAllowList(allowed, r.model)).map((r) => ({ model: r.model, name: r.name }));
       const shown = visible.slice(0, env.maxRowsPerCall * 4);
       return { result: { models: shown, truncated: shown.length < visible.length }, rowCount: shown.length };
@@ -236,14 +236,16 @@ export const odooTools: { [N in ToolName]: OdooTool<N> } = {
 export function toolsFor(allowWrites: boolean, caller?: Caller): OdooTool[] {
   return (Object.values(odooTools) as OdooTool[]).filter((t) => {
     if (t.writes && !allowWrites) return false;
-    if (caller?.kind !== 'api_key') return true;
-    return scopesAllowMethod(caller.apiKey.scopes, t.method) && matchesAllowList(caller.apiKey.allowedMethods, t.method);
+    const grant = caller ? grantOf(caller) : null;
+    if (!grant) return true;
+    return scopesAllowMethod(grant.scopes, t.method) && matchesAllowList(grant.allowedMethods, t.method);
   });
 }
 
 /** Whether a caller's key may change data at all (the `read` scope never may). */
 export function callerMayWrite(caller: Caller): boolean {
-  return caller.kind !== 'api_key' || scopesAllowMethod(caller.apiKey.scopes, 'create');
+  const grant = grantOf(caller);
+  return !grant || scopesAllowMethod(grant.scopes, 'create');
 }
 
 /** The model a tool call targets (list_models reads ir.model but filters by the key's allow-list instead). */
@@ -300,8 +302,8 @@ const ENDS_RUN = new Set(['odoo_unreachable', 'odoo_timeout', 'odoo_bad_response
 
 // list_models reads ir.model whatever the model allow-list says (it filters its answer by it instead).
 function listModelsRefusal(caller: Caller): RelayError | null {
-  if (caller.kind !== 'api_key') return null;
-  return checkMethodAccess({ ...caller, apiKey: { ...caller.apiKey, allowedModels: null } }, 'ir.model', 'search_read');
+  if (caller.kind === 'session') return null;
+  return checkMethodAccess({ ...caller, grant: { ...caller.grant, allowedModels: null } }, 'ir.model', 'search_read');
 }
 
 function describeFailure(err: unknown): { code: string; message: string } {

@@ -16,8 +16,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { authenticateCaller, isCrossSite, type Caller } from '../auth/caller.js';
-import { rateLimitHeaders } from '../auth/rate-limit.js';
+import { authenticateCaller, credentialName, isCrossSite, type Caller } from '../auth/caller.js';
+import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { RelayError } from '../errors/index.js';
 import { safeEqual } from '../ids/random.js';
 import { getSubscriptionRow, listSubscriptions, rotateSigningSecret, toSubscription } from './subscriptions-store.js';
@@ -26,19 +26,13 @@ import { deliveryCounts, listAttempts, listDeliveries, replayDeliveries } from '
 
 const MUTATING = new Set(['POST', 'PATCH', 'DELETE']);
 
-/** API key with the `subscriptions` scope (rate limited like the webhook), or a dashboard session with its CSRF token. */
+/** API key or OAuth grant with the `subscriptions` scope (rate limited like the webhook), or a dashboard session with its CSRF token. */
 async function authorize(ctx: AppContext, request: FastifyRequest, reply: { headers(h: Record<string, string>): unknown }): Promise<Caller> {
   const caller = await authenticateCaller(ctx, request);
-  if (caller.kind === 'api_key') {
-    const decision = await ctx.rateLimiter.consume(caller.apiKey.id, caller.apiKey.rateLimit);
-    reply.headers(rateLimitHeaders(decision));
-    if (!decision.allowed) {
-      ctx.metrics.rateLimited.inc();
-      const retryAfter = Math.max(1, Math.ceil((decision.resetAt.getTime() - Date.now()) / 1000));
-      throw new RelayError('rate_limited', 'Rate limit exceeded', { limit: decision.limit, resetAt: decision.resetAt.toISOString() }, { 'retry-after': String(retryAfter) });
-    }
-    if (!caller.apiKey.scopes.includes('subscriptions')) {
-      throw new RelayError('forbidden_scope', 'This API key lacks the subscriptions scope', { required: 'subscriptions' });
+  if (caller.kind !== 'session') {
+    await enforceKeyRateLimit(ctx.rateLimiter, caller.grant, reply, () => ctx.metrics.rateLimited.inc());
+    if (!caller.grant.scopes.includes('subscriptions')) {
+      throw new RelayError('forbidden_scope', `This ${credentialName(caller)} lacks the subscriptions scope`, { required: 'subscriptions' });
     }
     return caller;
   }

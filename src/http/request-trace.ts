@@ -5,7 +5,9 @@ export interface RequestTrace {
   userId?: string;
   apiKeyId?: string;
   keyPrefix?: string;
-  authMethod?: 'api_key' | 'session';
+  authMethod?: 'api_key' | 'session' | 'oauth2' | 'oauth1';
+  /** The third-party app behind an OAuth 2.0 token or OAuth 1.0a signature. */
+  appId?: string;
   action?: string;
   model?: string;
   method?: string;

@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { AppContext } from '../context.js';
-import { authenticateCaller, type Caller } from '../auth/caller.js';
+import { authenticateCaller, credentialName, type Caller, type GrantCaller } from '../auth/caller.js';
 import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { RelayError } from '../errors/index.js';
 import { odooForCaller } from '../actions/odoo-for-caller.js';
@@ -16,22 +16,20 @@ import { callerMayWrite, type ToolEnv } from '../chat/tools.js';
 import { toolStepLogger } from '../chat/tool-log.js';
 import { buildMcpServer } from './server.js';
 
-type ApiKeyCaller = Extract<Caller, { kind: 'api_key' }>;
-
-async function authenticateMcp(ctx: AppContext, request: FastifyRequest, reply: { headers(h: Record<string, string>): unknown }): Promise<ApiKeyCaller> {
+async function authenticateMcp(ctx: AppContext, request: FastifyRequest, reply: { headers(h: Record<string, string>): unknown }): Promise<GrantCaller> {
   const caller = await authenticateCaller(ctx, request);
-  if (caller.kind !== 'api_key') {
-    throw new RelayError('unauthenticated', 'MCP needs an API key: Authorization: Bearer sk_live_…');
+  if (caller.kind === 'session') {
+    throw new RelayError('unauthenticated', 'MCP needs an API key (Authorization: Bearer sk_live_…) or an OAuth 2.0 access token');
   }
-  await enforceKeyRateLimit(ctx.rateLimiter, caller.apiKey, reply, () => ctx.metrics.rateLimited.inc());
+  await enforceKeyRateLimit(ctx.rateLimiter, caller.grant, reply, () => ctx.metrics.rateLimited.inc());
   // The key's owner asked for every request to be signed; MCP clients cannot sign, so the key is refused rather than the rule skipped.
-  if (caller.hmacSecretEnc) {
+  if (caller.kind === 'api_key' && caller.hmacSecretEnc) {
     throw new RelayError('invalid_signature', 'This API key requires HMAC-signed requests, which MCP clients cannot send; use a key without HMAC for MCP', {
       reason: 'hmac_key_not_usable_for_mcp',
     });
   }
-  if (!caller.apiKey.scopes.some((s) => s === 'webhook' || s === 'read')) {
-    throw new RelayError('forbidden_scope', 'This API key lacks the webhook or read scope', { required: 'read' });
+  if (!caller.grant.scopes.some((s) => s === 'webhook' || s === 'read')) {
+    throw new RelayError('forbidden_scope', `This ${credentialName(caller)} lacks the webhook or read scope`, { required: 'read' });
   }
   return caller;
 }

@@ -17,9 +17,10 @@ const COLUMNS = [
   'duration_ms',
   'odoo_ms',
   'ip',
+  'app_id',
 ] as const satisfies readonly (keyof RequestLogEntry)[];
 
-const PG_TYPES = ['bigint', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'integer', 'text', 'real', 'real', 'text'];
+const PG_TYPES = ['bigint', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'integer', 'text', 'real', 'real', 'text', 'text'];
 
 export type BatchInsert = (rows: RequestLogEntry[]) => Promise<void>;
 

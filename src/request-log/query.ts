@@ -30,6 +30,8 @@ export interface RequestLogRow {
   durationMs: number;
   odooMs: number | null;
   ip: string | null;
+  /** The third-party app when the call came with an OAuth token or signature. */
+  appId: string | null;
 }
 
 /** Newest-first page of the request log with filters; `nextBefore` continues the listing. */
@@ -63,6 +65,7 @@ export async function queryRequestLog(
     code: r.code,
     durationMs: r.duration_ms,
     odooMs: r.odoo_ms,
+    appId: r.app_id,
     ip: r.ip,
   }));
   return { rows: page, nextBefore: rows.length > limit ? page[page.length - 1]!.id : null };

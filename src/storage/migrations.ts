@@ -232,6 +232,34 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('delivery_attempts_delivery').on('delivery_attempts').column('delivery_id').execute();
       },
     },
+    '0004_apps': {
+      async up(db: Kysely<any>) {
+        // Third-party apps: one registration carries both the OAuth 2.0 client and the
+        // OAuth 1.0a consumer. The client secret is only ever compared, so it is hashed; the
+        // consumer secret is a signing key the relay must recompute signatures with, so it is
+        // encrypted (AES-256-GCM, like HMAC secrets).
+        await db.schema
+          .createTable('apps')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('client_id', 'text', (c) => c.notNull().unique())
+          .addColumn('client_type', 'text', (c) => c.notNull())
+          .addColumn('client_secret_hash', 'text')
+          .addColumn('consumer_key', 'text', (c) => c.notNull().unique())
+          .addColumn('consumer_secret_enc', 'text', (c) => c.notNull())
+          .addColumn('redirect_uris', 'text', (c) => c.notNull())
+          .addColumn('scopes', 'text', (c) => c.notNull())
+          .addColumn('allowed_models', 'text')
+          .addColumn('allowed_methods', 'text')
+          .addColumn('rate_limit', 'integer', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('apps_user').on('apps').column('user_id').execute();
+        await db.schema.alterTable('request_log').addColumn('app_id', 'text').execute();
+      },
+    },
   };
 }
 

@@ -68,6 +68,26 @@ export interface RequestLogTable {
   duration_ms: number;
   odoo_ms: number | null;
   ip: string | null;
+  app_id: string | null;
+}
+
+export interface AppsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  client_id: string;
+  /** `confidential` (has a secret) or `public` (PKCE only, e.g. a single-page or mobile app). */
+  client_type: string;
+  client_secret_hash: string | null;
+  consumer_key: string;
+  consumer_secret_enc: string;
+  redirect_uris: string;
+  scopes: string;
+  allowed_models: string | null;
+  allowed_methods: string | null;
+  rate_limit: number;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface IdempotencyKeysTable {
@@ -212,4 +232,5 @@ export interface Database {
   events: EventsTable;
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
+  apps: AppsTable;
 }
