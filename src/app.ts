@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AppContext } from './context.js';
 import { randomBase62 } from './ids/random.js';
 import { registerJsonBody } from './http/json-body.js';
@@ -51,6 +52,10 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
     childLoggerFactory: (logger) => logger,
   });
 
+  // Route schemas are zod: they validate requests, serialize responses and (through
+  // @fastify/swagger) produce the OpenAPI document. Routes without a schema are unaffected.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   await app.register(cookie);
   registerRequestTrace(app);
   registerJsonBody(app, { bodyLimit: ctx.config.bodyLimitBytes, maxDepth: ctx.config.jsonMaxDepth });

@@ -2,6 +2,20 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { errorBody, RelayError, statusOf, type ErrorCode } from '../errors/index.js';
 import { OdooError } from '../odoo/index.js';
 
+/**
+ * A route schema refused the request (zod, through fastify-type-provider-zod): the same
+ * `invalid_request` with `details.fields` naming each offending field as the webhook's own checks.
+ */
+function validationError(err: FastifyError): RelayError {
+  const where = err.validationContext ?? 'body';
+  const fields = (err.validation ?? []).map((v) => {
+    const path = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
+    return { field: path ? `${where}.${path}` : where, problem: v.message ?? 'invalid' };
+  });
+  const message = fields.length ? fields.map((f) => `${f.field}: ${f.problem}`).join('; ') : err.message;
+  return new RelayError('invalid_request', message, { fields });
+}
+
 /** Maps Fastify's own errors (body limits, media types) onto relay codes. */
 function fromFastify(err: FastifyError): RelayError | null {
   switch (err.code) {
@@ -13,7 +27,7 @@ function fromFastify(err: FastifyError): RelayError | null {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new RelayError('invalid_json', 'Request body is empty or its length is wrong');
     case 'FST_ERR_VALIDATION':
-      return new RelayError('invalid_request', err.message);
+      return validationError(err);
   }
   if (err.statusCode === 413) return new RelayError('body_too_large');
   if (err.statusCode === 415) return new RelayError('unsupported_media_type');
