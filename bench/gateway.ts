@@ -34,6 +34,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '3' },
+    // Writes a CPU profile of the relay's thread during one relay phase, then stops (no table).
+    profile: { type: 'string' },
   },
 });
 const roundCount = Number(values.rounds);
@@ -174,6 +176,21 @@ const paths: Path[] = [
 // Warm every path up (V8 needs a few thousand calls to optimize the relay's code), then
 // interleave rounds so that a burst of outside load hits all paths alike; report the median round.
 for (const p of paths) await measure(p, connections, warmup);
+if (values.profile) {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  const r = await measure(paths[2]!, connections, seconds);
+  const { profile } = await session.post('Profiler.stop');
+  fs.writeFileSync(values.profile, JSON.stringify(profile));
+  console.log(`relay: ${r.rps.toFixed(0)} req/s, ${r.busyUsPerRequest.toFixed(0)} µs busy/req; profile written to ${values.profile}`);
+  await relay.close();
+  await proxy.close();
+  sim.kill();
+  process.exit(0);
+}
 const rounds: Record<string, Measured[]> = { direct: [], proxy: [], relay: [] };
 const single: Record<string, Measured[]> = { direct: [], proxy: [], relay: [] };
 for (let i = 0; i < roundCount; i++) {

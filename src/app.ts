@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AppContext } from './context.js';
@@ -62,15 +62,27 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   registerErrorHandling(app);
 
   const headers = securityHeaders();
-  app.addHook('onSend', async (request, reply) => {
+  // The hooks every request runs are callback style: async ones cost a promise and a microtask
+  // turn each, which is visible in the relay's CPU per call.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(headers);
     reply.header('x-request-id', request.id);
     // A keep-alive socket that was busy when shutdown began would otherwise hold the server
     // open after its answer; asking the client to close it lets shutdown finish.
     if (state.shuttingDown) reply.header('connection', 'close');
+    done(null, payload);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
+    try {
+      recordResponse(request, reply);
+    } catch (err) {
+      request.log.error({ err, reqId: request.id }, 'recording the response failed');
+    }
+    done();
+  });
+
+  const recordResponse = (request: FastifyRequest, reply: FastifyReply): void => {
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     ctx.metrics.httpRequests.inc({ route, status: String(reply.statusCode) });
@@ -89,7 +101,7 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
       duration_ms: Math.round(reply.elapsedTime * 100) / 100,
       odoo_ms: t.odooMs === undefined ? null : Math.round(t.odooMs * 100) / 100,
     });
-  });
+  };
 
   registerOpsRoutes(app, ctx, state);
   registerAuthRoutes(app, ctx);
