@@ -86,8 +86,8 @@ export function OAuth1AuthorizePage({ user }: { user: User }) {
           ))}
         </ul>
         <p class="muted">
-          {request.callback === 'oob' ? 'You will get a code to enter in the app.' : <>You will be sent back to <code class="code">{request.callback}</code>.</>} You can revoke access at any
-          time.
+          {request.callback === 'oob' ? 'You will get a code to enter in the app.' : <>You will be sent back to <code class="code">{request.callback}</code>.</>} Access lasts until it is revoked
+          or the app is deleted.
         </p>
         <Notice error={error} />
         <div class="actions">
