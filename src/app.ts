@@ -15,6 +15,7 @@ import { registerSubscriptionRoutes } from './events/subscriptions-routes.js';
 import { registerIngestRoute } from './events/ingest-route.js';
 import { registerMcpRoute } from './mcp/route.js';
 import { registerDashboard } from './dashboard/index.js';
+import { registerOAuth1Routes } from './oauth1/routes.js';
 
 export interface RelayApp {
   app: FastifyInstance;
@@ -109,6 +110,7 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   registerSubscriptionRoutes(app, ctx);
   registerIngestRoute(app, ctx);
   registerMcpRoute(app, ctx);
+  await registerOAuth1Routes(app, ctx);
   await registerDashboard(app, ctx);
   return { app, state };
 }

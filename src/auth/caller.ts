@@ -5,6 +5,8 @@ import { lookupApiKey, type ApiKey, type KeyLookup } from './api-keys.js';
 import { sha256Hex } from '../ids/random.js';
 import { findSession, SESSION_COOKIE } from './sessions.js';
 import type { Grant } from './grant.js';
+import { isOAuthHeader } from '../oauth1/signature.js';
+import { authenticateOAuth1 } from '../oauth1/caller.js';
 
 /**
  * Who is calling. Every kind except a dashboard session carries a Grant (scopes, allow-lists,
@@ -70,8 +72,11 @@ async function cachedKeyLookup(ctx: AppContext, presented: string): Promise<KeyL
   return found;
 }
 
-/** Who is calling, by API key or dashboard session. Refusals throw RelayError with a 401 code. */
+/** Who is calling, by OAuth 1.0a signature, API key or dashboard session. Refusals throw RelayError with a 401 code. */
 export async function authenticateCaller(ctx: AppContext, request: FastifyRequest): Promise<Caller> {
+  // OAuth 1.0a signed request (before presentedApiKey, which refuses non-Bearer schemes).
+  const authorization = request.headers.authorization;
+  if (isOAuthHeader(authorization)) return authenticateOAuth1(ctx, request, authorization);
   const presented = presentedApiKey(request);
   if (presented !== undefined) {
     const found = await cachedKeyLookup(ctx, presented);

@@ -67,6 +67,16 @@ export const errorCodes = {
   chat_provider_auth_failed: { status: 502, message: 'The LLM provider refused the relay’s API key' },
   chat_provider_error: { status: 502, message: 'The LLM provider answered with an error' },
   chat_timeout: { status: 504, message: 'The chat request did not finish in time' },
+  // OAuth 1.0a (RFC 5849): signed requests from third-party apps; 401s carry WWW-Authenticate: OAuth
+  oauth1_bad_request: { status: 400, message: 'OAuth 1.0a request is malformed or misses a required parameter' },
+  oauth1_unsupported_signature_method: { status: 400, message: 'Signature method must be HMAC-SHA1 or HMAC-SHA256' },
+  oauth1_callback_not_registered: { status: 400, message: 'oauth_callback must be oob or one of the app’s registered redirect URIs' },
+  oauth1_unknown_consumer: { status: 401, message: 'Unknown OAuth 1.0a consumer key' },
+  oauth1_invalid_token: { status: 401, message: 'OAuth 1.0a token is unknown, expired, used or revoked' },
+  oauth1_invalid_verifier: { status: 401, message: 'OAuth 1.0a verifier does not match the request token' },
+  oauth1_invalid_signature: { status: 401, message: 'OAuth 1.0a signature does not match the request' },
+  oauth1_timestamp_out_of_window: { status: 401, message: 'oauth_timestamp is too far from the relay’s clock' },
+  oauth1_nonce_reused: { status: 401, message: 'oauth_nonce was already used with this timestamp (replay)' },
   // the relay's own bugs
   internal_error: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

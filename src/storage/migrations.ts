@@ -260,6 +260,41 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('request_log').addColumn('app_id', 'text').execute();
       },
     },
+    '0006_oauth1': {
+      async up(db: Kysely<any>) {
+        // OAuth 1.0a request and access tokens. The token value is looked up by its SHA-256
+        // (like API keys); its secret is a signing key the relay recomputes signatures with,
+        // so it is encrypted. A request token lives 10 minutes and is deleted when exchanged.
+        await db.schema
+          .createTable('oauth1_tokens')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+          .addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('cascade'))
+          .addColumn('secret_enc', 'text', (c) => c.notNull())
+          .addColumn('callback', 'text')
+          .addColumn('verifier_hash', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint')
+          .addColumn('authorized_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('oauth1_tokens_user').on('oauth1_tokens').columns(['user_id', 'kind']).execute();
+        await db.schema.createIndex('oauth1_tokens_app').on('oauth1_tokens').column('app_id').execute();
+        // Replay protection shared by every instance: one row per (consumer, token, timestamp,
+        // nonce), kept until its timestamp leaves the accepted window.
+        await db.schema
+          .createTable('oauth1_nonces')
+          .addColumn('consumer_key', 'text', (c) => c.notNull())
+          .addColumn('token_hash', 'text', (c) => c.notNull())
+          .addColumn('timestamp', 'bigint', (c) => c.notNull())
+          .addColumn('nonce', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('oauth1_nonces_pk', ['consumer_key', 'token_hash', 'timestamp', 'nonce'])
+          .execute();
+        await db.schema.createIndex('oauth1_nonces_expires').on('oauth1_nonces').column('expires_at').execute();
+      },
+    },
   };
 }
 

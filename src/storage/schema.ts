@@ -233,4 +233,35 @@ export interface Database {
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
   apps: AppsTable;
+  oauth1_tokens: Oauth1TokensTable;
+  oauth1_nonces: Oauth1NoncesTable;
+}
+
+/** OAuth 1.0a request tokens (10 minutes, single use) and access tokens. */
+export interface Oauth1TokensTable {
+  id: string;
+  /** SHA-256 of the token value. */
+  token_hash: string;
+  kind: 'request' | 'access';
+  app_id: string;
+  /** The user who authorized it; null for a request token not yet approved. */
+  user_id: string | null;
+  /** The token secret (a signing key), AES-256-GCM. */
+  secret_enc: string;
+  /** Request tokens: `oob` or the registered callback URL. */
+  callback: string | null;
+  /** Request tokens: SHA-256 of the verifier, set when the user approves. */
+  verifier_hash: string | null;
+  created_at: number;
+  expires_at: number | null;
+  authorized_at: number | null;
+}
+
+export interface Oauth1NoncesTable {
+  consumer_key: string;
+  /** SHA-256 of the oauth_token, or '' for a request signed by the consumer alone. */
+  token_hash: string;
+  timestamp: number;
+  nonce: string;
+  expires_at: number;
 }

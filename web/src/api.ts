@@ -196,3 +196,19 @@ export function askChat(input: { message: string; conversationId: string | null;
     ...(input.allowWrites && { allow_writes: true }),
   });
 }
+
+/** An OAuth 1.0a request token waiting for the user's consent (GET /api/dashboard/oauth1/authorize). */
+export interface OAuth1AuthorizeRequest {
+  app: { id: string; name: string };
+  scopes: string[];
+  /** `oob`, or the origin the user is sent back to. */
+  callback: string;
+  expiresAt: number;
+}
+
+/** The answer to Approve/Deny: where to send the browser, or (oob) the verifier to show. */
+export interface OAuth1Decision {
+  approved: boolean;
+  redirectUrl: string | null;
+  verifier?: string;
+}

@@ -11,6 +11,7 @@ import { LogsPage } from './pages/logs';
 import { ChatPage } from './pages/chat';
 import { SubscriptionsPage } from './pages/subscriptions';
 import { DeliveriesPage } from './pages/deliveries';
+import { OAuth1AuthorizePage } from './pages/oauth1-authorize';
 
 type Phase = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'ready'; user: User } | { kind: 'error'; error: ApiError };
 
@@ -58,7 +59,8 @@ export function App() {
     setCsrfToken(csrfToken);
     setPhase({ kind: 'ready', user });
     const here = location.pathname;
-    navigate(to ?? (here === '/' || here === '/login' || here === '/setup' ? '/connection' : here), true);
+    // A deep link keeps its query through the login (the OAuth 1.0a consent page needs ?oauth_token=).
+    navigate(to ?? (here === '/' || here === '/login' || here === '/setup' ? '/connection' : here + location.search), true);
   };
 
   if (phase.kind === 'loading') return <div class="center-screen"><Loading label="Loading odoo-relay…" /></div>;
@@ -78,6 +80,9 @@ export function App() {
     );
   if (phase.kind === 'setup') return <SetupPage onDone={(u, t) => signedIn(u, t, '/connection')} onAlreadyDone={() => setPhase({ kind: 'login' })} />;
   if (phase.kind === 'login') return <LoginPage onDone={(u, t) => signedIn(u, t)} />;
+
+  // Consent pages stand alone (no navigation): the user came from a third-party app.
+  if (path.startsWith('/oauth1/authorize')) return <OAuth1AuthorizePage user={phase.user} />;
 
   const logout = async () => {
     try {
