@@ -79,7 +79,8 @@ export const methodBody = z
     args: z.array(z.unknown()).default([]).describe('Positional arguments after the record ids'),
     kwargs: z.record(z.string(), z.unknown()).default({}).describe('Keyword arguments'),
   })
-  .optional()
+  // Fastify hands a request without a body to the validator as null.
+  .nullish()
   .describe('Optional; an empty body calls the method with no further arguments');
 
 const record = z.record(z.string(), z.unknown()).describe('An Odoo record: `id` and the requested fields (many2one as `[id, name]`)');
