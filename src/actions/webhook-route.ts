@@ -11,6 +11,7 @@ import { getConfig } from './get-config.js';
 import { testConnection } from './test-connection.js';
 import { chat } from './chat.js';
 import { isValidIdempotencyKey } from './idempotency.js';
+import { documentOnly, webhookSchema } from '../openapi/webhook-docs.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -70,6 +71,9 @@ export function registerWebhookRoute(app: FastifyInstance, ctx: AppContext): voi
   app.post(
     '/api/n8n/webhook',
     {
+      // Documentation only: the handler validates, after the HMAC check on the raw body.
+      schema: webhookSchema,
+      ...documentOnly,
       onRequest: async (request, reply) => {
         const caller = await authenticateCaller(ctx, request);
         if (caller.kind !== 'session') {
