@@ -11,6 +11,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 import { z } from 'zod';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { SCOPES } from '../auth/scopes.js';
+import { errorResponses } from './components.js';
 
 /** Paths a third-party developer calls; everything else is hidden from the document. */
 const PUBLIC_PREFIXES = ['/api/n8n/webhook', '/api/v1/', '/oauth', '/.well-known/', '/api/openapi.json', '/healthz', '/readyz'];
@@ -34,12 +35,13 @@ const FALLBACK_SCHEMAS: Record<string, Record<string, unknown>> = {
     tags: ['Operations'],
     summary: 'Liveness',
     description: 'Answers 200 while the process runs; no authentication.',
-    response: { 200: z.object({ success: z.literal(true), status: z.literal('ok') }) },
+    response: { 200: z.object({ success: z.literal(true), status: z.literal('ok') }).describe('Alive') },
   },
   '/readyz': {
     tags: ['Operations'],
     summary: 'Readiness',
     description: 'Answers 200 when the database answers and the relay is not shutting down, 503 `not_ready` otherwise; no authentication.',
+    response: { 200: z.looseObject({ success: z.literal(true) }).describe('Ready'), ...errorResponses(503) },
   },
 };
 

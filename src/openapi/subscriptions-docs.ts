@@ -58,13 +58,13 @@ export const subscriptionDocs = {
     description: 'REST-hooks style: an n8n trigger creates one on activation. The answer carries the signing secret, once.',
     operationId: 'createSubscription',
     body: subscriptionInputSchema,
-    response: { 201: z.object({ success: ok, subscription, secret: z.string().describe('Standard Webhooks signing secret (whsec_…), shown once') }), ...errors(422) },
+    response: { 201: z.object({ success: ok, subscription, secret: z.string().describe('Standard Webhooks signing secret (whsec_…), shown once') }).describe('Created; the secret is shown only here'), ...errors(422) },
   },
   list: {
     ...base,
     summary: 'List subscriptions',
     operationId: 'listSubscriptions',
-    response: { 200: z.object({ success: ok, subscriptions: z.array(subscription) }), ...errors() },
+    response: { 200: z.object({ success: ok, subscriptions: z.array(subscription) }).describe('The caller’s subscriptions'), ...errors() },
   },
   get: {
     ...base,
@@ -72,7 +72,7 @@ export const subscriptionDocs = {
     description: 'With delivery counts by status.',
     operationId: 'getSubscription',
     params: idParams,
-    response: { 200: z.object({ success: ok, subscription, deliveries: z.record(z.string(), z.number()) }), ...errors() },
+    response: { 200: z.object({ success: ok, subscription, deliveries: z.record(z.string(), z.number()) }).describe('The subscription and its delivery counts'), ...errors() },
   },
   update: {
     ...base,
@@ -81,7 +81,7 @@ export const subscriptionDocs = {
     operationId: 'updateSubscription',
     params: idParams,
     body: subscriptionPatchSchema,
-    response: { 200: z.looseObject({ success: ok, subscription }), ...errors(422) },
+    response: { 200: z.looseObject({ success: ok, subscription }).describe('The updated subscription'), ...errors(422) },
   },
   remove: {
     ...base,
@@ -89,7 +89,7 @@ export const subscriptionDocs = {
     description: 'Also removes the automation rules it installed in Odoo.',
     operationId: 'deleteSubscription',
     params: idParams,
-    response: { 200: z.object({ success: ok }), ...errors() },
+    response: { 200: z.object({ success: ok }).describe('Deleted'), ...errors() },
   },
   rotateSecret: {
     ...base,
@@ -97,7 +97,7 @@ export const subscriptionDocs = {
     description: 'The previous secret keeps signing too for 24 hours.',
     operationId: 'rotateSubscriptionSecret',
     params: idParams,
-    response: { 200: z.object({ success: ok, secret: z.string(), previousSecretValidUntil: z.string() }), ...errors() },
+    response: { 200: z.object({ success: ok, secret: z.string(), previousSecretValidUntil: z.string() }).describe('The new secret'), ...errors() },
   },
   deliveries: {
     ...base,
@@ -106,7 +106,7 @@ export const subscriptionDocs = {
     operationId: 'listDeliveries',
     params: idParams,
     querystring: deliveryQuery,
-    response: { 200: z.object({ success: ok, deliveries: z.array(z.record(z.string(), z.unknown())) }), ...errors() },
+    response: { 200: z.object({ success: ok, deliveries: z.array(z.record(z.string(), z.unknown())) }).describe('Deliveries, newest first'), ...errors() },
   },
   delivery: {
     ...base,
@@ -114,7 +114,7 @@ export const subscriptionDocs = {
     description: 'With its payload and every attempt (status, duration, response headers and body).',
     operationId: 'getDelivery',
     params: idParams.extend({ deliveryId: z.string() }),
-    response: { 200: z.object({ success: ok, delivery: z.record(z.string(), z.unknown()), attempts: z.array(z.record(z.string(), z.unknown())) }), ...errors() },
+    response: { 200: z.object({ success: ok, delivery: z.record(z.string(), z.unknown()), attempts: z.array(z.record(z.string(), z.unknown())) }).describe('The delivery and its attempts'), ...errors() },
   },
   replay: {
     ...base,
@@ -124,7 +124,7 @@ export const subscriptionDocs = {
     [OPTIONAL_BODY]: true,
     params: idParams,
     body: replayBody.optional(),
-    response: { 200: z.object({ success: ok, replayed: z.number().int(), active: z.boolean() }), ...errors() },
+    response: { 200: z.object({ success: ok, replayed: z.number().int(), active: z.boolean() }).describe('How many deliveries were queued again'), ...errors() },
   },
   test: {
     ...base,
@@ -132,6 +132,6 @@ export const subscriptionDocs = {
     description: 'Queues one synthetic `<model>.test` event.',
     operationId: 'testSubscription',
     params: idParams,
-    response: { 202: z.object({ success: ok, deliveryId: z.string(), eventId: z.string(), active: z.boolean() }), ...errors() },
+    response: { 202: z.object({ success: ok, deliveryId: z.string(), eventId: z.string(), active: z.boolean() }).describe('Queued'), ...errors() },
   },
 };

@@ -103,7 +103,7 @@ export const recordResponse = z.object({ success: z.literal(true), data: record 
 export const methodResponse = z.object({
   success: z.literal(true),
   result: z.unknown().describe('Whatever the method returned (true, an action dictionary, a value…)'),
-});
+}).describe('The method’s return value');
 
 const fieldDescription = z.looseObject({
   string: z.string().optional().describe('Label'),
