@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { loadConfig } from '../config.js';
 import { createContext } from '../context.js';
@@ -27,7 +28,7 @@ export async function generateDocument(): Promise<string> {
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === new URL(import.meta.url).pathname) {
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const target = path.resolve(process.argv[2] ?? 'docs/openapi.json');
   fs.writeFileSync(target, await generateDocument());
   console.log(`wrote ${path.relative(process.cwd(), target)}`);
