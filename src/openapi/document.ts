@@ -155,6 +155,7 @@ export function renderDocument(app: FastifyInstance): string {
 
 /** GET /api/openapi.json — public and cacheable; the document only changes with a new release. */
 export function registerOpenApiRoute(app: FastifyInstance): void {
+  let text: string | undefined;
   app.get(
     '/api/openapi.json',
     {
@@ -166,8 +167,10 @@ export function registerOpenApiRoute(app: FastifyInstance): void {
       },
     },
     async (_request, reply) => {
+      // Routes are fixed once the app listens, so the text is built once.
+      text ??= renderDocument(app);
       reply.header('cache-control', 'public, max-age=300');
-      return reply.type('application/json; charset=utf-8').send(renderDocument(app));
+      return reply.type('application/json; charset=utf-8').send(text);
     },
   );
 }

@@ -46,7 +46,8 @@ export const REST_ROUTES = [
 ];
 
 const TAG = 'Models';
-type Record_ = Record<string, unknown>;
+/** A record as Odoo's read answers it: `id` and the requested fields. */
+type OdooRecord = Record<string, unknown>;
 
 function missing(model: string, id: number): RelayError {
   return new RelayError('odoo_missing_record', `Record ${model}(${id}) does not exist or has been deleted`, { model, id });
@@ -82,10 +83,10 @@ export function registerRestRoutes(fastify: FastifyInstance, ctx: AppContext): v
       const limit = q.limit ?? DEFAULT_LIMIT;
       const offset = q.offset ?? 0;
       const domain = q.domain ?? [];
-      const kwargs: Record_ = { domain, limit, offset };
+      const kwargs: OdooRecord = { domain, limit, offset };
       if (q.fields) kwargs.fields = q.fields;
       if (q.order) kwargs.order = q.order;
-      const [data, total] = await callOdoo<[Record_[], number]>(ctx, request, caller, [
+      const [data, total] = await callOdoo<[OdooRecord[], number]>(ctx, request, caller, [
         { model, method: 'search_read', kwargs },
         { model, method: 'search_count', args: [domain] },
       ]);
@@ -112,7 +113,7 @@ export function registerRestRoutes(fastify: FastifyInstance, ctx: AppContext): v
     async (request) => {
       const { model } = request.params;
       const caller = await authorizeRestCall(ctx, request, model, ['fields_get']);
-      const [data] = await callOdoo<[Record<string, Record_>]>(ctx, request, caller, [
+      const [data] = await callOdoo<[Record<string, OdooRecord>]>(ctx, request, caller, [
         { model, method: 'fields_get', kwargs: { attributes: FIELD_ATTRIBUTES } },
       ]);
       return { success: true as const, data };
@@ -137,7 +138,7 @@ export function registerRestRoutes(fastify: FastifyInstance, ctx: AppContext): v
     async (request) => {
       const { model, id } = request.params;
       const caller = await authorizeRestCall(ctx, request, model, ['read']);
-      const [rows] = await callOdoo<[Record_[]]>(ctx, request, caller, [
+      const [rows] = await callOdoo<[OdooRecord[]]>(ctx, request, caller, [
         { model, method: 'read', args: [[id]], kwargs: request.query.fields ? { fields: request.query.fields } : {} },
       ]);
       if (!rows[0]) throw missing(model, id);
@@ -146,10 +147,10 @@ export function registerRestRoutes(fastify: FastifyInstance, ctx: AppContext): v
   );
 
   /** The record as it now is, when the caller may read it; otherwise just its id. */
-  const readBack = async (request: FastifyRequest, model: string, id: number, fields: string[] | undefined): Promise<Record_> => {
+  const readBack = async (request: FastifyRequest, model: string, id: number, fields: string[] | undefined): Promise<OdooRecord> => {
     const caller = request.caller!;
     if (!mayRead(caller, model)) return { id };
-    const [rows] = await callOdoo<[Record_[]]>(ctx, request, caller, [{ model, method: 'read', args: [[id]], kwargs: fields ? { fields } : {} }]);
+    const [rows] = await callOdoo<[OdooRecord[]]>(ctx, request, caller, [{ model, method: 'read', args: [[id]], kwargs: fields ? { fields } : {} }]);
     if (!rows[0]) throw missing(model, id);
     return rows[0];
   };

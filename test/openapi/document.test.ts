@@ -5,6 +5,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { startTestRelay, httpGet, type TestRelay } from '../helpers/relay.js';
 import { isPublicRoute, routeTable } from '../../src/openapi/document.js';
 import { errorCodes } from '../../src/errors/codes.js';
+import { generateDocument } from '../../src/openapi/write-document.js';
 
 const COMMITTED = path.resolve(import.meta.dirname, '../../docs/openapi.json');
 
@@ -35,6 +36,10 @@ describe('the OpenAPI document', () => {
       served.text === committed,
       'docs/openapi.json is out of date with the route schemas: run `npm run openapi` and commit the result',
     ).toBe(true);
+  });
+
+  it('is what `npm run openapi` generates, byte for byte', async () => {
+    expect(await generateDocument()).toBe(served.text);
   });
 
   it('validates against the OpenAPI 3.1 schema', async () => {
