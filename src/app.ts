@@ -16,13 +16,17 @@ import { registerIngestRoute } from './events/ingest-route.js';
 import { registerMcpRoute } from './mcp/route.js';
 import { registerDashboard } from './dashboard/index.js';
 import { registerOAuth1Routes } from './oauth1/routes.js';
+import { registerRestRoutes, REST_ROUTES } from './rest/routes.js';
+import { registerOpenApi, registerOpenApiRoute } from './openapi/document.js';
 
 export interface RelayApp {
   app: FastifyInstance;
   state: { shuttingDown: boolean };
 }
 
-const LOGGED_ROUTES = new Set(['/api/n8n/webhook']);
+const WEBHOOK_ROUTE = '/api/n8n/webhook';
+/** Routes whose every call becomes a request log row: the webhook and the REST API over models. */
+const LOGGED_ROUTES = new Set([WEBHOOK_ROUTE, ...REST_ROUTES]);
 
 /**
  * Request ids: a random per-process prefix and a counter. Unique across instances and restarts
@@ -57,6 +61,8 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   // @fastify/swagger) produce the OpenAPI document. Routes without a schema are unaffected.
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // Before any route: @fastify/swagger builds the OpenAPI document from routes as they are added.
+  await registerOpenApi(app);
   await app.register(cookie);
   registerRequestTrace(app);
   registerJsonBody(app, { bodyLimit: ctx.config.bodyLimitBytes, maxDepth: ctx.config.jsonMaxDepth });
@@ -90,7 +96,7 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
     ctx.metrics.httpDuration.observe({ route }, seconds);
     if (!LOGGED_ROUTES.has(route)) return;
     const t = request.trace;
-    ctx.metrics.webhookActions.inc({ action: t.action ?? 'none', code: t.code ?? 'ok' });
+    if (route === WEBHOOK_ROUTE) ctx.metrics.webhookActions.inc({ action: t.action ?? 'none', code: t.code ?? 'ok' });
     ctx.requestLog.add({
       ...callerColumns(request),
       created_at: Date.now(),
@@ -107,6 +113,8 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   registerOpsRoutes(app, ctx, state);
   registerAuthRoutes(app, ctx);
   registerWebhookRoute(app, ctx);
+  registerRestRoutes(app, ctx);
+  registerOpenApiRoute(app);
   registerSubscriptionRoutes(app, ctx);
   registerIngestRoute(app, ctx);
   registerMcpRoute(app, ctx);

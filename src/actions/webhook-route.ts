@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { authenticateCaller, credentialName, isCrossSite, type Caller } from '../auth/caller.js';
 import { enforceKeyRateLimit } from '../auth/rate-limit.js';
-import { verifyHmac } from '../auth/hmac.js';
+import { verifyRequestHmac } from '../auth/request-hmac.js';
 import { errorBody, RelayError, statusOf } from '../errors/index.js';
 import { sendError, toRelayError } from '../http/error-handler.js';
 import { ACTIONS, actionSchemas, describeIssues, type ActionName } from './schema.js';
@@ -11,6 +11,7 @@ import { getConfig } from './get-config.js';
 import { testConnection } from './test-connection.js';
 import { chat } from './chat.js';
 import { isValidIdempotencyKey } from './idempotency.js';
+import { documentOnly, webhookSchema } from '../openapi/webhook-docs.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -70,6 +71,9 @@ export function registerWebhookRoute(app: FastifyInstance, ctx: AppContext): voi
   app.post(
     '/api/n8n/webhook',
     {
+      // Documentation only: the handler validates, after the HMAC check on the raw body.
+      schema: webhookSchema,
+      ...documentOnly,
       onRequest: async (request, reply) => {
         const caller = await authenticateCaller(ctx, request);
         if (caller.kind !== 'session') {
@@ -79,22 +83,7 @@ export function registerWebhookRoute(app: FastifyInstance, ctx: AppContext): voi
         }
         request.caller = caller;
       },
-      preHandler: async (request) => {
-        const caller = request.caller!;
-        if (caller.kind !== 'api_key' || !caller.hmacSecretEnc) return;
-        const check = verifyHmac({
-          secret: ctx.box.decryptCached(caller.hmacSecretEnc),
-          rawBody: request.rawBody ?? Buffer.alloc(0),
-          signatureHeader: header(request, 'x-hmac-signature'),
-          timestampHeader: header(request, 'x-hmac-timestamp'),
-          nowSeconds: Math.floor(Date.now() / 1000),
-          toleranceSeconds: ctx.config.hmacToleranceSeconds,
-        });
-        if (!check.ok) throw new RelayError('invalid_signature', hmacMessage(check.reason), { reason: check.reason });
-        if (check.timestamped && !(await claimNonce(ctx, caller.apiKey.id, check.signature))) {
-          throw new RelayError('invalid_signature', 'This signature was already used (replay)', { reason: 'replayed' });
-        }
-      },
+      preHandler: async (request) => verifyRequestHmac(ctx, request, request.caller!),
     },
     async (request, reply) => {
       const caller = request.caller!;
@@ -134,32 +123,7 @@ async function idempotent(ctx: AppContext, request: FastifyRequest, reply: Fasti
   }
 }
 
-async function claimNonce(ctx: AppContext, keyId: string, signature: string): Promise<boolean> {
-  const now = Date.now();
-  const result = await ctx.storage.db
-    .insertInto('hmac_nonces')
-    .values({ key_id: keyId, signature, expires_at: now + 2 * ctx.config.hmacToleranceSeconds * 1000 })
-    .onConflict((oc) => oc.columns(['key_id', 'signature']).doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
-}
-
 function header(request: FastifyRequest, name: string): string | undefined {
   const v = request.headers[name];
   return Array.isArray(v) ? v[0] : v;
-}
-
-function hmacMessage(reason: string): string {
-  switch (reason) {
-    case 'missing_signature':
-      return 'This API key requires an X-HMAC-Signature header (hex HMAC-SHA256 of the raw body)';
-    case 'malformed_signature':
-      return 'X-HMAC-Signature must be 64 hex characters (HMAC-SHA256)';
-    case 'stale_timestamp':
-      return 'X-HMAC-Timestamp is too far from the relay clock';
-    case 'malformed_timestamp':
-      return 'X-HMAC-Timestamp must be Unix seconds';
-    default:
-      return 'HMAC signature does not match the request body';
-  }
 }

@@ -212,3 +212,37 @@ export interface OAuth1Decision {
   redirectUrl: string | null;
   verifier?: string;
 }
+
+/** The parts of an OpenAPI 3.1 document the API reference page renders. */
+export interface OpenApiSchema {
+  $ref?: string;
+  type?: string | string[];
+  description?: string;
+  properties?: Record<string, OpenApiSchema>;
+  required?: string[];
+  items?: OpenApiSchema;
+  enum?: unknown[];
+  const?: unknown;
+  oneOf?: OpenApiSchema[];
+  anyOf?: OpenApiSchema[];
+  discriminator?: { propertyName: string };
+}
+
+export interface OpenApiOperation {
+  operationId?: string;
+  summary?: string;
+  description?: string;
+  tags?: string[];
+  security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string; required?: boolean; description?: string; schema?: OpenApiSchema }[];
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: OpenApiSchema }> };
+  responses?: Record<string, { description?: string; content?: Record<string, { schema?: OpenApiSchema }> }>;
+}
+
+export interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version: string; description?: string };
+  tags?: { name: string; description?: string }[];
+  paths?: Record<string, Partial<Record<'get' | 'post' | 'put' | 'patch' | 'delete', OpenApiOperation>>>;
+  components?: { schemas?: Record<string, OpenApiSchema> };
+}

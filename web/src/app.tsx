@@ -12,6 +12,7 @@ import { ChatPage } from './pages/chat';
 import { SubscriptionsPage } from './pages/subscriptions';
 import { DeliveriesPage } from './pages/deliveries';
 import { OAuth1AuthorizePage } from './pages/oauth1-authorize';
+import { ApiReferencePage } from './pages/api-reference';
 
 type Phase = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'ready'; user: User } | { kind: 'error'; error: ApiError };
 
@@ -22,6 +23,7 @@ const NAV = [
   { section: 'Use', href: '/chat', label: 'Chat', icon: 'M4 4h16v11H8l-4 4zm4 4v2h8V8zm0 3v2h5v-2z' },
   { section: 'Events', href: '/subscriptions', label: 'Subscriptions', icon: 'M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-6V11c0-3.1-1.6-5.6-4.5-6.3V4a1.5 1.5 0 0 0-3 0v.7C7.6 5.4 6 7.9 6 11v5l-2 2v1h16v-1z' },
   { section: 'Events', href: '/deliveries', label: 'Deliveries', icon: 'M2 21l21-9L2 3v7l15 2-15 2z' },
+  { section: 'Use', href: '/api-reference', label: 'API reference', icon: 'M8 4 2 12l6 8 1.6-1.2L4.5 12l5.1-6.8zm8 0-1.6 1.2 5.1 6.8-5.1 6.8L16 20l6-8z' },
   { section: 'Use', href: '/logs', label: 'Request log', icon: 'M4 5h16v2H4zm0 6h16v2H4zm0 6h10v2H4z' },
 ];
 // Later capabilities get their place in the navigation now, so the layout does not move when they land.
@@ -163,6 +165,7 @@ function route(path: string, user: User, onPasswordChanged: (u: User, csrf: stri
   if (path.startsWith('/subscriptions')) return <SubscriptionsPage />;
   if (path.startsWith('/deliveries')) return <DeliveriesPage />;
   if (path.startsWith('/logs')) return <LogsPage user={user} />;
+  if (path.startsWith('/api-reference')) return <ApiReferencePage />;
   if (path.startsWith('/account')) return <AccountPage user={user} onChanged={onPasswordChanged} />;
   if (path === '/' || path.startsWith('/connection') || path === '/login' || path === '/setup') return <ConnectionPage />;
   return (

@@ -1,0 +1,56 @@
+import type { FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import type { Caller } from './caller.js';
+import { verifyHmac } from './hmac.js';
+import { RelayError } from '../errors/index.js';
+
+/**
+ * For an API key created with HMAC: checks `X-HMAC-Signature` (and `X-HMAC-Timestamp`, once
+ * per signature) over the exact raw body bytes. Shared by every route a key can call, so the
+ * webhook and the REST API refuse the same requests with the same words. Other callers pass.
+ */
+export async function verifyRequestHmac(ctx: AppContext, request: FastifyRequest, caller: Caller): Promise<void> {
+  if (caller.kind !== 'api_key' || !caller.hmacSecretEnc) return;
+  const check = verifyHmac({
+    secret: ctx.box.decryptCached(caller.hmacSecretEnc),
+    rawBody: request.rawBody ?? Buffer.alloc(0),
+    signatureHeader: header(request, 'x-hmac-signature'),
+    timestampHeader: header(request, 'x-hmac-timestamp'),
+    nowSeconds: Math.floor(Date.now() / 1000),
+    toleranceSeconds: ctx.config.hmacToleranceSeconds,
+  });
+  if (!check.ok) throw new RelayError('invalid_signature', hmacMessage(check.reason), { reason: check.reason });
+  if (check.timestamped && !(await claimNonce(ctx, caller.apiKey.id, check.signature))) {
+    throw new RelayError('invalid_signature', 'This signature was already used (replay)', { reason: 'replayed' });
+  }
+}
+
+async function claimNonce(ctx: AppContext, keyId: string, signature: string): Promise<boolean> {
+  const now = Date.now();
+  const result = await ctx.storage.db
+    .insertInto('hmac_nonces')
+    .values({ key_id: keyId, signature, expires_at: now + 2 * ctx.config.hmacToleranceSeconds * 1000 })
+    .onConflict((oc) => oc.columns(['key_id', 'signature']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function hmacMessage(reason: string): string {
+  switch (reason) {
+    case 'missing_signature':
+      return 'This API key requires an X-HMAC-Signature header (hex HMAC-SHA256 of the raw body)';
+    case 'malformed_signature':
+      return 'X-HMAC-Signature must be 64 hex characters (HMAC-SHA256)';
+    case 'stale_timestamp':
+      return 'X-HMAC-Timestamp is too far from the relay clock';
+    case 'malformed_timestamp':
+      return 'X-HMAC-Timestamp must be Unix seconds';
+    default:
+      return 'HMAC signature does not match the request body';
+  }
+}

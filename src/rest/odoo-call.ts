@@ -1,0 +1,29 @@
+import type { FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import type { Caller } from '../auth/caller.js';
+import { odooForCaller } from '../actions/odoo-for-caller.js';
+
+/**
+ * Runs ORM calls on the caller's Odoo (concurrently when several), adding their wall time to
+ * the request's Odoo time for the request log. Odoo's refusals throw OdooError, which the
+ * error handler maps to the same codes as the webhook's.
+ */
+export async function callOdoo<T extends unknown[]>(
+  ctx: AppContext,
+  request: FastifyRequest,
+  caller: Caller,
+  calls: { [K in keyof T]: { model: string; method: string; args?: unknown[]; kwargs?: Record<string, unknown> } },
+): Promise<T> {
+  const { client } = await odooForCaller(ctx, caller);
+  const started = performance.now();
+  let outcome = 'error';
+  try {
+    const results = await Promise.all(calls.map((c) => client.executeKw(c.model, c.method, c.args ?? [], c.kwargs ?? {})));
+    outcome = 'ok';
+    return results as T;
+  } finally {
+    const ms = performance.now() - started;
+    request.trace.odooMs = (request.trace.odooMs ?? 0) + ms;
+    ctx.metrics.odooDuration.observe({ outcome }, ms / 1000);
+  }
+}

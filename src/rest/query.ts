@@ -1,0 +1,82 @@
+/**
+ * Pure parsing and building for the REST list route: the query parameters an n8n HTTP Request
+ * node sends as text, and the paging links of the answer.
+ */
+
+export const DEFAULT_LIMIT = 80;
+export const MAX_LIMIT = 1000;
+
+/** Odoo model names: dotted lowercase identifiers (res.partner, x_custom.model). */
+export const MODEL_NAME = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
+/** Odoo field names, including Studio's `x_studio_…`. */
+export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A public or private Python method name; private ones are refused by the access check, by name. */
+export const METHOD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * `order`: comma-separated `field [asc|desc] [nulls first|last]` terms, dotted paths allowed.
+ * Odoo builds SQL from this text, so anything beyond names, spaces and commas is refused here.
+ */
+const ORDER_TERM = String.raw`[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\s+(?:asc|desc))?(?:\s+nulls\s+(?:first|last))?`;
+export const ORDER = new RegExp(String.raw`^\s*${ORDER_TERM}(?:\s*,\s*${ORDER_TERM})*\s*$`, 'i');
+
+/** A JSON Odoo domain from its query-parameter text; a message naming the problem otherwise. */
+export function parseDomain(text: string): { ok: true; domain: unknown[] } | { ok: false; problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, problem: 'domain must be JSON, e.g. [["is_company","=",true]]' };
+  }
+  if (!Array.isArray(value)) return { ok: false, problem: 'domain must be a JSON array of conditions, e.g. [["is_company","=",true]]' };
+  for (const term of value) {
+    const isOperator = term === '&' || term === '|' || term === '!';
+    const isLeaf = Array.isArray(term) && term.length === 3 && typeof term[0] === 'string' && typeof term[1] === 'string';
+    if (!isOperator && !isLeaf) {
+      return { ok: false, problem: 'each domain term must be "&", "|", "!" or [field, operator, value]' };
+    }
+  }
+  return { ok: true, domain: value };
+}
+
+/** `name,email` → ['name', 'email']; null when a name is not a field name. */
+export function parseFieldList(text: string): string[] | null {
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  return names.every((n) => FIELD_NAME.test(n)) ? names : null;
+}
+
+export interface PageLinks {
+  self: string;
+  next: string | null;
+  prev: string | null;
+}
+
+/**
+ * Links to this page and its neighbours: the request's own path and query with `offset` (and
+ * `limit`) replaced, so filters carry over. Relative references, valid in a Link header.
+ */
+export function pageLinks(requestUrl: string, page: { offset: number; limit: number; total: number }): PageLinks {
+  const [path, search = ''] = requestUrl.split('?', 2);
+  const at = (offset: number) => {
+    const params = new URLSearchParams(search);
+    params.set('limit', String(page.limit));
+    params.set('offset', String(offset));
+    return `${path}?${params.toString()}`;
+  };
+  return {
+    self: at(page.offset),
+    next: page.offset + page.limit < page.total ? at(page.offset + page.limit) : null,
+    prev: page.offset > 0 ? at(Math.max(0, page.offset - page.limit)) : null,
+  };
+}
+
+/** RFC 8288 Link header value for the links that exist. */
+export function linkHeader(links: PageLinks): string {
+  const parts = [`<${links.self}>; rel="self"`];
+  if (links.next) parts.push(`<${links.next}>; rel="next"`);
+  if (links.prev) parts.push(`<${links.prev}>; rel="prev"`);
+  return parts.join(', ');
+}

@@ -1,0 +1,123 @@
+/** Request and response shapes of the REST API over Odoo models (validation and OpenAPI from one place). */
+import { z } from 'zod';
+import { DEFAULT_LIMIT, MAX_LIMIT, METHOD_NAME, MODEL_NAME, ORDER, parseDomain, parseFieldList } from './query.js';
+
+const model = z
+  .string()
+  .max(128)
+  .regex(MODEL_NAME, 'model must look like res.partner')
+  .describe('Odoo model, e.g. res.partner or sale.order');
+
+const recordId = z
+  .string()
+  .regex(/^[1-9][0-9]{0,14}$/, 'id must be a positive integer')
+  .transform(Number)
+  .describe('Record id (positive integer)');
+
+const fields = z
+  .string()
+  .max(4000)
+  .transform((text, ctx) => {
+    const names = parseFieldList(text);
+    if (!names) {
+      ctx.addIssue({ code: 'custom', message: 'fields must be comma-separated field names, e.g. name,email' });
+      return z.NEVER;
+    }
+    return names;
+  })
+  .describe('Comma-separated field names, e.g. `name,email,phone`; all readable fields when absent');
+
+function integerText(name: string, min: number, max: number) {
+  return z
+    .string()
+    .regex(/^[0-9]{1,9}$/, `${name} must be an integer`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`);
+}
+
+export const modelParams = z.object({ model });
+export const recordParams = z.object({ model, id: recordId });
+export const methodParams = z.object({
+  model,
+  id: recordId,
+  method: z.string().max(128).regex(METHOD_NAME, 'method must be a Python identifier such as action_confirm').describe('Public method name, e.g. action_confirm; names starting with _ are refused'),
+});
+
+export const listQuery = z.object({
+  domain: z
+    .string()
+    .max(20_000)
+    .transform((text, ctx) => {
+      const parsed = parseDomain(text);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: 'custom', message: parsed.problem });
+        return z.NEVER;
+      }
+      return parsed.domain;
+    })
+    .optional()
+    .describe('Odoo domain as JSON, e.g. `[["is_company","=",true]]` (URL-encoded); all records when absent'),
+  fields: fields.optional(),
+  limit: integerText('limit', 1, MAX_LIMIT).optional().describe(`Page size, 1–${MAX_LIMIT}, default ${DEFAULT_LIMIT}`),
+  offset: integerText('offset', 0, 1e9).optional().describe('Records to skip, default 0'),
+  order: z
+    .string()
+    .max(500)
+    .regex(ORDER, 'order must be comma-separated "field [asc|desc]" terms, e.g. name asc, id desc')
+    .optional()
+    .describe('Sort order, e.g. `name asc, id desc`; Odoo’s default order when absent'),
+});
+
+export const readQuery = z.object({ fields: fields.optional() });
+
+export const valuesBody = z
+  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'field names must be identifiers'), z.unknown())
+  .describe('Field values, e.g. `{"name": "Acme", "email": "info@acme.example"}`; relations as Odoo expects them (ids, command lists)');
+
+export const methodBody = z
+  .object({
+    args: z.array(z.unknown()).default([]).describe('Positional arguments after the record ids'),
+    kwargs: z.record(z.string(), z.unknown()).default({}).describe('Keyword arguments'),
+  })
+  // Fastify hands a request without a body to the validator as null.
+  .nullish()
+  .describe('Optional; an empty body calls the method with no further arguments');
+
+const record = z.record(z.string(), z.unknown()).describe('An Odoo record: `id` and the requested fields (many2one as `[id, name]`)');
+
+export const listResponse = z.object({
+  success: z.literal(true),
+  data: z.array(record),
+  total: z.number().int().describe('Records matching the domain, over all pages'),
+  limit: z.number().int(),
+  offset: z.number().int(),
+  links: z.object({
+    self: z.string(),
+    next: z.string().nullable().describe('Next page, null on the last'),
+    prev: z.string().nullable().describe('Previous page, null on the first'),
+  }),
+}).describe('One page of records, the total and paging links');
+
+export const recordResponse = z.object({ success: z.literal(true), data: record }).describe('The record');
+
+export const methodResponse = z.object({
+  success: z.literal(true),
+  result: z.unknown().describe('Whatever the method returned (true, an action dictionary, a value…)'),
+}).describe('The method’s return value');
+
+const fieldDescription = z.looseObject({
+  string: z.string().optional().describe('Label'),
+  type: z.string().optional().describe('char, integer, many2one, selection…'),
+  required: z.boolean().optional(),
+  readonly: z.boolean().optional(),
+  relation: z.string().optional().describe('Related model of relational fields'),
+  selection: z.unknown().optional().describe('`[[value, label], …]` of selection fields'),
+  help: z.string().optional(),
+});
+
+export const fieldsResponse = z.object({
+  success: z.literal(true),
+  data: z.record(z.string(), fieldDescription).describe('Field name → description'),
+}).describe('The model’s fields');
+
+export const FIELD_ATTRIBUTES = ['string', 'type', 'required', 'readonly', 'relation', 'selection', 'help'];
