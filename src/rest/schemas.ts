@@ -105,14 +105,17 @@ export const methodResponse = z.object({
   result: z.unknown().describe('Whatever the method returned (true, an action dictionary, a value…)'),
 }).describe('The method’s return value');
 
+// Odoo writes `false` where Python has no value, and add-ons put odd things in attributes; the
+// response schema types what clients can rely on but must never turn Odoo's answer into a 500.
+const orFalse = <T extends z.ZodType>(t: T) => z.union([t, z.literal(false)]).optional();
 const fieldDescription = z.looseObject({
-  string: z.string().optional().describe('Label'),
+  string: orFalse(z.string()).describe('Label'),
   type: z.string().optional().describe('char, integer, many2one, selection…'),
-  required: z.boolean().optional(),
-  readonly: z.boolean().optional(),
-  relation: z.string().optional().describe('Related model of relational fields'),
+  required: orFalse(z.boolean()),
+  readonly: z.unknown().optional().describe('true/false (older versions: a domain-like expression)'),
+  relation: orFalse(z.string()).describe('Related model of relational fields'),
   selection: z.unknown().optional().describe('`[[value, label], …]` of selection fields'),
-  help: z.string().optional(),
+  help: orFalse(z.string()),
 });
 
 export const fieldsResponse = z.object({
