@@ -15,6 +15,7 @@ import { registerSubscriptionRoutes } from './events/subscriptions-routes.js';
 import { registerIngestRoute } from './events/ingest-route.js';
 import { registerMcpRoute } from './mcp/route.js';
 import { registerDashboard } from './dashboard/index.js';
+import { registerOAuth2 } from './oauth2/index.js';
 
 export interface RelayApp {
   app: FastifyInstance;
@@ -97,6 +98,7 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   registerSubscriptionRoutes(app, ctx);
   registerIngestRoute(app, ctx);
   registerMcpRoute(app, ctx);
+  await registerOAuth2(app, ctx);
   await registerDashboard(app, ctx);
   return { app, state };
 }

@@ -5,6 +5,8 @@ import { lookupApiKey, type ApiKey, type KeyLookup } from './api-keys.js';
 import { sha256Hex } from '../ids/random.js';
 import { findSession, SESSION_COOKIE } from './sessions.js';
 import type { Grant } from './grant.js';
+import { isOAuth2Token } from '../oauth2/lifetimes.js';
+import { authenticateAccessToken } from '../oauth2/access-token.js';
 
 /**
  * Who is calling. Every kind except a dashboard session carries a Grant (scopes, allow-lists,
@@ -73,6 +75,9 @@ async function cachedKeyLookup(ctx: AppContext, presented: string): Promise<KeyL
 /** Who is calling, by API key or dashboard session. Refusals throw RelayError with a 401 code. */
 export async function authenticateCaller(ctx: AppContext, request: FastifyRequest): Promise<Caller> {
   const presented = presentedApiKey(request);
+  // OAuth 2.0 access tokens are told from API keys by their prefix (oat_…; a refresh token
+  // presented here is refused as invalid_token). Anything else stays an API key, as before.
+  if (presented !== undefined && isOAuth2Token(presented)) return authenticateAccessToken(ctx, request, presented);
   if (presented !== undefined) {
     const found = await cachedKeyLookup(ctx, presented);
     const known = found.ok || found.code !== 'invalid_api_key' ? found.apiKey : null;

@@ -67,6 +67,8 @@ export const errorCodes = {
   chat_provider_auth_failed: { status: 502, message: 'The LLM provider refused the relay’s API key' },
   chat_provider_error: { status: 502, message: 'The LLM provider answered with an error' },
   chat_timeout: { status: 504, message: 'The chat request did not finish in time' },
+  // OAuth 2.0 resource calls (RFC 6750): the bearer token is unknown, expired or revoked
+  invalid_token: { status: 401, message: 'Invalid or expired access token' },
   // the relay's own bugs
   internal_error: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
