@@ -77,6 +77,10 @@ export function registerAppRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.patch('/api/dashboard/apps/:id', guard, async (request) => {
     const { id } = parseInput(idParams, request.params);
     const patch = parseInput(updateBody, request.body);
+    const current = await getApp(db, id, request.session!.user.id);
+    if (current.clientType === 'public' && patch.redirectUris?.length === 0) {
+      throw new RelayError('invalid_request', 'A public app needs at least one redirect URI', { field: 'redirectUris' });
+    }
     return { success: true, app: await updateApp(db, id, request.session!.user.id, patch) };
   });
 

@@ -51,6 +51,9 @@ describe('dashboard apps API', () => {
     const none = await create({ name: 'CLI', clientType: 'public' });
     expect(none.status).toBe(400);
     expect(none.body.details.field).toBe('redirectUris');
+    const emptied = await dashboard.call('PATCH', `/api/dashboard/apps/${r.body.app.id}`, { redirectUris: [] });
+    expect(emptied.status).toBe(400);
+    expect(emptied.body.details.field).toBe('redirectUris');
   });
 
   it('refuses invalid input, naming the field', async () => {
