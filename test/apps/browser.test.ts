@@ -1,4 +1,6 @@
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -9,6 +11,8 @@ import { buildDashboard, CHROMIUM_ARGS, openDashboardPage, requireChromium, setU
 
 const PASSWORD = 'correct horse battery staple';
 const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
+// Look at them when changing the pages: written to the temp dir, not committed.
+const SHOTS = path.join(os.tmpdir(), 'odoo-relay-apps-screenshots');
 const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 50 });
 
 /** A stand-in for the third-party app's callback: records where the browser was sent back to. */
@@ -73,6 +77,7 @@ describe('apps and consent pages in a browser', { timeout: 120_000 }, () => {
     await form.getByRole('button', { name: 'Register app' }).click();
     const once = page.getByTestId('app-secrets-once');
     await until(() => once.isVisible()).toBe(true);
+    await page.screenshot({ path: path.join(SHOTS, 'app-secrets.png'), fullPage: true });
     const clientId = await page.getByTestId('client-id').inputValue();
     const clientSecret = await page.getByTestId('client-secret').inputValue();
     expect(clientId).toMatch(/^client_/);
@@ -113,6 +118,7 @@ describe('apps and consent pages in a browser', { timeout: 120_000 }, () => {
     await v.getByRole('button', { name: 'Sign in' }).click();
     await until(() => v.getByRole('heading', { name: 'Authorize Acme sync?' }).isVisible()).toBe(true);
     expect(await v.getByText('registered by admin').isVisible()).toBe(true);
+    await v.screenshot({ path: path.join(SHOTS, 'consent.png'), fullPage: true });
     expect((await v.getByTestId('consent-scopes').innerText()).replace(/\s+/g, ' ')).toMatch(/^read — .*webhook — /);
     await v.getByRole('button', { name: 'Approve' }).click();
     await until(() => callback.hits.length).toBe(1);
@@ -144,6 +150,7 @@ describe('apps and consent pages in a browser', { timeout: 120_000 }, () => {
     await page.reload();
     const grant = page.getByTestId('authorized-table').getByRole('row', { name: /Acme sync/ });
     await until(() => grant.isVisible()).toBe(true);
+    await page.screenshot({ path: path.join(SHOTS, 'apps.png'), fullPage: true });
     await grant.getByRole('button', { name: 'Revoke access of Acme sync' }).click();
     await page.getByRole('dialog', { name: 'Revoke access?' }).getByRole('button', { name: 'Revoke access' }).click();
     await until(() => page.getByText('Revoked the access of “Acme sync”.').isVisible()).toBe(true);

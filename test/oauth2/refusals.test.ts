@@ -262,3 +262,18 @@ describe('OAuth 2.0 refusals', () => {
     });
   });
 });
+
+describe('OAuth 2.0 issuer behind a proxy', () => {
+  it('PUBLIC_URL is the issuer, in the metadata and in the iss of redirects', async () => {
+    const relay = await startTestRelay({ env: { PUBLIC_URL: 'https://relay.example.com/' } });
+    try {
+      const meta = await raw(`${relay.url}/.well-known/oauth-authorization-server`);
+      expect(meta.body).toMatchObject({ issuer: 'https://relay.example.com', token_endpoint: 'https://relay.example.com/oauth/token' });
+      const app = await registerApp(relay);
+      const r = await raw(`${relay.url}/oauth/authorize?${new URLSearchParams({ response_type: 'token', client_id: app.client.client_id, redirect_uri: REDIRECT_URI })}`);
+      expect(new URL(String(r.headers.location)).searchParams.get('iss')).toBe('https://relay.example.com');
+    } finally {
+      await relay.close();
+    }
+  });
+});

@@ -98,10 +98,9 @@ export function AppsPage() {
             <caption class="sr-only">Registered apps</caption>
             <thead>
               <tr>
-                <th scope="col">Name · client id</th>
+                <th scope="col">Name · client id · redirect URIs</th>
                 <th scope="col">Type</th>
                 <th scope="col">Scopes</th>
-                <th scope="col">Redirect URIs</th>
                 <th scope="col">Rate limit</th>
                 <th scope="col">Created</th>
                 <th scope="col">
@@ -117,6 +116,9 @@ export function AppsPage() {
                     <div class="sub">
                       <code>{a.clientId}</code>
                     </div>
+                    <div class="sub">
+                      {a.redirectUris.length ? <>redirect: {a.redirectUris.map((u, i) => <span key={u}>{i > 0 && ', '}<code>{u}</code></span>)}</> : 'no redirect URI (client credentials only)'}
+                    </div>
                     {(a.allowedModels || a.allowedMethods) && (
                       <div class="sub">
                         {a.allowedModels && <>models: {a.allowedModels.join(', ')} </>}
@@ -128,9 +130,6 @@ export function AppsPage() {
                     <Badge tone={a.clientType === 'public' ? 'warn' : 'muted'}>{a.clientType}</Badge>
                   </td>
                   <td data-label="Scopes">{a.scopes.map((s) => <Badge key={s} tone="info">{s}</Badge>)}</td>
-                  <td data-label="Redirect URIs">
-                    {a.redirectUris.length ? a.redirectUris.map((u) => <div key={u} class="sub"><code>{u}</code></div>) : <span class="muted">none</span>}
-                  </td>
                   <td data-label="Rate limit">{a.rateLimit}/min</td>
                   <td data-label="Created" title={formatDate(a.createdAt)}>{relative(a.createdAt)}</td>
                   <td class="row-actions">
