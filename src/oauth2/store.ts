@@ -118,11 +118,15 @@ export interface IssuedTokens {
   scopes: Scope[];
 }
 
-/** Issues an access token (and a refresh token when asked) in a token family; only hashes are stored. */
+/**
+ * Issues an access token (and a refresh token when asked) in a token family; only hashes are
+ * stored. Returns null when the family was revoked meanwhile (a concurrent reuse of the same
+ * code or refresh token): the tokens just inserted are removed again.
+ */
 export async function issueTokens(
   db: Db,
   input: { appId: string; userId: string; familyId: string; scopes: Scope[]; withRefresh: boolean; refreshScopes?: Scope[] },
-): Promise<IssuedTokens> {
+): Promise<IssuedTokens | null> {
   const now = Date.now();
   const accessToken = ACCESS_TOKEN_PREFIX + randomBase62(40);
   const refreshToken = input.withRefresh ? REFRESH_TOKEN_PREFIX + randomBase62(48) : null;
@@ -133,6 +137,14 @@ export async function issueTokens(
     rows.push({ ...base, scopes, token_hash: sha256Hex(refreshToken), kind: 'refresh', expires_at: now + REFRESH_TOKEN_TTL_SECONDS * 1000 });
   }
   await db.insertInto('oauth2_tokens').values(rows).execute();
+  // Checked after the insert is committed: a revocation that committed its tombstone before this
+  // read is seen here; one that commits after it deletes the family with a later statement, which
+  // sees these rows. Either way no token of a revoked family survives.
+  const revoked = await db.selectFrom('oauth2_revoked_families').select('family_id').where('family_id', '=', input.familyId).executeTakeFirst();
+  if (revoked) {
+    await db.deleteFrom('oauth2_tokens').where('family_id', '=', input.familyId).execute();
+    return null;
+  }
   return { accessToken, refreshToken, expiresIn: ACCESS_TOKEN_TTL_SECONDS, scopes: input.scopes };
 }
 
@@ -165,8 +177,17 @@ export async function findLiveToken(db: Db, token: string, kind?: 'access' | 're
   return (await q.executeTakeFirst()) ?? null;
 }
 
-/** Revokes every token of a family (all tokens descended from one authorization). */
+/**
+ * Revokes every token of a family (all tokens descended from one authorization), for good: the
+ * tombstone, committed first, stops a concurrent rotation from leaving new tokens behind (see issueTokens).
+ */
 export async function revokeFamily(db: Db, familyId: string): Promise<number> {
+  const now = Date.now();
+  await db
+    .insertInto('oauth2_revoked_families')
+    .values({ family_id: familyId, revoked_at: now, expires_at: now + REFRESH_TOKEN_TTL_SECONDS * 1000 })
+    .onConflict((oc) => oc.column('family_id').doNothing())
+    .execute();
   const r = await db.deleteFrom('oauth2_tokens').where('family_id', '=', familyId).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
@@ -217,12 +238,15 @@ export async function listGrants(db: Db, userId: string): Promise<AuthorizedApp[
 
 /** Ends an app's access for a user: the consent, pending codes and every token go. Returns whether a grant existed. */
 export async function revokeGrant(db: Db, appId: string, userId: string): Promise<boolean> {
-  return db.transaction().execute(async (tx) => {
-    await tx.deleteFrom('oauth2_tokens').where('app_id', '=', appId).where('user_id', '=', userId).execute();
-    await tx.deleteFrom('oauth2_codes').where('app_id', '=', appId).where('user_id', '=', userId).execute();
-    const r = await tx.deleteFrom('oauth2_grants').where('app_id', '=', appId).where('user_id', '=', userId).executeTakeFirst();
-    return Number(r.numDeletedRows) === 1;
-  });
+  // Every family of this app and user is tombstoned, so a refresh or code exchange in flight cannot outlive the revocation.
+  const families = [
+    ...(await db.selectFrom('oauth2_tokens').select('family_id').where('app_id', '=', appId).where('user_id', '=', userId).execute()),
+    ...(await db.selectFrom('oauth2_codes').select('family_id').where('app_id', '=', appId).where('user_id', '=', userId).execute()),
+  ];
+  for (const familyId of new Set(families.map((f) => f.family_id))) await revokeFamily(db, familyId);
+  await db.deleteFrom('oauth2_codes').where('app_id', '=', appId).where('user_id', '=', userId).execute();
+  const r = await db.deleteFrom('oauth2_grants').where('app_id', '=', appId).where('user_id', '=', userId).executeTakeFirst();
+  return Number(r.numDeletedRows) === 1;
 }
 
 /** Housekeeping: expired tokens (rotated refresh tokens included), codes and pending requests. */
@@ -231,5 +255,6 @@ export async function pruneExpiredOAuth2(db: Db, now = Date.now()): Promise<numb
   n += Number((await db.deleteFrom('oauth2_tokens').where('expires_at', '<=', now).executeTakeFirst()).numDeletedRows);
   n += Number((await db.deleteFrom('oauth2_codes').where('expires_at', '<=', now).executeTakeFirst()).numDeletedRows);
   n += Number((await db.deleteFrom('oauth2_requests').where('expires_at', '<=', now).executeTakeFirst()).numDeletedRows);
+  n += Number((await db.deleteFrom('oauth2_revoked_families').where('expires_at', '<=', now).executeTakeFirst()).numDeletedRows);
   return n;
 }

@@ -43,6 +43,12 @@ function required(request: FastifyRequest, name: string): string {
   return value;
 }
 
+/** Tokens, or invalid_grant when the authorization was revoked while they were being issued. */
+function issuedOrRevoked(issued: IssuedTokens | null): IssuedTokens {
+  if (!issued) throw new OAuthError('invalid_grant', 'This authorization was revoked');
+  return issued;
+}
+
 async function authorizationCodeGrant(ctx: AppContext, request: FastifyRequest, client: App): Promise<IssuedTokens> {
   const code = required(request, 'code');
   const redirectUri = required(request, 'redirect_uri');
@@ -61,7 +67,9 @@ async function authorizationCodeGrant(ctx: AppContext, request: FastifyRequest, 
     // A verifier for a code issued without a challenge is a PKCE downgrade attempt (RFC 9700 §2.1.1).
     throw new OAuthError('invalid_grant', 'code_verifier sent, but the authorization request had no code_challenge');
   }
-  return issueTokens(ctx.storage.db, { appId: client.id, userId: bound.user_id, familyId: bound.family_id, scopes: JSON.parse(bound.scopes), withRefresh: true });
+  return issuedOrRevoked(
+    await issueTokens(ctx.storage.db, { appId: client.id, userId: bound.user_id, familyId: bound.family_id, scopes: JSON.parse(bound.scopes), withRefresh: true }),
+  );
 }
 
 async function refreshTokenGrant(ctx: AppContext, request: FastifyRequest, client: App): Promise<IssuedTokens> {
@@ -79,21 +87,23 @@ async function refreshTokenGrant(ctx: AppContext, request: FastifyRequest, clien
   const granted = JSON.parse(rotated.token.scopes) as Scope[];
   const scopes = requestedScopes(param(request.body, 'scope'), client, granted);
   // The new refresh token keeps the original grant (RFC 6749 §6); only the access token may be narrowed.
-  return issueTokens(ctx.storage.db, {
-    appId: client.id,
-    userId: rotated.token.user_id,
-    familyId: rotated.token.family_id,
-    scopes,
-    withRefresh: true,
-    refreshScopes: granted,
-  });
+  return issuedOrRevoked(
+    await issueTokens(ctx.storage.db, {
+      appId: client.id,
+      userId: rotated.token.user_id,
+      familyId: rotated.token.family_id,
+      scopes,
+      withRefresh: true,
+      refreshScopes: granted,
+    }),
+  );
 }
 
 async function clientCredentialsGrant(ctx: AppContext, request: FastifyRequest, client: App): Promise<IssuedTokens> {
   if (client.clientType !== 'confidential') throw new OAuthError('unauthorized_client', 'Public clients cannot use client_credentials');
   const scopes = requestedScopes(param(request.body, 'scope'), client);
   // Server-to-server: the app acts for its owner; no refresh token, it can simply ask again.
-  return issueTokens(ctx.storage.db, { appId: client.id, userId: client.userId, familyId: newId('fam'), scopes, withRefresh: false });
+  return issuedOrRevoked(await issueTokens(ctx.storage.db, { appId: client.id, userId: client.userId, familyId: newId('fam'), scopes, withRefresh: false }));
 }
 
 /** POST /oauth/token: authorization_code (+PKCE), refresh_token (rotating), client_credentials. */

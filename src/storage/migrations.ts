@@ -308,6 +308,15 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('oauth2_tokens_family').on('oauth2_tokens').column('family_id').execute();
         await db.schema.createIndex('oauth2_tokens_app_user').on('oauth2_tokens').columns(['app_id', 'user_id']).execute();
         await db.schema.createIndex('oauth2_tokens_expires').on('oauth2_tokens').column('expires_at').execute();
+        // Revoked token families (reuse detected, refresh token revoked, access withdrawn). A
+        // rotation racing a revocation checks this after inserting its tokens, so neither order
+        // of the two leaves a live token behind. Kept until any token of the family would have expired.
+        await db.schema
+          .createTable('oauth2_revoked_families')
+          .addColumn('family_id', 'text', (c) => c.primaryKey())
+          .addColumn('revoked_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .execute();
         // What a user consented to, per app: the dashboard lists these as "authorized apps".
         await db.schema
           .createTable('oauth2_grants')

@@ -237,6 +237,7 @@ export interface Database {
   oauth2_codes: OAuth2CodesTable;
   oauth2_tokens: OAuth2TokensTable;
   oauth2_grants: OAuth2GrantsTable;
+  oauth2_revoked_families: OAuth2RevokedFamiliesTable;
 }
 
 // OAuth 2.0 authorization server (migration 0005_oauth2). Scopes are JSON arrays.
@@ -274,6 +275,12 @@ export interface OAuth2TokensTable {
   created_at: number;
   expires_at: number;
   rotated_at: number | null;
+}
+
+export interface OAuth2RevokedFamiliesTable {
+  family_id: string;
+  revoked_at: number;
+  expires_at: number;
 }
 
 export interface OAuth2GrantsTable {

@@ -156,7 +156,7 @@ describe('apps and consent pages in a browser', { timeout: 120_000 }, () => {
     await until(() => page.getByText('Revoked the access of “Acme sync”.').isVisible()).toBe(true);
     const refused = await httpPost(`${relay.url}/api/n8n/webhook`, { action: 'get_config' }, { authorization: `Bearer ${tokens.access_token}` });
     expect(refused.body.code).toBe('invalid_token');
-    expect(await page.getByTestId('authorized-table').count()).toBe(0);
+    await until(() => page.getByTestId('authorized-table').count()).toBe(0);
 
     // Edit, rotate (new secrets once; the old one is refused), delete with confirmation.
     await row.getByRole('button', { name: 'Edit Acme sync' }).click();

@@ -36,14 +36,30 @@ describe.each([
     const attempts = await Promise.all(
       Array.from({ length: 4 }, () => postForm(`${relay.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, auth)),
     );
-    expect(attempts.filter((r) => r.status === 200)).toHaveLength(1);
-    expect(attempts.filter((r) => r.body.error === 'invalid_grant')).toHaveLength(3);
-    // The losers were reuse: the winner's tokens went with the family.
-    const winner = attempts.find((r) => r.status === 200)!;
-    const call = await relay.post('/api/n8n/webhook', { action: 'get_config' }, { authorization: `Bearer ${winner.body.access_token}` });
-    expect(call.body.code).toBe('invalid_token');
+    // At most one rotation wins the race (it may also lose to a revocation that lands first).
+    const winners = attempts.filter((r) => r.status === 200);
+    expect(winners.length).toBeLessThanOrEqual(1);
+    expect(attempts.filter((r) => r.body.error === 'invalid_grant')).toHaveLength(4 - winners.length);
+    // The others were reuse: whatever the interleaving, nothing of the family survives.
+    for (const token of [tokens.access_token, ...winners.map((w) => w.body.access_token)]) {
+      const call = await relay.post('/api/n8n/webhook', { action: 'get_config' }, { authorization: `Bearer ${token}` });
+      expect(call.body.code).toBe('invalid_token');
+    }
     const left = await relay.ctx.storage.db.selectFrom('oauth2_tokens').select('token_hash').where('app_id', '=', app.id).execute();
     expect(left).toEqual([]);
+  });
+
+  it('a rotation that lands after its family was revoked issues nothing usable', async () => {
+    const app = await registerApp(relay, { name: 'Late rotation' });
+    const tokens = await codeFlow(relay, as, dashboard, app);
+    const db = relay.ctx.storage.db;
+    const row = await db.selectFrom('oauth2_tokens').select('family_id').where('token_hash', '=', sha256Hex(tokens.access_token)).executeTakeFirstOrThrow();
+    // The interleaving the tombstone exists for: reuse revoked the family, then the winner inserts.
+    await db.insertInto('oauth2_revoked_families').values({ family_id: row.family_id, revoked_at: Date.now(), expires_at: Date.now() + 60_000 }).execute();
+    const late = await postForm(`${relay.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, { authorization: basic(app.client.client_id, app.clientSecret!) });
+    expect(late.status).toBe(400);
+    expect(late.body).toMatchObject({ error: 'invalid_grant', error_description: 'This authorization was revoked' });
+    expect(await db.selectFrom('oauth2_tokens').select('token_hash').where('family_id', '=', row.family_id).where('rotated_at', 'is', null).execute()).toEqual([]);
   });
 
   it('repeated consent widens the recorded grant; the dashboard lists it once', async () => {
@@ -66,7 +82,8 @@ describe.each([
     await db.updateTable('oauth2_requests').set({ expires_at: past }).where('app_id', '=', app.id).execute();
     await db.updateTable('oauth2_codes').set({ expires_at: past }).where('app_id', '=', app.id).execute();
 
-    expect(await pruneExpiredOAuth2(db)).toBe(2 + 2 + 1);
+    await db.insertInto('oauth2_revoked_families').values({ family_id: 'fam_gone', revoked_at: past, expires_at: past }).execute();
+    expect(await pruneExpiredOAuth2(db)).toBe(2 + 2 + 1 + 1);
     expect(await db.selectFrom('oauth2_codes').select('code_hash').where('app_id', '=', app.id).execute()).toEqual([]);
     expect(await db.selectFrom('oauth2_requests').select('id').where('app_id', '=', app.id).execute()).toEqual([]);
     const kept = await db.selectFrom('oauth2_tokens').select('token_hash').where('app_id', '=', app.id).execute();
