@@ -18,6 +18,7 @@ import { registerDashboard } from './dashboard/index.js';
 import { registerOAuth1Routes } from './oauth1/routes.js';
 import { registerRestRoutes, REST_ROUTES } from './rest/routes.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/document.js';
+import { registerOAuth2 } from './oauth2/index.js';
 
 export interface RelayApp {
   app: FastifyInstance;
@@ -119,6 +120,7 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   registerIngestRoute(app, ctx);
   registerMcpRoute(app, ctx);
   await registerOAuth1Routes(app, ctx);
+  await registerOAuth2(app, ctx);
   await registerDashboard(app, ctx);
   return { app, state };
 }

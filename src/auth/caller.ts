@@ -7,6 +7,8 @@ import { findSession, SESSION_COOKIE } from './sessions.js';
 import type { Grant } from './grant.js';
 import { isOAuthHeader } from '../oauth1/signature.js';
 import { authenticateOAuth1 } from '../oauth1/caller.js';
+import { isOAuth2Token } from '../oauth2/lifetimes.js';
+import { authenticateAccessToken } from '../oauth2/access-token.js';
 
 /**
  * Who is calling. Every kind except a dashboard session carries a Grant (scopes, allow-lists,
@@ -78,6 +80,9 @@ export async function authenticateCaller(ctx: AppContext, request: FastifyReques
   const authorization = request.headers.authorization;
   if (isOAuthHeader(authorization)) return authenticateOAuth1(ctx, request, authorization);
   const presented = presentedApiKey(request);
+  // OAuth 2.0 access tokens are told from API keys by their prefix (oat_…; a refresh token
+  // presented here is refused as invalid_token). Anything else stays an API key, as before.
+  if (presented !== undefined && isOAuth2Token(presented)) return authenticateAccessToken(ctx, request, presented);
   if (presented !== undefined) {
     const found = await cachedKeyLookup(ctx, presented);
     const known = found.ok || found.code !== 'invalid_api_key' ? found.apiKey : null;

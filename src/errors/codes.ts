@@ -77,6 +77,8 @@ export const errorCodes = {
   oauth1_invalid_signature: { status: 401, message: 'OAuth 1.0a signature does not match the request' },
   oauth1_timestamp_out_of_window: { status: 401, message: 'oauth_timestamp is too far from the relay’s clock' },
   oauth1_nonce_reused: { status: 401, message: 'oauth_nonce was already used with this timestamp (replay)' },
+  // OAuth 2.0 resource calls (RFC 6750): the bearer token is unknown, expired or revoked
+  invalid_token: { status: 401, message: 'Invalid or expired access token' },
   // the relay's own bugs
   internal_error: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -260,6 +260,76 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('request_log').addColumn('app_id', 'text').execute();
       },
     },
+    '0005_oauth2': {
+      async up(db: Kysely<any>) {
+        // OAuth 2.0 authorization server. Every token and code is stored as its SHA-256 only;
+        // rows die with their app or user (cascade), so deleting an app kills its tokens.
+        // Pending authorization requests: what /oauth/authorize validated, awaiting consent.
+        await db.schema
+          .createTable('oauth2_requests')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+          .addColumn('redirect_uri', 'text', (c) => c.notNull())
+          .addColumn('scopes', 'text', (c) => c.notNull())
+          .addColumn('state', 'text')
+          .addColumn('code_challenge', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .execute();
+        // Authorization codes: single use, bound to client, redirect URI, PKCE challenge, user, scopes.
+        // family_id ties the code to the tokens issued from it (reuse revokes them).
+        await db.schema
+          .createTable('oauth2_codes')
+          .addColumn('code_hash', 'text', (c) => c.primaryKey())
+          .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('family_id', 'text', (c) => c.notNull())
+          .addColumn('redirect_uri', 'text', (c) => c.notNull())
+          .addColumn('scopes', 'text', (c) => c.notNull())
+          .addColumn('code_challenge', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('used_at', 'bigint')
+          .execute();
+        // Access and refresh tokens. A refresh token that has been exchanged keeps its row with
+        // rotated_at set until it expires: presenting it again is reuse, and revokes the family.
+        await db.schema
+          .createTable('oauth2_tokens')
+          .addColumn('token_hash', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('family_id', 'text', (c) => c.notNull())
+          .addColumn('scopes', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('rotated_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('oauth2_tokens_family').on('oauth2_tokens').column('family_id').execute();
+        await db.schema.createIndex('oauth2_tokens_app_user').on('oauth2_tokens').columns(['app_id', 'user_id']).execute();
+        await db.schema.createIndex('oauth2_tokens_expires').on('oauth2_tokens').column('expires_at').execute();
+        // Revoked token families (reuse detected, refresh token revoked, access withdrawn). A
+        // rotation racing a revocation checks this after inserting its tokens, so neither order
+        // of the two leaves a live token behind. Kept until any token of the family would have expired.
+        await db.schema
+          .createTable('oauth2_revoked_families')
+          .addColumn('family_id', 'text', (c) => c.primaryKey())
+          .addColumn('revoked_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .execute();
+        // What a user consented to, per app: the dashboard lists these as "authorized apps".
+        await db.schema
+          .createTable('oauth2_grants')
+          .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('scopes', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('oauth2_grants_pk', ['app_id', 'user_id'])
+          .execute();
+        await db.schema.createIndex('oauth2_grants_user').on('oauth2_grants').column('user_id').execute();
+      },
+    },
     '0006_oauth1': {
       async up(db: Kysely<any>) {
         // OAuth 1.0a request and access tokens. The token value is looked up by its SHA-256

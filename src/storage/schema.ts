@@ -235,6 +235,62 @@ export interface Database {
   apps: AppsTable;
   oauth1_tokens: Oauth1TokensTable;
   oauth1_nonces: Oauth1NoncesTable;
+  oauth2_requests: OAuth2RequestsTable;
+  oauth2_codes: OAuth2CodesTable;
+  oauth2_tokens: OAuth2TokensTable;
+  oauth2_grants: OAuth2GrantsTable;
+  oauth2_revoked_families: OAuth2RevokedFamiliesTable;
+}
+
+// OAuth 2.0 authorization server (migration 0005_oauth2). Scopes are JSON arrays.
+export interface OAuth2RequestsTable {
+  id: string;
+  app_id: string;
+  redirect_uri: string;
+  scopes: string;
+  state: string | null;
+  code_challenge: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface OAuth2CodesTable {
+  code_hash: string;
+  app_id: string;
+  user_id: string;
+  family_id: string;
+  redirect_uri: string;
+  scopes: string;
+  code_challenge: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface OAuth2TokensTable {
+  token_hash: string;
+  kind: 'access' | 'refresh';
+  app_id: string;
+  user_id: string;
+  family_id: string;
+  scopes: string;
+  created_at: number;
+  expires_at: number;
+  rotated_at: number | null;
+}
+
+export interface OAuth2RevokedFamiliesTable {
+  family_id: string;
+  revoked_at: number;
+  expires_at: number;
+}
+
+export interface OAuth2GrantsTable {
+  app_id: string;
+  user_id: string;
+  scopes: string;
+  created_at: number;
+  updated_at: number;
 }
 
 /** OAuth 1.0a request tokens (10 minutes, single use) and access tokens. */

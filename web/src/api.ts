@@ -246,3 +246,46 @@ export interface OpenApiDocument {
   paths?: Record<string, Partial<Record<'get' | 'post' | 'put' | 'patch' | 'delete', OpenApiOperation>>>;
   components?: { schemas?: Record<string, OpenApiSchema> };
 }
+/** A registered third-party app (OAuth 2.0 client + OAuth 1.0a consumer); secrets never appear here. */
+export interface RegisteredApp {
+  id: string;
+  userId: string;
+  name: string;
+  clientId: string;
+  clientType: 'confidential' | 'public';
+  consumerKey: string;
+  redirectUris: string[];
+  scopes: string[];
+  allowedModels: string[] | null;
+  allowedMethods: string[] | null;
+  rateLimit: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Answered once, by create and rotate. */
+export interface AppSecrets {
+  clientId: string;
+  clientSecret: string | null;
+  consumerKey: string;
+  consumerSecret: string;
+}
+
+/** An app the signed-in user has authorized (OAuth 2.0 consent). */
+export interface AuthorizedApp {
+  appId: string;
+  name: string;
+  ownerId: string;
+  scopes: string[];
+  authorizedAt: number;
+  updatedAt: number;
+}
+
+/** A pending OAuth 2.0 authorization request, as the consent page shows it. */
+export interface ConsentRequest {
+  id: string;
+  app: { id: string; name: string; clientId: string; clientType: 'confidential' | 'public'; owner: string | null };
+  scopes: string[];
+  redirectUri: string;
+  expiresAt: number;
+}

@@ -13,12 +13,15 @@ import { SubscriptionsPage } from './pages/subscriptions';
 import { DeliveriesPage } from './pages/deliveries';
 import { OAuth1AuthorizePage } from './pages/oauth1-authorize';
 import { ApiReferencePage } from './pages/api-reference';
+import { AppsPage } from './pages/apps';
+import { ConsentPage } from './pages/consent';
 
 type Phase = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'ready'; user: User } | { kind: 'error'; error: ApiError };
 
 const NAV = [
   { section: 'Settings', href: '/connection', label: 'Odoo connection', icon: 'M12 3c-4.4 0-8 1.3-8 3v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6c0-1.7-3.6-3-8-3zm0 2c3.9 0 6 1.1 6 1s-2.1 1-6 1-6-1.1-6-1 2.1-1 6-1zM6 9.2C7.5 9.7 9.6 10 12 10s4.5-.3 6-.8V12c0 .1-2.1 1-6 1s-6-.9-6-1zm0 6c1.5.5 3.6.8 6 .8s4.5-.3 6-.8V18c0 .1-2.1 1-6 1s-6-.9-6-1z' },
   { section: 'Settings', href: '/keys', label: 'API keys', icon: 'M7 14a2 2 0 1 1 0-4 2 2 0 0 1 0 4zm5.6-4A6 6 0 1 0 7 18a6 6 0 0 0 5.6-4H16v3h3v-3h2v-4z' },
+  { section: 'Settings', href: '/apps', label: 'Apps', icon: 'M4 4h7v7H4zm9 0h7v7h-7zM4 13h7v7H4zm9 0h7v7h-7z' },
   { section: 'Use', href: '/webhook', label: 'Webhook', icon: 'M13 2 4 14h7l-1 8 9-12h-7z' },
   { section: 'Use', href: '/chat', label: 'Chat', icon: 'M4 4h16v11H8l-4 4zm4 4v2h8V8zm0 3v2h5v-2z' },
   { section: 'Events', href: '/subscriptions', label: 'Subscriptions', icon: 'M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-6V11c0-3.1-1.6-5.6-4.5-6.3V4a1.5 1.5 0 0 0-3 0v.7C7.6 5.4 6 7.9 6 11v5l-2 2v1h16v-1z' },
@@ -26,8 +29,6 @@ const NAV = [
   { section: 'Use', href: '/api-reference', label: 'API reference', icon: 'M8 4 2 12l6 8 1.6-1.2L4.5 12l5.1-6.8zm8 0-1.6 1.2 5.1 6.8-5.1 6.8L16 20l6-8z' },
   { section: 'Use', href: '/logs', label: 'Request log', icon: 'M4 5h16v2H4zm0 6h16v2H4zm0 6h10v2H4z' },
 ];
-// Later capabilities get their place in the navigation now, so the layout does not move when they land.
-const COMING = ['Apps'];
 
 export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
@@ -85,6 +86,7 @@ export function App() {
 
   // Consent pages stand alone (no navigation): the user came from a third-party app.
   if (path.startsWith('/oauth1/authorize')) return <OAuth1AuthorizePage user={phase.user} />;
+  if (path === '/oauth/consent') return <ConsentPage user={phase.user} />;
 
   const logout = async () => {
     try {
@@ -138,18 +140,6 @@ export function App() {
             </ul>
           </div>
         ))}
-        <div class="nav-group">
-        <p class="nav-section" id="coming-soon">Coming soon</p>
-        <ul aria-labelledby="coming-soon">
-          {COMING.map((label) => (
-            <li key={label}>
-              <span class="nav-disabled" aria-disabled="true">
-                {label} <span class="soon">soon</span>
-              </span>
-            </li>
-          ))}
-        </ul>
-        </div>
       </nav>
       <main id="main" class="content">
         {page}
@@ -160,6 +150,7 @@ export function App() {
 
 function route(path: string, user: User, onPasswordChanged: (u: User, csrf: string) => void) {
   if (path.startsWith('/keys')) return <KeysPage />;
+  if (path.startsWith('/apps')) return <AppsPage />;
   if (path.startsWith('/webhook')) return <WebhookPage />;
   if (path.startsWith('/chat')) return <ChatPage />;
   if (path.startsWith('/subscriptions')) return <SubscriptionsPage />;

@@ -1,0 +1,110 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { RelayError } from '../errors/index.js';
+import { requireSession } from '../auth/routes.js';
+import { SCOPES } from '../auth/scopes.js';
+import { parseInput } from '../dashboard/validate.js';
+import { createApp, deleteApp, getApp, listApps, rotateAppSecrets, updateApp, type App, type AppSecrets } from './store.js';
+import { listGrants, revokeGrant } from '../oauth2/store.js';
+
+const name = z.string().trim().min(1, 'Name is required').max(100, 'Name must be at most 100 characters');
+const scopes = z.array(z.enum(SCOPES, { error: `Scopes must be among: ${SCOPES.join(', ')}` })).min(1, 'Choose at least one scope');
+const redirectUris = z.array(z.string().trim().min(1).max(2000)).max(10, 'At most 10 redirect URIs');
+const rateLimit = z
+  .number({ error: 'Rate limit must be a number' })
+  .int('Rate limit must be a whole number')
+  .min(1, 'Rate limit must be at least 1 per minute')
+  .max(1_000_000, 'Rate limit must be at most 1000000 per minute');
+const allowEntry = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9_.*]+$/, 'Allow-list entries are names like res.partner, sale.* or search_read');
+const allowList = z.array(allowEntry).max(200).nullable();
+
+const createBody = z.object({
+  name,
+  clientType: z.enum(['confidential', 'public'], { error: 'Type must be confidential or public' }).default('confidential'),
+  redirectUris: redirectUris.default([]),
+  scopes: scopes.default(['read']),
+  rateLimit: rateLimit.optional(),
+  allowedModels: allowList.optional(),
+  allowedMethods: allowList.optional(),
+});
+const updateBody = z.object({
+  name: name.optional(),
+  redirectUris: redirectUris.optional(),
+  scopes: scopes.optional(),
+  rateLimit: rateLimit.optional(),
+  allowedModels: allowList.optional(),
+  allowedMethods: allowList.optional(),
+});
+const idParams = z.object({ id: z.string().min(1).max(64) });
+
+/** The secrets of a create or rotation, answered once: the OAuth 2.0 client secret and the OAuth 1.0a consumer key + secret. */
+function secretsAnswer(app: App, secrets: AppSecrets) {
+  return { clientId: app.clientId, clientSecret: secrets.clientSecret, consumerKey: app.consumerKey, consumerSecret: secrets.consumerSecret };
+}
+
+/**
+ * The signed-in user's registered apps (session + CSRF), and the apps they have authorized.
+ * Secrets appear only in the answers to create and rotate.
+ */
+export function registerAppRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const db = ctx.storage.db;
+  const guard = { preHandler: requireSession(ctx), schema: { hide: true } };
+
+  app.get('/api/dashboard/apps', guard, async (request) => ({
+    success: true,
+    apps: await listApps(db, request.session!.user.id),
+    scopes: SCOPES,
+    defaultRateLimit: ctx.config.defaultRateLimit,
+  }));
+
+  app.post('/api/dashboard/apps', guard, async (request, reply) => {
+    const input = parseInput(createBody, request.body);
+    if (input.redirectUris.length === 0 && input.clientType === 'public') {
+      // A public client can only use the authorization code flow, which needs somewhere to return to.
+      throw new RelayError('invalid_request', 'A public app needs at least one redirect URI', { field: 'redirectUris' });
+    }
+    const created = await createApp(db, ctx.box, { userId: request.session!.user.id, ...input }, ctx.config.defaultRateLimit);
+    reply.header('cache-control', 'no-store');
+    return { success: true, app: created.app, secrets: secretsAnswer(created.app, created.secrets) };
+  });
+
+  app.get('/api/dashboard/apps/:id', guard, async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    return { success: true, app: await getApp(db, id, request.session!.user.id) };
+  });
+
+  app.patch('/api/dashboard/apps/:id', guard, async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    const patch = parseInput(updateBody, request.body);
+    const current = await getApp(db, id, request.session!.user.id);
+    if (current.clientType === 'public' && patch.redirectUris?.length === 0) {
+      throw new RelayError('invalid_request', 'A public app needs at least one redirect URI', { field: 'redirectUris' });
+    }
+    return { success: true, app: await updateApp(db, id, request.session!.user.id, patch) };
+  });
+
+  app.post('/api/dashboard/apps/:id/rotate', guard, async (request, reply) => {
+    const { id } = parseInput(idParams, request.params);
+    const rotated = await rotateAppSecrets(db, ctx.box, id, request.session!.user.id);
+    reply.header('cache-control', 'no-store');
+    return { success: true, app: rotated.app, secrets: secretsAnswer(rotated.app, rotated.secrets) };
+  });
+
+  app.delete('/api/dashboard/apps/:id', guard, async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    await deleteApp(db, id, request.session!.user.id);
+    return { success: true };
+  });
+
+  app.get('/api/dashboard/authorized-apps', guard, async (request) => ({
+    success: true,
+    authorizedApps: await listGrants(db, request.session!.user.id),
+  }));
+
+  app.post('/api/dashboard/authorized-apps/:id/revoke', guard, async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    if (!(await revokeGrant(db, id, request.session!.user.id))) throw new RelayError('not_found', 'You have not authorized this app');
+    return { success: true };
+  });
+}

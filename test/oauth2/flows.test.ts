@@ -1,0 +1,225 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as oauth from 'oauth4webapi';
+import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
+import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+import type { DashboardClient } from '../dashboard/helpers.js';
+import { sha256Hex } from '../../src/ids/random.js';
+import { codeFlow, discover, INSECURE, postForm, raw, registerApp, signIn, basic, type RegisteredApp } from './helpers.js';
+
+/**
+ * The relay as an OAuth 2.0 authorization server, with oauth4webapi as the client: discovery,
+ * code + PKCE (the browser's consent step through the dashboard API; the Chromium test drives
+ * the real page), refresh rotation, client credentials, revocation and introspection, and the
+ * tokens used on real resource calls against the Odoo test server.
+ */
+describe('OAuth 2.0 flows', () => {
+  let sim: OdooSim;
+  let relay: TestRelay;
+  let as: oauth.AuthorizationServer;
+  let dashboard: DashboardClient;
+  let confidential: RegisteredApp;
+
+  const webhook = (token: string, body: unknown) => relay.post('/api/n8n/webhook', body, { authorization: `Bearer ${token}` });
+  const searchRead = { action: 'execute_method', model: 'res.partner', method: 'search_read', args: [[['is_company', '=', true]]], kwargs: { fields: ['name'], limit: 3 } };
+
+  beforeAll(async () => {
+    sim = await startOdooSim({ version: 18, automationNoise: 'none' });
+    relay = await startTestRelay();
+    await relay.connectOdoo({ url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
+    as = await discover(relay);
+    dashboard = await signIn(relay);
+    confidential = await registerApp(relay);
+  });
+  afterAll(async () => {
+    await relay?.close();
+    await sim?.close();
+  });
+
+  it('publishes RFC 8414 metadata that oauth4webapi accepts (issuer = the request origin)', async () => {
+    expect(as.issuer).toBe(relay.url);
+    expect(as).toMatchObject({
+      authorization_endpoint: `${relay.url}/oauth/authorize`,
+      token_endpoint: `${relay.url}/oauth/token`,
+      revocation_endpoint: `${relay.url}/oauth/revoke`,
+      introspection_endpoint: `${relay.url}/oauth/introspect`,
+      code_challenge_methods_supported: ['S256'],
+      response_types_supported: ['code'],
+      scopes_supported: ['webhook', 'read', 'subscriptions'],
+      authorization_response_iss_parameter_supported: true,
+    });
+    expect(as.grant_types_supported).toEqual(['authorization_code', 'refresh_token', 'client_credentials']);
+  });
+
+  it('code + PKCE issues prefixed opaque tokens, stored only as hashes', async () => {
+    const tokens = await codeFlow(relay, as, dashboard, confidential);
+    expect(tokens.access_token).toMatch(/^oat_[0-9A-Za-z]{40}$/);
+    expect(tokens.refresh_token).toMatch(/^ort_[0-9A-Za-z]{48}$/);
+    expect(tokens.token_type).toBe('bearer');
+    expect(tokens.expires_in).toBe(3600);
+    expect(tokens.scope).toBe('webhook read subscriptions');
+    const rows = await relay.ctx.storage.db.selectFrom('oauth2_tokens').selectAll().where('app_id', '=', confidential.id).execute();
+    const dump = JSON.stringify(rows);
+    expect(dump).not.toContain(tokens.access_token);
+    expect(dump).not.toContain(tokens.refresh_token);
+    expect(rows.map((r) => r.token_hash)).toContain(sha256Hex(tokens.access_token));
+  });
+
+  it('the access token calls the webhook against Odoo, logged as oauth2 with the app id', async () => {
+    const tokens = await codeFlow(relay, as, dashboard, confidential);
+    const r = await webhook(tokens.access_token, searchRead);
+    expect(r.status).toBe(200);
+    expect(r.body.success).toBe(true);
+    expect(r.body.result.length).toBeGreaterThan(0);
+    expect(r.headers['x-ratelimit-limit']).toBe('100');
+    await relay.ctx.requestLog.flush();
+    const row = await relay.ctx.storage.db.selectFrom('request_log').selectAll().where('request_id', '=', String(r.headers['x-request-id'])).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ auth_method: 'oauth2', app_id: confidential.id, user_id: relay.admin.id, status: 200, method: 'search_read' });
+  });
+
+  it('the access token lists subscriptions; a token without the scope is refused with forbidden_scope', async () => {
+    const full = await codeFlow(relay, as, dashboard, confidential);
+    const listed = await raw(`${relay.url}/api/v1/subscriptions`, { headers: { authorization: `Bearer ${full.access_token}` } });
+    expect(listed.status).toBe(200);
+    expect(listed.body.success).toBe(true);
+
+    const readOnly = await codeFlow(relay, as, dashboard, confidential, 'read');
+    expect(readOnly.scope).toBe('read');
+    const subs = await raw(`${relay.url}/api/v1/subscriptions`, { headers: { authorization: `Bearer ${readOnly.access_token}` } });
+    expect(subs.status).toBe(403);
+    expect(subs.body.code).toBe('forbidden_scope');
+    const write = await webhook(readOnly.access_token, { action: 'execute_method', model: 'res.partner', method: 'create', args: [{ name: 'Nope' }] });
+    expect(write.status).toBe(403);
+    expect(write.body.code).toBe('forbidden_scope');
+    expect(write.body.error).toContain('OAuth 2.0 token');
+    expect((await webhook(readOnly.access_token, searchRead)).status).toBe(200);
+  });
+
+  it("the app's allow-lists bound its tokens", async () => {
+    const limited = await registerApp(relay, { name: 'Limited', allowedModels: ['sale.*'] });
+    const tokens = await codeFlow(relay, as, dashboard, limited);
+    const r = await webhook(tokens.access_token, searchRead);
+    expect(r.status).toBe(403);
+    expect(r.body.code).toBe('model_not_allowed');
+  });
+
+  it('refresh rotates: a new refresh token each time, the old one refused; reuse revokes the whole family', async () => {
+    const first = await codeFlow(relay, as, dashboard, confidential);
+    const auth = oauth.ClientSecretBasic(confidential.clientSecret!);
+    const second = await oauth.processRefreshTokenResponse(
+      as,
+      confidential.client,
+      await oauth.refreshTokenGrantRequest(as, confidential.client, auth, first.refresh_token!, INSECURE),
+    );
+    expect(second.refresh_token).toMatch(/^ort_/);
+    expect(second.refresh_token).not.toBe(first.refresh_token);
+    expect(second.scope).toBe('webhook read subscriptions');
+    expect((await webhook(second.access_token, searchRead)).status).toBe(200);
+
+    // The first refresh token again: a stolen copy is in use, so every token of the authorization dies.
+    const reused = await postForm(`${relay.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: first.refresh_token! }, { authorization: basic(confidential.client.client_id, confidential.clientSecret!) });
+    expect(reused.status).toBe(400);
+    expect(reused.body.error).toBe('invalid_grant');
+    expect(reused.body.error_description).toMatch(/already used/);
+    for (const token of [first.access_token, second.access_token]) {
+      const r = await webhook(token, searchRead);
+      expect(r.status).toBe(401);
+      expect(r.body.code).toBe('invalid_token');
+    }
+    const third = await postForm(`${relay.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: second.refresh_token! }, { authorization: basic(confidential.client.client_id, confidential.clientSecret!) });
+    expect(third.status).toBe(400);
+    expect(third.body.error).toBe('invalid_grant');
+  });
+
+  it('refresh may narrow the access token, never widen it; the refresh token keeps the original grant', async () => {
+    const read = await codeFlow(relay, as, dashboard, confidential, 'read webhook');
+    const form = { grant_type: 'refresh_token', client_id: confidential.client.client_id, client_secret: confidential.clientSecret! };
+    const narrowed = await postForm(`${relay.url}/oauth/token`, { ...form, refresh_token: read.refresh_token!, scope: 'read' });
+    expect(narrowed.status).toBe(200);
+    expect(narrowed.body.scope).toBe('read');
+    const widened = await postForm(`${relay.url}/oauth/token`, { ...form, refresh_token: narrowed.body.refresh_token, scope: 'read subscriptions' });
+    expect(widened.status).toBe(400);
+    expect(widened.body.error).toBe('invalid_scope');
+  });
+
+  it('client credentials (client_secret_post) act for the owner, without a refresh token', async () => {
+    const response = await oauth.clientCredentialsGrantRequest(as, confidential.client, oauth.ClientSecretPost(confidential.clientSecret!), { scope: 'read' }, INSECURE);
+    const tokens = await oauth.processClientCredentialsResponse(as, confidential.client, response);
+    expect(tokens.access_token).toMatch(/^oat_/);
+    expect(tokens.refresh_token).toBeUndefined();
+    expect(tokens.scope).toBe('read');
+    const r = await webhook(tokens.access_token, searchRead);
+    expect(r.status).toBe(200);
+    await relay.ctx.requestLog.flush();
+    const row = await relay.ctx.storage.db.selectFrom('request_log').selectAll().where('request_id', '=', String(r.headers['x-request-id'])).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ auth_method: 'oauth2', app_id: confidential.id, user_id: relay.admin.id });
+  });
+
+  it('introspection reports own tokens active, others and revoked ones inactive', async () => {
+    const tokens = await codeFlow(relay, as, dashboard, confidential, 'read');
+    const auth = oauth.ClientSecretBasic(confidential.clientSecret!);
+    const info = await oauth.processIntrospectionResponse(as, confidential.client, await oauth.introspectionRequest(as, confidential.client, auth, tokens.access_token, INSECURE));
+    expect(info).toMatchObject({ active: true, scope: 'read', client_id: confidential.client.client_id, token_type: 'Bearer', sub: relay.admin.id, iss: relay.url });
+    expect(info.exp! - info.iat!).toBe(3600);
+    const refreshInfo = await oauth.processIntrospectionResponse(as, confidential.client, await oauth.introspectionRequest(as, confidential.client, auth, tokens.refresh_token!, INSECURE));
+    expect(refreshInfo).toMatchObject({ active: true, token_type: 'refresh_token' });
+
+    const other = await registerApp(relay, { name: 'Other' });
+    const otherAuth = oauth.ClientSecretBasic(other.clientSecret!);
+    const foreign = await oauth.processIntrospectionResponse(as, other.client, await oauth.introspectionRequest(as, other.client, otherAuth, tokens.access_token, INSECURE));
+    expect(foreign).toEqual({ active: false });
+    const garbage = await postForm(`${relay.url}/oauth/introspect`, { token: 'oat_nothing' }, { authorization: basic(confidential.client.client_id, confidential.clientSecret!) });
+    expect(garbage.body).toEqual({ active: false });
+    expect(garbage.headers['cache-control']).toBe('no-store');
+  });
+
+  it('revocation (RFC 7009): an access token ends alone, a refresh token ends its authorization', async () => {
+    const auth = oauth.ClientSecretBasic(confidential.clientSecret!);
+    const a = await codeFlow(relay, as, dashboard, confidential);
+    await oauth.processRevocationResponse(await oauth.revocationRequest(as, confidential.client, auth, a.access_token, INSECURE));
+    const refused = await webhook(a.access_token, searchRead);
+    expect(refused.status).toBe(401);
+    expect(refused.body.code).toBe('invalid_token');
+    expect(refused.headers['www-authenticate']).toMatch(/^Bearer realm="odoo-relay", error="invalid_token"/);
+    // The refresh token still works: only the access token was revoked.
+    const refreshed = await postForm(`${relay.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: a.refresh_token! }, { authorization: basic(confidential.client.client_id, confidential.clientSecret!) });
+    expect(refreshed.status).toBe(200);
+
+    await oauth.processRevocationResponse(await oauth.revocationRequest(as, confidential.client, auth, refreshed.body.refresh_token, INSECURE));
+    expect((await webhook(refreshed.body.access_token, searchRead)).status).toBe(401);
+    // Unknown tokens and other clients' tokens answer 200 too, and change nothing.
+    const b = await codeFlow(relay, as, dashboard, confidential);
+    const other = await registerApp(relay, { name: 'Other revoker' });
+    const foreign = await postForm(`${relay.url}/oauth/revoke`, { token: b.access_token }, { authorization: basic(other.client.client_id, other.clientSecret!) });
+    expect(foreign.status).toBe(200);
+    expect((await webhook(b.access_token, searchRead)).status).toBe(200);
+  });
+
+  it('a public client uses code + PKCE with its client id only, and refreshes the same way', async () => {
+    const pub = await registerApp(relay, { name: 'Native app', clientType: 'public' });
+    expect(pub.clientSecret).toBeNull();
+    const tokens = await codeFlow(relay, as, dashboard, pub);
+    expect(tokens.refresh_token).toMatch(/^ort_/);
+    const refreshed = await oauth.processRefreshTokenResponse(as, pub.client, await oauth.refreshTokenGrantRequest(as, pub.client, oauth.None(), tokens.refresh_token!, INSECURE));
+    expect((await webhook(refreshed.access_token, searchRead)).status).toBe(200);
+  });
+
+  it('revoking access in the dashboard, or deleting the app, kills its tokens', async () => {
+    const app = await registerApp(relay, { name: 'Soon revoked' });
+    const tokens = await codeFlow(relay, as, dashboard, app);
+    const listed = await dashboard.call('GET', '/api/dashboard/authorized-apps');
+    expect(listed.body.authorizedApps.find((g: any) => g.appId === app.id)).toMatchObject({ name: 'Soon revoked', scopes: ['webhook', 'read', 'subscriptions'] });
+    expect((await dashboard.call('POST', `/api/dashboard/authorized-apps/${app.id}/revoke`, {}, { csrf: false })).status).toBe(403);
+    expect((await dashboard.call('POST', `/api/dashboard/authorized-apps/${app.id}/revoke`, {})).status).toBe(200);
+    expect((await webhook(tokens.access_token, searchRead)).body.code).toBe('invalid_token');
+    const refresh = await postForm(`${relay.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, { authorization: basic(app.client.client_id, app.clientSecret!) });
+    expect(refresh.body.error).toBe('invalid_grant');
+    expect((await dashboard.call('GET', '/api/dashboard/authorized-apps')).body.authorizedApps.some((g: any) => g.appId === app.id)).toBe(false);
+    expect((await dashboard.call('POST', `/api/dashboard/authorized-apps/${app.id}/revoke`, {})).status).toBe(404);
+
+    const doomed = await registerApp(relay, { name: 'Soon deleted' });
+    const cc = await postForm(`${relay.url}/oauth/token`, { grant_type: 'client_credentials' }, { authorization: basic(doomed.client.client_id, doomed.clientSecret!) });
+    expect((await webhook(cc.body.access_token, searchRead)).status).toBe(200);
+    expect((await dashboard.call('DELETE', `/api/dashboard/apps/${doomed.id}`)).status).toBe(200);
+    expect((await webhook(cc.body.access_token, searchRead)).body.code).toBe('invalid_token');
+  });
+});
