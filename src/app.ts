@@ -3,11 +3,11 @@ import cookie from '@fastify/cookie';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AppContext } from './context.js';
 import { randomBase62 } from './ids/random.js';
+import { requestLogRow } from './request-log/row.js';
 import { registerJsonBody } from './http/json-body.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerRequestTrace } from './http/request-trace.js';
 import { securityHeaders } from './http/security-headers.js';
-import { callerColumns } from './request-log/caller-columns.js';
 import { registerWebhookRoute } from './actions/webhook-route.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { registerOpsRoutes } from './ops/routes.js';
@@ -98,17 +98,17 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
     if (!LOGGED_ROUTES.has(route)) return;
     const t = request.trace;
     if (route === WEBHOOK_ROUTE) ctx.metrics.webhookActions.inc({ action: t.action ?? 'none', code: t.code ?? 'ok' });
-    ctx.requestLog.add({
-      ...callerColumns(request),
-      created_at: Date.now(),
-      action: t.action ?? null,
-      model: t.model ?? null,
-      method: t.method ?? null,
-      status: reply.statusCode,
-      code: t.code ?? null,
-      duration_ms: Math.round(reply.elapsedTime * 100) / 100,
-      odoo_ms: t.odooMs === undefined ? null : Math.round(t.odooMs * 100) / 100,
-    });
+    ctx.requestLog.add(
+      requestLogRow(request, {
+        action: t.action ?? null,
+        model: t.model ?? null,
+        method: t.method ?? null,
+        status: reply.statusCode,
+        code: t.code ?? null,
+        duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+        odoo_ms: t.odooMs === undefined ? null : Math.round(t.odooMs * 100) / 100,
+      }),
+    );
   };
 
   registerOpsRoutes(app, ctx, state);

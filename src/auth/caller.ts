@@ -74,7 +74,7 @@ async function cachedKeyLookup(ctx: AppContext, presented: string): Promise<KeyL
   return found;
 }
 
-/** Who is calling, by OAuth 1.0a signature, API key or dashboard session. Refusals throw RelayError with a 401 code. */
+/** Who is calling, by OAuth 1.0a signature, OAuth 2.0 access token, API key or dashboard session. Refusals throw RelayError with a 401 code. */
 export async function authenticateCaller(ctx: AppContext, request: FastifyRequest): Promise<Caller> {
   // OAuth 1.0a signed request (before presentedApiKey, which refuses non-Bearer schemes).
   const authorization = request.headers.authorization;

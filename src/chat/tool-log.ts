@@ -7,23 +7,23 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { stepStatus, type ToolStep } from './tools.js';
-import { callerColumns } from '../request-log/caller-columns.js';
+import { requestLogRow } from '../request-log/row.js';
 
 export type ToolLogAction = 'chat.tool' | 'mcp.tool';
 
 /** A step recorder bound to one request (its id, caller and address). */
 export function toolStepLogger(ctx: AppContext, request: FastifyRequest, action: ToolLogAction): (step: ToolStep) => void {
   return (step) => {
-    ctx.requestLog.add({
-      ...callerColumns(request),
-      created_at: Date.now(),
-      action,
-      model: step.model ?? null,
-      method: step.method ?? step.tool,
-      status: stepStatus(step),
-      code: step.error?.code ?? null,
-      duration_ms: step.durationMs,
-      odoo_ms: step.odooMs ?? null,
-    });
+    ctx.requestLog.add(
+      requestLogRow(request, {
+        action,
+        model: step.model ?? null,
+        method: step.method ?? step.tool,
+        status: stepStatus(step),
+        code: step.error?.code ?? null,
+        duration_ms: step.durationMs,
+        odoo_ms: step.odooMs ?? null,
+      }),
+    );
   };
 }

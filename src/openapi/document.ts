@@ -13,11 +13,14 @@ import { z } from 'zod';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { SCOPES } from '../auth/scopes.js';
 import { errorResponses } from './components.js';
+import { DASHBOARD_PAGES } from '../dashboard/static.js';
 
 /** Paths a third-party developer calls; everything else is hidden from the document. */
 const PUBLIC_PREFIXES = ['/api/n8n/webhook', '/api/v1/', '/oauth', '/.well-known/', '/api/openapi.json', '/healthz', '/readyz'];
 
 export function isPublicRoute(url: string): boolean {
+  // Dashboard pages under a public prefix (the OAuth consent page) are HTML for people, not API.
+  if (DASHBOARD_PAGES.includes(url)) return false;
   return PUBLIC_PREFIXES.some((p) => url === p || url.startsWith(p));
 }
 
