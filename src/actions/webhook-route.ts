@@ -3,14 +3,13 @@ import type { AppContext } from '../context.js';
 import { authenticateCaller, credentialName, isCrossSite, type Caller } from '../auth/caller.js';
 import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { verifyRequestHmac } from '../auth/request-hmac.js';
-import { errorBody, RelayError, statusOf } from '../errors/index.js';
-import { sendError, toRelayError } from '../http/error-handler.js';
+import { RelayError } from '../errors/index.js';
 import { ACTIONS, actionSchemas, describeIssues, type ActionName } from './schema.js';
 import { executeMethod } from './execute-method.js';
 import { getConfig } from './get-config.js';
 import { testConnection } from './test-connection.js';
 import { chat } from './chat.js';
-import { isValidIdempotencyKey } from './idempotency.js';
+import { runIdempotent } from './idempotent-run.js';
 import { documentOnly, webhookSchema } from '../openapi/webhook-docs.js';
 
 declare module 'fastify' {
@@ -87,43 +86,15 @@ export function registerWebhookRoute(app: FastifyInstance, ctx: AppContext): voi
     },
     async (request, reply) => {
       const caller = request.caller!;
-      const idemKey = header(request, 'idempotency-key');
-      if (idemKey === undefined) return reply.send(await runAction(ctx, request, caller));
-      return idempotent(ctx, request, reply, caller, idemKey);
+      // Most calls carry no Idempotency-Key: they skip the wrapper's allocations.
+      if (request.headers['idempotency-key'] === undefined) return reply.send(await runAction(ctx, request, caller));
+      const answer = await runIdempotent(ctx, request, caller, request.rawBody ?? Buffer.alloc(0), async () => ({
+        status: 200,
+        body: await runAction(ctx, request, caller),
+      }));
+      if (answer.replayed) reply.header('idempotent-replayed', 'true');
+      // A replayed refusal keeps its stored 4xx status; the typed reply only knows the 200 shape.
+      return (reply as FastifyReply).code(answer.status).send(answer.body);
     },
   );
-}
-
-async function idempotent(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, caller: Caller, key: string) {
-  if (!isValidIdempotencyKey(key)) {
-    throw new RelayError('invalid_request', 'Idempotency-Key must be 1–255 printable ASCII characters', { field: 'Idempotency-Key' });
-  }
-  const scope = caller.kind === 'session' ? `user:${caller.userId}` : `key:${caller.grant.id}`;
-  const claim = await ctx.idempotency.claim(scope, key, request.rawBody ?? Buffer.alloc(0));
-  if (claim.kind === 'replay') {
-    reply.header('idempotent-replayed', 'true');
-    return reply.code(claim.status).send(claim.body);
-  }
-  if (claim.kind === 'in_progress') throw new RelayError('idempotency_in_progress', undefined, null, { 'retry-after': '1' });
-  if (claim.kind === 'mismatch') throw new RelayError('idempotency_key_reused');
-  try {
-    const body = await runAction(ctx, request, caller);
-    await ctx.idempotency.complete(scope, key, 200, body);
-    return reply.send(body);
-  } catch (err) {
-    const relayError = toRelayError(err);
-    const status = relayError ? statusOf(relayError.code) : 500;
-    // A definite answer (4xx) is remembered; a failure worth retrying (5xx: Odoo down, timeout, busy) frees the key.
-    if (relayError && status < 500) {
-      await ctx.idempotency.complete(scope, key, status, errorBody(relayError.code, request.id, relayError.message, relayError.details, relayError.extra));
-    } else {
-      await ctx.idempotency.release(scope, key);
-    }
-    return sendError(request, reply, err);
-  }
-}
-
-function header(request: FastifyRequest, name: string): string | undefined {
-  const v = request.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }

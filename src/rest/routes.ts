@@ -20,7 +20,7 @@ import { errorResponses, ODOO_CALL_ERRORS, securityFor } from '../openapi/compon
 import { OPTIONAL_BODY } from '../openapi/document.js';
 import { authenticateRestCaller, authorizeRestCall, mayRead } from './guard.js';
 import { callOdoo } from './odoo-call.js';
-import { runIdempotent } from './idempotency.js';
+import { runIdempotent } from '../actions/idempotent-run.js';
 import { DEFAULT_LIMIT, linkHeader, pageLinks } from './query.js';
 import {
   FIELD_ATTRIBUTES,
@@ -176,7 +176,7 @@ export function registerRestRoutes(fastify: FastifyInstance, ctx: AppContext): v
       const { model } = request.params;
       const caller = await authorizeRestCall(ctx, request, model, ['create']);
       const values = request.body;
-      const answer = await runIdempotent(ctx, request, caller, async () => {
+      const answer = await runIdempotent(ctx, request, caller, routeFingerprint(request), async () => {
         const [id] = await callOdoo<[number]>(ctx, request, caller, [{ model, method: 'create', args: [values] }]);
         const fields = request.query.fields ?? Object.keys(values);
         const data = await readBack(request, model, id, fields.length ? fields : ['display_name']);
@@ -257,7 +257,7 @@ export function registerRestRoutes(fastify: FastifyInstance, ctx: AppContext): v
       const { model, id, method } = request.params;
       const caller = await authorizeRestCall(ctx, request, model, [method]);
       const body = request.body ?? { args: [], kwargs: {} };
-      const answer = await runIdempotent(ctx, request, caller, async () => {
+      const answer = await runIdempotent(ctx, request, caller, routeFingerprint(request), async () => {
         const [result] = await callOdoo<[unknown]>(ctx, request, caller, [{ model, method, args: [[id], ...body.args], kwargs: body.kwargs }]);
         return { status: 200, body: { success: true, result } };
       });
@@ -265,4 +265,9 @@ export function registerRestRoutes(fastify: FastifyInstance, ctx: AppContext): v
       return reply.code(answer.status as 200).send(answer.body as z.infer<typeof methodResponse>);
     },
   );
+}
+
+/** REST idempotency fingerprint: method and path with the body, so one key cannot replay on another route. */
+function routeFingerprint(request: FastifyRequest): Buffer {
+  return Buffer.concat([Buffer.from(`${request.method} ${request.url}\n`), request.rawBody ?? Buffer.alloc(0)]);
 }

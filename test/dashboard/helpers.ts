@@ -5,6 +5,7 @@ import pino from 'pino';
 import { request as undiciRequest } from 'undici';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startRelay, type RunningRelay } from '../../src/server.js';
+import { readAnswer } from '../helpers/relay.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -76,14 +77,7 @@ export class DashboardClient {
       const pair = c.split(';')[0]!;
       if (pair.startsWith('relay_session=')) this.cookie = pair;
     }
-    const text = await res.body.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    return { status: res.statusCode, headers: res.headers, body: parsed, text };
+    return readAnswer(res);
   }
 
   async login(username: string, password: string): Promise<void> {

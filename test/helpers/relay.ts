@@ -67,6 +67,11 @@ export function httpGet(url: string, headers: Record<string, string> = {}): Prom
 
 async function send(url: string, method: 'GET' | 'POST', headers: Record<string, string>, body?: string | Buffer): Promise<HttpAnswer> {
   const res = await undiciRequest(url, { method, headers, body });
+  return readAnswer(res);
+}
+
+/** An undici answer as status, headers, text and (when it is JSON) the parsed body. */
+export async function readAnswer(res: { statusCode: number; headers: HttpAnswer['headers']; body: { text(): Promise<string> } }): Promise<HttpAnswer> {
   const text = await res.body.text();
   let parsed: unknown;
   try {

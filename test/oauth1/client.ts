@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import OAuth from 'oauth-1.0a';
 import { request as undiciRequest } from 'undici';
 import type { HttpAnswer } from '../helpers/relay.js';
+import { readAnswer } from '../helpers/relay.js';
 import { createApp, type App, type AppInput } from '../../src/apps/store.js';
 import type { RunningRelay } from '../../src/server.js';
 
@@ -79,14 +80,7 @@ export function oauthClient(consumer: Consumer, method: Method) {
       body = JSON.stringify(opts.json);
     }
     const res = await undiciRequest(url, { method: httpMethod, headers, body });
-    const text = await res.body.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    return { status: res.statusCode, headers: res.headers, body: parsed, text };
+    return readAnswer(res);
   }
 
   return { oauth, authorization, send };

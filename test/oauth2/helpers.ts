@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import { request as undiciRequest } from 'undici';
 import { createApp, type AppInput } from '../../src/apps/store.js';
-import type { TestRelay } from '../helpers/relay.js';
+import { readAnswer, type TestRelay } from '../helpers/relay.js';
 import { DashboardClient } from '../dashboard/helpers.js';
 
 export const PASSWORD = 'correct horse battery';
@@ -48,14 +48,7 @@ export interface Answer {
 /** A raw request (no redirects followed), for asserting exact status codes and headers. */
 export async function raw(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
   const res = await undiciRequest(url, { method: (init.method ?? 'GET') as any, headers: init.headers, body: init.body });
-  const text = await res.body.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: res.statusCode, headers: res.headers, body, text };
+  return readAnswer(res);
 }
 
 /** A form post to an OAuth endpoint, as RFC 6749 wants it. */

@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import type { HttpAnswer, TestRelay } from '../helpers/relay.js';
+import { readAnswer } from '../helpers/relay.js';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -11,14 +12,7 @@ export async function call(relay: TestRelay, method: Method, pathname: string, h
     headers: raw === undefined ? headers : { 'content-type': 'application/json', ...headers },
     body: raw,
   });
-  const text = await res.body.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: res.statusCode, headers: res.headers, body: parsed, text };
+  return readAnswer(res);
 }
 
 /** Logs the admin in to the dashboard; the session cookie and its CSRF token. */
