@@ -3,9 +3,8 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
 import { requireSession } from '../auth/routes.js';
-import { SCOPES } from '../auth/scopes.js';
 import { parseInput } from '../dashboard/validate.js';
-import { credentialName, idParams, limitFields, scopes } from '../dashboard/access-schemas.js';
+import { credentialName, formChoices, idParams, limitFields, scopes } from '../dashboard/access-schemas.js';
 import { createApp, deleteApp, getApp, listApps, rotateAppSecrets, updateApp, type App, type AppSecrets } from './store.js';
 import { listGrants, revokeGrant } from '../oauth2/store.js';
 
@@ -41,8 +40,7 @@ export function registerAppRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/api/dashboard/apps', guard, async (request) => ({
     success: true,
     apps: await listApps(db, request.session!.user.id),
-    scopes: SCOPES,
-    defaultRateLimit: ctx.config.defaultRateLimit,
+    ...formChoices(ctx),
   }));
 
   app.post('/api/dashboard/apps', guard, async (request, reply) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AppContext } from '../context.js';
 import { SCOPES } from '../auth/scopes.js';
 
 // The fields an API key and a registered app share: both are credentials bound by scopes, a
@@ -23,3 +24,8 @@ export const limitFields = {
 };
 
 export const idParams = z.object({ id: z.string().min(1).max(64) });
+
+/** What the key and app forms offer: the scopes to choose from and the rate limit a new one starts with. */
+export function formChoices(ctx: AppContext) {
+  return { scopes: SCOPES, defaultRateLimit: ctx.config.defaultRateLimit };
+}

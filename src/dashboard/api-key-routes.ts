@@ -4,9 +4,8 @@ import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
 import { requireSession } from '../auth/routes.js';
 import { createApiKey, getApiKey, listApiKeys, revokeApiKey, setApiKeyHmac, updateApiKey } from '../auth/api-keys.js';
-import { SCOPES } from '../auth/scopes.js';
 import { parseInput } from './validate.js';
-import { credentialName, idParams, limitFields, scopes } from './access-schemas.js';
+import { credentialName, formChoices, idParams, limitFields, scopes } from './access-schemas.js';
 
 const expiresAt = z
   .number({ error: 'Expiry must be a timestamp' })
@@ -40,8 +39,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext): voi
   app.get('/api/dashboard/api-keys', guard, async (request) => ({
     success: true,
     apiKeys: await listApiKeys(db, request.session!.user.id),
-    scopes: SCOPES,
-    defaultRateLimit: ctx.config.defaultRateLimit,
+    ...formChoices(ctx),
   }));
 
   app.post('/api/dashboard/api-keys', guard, async (request, reply) => {

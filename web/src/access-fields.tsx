@@ -76,6 +76,11 @@ export function ScopeChoices(props: {
   );
 }
 
+const ALLOW_LISTS = [
+  { key: 'allowedModels', label: 'Allowed models (optional)', hint: 'Comma or space separated, e.g. res.partner, sale.*. Empty allows every model.' },
+  { key: 'allowedMethods', label: 'Allowed methods (optional)', hint: 'e.g. search_read, create. Empty allows every method the scopes allow.' },
+] as const;
+
 /** The optional model and method allow-lists, comma or space separated. */
 export function AllowListFields(props: {
   form: Pick<AccessForm, 'allowedModels' | 'allowedMethods'>;
@@ -84,24 +89,9 @@ export function AllowListFields(props: {
 }) {
   return (
     <>
-      <TextAreaField
-        label="Allowed models (optional)"
-        name="allowedModels"
-        rows={2}
-        value={props.form.allowedModels}
-        onValue={props.set('allowedModels')}
-        error={props.errors.allowedModels}
-        hint="Comma or space separated, e.g. res.partner, sale.*. Empty allows every model."
-      />
-      <TextAreaField
-        label="Allowed methods (optional)"
-        name="allowedMethods"
-        rows={2}
-        value={props.form.allowedMethods}
-        onValue={props.set('allowedMethods')}
-        error={props.errors.allowedMethods}
-        hint="e.g. search_read, create. Empty allows every method the scopes allow."
-      />
+      {ALLOW_LISTS.map(({ key, label, hint }) => (
+        <TextAreaField key={key} label={label} name={key} rows={2} value={props.form[key]} onValue={props.set(key)} error={props.errors[key]} hint={hint} />
+      ))}
     </>
   );
 }

@@ -97,3 +97,30 @@ export function ShownOnceDialog<T extends ShownOnce>(props: {
     </Dialog>
   );
 }
+
+/** A wide dialog around a form: the relay's refusal on top, the submit and Cancel buttons below the fields. */
+export function FormDialog(props: {
+  open: boolean;
+  title: string;
+  submit: string;
+  busy: boolean;
+  error: ApiError | string | null;
+  onSubmit: (e: Event) => void;
+  onClose: () => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <Dialog open={props.open} title={props.title} onClose={props.onClose} wide>
+      <form onSubmit={props.onSubmit} noValidate>
+        <Notice error={props.error} />
+        {props.children}
+        <div class="actions">
+          <Button type="submit" variant="primary" busy={props.busy}>
+            {props.submit}
+          </Button>
+          <Button onClick={props.onClose}>Cancel</Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type AppSecrets, type AuthorizedApp, type RegisteredApp } from '../api';
-import { Badge, Button, CopyField, Dialog, Loading, LoadError, Notice, PageHeader, TableHead, TextAreaField, TextField } from '../components';
+import { Badge, Button, CopyField, Loading, LoadError, Notice, PageHeader, TableHead, TextAreaField, TextField } from '../components';
 import { accessBody, accessFormOf, AllowListFields, AllowListSummary, blankAccess, ScopeBadges, ScopeChoices, type AccessForm } from '../access-fields';
-import { ConfirmDialog, ShownOnceDialog } from '../dialogs';
+import { ConfirmDialog, FormDialog, ShownOnceDialog } from '../dialogs';
 import { formatDate, relative } from '../format';
 import { SCOPE_HELP } from '../scope-help';
 import { useFormSubmit } from '../use-form-submit';
@@ -257,47 +257,46 @@ function AppFormDialog(props: {
   });
 
   return (
-    <Dialog open={props.target !== null} title={creating ? 'Register new app' : `Edit “${existing?.name ?? ''}”`} onClose={props.onClose} wide>
-      <form onSubmit={save} noValidate>
-        <Notice error={error} />
-        <TextField label="Name" name="name" value={form.name} onValue={set('name')} error={fields.name} required placeholder="Acme CRM sync" hint="Users see this name on the consent page." />
-        <fieldset class="field" disabled={!creating}>
-          <legend>Client type</legend>
-          <label class="check check-block">
-            <input type="radio" name="clientType" value="confidential" checked={form.clientType === 'confidential'} onChange={() => set('clientType')('confidential')} />
-            <span>
-              <strong>Confidential</strong> <span class="muted">— a server that can keep a client secret. Can also use client credentials.</span>
-            </span>
-          </label>
-          <label class="check check-block">
-            <input type="radio" name="clientType" value="public" checked={form.clientType === 'public'} onChange={() => set('clientType')('public')} />
-            <span>
-              <strong>Public</strong> <span class="muted">— a desktop, mobile or browser app without a secret; must use PKCE.</span>
-            </span>
-          </label>
-          {!creating && <p class="hint">The type cannot change after registration.</p>}
-        </fieldset>
-        <TextAreaField
-          label="Redirect URIs"
-          name="redirectUris"
-          rows={3}
-          value={form.redirectUris}
-          onValue={set('redirectUris')}
-          error={fields.redirectUris}
-          placeholder="https://app.example.com/oauth/callback"
-          hint="One per line, compared exactly. https, or http on localhost / 127.0.0.1 only."
-        />
-        <ScopeChoices legend="Scopes the app may ask for" scopes={props.meta.scopes} help={SCOPE_HELP} value={form.scopes} onValue={set('scopes')} error={fields.scopes} />
-        <TextField label="Rate limit (requests per minute, per user)" name="rateLimit" type="number" min="1" inputMode="numeric" value={form.rateLimit} onValue={set('rateLimit')} error={fields.rateLimit} />
-        <AllowListFields form={form} set={set} errors={fields} />
-        <div class="actions">
-          <Button type="submit" variant="primary" busy={busy}>
-            {creating ? 'Register app' : 'Save changes'}
-          </Button>
-          <Button onClick={props.onClose}>Cancel</Button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      open={props.target !== null}
+      title={creating ? 'Register new app' : `Edit “${existing?.name ?? ''}”`}
+      submit={creating ? 'Register app' : 'Save changes'}
+      busy={busy}
+      error={error}
+      onSubmit={save}
+      onClose={props.onClose}
+    >
+      <TextField label="Name" name="name" value={form.name} onValue={set('name')} error={fields.name} required placeholder="Acme CRM sync" hint="Users see this name on the consent page." />
+      <fieldset class="field" disabled={!creating}>
+        <legend>Client type</legend>
+        <label class="check check-block">
+          <input type="radio" name="clientType" value="confidential" checked={form.clientType === 'confidential'} onChange={() => set('clientType')('confidential')} />
+          <span>
+            <strong>Confidential</strong> <span class="muted">— a server that can keep a client secret. Can also use client credentials.</span>
+          </span>
+        </label>
+        <label class="check check-block">
+          <input type="radio" name="clientType" value="public" checked={form.clientType === 'public'} onChange={() => set('clientType')('public')} />
+          <span>
+            <strong>Public</strong> <span class="muted">— a desktop, mobile or browser app without a secret; must use PKCE.</span>
+          </span>
+        </label>
+        {!creating && <p class="hint">The type cannot change after registration.</p>}
+      </fieldset>
+      <TextAreaField
+        label="Redirect URIs"
+        name="redirectUris"
+        rows={3}
+        value={form.redirectUris}
+        onValue={set('redirectUris')}
+        error={fields.redirectUris}
+        placeholder="https://app.example.com/oauth/callback"
+        hint="One per line, compared exactly. https, or http on localhost / 127.0.0.1 only."
+      />
+      <ScopeChoices legend="Scopes the app may ask for" scopes={props.meta.scopes} help={SCOPE_HELP} value={form.scopes} onValue={set('scopes')} error={fields.scopes} />
+      <TextField label="Rate limit (requests per minute, per user)" name="rateLimit" type="number" min="1" inputMode="numeric" value={form.rateLimit} onValue={set('rateLimit')} error={fields.rateLimit} />
+      <AllowListFields form={form} set={set} errors={fields} />
+    </FormDialog>
   );
 }
 

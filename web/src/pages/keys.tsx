@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type ApiKey } from '../api';
 import { Badge, Button, CopyField, Dialog, Loading, LoadError, Notice, PageHeader, TableHead, TextField } from '../components';
 import { accessBody, accessFormOf, AllowListFields, AllowListSummary, blankAccess, ScopeBadges, ScopeChoices, type AccessForm } from '../access-fields';
-import { ConfirmDialog, ShownOnceDialog } from '../dialogs';
+import { ConfirmDialog, FormDialog, ShownOnceDialog } from '../dialogs';
 import { formatDate, relative } from '../format';
 import { useFormSubmit } from '../use-form-submit';
 
@@ -237,44 +237,43 @@ function KeyFormDialog(props: {
   });
 
   return (
-    <Dialog open={props.target !== null} title={creating ? 'Generate new API key' : `Edit “${existing?.name ?? ''}”`} onClose={props.onClose} wide>
-      <form onSubmit={save} noValidate>
-        <Notice error={error} />
-        <TextField label="Name" name="name" value={form.name} onValue={set('name')} error={fields.name} required placeholder="n8n production" hint="What uses this key, so you recognize it later." />
-        <ScopeChoices legend="Scopes" scopes={props.meta.scopes} help={SCOPE_HELP} value={form.scopes} onValue={set('scopes')} error={fields.scopes} />
-        <div class="row-2">
-          <TextField label="Rate limit (requests per minute)" name="rateLimit" type="number" min="1" inputMode="numeric" value={form.rateLimit} onValue={set('rateLimit')} error={fields.rateLimit} />
-          <TextField label="Expires (optional)" name="expires" type="date" value={form.expires} onValue={set('expires')} error={fields.expiresAt} hint="Valid through the end of that day." />
-        </div>
-        <AllowListFields form={form} set={set} errors={fields} />
-        {existing && (
-          <div class="toggle hmac-row">
-            <span>
-              <strong>HMAC signature verification</strong>: {existing.hmacEnabled ? <Badge tone="ok">on</Badge> : <Badge tone="muted">off</Badge>}
-              <span class="muted"> A new secret is shown once.</span>
-            </span>
-            <Button class="btn-small" onClick={() => props.onHmac(existing)}>
-              {existing.hmacEnabled ? 'Rotate or turn off…' : 'Enable HMAC…'}
-            </Button>
-          </div>
-        )}
-        {creating && (
-          <label class="check check-block toggle">
-            <input type="checkbox" name="hmac" role="switch" checked={form.hmac} onChange={(e) => set('hmac')((e.target as HTMLInputElement).checked)} />
-            <span>
-              <strong>HMAC signature verification</strong>
-              <span class="muted"> — callers must send <code>X-HMAC-Signature</code>, the hex HMAC-SHA256 of the raw body. Recommended for production.</span>
-            </span>
-          </label>
-        )}
-        <div class="actions">
-          <Button type="submit" variant="primary" busy={busy}>
-            {creating ? 'Generate key' : 'Save changes'}
+    <FormDialog
+      open={props.target !== null}
+      title={creating ? 'Generate new API key' : `Edit “${existing?.name ?? ''}”`}
+      submit={creating ? 'Generate key' : 'Save changes'}
+      busy={busy}
+      error={error}
+      onSubmit={save}
+      onClose={props.onClose}
+    >
+      <TextField label="Name" name="name" value={form.name} onValue={set('name')} error={fields.name} required placeholder="n8n production" hint="What uses this key, so you recognize it later." />
+      <ScopeChoices legend="Scopes" scopes={props.meta.scopes} help={SCOPE_HELP} value={form.scopes} onValue={set('scopes')} error={fields.scopes} />
+      <div class="row-2">
+        <TextField label="Rate limit (requests per minute)" name="rateLimit" type="number" min="1" inputMode="numeric" value={form.rateLimit} onValue={set('rateLimit')} error={fields.rateLimit} />
+        <TextField label="Expires (optional)" name="expires" type="date" value={form.expires} onValue={set('expires')} error={fields.expiresAt} hint="Valid through the end of that day." />
+      </div>
+      <AllowListFields form={form} set={set} errors={fields} />
+      {existing && (
+        <div class="toggle hmac-row">
+          <span>
+            <strong>HMAC signature verification</strong>: {existing.hmacEnabled ? <Badge tone="ok">on</Badge> : <Badge tone="muted">off</Badge>}
+            <span class="muted"> A new secret is shown once.</span>
+          </span>
+          <Button class="btn-small" onClick={() => props.onHmac(existing)}>
+            {existing.hmacEnabled ? 'Rotate or turn off…' : 'Enable HMAC…'}
           </Button>
-          <Button onClick={props.onClose}>Cancel</Button>
         </div>
-      </form>
-    </Dialog>
+      )}
+      {creating && (
+        <label class="check check-block toggle">
+          <input type="checkbox" name="hmac" role="switch" checked={form.hmac} onChange={(e) => set('hmac')((e.target as HTMLInputElement).checked)} />
+          <span>
+            <strong>HMAC signature verification</strong>
+            <span class="muted"> — callers must send <code>X-HMAC-Signature</code>, the hex HMAC-SHA256 of the raw body. Recommended for production.</span>
+          </span>
+        </label>
+      )}
+    </FormDialog>
   );
 }
 

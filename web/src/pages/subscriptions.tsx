@@ -1,8 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type RecordEvent, type Subscription } from '../api';
-import { Badge, Button, CopyField, Dialog, Field, Loading, LoadError, Notice, PageHeader, TableHead, TextAreaField, TextField } from '../components';
-import { ConfirmDialog, ShownOnceDialog } from '../dialogs';
+import { Badge, Button, CopyField, Field, Loading, LoadError, Notice, PageHeader, TableHead, TextAreaField, TextField } from '../components';
+import { ConfirmDialog, FormDialog, ShownOnceDialog } from '../dialogs';
 import { formatDate, parseList, relative } from '../format';
 import { useFormSubmit } from '../use-form-submit';
 
@@ -373,93 +373,92 @@ function SubscriptionFormDialog(props: { target: Subscription | 'new' | null; on
   );
 
   return (
-    <Dialog open={props.target !== null} title={creating ? 'New subscription' : `Edit “${existing?.name ?? ''}”`} onClose={props.onClose} wide>
-      <form onSubmit={save} noValidate>
-        <Notice error={error} />
-        <div class="row-2">
-          <TextField
-            label="Model"
-            name="model"
-            value={form.model}
-            onValue={set('model')}
-            error={fields.model}
-            required
-            disabled={!creating}
-            placeholder="res.partner"
-            hint={creating ? 'The Odoo model to watch.' : 'The model cannot change; create another subscription instead.'}
-          />
-          <TextField label="Name (optional)" name="name" value={form.name} onValue={set('name')} error={fields.name} placeholder="Partners to CRM" />
-        </div>
-        <fieldset class="field" aria-describedby={fields.events ? 'events-err' : undefined}>
-          <legend>Events</legend>
-          <div class="check-row">
-            {(['create', 'write', 'unlink'] as const).map((ev) => (
-              <label class="check" key={ev}>
-                <input type="checkbox" name="events" value={ev} checked={form.events.includes(ev)} onChange={(e) => toggleEvent(ev, (e.target as HTMLInputElement).checked)} />
-                {EVENT_LABELS[ev]}
-              </label>
-            ))}
-          </div>
-          {fields.events && (
-            <p class="field-error" id="events-err">
-              {fields.events}
-            </p>
-          )}
-        </fieldset>
+    <FormDialog
+      open={props.target !== null}
+      title={creating ? 'New subscription' : `Edit “${existing?.name ?? ''}”`}
+      submit={creating ? 'Create subscription' : 'Save changes'}
+      busy={busy}
+      error={error}
+      onSubmit={save}
+      onClose={props.onClose}
+    >
+      <div class="row-2">
         <TextField
-          label="Target URL"
-          name="targetUrl"
-          type="url"
-          inputMode="url"
-          value={form.targetUrl}
-          onValue={set('targetUrl')}
-          error={fields.targetUrl}
+          label="Model"
+          name="model"
+          value={form.model}
+          onValue={set('model')}
+          error={fields.model}
           required
-          placeholder="https://n8n.example.com/webhook/…"
-          hint="HTTPS, reachable from the relay. Private addresses are refused unless the operator allows them."
+          disabled={!creating}
+          placeholder="res.partner"
+          hint={creating ? 'The Odoo model to watch.' : 'The model cannot change; create another subscription instead.'}
         />
-        {textarea('domain', 'Domain (optional, JSON)', <>Only records matching it, e.g. <code>[["customer_rank", "&gt;", 0]]</code>.</>, '[["is_company", "=", true]]')}
-        <div class="row-2">
-          {textarea('changedFields', 'Only when these fields change (optional)', 'For write events; comma separated. Empty: any change.', 'email, phone')}
-          {textarea('fields', 'Payload fields (optional)', 'Fields sent in data; comma separated. Empty: the defaults.', 'name, email')}
+        <TextField label="Name (optional)" name="name" value={form.name} onValue={set('name')} error={fields.name} placeholder="Partners to CRM" />
+      </div>
+      <fieldset class="field" aria-describedby={fields.events ? 'events-err' : undefined}>
+        <legend>Events</legend>
+        <div class="check-row">
+          {(['create', 'write', 'unlink'] as const).map((ev) => (
+            <label class="check" key={ev}>
+              <input type="checkbox" name="events" value={ev} checked={form.events.includes(ev)} onChange={(e) => toggleEvent(ev, (e.target as HTMLInputElement).checked)} />
+              {EVENT_LABELS[ev]}
+            </label>
+          ))}
         </div>
-        <div class="row-3">
-          <Field label="Format" error={fields.format}>
-            {({ id, describedBy }) => (
-              <select id={id} name="format" value={form.format} aria-describedby={describedBy} onChange={(e) => set('format')((e.target as HTMLSelectElement).value as SubForm['format'])}>
-                <option value="json">JSON</option>
-                <option value="xml">XML</option>
-              </select>
-            )}
-          </Field>
-          <TextField label="Timeout (ms)" name="timeoutMs" type="number" min="100" max="60000" inputMode="numeric" value={form.timeoutMs} onValue={set('timeoutMs')} error={fields.timeoutMs} />
-          <TextField label="Retries" name="retries" type="number" min="0" max="20" inputMode="numeric" value={form.retries} onValue={set('retries')} error={fields.retries} />
-        </div>
-        <Field label="Capture mode" error={fields.captureMode} hint={MODE_HELP[form.captureMode]}>
+        {fields.events && (
+          <p class="field-error" id="events-err">
+            {fields.events}
+          </p>
+        )}
+      </fieldset>
+      <TextField
+        label="Target URL"
+        name="targetUrl"
+        type="url"
+        inputMode="url"
+        value={form.targetUrl}
+        onValue={set('targetUrl')}
+        error={fields.targetUrl}
+        required
+        placeholder="https://n8n.example.com/webhook/…"
+        hint="HTTPS, reachable from the relay. Private addresses are refused unless the operator allows them."
+      />
+      {textarea('domain', 'Domain (optional, JSON)', <>Only records matching it, e.g. <code>[["customer_rank", "&gt;", 0]]</code>.</>, '[["is_company", "=", true]]')}
+      <div class="row-2">
+        {textarea('changedFields', 'Only when these fields change (optional)', 'For write events; comma separated. Empty: any change.', 'email, phone')}
+        {textarea('fields', 'Payload fields (optional)', 'Fields sent in data; comma separated. Empty: the defaults.', 'name, email')}
+      </div>
+      <div class="row-3">
+        <Field label="Format" error={fields.format}>
           {({ id, describedBy }) => (
-            <select id={id} name="captureMode" value={form.captureMode} aria-describedby={describedBy} onChange={(e) => set('captureMode')((e.target as HTMLSelectElement).value as SubForm['captureMode'])}>
-              <option value="auto">auto</option>
-              <option value="push">push</option>
-              <option value="poll">poll</option>
+            <select id={id} name="format" value={form.format} aria-describedby={describedBy} onChange={(e) => set('format')((e.target as HTMLSelectElement).value as SubForm['format'])}>
+              <option value="json">JSON</option>
+              <option value="xml">XML</option>
             </select>
           )}
         </Field>
-        {textarea(
-          'headers',
-          'Custom headers (optional)',
-          existing?.headerNames.length
-            ? <>Set now: {existing.headerNames.join(', ')}. Values are never shown; leave empty to keep them, or enter all of them again.</>
-            : <>One <code>Name: value</code> per line, sent with every delivery (stored encrypted).</>,
-          'Authorization: Bearer …',
+        <TextField label="Timeout (ms)" name="timeoutMs" type="number" min="100" max="60000" inputMode="numeric" value={form.timeoutMs} onValue={set('timeoutMs')} error={fields.timeoutMs} />
+        <TextField label="Retries" name="retries" type="number" min="0" max="20" inputMode="numeric" value={form.retries} onValue={set('retries')} error={fields.retries} />
+      </div>
+      <Field label="Capture mode" error={fields.captureMode} hint={MODE_HELP[form.captureMode]}>
+        {({ id, describedBy }) => (
+          <select id={id} name="captureMode" value={form.captureMode} aria-describedby={describedBy} onChange={(e) => set('captureMode')((e.target as HTMLSelectElement).value as SubForm['captureMode'])}>
+            <option value="auto">auto</option>
+            <option value="push">push</option>
+            <option value="poll">poll</option>
+          </select>
         )}
-        <div class="actions">
-          <Button type="submit" variant="primary" busy={busy}>
-            {creating ? 'Create subscription' : 'Save changes'}
-          </Button>
-          <Button onClick={props.onClose}>Cancel</Button>
-        </div>
-      </form>
-    </Dialog>
+      </Field>
+      {textarea(
+        'headers',
+        'Custom headers (optional)',
+        existing?.headerNames.length
+          ? <>Set now: {existing.headerNames.join(', ')}. Values are never shown; leave empty to keep them, or enter all of them again.</>
+          : <>One <code>Name: value</code> per line, sent with every delivery (stored encrypted).</>,
+        'Authorization: Bearer …',
+      )}
+    </FormDialog>
   );
 }
 
