@@ -5,7 +5,7 @@ import { accessBody, accessFormOf, AllowListFields, AllowListSummary, blankAcces
 import { ConfirmDialog, FormDialog, ShownOnceDialog } from '../dialogs';
 import { formatDate, relative } from '../format';
 import { SCOPE_HELP } from '../scope-help';
-import { useFormSubmit } from '../use-form-submit';
+import { useEditForm } from '../use-edit-form';
 
 interface AppForm extends AccessForm {
   name: string;
@@ -232,19 +232,11 @@ function AppFormDialog(props: {
   onClose: () => void;
   onSaved: (a: RegisteredApp, secrets?: AppSecrets) => void;
 }) {
-  const creating = props.target === 'new';
-  const existing = props.target && props.target !== 'new' ? props.target : null;
-  const blank = (): AppForm => ({ name: '', clientType: 'confidential', redirectUris: '', ...blankAccess(['read'], props.meta.defaultRateLimit) });
-  const [form, setForm] = useState<AppForm>(blank);
-  const { busy, error, fields, reset, submit } = useFormSubmit();
-
-  useEffect(() => {
-    reset();
-    if (existing) setForm({ name: existing.name, clientType: existing.clientType, redirectUris: existing.redirectUris.join('\n'), ...accessFormOf(existing) });
-    else if (creating) setForm(blank());
-  }, [props.target]);
-
-  const set = <K extends keyof AppForm>(k: K) => (v: AppForm[K]) => setForm((f) => ({ ...f, [k]: v }));
+  const { creating, existing, form, set, busy, error, fields, submit } = useEditForm<RegisteredApp, AppForm>(
+    props.target,
+    () => ({ name: '', clientType: 'confidential', redirectUris: '', ...blankAccess(['read'], props.meta.defaultRateLimit) }),
+    (a) => ({ name: a.name, clientType: a.clientType, redirectUris: a.redirectUris.join('\n'), ...accessFormOf(a) }),
+  );
 
   const save = submit(async () => {
     if (creating) {

@@ -4,7 +4,7 @@ import { Badge, Button, CopyField, Dialog, Loading, LoadError, Notice, PageHeade
 import { accessBody, accessFormOf, AllowListFields, AllowListSummary, blankAccess, ScopeBadges, ScopeChoices, type AccessForm } from '../access-fields';
 import { ConfirmDialog, FormDialog, ShownOnceDialog } from '../dialogs';
 import { formatDate, relative } from '../format';
-import { useFormSubmit } from '../use-form-submit';
+import { useEditForm } from '../use-edit-form';
 
 const SCOPE_HELP: Record<string, string> = {
   webhook: 'All webhook actions, any Odoo method (read and write).',
@@ -212,19 +212,11 @@ function KeyFormDialog(props: {
   onSaved: (k: ApiKey, created?: { key: string; hmacSecret: string | null }) => void;
   onHmac: (k: ApiKey) => void;
 }) {
-  const creating = props.target === 'new';
-  const existing = props.target && props.target !== 'new' ? props.target : null;
-  const blank = (): KeyForm => ({ name: '', ...blankAccess(['webhook'], props.meta.defaultRateLimit), expires: '', hmac: true });
-  const [form, setForm] = useState<KeyForm>(blank);
-  const { busy, error, fields, reset, submit } = useFormSubmit();
-
-  useEffect(() => {
-    reset();
-    if (existing) setForm({ name: existing.name, ...accessFormOf(existing), expires: toDateInput(existing.expiresAt), hmac: existing.hmacEnabled });
-    else if (creating) setForm(blank());
-  }, [props.target]);
-
-  const set = <K extends keyof KeyForm>(k: K) => (v: KeyForm[K]) => setForm((f) => ({ ...f, [k]: v }));
+  const { creating, existing, form, set, busy, error, fields, submit } = useEditForm<ApiKey, KeyForm>(
+    props.target,
+    () => ({ name: '', ...blankAccess(['webhook'], props.meta.defaultRateLimit), expires: '', hmac: true }),
+    (k) => ({ name: k.name, ...accessFormOf(k), expires: toDateInput(k.expiresAt), hmac: k.hmacEnabled }),
+  );
 
   const save = submit(async () => {
     if (creating) {

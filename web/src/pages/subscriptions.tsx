@@ -4,7 +4,7 @@ import { api, ApiError, type RecordEvent, type Subscription } from '../api';
 import { Badge, Button, CopyField, Field, Loading, LoadError, Notice, PageHeader, TableHead, TextAreaField, TextField } from '../components';
 import { ConfirmDialog, FormDialog, ShownOnceDialog } from '../dialogs';
 import { formatDate, parseList, relative } from '../format';
-import { useFormSubmit } from '../use-form-submit';
+import { useEditForm } from '../use-edit-form';
 
 const EVENT_LABELS: Record<RecordEvent, string> = { create: 'create', write: 'write (update)', unlink: 'unlink (delete)' };
 const MODE_HELP: Record<Subscription['captureMode'], string> = {
@@ -333,17 +333,7 @@ export function SubscriptionsPage() {
 }
 
 function SubscriptionFormDialog(props: { target: Subscription | 'new' | null; onClose: () => void; onSaved: (s: Subscription, secret?: string) => void }) {
-  const creating = props.target === 'new';
-  const existing = props.target && props.target !== 'new' ? props.target : null;
-  const [form, setForm] = useState<SubForm>(EMPTY);
-  const { busy, error, fields, reset, refuse, submit } = useFormSubmit();
-
-  useEffect(() => {
-    reset();
-    setForm(existing ? formOf(existing) : EMPTY);
-  }, [props.target]);
-
-  const set = <K extends keyof SubForm>(k: K) => (v: SubForm[K]) => setForm((f) => ({ ...f, [k]: v }));
+  const { creating, existing, form, set, busy, error, fields, refuse, submit } = useEditForm(props.target, () => EMPTY, formOf);
   const toggleEvent = (e: RecordEvent, on: boolean) => set('events')(on ? [...form.events, e] : form.events.filter((x) => x !== e));
 
   const save = submit(async () => {
