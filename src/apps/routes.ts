@@ -3,40 +3,26 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
 import { requireSession } from '../auth/routes.js';
-import { SCOPES } from '../auth/scopes.js';
 import { parseInput } from '../dashboard/validate.js';
+import { credentialName, formChoices, idParams, limitFields, scopes } from '../dashboard/access-schemas.js';
 import { createApp, deleteApp, getApp, listApps, rotateAppSecrets, updateApp, type App, type AppSecrets } from './store.js';
 import { listGrants, revokeGrant } from '../oauth2/store.js';
 
-const name = z.string().trim().min(1, 'Name is required').max(100, 'Name must be at most 100 characters');
-const scopes = z.array(z.enum(SCOPES, { error: `Scopes must be among: ${SCOPES.join(', ')}` })).min(1, 'Choose at least one scope');
 const redirectUris = z.array(z.string().trim().min(1).max(2000)).max(10, 'At most 10 redirect URIs');
-const rateLimit = z
-  .number({ error: 'Rate limit must be a number' })
-  .int('Rate limit must be a whole number')
-  .min(1, 'Rate limit must be at least 1 per minute')
-  .max(1_000_000, 'Rate limit must be at most 1000000 per minute');
-const allowEntry = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9_.*]+$/, 'Allow-list entries are names like res.partner, sale.* or search_read');
-const allowList = z.array(allowEntry).max(200).nullable();
 
 const createBody = z.object({
-  name,
+  name: credentialName,
   clientType: z.enum(['confidential', 'public'], { error: 'Type must be confidential or public' }).default('confidential'),
   redirectUris: redirectUris.default([]),
   scopes: scopes.default(['read']),
-  rateLimit: rateLimit.optional(),
-  allowedModels: allowList.optional(),
-  allowedMethods: allowList.optional(),
+  ...limitFields,
 });
 const updateBody = z.object({
-  name: name.optional(),
+  name: credentialName.optional(),
   redirectUris: redirectUris.optional(),
   scopes: scopes.optional(),
-  rateLimit: rateLimit.optional(),
-  allowedModels: allowList.optional(),
-  allowedMethods: allowList.optional(),
+  ...limitFields,
 });
-const idParams = z.object({ id: z.string().min(1).max(64) });
 
 /** The secrets of a create or rotation, answered once: the OAuth 2.0 client secret and the OAuth 1.0a consumer key + secret. */
 function secretsAnswer(app: App, secrets: AppSecrets) {
@@ -54,8 +40,7 @@ export function registerAppRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/api/dashboard/apps', guard, async (request) => ({
     success: true,
     apps: await listApps(db, request.session!.user.id),
-    scopes: SCOPES,
-    defaultRateLimit: ctx.config.defaultRateLimit,
+    ...formChoices(ctx),
   }));
 
   app.post('/api/dashboard/apps', guard, async (request, reply) => {

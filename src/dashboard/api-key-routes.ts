@@ -4,19 +4,9 @@ import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
 import { requireSession } from '../auth/routes.js';
 import { createApiKey, getApiKey, listApiKeys, revokeApiKey, setApiKeyHmac, updateApiKey } from '../auth/api-keys.js';
-import { SCOPES } from '../auth/scopes.js';
 import { parseInput } from './validate.js';
+import { credentialName, formChoices, idParams, limitFields, scopes } from './access-schemas.js';
 
-const name = z.string().trim().min(1, 'Name is required').max(100, 'Name must be at most 100 characters');
-const scopes = z.array(z.enum(SCOPES, { error: `Scopes must be among: ${SCOPES.join(', ')}` })).min(1, 'Choose at least one scope');
-const rateLimit = z
-  .number({ error: 'Rate limit must be a number' })
-  .int('Rate limit must be a whole number')
-  .min(1, 'Rate limit must be at least 1 per minute')
-  .max(1_000_000, 'Rate limit must be at most 1000000 per minute');
-// Model names (`res.partner`, `sale.*`) and method names (`search_read`); `*` allows all.
-const allowEntry = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9_.*]+$/, 'Allow-list entries are names like res.partner, sale.* or search_read');
-const allowList = z.array(allowEntry).max(200).nullable();
 const expiresAt = z
   .number({ error: 'Expiry must be a timestamp' })
   .int()
@@ -24,24 +14,19 @@ const expiresAt = z
   .refine((v) => v === null || v > Date.now(), 'Expiry must be in the future');
 
 const createBody = z.object({
-  name,
+  name: credentialName,
   scopes: scopes.default(['webhook']),
-  rateLimit: rateLimit.optional(),
-  allowedModels: allowList.optional(),
-  allowedMethods: allowList.optional(),
+  ...limitFields,
   expiresAt: expiresAt.optional(),
   hmac: z.boolean().default(false),
 });
 const updateBody = z.object({
-  name: name.optional(),
+  name: credentialName.optional(),
   scopes: scopes.optional(),
-  rateLimit: rateLimit.optional(),
-  allowedModels: allowList.optional(),
-  allowedMethods: allowList.optional(),
+  ...limitFields,
   expiresAt: expiresAt.optional(),
 });
 const hmacBody = z.object({ enabled: z.boolean({ error: 'enabled must be true or false' }) });
-const idParams = z.object({ id: z.string().min(1).max(64) });
 
 /**
  * The signed-in user's API keys. The plaintext key and HMAC secret appear only in the answer
@@ -54,8 +39,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext): voi
   app.get('/api/dashboard/api-keys', guard, async (request) => ({
     success: true,
     apiKeys: await listApiKeys(db, request.session!.user.id),
-    scopes: SCOPES,
-    defaultRateLimit: ctx.config.defaultRateLimit,
+    ...formChoices(ctx),
   }));
 
   app.post('/api/dashboard/api-keys', guard, async (request, reply) => {

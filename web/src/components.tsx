@@ -56,6 +56,31 @@ export function TextField({ label, value, onValue, error, hint, ...rest }: Input
   );
 }
 
+type TextAreaProps = Omit<JSX.TextareaHTMLAttributes<HTMLTextAreaElement>, 'value' | 'onInput'> & {
+  label: string;
+  value: string;
+  onValue: (v: string) => void;
+  error?: string;
+  hint?: ComponentChildren;
+};
+
+export function TextAreaField({ label, value, onValue, error, hint, ...rest }: TextAreaProps) {
+  return (
+    <Field label={label} error={error} hint={hint}>
+      {({ id, describedBy, invalid }) => (
+        <textarea
+          id={id}
+          aria-describedby={describedBy}
+          aria-invalid={invalid || undefined}
+          value={value}
+          onInput={(e) => onValue((e.target as HTMLTextAreaElement).value)}
+          {...rest}
+        />
+      )}
+    </Field>
+  );
+}
+
 /** Form-level outcome: errors are announced assertively, successes politely. */
 export function Notice(props: { error?: ApiError | Error | string | null; success?: ComponentChildren }) {
   const { error, success } = props;
@@ -68,6 +93,16 @@ export function Notice(props: { error?: ApiError | Error | string | null; succes
         {success ?? null}
       </div>
     </>
+  );
+}
+
+/** Why a page could not load its data; nothing while there is no error. */
+export function LoadError({ error }: { error: ApiError | string | null }) {
+  if (!error) return null;
+  return (
+    <div class="notice notice-error" role="alert">
+      <ErrorText error={error} />
+    </div>
   );
 }
 
@@ -242,4 +277,24 @@ export function Loading(props: { label?: string }) {
 
 export function Badge(props: { tone: 'ok' | 'warn' | 'error' | 'muted' | 'info'; children: ComponentChildren }) {
   return <span class={`badge badge-${props.tone}`}>{props.children}</span>;
+}
+
+/** A table's column headings; with `actions`, a last column for the row buttons, named for screen readers only. */
+export function TableHead({ columns, actions }: { columns: ComponentChildren[]; actions?: boolean }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c, i) => (
+          <th scope="col" key={i}>
+            {c}
+          </th>
+        ))}
+        {actions && (
+          <th scope="col">
+            <span class="sr-only">Actions</span>
+          </th>
+        )}
+      </tr>
+    </thead>
+  );
 }

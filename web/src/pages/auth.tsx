@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type User } from '../api';
+import { AuthFrame } from '../auth-frame';
 import { Button, Notice, TextField } from '../components';
 
 type Done = (user: User, csrfToken: string) => void;
@@ -11,19 +12,13 @@ function AuthCard(props: { title: string; intro: string; children: preact.Compon
     h.current?.focus();
   }, [props.title]);
   return (
-    <div class="center-screen">
-      <main class="card auth-card">
-        <div class="auth-brand">
-          <img src="/favicon.svg" alt="" width={36} height={36} />
-          <span>odoo-relay</span>
-        </div>
-        <h1 ref={h} tabIndex={-1}>
-          {props.title}
-        </h1>
-        <p class="intro">{props.intro}</p>
-        {props.children}
-      </main>
-    </div>
+    <AuthFrame>
+      <h1 ref={h} tabIndex={-1}>
+        {props.title}
+      </h1>
+      <p class="intro">{props.intro}</p>
+      {props.children}
+    </AuthFrame>
   );
 }
 

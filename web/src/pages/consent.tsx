@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type ConsentRequest, type User } from '../api';
-import { Button, ErrorText, Loading, Notice } from '../components';
+import { AuthFrame } from '../auth-frame';
+import { Loading, LoadError } from '../components';
+import { ConsentButtons, type Decision } from '../consent-buttons';
 import { SCOPE_HELP } from '../scope-help';
 
 /**
@@ -11,7 +13,7 @@ export function ConsentPage({ user }: { user: User }) {
   const id = new URLSearchParams(location.search).get('request');
   const [request, setRequest] = useState<ConsentRequest | null>(null);
   const [loadError, setLoadError] = useState<ApiError | string | null>(null);
-  const [busy, setBusy] = useState<'approve' | 'deny' | null>(null);
+  const [busy, setBusy] = useState<Decision | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
 
   useEffect(() => {
@@ -36,44 +38,30 @@ export function ConsentPage({ user }: { user: User }) {
   };
 
   return (
-    <div class="center-screen">
-      <main class="card auth-card" aria-labelledby="consent-title">
-        <h1 id="consent-title">{request ? `Authorize ${request.app.name}?` : 'Authorize app'}</h1>
-        {!request && !loadError && <Loading />}
-        {loadError && (
-          <div class="notice notice-error" role="alert">
-            <ErrorText error={loadError} />
-          </div>
-        )}
-        {request && (
-          <>
-            <p class="intro">
-              <strong>{request.app.name}</strong>
-              {request.app.owner ? <> (registered by {request.app.owner})</> : null} asks to use your Odoo connection through this relay, signed in as{' '}
-              <strong>{user.username}</strong>. It will be able to:
-            </p>
-            <ul data-testid="consent-scopes">
-              {request.scopes.map((s) => (
-                <li key={s}>
-                  <strong>{s}</strong> — {SCOPE_HELP[s] ?? s}
-                </li>
-              ))}
-            </ul>
-            <p class="muted">
-              You will be sent back to <code>{new URL(request.redirectUri).origin}</code>. You can revoke this access any time under Apps.
-            </p>
-            <Notice error={error} />
-            <div class="actions">
-              <Button variant="primary" busy={busy === 'approve'} disabled={busy !== null} onClick={() => decide(true)}>
-                Approve
-              </Button>
-              <Button busy={busy === 'deny'} disabled={busy !== null} onClick={() => decide(false)}>
-                Deny
-              </Button>
-            </div>
-          </>
-        )}
-      </main>
-    </div>
+    <AuthFrame brand={false} labelledBy="consent-title">
+      <h1 id="consent-title">{request ? `Authorize ${request.app.name}?` : 'Authorize app'}</h1>
+      {!request && !loadError && <Loading />}
+      <LoadError error={loadError} />
+      {request && (
+        <>
+          <p class="intro">
+            <strong>{request.app.name}</strong>
+            {request.app.owner ? <> (registered by {request.app.owner})</> : null} asks to use your Odoo connection through this relay, signed in as{' '}
+            <strong>{user.username}</strong>. It will be able to:
+          </p>
+          <ul data-testid="consent-scopes">
+            {request.scopes.map((s) => (
+              <li key={s}>
+                <strong>{s}</strong> — {SCOPE_HELP[s] ?? s}
+              </li>
+            ))}
+          </ul>
+          <p class="muted">
+            You will be sent back to <code>{new URL(request.redirectUri).origin}</code>. You can revoke this access any time under Apps.
+          </p>
+          <ConsentButtons busy={busy} error={error} onDecide={decide} />
+        </>
+      )}
+    </AuthFrame>
   );
 }

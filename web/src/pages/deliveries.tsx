@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Delivery, type DeliveryAttempt, type DeliveryStatus, type Subscription } from '../api';
-import { Badge, Button, Dialog, Field, Loading, Notice, PageHeader } from '../components';
+import { Badge, Button, Dialog, Field, Loading, Notice, PageHeader, TableHead } from '../components';
 import { formatDate, relative } from '../format';
 import { navigate } from '../router';
 
@@ -237,28 +237,25 @@ export function DeliveriesPage() {
           </div>
           <table class="table responsive" data-testid="deliveries-table">
             <caption class="sr-only">Deliveries, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">
-                  <input
-                    type="checkbox"
-                    aria-label="Select all replayable deliveries on this page"
-                    checked={allChecked}
-                    disabled={pageReplayable.length === 0}
-                    onChange={(e) => setSelected((e.target as HTMLInputElement).checked ? new Set(pageReplayable.map((d) => d.id)) : new Set())}
-                  />
-                </th>
-                <th scope="col">Event</th>
-                {!subId && <th scope="col">Subscription</th>}
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last answer</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                <input
+                  type="checkbox"
+                  aria-label="Select all replayable deliveries on this page"
+                  checked={allChecked}
+                  disabled={pageReplayable.length === 0}
+                  onChange={(e) => setSelected((e.target as HTMLInputElement).checked ? new Set(pageReplayable.map((d) => d.id)) : new Set())}
+                />,
+                'Event',
+                // Filtered to one subscription, the column would repeat its name on every row.
+                ...(subId ? [] : ['Subscription']),
+                'Status',
+                'Attempts',
+                'Last answer',
+                'Created',
+              ]}
+              actions
+            />
             <tbody>
               {rows.map((d) => (
                 <tr key={d.id} data-delivery-id={d.id} data-status={d.status}>

@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type OAuth1AuthorizeRequest, type OAuth1Decision, type User } from '../api';
-import { Button, CopyField, Loading, Notice } from '../components';
+import { AuthFrame } from '../auth-frame';
+import { CopyField, Loading, Notice } from '../components';
+import { ConsentButtons, type Decision } from '../consent-buttons';
 
 /** What each scope lets the app do, in the user's words. */
 const SCOPE_TEXT: Record<string, string> = {
@@ -18,7 +20,7 @@ export function OAuth1AuthorizePage({ user }: { user: User }) {
   const token = new URLSearchParams(location.search).get('oauth_token') ?? '';
   const [request, setRequest] = useState<OAuth1AuthorizeRequest | null>(null);
   const [error, setError] = useState<ApiError | string | null>(null);
-  const [busy, setBusy] = useState<'approve' | 'deny' | null>(null);
+  const [busy, setBusy] = useState<Decision | null>(null);
   const [done, setDone] = useState<{ approved: boolean; verifier: string | null } | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
 
@@ -89,15 +91,7 @@ export function OAuth1AuthorizePage({ user }: { user: User }) {
           {request.callback === 'oob' ? 'You will get a code to enter in the app.' : <>You will be sent back to <code class="code">{request.callback}</code>.</>} Access lasts until it is revoked
           or the app is deleted.
         </p>
-        <Notice error={error} />
-        <div class="actions">
-          <Button variant="primary" busy={busy === 'approve'} disabled={busy !== null} onClick={() => decide(true)}>
-            Approve
-          </Button>
-          <Button busy={busy === 'deny'} disabled={busy !== null} onClick={() => decide(false)}>
-            Deny
-          </Button>
-        </div>
+        <ConsentButtons busy={busy} error={error} onDecide={decide} />
       </>
     );
   } else if (error) {
@@ -117,14 +111,6 @@ export function OAuth1AuthorizePage({ user }: { user: User }) {
   }
 
   return (
-    <div class="center-screen">
-      <main class="card auth-card">
-        <div class="auth-brand">
-          <img src="/favicon.svg" alt="" width={36} height={36} />
-          <span>odoo-relay</span>
-        </div>
-        {body}
-      </main>
-    </div>
+    <AuthFrame>{body}</AuthFrame>
   );
 }

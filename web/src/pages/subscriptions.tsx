@@ -1,8 +1,10 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type RecordEvent, type Subscription } from '../api';
-import { Badge, Button, CopyField, Dialog, ErrorText, Field, Loading, Notice, PageHeader, TextField } from '../components';
+import { Badge, Button, CopyField, Field, Loading, LoadError, Notice, PageHeader, TableHead, TextAreaField, TextField } from '../components';
+import { ConfirmDialog, FormDialog, ShownOnceDialog } from '../dialogs';
 import { formatDate, parseList, relative } from '../format';
+import { useEditForm } from '../use-edit-form';
 
 const EVENT_LABELS: Record<RecordEvent, string> = { create: 'create', write: 'write (update)', unlink: 'unlink (delete)' };
 const MODE_HELP: Record<Subscription['captureMode'], string> = {
@@ -185,11 +187,7 @@ export function SubscriptionsPage() {
         </div>
       )}
       <Notice error={error} success={message} />
-      {loadError && (
-        <div class="notice notice-error" role="alert">
-          <ErrorText error={loadError} />
-        </div>
-      )}
+      <LoadError error={loadError} />
       {!subs && !loadError && <Loading />}
       {subs && subs.length === 0 && (
         <div class="card empty">
@@ -204,19 +202,7 @@ export function SubscriptionsPage() {
         <div class="card table-card">
           <table class="table responsive" data-testid="subscriptions-table">
             <caption class="sr-only">Subscriptions</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name · model</th>
-                <th scope="col">Events</th>
-                <th scope="col">Target URL</th>
-                <th scope="col">Format</th>
-                <th scope="col">Mode</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name · model', 'Events', 'Target URL', 'Format', 'Mode', 'Status']} actions />
             <tbody>
               {subs.map((s) => (
                 <tr key={s.id} data-subscription-id={s.id} class={s.active ? '' : 'row-dim'}>
@@ -300,7 +286,7 @@ export function SubscriptionsPage() {
         target={rotating}
         title="Rotate signing secret?"
         confirm="Rotate secret"
-        danger={false}
+        variant="primary"
         body={(s) => (
           <p>
             A new secret signs deliveries of <strong>{s.name}</strong> from now on. The old one keeps signing alongside it for 24 hours, so you can update
@@ -319,7 +305,7 @@ export function SubscriptionsPage() {
         target={missed?.sub ?? null}
         title="Subscription enabled"
         confirm="Replay failed deliveries"
-        danger={false}
+        variant="primary"
         cancel="Not now"
         body={(s) => (
           <p data-testid="missed-count">
@@ -347,224 +333,145 @@ export function SubscriptionsPage() {
 }
 
 function SubscriptionFormDialog(props: { target: Subscription | 'new' | null; onClose: () => void; onSaved: (s: Subscription, secret?: string) => void }) {
-  const creating = props.target === 'new';
-  const existing = props.target && props.target !== 'new' ? props.target : null;
-  const [form, setForm] = useState<SubForm>(EMPTY);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | string | null>(null);
-  const [fields, setFields] = useState<Record<string, string>>({});
-
-  useEffect(() => {
-    setError(null);
-    setFields({});
-    setForm(existing ? formOf(existing) : EMPTY);
-  }, [props.target]);
-
-  const set = <K extends keyof SubForm>(k: K) => (v: SubForm[K]) => setForm((f) => ({ ...f, [k]: v }));
+  const { creating, existing, form, set, busy, error, fields, refuse, submit } = useEditForm(props.target, () => EMPTY, formOf);
   const toggleEvent = (e: RecordEvent, on: boolean) => set('events')(on ? [...form.events, e] : form.events.filter((x) => x !== e));
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    setFields({});
+  const save = submit(async () => {
     const r = toBody(form, existing);
-    if ('errors' in r) {
-      setFields(r.errors);
-      setError('Check the highlighted fields.');
-      return;
+    if ('errors' in r) return refuse(r.errors, 'Check the highlighted fields.');
+    if (creating) {
+      const a = await api<{ subscription: Subscription; secret: string }>('POST', '/api/v1/subscriptions', r.body);
+      props.onSaved(a.subscription, a.secret);
+    } else if (existing) {
+      const a = await api<{ subscription: Subscription }>('PATCH', `/api/v1/subscriptions/${existing.id}`, r.body);
+      props.onSaved(a.subscription);
     }
-    setBusy(true);
-    try {
-      if (creating) {
-        const a = await api<{ subscription: Subscription; secret: string }>('POST', '/api/v1/subscriptions', r.body);
-        props.onSaved(a.subscription, a.secret);
-      } else if (existing) {
-        const a = await api<{ subscription: Subscription }>('PATCH', `/api/v1/subscriptions/${existing.id}`, r.body);
-        props.onSaved(a.subscription);
-      }
-    } catch (err) {
-      setError(err as ApiError);
-      setFields((err as ApiError).fieldErrors);
-    } finally {
-      setBusy(false);
-    }
-  };
+  });
 
   const textarea = (key: 'domain' | 'changedFields' | 'fields' | 'headers', label: string, hint: ComponentChildren, placeholder?: string) => (
-    <Field label={label} error={fields[key]} hint={hint}>
-      {({ id, describedBy, invalid }) => (
-        <textarea
-          id={id}
-          name={key}
-          rows={2}
-          class={key === 'domain' || key === 'headers' ? 'mono' : undefined}
-          placeholder={placeholder}
-          value={form[key]}
-          aria-describedby={describedBy}
-          aria-invalid={invalid || undefined}
-          onInput={(e) => set(key)((e.target as HTMLTextAreaElement).value)}
-        />
-      )}
-    </Field>
+    <TextAreaField
+      label={label}
+      name={key}
+      rows={2}
+      class={key === 'domain' || key === 'headers' ? 'mono' : undefined}
+      placeholder={placeholder}
+      value={form[key]}
+      onValue={set(key)}
+      error={fields[key]}
+      hint={hint}
+    />
   );
 
   return (
-    <Dialog open={props.target !== null} title={creating ? 'New subscription' : `Edit “${existing?.name ?? ''}”`} onClose={props.onClose} wide>
-      <form onSubmit={submit} noValidate>
-        <Notice error={error} />
-        <div class="row-2">
-          <TextField
-            label="Model"
-            name="model"
-            value={form.model}
-            onValue={set('model')}
-            error={fields.model}
-            required
-            disabled={!creating}
-            placeholder="res.partner"
-            hint={creating ? 'The Odoo model to watch.' : 'The model cannot change; create another subscription instead.'}
-          />
-          <TextField label="Name (optional)" name="name" value={form.name} onValue={set('name')} error={fields.name} placeholder="Partners to CRM" />
-        </div>
-        <fieldset class="field" aria-describedby={fields.events ? 'events-err' : undefined}>
-          <legend>Events</legend>
-          <div class="check-row">
-            {(['create', 'write', 'unlink'] as const).map((ev) => (
-              <label class="check" key={ev}>
-                <input type="checkbox" name="events" value={ev} checked={form.events.includes(ev)} onChange={(e) => toggleEvent(ev, (e.target as HTMLInputElement).checked)} />
-                {EVENT_LABELS[ev]}
-              </label>
-            ))}
-          </div>
-          {fields.events && (
-            <p class="field-error" id="events-err">
-              {fields.events}
-            </p>
-          )}
-        </fieldset>
+    <FormDialog
+      open={props.target !== null}
+      title={creating ? 'New subscription' : `Edit “${existing?.name ?? ''}”`}
+      submit={creating ? 'Create subscription' : 'Save changes'}
+      busy={busy}
+      error={error}
+      onSubmit={save}
+      onClose={props.onClose}
+    >
+      <div class="row-2">
         <TextField
-          label="Target URL"
-          name="targetUrl"
-          type="url"
-          inputMode="url"
-          value={form.targetUrl}
-          onValue={set('targetUrl')}
-          error={fields.targetUrl}
+          label="Model"
+          name="model"
+          value={form.model}
+          onValue={set('model')}
+          error={fields.model}
           required
-          placeholder="https://n8n.example.com/webhook/…"
-          hint="HTTPS, reachable from the relay. Private addresses are refused unless the operator allows them."
+          disabled={!creating}
+          placeholder="res.partner"
+          hint={creating ? 'The Odoo model to watch.' : 'The model cannot change; create another subscription instead.'}
         />
-        {textarea('domain', 'Domain (optional, JSON)', <>Only records matching it, e.g. <code>[["customer_rank", "&gt;", 0]]</code>.</>, '[["is_company", "=", true]]')}
-        <div class="row-2">
-          {textarea('changedFields', 'Only when these fields change (optional)', 'For write events; comma separated. Empty: any change.', 'email, phone')}
-          {textarea('fields', 'Payload fields (optional)', 'Fields sent in data; comma separated. Empty: the defaults.', 'name, email')}
+        <TextField label="Name (optional)" name="name" value={form.name} onValue={set('name')} error={fields.name} placeholder="Partners to CRM" />
+      </div>
+      <fieldset class="field" aria-describedby={fields.events ? 'events-err' : undefined}>
+        <legend>Events</legend>
+        <div class="check-row">
+          {(['create', 'write', 'unlink'] as const).map((ev) => (
+            <label class="check" key={ev}>
+              <input type="checkbox" name="events" value={ev} checked={form.events.includes(ev)} onChange={(e) => toggleEvent(ev, (e.target as HTMLInputElement).checked)} />
+              {EVENT_LABELS[ev]}
+            </label>
+          ))}
         </div>
-        <div class="row-3">
-          <Field label="Format" error={fields.format}>
-            {({ id, describedBy }) => (
-              <select id={id} name="format" value={form.format} aria-describedby={describedBy} onChange={(e) => set('format')((e.target as HTMLSelectElement).value as SubForm['format'])}>
-                <option value="json">JSON</option>
-                <option value="xml">XML</option>
-              </select>
-            )}
-          </Field>
-          <TextField label="Timeout (ms)" name="timeoutMs" type="number" min="100" max="60000" inputMode="numeric" value={form.timeoutMs} onValue={set('timeoutMs')} error={fields.timeoutMs} />
-          <TextField label="Retries" name="retries" type="number" min="0" max="20" inputMode="numeric" value={form.retries} onValue={set('retries')} error={fields.retries} />
-        </div>
-        <Field label="Capture mode" error={fields.captureMode} hint={MODE_HELP[form.captureMode]}>
+        {fields.events && (
+          <p class="field-error" id="events-err">
+            {fields.events}
+          </p>
+        )}
+      </fieldset>
+      <TextField
+        label="Target URL"
+        name="targetUrl"
+        type="url"
+        inputMode="url"
+        value={form.targetUrl}
+        onValue={set('targetUrl')}
+        error={fields.targetUrl}
+        required
+        placeholder="https://n8n.example.com/webhook/…"
+        hint="HTTPS, reachable from the relay. Private addresses are refused unless the operator allows them."
+      />
+      {textarea('domain', 'Domain (optional, JSON)', <>Only records matching it, e.g. <code>[["customer_rank", "&gt;", 0]]</code>.</>, '[["is_company", "=", true]]')}
+      <div class="row-2">
+        {textarea('changedFields', 'Only when these fields change (optional)', 'For write events; comma separated. Empty: any change.', 'email, phone')}
+        {textarea('fields', 'Payload fields (optional)', 'Fields sent in data; comma separated. Empty: the defaults.', 'name, email')}
+      </div>
+      <div class="row-3">
+        <Field label="Format" error={fields.format}>
           {({ id, describedBy }) => (
-            <select id={id} name="captureMode" value={form.captureMode} aria-describedby={describedBy} onChange={(e) => set('captureMode')((e.target as HTMLSelectElement).value as SubForm['captureMode'])}>
-              <option value="auto">auto</option>
-              <option value="push">push</option>
-              <option value="poll">poll</option>
+            <select id={id} name="format" value={form.format} aria-describedby={describedBy} onChange={(e) => set('format')((e.target as HTMLSelectElement).value as SubForm['format'])}>
+              <option value="json">JSON</option>
+              <option value="xml">XML</option>
             </select>
           )}
         </Field>
-        {textarea(
-          'headers',
-          'Custom headers (optional)',
-          existing?.headerNames.length
-            ? <>Set now: {existing.headerNames.join(', ')}. Values are never shown; leave empty to keep them, or enter all of them again.</>
-            : <>One <code>Name: value</code> per line, sent with every delivery (stored encrypted).</>,
-          'Authorization: Bearer …',
+        <TextField label="Timeout (ms)" name="timeoutMs" type="number" min="100" max="60000" inputMode="numeric" value={form.timeoutMs} onValue={set('timeoutMs')} error={fields.timeoutMs} />
+        <TextField label="Retries" name="retries" type="number" min="0" max="20" inputMode="numeric" value={form.retries} onValue={set('retries')} error={fields.retries} />
+      </div>
+      <Field label="Capture mode" error={fields.captureMode} hint={MODE_HELP[form.captureMode]}>
+        {({ id, describedBy }) => (
+          <select id={id} name="captureMode" value={form.captureMode} aria-describedby={describedBy} onChange={(e) => set('captureMode')((e.target as HTMLSelectElement).value as SubForm['captureMode'])}>
+            <option value="auto">auto</option>
+            <option value="push">push</option>
+            <option value="poll">poll</option>
+          </select>
         )}
-        <div class="actions">
-          <Button type="submit" variant="primary" busy={busy}>
-            {creating ? 'Create subscription' : 'Save changes'}
-          </Button>
-          <Button onClick={props.onClose}>Cancel</Button>
-        </div>
-      </form>
-    </Dialog>
-  );
-}
-
-function ConfirmDialog(props: {
-  target: Subscription | null;
-  title: string;
-  confirm: string;
-  cancel?: string;
-  danger?: boolean;
-  body: (s: Subscription) => ComponentChildren;
-  run: (s: Subscription) => Promise<void>;
-  onClose: () => void;
-}) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  useEffect(() => setError(null), [props.target]);
-  const go = async () => {
-    if (!props.target) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await props.run(props.target);
-    } catch (e) {
-      setError(e as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <Dialog open={props.target !== null} title={props.title} onClose={props.onClose}>
-      {props.target && (
-        <>
-          <Notice error={error} />
-          {props.body(props.target)}
-          <div class="actions">
-            <Button variant={props.danger === false ? 'primary' : 'danger'} busy={busy} onClick={go}>
-              {props.confirm}
-            </Button>
-            <Button onClick={props.onClose} autoFocus={props.danger !== false}>
-              {props.cancel ?? 'Cancel'}
-            </Button>
-          </div>
-        </>
+      </Field>
+      {textarea(
+        'headers',
+        'Custom headers (optional)',
+        existing?.headerNames.length
+          ? <>Set now: {existing.headerNames.join(', ')}. Values are never shown; leave empty to keep them, or enter all of them again.</>
+          : <>One <code>Name: value</code> per line, sent with every delivery (stored encrypted).</>,
+        'Authorization: Bearer …',
       )}
-    </Dialog>
+    </FormDialog>
   );
 }
 
 function SecretOnceDialog({ once, onClose }: { once: Once | null; onClose: () => void }) {
   return (
-    <Dialog open={once !== null} title={once?.title ?? ''} onClose={onClose} wide dismissable={false}>
-      {once && (
-        <div data-testid="secret-once">
-          <p class="notice notice-warn" role="alert">
-            <strong>Copy the signing secret now.</strong> It will not be shown again. Your receiver verifies the <code>webhook-signature</code> header with
-            it (any Standard Webhooks library does).
-          </p>
-          <p>
-            For <strong>{once.name}</strong>:
-          </p>
-          <CopyField label="Signing secret" value={once.secret} testId="signing-secret" secret />
-          {once.note && <p class="muted">{once.note}</p>}
-          <div class="actions">
-            <Button variant="primary" onClick={onClose}>
-              I have saved it
-            </Button>
-          </div>
-        </div>
+    <ShownOnceDialog
+      once={once}
+      onClose={onClose}
+      testId="secret-once"
+      warning={() => (
+        <>
+          <strong>Copy the signing secret now.</strong> It will not be shown again. Your receiver verifies the <code>webhook-signature</code> header with it
+          (any Standard Webhooks library does).
+        </>
       )}
-    </Dialog>
+      saved={() => 'I have saved it'}
+    >
+      {(o) => (
+        <>
+          <CopyField label="Signing secret" value={o.secret} testId="signing-secret" secret />
+          {o.note && <p class="muted">{o.note}</p>}
+        </>
+      )}
+    </ShownOnceDialog>
   );
 }

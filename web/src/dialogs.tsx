@@ -1,0 +1,126 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { ApiError } from './api';
+import { Button, Dialog, Notice } from './components';
+
+/**
+ * "Are you sure?" for one row (a key, an app, a subscription): the dialog stays open with the
+ * relay's refusal if `run` fails; `run` closes it on success. Cancel takes the focus when the
+ * action is destructive, so Enter does not destroy by accident.
+ */
+export function ConfirmDialog<T>(props: {
+  title: string;
+  target: T | null;
+  confirm: string;
+  variant?: 'primary' | 'danger';
+  cancel?: string;
+  focusCancel?: boolean;
+  body: (t: T) => ComponentChildren;
+  run: (t: T) => Promise<void>;
+  onClose: () => void;
+}) {
+  const { variant = 'danger' } = props;
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  useEffect(() => setError(null), [props.target]);
+  const go = async () => {
+    if (props.target === null) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await props.run(props.target);
+    } catch (err) {
+      setError(err as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog open={props.target !== null} title={props.title} onClose={props.onClose}>
+      {props.target !== null && (
+        <>
+          <Notice error={error} />
+          {props.body(props.target)}
+          <div class="actions">
+            <Button variant={variant} busy={busy} onClick={go}>
+              {props.confirm}
+            </Button>
+            <Button onClick={props.onClose} autoFocus={props.focusCancel ?? variant === 'danger'}>
+              {props.cancel ?? 'Cancel'}
+            </Button>
+          </div>
+        </>
+      )}
+    </Dialog>
+  );
+}
+
+/** What a "shown once" dialog is about: its title and the name of the key, app or subscription. */
+export interface ShownOnce {
+  title: string;
+  name: string;
+}
+
+/**
+ * Secrets the relay answers once (it keeps only a hash or an encrypted copy): the dialog cannot
+ * be dismissed by Escape or a click outside, only by saying they are saved.
+ */
+export function ShownOnceDialog<T extends ShownOnce>(props: {
+  once: T | null;
+  testId: string;
+  warning: (once: T) => ComponentChildren;
+  saved: (once: T) => string;
+  extraActions?: ComponentChildren;
+  children: (once: T) => ComponentChildren;
+  onClose: () => void;
+}) {
+  const { once, onClose } = props;
+  return (
+    <Dialog open={once !== null} title={once?.title ?? ''} onClose={onClose} wide dismissable={false}>
+      {once && (
+        <div data-testid={props.testId}>
+          <p class="notice notice-warn" role="alert">
+            {props.warning(once)}
+          </p>
+          <p>
+            For <strong>{once.name}</strong>:
+          </p>
+          {props.children(once)}
+          <div class="actions">
+            <Button variant="primary" onClick={onClose}>
+              {props.saved(once)}
+            </Button>
+            {props.extraActions}
+          </div>
+        </div>
+      )}
+    </Dialog>
+  );
+}
+
+/** A wide dialog around a form: the relay's refusal on top, the submit and Cancel buttons below the fields. */
+export function FormDialog(props: {
+  open: boolean;
+  title: string;
+  submit: string;
+  busy: boolean;
+  error: ApiError | string | null;
+  onSubmit: (e: Event) => void;
+  onClose: () => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <Dialog open={props.open} title={props.title} onClose={props.onClose} wide>
+      <form onSubmit={props.onSubmit} noValidate>
+        <Notice error={props.error} />
+        {props.children}
+        <div class="actions">
+          <Button type="submit" variant="primary" busy={props.busy}>
+            {props.submit}
+          </Button>
+          <Button onClick={props.onClose}>Cancel</Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
