@@ -9,7 +9,7 @@ export default defineConfig({
     // embedded PostgreSQL and Chromium tests starve each other.
     pool: 'forks',
     maxWorkers: 2,
-    globalSetup: ['test/helpers/postgres-global.ts'],
+    globalSetup: ['test/helpers/postgres-global.ts', 'test/helpers/dashboard-build-global.ts'],
     reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });

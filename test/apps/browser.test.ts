@@ -7,7 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import * as oauth from 'oauth4webapi';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { httpPost } from '../helpers/relay.js';
-import { buildDashboard, CHROMIUM_ARGS, openDashboardPage, requireChromium, setUpAdminAndOdoo, startFreshRelay, type FreshRelay } from '../dashboard/helpers.js';
+import { CHROMIUM_ARGS, openDashboardPage, requireChromium, setUpAdminAndOdoo, startFreshRelay, type FreshRelay } from '../dashboard/helpers.js';
 
 const PASSWORD = 'correct horse battery staple';
 const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
@@ -45,7 +45,6 @@ describe('apps and consent pages in a browser', { timeout: 120_000 }, () => {
 
   beforeAll(async () => {
     const executablePath = requireChromium();
-    await buildDashboard();
     [relay, sim, browser, callback] = await Promise.all([
       startFreshRelay(),
       startOdooSim({ version: 18, automationNoise: 'none' }),

@@ -6,7 +6,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { computeHmacHex } from '../../src/auth/hmac.js';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { httpPost } from '../helpers/relay.js';
-import { buildDashboard, CHROMIUM_ARGS, openDashboardPage, requireChromium, startFreshRelay, type FreshRelay } from './helpers.js';
+import { CHROMIUM_ARGS, openDashboardPage, requireChromium, startFreshRelay, type FreshRelay } from './helpers.js';
 
 // The committed screenshots change only on purpose: `UPDATE_SCREENSHOTS=1 npx vitest run test/dashboard`.
 const SHOTS = process.env.UPDATE_SCREENSHOTS
@@ -32,7 +32,6 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
   beforeAll(async () => {
     const executablePath = requireChromium();
     fs.mkdirSync(SHOTS, { recursive: true });
-    await buildDashboard();
     [relay, sim, browser] = await Promise.all([
       startFreshRelay(),
       startOdooSim({ version: 19, automationNoise: 'none' }),

@@ -6,7 +6,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { VNode } from 'preact';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { OUTSTANDING_INVOICES_TURN, openAiToolResults, startScriptedLlm, type ScriptedLlm } from '../chat/scripted-llm.js';
-import { buildDashboard, CHROMIUM_ARGS, DashboardClient, openDashboardPage, requireChromium, setUpAdminAndOdoo, startFreshRelay, type FreshRelay } from './helpers.js';
+import { CHROMIUM_ARGS, DashboardClient, openDashboardPage, requireChromium, setUpAdminAndOdoo, startFreshRelay, type FreshRelay } from './helpers.js';
 import { parseInline, parseMarkdown, renderMarkdown, splitRow } from '../../web/src/markdown.js';
 import { MAX_DATA_ROWS, tabulate } from '../../web/src/format.js';
 
@@ -147,7 +147,6 @@ describe('chat playground in a browser', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     const executablePath = requireChromium();
     fs.mkdirSync(SHOTS, { recursive: true });
-    await buildDashboard();
     [llm, sim, browser] = await Promise.all([
       startScriptedLlm({ wire: 'openai', expectKey: LLM_KEY }),
       startOdooSim({ version: 17, automationNoise: 'none' }),

@@ -7,7 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { FAST_EVENTS_ENV } from '../events/helpers.js';
-import { buildDashboard, CHROMIUM_ARGS, openDashboardPage, requireChromium, setUpAdminAndOdoo, startFreshRelay, type FreshRelay } from './helpers.js';
+import { CHROMIUM_ARGS, openDashboardPage, requireChromium, setUpAdminAndOdoo, startFreshRelay, type FreshRelay } from './helpers.js';
 
 // The committed screenshots change only on purpose: `UPDATE_SCREENSHOTS=1 npx vitest run test/dashboard/events-pages.test.ts`.
 const SHOTS = process.env.UPDATE_SCREENSHOTS
@@ -35,7 +35,6 @@ describe('events pages in a browser', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     const executablePath = requireChromium();
     fs.mkdirSync(SHOTS, { recursive: true });
-    await buildDashboard();
     [relay, sim, receiver, browser] = await Promise.all([
       // One failed delivery (retries used up) disables the subscription, so the banner shows quickly.
       startFreshRelay({ ...FAST_EVENTS_ENV, EVENTS_DISABLE_AFTER_FAILURES: '1' }),

@@ -87,17 +87,6 @@ export class DashboardClient {
   }
 }
 
-let built: Promise<void> | undefined;
-/** Builds the dashboard into dist/web with Vite (what `npm run build` does), once per test process. */
-export function buildDashboard(): Promise<void> {
-  built ??= (async () => {
-    const { build } = await import('vite');
-    const root = path.resolve(import.meta.dirname, '..', '..');
-    await build({ configFile: path.join(root, 'web', 'vite.config.ts'), logLevel: 'warn' });
-  })();
-  return built;
-}
-
 /**
  * A desktop-sized page whose script errors and CSP violations are collected in `problems`
  * (HTTP 4xx/5xx console lines are expected answers, not problems): every dashboard test asserts

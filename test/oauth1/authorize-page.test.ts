@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
-import { buildDashboard, CHROMIUM_ARGS, openDashboardPage, requireChromium } from '../dashboard/helpers.js';
+import { CHROMIUM_ARGS, openDashboardPage, requireChromium } from '../dashboard/helpers.js';
 import { formOf, oauthClient, registerApp } from './client.js';
 
 const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 50 });
@@ -40,7 +40,6 @@ describe('OAuth 1.0a consent page in a browser', { timeout: 120_000 }, () => {
 
   beforeAll(async () => {
     const executablePath = requireChromium();
-    await buildDashboard();
     [relay, callback, browser] = await Promise.all([startTestRelay(), startCallbackServer(), chromium.launch({ executablePath, args: CHROMIUM_ARGS })]);
     ({ page, problems } = await openDashboardPage(browser));
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { httpGet } from '../helpers/relay.js';
-import { buildDashboard, CHROMIUM_ARGS, openDashboardPage, requireChromium, startFreshRelay, type FreshRelay } from '../dashboard/helpers.js';
+import { CHROMIUM_ARGS, openDashboardPage, requireChromium, startFreshRelay, type FreshRelay } from '../dashboard/helpers.js';
 
 const PASSWORD = 'correct horse battery staple';
 const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 50 });
@@ -15,7 +15,6 @@ describe('API reference page in a browser', { timeout: 90_000 }, () => {
 
   beforeAll(async () => {
     const executablePath = requireChromium();
-    await buildDashboard();
     [relay, browser] = await Promise.all([startFreshRelay(), chromium.launch({ executablePath, args: CHROMIUM_ARGS })]);
     ({ page, problems } = await openDashboardPage(browser));
   });
