@@ -108,6 +108,8 @@ function startBareProxy(target: string): Promise<{ url: string; close(): Promise
 const odooKey = `bench_${crypto.randomBytes(12).toString('hex')}`;
 const simPort = await freePort();
 const sim = await startSimProcess(simPort, odooKey);
+// A crash or Ctrl-C must not leave the Odoo test server running (it would also hold our stdout open).
+process.once('exit', () => sim.kill());
 const simUrl = `http://127.0.0.1:${simPort}`;
 
 const domain = [['is_company', '=', true]];
