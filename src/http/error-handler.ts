@@ -48,6 +48,16 @@ export function toRelayError(err: unknown): RelayError | null {
   return null;
 }
 
+/**
+ * RFC 6750 §3.1: an OAuth 2.0 client refused for want of a scope learns which one from the
+ * challenge, so it can ask the user for it (the scope names are the relay's fixed vocabulary).
+ */
+function insufficientScope(err: RelayError): string {
+  const required = (err.details as { required?: unknown } | null | undefined)?.required;
+  const scope = typeof required === 'string' && /^[a-z_]+$/.test(required) ? `, scope="${required}"` : '';
+  return `Bearer realm="odoo-relay", error="insufficient_scope"${scope}`;
+}
+
 /** Sends the one error envelope. Unknown errors are logged and answered as internal_error, never raw. */
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   const relayError = toRelayError(err);
@@ -56,6 +66,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
     return reply.code(500).send(errorBody('internal_error', request.id));
   }
   if (relayError.headers) reply.headers(relayError.headers);
+  if (relayError.code === 'forbidden_scope' && request.trace?.authMethod === 'oauth2') reply.header('www-authenticate', insufficientScope(relayError));
   reply.code(statusOf(relayError.code));
   request.trace.code = relayError.code;
   return reply.send(errorBody(relayError.code, request.id, relayError.message, relayError.details, relayError.extra));

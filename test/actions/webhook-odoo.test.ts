@@ -165,6 +165,8 @@ describe('scopes, allow-lists and Odoo access rights', () => {
     const refused = await exec(key, 'res.partner', 'create', [{ name: 'nope' }]);
     expect(refused.status).toBe(403);
     expect(refused.body).toMatchObject({ code: 'forbidden_scope', details: { method: 'create' } });
+    // The Bearer insufficient_scope challenge is for OAuth 2.0 clients, not API keys.
+    expect(refused.headers['www-authenticate']).toBeUndefined();
   });
 
   it('a key limited to sale.* and search_read cannot reach other models or methods', async () => {

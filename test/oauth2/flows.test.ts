@@ -87,10 +87,13 @@ describe('OAuth 2.0 flows', () => {
     const subs = await raw(`${relay.url}/api/v1/subscriptions`, { headers: { authorization: `Bearer ${readOnly.access_token}` } });
     expect(subs.status).toBe(403);
     expect(subs.body.code).toBe('forbidden_scope');
+    // RFC 6750 §3.1: the challenge names the missing scope.
+    expect(subs.headers['www-authenticate']).toBe('Bearer realm="odoo-relay", error="insufficient_scope", scope="subscriptions"');
     const write = await webhook(readOnly.access_token, { action: 'execute_method', model: 'res.partner', method: 'create', args: [{ name: 'Nope' }] });
     expect(write.status).toBe(403);
     expect(write.body.code).toBe('forbidden_scope');
     expect(write.body.error).toContain('OAuth 2.0 token');
+    expect(write.headers['www-authenticate']).toBe('Bearer realm="odoo-relay", error="insufficient_scope", scope="webhook"');
     expect((await webhook(readOnly.access_token, searchRead)).status).toBe(200);
   });
 
