@@ -4,6 +4,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { AppContext } from './context.js';
 import { randomBase62 } from './ids/random.js';
 import { requestLogRow } from './request-log/row.js';
+import { registerCors } from './http/cors.js';
 import { registerJsonBody } from './http/json-body.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerRequestTrace } from './http/request-trace.js';
@@ -65,6 +66,7 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   // Before any route: @fastify/swagger builds the OpenAPI document from routes as they are added.
   await registerOpenApi(app);
   await app.register(cookie);
+  await registerCors(app, ctx);
   registerRequestTrace(app);
   registerJsonBody(app, { bodyLimit: ctx.config.bodyLimitBytes, maxDepth: ctx.config.jsonMaxDepth });
   registerErrorHandling(app);
