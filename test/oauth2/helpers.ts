@@ -81,14 +81,13 @@ export async function pkce() {
   return { verifier, challenge: await oauth.calculatePKCECodeChallenge(verifier), state: oauth.generateRandomState() };
 }
 
-/** The full authorization code + PKCE flow with oauth4webapi as the client; returns its token response. */
-export async function codeFlow(
+/** An approved authorization request (S256 PKCE): the redirect back to the app and the PKCE verifier and state it was made with. */
+export async function approvedAuthorization(
   relay: TestRelay,
-  as: oauth.AuthorizationServer,
   dashboard: DashboardClient,
   registered: RegisteredApp,
   scope?: string,
-): Promise<oauth.TokenEndpointResponse> {
+): Promise<{ back: URL; verifier: string; state: string }> {
   const { verifier, challenge, state } = await pkce();
   const back = await authorizeWithConsent(relay, dashboard, {
     response_type: 'code',
@@ -99,6 +98,18 @@ export async function codeFlow(
     state,
     ...(scope ? { scope } : {}),
   });
+  return { back, verifier, state };
+}
+
+/** The full authorization code + PKCE flow with oauth4webapi as the client; returns its token response. */
+export async function codeFlow(
+  relay: TestRelay,
+  as: oauth.AuthorizationServer,
+  dashboard: DashboardClient,
+  registered: RegisteredApp,
+  scope?: string,
+): Promise<oauth.TokenEndpointResponse> {
+  const { back, verifier, state } = await approvedAuthorization(relay, dashboard, registered, scope);
   const params = oauth.validateAuthResponse(as, registered.client, back, state);
   const auth = registered.clientSecret ? oauth.ClientSecretBasic(registered.clientSecret) : oauth.None();
   const response = await oauth.authorizationCodeGrantRequest(as, registered.client, auth, params, REDIRECT_URI, verifier, INSECURE);

@@ -3,7 +3,7 @@ import type * as oauth from 'oauth4webapi';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
 import { DashboardClient } from '../dashboard/helpers.js';
 import { sha256Hex } from '../../src/ids/random.js';
-import { authorizeWithConsent, basic, codeFlow, discover, pkce, postForm, raw, REDIRECT_URI, registerApp, signIn, type RegisteredApp } from './helpers.js';
+import { approvedAuthorization, authorizeWithConsent, basic, codeFlow, discover, pkce, postForm, raw, REDIRECT_URI, registerApp, signIn, type RegisteredApp } from './helpers.js';
 
 /** Every refusal of the authorization server, each with the exact OAuth error it must answer. */
 describe('OAuth 2.0 refusals', () => {
@@ -18,16 +18,7 @@ describe('OAuth 2.0 refusals', () => {
   const asApp = () => ({ authorization: basic(app.client.client_id, app.clientSecret!) });
   /** A code (and its PKCE verifier) from an approved consent. */
   async function freshCode(registered = app, scope?: string) {
-    const { verifier, challenge, state } = await pkce();
-    const back = await authorizeWithConsent(relay, dashboard, {
-      response_type: 'code',
-      client_id: registered.client.client_id,
-      redirect_uri: REDIRECT_URI,
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-      state,
-      ...(scope ? { scope } : {}),
-    });
+    const { back, verifier } = await approvedAuthorization(relay, dashboard, registered, scope);
     return { code: back.searchParams.get('code')!, verifier };
   }
   const expectOAuthError = (r: { status: number; body: any; headers: any }, status: number, error: string) => {
