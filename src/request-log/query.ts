@@ -32,6 +32,8 @@ export interface RequestLogRow {
   ip: string | null;
   /** The third-party app when the call came with an OAuth token or signature. */
   appId: string | null;
+  /** That app's name now (null once the app is deleted). */
+  appName: string | null;
 }
 
 /** Newest-first page of the request log with filters; `nextBefore` continues the listing. */
@@ -50,6 +52,7 @@ export async function queryRequestLog(
   if (f.until !== undefined) q = q.where('created_at', '<', f.until);
   if (f.before !== undefined) q = q.where('id', '<', f.before);
   const rows = await q.execute();
+  const appNames = await namesOfApps(db, rows.slice(0, limit).map((r) => r.app_id));
   const page = rows.slice(0, limit).map((r) => ({
     id: Number(r.id),
     createdAt: r.created_at,
@@ -66,9 +69,18 @@ export async function queryRequestLog(
     durationMs: r.duration_ms,
     odooMs: r.odoo_ms,
     appId: r.app_id,
+    appName: r.app_id ? (appNames.get(r.app_id) ?? null) : null,
     ip: r.ip,
   }));
   return { rows: page, nextBefore: rows.length > limit ? page[page.length - 1]!.id : null };
+}
+
+/** Current names of the apps a page of rows mentions (one query; rows keep only the id). */
+async function namesOfApps(db: Kysely<Database>, ids: (string | null)[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
+  if (wanted.length === 0) return new Map();
+  const apps = await db.selectFrom('apps').select(['id', 'name']).where('id', 'in', wanted).execute();
+  return new Map(apps.map((a) => [a.id, a.name]));
 }
 
 /** Deletes rows past the retention age, then the oldest rows past the row cap. */

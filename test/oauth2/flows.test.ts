@@ -74,6 +74,10 @@ describe('OAuth 2.0 flows', () => {
     await relay.ctx.requestLog.flush();
     const row = await relay.ctx.storage.db.selectFrom('request_log').selectAll().where('request_id', '=', String(r.headers['x-request-id'])).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ auth_method: 'oauth2', app_id: confidential.id, user_id: relay.admin.id, status: 200, method: 'search_read' });
+    // The dashboard's request log names the app (the row keeps only its id).
+    const logged = await dashboard.call('GET', '/api/dashboard/request-log?limit=50');
+    const shown = logged.body.rows.find((r: { requestId: string }) => r.requestId === row.request_id);
+    expect(shown).toMatchObject({ authMethod: 'oauth2', appId: confidential.id, appName: 'Test app', keyPrefix: null });
   });
 
   it('the access token lists subscriptions; a token without the scope is refused with forbidden_scope', async () => {

@@ -54,6 +54,8 @@ export interface LogRow {
   code: string | null;
   durationMs: number;
   odooMs: number | null;
+  appId: string | null;
+  appName: string | null;
   ip: string | null;
 }
 

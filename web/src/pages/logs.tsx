@@ -208,7 +208,13 @@ export function LogsPage({ user }: { user: User }) {
                   <td data-label="Action">{r.action ?? <span class="muted">—</span>}</td>
                   <td data-label="Model · method">{r.model ? <code>{r.model}{r.method ? `.${r.method}` : ''}</code> : <span class="muted">—</span>}</td>
                   <td data-label="Caller">
-                    {r.keyPrefix ? <code title={keyName(r.apiKeyId)}>{r.keyPrefix}…</code> : <span class="muted">{r.authMethod ?? 'not authenticated'}</span>}
+                    {r.keyPrefix ? (
+                      <code title={keyName(r.apiKeyId)}>{r.keyPrefix}…</code>
+                    ) : r.appId ? (
+                      <span title={authLabel(r.authMethod)}>{r.appName ?? 'deleted app'}</span>
+                    ) : (
+                      <span class="muted">{r.authMethod ?? 'not authenticated'}</span>
+                    )}
                   </td>
                   <td data-label="Status">
                     <span>
@@ -261,7 +267,7 @@ export function LogsPage({ user }: { user: User }) {
               <dd>{detail.method ?? '—'}</dd>
               <dt>Authentication</dt>
               <dd>
-                {detail.authMethod ?? 'not authenticated'}
+                {detail.appId ? `${authLabel(detail.authMethod)} — ${detail.appName ?? 'deleted app'}` : (detail.authMethod ?? 'not authenticated')}
                 {detail.keyPrefix && (
                   <>
                     {' '}
@@ -286,4 +292,9 @@ export function LogsPage({ user }: { user: User }) {
       </Dialog>
     </section>
   );
+}
+
+/** How a third-party app's call was signed in, in words. */
+function authLabel(method: string | null): string {
+  return method === 'oauth1' ? 'OAuth 1.0a' : method === 'oauth2' ? 'OAuth 2.0' : (method ?? 'unknown');
 }
