@@ -6,7 +6,7 @@ import { requireSession } from '../auth/routes.js';
 import { parseInput } from '../dashboard/validate.js';
 import { credentialName, formChoices, idParams, limitFields, scopes } from '../dashboard/access-schemas.js';
 import { createApp, deleteApp, getApp, listApps, rotateAppSecrets, updateApp, type App, type AppSecrets } from './store.js';
-import { listGrants, revokeGrant } from '../oauth2/store.js';
+import { listAuthorizations, revokeAuthorization } from './authorizations.js';
 
 const redirectUris = z.array(z.string().trim().min(1).max(2000)).max(10, 'At most 10 redirect URIs');
 
@@ -84,12 +84,12 @@ export function registerAppRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.get('/api/dashboard/authorized-apps', guard, async (request) => ({
     success: true,
-    authorizedApps: await listGrants(db, request.session!.user.id),
+    authorizedApps: await listAuthorizations(db, request.session!.user.id),
   }));
 
   app.post('/api/dashboard/authorized-apps/:id/revoke', guard, async (request) => {
     const { id } = parseInput(idParams, request.params);
-    if (!(await revokeGrant(db, id, request.session!.user.id))) throw new RelayError('not_found', 'You have not authorized this app');
+    if (!(await revokeAuthorization(db, id, request.session!.user.id))) throw new RelayError('not_found', 'You have not authorized this app');
     return { success: true };
   });
 }

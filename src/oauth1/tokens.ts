@@ -136,6 +136,12 @@ export async function revokeAccessToken(db: Kysely<Database>, id: string, userId
   if (Number(result.numDeletedRows) !== 1) throw new RelayError('not_found', 'Access token not found');
 }
 
+/** Revokes every access token an app holds for a user ("Revoke access" in the dashboard); returns how many. */
+export async function revokeAppAccessTokens(db: Kysely<Database>, appId: string, userId: string): Promise<number> {
+  const result = await db.deleteFrom('oauth1_tokens').where('app_id', '=', appId).where('user_id', '=', userId).where('kind', '=', 'access').executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** Deletes request tokens past their expiry (never approved, or approved but never exchanged). */
 export async function pruneExpiredRequestTokens(db: Kysely<Database>, now = Date.now()): Promise<number> {
   const result = await db.deleteFrom('oauth1_tokens').where('kind', '=', 'request').where('expires_at', '<=', now).executeTakeFirst();

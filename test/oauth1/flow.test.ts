@@ -157,4 +157,25 @@ describe.each(cases)('$label', ({ method, postgres }) => {
     const twice = await dashboard.call('POST', `/api/dashboard/oauth1/tokens/${list.body.tokens[0].id}/revoke`, {});
     expect(twice.status).toBe(404);
   });
+
+  it('shows the app under "Apps you have authorized" and Revoke access ends its OAuth 1.0a tokens', async () => {
+    // A fresh access token, by the same three legs as above.
+    const rt = formOf((await client.send('POST', url('/oauth1/request_token'), undefined, { oauthParams: { oauth_callback: CALLBACK } })).text);
+    const approved = await dashboard.call('POST', '/api/dashboard/oauth1/authorize', { oauth_token: rt.oauth_token, approve: true });
+    const verifier = new URL(approved.body.redirectUrl).searchParams.get('oauth_verifier')!;
+    const at = formOf((await client.send('POST', url('/oauth1/access_token'), { key: rt.oauth_token!, secret: rt.oauth_token_secret! }, { oauthParams: { oauth_verifier: verifier } })).text);
+    const token = { key: at.oauth_token!, secret: at.oauth_token_secret! };
+    expect((await client.send('GET', url('/api/v1/subscriptions'), token)).status).toBe(200);
+
+    const listed = await dashboard.call('GET', '/api/dashboard/authorized-apps');
+    expect(listed.body.authorizedApps).toEqual([
+      expect.objectContaining({ appId, name: 'Sync app', protocols: ['oauth1'], scopes: ['webhook', 'subscriptions'] }),
+    ]);
+    expect((await dashboard.call('POST', `/api/dashboard/authorized-apps/${appId}/revoke`, {})).status).toBe(200);
+    const refused = await client.send('GET', url('/api/v1/subscriptions'), token);
+    expect(refused.status).toBe(401);
+    expect(refused.body.code).toBe('oauth1_invalid_token');
+    expect((await dashboard.call('GET', '/api/dashboard/authorized-apps')).body.authorizedApps).toEqual([]);
+    expect((await dashboard.call('POST', `/api/dashboard/authorized-apps/${appId}/revoke`, {})).status).toBe(404);
+  });
 });

@@ -279,6 +279,7 @@ export interface AuthorizedApp {
   name: string;
   ownerId: string;
   scopes: string[];
+  protocols: ('oauth2' | 'oauth1')[];
   authorizedAt: number;
   updatedAt: number;
 }

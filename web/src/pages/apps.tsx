@@ -137,7 +137,9 @@ export function AppsPage() {
             <tbody>
               {authorized.map((g) => (
                 <tr key={g.appId} data-grant-app-id={g.appId}>
-                  <th scope="row" data-label="App">{g.name}</th>
+                  <th scope="row" data-label="App">
+                    {g.name} <span class="muted small">{g.protocols.map((p) => (p === 'oauth2' ? 'OAuth 2.0' : 'OAuth 1.0a')).join(' · ')}</span>
+                  </th>
                   <td data-label="Scopes">
                     <ScopeBadges scopes={g.scopes} />
                   </td>
