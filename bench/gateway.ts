@@ -1,6 +1,6 @@
 /**
  * What the relay costs over a bare proxy:
- * `npm run bench:gateway [-- --seconds 5 --connections 16 --rounds 3 --warmup 3]`.
+ * `npm run bench:gateway [-- --seconds 5 --connections 16 --rounds 3 --warmup 3] [--floor] [--profile file]`.
  *
  * One run, same machine, same Odoo test server (Odoo 19, JSON-2, in a child process):
  *   direct  load generator → Odoo test server
@@ -36,6 +36,9 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3' },
     // Writes a CPU profile of the relay's thread during one relay phase, then stops (no table).
     profile: { type: 'string' },
+    // Adds a fourth path: Fastify forwarding the same action to Odoo with none of the relay's
+    // features (no auth, HMAC, limits, validation, log, metrics): how much of the gap is features.
+    floor: { type: 'boolean', default: false },
   },
 });
 const roundCount = Number(values.rounds);
@@ -68,6 +71,25 @@ async function startSimProcess(port: number, apiKey: string): Promise<ChildProce
   }
   child.kill();
   throw new Error('Odoo test server did not start');
+}
+
+/** Fastify with one route that turns the webhook action into the JSON-2 call and answers like the relay. */
+async function startFastifyFloor(target: string): Promise<{ url: string; close(): Promise<void> }> {
+  const { default: Fastify } = await import('fastify');
+  const pool = new Pool(target, { connections, keepAliveTimeout: 60_000 });
+  const app = Fastify();
+  app.post('/api/n8n/webhook', async (request) => {
+    const action = request.body as { model: string; method: string; args: unknown[]; kwargs: Record<string, unknown> };
+    const answer = await pool.request({
+      method: 'POST',
+      path: `/json/2/${action.model}/${action.method}`,
+      headers: json2Headers,
+      body: JSON.stringify({ domain: action.args[0], ...action.kwargs }),
+    });
+    return { success: true, result: JSON.parse(await answer.body.text()) };
+  });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { url, close: async () => { await app.close(); await pool.close(); } };
 }
 
 /** The floor: forwards method, path, headers and body, and the answer back, over keep-alive. */
@@ -119,7 +141,7 @@ const json2Path = '/json/2/res.partner/search_read';
 
 type Measured = LoadResult & { busyUsPerRequest: number; cpuUsPerRequest: number };
 interface Path {
-  name: 'direct' | 'proxy' | 'relay';
+  name: 'direct' | 'proxy' | 'floor' | 'relay';
   origin: string;
   pathname: string;
   headers: Record<string, string>;
@@ -163,9 +185,11 @@ const { key, hmacSecret } = await createApiKey(db, relay.ctx.box, { userId: user
 const relayBody = JSON.stringify({ action: 'execute_method', model: 'res.partner', method: 'search_read', args: [domain], kwargs: { fields: ['name', 'email'], limit: 10 } });
 const signature = crypto.createHmac('sha256', hmacSecret!).update(relayBody).digest('hex');
 
+const floor = values.floor ? await startFastifyFloor(simUrl) : null;
 const paths: Path[] = [
   { name: 'direct', origin: simUrl, pathname: json2Path, headers: json2Headers, body: json2Body },
   { name: 'proxy', origin: proxy.url, pathname: json2Path, headers: json2Headers, body: json2Body },
+  ...(floor ? [{ name: 'floor' as const, origin: floor.url, pathname: '/api/n8n/webhook', headers: { 'content-type': 'application/json' }, body: relayBody }] : []),
   {
     name: 'relay',
     origin: relay.url,
@@ -184,7 +208,7 @@ if (values.profile) {
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
-  const r = await measure(paths[2]!, connections, seconds);
+  const r = await measure(paths.find((p) => p.name === 'relay')!, connections, seconds);
   const { profile } = await session.post('Profiler.stop');
   fs.writeFileSync(values.profile, JSON.stringify(profile));
   console.log(`relay: ${r.rps.toFixed(0)} req/s, ${r.busyUsPerRequest.toFixed(0)} µs busy/req; profile written to ${values.profile}`);
@@ -193,8 +217,8 @@ if (values.profile) {
   sim.kill();
   process.exit(0);
 }
-const rounds: Record<string, Measured[]> = { direct: [], proxy: [], relay: [] };
-const single: Record<string, Measured[]> = { direct: [], proxy: [], relay: [] };
+const rounds: Record<string, Measured[]> = Object.fromEntries(paths.map((p) => [p.name, []]));
+const single: Record<string, Measured[]> = Object.fromEntries(paths.map((p) => [p.name, []]));
 for (let i = 0; i < roundCount; i++) {
   for (const p of paths) rounds[p.name]!.push(await measure(p, connections, seconds));
   for (const p of paths) single[p.name]!.push(await measure(p, 1, Math.min(seconds, 2)));
@@ -205,6 +229,7 @@ const latency: Record<string, Measured> = Object.fromEntries(Object.entries(sing
 
 await relay.close();
 await proxy.close();
+await floor?.close();
 fs.rmSync(dataDir, { recursive: true, force: true });
 sim.kill();
 
@@ -230,6 +255,7 @@ for (const [name, r] of Object.entries(latency)) {
 }
 const ratio = results.relay!.rps / results.proxy!.rps;
 console.log(`\nrelay/proxy throughput ratio: ${ratio.toFixed(2)} (target ≥ 0.70)`);
+if (results.floor) console.log(`floor/proxy throughput ratio: ${(results.floor.rps / results.proxy!.rps).toFixed(2)} (Fastify forwarding with none of the relay's features)`);
 console.log(`relay/proxy busy time per request: ${(results.relay!.busyUsPerRequest / results.proxy!.busyUsPerRequest).toFixed(2)}`);
 const serverCpu = (name: string) => results[name]!.cpuUsPerRequest - results.direct!.cpuUsPerRequest;
 console.log(
