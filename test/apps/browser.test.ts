@@ -3,17 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import * as oauth from 'oauth4webapi';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { httpPost } from '../helpers/relay.js';
-import { CHROMIUM_ARGS, openDashboardPage, requireChromium, setUpAdminAndOdoo, startFreshRelay, type FreshRelay } from '../dashboard/helpers.js';
+import { launchChromium, DASHBOARD_PASSWORD, until, openDashboardPage, setUpAdminAndOdoo, startFreshRelay, type FreshRelay } from '../dashboard/helpers.js';
 
-const PASSWORD = 'correct horse battery staple';
+const PASSWORD = DASHBOARD_PASSWORD;
 const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
 // Look at them when changing the pages: written to the temp dir, not committed.
 const SHOTS = path.join(os.tmpdir(), 'odoo-relay-apps-screenshots');
-const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 50 });
 
 /** A stand-in for the third-party app's callback: records where the browser was sent back to. */
 async function startCallbackServer() {
@@ -44,11 +43,10 @@ describe('apps and consent pages in a browser', { timeout: 120_000 }, () => {
   let callback: Awaited<ReturnType<typeof startCallbackServer>>;
 
   beforeAll(async () => {
-    const executablePath = requireChromium();
     [relay, sim, browser, callback] = await Promise.all([
       startFreshRelay(),
       startOdooSim({ version: 18, automationNoise: 'none' }),
-      chromium.launch({ executablePath, args: CHROMIUM_ARGS }),
+      launchChromium(),
       startCallbackServer(),
     ]);
     ({ page, problems } = await openDashboardPage(browser, { clipboardOrigin: relay.url }));

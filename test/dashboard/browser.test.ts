@@ -1,20 +1,15 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { computeHmacHex } from '../../src/auth/hmac.js';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { httpPost } from '../helpers/relay.js';
-import { CHROMIUM_ARGS, openDashboardPage, requireChromium, startFreshRelay, type FreshRelay } from './helpers.js';
+import { launchChromium, DASHBOARD_PASSWORD, SCREENSHOTS, until, openDashboardPage, startFreshRelay, type FreshRelay } from './helpers.js';
 
 // The committed screenshots change only on purpose: `UPDATE_SCREENSHOTS=1 npx vitest run test/dashboard`.
-const SHOTS = process.env.UPDATE_SCREENSHOTS
-  ? path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots')
-  : path.join(os.tmpdir(), 'odoo-relay-dashboard-screenshots');
-const PASSWORD = 'correct horse battery staple';
+const PASSWORD = DASHBOARD_PASSWORD;
 // Generous: password hashing and a busy CI machine (other test files run in parallel) are slow.
-const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 50 });
 
 /**
  * The whole first-run journey in a real Chromium against a real relay and the Odoo test server:
@@ -30,12 +25,11 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
   let problems: string[] = [];
 
   beforeAll(async () => {
-    const executablePath = requireChromium();
-    fs.mkdirSync(SHOTS, { recursive: true });
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
     [relay, sim, browser] = await Promise.all([
       startFreshRelay(),
       startOdooSim({ version: 19, automationNoise: 'none' }),
-      chromium.launch({ executablePath, args: CHROMIUM_ARGS }),
+      launchChromium(),
     ]);
     // CSP violations and script errors surface in `problems`; the dashboard must have none.
     ({ context, page, problems } = await openDashboardPage(browser, { clipboardOrigin: relay.url }));
@@ -47,7 +41,7 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     await sim?.close();
   });
 
-  const shot = (name: string, p: Page = page) => p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string, p: Page = page) => p.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
   const nav = (label: string) => page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: label }).click();
 
   it('walks from first-run setup to a revoked key', async () => {

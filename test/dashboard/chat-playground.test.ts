@@ -1,23 +1,18 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { VNode } from 'preact';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { OUTSTANDING_INVOICES_TURN, openAiToolResults, startScriptedLlm, type ScriptedLlm } from '../chat/scripted-llm.js';
-import { CHROMIUM_ARGS, DashboardClient, openDashboardPage, requireChromium, setUpAdminAndOdoo, startFreshRelay, type FreshRelay } from './helpers.js';
+import { launchChromium, DASHBOARD_PASSWORD, SCREENSHOTS, until, DashboardClient, openDashboardPage, setUpAdminAndOdoo, startFreshRelay, type FreshRelay } from './helpers.js';
 import { parseInline, parseMarkdown, renderMarkdown, splitRow } from '../../web/src/markdown.js';
 import { MAX_DATA_ROWS, tabulate } from '../../web/src/format.js';
 
 // The committed screenshots change only on purpose: `UPDATE_SCREENSHOTS=1 npx vitest run test/dashboard/chat-playground.test.ts`.
-const SHOTS = process.env.UPDATE_SCREENSHOTS
-  ? path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots')
-  : path.join(os.tmpdir(), 'odoo-relay-dashboard-screenshots');
-const PASSWORD = 'correct horse battery staple';
+const PASSWORD = DASHBOARD_PASSWORD;
 const LLM_KEY = 'sk-llm-playground-7c1e';
 const OUTSTANDING = 'List all customers with outstanding invoices over $1000';
-const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 50 });
 
 /** Text content of rendered vnodes, as the browser would show it. */
 function textOf(v: unknown): string {
@@ -145,12 +140,11 @@ describe('chat playground in a browser', { timeout: 120_000 }, () => {
   let problems: string[] = [];
 
   beforeAll(async () => {
-    const executablePath = requireChromium();
-    fs.mkdirSync(SHOTS, { recursive: true });
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
     [llm, sim, browser] = await Promise.all([
       startScriptedLlm({ wire: 'openai', expectKey: LLM_KEY }),
       startOdooSim({ version: 17, automationNoise: 'none' }),
-      chromium.launch({ executablePath, args: CHROMIUM_ARGS }),
+      launchChromium(),
     ]);
     [relay, bare] = await Promise.all([
       startFreshRelay({ CHAT_PROVIDER: 'openai-compatible', CHAT_BASE_URL: llm.baseUrl, CHAT_API_KEY: LLM_KEY, CHAT_MODEL: 'scripted-model', CHAT_MAX_RETRIES: '0' }),
@@ -167,7 +161,7 @@ describe('chat playground in a browser', { timeout: 120_000 }, () => {
     await llm?.close();
   });
 
-  const shot = (name: string, p: Page = page) => p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string, p: Page = page) => p.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
   it("asks the seed's question, shows answer, steps and rows, then follows up in the same conversation", async () => {
     // First run in the browser: create the admin; the Odoo connection through the dashboard API.

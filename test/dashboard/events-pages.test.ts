@@ -1,22 +1,16 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { FAST_EVENTS_ENV } from '../events/helpers.js';
-import { CHROMIUM_ARGS, openDashboardPage, requireChromium, setUpAdminAndOdoo, startFreshRelay, type FreshRelay } from './helpers.js';
+import { launchChromium, DASHBOARD_PASSWORD, SCREENSHOTS, until, openDashboardPage, setUpAdminAndOdoo, startFreshRelay, type FreshRelay } from './helpers.js';
 
 // The committed screenshots change only on purpose: `UPDATE_SCREENSHOTS=1 npx vitest run test/dashboard/events-pages.test.ts`.
-const SHOTS = process.env.UPDATE_SCREENSHOTS
-  ? path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots')
-  : path.join(os.tmpdir(), 'odoo-relay-dashboard-screenshots');
-const PASSWORD = 'correct horse battery staple';
+const PASSWORD = DASHBOARD_PASSWORD;
 const NAME = 'Partners to n8n';
-// Generous: the machine is shared and other test files run in parallel.
-const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 50 });
 
 /**
  * Subscriptions and Deliveries in a real Chromium, against a relay with events on, the Odoo test
@@ -33,14 +27,13 @@ describe('events pages in a browser', { timeout: 120_000 }, () => {
   let problems: string[] = [];
 
   beforeAll(async () => {
-    const executablePath = requireChromium();
-    fs.mkdirSync(SHOTS, { recursive: true });
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
     [relay, sim, receiver, browser] = await Promise.all([
       // One failed delivery (retries used up) disables the subscription, so the banner shows quickly.
       startFreshRelay({ ...FAST_EVENTS_ENV, EVENTS_DISABLE_AFTER_FAILURES: '1' }),
       startOdooSim({ version: 19, automationNoise: 'none' }),
       startReceiver(),
-      chromium.launch({ executablePath, args: CHROMIUM_ARGS }),
+      launchChromium(),
     ]);
     ({ context, page, problems } = await openDashboardPage(browser, { clipboardOrigin: relay.url }));
   });
@@ -52,7 +45,7 @@ describe('events pages in a browser', { timeout: 120_000 }, () => {
     await sim?.close();
   });
 
-  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
   const nav = (label: string) => page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: label }).click();
   const rowStatus = (n: number) => page.locator('[data-testid=deliveries-table] tbody tr').nth(n).getAttribute('data-status');
 

@@ -5,6 +5,8 @@ import pino from 'pino';
 import { request as undiciRequest } from 'undici';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startRelay, type RunningRelay } from '../../src/server.js';
+import { expect } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
 import { readAnswer } from '../helpers/relay.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -18,6 +20,22 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** The dashboard password the browser tests set up their admin with. */
+export const DASHBOARD_PASSWORD = 'correct horse battery staple';
+
+/** Screenshots go to docs/screenshots with UPDATE_SCREENSHOTS=1, else to a temporary folder. */
+export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS
+  ? path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots')
+  : path.join(os.tmpdir(), 'odoo-relay-dashboard-screenshots');
+
+/** Polls a page condition; generous because the machine is shared and other test files run in parallel. */
+export const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 50 });
+
+/** Debian's Chromium, headless (fails with an install hint when it is missing). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: requireChromium(), args: CHROMIUM_ARGS });
+}
 
 /** Browser tests need Debian's chromium; without it they fail loudly rather than skip. */
 export function requireChromium(): string {

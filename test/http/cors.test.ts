@@ -1,10 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
-import { CHROMIUM_ARGS, requireChromium } from '../dashboard/helpers.js';
+import { launchChromium } from '../dashboard/helpers.js';
 import { postForm, basic, raw, registerApp } from '../oauth2/helpers.js';
 import { publicClientOrigins } from '../../src/http/cors.js';
 
@@ -35,7 +35,7 @@ describe('CORS for OAuth public clients', () => {
       startTestRelay(),
       startOrigin(),
       startOrigin(),
-      chromium.launch({ executablePath: requireChromium(), args: CHROMIUM_ARGS }),
+      launchChromium(),
     ]);
     await relay.connectOdoo({ url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
     await registerApp(relay, { name: 'Browser app', clientType: 'public', redirectUris: [`${spa.origin}/callback`], scopes: ['read'] });

@@ -3,12 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
-import { CHROMIUM_ARGS, openDashboardPage, requireChromium } from '../dashboard/helpers.js';
+import { launchChromium, until, openDashboardPage } from '../dashboard/helpers.js';
 import { formOf, oauthClient, registerApp } from './client.js';
 
-const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 50 });
 
 /** The app's callback: a loopback server that records where the browser was sent. */
 async function startCallbackServer(): Promise<{ url: string; hits: URL[]; close(): Promise<void> }> {
@@ -39,8 +38,7 @@ describe('OAuth 1.0a consent page in a browser', { timeout: 120_000 }, () => {
   let problems: string[];
 
   beforeAll(async () => {
-    const executablePath = requireChromium();
-    [relay, callback, browser] = await Promise.all([startTestRelay(), startCallbackServer(), chromium.launch({ executablePath, args: CHROMIUM_ARGS })]);
+    [relay, callback, browser] = await Promise.all([startTestRelay(), startCallbackServer(), launchChromium()]);
     ({ page, problems } = await openDashboardPage(browser));
   });
   afterAll(async () => {

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { httpGet } from '../helpers/relay.js';
-import { CHROMIUM_ARGS, openDashboardPage, requireChromium, startFreshRelay, type FreshRelay } from '../dashboard/helpers.js';
+import { launchChromium, DASHBOARD_PASSWORD, until, openDashboardPage, startFreshRelay, type FreshRelay } from '../dashboard/helpers.js';
 
-const PASSWORD = 'correct horse battery staple';
-const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 50 });
+const PASSWORD = DASHBOARD_PASSWORD;
 
 /** The dashboard's API reference page in a real Chromium: the relay's own OpenAPI document, rendered without errors. */
 describe('API reference page in a browser', { timeout: 90_000 }, () => {
@@ -14,8 +13,7 @@ describe('API reference page in a browser', { timeout: 90_000 }, () => {
   let problems: string[] = [];
 
   beforeAll(async () => {
-    const executablePath = requireChromium();
-    [relay, browser] = await Promise.all([startFreshRelay(), chromium.launch({ executablePath, args: CHROMIUM_ARGS })]);
+    [relay, browser] = await Promise.all([startFreshRelay(), launchChromium()]);
     ({ page, problems } = await openDashboardPage(browser));
   });
   afterAll(async () => {
