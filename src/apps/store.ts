@@ -56,7 +56,8 @@ export interface AppSecrets {
 const CLIENT_SECRET_PREFIX = 'cs_';
 const CONSUMER_SECRET_PREFIX = 'ck_secret_';
 
-function toApp(row: AppsTable): App {
+/** An apps row as an App (exported for queries that join apps to what they look up). */
+export function toApp(row: AppsTable): App {
   return {
     id: row.id,
     userId: row.user_id,

@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
-import { appGrant, getApp } from '../apps/store.js';
+import { appGrant } from '../apps/store.js';
 import type { Caller } from '../auth/caller.js';
-import { findLiveToken } from './store.js';
+import { findLiveAccessToken } from './store.js';
 
 /**
  * RFC 6750 §3: a refused bearer token is answered with a WWW-Authenticate challenge. The
@@ -16,20 +16,14 @@ function invalidToken(message: string): RelayError {
 
 /**
  * The caller behind an OAuth 2.0 access token. Looked up by its SHA-256 on every call (one
- * indexed read): revocation, app deletion and grant revocation take effect immediately, and
+ * indexed read, joined with its app): revocation, app deletion and grant revocation take effect immediately, and
  * the app's current allow-lists and rate limit apply through appGrant.
  */
 export async function authenticateAccessToken(ctx: AppContext, request: FastifyRequest, token: string): Promise<Caller> {
-  const row = await findLiveToken(ctx.storage.db, token, 'access');
-  if (!row) throw invalidToken('The access token is unknown, expired or revoked');
+  const found = await findLiveAccessToken(ctx.storage.db, token);
+  if (!found) throw invalidToken('The access token is unknown, expired or revoked');
   request.trace.authMethod = 'oauth2';
-  request.trace.appId = row.app_id;
-  request.trace.userId = row.user_id;
-  let app;
-  try {
-    app = await getApp(ctx.storage.db, row.app_id);
-  } catch {
-    throw invalidToken('The app this token was issued to no longer exists');
-  }
-  return { kind: 'oauth2', userId: row.user_id, appId: app.id, grant: appGrant(app, row.user_id, JSON.parse(row.scopes)) };
+  request.trace.appId = found.app.id;
+  request.trace.userId = found.userId;
+  return { kind: 'oauth2', userId: found.userId, appId: found.app.id, grant: appGrant(found.app, found.userId, found.scopes) };
 }

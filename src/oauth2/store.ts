@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, OAuth2CodesTable, OAuth2TokensTable } from '../storage/schema.js';
 import { newId, randomBase62, sha256Hex } from '../ids/random.js';
 import type { Scope } from '../auth/scopes.js';
+import { toApp, type App } from '../apps/store.js';
 import {
   ACCESS_TOKEN_PREFIX,
   ACCESS_TOKEN_TTL_SECONDS,
@@ -175,6 +176,26 @@ export async function findLiveToken(db: Db, token: string, kind?: 'access' | 're
   let q = db.selectFrom('oauth2_tokens').selectAll().where('token_hash', '=', sha256Hex(token)).where('expires_at', '>', Date.now()).where('rotated_at', 'is', null);
   if (kind) q = q.where('kind', '=', kind);
   return (await q.executeTakeFirst()) ?? null;
+}
+
+/**
+ * A live access token with the app it was issued to, in one query: this runs on every OAuth 2.0
+ * call. A token outlives no app (the foreign key cascades), so the inner join loses nothing.
+ */
+export async function findLiveAccessToken(db: Db, token: string): Promise<{ userId: string; scopes: Scope[]; app: App } | null> {
+  const row = await db
+    .selectFrom('oauth2_tokens')
+    .innerJoin('apps', 'apps.id', 'oauth2_tokens.app_id')
+    .selectAll('apps')
+    .select(['oauth2_tokens.user_id as token_user_id', 'oauth2_tokens.scopes as token_scopes'])
+    .where('oauth2_tokens.token_hash', '=', sha256Hex(token))
+    .where('oauth2_tokens.kind', '=', 'access')
+    .where('oauth2_tokens.expires_at', '>', Date.now())
+    .where('oauth2_tokens.rotated_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) return null;
+  const { token_user_id, token_scopes, ...appRow } = row;
+  return { userId: token_user_id, scopes: JSON.parse(token_scopes), app: toApp(appRow) };
 }
 
 /**
