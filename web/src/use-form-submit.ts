@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { ApiError } from './api';
 
 /**
- * The outcome of a dialog form: busy while the relay answers, then its refusal as a notice and
+ * The outcome of a form (dialogs, sign-in, setup, password change): busy while the relay answers, then its refusal as a notice and
  * per-field messages (ApiError.fieldErrors) next to the inputs they name.
  */
 export function useFormSubmit() {

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError, type User } from '../api';
+import { api, type User } from '../api';
+import { useFormSubmit } from '../use-form-submit';
 import { Button, Notice, PageHeader, TextField } from '../components';
 import { formatDate } from '../format';
 
@@ -8,37 +9,19 @@ export function AccountPage({ user, onChanged }: { user: User; onChanged: (u: Us
   const [currentPassword, setCurrent] = useState('');
   const [newPassword, setNew] = useState('');
   const [confirm, setConfirm] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | string | null>(null);
-  const [fields, setFields] = useState<Record<string, string>>({});
   const [done, setDone] = useState(false);
+  const { busy, error, fields, refuse, submit: submitting } = useFormSubmit();
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    setFields({});
+  const submit = submitting(async () => {
     setDone(false);
-    if (newPassword !== confirm) {
-      setFields({ confirm: 'The two new passwords differ' });
-      setError('Check the highlighted fields.');
-      return;
-    }
-    setBusy(true);
-    try {
-      const r = await api<{ user: User; csrfToken: string }>('POST', '/api/auth/password', { currentPassword, newPassword });
-      setCurrent('');
-      setNew('');
-      setConfirm('');
-      setDone(true);
-      onChanged(r.user, r.csrfToken);
-    } catch (err) {
-      const apiErr = err as ApiError;
-      setError(apiErr);
-      setFields(apiErr.fieldErrors ?? {});
-    } finally {
-      setBusy(false);
-    }
-  };
+    if (newPassword !== confirm) return refuse({ confirm: 'The two new passwords differ' }, 'Check the highlighted fields.');
+    const r = await api<{ user: User; csrfToken: string }>('POST', '/api/auth/password', { currentPassword, newPassword });
+    setCurrent('');
+    setNew('');
+    setConfirm('');
+    setDone(true);
+    onChanged(r.user, r.csrfToken);
+  });
 
   return (
     <section>

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { useFormSubmit } from '../use-form-submit';
 import { api, ApiError, type User } from '../api';
 import { AuthFrame } from '../auth-frame';
 import { Button, Notice, TextField } from '../components';
@@ -27,33 +28,19 @@ export function SetupPage({ onDone, onAlreadyDone }: { onDone: Done; onAlreadyDo
   const [username, setUsername] = useState('admin');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | string | null>(null);
-  const [fields, setFields] = useState<Record<string, string>>({});
+  const { busy, error, fields, refuse, submit: submitting } = useFormSubmit();
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    setFields({});
-    if (password !== confirm) {
-      setFields({ confirm: 'The two passwords differ' });
-      setError('Check the highlighted fields.');
-      return;
-    }
-    setBusy(true);
+  const submit = submitting(async () => {
+    if (password !== confirm) return refuse({ confirm: 'The two passwords differ' }, 'Check the highlighted fields.');
     try {
       const r = await api<{ user: User; csrfToken: string }>('POST', '/api/auth/setup', { username, password });
       onDone(r.user, r.csrfToken);
     } catch (err) {
-      const apiErr = err as ApiError;
       // Someone finished setup meanwhile (another tab, the CLI): sign in instead.
-      if (apiErr.code === 'setup_already_done') return onAlreadyDone();
-      setError(apiErr);
-      setFields(apiErr.fieldErrors ?? {});
-    } finally {
-      setBusy(false);
+      if ((err as ApiError).code === 'setup_already_done') return onAlreadyDone();
+      throw err;
     }
-  };
+  });
 
   return (
     <AuthCard title="Welcome to odoo-relay" intro="Create the administrator account. You will use it to connect Odoo and issue API keys for n8n.">
@@ -83,26 +70,12 @@ export function SetupPage({ onDone, onAlreadyDone }: { onDone: Done; onAlreadyDo
 export function LoginPage({ onDone }: { onDone: Done }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [fields, setFields] = useState<Record<string, string>>({});
+  const { busy, error, fields, submit: submitting } = useFormSubmit();
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    setFields({});
-    setBusy(true);
-    try {
-      const r = await api<{ user: User; csrfToken: string }>('POST', '/api/auth/login', { username, password });
-      onDone(r.user, r.csrfToken);
-    } catch (err) {
-      const apiErr = err as ApiError;
-      setError(apiErr);
-      setFields(apiErr.fieldErrors ?? {});
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = submitting(async () => {
+    const r = await api<{ user: User; csrfToken: string }>('POST', '/api/auth/login', { username, password });
+    onDone(r.user, r.csrfToken);
+  });
 
   return (
     <AuthCard title="Sign in" intro="Sign in to manage the Odoo connection, API keys and the request log.">
