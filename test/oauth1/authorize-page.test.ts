@@ -95,6 +95,9 @@ describe('OAuth 1.0a consent page in a browser', { timeout: 120_000 }, () => {
     await page.getByRole('button', { name: 'Deny' }).click();
     await until(() => callback.hits.length).toBe(2);
     expect(callback.hits[1]!.searchParams.get('denied')).toBe(rt.oauth_token);
+    // The callback server saw the request before the browser finished landing there; a new
+    // navigation started now would be interrupted by that one.
+    await page.waitForURL((url) => url.origin === new URL(callback.url).origin);
 
     // The same (now forgotten) request: the page says so instead of offering Approve.
     await page.goto(`${relay.url}/oauth1/authorize?oauth_token=${rt.oauth_token}`);
