@@ -44,7 +44,7 @@ export async function executeMethod(ctx: AppContext, caller: Caller, req: Execut
     outcome = 'ok';
     const odooMs = performance.now() - started;
     trace.odooMs = odooMs;
-    const version = await client.version();
+    const version = client.knownVersion() ?? (await client.version());
     return {
       success: true as const,
       result,

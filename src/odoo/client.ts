@@ -38,6 +38,9 @@ export class OdooClient {
   private readonly limit: ConcurrencyLimit;
 
   private versionPromise: Promise<ParsedOdooVersion> | undefined;
+  /** The detected version, kept for synchronous reads once known. */
+  private detected: ParsedOdooVersion | undefined;
+  private versionAnswer: OdooServerVersion | undefined;
   private uid: number | undefined;
   private uidPromise: Promise<number> | undefined;
   /** auto mode: the secret was refused as a bearer key but accepted as a JSON-RPC password. */
@@ -65,7 +68,7 @@ export class OdooClient {
 
   /** Calls `model.method(*args, **kwargs)` as execute_kw would, over the best protocol. */
   executeKw(model: string, method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): Promise<unknown> {
-    return this.guard(async () => {
+    return this.guard(() => {
       checkCallShape(model, method, args, kwargs);
       return this.limit.run(() => this.execute(model, method, args, kwargs));
     });
@@ -73,10 +76,23 @@ export class OdooClient {
 
   /** Server version (from `GET /web/version`, else `common.version`), cached, with the protocol this client uses. */
   version(): Promise<OdooServerVersion> {
+    const known = this.knownVersion();
+    if (known && !this.closed) return Promise.resolve(known);
     return this.guard(async () => {
       const parsed = await this.detectVersion();
       return { ...parsed, protocol: await this.protocol() };
     });
+  }
+
+  /**
+   * The version once detected, without waiting: every call reports it, and a promise per call
+   * just to read a cached value was a visible share of the relay's cost per call.
+   */
+  knownVersion(): OdooServerVersion | undefined {
+    const protocol = this.knownProtocol();
+    if (!protocol || !this.detected) return undefined;
+    if (this.versionAnswer?.protocol !== protocol) this.versionAnswer = { ...this.detected, protocol };
+    return this.versionAnswer;
   }
 
   /** The uid of the configured login, cached after the first successful authentication. */
@@ -131,7 +147,7 @@ export class OdooClient {
   // --- internals -----------------------------------------------------------------------------
 
   private async execute(model: string, method: string, args: unknown[], kwargs: Record<string, unknown>): Promise<unknown> {
-    if ((await this.protocol()) === 'jsonrpc') return this.executeJsonRpc(model, method, args, kwargs);
+    if ((this.knownProtocol() ?? (await this.protocol())) === 'jsonrpc') return this.executeJsonRpc(model, method, args, kwargs);
 
     const call = toJson2Call(method, args, kwargs);
     try {
@@ -170,10 +186,16 @@ export class OdooClient {
 
   /** The protocol calls use now. */
   private async protocol(): Promise<OdooWireProtocol> {
+    return this.knownProtocol() ?? (supportsJson2(await this.detectVersion()) ? 'json2' : 'jsonrpc');
+  }
+
+  /** The protocol, when it is known without asking the server. */
+  private knownProtocol(): OdooWireProtocol | undefined {
     const wanted = this.settings.protocol;
     if (wanted !== 'auto') return wanted;
     if (this.json2Refused) return 'jsonrpc';
-    return supportsJson2(await this.detectVersion()) ? 'json2' : 'jsonrpc';
+    if (!this.detected) return undefined;
+    return supportsJson2(this.detected) ? 'json2' : 'jsonrpc';
   }
 
   private mayFallBackToJsonRpc(error: unknown): boolean {
@@ -199,10 +221,13 @@ export class OdooClient {
   }
 
   private detectVersion(): Promise<ParsedOdooVersion> {
-    this.versionPromise ??= this.fetchVersion().catch((error: unknown) => {
-      this.versionPromise = undefined; // retry detection on the next call
-      throw error;
-    });
+    this.versionPromise ??= this.fetchVersion().then(
+      (version) => (this.detected = version),
+      (error: unknown) => {
+        this.versionPromise = undefined; // retry detection on the next call
+        throw error;
+      },
+    );
     return this.versionPromise;
   }
 
@@ -272,17 +297,26 @@ export class OdooClient {
   }
 
   /** Every public entry point: refuse after close, keep errors OdooErrors, keep the secret out. */
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new OdooError('odoo_unreachable', 'This Odoo client is closed');
+  private guard<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new OdooError('odoo_unreachable', 'This Odoo client is closed'));
+    // Not an async wrapper: that would add a promise and microtask turns to every call.
+    let pending: Promise<T>;
     try {
-      return await work();
+      pending = work();
     } catch (error) {
-      const odooError =
-        error instanceof OdooError
-          ? error
-          : new OdooError('odoo_server_error', `Unexpected failure in the Odoo client: ${(error as Error)?.message ?? String(error)}`);
-      throw redactSecret(odooError, this.settings.secret);
+      return Promise.reject(this.asOdooError(error));
     }
+    return pending.catch((error: unknown) => {
+      throw this.asOdooError(error);
+    });
+  }
+
+  private asOdooError(error: unknown): OdooError {
+    const odooError =
+      error instanceof OdooError
+        ? error
+        : new OdooError('odoo_server_error', `Unexpected failure in the Odoo client: ${(error as Error)?.message ?? String(error)}`);
+    return redactSecret(odooError, this.settings.secret);
   }
 }
 
