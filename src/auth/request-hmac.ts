@@ -8,9 +8,13 @@ import { RelayError } from '../errors/index.js';
  * For an API key created with HMAC: checks `X-HMAC-Signature` (and `X-HMAC-Timestamp`, once
  * per signature) over the exact raw body bytes. Shared by every route a key can call, so the
  * webhook and the REST API refuse the same requests with the same words. Other callers pass.
+ *
+ * Synchronous (throws on refusal) except for the timestamped variant, whose once-only nonce is
+ * claimed in the database: then it returns the promise of that claim. The common case costs no
+ * promise on every call.
  */
-export async function verifyRequestHmac(ctx: AppContext, request: FastifyRequest, caller: Caller): Promise<void> {
-  if (caller.kind !== 'api_key' || !caller.hmacSecretEnc) return;
+export function verifyRequestHmac(ctx: AppContext, request: FastifyRequest, caller: Caller): Promise<void> | undefined {
+  if (caller.kind !== 'api_key' || !caller.hmacSecretEnc) return undefined;
   const check = verifyHmac({
     secret: ctx.box.decryptCached(caller.hmacSecretEnc),
     rawBody: request.rawBody ?? Buffer.alloc(0),
@@ -20,9 +24,10 @@ export async function verifyRequestHmac(ctx: AppContext, request: FastifyRequest
     toleranceSeconds: ctx.config.hmacToleranceSeconds,
   });
   if (!check.ok) throw new RelayError('invalid_signature', hmacMessage(check.reason), { reason: check.reason });
-  if (check.timestamped && !(await claimNonce(ctx, caller.apiKey.id, check.signature))) {
-    throw new RelayError('invalid_signature', 'This signature was already used (replay)', { reason: 'replayed' });
-  }
+  if (!check.timestamped) return undefined;
+  return claimNonce(ctx, caller.apiKey.id, check.signature).then((claimed) => {
+    if (!claimed) throw new RelayError('invalid_signature', 'This signature was already used (replay)', { reason: 'replayed' });
+  });
 }
 
 async function claimNonce(ctx: AppContext, keyId: string, signature: string): Promise<boolean> {
