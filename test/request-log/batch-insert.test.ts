@@ -1,0 +1,61 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { migrate, openStorage, type Storage } from '../../src/storage/database.js';
+import { requestLogBatchInsert } from '../../src/request-log/batch-insert.js';
+import type { RequestLogEntry } from '../../src/request-log/writer.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+
+/** Rows with every column set (or null), so that a column bound to the wrong place shows. */
+function rows(count: number): RequestLogEntry[] {
+  return Array.from({ length: count }, (_, i) => ({
+    created_at: 1_700_000_000_000 + i,
+    request_id: `req_${i}`,
+    user_id: i % 3 === 0 ? null : `usr_${i}`,
+    api_key_id: `key_${i}`,
+    key_prefix: `sk_live_${i}`,
+    auth_method: i % 2 ? 'api_key' : 'oauth2',
+    action: 'execute_method',
+    model: 'res.partner',
+    method: `m${i}`,
+    status: 200 + (i % 5),
+    code: i % 4 === 0 ? 'odoo_validation_error' : null,
+    duration_ms: i + 0.25,
+    odoo_ms: i % 7 === 0 ? null : i / 2,
+    ip: `10.0.0.${i % 250}`,
+    app_id: i % 5 === 0 ? `app_${i}` : null,
+  }));
+}
+
+const opened: Storage[] = [];
+afterAll(async () => {
+  for (const storage of opened) await storage.close();
+});
+
+async function roundTrip(storage: Storage, count: number) {
+  opened.push(storage);
+  await migrate(storage);
+  const written = rows(count);
+  await requestLogBatchInsert(storage)(written);
+  const read = await storage.db.selectFrom('request_log').selectAll().orderBy('created_at').execute();
+  expect(read.map(({ id: _id, ...rest }) => rest)).toEqual(written);
+}
+
+/**
+ * The batch insert binds rows through a multi-row statement in chunks plus single rows for the
+ * remainder (SQLite) or one unnest() statement (PostgreSQL): every row and every column must
+ * come back exactly, whatever the batch size.
+ */
+describe('request-log batch insert', () => {
+  for (const count of [1, 31, 32, 75]) {
+    it(`writes ${count} rows on SQLite with every column in place`, async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-log-'));
+      await roundTrip(openStorage({ dataDir: dir }), count);
+    });
+  }
+
+  it('writes 75 rows on PostgreSQL with every column in place', async () => {
+    await roundTrip(openStorage({ databaseUrl: await createTestDatabase(), dataDir: '' }), 75);
+  });
+});
