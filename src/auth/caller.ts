@@ -66,12 +66,18 @@ export function isCrossSite(request: FastifyRequest, publicUrl: string | undefin
   return origin !== expected;
 }
 
-/** Key lookups are cached when found (revocations in this process clear the cache); unknown keys always ask the database. */
-async function cachedKeyLookup(ctx: AppContext, presented: string): Promise<KeyLookup> {
+/**
+ * Key lookups are cached when found (revocations in this process clear the cache); unknown
+ * keys always ask the database. A cache hit comes back without a promise.
+ */
+function cachedKeyLookup(ctx: AppContext, presented: string): KeyLookup | Promise<KeyLookup> {
   const hash = sha256Hex(presented);
-  const found = await ctx.caches.apiKeys.getOrLoad(hash, () => lookupApiKey(ctx.storage.db, presented));
-  if (!found.ok && found.code === 'invalid_api_key') ctx.caches.apiKeys.delete(hash);
-  return found;
+  const cached = ctx.caches.apiKeys.getOrLoad(hash, () => lookupApiKey(ctx.storage.db, presented));
+  if (!(cached instanceof Promise)) return cached;
+  return cached.then((found) => {
+    if (!found.ok && found.code === 'invalid_api_key') ctx.caches.apiKeys.delete(hash);
+    return found;
+  });
 }
 
 /** Who is calling, by OAuth 1.0a signature, OAuth 2.0 access token, API key or dashboard session. Refusals throw RelayError with a 401 code. */

@@ -6,7 +6,10 @@ export interface RateLimitDecision {
   allowed: boolean;
   limit: number;
   remaining: number;
+  /** When the window ends, rounded up to the second. */
   resetAt: Date;
+  /** Exactly how long until the window ends. */
+  msBeforeNext: number;
 }
 
 /** Fixed one-minute windows per API key; the store is the relay's own database. */
@@ -72,12 +75,20 @@ function limiterFamily(create: (points: number) => RateLimiterAbstract): RateLim
 }
 
 function decision(allowed: boolean, limit: number, res: RateLimiterRes): RateLimitDecision {
-  return {
-    allowed,
-    limit,
-    remaining: Math.max(0, res.remainingPoints),
-    resetAt: new Date(Date.now() + res.msBeforeNext),
-  };
+  // Rounded up to the second: the window's end read at different milliseconds is the same
+  // instant, so its ISO text can be reused, and a client waiting until then is never early.
+  const resetMs = Math.ceil((Date.now() + res.msBeforeNext) / 1000) * 1000;
+  return { allowed, limit, remaining: Math.max(0, res.remainingPoints), resetAt: new Date(resetMs), msBeforeNext: res.msBeforeNext };
+}
+
+/** The last reset instant formatted: every call in a window reports the same one. */
+let lastReset = { ms: NaN, iso: '' };
+
+/** ISO 8601 text of a reset instant, formatted once per distinct instant rather than per call. */
+export function resetIso(resetAt: Date): string {
+  const ms = resetAt.getTime();
+  if (lastReset.ms !== ms) lastReset = { ms, iso: resetAt.toISOString() };
+  return lastReset.iso;
 }
 
 /** Rate limit response headers, as the seed documents them (reset in ISO 8601). */
@@ -85,7 +96,7 @@ export function rateLimitHeaders(d: RateLimitDecision): Record<string, string> {
   return {
     'x-ratelimit-limit': String(d.limit),
     'x-ratelimit-remaining': String(d.remaining),
-    'x-ratelimit-reset': d.resetAt.toISOString(),
+    'x-ratelimit-reset': resetIso(d.resetAt),
   };
 }
 
@@ -103,8 +114,8 @@ export async function enforceKeyRateLimit(
   reply.headers(rateLimitHeaders(decision));
   if (decision.allowed) return;
   onLimited();
-  const resetAt = decision.resetAt.toISOString();
-  const retryAfter = Math.max(1, Math.ceil((decision.resetAt.getTime() - Date.now()) / 1000));
+  const resetAt = resetIso(decision.resetAt);
+  const retryAfter = Math.max(1, Math.ceil(decision.msBeforeNext / 1000));
   throw new RelayError('rate_limited', 'Rate limit exceeded', { limit: decision.limit, resetAt }, { 'retry-after': String(retryAfter) }, {
     limit: decision.limit,
     resetAt,

@@ -45,11 +45,15 @@ async function releasePool(origin: string): Promise<void> {
   }
 }
 
+/** Headers every request to Odoo carries; callers extend a copy once, not per call. */
+export const DEFAULT_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'user-agent': 'odoo-relay', accept: 'application/json' });
+
 export interface OdooHttpRequest {
   method: 'GET' | 'POST';
   /** Path below the base URL, starting with `/`. */
   path: string;
-  headers?: Record<string, string>;
+  /** The complete header set (DEFAULT_HEADERS when absent); build it once per transport. */
+  headers?: Readonly<Record<string, string>>;
   body?: string;
   timeoutMs: number;
 }
@@ -84,7 +88,7 @@ export class OdooHttp {
       const response = await this.pool.request({
         method: req.method,
         path: this.basePath + req.path,
-        headers: { 'user-agent': 'odoo-relay', accept: 'application/json', ...req.headers },
+        headers: req.headers ?? DEFAULT_HEADERS,
         body: req.body,
         headersTimeout: req.timeoutMs,
         bodyTimeout: req.timeoutMs,

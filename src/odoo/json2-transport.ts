@@ -1,27 +1,33 @@
 /** JSON-2 (`POST /json/2/<model>/<method>`, bearer API key): Odoo 19+'s external API, ~40% cheaper than execute_kw. */
 import { parseJson2Response } from './envelope.js';
-import type { OdooHttp } from './http.js';
+import { DEFAULT_HEADERS, type OdooHttp } from './http.js';
 
 /** Calls `model.method(**params)` over JSON-2. */
 export class Json2Transport {
+  /** Built once: the same for every call of this connection. */
+  private readonly headers: Readonly<Record<string, string>>;
+
   constructor(
     private readonly http: OdooHttp,
-    private readonly database: string,
-    private readonly apiKey: string,
+    database: string,
+    apiKey: string,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    this.headers = Object.freeze({
+      ...DEFAULT_HEADERS,
+      'content-type': 'application/json; charset=utf-8',
+      authorization: `bearer ${apiKey}`,
+      // Needed when the server hosts several databases; harmless otherwise.
+      'x-odoo-database': database,
+    });
+  }
 
   /** One round trip; returns the result or throws the mapped OdooError. */
   async call(model: string, method: string, params: Record<string, unknown>): Promise<unknown> {
     const raw = await this.http.request({
       method: 'POST',
       path: `/json/2/${encodeURIComponent(model)}/${encodeURIComponent(method)}`,
-      headers: {
-        'content-type': 'application/json; charset=utf-8',
-        authorization: `bearer ${this.apiKey}`,
-        // Needed when the server hosts several databases; harmless otherwise.
-        'x-odoo-database': this.database,
-      },
+      headers: this.headers,
       body: JSON.stringify(params),
       timeoutMs: this.timeoutMs,
     });

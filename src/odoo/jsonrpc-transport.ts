@@ -1,6 +1,8 @@
 /** JSON-RPC (`POST /jsonrpc`, services common/object/db): Odoo's only JSON API before 19, deprecated in 19, gone in 22. */
 import { parseJsonRpcResponse } from './envelope.js';
-import type { OdooHttp } from './http.js';
+import { DEFAULT_HEADERS, type OdooHttp } from './http.js';
+
+const HEADERS = Object.freeze({ ...DEFAULT_HEADERS, 'content-type': 'application/json; charset=utf-8' });
 
 /** The request body of one JSON-RPC service call. */
 export function jsonRpcRequestBody(service: string, method: string, args: readonly unknown[], id: number): string {
@@ -21,7 +23,7 @@ export class JsonRpcTransport {
     const raw = await this.http.request({
       method: 'POST',
       path: '/jsonrpc',
-      headers: { 'content-type': 'application/json; charset=utf-8' },
+      headers: HEADERS,
       body: jsonRpcRequestBody(service, method, args, this.nextId++),
       timeoutMs: this.timeoutMs,
     });

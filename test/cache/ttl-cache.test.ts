@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { TtlCache } from '../../src/cache/ttl-cache.js';
+
+describe('TtlCache', () => {
+  it('loads a missing key once, then answers from memory without a promise until the entry expires', async () => {
+    const cache = new TtlCache<string>(1000);
+    let loads = 0;
+    const load = async () => `value ${++loads}`;
+    const first = cache.getOrLoad('k', load, 0);
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toBe('value 1');
+    expect(cache.getOrLoad('k', load, 999)).toBe('value 1');
+    expect(await cache.getOrLoad('k', load, 1000)).toBe('value 2');
+    expect(loads).toBe(2);
+  });
+
+  it('does not keep a failed load, so the next call tries again', async () => {
+    const cache = new TtlCache<string>(1000);
+    await expect(cache.getOrLoad('k', async () => Promise.reject(new Error('database down')), 0)).rejects.toThrow('database down');
+    expect(await cache.getOrLoad('k', async () => 'recovered', 1)).toBe('recovered');
+  });
+
+  it('drops the oldest entry when full, and everything on clear()', async () => {
+    const cache = new TtlCache<number>(1000, 2);
+    await cache.getOrLoad('a', async () => 1, 0);
+    await cache.getOrLoad('b', async () => 2, 0);
+    await cache.getOrLoad('c', async () => 3, 0);
+    expect(await cache.getOrLoad('a', async () => 10, 0)).toBe(10);
+    expect(cache.getOrLoad('c', async () => 30, 0)).toBe(3);
+    cache.clear();
+    expect(await cache.getOrLoad('c', async () => 30, 0)).toBe(30);
+  });
+
+  it('never caches when the time to live is zero (caching switched off)', async () => {
+    const cache = new TtlCache<number>(0);
+    let loads = 0;
+    await cache.getOrLoad('k', async () => ++loads, 0);
+    expect(await cache.getOrLoad('k', async () => ++loads, 0)).toBe(2);
+  });
+});
