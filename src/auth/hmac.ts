@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { HmacSha256Key } from './hmac-key.js';
 
 /**
  * HMAC-SHA256 of the exact raw body bytes, hex — what the seed's Node example
@@ -19,7 +20,8 @@ export type HmacCheck =
 
 /** Verifies a presented signature in constant time. Pure: the clock is passed in. */
 export function verifyHmac(opts: {
-  secret: string;
+  /** The key's secret, prepared once (see HmacSha256Key), or as text. */
+  secret: HmacSha256Key | string;
   rawBody: Buffer;
   signatureHeader: string | undefined;
   timestampHeader: string | undefined;
@@ -41,7 +43,8 @@ export function verifyHmac(opts: {
     payload = Buffer.concat([Buffer.from(`${ts}.`), opts.rawBody]);
     timestamped = true;
   }
-  const expected = crypto.createHmac('sha256', opts.secret).update(payload).digest();
+  const key = typeof opts.secret === 'string' ? new HmacSha256Key(opts.secret) : opts.secret;
+  const expected = key.digest(payload);
   const presented = Buffer.from(hex, 'hex');
   if (!crypto.timingSafeEqual(expected, presented)) return { ok: false, reason: 'mismatch' };
   return { ok: true, timestamped, signature: hex.toLowerCase() };
