@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { HotCounter, HotHistogram } from './hot-metrics.js';
 
 /** Prometheus metrics; a registry per app so tests can run several relays in one process. */
 export function createMetrics() {
@@ -6,32 +7,23 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry, prefix: 'relay_' });
   return {
     registry,
-    httpRequests: new Counter({
-      name: 'relay_http_requests_total',
-      help: 'HTTP requests by route and status',
-      labelNames: ['route', 'status'] as const,
-      registers: [registry],
-    }),
-    httpDuration: new Histogram({
-      name: 'relay_http_request_duration_seconds',
-      help: 'HTTP request duration',
-      labelNames: ['route'] as const,
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers: [registry],
-    }),
-    webhookActions: new Counter({
-      name: 'relay_webhook_actions_total',
-      help: 'Webhook actions by action and outcome code',
-      labelNames: ['action', 'code'] as const,
-      registers: [registry],
-    }),
-    odooDuration: new Histogram({
-      name: 'relay_odoo_call_duration_seconds',
-      help: 'Duration of calls to Odoo',
-      labelNames: ['outcome'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers: [registry],
-    }),
+    // Updated on every request: see hot-metrics.ts for why these are not prom-client's classes.
+    httpRequests: new HotCounter('relay_http_requests_total', 'HTTP requests by route and status', ['route', 'status'], registry),
+    httpDuration: new HotHistogram(
+      'relay_http_request_duration_seconds',
+      'HTTP request duration',
+      ['route'],
+      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registry,
+    ),
+    webhookActions: new HotCounter('relay_webhook_actions_total', 'Webhook actions by action and outcome code', ['action', 'code'], registry),
+    odooDuration: new HotHistogram(
+      'relay_odoo_call_duration_seconds',
+      'Duration of calls to Odoo',
+      ['outcome'],
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registry,
+    ),
     rateLimited: new Counter({
       name: 'relay_rate_limited_total',
       help: 'Requests refused by the per-key rate limit',
