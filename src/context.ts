@@ -70,7 +70,7 @@ export async function createContext(config: Config, logger?: Logger): Promise<Ap
     async close() {
       for (const off of unsubscribe) off();
       await events.stop();
-      await requestLog.flush();
+      await requestLog.close();
       await odooClients.closeAll();
       await storage.close();
     },

@@ -36,11 +36,17 @@ export class RequestLogWriter {
     if (rows.length === 0) return this.flushing;
     this.flushing = this.flushing.then(async () => {
       try {
-        await this.insertBatch(rows);
+        await this.insertBatch.write(rows);
       } catch (err) {
         this.onError(err);
       }
     });
     return this.flushing;
+  }
+
+  /** Writes what is buffered, then releases the writer's resources (its SQLite thread). */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.insertBatch.close();
   }
 }

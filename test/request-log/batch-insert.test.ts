@@ -37,7 +37,9 @@ async function roundTrip(storage: Storage, count: number) {
   opened.push(storage);
   await migrate(storage);
   const written = rows(count);
-  await requestLogBatchInsert(storage)(written);
+  const batches = requestLogBatchInsert(storage);
+  await batches.write(written);
+  await batches.close();
   const read = await storage.db.selectFrom('request_log').selectAll().orderBy('created_at').execute();
   expect(read.map(({ id: _id, ...rest }) => rest)).toEqual(written);
 }
@@ -57,5 +59,17 @@ describe('request-log batch insert', () => {
 
   it('writes 75 rows on PostgreSQL with every column in place', async () => {
     await roundTrip(openStorage({ databaseUrl: await createTestDatabase(), dataDir: '' }), 75);
+  });
+
+  it('fails a batch the database refuses, and writes the next one on a fresh thread', async () => {
+    const storage = openStorage({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'relay-log-')) });
+    opened.push(storage);
+    const batches = requestLogBatchInsert(storage);
+    // No migration yet: the thread cannot even prepare its statements.
+    await expect(batches.write(rows(3))).rejects.toThrow(/no such table: request_log/);
+    await migrate(storage);
+    await batches.write(rows(40));
+    await batches.close();
+    expect(await storage.db.selectFrom('request_log').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).toEqual({ n: 40 });
   });
 });
