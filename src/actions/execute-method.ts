@@ -5,6 +5,7 @@ import { RelayError } from '../errors/index.js';
 import type { RequestTrace } from '../http/request-trace.js';
 import type { ExecuteMethodRequest } from './schema.js';
 import { odooForCaller } from './odoo-for-caller.js';
+import { withResultJson } from './answer-json.js';
 
 /** Refusals a key's scopes and allow-lists impose before anything reaches Odoo (pure). */
 export function checkMethodAccess(caller: Caller, model: string, method: string): RelayError | null {
@@ -40,16 +41,17 @@ export async function executeMethod(ctx: AppContext, caller: Caller, req: Execut
   const started = performance.now();
   let outcome = 'error';
   try {
-    const result = await client.executeKw(req.model, req.method, req.args, req.kwargs);
+    const { result, json } = await client.executeKwVerbatim(req.model, req.method, req.args, req.kwargs);
     outcome = 'ok';
     const odooMs = performance.now() - started;
     trace.odooMs = odooMs;
     const version = client.knownVersion() ?? (await client.version());
-    return {
+    const answer = {
       success: true as const,
       result,
       meta: { odooVersion: version.serverVersion, protocol: version.protocol, odooMs: Math.round(odooMs * 10) / 10 },
     };
+    return withResultJson(answer, json);
   } finally {
     trace.odooMs ??= performance.now() - started;
     ctx.metrics.odooDuration.observe({ outcome }, (performance.now() - started) / 1000);

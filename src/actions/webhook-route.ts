@@ -10,6 +10,7 @@ import { getConfig } from './get-config.js';
 import { testConnection } from './test-connection.js';
 import { chat } from './chat.js';
 import { runIdempotent } from './idempotent-run.js';
+import { answerJson } from './answer-json.js';
 import { documentOnly, webhookSchema } from '../openapi/webhook-docs.js';
 
 declare module 'fastify' {
@@ -90,7 +91,11 @@ export function registerWebhookRoute(app: FastifyInstance, ctx: AppContext): voi
       const nonceClaim = verifyRequestHmac(ctx, request, caller);
       if (nonceClaim) await nonceClaim;
       // Most calls carry no Idempotency-Key: they skip the wrapper's allocations.
-      if (request.headers['idempotency-key'] === undefined) return reply.send(await runAction(ctx, request, caller));
+      if (request.headers['idempotency-key'] === undefined) {
+        const answer = await runAction(ctx, request, caller);
+        const json = answerJson(answer);
+        return json === undefined ? reply.send(answer) : reply.type('application/json; charset=utf-8').send(json);
+      }
       const answer = await runIdempotent(ctx, request, caller, request.rawBody ?? Buffer.alloc(0), async () => ({
         status: 200,
         body: await runAction(ctx, request, caller),

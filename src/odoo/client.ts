@@ -29,6 +29,12 @@ export interface OdooConnectionTest {
 /** Suggested wait before retrying a call refused with `odoo_busy`. */
 const BUSY_RETRY_AFTER_SECONDS = 1;
 
+/** A call's result, with Odoo's own JSON text of it when that text is exactly the result. */
+export interface VerbatimResult {
+  result: unknown;
+  json?: string;
+}
+
 /** Client of one Odoo database, for one login. */
 export class OdooClient {
   readonly settings: OdooConnectionSettings;
@@ -68,6 +74,16 @@ export class OdooClient {
 
   /** Calls `model.method(*args, **kwargs)` as execute_kw would, over the best protocol. */
   executeKw(model: string, method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): Promise<unknown> {
+    return this.executeKwVerbatim(model, method, args, kwargs).then((answer) => answer.result);
+  }
+
+  /**
+   * executeKw, plus Odoo's own JSON text of the result when the relay passes it on unchanged
+   * (JSON-2 without reshaping): the webhook writes that text into its answer as it is, rather
+   * than serializing again what it has just parsed (the parse stays: it is what tells a JSON
+   * answer from garbage).
+   */
+  executeKwVerbatim(model: string, method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): Promise<VerbatimResult> {
     return this.guard(() => {
       checkCallShape(model, method, args, kwargs);
       return this.limit.run(() => this.execute(model, method, args, kwargs));
@@ -146,20 +162,21 @@ export class OdooClient {
 
   // --- internals -----------------------------------------------------------------------------
 
-  private async execute(model: string, method: string, args: unknown[], kwargs: Record<string, unknown>): Promise<unknown> {
-    if ((this.knownProtocol() ?? (await this.protocol())) === 'jsonrpc') return this.executeJsonRpc(model, method, args, kwargs);
+  private async execute(model: string, method: string, args: unknown[], kwargs: Record<string, unknown>): Promise<VerbatimResult> {
+    if ((this.knownProtocol() ?? (await this.protocol())) === 'jsonrpc') return { result: await this.executeJsonRpc(model, method, args, kwargs) };
 
     const call = toJson2Call(method, args, kwargs);
     try {
-      const result = await this.json2.call(model, method, call.params);
+      const answer = await this.json2.callVerbatim(model, method, call.params);
       this.json2Accepted = true;
-      return shapeJson2Result(call, result);
+      const result = shapeJson2Result(call, answer.value);
+      return result === answer.value ? { result, json: answer.text } : { result };
     } catch (error) {
       if (this.mayFallBackToJsonRpc(error)) {
         // A 401 is decided before Odoo dispatches anything, so re-sending over JSON-RPC cannot
         // duplicate a create.
         await this.fallBackToJsonRpc();
-        return this.executeJsonRpc(model, method, args, kwargs);
+        return { result: await this.executeJsonRpc(model, method, args, kwargs) };
       }
       throw error;
     }

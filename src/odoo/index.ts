@@ -1,5 +1,5 @@
 /** Public API of the Odoo client. */
-export { OdooClient, type OdooConnectionTest } from './client.js';
+export { OdooClient, type OdooConnectionTest, type VerbatimResult } from './client.js';
 export {
   odooConnectionSettingsSchema,
   odooProtocolSchema,

@@ -24,6 +24,11 @@ export class Json2Transport {
 
   /** One round trip; returns the result or throws the mapped OdooError. */
   async call(model: string, method: string, params: Record<string, unknown>): Promise<unknown> {
+    return (await this.callVerbatim(model, method, params)).value;
+  }
+
+  /** call(), with the answer's JSON text beside its parsed value (a JSON-2 answer is the bare result). */
+  async callVerbatim(model: string, method: string, params: Record<string, unknown>): Promise<{ value: unknown; text: string }> {
     const raw = await this.http.request({
       method: 'POST',
       path: `/json/2/${encodeURIComponent(model)}/${encodeURIComponent(method)}`,
@@ -31,6 +36,6 @@ export class Json2Transport {
       body: JSON.stringify(params),
       timeoutMs: this.timeoutMs,
     });
-    return parseJson2Response(raw);
+    return { value: parseJson2Response(raw), text: raw.text };
   }
 }

@@ -14,7 +14,13 @@ type Labels<L extends string> = Record<L, string>;
  */
 abstract class HotMetric<L extends string, S extends { labels: Labels<L> }> {
   readonly aggregator = 'sum' as const;
-  protected readonly series = new Map<string, S>();
+  /** Every series, in creation order, for export. */
+  protected series: S[] = [];
+  /**
+   * Series found through one Map level per label value. Joining the values into one key
+   * string would build a new string to hash on every call.
+   */
+  private index = new Map<string, unknown>();
 
   constructor(
     readonly name: string,
@@ -22,25 +28,37 @@ abstract class HotMetric<L extends string, S extends { labels: Labels<L> }> {
     protected readonly labelNames: readonly L[],
     registry: Registry,
   ) {
+    if (labelNames.length === 0) throw new Error(`${name}: hot metrics need at least one label`);
     registry.registerMetric(this as unknown as Metric);
   }
 
   /** The series of these label values, created on first use. */
-  protected seriesOf(labels: Labels<L>, create: (labels: Labels<L>) => S): S {
-    let key = '';
-    for (const name of this.labelNames) key += `${labels[name]}\u0001`;
-    let series = this.series.get(key);
+  protected seriesOf(labels: Labels<L>): S {
+    const last = this.labelNames.length - 1;
+    let level = this.index;
+    for (let i = 0; i < last; i++) {
+      const value = labels[this.labelNames[i]!];
+      let next = level.get(value) as Map<string, unknown> | undefined;
+      if (!next) level.set(value, (next = new Map()));
+      level = next;
+    }
+    const value = labels[this.labelNames[last]!];
+    let series = level.get(value) as S | undefined;
     if (!series) {
       const own = {} as Labels<L>;
       for (const name of this.labelNames) own[name] = labels[name];
-      series = create(own);
-      this.series.set(key, series);
+      series = this.newSeries(own);
+      level.set(value, series);
+      this.series.push(series);
     }
     return series;
   }
 
+  protected abstract newSeries(labels: Labels<L>): S;
+
   reset(): void {
-    this.series.clear();
+    this.series = [];
+    this.index = new Map();
   }
 }
 
@@ -48,11 +66,15 @@ export class HotCounter<L extends string> extends HotMetric<L, { labels: Labels<
   readonly type = 'counter' as const;
 
   inc(labels: Labels<L>, by = 1): void {
-    this.seriesOf(labels, (own) => ({ labels: own, value: 0 })).value += by;
+    this.seriesOf(labels).value += by;
+  }
+
+  protected newSeries(labels: Labels<L>) {
+    return { labels, value: 0 };
   }
 
   async get() {
-    const values = [...this.series.values()].map((s) => ({ labels: { ...s.labels }, value: s.value }));
+    const values = this.series.map((s) => ({ labels: { ...s.labels }, value: s.value }));
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 }
@@ -79,7 +101,7 @@ export class HotHistogram<L extends string> extends HotMetric<L, HistogramSeries
   }
 
   observe(labels: Labels<L>, value: number): void {
-    const series = this.seriesOf(labels, (own) => ({ labels: own, counts: new Array<number>(this.buckets.length + 1).fill(0), sum: 0, count: 0 }));
+    const series = this.seriesOf(labels);
     let bucket = 0;
     while (bucket < this.buckets.length && value > this.buckets[bucket]!) bucket++;
     series.counts[bucket]! += 1;
@@ -87,9 +109,13 @@ export class HotHistogram<L extends string> extends HotMetric<L, HistogramSeries
     series.count += 1;
   }
 
+  protected newSeries(labels: Labels<L>): HistogramSeries<L> {
+    return { labels, counts: new Array<number>(this.buckets.length + 1).fill(0), sum: 0, count: 0 };
+  }
+
   async get() {
     const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
-    for (const s of this.series.values()) {
+    for (const s of this.series) {
       let cumulative = 0;
       this.buckets.forEach((le, i) => {
         cumulative += s.counts[i]!;

@@ -58,6 +58,14 @@ describe.each(cases)('$label', ({ version, secret, protocol }) => {
     expect(r.body.meta).toMatchObject({ odooVersion: `${version}.0`, protocol });
   });
 
+  it('answers the same JSON bytes whether the result is passed on as Odoo wrote it (JSON-2) or serialized again', async () => {
+    const r = await exec('res.partner', 'search_read', [[['is_company', '=', true]]], { fields: ['name', 'email'], limit: 3 });
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(r.text).toBe(JSON.stringify(r.body));
+    expect(Object.keys(r.body)).toEqual(['success', 'result', 'meta']);
+  });
+
   it("runs the seed's confirmed sales orders query with order and limit", async () => {
     const r = await exec('sale.order', 'search_read', [[['state', '=', 'sale'], ['date_order', '>=', '2025-01-01']]], {
       fields: ['name', 'partner_id', 'amount_total'],

@@ -96,6 +96,16 @@ describe.each(flavours)('$label', ({ version, secret, protocol }) => {
     await expectCode(client.executeKw('res.partner', 'write', [[id], { phone: '1' }]), 'odoo_missing_record');
   });
 
+  it("gives Odoo's own JSON text of a result only when it is the result exactly (JSON-2, not reshaped)", async () => {
+    const listed = await client.executeKwVerbatim('res.partner', 'search_read', [COMPANIES], { fields: ['name'], limit: 2 });
+    if (protocol === 'json2') expect(JSON.parse(listed.json!)).toEqual(listed.result);
+    else expect(listed.json).toBeUndefined();
+    // One record created through JSON-2 comes back as a list of one id and is unwrapped: no text.
+    const created = await client.executeKwVerbatim('res.partner', 'create', [{ name: 'Verbatim Customer' }]);
+    expect(created.result).toEqual(expect.any(Number));
+    expect(created.json).toBeUndefined();
+  });
+
   it('read_group', async () => {
     const groups = (await client.executeKw('sale.order', 'read_group', [[['state', '=', 'sale']], ['amount_total:sum'], ['partner_id']], {
       lazy: false,
