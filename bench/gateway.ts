@@ -1,6 +1,6 @@
 /**
  * What the relay costs over a bare proxy:
- * `npm run bench:gateway [-- --seconds 5 --connections 16 --rounds 3 --warmup 3] [--floor] [--profile file]`.
+ * `npm run bench:gateway [-- --seconds 5 --connections 16 --rounds 5 --warmup 3] [--floor] [--profile file]`.
  *
  * One run, same machine, same Odoo test server (Odoo 19, JSON-2, in a child process):
  *   direct  load generator → Odoo test server
@@ -32,7 +32,7 @@ const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '16' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '3' },
     // Writes a CPU profile of the relay's thread during one relay phase, then stops (no table).
     profile: { type: 'string' },
@@ -139,7 +139,22 @@ const json2Body = JSON.stringify({ domain, fields: ['name', 'email'], limit: 10 
 const json2Headers = { 'content-type': 'application/json', authorization: `bearer ${odooKey}`, 'x-odoo-database': 'odoo_demo' };
 const json2Path = '/json/2/res.partner/search_read';
 
-type Measured = LoadResult & { busyUsPerRequest: number; cpuUsPerRequest: number };
+type Measured = LoadResult & { busyUsPerRequest: number; cpuUsPerRequest: number; threadUsPerRequest: number };
+
+/**
+ * CPU time of this process's main thread (the proxy or relay under test, not the load
+ * generator's worker thread), from Linux's per-thread accounting; NaN elsewhere. Unlike the
+ * event loop's busy time it does not count the time the thread waited for a core.
+ */
+function mainThreadCpuUs(): number {
+  try {
+    const fields = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return NaN;
+  }
+}
 interface Path {
   name: 'direct' | 'proxy' | 'floor' | 'relay';
   origin: string;
@@ -156,11 +171,14 @@ interface Path {
 async function measure(p: Path, conns: number, secs: number): Promise<Measured> {
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
+  const thread0 = mainThreadCpuUs();
   const r = await runLoad({ origin: p.origin, path: p.pathname, headers: p.headers, body: p.body, seconds: secs, connections: conns, expectStatus: 200 });
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
+  const thread = mainThreadCpuUs() - thread0;
   return {
     ...r,
+    threadUsPerRequest: p.name === 'direct' ? NaN : thread / r.requests,
     busyUsPerRequest: p.name === 'direct' ? NaN : (elu.active * 1000) / r.requests,
     // CPU time of this process (server under test + load generator; the Odoo test server is a
     // child process): unlike wall-clock figures it does not grow when other work preempts us.
@@ -238,12 +256,13 @@ const fmt = (n: number, digits = 2) => n.toFixed(digits).padStart(9);
 console.log(
   `\nbench:gateway — median of ${roundCount} interleaved rounds, ${seconds}s per phase after ${warmup}s warm-up, ${connections} keep-alive connections, Node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}`,
 );
-console.log(`path     req/s     p50 ms    p99 ms   +p50 ms   +p99 ms  busy µs/req  cpu µs/req   errors`);
+console.log(`path     req/s     p50 ms    p99 ms   +p50 ms   +p99 ms  busy µs/req  thread µs/req  cpu µs/req   errors`);
 for (const [name, r] of Object.entries(results)) {
   const added = name === 'direct' ? ['        —', '        —'] : [fmt(r.p50 - d.p50), fmt(r.p99 - d.p99)];
   const busy = Number.isNaN(r.busyUsPerRequest) ? '—' : r.busyUsPerRequest.toFixed(0);
+  const thread = Number.isNaN(r.threadUsPerRequest) ? '—' : r.threadUsPerRequest.toFixed(0);
   console.log(
-    `${name.padEnd(6)} ${fmt(r.rps, 0)} ${fmt(r.p50)} ${fmt(r.p99)} ${added[0]} ${added[1]} ${busy.padStart(12)} ${r.cpuUsPerRequest.toFixed(0).padStart(11)} ${String(r.errors).padStart(8)}`,
+    `${name.padEnd(6)} ${fmt(r.rps, 0)} ${fmt(r.p50)} ${fmt(r.p99)} ${added[0]} ${added[1]} ${busy.padStart(12)} ${thread.padStart(14)} ${r.cpuUsPerRequest.toFixed(0).padStart(11)} ${String(r.errors).padStart(8)}`,
   );
 }
 const l = latency.direct!;
@@ -257,6 +276,9 @@ const ratio = results.relay!.rps / results.proxy!.rps;
 console.log(`\nrelay/proxy throughput ratio: ${ratio.toFixed(2)} (target ≥ 0.70)`);
 if (results.floor) console.log(`floor/proxy throughput ratio: ${(results.floor.rps / results.proxy!.rps).toFixed(2)} (Fastify forwarding with none of the relay's features)`);
 console.log(`relay/proxy busy time per request: ${(results.relay!.busyUsPerRequest / results.proxy!.busyUsPerRequest).toFixed(2)}`);
+const threadRatios = rounds.relay!.map((r, i) => r.threadUsPerRequest / rounds.proxy![i]!.threadUsPerRequest);
+console.log(`relay/proxy main-thread CPU per request, each round: ${threadRatios.map((x) => x.toFixed(2)).join(', ')}`);
+console.log(`relay/proxy throughput, each round: ${rounds.relay!.map((r, i) => (r.rps / rounds.proxy![i]!.rps).toFixed(2)).join(', ')}`);
 const serverCpu = (name: string) => results[name]!.cpuUsPerRequest - results.direct!.cpuUsPerRequest;
 console.log(
   `server CPU per request (process CPU minus the direct path's, i.e. without the load generator): proxy ${serverCpu('proxy').toFixed(0)} µs, relay ${serverCpu('relay').toFixed(0)} µs`,

@@ -5,7 +5,7 @@ import { RelayError } from '../errors/index.js';
 import type { RequestTrace } from '../http/request-trace.js';
 import type { ExecuteMethodRequest } from './schema.js';
 import { odooForCaller } from './odoo-for-caller.js';
-import { withResultJson } from './answer-json.js';
+import { ExecuteAnswer } from './answer-json.js';
 
 /** Refusals a key's scopes and allow-lists impose before anything reaches Odoo (pure). */
 export function checkMethodAccess(caller: Caller, model: string, method: string): RelayError | null {
@@ -46,12 +46,8 @@ export async function executeMethod(ctx: AppContext, caller: Caller, req: Execut
     const odooMs = performance.now() - started;
     trace.odooMs = odooMs;
     const version = client.knownVersion() ?? (await client.version());
-    const answer = {
-      success: true as const,
-      result,
-      meta: { odooVersion: version.serverVersion, protocol: version.protocol, odooMs: Math.round(odooMs * 10) / 10 },
-    };
-    return withResultJson(answer, json);
+    const meta = { odooVersion: version.serverVersion, protocol: version.protocol, odooMs: Math.round(odooMs * 10) / 10 };
+    return new ExecuteAnswer(result, meta, json);
   } finally {
     trace.odooMs ??= performance.now() - started;
     ctx.metrics.odooDuration.observe({ outcome }, (performance.now() - started) / 1000);

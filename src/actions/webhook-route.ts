@@ -10,7 +10,7 @@ import { getConfig } from './get-config.js';
 import { testConnection } from './test-connection.js';
 import { chat } from './chat.js';
 import { runIdempotent } from './idempotent-run.js';
-import { answerJson } from './answer-json.js';
+import { ExecuteAnswer } from './answer-json.js';
 import { documentOnly, webhookSchema } from '../openapi/webhook-docs.js';
 
 declare module 'fastify' {
@@ -93,7 +93,7 @@ export function registerWebhookRoute(app: FastifyInstance, ctx: AppContext): voi
       // Most calls carry no Idempotency-Key: they skip the wrapper's allocations.
       if (request.headers['idempotency-key'] === undefined) {
         const answer = await runAction(ctx, request, caller);
-        const json = answerJson(answer);
+        const json = answer instanceof ExecuteAnswer ? answer.json() : undefined;
         return json === undefined ? reply.send(answer) : reply.type('application/json; charset=utf-8').send(json);
       }
       const answer = await runIdempotent(ctx, request, caller, request.rawBody ?? Buffer.alloc(0), async () => ({
