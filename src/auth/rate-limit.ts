@@ -62,14 +62,17 @@ function limiterFamily(create: (points: number) => RateLimiterAbstract): RateLim
   };
 
   return {
-    async consume(key, perMinute) {
-      try {
-        const res = await limiterFor(perMinute).consume(key, 1);
-        return decision(true, perMinute, res);
-      } catch (err) {
-        if (err instanceof RateLimiterRes) return decision(false, perMinute, err);
-        throw err;
-      }
+    // Not an async wrapper: this runs on every call, and the library's promise is enough.
+    consume(key, perMinute) {
+      return limiterFor(perMinute)
+        .consume(key, 1)
+        .then(
+          (res) => decision(true, perMinute, res),
+          (err: unknown) => {
+            if (err instanceof RateLimiterRes) return decision(false, perMinute, err);
+            throw err;
+          },
+        );
     },
   };
 }
