@@ -8,7 +8,7 @@ import { registerCors } from './http/cors.js';
 import { registerJsonBody } from './http/json-body.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerRequestTrace } from './http/request-trace.js';
-import { securityHeaders } from './http/security-headers.js';
+import { pageSecurityHeaders, securityHeadersFor } from './http/security-headers.js';
 import { registerWebhookRoute } from './actions/webhook-route.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { registerOpsRoutes } from './ops/routes.js';
@@ -70,11 +70,11 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   registerJsonBody(app, { bodyLimit: ctx.config.bodyLimitBytes, maxDepth: ctx.config.jsonMaxDepth });
   registerErrorHandling(app);
 
-  const headers = securityHeaders();
+  const pageHeaders = pageSecurityHeaders();
   // The hooks every request runs are callback style: async ones cost a promise and a microtask
   // turn each, which is visible in the relay's CPU per call.
   app.addHook('onSend', (request, reply, payload, done) => {
-    reply.headers(headers);
+    reply.headers(securityHeadersFor(reply.getHeader('content-type'), pageHeaders));
     reply.header('x-request-id', request.id);
     // A keep-alive socket that was busy when shutdown began would otherwise hold the server
     // open after its answer; asking the client to close it lets shutdown finish.

@@ -118,4 +118,17 @@ describe('operations endpoints', () => {
     expect(String(r.headers['content-security-policy'])).toContain("frame-ancestors 'none'");
     expect(r.headers['x-request-id']).toBe(r.body.requestId);
   });
+
+  it("gives JSON answers the short non-page set of security headers, with nothing allowed to load or frame them", async () => {
+    const r = await httpGet(`${relay.url}/healthz`);
+    expect(r.headers['content-type']).toMatch(/^application\/json/);
+    expect(r.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(r.headers['x-frame-options']).toBe('DENY');
+    expect(r.headers['cross-origin-resource-policy']).toBe('same-origin');
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
+    // Headers that only mean something for a rendered page are left to the dashboard's pages.
+    for (const pageOnly of ['cross-origin-opener-policy', 'x-dns-prefetch-control', 'x-download-options', 'origin-agent-cluster']) {
+      expect(r.headers[pageOnly], pageOnly).toBeUndefined();
+    }
+  });
 });

@@ -252,6 +252,8 @@ describe('dashboard API', () => {
         expect(csp).toMatch(/style-src 'self'(;|$)/);
         expect(csp).not.toContain('upgrade-insecure-requests');
         expect(r.headers['x-content-type-options']).toBe('nosniff');
+        expect(r.headers['cross-origin-opener-policy']).toBe('same-origin');
+        expect(r.headers['x-frame-options']).toBe('SAMEORIGIN');
       }
       for (const path of ['/nope', '/keys/extra', '/api/dashboard/nope', '/assets/missing.js', '/secret.txt']) {
         const r = await anon.call('GET', path);
