@@ -41,7 +41,7 @@ export async function executeMethod(ctx: AppContext, caller: Caller, req: Execut
   const started = performance.now();
   let outcome = 'error';
   try {
-    const { result, json } = await client.executeKwVerbatim(req.model, req.method, req.args, req.kwargs);
+    const { result, json } = await client.executeKwVerbatim(req.model, req.method, req.args, req.kwargs ?? {});
     outcome = 'ok';
     const odooMs = performance.now() - started;
     trace.odooMs = odooMs;

@@ -23,10 +23,9 @@ export const executeMethodSchema = z.object({
   args: z.array(z.unknown(), { error: 'args must be an array of positional arguments' }).default([]),
   // A loose object rather than a record: JSON keys are strings already, and checking each
   // one as a string doubled the cost of validating a whole call.
-  kwargs: z
-    .looseObject({}, { error: 'kwargs must be an object of keyword arguments' })
-    .nullish()
-    .transform((v) => v ?? {}),
+  // null or absent means none; executeMethod reads it as {} (a transform here would add a
+  // pipe to every call's validation).
+  kwargs: z.looseObject({}, { error: 'kwargs must be an object of keyword arguments' }).nullish(),
 });
 
 export const chatSchema = z
