@@ -66,6 +66,16 @@ describe.each(cases)('$label', ({ version, secret, protocol }) => {
     expect(Object.keys(r.body)).toEqual(['success', 'result', 'meta']);
   });
 
+  it('reads kwargs that are null or absent as none', async () => {
+    const base = { action: 'execute_method', model: 'res.partner', method: 'search_count', args: [[['is_company', '=', true]]] };
+    const withNull = await call({ ...base, kwargs: null });
+    const without = await call(base);
+    expect(withNull.status).toBe(200);
+    expect(without.status).toBe(200);
+    expect(withNull.body.result).toEqual(expect.any(Number));
+    expect(without.body.result).toBe(withNull.body.result);
+  });
+
   it("runs the seed's confirmed sales orders query with order and limit", async () => {
     const r = await exec('sale.order', 'search_read', [[['state', '=', 'sale'], ['date_order', '>=', '2025-01-01']]], {
       fields: ['name', 'partner_id', 'amount_total'],
