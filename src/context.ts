@@ -7,6 +7,8 @@ import { databaseRateLimiter, memoryRateLimiter, type RateLimiter } from './auth
 import { LoginThrottle } from './auth/login-throttle.js';
 import { LastUsedTracker, apiKeysChanged, type KeyLookup } from './auth/api-keys.js';
 import { connectionsChanged, type ResolvedConnection } from './connections/store.js';
+import { BoundedMemo } from './cache/bounded-memo.js';
+import { HmacSha256Key } from './auth/hmac-key.js';
 import { TtlCache } from './cache/ttl-cache.js';
 import { OdooClientCache } from './connections/client-cache.js';
 import { RequestLogWriter } from './request-log/writer.js';
@@ -33,8 +35,13 @@ export interface AppContext {
   events: EventsService;
   /** Chat's provider resolver, conversation memory and field cache. */
   chat: ChatService;
-  /** Hot-path caches, cleared by every write in this process (see TtlCache). */
-  caches: { apiKeys: TtlCache<KeyLookup>; connections: TtlCache<ResolvedConnection | null> };
+  /** Hot-path caches; the TtlCaches are cleared by every write in this process (see TtlCache). */
+  caches: {
+    apiKeys: TtlCache<KeyLookup>;
+    connections: TtlCache<ResolvedConnection | null>;
+    /** HMAC keys prepared from their sealed secrets, so a signed call does not decrypt and pad again. */
+    hmacKeys: BoundedMemo<HmacSha256Key>;
+  };
   close(): Promise<void>;
 }
 
@@ -49,6 +56,7 @@ export async function createContext(config: Config, logger?: Logger): Promise<Ap
   const caches = {
     apiKeys: new TtlCache<KeyLookup>(config.authCacheSeconds * 1000),
     connections: new TtlCache<ResolvedConnection | null>(config.authCacheSeconds * 1000),
+    hmacKeys: new BoundedMemo(1000, (sealed) => new HmacSha256Key(box.decrypt(sealed))),
   };
   const events = new EventsService({ storage, box, logger: log, odooClients, config: config.events, shutdownGraceMs: config.shutdownGraceMs });
   const unsubscribe = [apiKeysChanged.subscribe(() => caches.apiKeys.clear()), connectionsChanged.subscribe(() => caches.connections.clear())];

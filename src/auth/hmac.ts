@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { HmacSha256Key } from './hmac-key.js';
+import type { HmacSha256Key } from './hmac-key.js';
 
 /**
  * HMAC-SHA256 of the exact raw body bytes, hex — what the seed's Node example
@@ -20,8 +20,8 @@ export type HmacCheck =
 
 /** Verifies a presented signature in constant time. Pure: the clock is passed in. */
 export function verifyHmac(opts: {
-  /** The key's secret, prepared once (see HmacSha256Key), or as text. */
-  secret: HmacSha256Key | string;
+  /** The key's secret, prepared once (see HmacSha256Key). */
+  key: HmacSha256Key;
   rawBody: Buffer;
   signatureHeader: string | undefined;
   timestampHeader: string | undefined;
@@ -43,8 +43,7 @@ export function verifyHmac(opts: {
     payload = Buffer.concat([Buffer.from(`${ts}.`), opts.rawBody]);
     timestamped = true;
   }
-  const key = typeof opts.secret === 'string' ? new HmacSha256Key(opts.secret) : opts.secret;
-  const expected = key.digest(payload);
+  const expected = opts.key.digest(payload);
   const presented = Buffer.from(hex, 'hex');
   if (!crypto.timingSafeEqual(expected, presented)) return { ok: false, reason: 'mismatch' };
   return { ok: true, timestamped, signature: hex.toLowerCase() };

@@ -2,7 +2,6 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { Caller } from './caller.js';
 import { verifyHmac } from './hmac.js';
-import { HmacSha256Key } from './hmac-key.js';
 import { RelayError } from '../errors/index.js';
 
 /**
@@ -17,7 +16,7 @@ import { RelayError } from '../errors/index.js';
 export function verifyRequestHmac(ctx: AppContext, request: FastifyRequest, caller: Caller): Promise<void> | undefined {
   if (caller.kind !== 'api_key' || !caller.hmacSecretEnc) return undefined;
   const check = verifyHmac({
-    secret: hmacKeyFor(ctx, caller.hmacSecretEnc),
+    key: ctx.caches.hmacKeys.get(caller.hmacSecretEnc),
     rawBody: request.rawBody ?? Buffer.alloc(0),
     signatureHeader: header(request, 'x-hmac-signature'),
     timestampHeader: header(request, 'x-hmac-timestamp'),
@@ -29,19 +28,6 @@ export function verifyRequestHmac(ctx: AppContext, request: FastifyRequest, call
   return claimNonce(ctx, caller.apiKey.id, check.signature).then((claimed) => {
     if (!claimed) throw new RelayError('invalid_signature', 'This signature was already used (replay)', { reason: 'replayed' });
   });
-}
-
-/** Prepared keys by sealed secret: bounded, like the secret box's own memo. */
-const preparedKeys = new Map<string, HmacSha256Key>();
-
-function hmacKeyFor(ctx: AppContext, sealed: string): HmacSha256Key {
-  let key = preparedKeys.get(sealed);
-  if (!key) {
-    key = new HmacSha256Key(ctx.box.decrypt(sealed));
-    if (preparedKeys.size >= 1000) preparedKeys.delete(preparedKeys.keys().next().value!);
-    preparedKeys.set(sealed, key);
-  }
-  return key;
 }
 
 async function claimNonce(ctx: AppContext, keyId: string, signature: string): Promise<boolean> {

@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
+import { BoundedMemo } from '../cache/bounded-memo.js';
 
 /**
  * AES-256-GCM for secrets at rest (Odoo passwords and API keys, HMAC secrets). The format is
  * versioned so the scheme can change without a data migration: `v1.<iv>.<tag>.<ciphertext>`.
  */
 export class SecretBox {
-  private readonly recent = new Map<string, string>();
+  private readonly recent = new BoundedMemo<string>(1000, (sealed) => this.decrypt(sealed));
 
   constructor(private readonly key: Buffer) {
     if (key.length !== 32) throw new Error('SecretBox needs a 32-byte key');
@@ -24,13 +25,7 @@ export class SecretBox {
    * this process's memory, as it does while a request is verified anyway.
    */
   decryptCached(sealed: string): string {
-    let plain = this.recent.get(sealed);
-    if (plain === undefined) {
-      plain = this.decrypt(sealed);
-      if (this.recent.size >= 1000) this.recent.delete(this.recent.keys().next().value!);
-      this.recent.set(sealed, plain);
-    }
-    return plain;
+    return this.recent.get(sealed);
   }
 
   decrypt(sealed: string): string {

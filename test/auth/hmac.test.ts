@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { computeHmacHex, verifyHmac } from '../../src/auth/hmac.js';
+import { HmacSha256Key } from '../../src/auth/hmac-key.js';
 
 const secret = 'hmac_testsecret0123456789';
 const requestBody = {
@@ -13,7 +14,7 @@ const requestBody = {
 };
 
 function check(rawBody: Buffer, signatureHeader?: string, timestampHeader?: string, nowSeconds = 1_700_000_000) {
-  return verifyHmac({ secret, rawBody, signatureHeader, timestampHeader, nowSeconds, toleranceSeconds: 300 });
+  return verifyHmac({ key: new HmacSha256Key(secret), rawBody, signatureHeader, timestampHeader, nowSeconds, toleranceSeconds: 300 });
 }
 
 describe('HMAC verification over the raw body', () => {
