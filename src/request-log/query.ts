@@ -42,17 +42,23 @@ export async function queryRequestLog(
   f: RequestLogFilter,
 ): Promise<{ rows: RequestLogRow[]; nextBefore: number | null }> {
   const limit = Math.min(Math.max(f.limit ?? 50, 1), 500);
-  let q = db.selectFrom('request_log').selectAll().orderBy('id', 'desc').limit(limit + 1);
-  if (f.userId) q = q.where('user_id', '=', f.userId);
-  if (f.apiKeyId) q = q.where('api_key_id', '=', f.apiKeyId);
-  if (f.action) q = q.where('action', '=', f.action);
-  if (f.model) q = q.where('model', '=', f.model);
-  if (f.status !== undefined) q = q.where('status', '=', f.status);
-  if (f.since !== undefined) q = q.where('created_at', '>=', f.since);
-  if (f.until !== undefined) q = q.where('created_at', '<', f.until);
-  if (f.before !== undefined) q = q.where('id', '<', f.before);
+  // The app's current name comes with the row (null once the app is deleted); rows keep only its id.
+  let q = db
+    .selectFrom('request_log')
+    .leftJoin('apps', 'apps.id', 'request_log.app_id')
+    .selectAll('request_log')
+    .select('apps.name as app_name')
+    .orderBy('request_log.id', 'desc')
+    .limit(limit + 1);
+  if (f.userId) q = q.where('request_log.user_id', '=', f.userId);
+  if (f.apiKeyId) q = q.where('request_log.api_key_id', '=', f.apiKeyId);
+  if (f.action) q = q.where('request_log.action', '=', f.action);
+  if (f.model) q = q.where('request_log.model', '=', f.model);
+  if (f.status !== undefined) q = q.where('request_log.status', '=', f.status);
+  if (f.since !== undefined) q = q.where('request_log.created_at', '>=', f.since);
+  if (f.until !== undefined) q = q.where('request_log.created_at', '<', f.until);
+  if (f.before !== undefined) q = q.where('request_log.id', '<', f.before);
   const rows = await q.execute();
-  const appNames = await namesOfApps(db, rows.slice(0, limit).map((r) => r.app_id));
   const page = rows.slice(0, limit).map((r) => ({
     id: Number(r.id),
     createdAt: r.created_at,
@@ -69,18 +75,10 @@ export async function queryRequestLog(
     durationMs: r.duration_ms,
     odooMs: r.odoo_ms,
     appId: r.app_id,
-    appName: r.app_id ? (appNames.get(r.app_id) ?? null) : null,
+    appName: r.app_name ?? null,
     ip: r.ip,
   }));
   return { rows: page, nextBefore: rows.length > limit ? page[page.length - 1]!.id : null };
-}
-
-/** Current names of the apps a page of rows mentions (one query; rows keep only the id). */
-async function namesOfApps(db: Kysely<Database>, ids: (string | null)[]): Promise<Map<string, string>> {
-  const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
-  if (wanted.length === 0) return new Map();
-  const apps = await db.selectFrom('apps').select(['id', 'name']).where('id', 'in', wanted).execute();
-  return new Map(apps.map((a) => [a.id, a.name]));
 }
 
 /** Deletes rows past the retention age, then the oldest rows past the row cap. */
