@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Scope } from '../auth/scopes.js';
-import { getApp } from './store.js';
+import { appsByIds } from './store.js';
 import { listGrants, revokeGrant } from '../oauth2/store.js';
 import { listAccessTokens, revokeAppAccessTokens } from '../oauth1/tokens.js';
 
@@ -24,7 +24,10 @@ export interface Authorization {
 export async function listAuthorizations(db: Kysely<Database>, userId: string): Promise<Authorization[]> {
   const byApp = new Map<string, Authorization>();
   for (const g of await listGrants(db, userId)) byApp.set(g.appId, { ...g, protocols: ['oauth2'] });
-  for (const t of await listAccessTokens(db, userId)) {
+  const tokens = await listAccessTokens(db, userId);
+  // Apps known only through OAuth 1.0a: their owner and scopes, read in one query.
+  const oauth1Only = await appsByIds(db, [...new Set(tokens.map((t) => t.appId).filter((id) => !byApp.has(id)))]);
+  for (const t of tokens) {
     const known = byApp.get(t.appId);
     if (known) {
       if (!known.protocols.includes('oauth1')) known.protocols.push('oauth1');
@@ -32,7 +35,7 @@ export async function listAuthorizations(db: Kysely<Database>, userId: string): 
       known.updatedAt = Math.max(known.updatedAt, t.authorizedAt);
       continue;
     }
-    const app = await getApp(db, t.appId);
+    const app = oauth1Only.get(t.appId)!;
     byApp.set(t.appId, { appId: app.id, name: app.name, ownerId: app.userId, scopes: app.scopes, protocols: ['oauth1'], authorizedAt: t.authorizedAt, updatedAt: t.authorizedAt });
   }
   return [...byApp.values()].sort((a, b) => b.updatedAt - a.updatedAt);

@@ -177,6 +177,13 @@ export async function listApps(db: Kysely<Database>, userId?: string): Promise<A
   return (await q.execute()).map(toApp);
 }
 
+/** The apps with these ids that exist, by id, in one query. */
+export async function appsByIds(db: Kysely<Database>, ids: string[]): Promise<Map<string, App>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('apps').selectAll().where('id', 'in', ids).execute();
+  return new Map(rows.map((row) => [row.id, toApp(row)]));
+}
+
 /** An app by id, optionally only if `userId` owns it (otherwise not_found, never a hint that it exists). */
 export async function getApp(db: Kysely<Database>, id: string, userId?: string): Promise<App> {
   let q = db.selectFrom('apps').selectAll().where('id', '=', id);

@@ -171,10 +171,9 @@ export async function rotateRefreshToken(db: Db, refreshToken: string, appId: st
   return { ok: true, token: row };
 }
 
-/** A live token of this kind by its plaintext, or null. Rotated refresh tokens are not live. */
-export async function findLiveToken(db: Db, token: string, kind?: 'access' | 'refresh'): Promise<OAuth2TokensTable | null> {
-  let q = db.selectFrom('oauth2_tokens').selectAll().where('token_hash', '=', sha256Hex(token)).where('expires_at', '>', Date.now()).where('rotated_at', 'is', null);
-  if (kind) q = q.where('kind', '=', kind);
+/** A live token (access or refresh) by its plaintext, or null. Rotated refresh tokens are not live. */
+export async function findLiveToken(db: Db, token: string): Promise<OAuth2TokensTable | null> {
+  const q = db.selectFrom('oauth2_tokens').selectAll().where('token_hash', '=', sha256Hex(token)).where('expires_at', '>', Date.now()).where('rotated_at', 'is', null);
   return (await q.executeTakeFirst()) ?? null;
 }
 
