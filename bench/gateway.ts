@@ -1,6 +1,6 @@
 /**
  * What the relay costs over a bare proxy:
- * `npm run bench:gateway [-- --seconds 5 --connections 16 --rounds 5 --warmup 3] [--floor] [--profile file]`.
+ * `npm run bench:gateway [-- --seconds 5 --connections 16 --rounds 5 --warmup 3] [--floor] [--profile file [--profile-path proxy]]`.
  *
  * One run, same machine, same Odoo test server (Odoo 19, JSON-2, in a child process):
  *   direct  load generator → Odoo test server
@@ -10,23 +10,12 @@
  * generator runs in a worker thread. Added latency is each path's p50/p99 minus the direct
  * path's, measured again with a single connection so that it is not queueing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import pino from 'pino';
-import { Pool } from 'undici';
-import { loadConfig } from '../src/config.js';
-import { startRelay } from '../src/server.js';
-import { createUser } from '../src/auth/users.js';
-import { createApiKey } from '../src/auth/api-keys.js';
-import { saveDefaultConnection } from '../src/connections/store.js';
 import { runLoad, type LoadResult } from './lib/load.js';
+import { directPath, startBareProxy, startBenchRelay, startFastifyFloor, startOdooProcess, type Path } from './lib/paths.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,8 +23,10 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     rounds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '3' },
-    // Writes a CPU profile of the relay's thread during one relay phase, then stops (no table).
+    // Writes a CPU profile of this process's main thread during one phase of one path, then stops (no table).
     profile: { type: 'string' },
+    // Which path the profile covers: relay (default), proxy or floor (floor needs --floor).
+    'profile-path': { type: 'string', default: 'relay' },
     // Adds a fourth path: Fastify forwarding the same action to Odoo with none of the relay's
     // features (no auth, HMAC, limits, validation, log, metrics): how much of the gap is features.
     floor: { type: 'boolean', default: false },
@@ -46,98 +37,9 @@ const warmup = Number(values.warmup);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startSimProcess(port: number, apiKey: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/odoo-sim/cli.ts', '--port', String(port), '--version', '19', '--api-key', apiKey, '--no-automation-noise'], {
-    cwd: path.resolve(import.meta.dirname, '..'),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  for (let i = 0; i < 100; i++) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/web/version`);
-      if (res.ok) return child;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error('Odoo test server did not start');
-}
-
-/** Fastify with one route that turns the webhook action into the JSON-2 call and answers like the relay. */
-async function startFastifyFloor(target: string): Promise<{ url: string; close(): Promise<void> }> {
-  const { default: Fastify } = await import('fastify');
-  const pool = new Pool(target, { connections, keepAliveTimeout: 60_000 });
-  const app = Fastify();
-  app.post('/api/n8n/webhook', async (request) => {
-    const action = request.body as { model: string; method: string; args: unknown[]; kwargs: Record<string, unknown> };
-    const answer = await pool.request({
-      method: 'POST',
-      path: `/json/2/${action.model}/${action.method}`,
-      headers: json2Headers,
-      body: JSON.stringify({ domain: action.args[0], ...action.kwargs }),
-    });
-    return { success: true, result: JSON.parse(await answer.body.text()) };
-  });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  return { url, close: async () => { await app.close(); await pool.close(); } };
-}
-
-/** The floor: forwards method, path, headers and body, and the answer back, over keep-alive. */
-function startBareProxy(target: string): Promise<{ url: string; close(): Promise<void> }> {
-  const pool = new Pool(target, { connections, keepAliveTimeout: 60_000 });
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      try {
-        const answer = await pool.request({
-          method: req.method as 'POST',
-          path: req.url!,
-          headers: { 'content-type': req.headers['content-type'] ?? 'application/json', authorization: req.headers.authorization ?? '' },
-          body: Buffer.concat(chunks),
-        });
-        const body = Buffer.from(await answer.body.arrayBuffer());
-        res.writeHead(answer.statusCode, { 'content-type': String(answer.headers['content-type'] ?? 'application/json') });
-        res.end(body);
-      } catch {
-        res.writeHead(502).end();
-      }
-    });
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-        close: async () => {
-          server.close();
-          await pool.close();
-        },
-      }),
-    ),
-  );
-}
-
-const odooKey = `bench_${crypto.randomBytes(12).toString('hex')}`;
-const simPort = await freePort();
-const sim = await startSimProcess(simPort, odooKey);
+const odoo = await startOdooProcess();
 // A crash or Ctrl-C must not leave the Odoo test server running (it would also hold our stdout open).
-process.once('exit', () => sim.kill());
-const simUrl = `http://127.0.0.1:${simPort}`;
-
-const domain = [['is_company', '=', true]];
-const json2Body = JSON.stringify({ domain, fields: ['name', 'email'], limit: 10 });
-const json2Headers = { 'content-type': 'application/json', authorization: `bearer ${odooKey}`, 'x-odoo-database': 'odoo_demo' };
-const json2Path = '/json/2/res.partner/search_read';
+process.once('exit', () => odoo.child.kill());
 
 type Measured = LoadResult & { busyUsPerRequest: number; cpuUsPerRequest: number; threadUsPerRequest: number };
 
@@ -154,13 +56,6 @@ function mainThreadCpuUs(): number {
   } catch {
     return NaN;
   }
-}
-interface Path {
-  name: 'direct' | 'proxy' | 'floor' | 'relay';
-  origin: string;
-  pathname: string;
-  headers: Record<string, string>;
-  body: string;
 }
 
 /**
@@ -186,36 +81,10 @@ async function measure(p: Path, conns: number, secs: number): Promise<Measured> 
   };
 }
 
-const proxy = await startBareProxy(simUrl);
-
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-bench-'));
-const relay = await startRelay(loadConfig({ DATA_DIR: dataDir, PORT: '0', ODOO_MAX_QUEUE: '10000' }), pino({ level: 'silent' }));
-const db = relay.ctx.storage.db;
-const user = await createUser(db, { username: 'bench', password: 'bench password 123', role: 'admin' });
-await saveDefaultConnection(db, relay.ctx.box, user.id, {
-  url: simUrl,
-  database: 'odoo_demo',
-  login: 'admin',
-  secret: odooKey,
-  maxConcurrent: connections,
-});
-const { key, hmacSecret } = await createApiKey(db, relay.ctx.box, { userId: user.id, name: 'bench', hmac: true, rateLimit: 1_000_000 }, 100);
-const relayBody = JSON.stringify({ action: 'execute_method', model: 'res.partner', method: 'search_read', args: [domain], kwargs: { fields: ['name', 'email'], limit: 10 } });
-const signature = crypto.createHmac('sha256', hmacSecret!).update(relayBody).digest('hex');
-
-const floor = values.floor ? await startFastifyFloor(simUrl) : null;
-const paths: Path[] = [
-  { name: 'direct', origin: simUrl, pathname: json2Path, headers: json2Headers, body: json2Body },
-  { name: 'proxy', origin: proxy.url, pathname: json2Path, headers: json2Headers, body: json2Body },
-  ...(floor ? [{ name: 'floor' as const, origin: floor.url, pathname: '/api/n8n/webhook', headers: { 'content-type': 'application/json' }, body: relayBody }] : []),
-  {
-    name: 'relay',
-    origin: relay.url,
-    pathname: '/api/n8n/webhook',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-hmac-signature': signature },
-    body: relayBody,
-  },
-];
+const proxy = await startBareProxy(odoo, connections);
+const relay = await startBenchRelay(odoo, connections);
+const floor = values.floor ? await startFastifyFloor(odoo, connections) : null;
+const paths: Path[] = [directPath(odoo), proxy.path, ...(floor ? [floor.path] : []), relay.path];
 
 // Warm every path up (V8 needs a few thousand calls to optimize the relay's code), then
 // interleave rounds so that a burst of outside load hits all paths alike; report the median round.
@@ -226,13 +95,15 @@ if (values.profile) {
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
-  const r = await measure(paths.find((p) => p.name === 'relay')!, connections, seconds);
+  const profiled = paths.find((p) => p.name === values['profile-path']);
+  if (!profiled) throw new Error(`--profile-path ${values['profile-path']}: no such path (floor needs --floor)`);
+  const r = await measure(profiled, connections, seconds);
   const { profile } = await session.post('Profiler.stop');
   fs.writeFileSync(values.profile, JSON.stringify(profile));
-  console.log(`relay: ${r.rps.toFixed(0)} req/s, ${r.busyUsPerRequest.toFixed(0)} µs busy/req; profile written to ${values.profile}`);
+  console.log(`${profiled.name}: ${r.rps.toFixed(0)} req/s, ${r.busyUsPerRequest.toFixed(0)} µs busy/req; profile written to ${values.profile}`);
   await relay.close();
   await proxy.close();
-  sim.kill();
+  await floor?.close();
   process.exit(0);
 }
 const rounds: Record<string, Measured[]> = Object.fromEntries(paths.map((p) => [p.name, []]));
@@ -248,8 +119,6 @@ const latency: Record<string, Measured> = Object.fromEntries(Object.entries(sing
 await relay.close();
 await proxy.close();
 await floor?.close();
-fs.rmSync(dataDir, { recursive: true, force: true });
-sim.kill();
 
 const d = results.direct!;
 const fmt = (n: number, digits = 2) => n.toFixed(digits).padStart(9);

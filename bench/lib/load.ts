@@ -11,6 +11,8 @@ export interface LoadJob {
   headers: Record<string, string>;
   body: string;
   seconds: number;
+  /** Stop after this many requests in all (counted runs) instead of at the deadline; 0 means no count. */
+  requests?: number;
   connections: number;
   /** A request counts as an error unless its status is this one. */
   expectStatus: number;
@@ -34,8 +36,9 @@ const { Pool } = require(${JSON.stringify(require_resolve('undici'))});
   let errors = 0;
   const start = performance.now();
   const deadline = start + job.seconds * 1000;
+  let left = job.requests || Infinity;
   async function client() {
-    while (performance.now() < deadline) {
+    while (left-- > 0 && performance.now() < deadline) {
       const t0 = performance.now();
       try {
         const res = await pool.request({ method: 'POST', path: job.path, headers: job.headers, body: job.body });
