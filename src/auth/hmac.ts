@@ -15,7 +15,9 @@ export function computeHmacHex(secret: string, payload: Buffer | string): string
 }
 
 export type HmacCheck =
-  | { ok: true; timestamped: boolean; signature: string }
+  | { ok: true; timestamped: false }
+  /** `signature` (lower-case hex) is what the caller records to refuse a replay. */
+  | { ok: true; timestamped: true; signature: string }
   | { ok: false; reason: 'missing_signature' | 'malformed_signature' | 'mismatch' | 'stale_timestamp' | 'malformed_timestamp' };
 
 /** Verifies a presented signature in constant time. Pure: the clock is passed in. */
@@ -30,21 +32,17 @@ export function verifyHmac(opts: {
 }): HmacCheck {
   const header = opts.signatureHeader?.trim();
   if (!header) return { ok: false, reason: 'missing_signature' };
-  // Accept a bare hex digest (the seed) or the common `sha256=<hex>` form.
-  const hex = header.toLowerCase().startsWith('sha256=') ? header.slice(7) : header;
+  // Accept a bare hex digest (the seed) or the common `sha256=<hex>` form; only the prefix is
+  // lower-cased, not the whole header, on every call.
+  const hex = header.length === 71 && header.slice(0, 7).toLowerCase() === 'sha256=' ? header.slice(7) : header;
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) return { ok: false, reason: 'malformed_signature' };
 
-  let payload: Buffer = opts.rawBody;
-  let timestamped = false;
-  if (opts.timestampHeader !== undefined) {
-    const ts = opts.timestampHeader.trim();
-    if (!/^\d{1,12}$/.test(ts)) return { ok: false, reason: 'malformed_timestamp' };
-    if (Math.abs(opts.nowSeconds - Number(ts)) > opts.toleranceSeconds) return { ok: false, reason: 'stale_timestamp' };
-    payload = Buffer.concat([Buffer.from(`${ts}.`), opts.rawBody]);
-    timestamped = true;
+  if (opts.timestampHeader === undefined) {
+    return opts.key.matchesHex(hex, opts.rawBody) ? { ok: true, timestamped: false } : { ok: false, reason: 'mismatch' };
   }
-  const expected = opts.key.digest(payload);
-  const presented = Buffer.from(hex, 'hex');
-  if (!crypto.timingSafeEqual(expected, presented)) return { ok: false, reason: 'mismatch' };
-  return { ok: true, timestamped, signature: hex.toLowerCase() };
+  const ts = opts.timestampHeader.trim();
+  if (!/^\d{1,12}$/.test(ts)) return { ok: false, reason: 'malformed_timestamp' };
+  if (Math.abs(opts.nowSeconds - Number(ts)) > opts.toleranceSeconds) return { ok: false, reason: 'stale_timestamp' };
+  if (!opts.key.matchesHex(hex, Buffer.from(`${ts}.`), opts.rawBody)) return { ok: false, reason: 'mismatch' };
+  return { ok: true, timestamped: true, signature: hex.toLowerCase() };
 }
