@@ -11,10 +11,9 @@
  * Each path's server runs alone in a child process under callgrind; the Odoo test server and
  * the load generator run outside valgrind and are not counted. After a warm-up that lets V8
  * optimize, counting is switched on for a fixed number of requests, and the total is divided
- * by them. What is counted is the main thread's work that requests cause (see the
- * --toggle-collect options below), not timers, V8's helper threads (compilers, concurrent GC)
- * or the request log's writer thread; nor the kernel's work (socket reads and writes), which
- * is much the same for every path.
+ * by them. What is counted is the main thread's work, less its background work at rest; not
+ * V8's helper threads (compilers, concurrent GC) or the request log's writer thread, nor the
+ * kernel's work (socket reads and writes), which is much the same for every path.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,6 +30,8 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '2000' },
     connections: { type: 'string', default: '16' },
     paths: { type: 'string', default: 'proxy,floor,relay' },
+    // Seconds of rest counted before the load, to measure the server's background work.
+    idle: { type: 'string', default: '10' },
     // Keep callgrind's dumps in this folder, for callgrind_annotate.
     keep: { type: 'string' },
     // Extra Node.js options for the servers, e.g. --perf-basic-prof to name JIT code in the dumps.
@@ -40,6 +41,7 @@ const { values } = parseArgs({
 const warmup = Number(values.warmup);
 const requests = Number(values.requests);
 const connections = Number(values.connections);
+const idleSeconds = Number(values.idle);
 const names = values.paths.split(',');
 
 try {
@@ -61,12 +63,8 @@ async function startCounted(name: string): Promise<{ child: ChildProcess; path: 
     [
       '--tool=callgrind',
       '--instr-atstart=no',
-      // Only the work requests cause: socket reads (an incoming call, Odoo's answer) with the
-      // microtasks and nextTicks they run, and setImmediate callbacks (undici writes requests
-      // from one). Timer callbacks are left out: under valgrind a call lasts ~50 times longer,
-      // so per-second housekeeping would weigh ~50 times more per call than it does natively.
-      '--toggle-collect=node::LibuvStreamWrap::OnUvRead*',
-      '--toggle-collect=node::Environment::CheckImmediate*',
+      // One dump file per thread: the main thread's is what is counted.
+      '--separate-threads=yes',
       `--callgrind-out-file=${outDir}/${name}.%p`,
       process.execPath,
       ...values['node-args'].split(' ').filter(Boolean),
@@ -89,21 +87,33 @@ async function startCounted(name: string): Promise<{ child: ChildProcess; path: 
   throw new Error(`${name} did not start under valgrind:\n${stderr.slice(-2000)}`);
 }
 
-/** The instruction total of a callgrind dump. */
-function readTotal(name: string, pid: number): number {
-  const text = fs.readFileSync(path.join(outDir, `${name}.${pid}.1`), 'utf8');
+/** The main thread's instruction total in a callgrind dump (the nth of the process). */
+function readTotal(name: string, pid: number, dump: number): number {
+  const text = fs.readFileSync(path.join(outDir, `${name}.${pid}.${dump}-01`), 'utf8');
   return Number(/^totals: (\d+)/m.exec(text)?.[1] ?? NaN);
 }
 
-const rows: { name: string; perCall: number; errors: number }[] = [];
+const rows: { name: string; perCall: number; background: number; errors: number }[] = [];
 for (const name of names) {
   const { child, path: p } = await startCounted(name);
   const load = (n: number) => runLoad({ origin: p.origin, path: p.pathname, headers: p.headers, body: p.body, seconds: 3600, requests: n, connections, expectStatus: 200 });
   const warm = await load(warmup);
   execFileSync('callgrind_control', ['--instr=on', String(child.pid)], { stdio: 'ignore' });
+  // First the server's own background work at rest (the relay's delivery worker looks for
+  // work four times a second, for instance), then the load; the background share is taken
+  // out of the loaded count in proportion to time. Under valgrind a call lasts ~50 times
+  // longer than natively, so background work would otherwise weigh ~50 times more per call.
+  let started = performance.now();
+  await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+  const idleMs = performance.now() - started;
+  execFileSync('callgrind_control', ['--dump=idle', String(child.pid)], { stdio: 'ignore' });
+  started = performance.now();
   const measured = await load(requests);
-  execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' });
-  rows.push({ name, perCall: readTotal(name, child.pid!) / measured.requests, errors: warm.errors + measured.errors });
+  const busyMs = performance.now() - started;
+  execFileSync('callgrind_control', ['--dump=load', String(child.pid)], { stdio: 'ignore' });
+  const background = (readTotal(name, child.pid!, 1) * busyMs) / idleMs;
+  const loaded = readTotal(name, child.pid!, 2);
+  rows.push({ name, perCall: (loaded - background) / measured.requests, background: background / loaded, errors: warm.errors + measured.errors });
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
 }
@@ -111,9 +121,10 @@ if (!values.keep) fs.rmSync(outDir, { recursive: true, force: true });
 
 const base = rows.find((r) => r.name === 'proxy');
 console.log(`\nbench:instructions — ${requests} counted requests after ${warmup} warm-up, ${connections} connections, Node ${process.version}`);
-console.log(`path     instructions/call   ×proxy   errors`);
+console.log(`path     instructions/call   ×proxy   background share   errors`);
 for (const r of rows) {
   const ratio = base ? (r.perCall / base.perCall).toFixed(2) : '—';
-  console.log(`${r.name.padEnd(6)} ${`${(r.perCall / 1000).toFixed(1)}k`.padStart(19)}   ${ratio.padStart(6)}   ${String(r.errors).padStart(6)}`);
+  const background = `${(r.background * 100).toFixed(1)} %`;
+  console.log(`${r.name.padEnd(6)} ${`${(r.perCall / 1000).toFixed(1)}k`.padStart(19)}   ${ratio.padStart(6)}   ${background.padStart(16)}   ${String(r.errors).padStart(6)}`);
 }
 process.exit(0);
