@@ -9,6 +9,7 @@ import { isOAuthHeader } from '../oauth1/signature.js';
 import { authenticateOAuth1 } from '../oauth1/caller.js';
 import { isOAuth2Token } from '../oauth2/lifetimes.js';
 import { authenticateAccessToken } from '../oauth2/access-token.js';
+import { thenMaybe, type MaybePromise } from '../async/maybe-promise.js';
 
 /**
  * Who is calling. Every kind except a dashboard session carries a Grant (scopes, allow-lists,
@@ -70,7 +71,7 @@ export function isCrossSite(request: FastifyRequest, publicUrl: string | undefin
  * Key lookups are cached when found (revocations in this process clear the cache); unknown
  * keys always ask the database. A cache hit comes back without a promise.
  */
-function cachedKeyLookup(ctx: AppContext, presented: string): KeyLookup | Promise<KeyLookup> {
+function cachedKeyLookup(ctx: AppContext, presented: string): MaybePromise<KeyLookup> {
   const hash = sha256Hex(presented);
   const cached = ctx.caches.apiKeys.getOrLoad(hash, () => lookupApiKey(ctx.storage.db, presented));
   if (!(cached instanceof Promise)) return cached;
@@ -80,8 +81,12 @@ function cachedKeyLookup(ctx: AppContext, presented: string): KeyLookup | Promis
   });
 }
 
-/** Who is calling, by OAuth 1.0a signature, OAuth 2.0 access token, API key or dashboard session. Refusals throw RelayError with a 401 code. */
-export async function authenticateCaller(ctx: AppContext, request: FastifyRequest): Promise<Caller> {
+/**
+ * Who is calling, by OAuth 1.0a signature, OAuth 2.0 access token, API key or dashboard session.
+ * Refusals throw RelayError with a 401 code (or reject, when the answer needed the database).
+ * An API key found in the cache is answered at once, without a promise.
+ */
+export function authenticateCaller(ctx: AppContext, request: FastifyRequest): MaybePromise<Caller> {
   // OAuth 1.0a signed request (before presentedApiKey, which refuses non-Bearer schemes).
   const authorization = request.headers.authorization;
   if (isOAuthHeader(authorization)) return authenticateOAuth1(ctx, request, authorization);
@@ -89,22 +94,28 @@ export async function authenticateCaller(ctx: AppContext, request: FastifyReques
   // OAuth 2.0 access tokens are told from API keys by their prefix (oat_…; a refresh token
   // presented here is refused as invalid_token). Anything else stays an API key, as before.
   if (presented !== undefined && isOAuth2Token(presented)) return authenticateAccessToken(ctx, request, presented);
-  if (presented !== undefined) {
-    const found = await cachedKeyLookup(ctx, presented);
-    const known = found.ok || found.code !== 'invalid_api_key' ? found.apiKey : null;
-    if (known) {
-      // Refused or not, a known key's calls are attributed to it in the request log.
-      request.trace.authMethod = 'api_key';
-      request.trace.apiKeyId = known.id;
-      request.trace.keyPrefix = known.prefix;
-      request.trace.userId = known.userId;
-    }
-    if (!found.ok) throw new RelayError(found.code);
-    // Expiry is checked against now, not the time the lookup was cached.
-    if (found.apiKey.expiresAt !== null && found.apiKey.expiresAt <= Date.now()) throw new RelayError('api_key_expired');
-    void ctx.lastUsed.touch(found.apiKey.id)?.catch((err) => request.log.warn({ err, reqId: request.id }, 'last-used update failed'));
-    return { kind: 'api_key', userId: found.apiKey.userId, grant: found.apiKey, apiKey: found.apiKey, hmacSecretEnc: found.hmacSecretEnc };
+  if (presented !== undefined) return thenMaybe(cachedKeyLookup(ctx, presented), (found) => apiKeyCaller(ctx, request, found));
+  return sessionCaller(ctx, request);
+}
+
+/** The caller behind a looked-up API key, or the refusal. */
+function apiKeyCaller(ctx: AppContext, request: FastifyRequest, found: KeyLookup): Caller {
+  const known = found.ok || found.code !== 'invalid_api_key' ? found.apiKey : null;
+  if (known) {
+    // Refused or not, a known key's calls are attributed to it in the request log.
+    request.trace.authMethod = 'api_key';
+    request.trace.apiKeyId = known.id;
+    request.trace.keyPrefix = known.prefix;
+    request.trace.userId = known.userId;
   }
+  if (!found.ok) throw new RelayError(found.code);
+  // Expiry is checked against now, not the time the lookup was cached.
+  if (found.apiKey.expiresAt !== null && found.apiKey.expiresAt <= Date.now()) throw new RelayError('api_key_expired');
+  void ctx.lastUsed.touch(found.apiKey.id)?.catch((err) => request.log.warn({ err, reqId: request.id }, 'last-used update failed'));
+  return { kind: 'api_key', userId: found.apiKey.userId, grant: found.apiKey, apiKey: found.apiKey, hmacSecretEnc: found.hmacSecretEnc };
+}
+
+async function sessionCaller(ctx: AppContext, request: FastifyRequest): Promise<Caller> {
   const token = request.cookies?.[SESSION_COOKIE];
   if (token) {
     const session = await findSession(ctx.storage.db, token);

@@ -1,20 +1,25 @@
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Storage } from '../storage/database.js';
 import { RelayError } from '../errors/index.js';
+import { thenMaybe, type MaybePromise } from '../async/maybe-promise.js';
+import { WindowCounter } from './window-counter.js';
 
 export interface RateLimitDecision {
   allowed: boolean;
   limit: number;
   remaining: number;
-  /** When the window ends, rounded up to the second. */
-  resetAt: Date;
+  /** When the window ends (ms since the epoch), rounded up to the second. */
+  resetAt: number;
   /** Exactly how long until the window ends. */
   msBeforeNext: number;
 }
 
-/** Fixed one-minute windows per API key; the store is the relay's own database. */
+/**
+ * Fixed one-minute windows per API key. In memory the decision is at hand at once; from
+ * PostgreSQL it comes as a promise.
+ */
 export interface RateLimiter {
-  consume(key: string, perMinute: number): Promise<RateLimitDecision>;
+  consume(key: string, perMinute: number): MaybePromise<RateLimitDecision>;
 }
 
 const WINDOW_SECONDS = 60;
@@ -39,11 +44,18 @@ export function databaseRateLimiter(storage: Storage): RateLimiter {
 
 /**
  * In-process counters, for SQLite: an SQLite relay is one process by nature, and a counter in
- * memory costs microseconds where a database write per request would cost more than the
- * request. A restart forgets at most one minute's counts.
+ * memory costs well under a microsecond where a database write per request would cost more
+ * than the request. A restart forgets at most one minute's counts.
  */
 export function memoryRateLimiter(): RateLimiter {
-  return limiterFamily((points) => new RateLimiterMemory({ points, duration: WINDOW_SECONDS, keyPrefix: `rl${points}` }));
+  const counter = new WindowCounter(WINDOW_SECONDS * 1000);
+  return {
+    consume(key, perMinute) {
+      const now = Date.now();
+      const hit = counter.hit(key, perMinute, now);
+      return decision(hit.count <= perMinute, perMinute, perMinute - hit.count, hit.endsAt - now, now);
+    },
+  };
 }
 
 /**
@@ -67,9 +79,9 @@ function limiterFamily(create: (points: number) => RateLimiterAbstract): RateLim
       return limiterFor(perMinute)
         .consume(key, 1)
         .then(
-          (res) => decision(true, perMinute, res),
+          (res) => decision(true, perMinute, res.remainingPoints, res.msBeforeNext),
           (err: unknown) => {
-            if (err instanceof RateLimiterRes) return decision(false, perMinute, err);
+            if (err instanceof RateLimiterRes) return decision(false, perMinute, err.remainingPoints, err.msBeforeNext);
             throw err;
           },
         );
@@ -77,20 +89,19 @@ function limiterFamily(create: (points: number) => RateLimiterAbstract): RateLim
   };
 }
 
-function decision(allowed: boolean, limit: number, res: RateLimiterRes): RateLimitDecision {
+function decision(allowed: boolean, limit: number, remaining: number, msBeforeNext: number, now = Date.now()): RateLimitDecision {
   // Rounded up to the second: the window's end read at different milliseconds is the same
   // instant, so its ISO text can be reused, and a client waiting until then is never early.
-  const resetMs = Math.ceil((Date.now() + res.msBeforeNext) / 1000) * 1000;
-  return { allowed, limit, remaining: Math.max(0, res.remainingPoints), resetAt: new Date(resetMs), msBeforeNext: res.msBeforeNext };
+  const resetAt = Math.ceil((now + msBeforeNext) / 1000) * 1000;
+  return { allowed, limit, remaining: Math.max(0, remaining), resetAt, msBeforeNext };
 }
 
 /** The last reset instant formatted: every call in a window reports the same one. */
 let lastReset = { ms: NaN, iso: '' };
 
-/** ISO 8601 text of a reset instant, formatted once per distinct instant rather than per call. */
-export function resetIso(resetAt: Date): string {
-  const ms = resetAt.getTime();
-  if (lastReset.ms !== ms) lastReset = { ms, iso: resetAt.toISOString() };
+/** ISO 8601 text of a reset instant (ms since the epoch), formatted once per distinct instant rather than per call. */
+export function resetIso(resetAt: number): string {
+  if (lastReset.ms !== resetAt) lastReset = { ms: resetAt, iso: new Date(resetAt).toISOString() };
   return lastReset.iso;
 }
 
@@ -105,15 +116,19 @@ export function rateLimitHeaders(d: RateLimitDecision): Record<string, string> {
 
 /**
  * Spends one request of an API key's budget: sets the X-RateLimit-* headers on the reply and,
- * over the limit, throws 429 with the seed's body fields (`limit`, `resetAt`) and Retry-After.
+ * over the limit, throws 429 with the seed's body fields (`limit`, `resetAt`) and Retry-After
+ * (or rejects, when the decision came from the database).
  */
-export async function enforceKeyRateLimit(
+export function enforceKeyRateLimit(
   limiter: RateLimiter,
   key: { id: string; rateLimit: number },
   reply: { headers(values: Record<string, string>): unknown },
   onLimited: () => void,
-): Promise<void> {
-  const decision = await limiter.consume(key.id, key.rateLimit);
+): MaybePromise<void> {
+  return thenMaybe(limiter.consume(key.id, key.rateLimit), (decision) => applyDecision(decision, reply, onLimited));
+}
+
+function applyDecision(decision: RateLimitDecision, reply: { headers(values: Record<string, string>): unknown }, onLimited: () => void): void {
   reply.headers(rateLimitHeaders(decision));
   if (decision.allowed) return;
   onLimited();
