@@ -1,3 +1,5 @@
+import { resultOf, type VerbatimResult } from '../odoo/index.js';
+
 /** What `execute_method` answers: the seed's `{success, result}` plus `meta`. */
 export interface ExecuteAnswerMeta {
   odooVersion: string;
@@ -7,30 +9,35 @@ export interface ExecuteAnswerMeta {
 
 /**
  * An `execute_method` answer that may carry Odoo's own JSON text of its result, which the
- * webhook writes into the reply as it is. Serializing again what was just parsed from Odoo was
- * one of the largest items of the relay's cost per call; the text was parsed once already,
- * which is what proves it is JSON. The text is a private field, so JSON.stringify (the
- * idempotency store, the usual reply path) sees exactly `{success, result, meta}`.
+ * webhook writes into the reply as it is: serializing again what was parsed from Odoo (or
+ * parsing it at all) was one of the largest items of the relay's cost per call. The text is
+ * proved to be JSON by the Odoo client. JSON.stringify (the idempotency store) sees exactly
+ * `{success, result, meta}`, through toJSON.
  */
 export class ExecuteAnswer {
   readonly success = true as const;
-  readonly result: unknown;
-  readonly meta: ExecuteAnswerMeta;
-  readonly #resultJson: string | undefined;
 
-  constructor(result: unknown, meta: ExecuteAnswerMeta, resultJson?: string) {
-    this.result = result;
-    this.meta = meta;
-    this.#resultJson = resultJson;
+  constructor(
+    private readonly answer: VerbatimResult,
+    readonly meta: ExecuteAnswerMeta,
+  ) {}
+
+  /** The result itself (parsed from Odoo's text when it came as text). */
+  get result(): unknown {
+    return resultOf(this.answer);
   }
 
   /**
-   * The answer's JSON with Odoo's text for `result`: the same members in the same order as
-   * JSON.stringify gives (Odoo's text may differ in insignificant whitespace); undefined when
-   * there is no such text.
+   * The answer's JSON: the same members in the same order as JSON.stringify gives, with
+   * Odoo's text for `result` when there is one (it may differ in insignificant whitespace).
    */
-  json(): string | undefined {
-    if (this.#resultJson === undefined) return undefined;
-    return `{"success":true,"result":${this.#resultJson},"meta":${JSON.stringify(this.meta)}}`;
+  json(): string {
+    if (!('json' in this.answer)) return JSON.stringify(this);
+    const { odooVersion, protocol, odooMs } = this.meta;
+    return `{"success":true,"result":${this.answer.json},"meta":{"odooVersion":${JSON.stringify(odooVersion)},"protocol":${JSON.stringify(protocol)},"odooMs":${odooMs}}}`;
+  }
+
+  toJSON(): { success: true; result: unknown; meta: ExecuteAnswerMeta } {
+    return { success: true, result: this.result, meta: this.meta };
   }
 }

@@ -12,6 +12,7 @@ import { chat } from './chat.js';
 import { runIdempotent } from './idempotent-run.js';
 import { ExecuteAnswer } from './answer-json.js';
 import { documentOnly, webhookSchema } from '../openapi/webhook-docs.js';
+import { thenMaybe, type MaybePromise } from '../async/maybe-promise.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -62,6 +63,13 @@ async function runAction(ctx: AppContext, request: FastifyRequest, caller: Calle
   }
 }
 
+/** Spends an API key's or OAuth grant's rate limit, or refuses a session cookie sent cross-site; then remembers the caller. */
+function admit(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, caller: Caller): MaybePromise<void> {
+  request.caller = caller;
+  if (caller.kind !== 'session') return enforceKeyRateLimit(ctx.rateLimiter, caller.grant, reply, () => ctx.metrics.rateLimited.inc());
+  if (isCrossSite(request, ctx.config.publicUrl)) throw new RelayError('cross_site_request', 'Cross-site requests with a session cookie are refused');
+}
+
 /**
  * POST /api/n8n/webhook — the seed's endpoint. Order matters: who (API key or session, from
  * headers only, before the body is read) → rate limit → cross-site refusal for cookies →
@@ -74,14 +82,17 @@ export function registerWebhookRoute(app: FastifyInstance, ctx: AppContext): voi
       // Documentation only: the handler validates, after the HMAC check on the raw body.
       schema: webhookSchema,
       ...documentOnly,
-      onRequest: async (request, reply) => {
-        const caller = await authenticateCaller(ctx, request);
-        if (caller.kind !== 'session') {
-          await enforceKeyRateLimit(ctx.rateLimiter, caller.grant, reply, () => ctx.metrics.rateLimited.inc());
-        } else if (isCrossSite(request, ctx.config.publicUrl)) {
-          throw new RelayError('cross_site_request', 'Cross-site requests with a session cookie are refused');
+      // Callback style and synchronous when the key and its rate limit are in memory (the
+      // usual case): an async hook costs a promise and microtask turns on every call.
+      onRequest: (request, reply, done) => {
+        let admitted: MaybePromise<void>;
+        try {
+          admitted = thenMaybe(authenticateCaller(ctx, request), (caller) => admit(ctx, request, reply, caller));
+        } catch (err) {
+          return done(err as Error);
         }
-        request.caller = caller;
+        if (admitted instanceof Promise) admitted.then(() => done(), done);
+        else done();
       },
     },
     async (request, reply) => {
@@ -93,8 +104,7 @@ export function registerWebhookRoute(app: FastifyInstance, ctx: AppContext): voi
       // Most calls carry no Idempotency-Key: they skip the wrapper's allocations.
       if (request.headers['idempotency-key'] === undefined) {
         const answer = await runAction(ctx, request, caller);
-        const json = answer instanceof ExecuteAnswer ? answer.json() : undefined;
-        return json === undefined ? reply.send(answer) : reply.type('application/json; charset=utf-8').send(json);
+        return answer instanceof ExecuteAnswer ? reply.type('application/json; charset=utf-8').send(answer.json()) : reply.send(answer);
       }
       const answer = await runIdempotent(ctx, request, caller, request.rawBody ?? Buffer.alloc(0), async () => ({
         status: 200,

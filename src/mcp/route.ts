@@ -50,15 +50,18 @@ export function registerMcpRoute(app: FastifyInstance, ctx: AppContext): void {
 
     let envPromise: Promise<ToolEnv> | undefined;
     const env = () =>
-      (envPromise ??= odooForCaller(ctx, caller).then(({ connection, client }) => ({
-        caller,
-        client,
-        connectionId: connection.id,
-        maxRowsPerCall: ctx.config.chatLimits.maxRowsPerCall,
-        allowWrites,
-        fieldsCache: ctx.chat.fieldsCache,
-        onStep: toolStepLogger(ctx, request, 'mcp.tool'),
-      })));
+      (envPromise ??= (async (): Promise<ToolEnv> => {
+        const { connection, client } = await odooForCaller(ctx, caller);
+        return {
+          caller,
+          client,
+          connectionId: connection.id,
+          maxRowsPerCall: ctx.config.chatLimits.maxRowsPerCall,
+          allowWrites,
+          fieldsCache: ctx.chat.fieldsCache,
+          onStep: toolStepLogger(ctx, request, 'mcp.tool'),
+        };
+      })());
 
     const server = buildMcpServer(caller, allowWrites, env);
     // Stateless: no session id, plain JSON answers (no SSE stream to keep open).

@@ -29,10 +29,15 @@ export interface OdooConnectionTest {
 /** Suggested wait before retrying a call refused with `odoo_busy`. */
 const BUSY_RETRY_AFTER_SECONDS = 1;
 
-/** A call's result, with Odoo's own JSON text of it when that text is exactly the result. */
-export interface VerbatimResult {
-  result: unknown;
-  json?: string;
+/**
+ * A call's result: Odoo's own JSON text of it when that text is exactly the result (JSON-2
+ * without reshaping), else the value.
+ */
+export type VerbatimResult = { json: string } | { result: unknown };
+
+/** The result a VerbatimResult holds, parsed from Odoo's text when it came as text. */
+export function resultOf(answer: VerbatimResult): unknown {
+  return 'json' in answer ? JSON.parse(answer.json) : answer.result;
 }
 
 /** Client of one Odoo database, for one login. */
@@ -74,19 +79,23 @@ export class OdooClient {
 
   /** Calls `model.method(*args, **kwargs)` as execute_kw would, over the best protocol. */
   executeKw(model: string, method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): Promise<unknown> {
-    return this.executeKwVerbatim(model, method, args, kwargs).then((answer) => answer.result);
+    return this.call(model, method, args, kwargs, false).then(resultOf);
   }
 
   /**
-   * executeKw, plus Odoo's own JSON text of the result when the relay passes it on unchanged
-   * (JSON-2 without reshaping): the webhook writes that text into its answer as it is, rather
-   * than serializing again what it has just parsed (the parse stays: it is what tells a JSON
-   * answer from garbage).
+   * executeKw, answering Odoo's own JSON text of the result where the relay passes it on
+   * unchanged (JSON-2 without reshaping): the webhook writes that text into its answer as it
+   * is. The text is proved to be JSON without being parsed: building every record only to
+   * serialize it again, or to throw it away, was one of the largest costs of a call.
    */
   executeKwVerbatim(model: string, method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): Promise<VerbatimResult> {
+    return this.call(model, method, args, kwargs, true);
+  }
+
+  private call(model: string, method: string, args: unknown[], kwargs: Record<string, unknown>, verbatim: boolean): Promise<VerbatimResult> {
     return this.guard(() => {
       checkCallShape(model, method, args, kwargs);
-      return this.limit.run(() => this.execute(model, method, args, kwargs));
+      return this.limit.run(() => this.execute(model, method, args, kwargs, verbatim));
     });
   }
 
@@ -162,24 +171,42 @@ export class OdooClient {
 
   // --- internals -----------------------------------------------------------------------------
 
-  private async execute(model: string, method: string, args: unknown[], kwargs: Record<string, unknown>): Promise<VerbatimResult> {
-    if ((this.knownProtocol() ?? (await this.protocol())) === 'jsonrpc') return { result: await this.executeJsonRpc(model, method, args, kwargs) };
+  private execute(model: string, method: string, args: unknown[], kwargs: Record<string, unknown>, verbatim: boolean): Promise<VerbatimResult> {
+    const protocol = this.knownProtocol();
+    // The first call of this client detects the server's version first.
+    if (protocol === undefined) return this.protocol().then((detected) => this.executeOver(detected, model, method, args, kwargs, verbatim));
+    return this.executeOver(protocol, model, method, args, kwargs, verbatim);
+  }
 
+  private executeOver(
+    protocol: OdooWireProtocol,
+    model: string,
+    method: string,
+    args: unknown[],
+    kwargs: Record<string, unknown>,
+    verbatim: boolean,
+  ): Promise<VerbatimResult> {
+    if (protocol === 'jsonrpc') return this.executeJsonRpc(model, method, args, kwargs).then((result) => ({ result }));
+
+    // Chained rather than awaited: this runs on every call, and each await adds promises.
     const call = toJson2Call(method, args, kwargs);
-    try {
-      const answer = await this.json2.callVerbatim(model, method, call.params);
-      this.json2Accepted = true;
-      const result = shapeJson2Result(call, answer.value);
-      return result === answer.value ? { result, json: answer.text } : { result };
-    } catch (error) {
-      if (this.mayFallBackToJsonRpc(error)) {
+    const answer: Promise<VerbatimResult> =
+      verbatim && !call.unwrapSingleCreate
+        ? this.json2.callText(model, method, call.params).then((json) => ({ json }))
+        : this.json2.call(model, method, call.params).then((value) => ({ result: shapeJson2Result(call, value) }));
+    return answer.then(
+      (result) => {
+        this.json2Accepted = true;
+        return result;
+      },
+      async (error: unknown) => {
+        if (!this.mayFallBackToJsonRpc(error)) throw error;
         // A 401 is decided before Odoo dispatches anything, so re-sending over JSON-RPC cannot
         // duplicate a create.
         await this.fallBackToJsonRpc();
         return { result: await this.executeJsonRpc(model, method, args, kwargs) };
-      }
-      throw error;
-    }
+      },
+    );
   }
 
   private async executeJsonRpc(model: string, method: string, args: unknown[], kwargs: Record<string, unknown>): Promise<unknown> {

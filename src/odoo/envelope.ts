@@ -5,6 +5,7 @@
  * `{name, message, arguments, context, debug}` with a real HTTP status).
  */
 import { OdooError, type OdooErrorCode } from './errors.js';
+import { jsonTextKind } from './json-text.js';
 
 /** An HTTP answer as the transport read it. */
 export interface RawOdooResponse {
@@ -126,6 +127,20 @@ export function parseJson2Response(raw: RawOdooResponse): unknown {
     throw badResponse(raw, 'no JSON-2 endpoint here (is this Odoo 19 or later?)');
   }
   throw badResponse(raw);
+}
+
+/**
+ * A JSON-2 answer's result as Odoo's own JSON text, proved to be JSON but not parsed: for
+ * callers that pass the result on as it is. Refuses exactly what parseJson2Response refuses.
+ */
+export function json2ResultText(raw: RawOdooResponse): string {
+  if (raw.status >= 200 && raw.status < 300 && looksJson(raw)) {
+    const kind = jsonTextKind(raw.text);
+    // An object may be a pre-19 server's JSON-RPC error envelope: telling that needs the parse below.
+    if (kind !== null && kind !== 'object') return raw.text;
+  }
+  parseJson2Response(raw); // throws for everything but a valid result
+  return raw.text;
 }
 
 function throwError(error: OdooError): never {

@@ -78,36 +78,49 @@ export class OdooHttp {
    * Sends one request and reads the whole (capped) body; network failures become OdooErrors.
    * The deadline is enforced without an AbortController (one per call was a measurable share
    * of a pass-through call's CPU): undici bounds the wait for headers and every pause in the
-   * body, and the body reader refuses to go on past the deadline.
+   * body, and the body reader refuses to go on past the deadline. undici's callback form and
+   * event listeners make the whole exchange one promise, where awaiting the response and then
+   * the body took three with their microtask turns, on every call.
    */
-  async request(req: OdooHttpRequest): Promise<RawOdooResponse> {
-    this.pool ??= acquirePool(this.origin);
+  request(req: OdooHttpRequest): Promise<RawOdooResponse> {
+    const pool = (this.pool ??= acquirePool(this.origin));
     const deadline = performance.now() + req.timeoutMs;
-    let timedOut = false;
-    try {
-      const response = await this.pool.request({
+    return new Promise((resolve, reject) => {
+      let timedOut = false;
+      const fail = (error: unknown) => reject(networkError(error, timedOut, this.origin, req.timeoutMs));
+      const options = {
         method: req.method,
         path: this.basePath + req.path,
         headers: req.headers ?? DEFAULT_HEADERS,
         body: req.body,
         headersTimeout: req.timeoutMs,
         bodyTimeout: req.timeoutMs,
-      });
-      const declared = Number(response.headers['content-length']);
-      if (Number.isFinite(declared) && declared > this.maxBodyBytes) {
-        response.body.destroy();
-        throw tooLarge(response.statusCode, this.maxBodyBytes);
-      }
-      const text = await readCapped(response.body, this.maxBodyBytes, response.statusCode, deadline, () => (timedOut = true));
-      const contentType = response.headers['content-type'];
-      return {
-        status: response.statusCode,
-        contentType: Array.isArray(contentType) ? contentType.join(', ') : (contentType ?? ''),
-        text,
       };
-    } catch (error) {
-      throw networkError(error, timedOut, this.origin, req.timeoutMs);
-    }
+      try {
+        pool.request(options, (error, response) => {
+          if (error) return fail(error);
+          const declared = Number(response.headers['content-length']);
+          if (Number.isFinite(declared) && declared > this.maxBodyBytes) {
+            response.body.destroy();
+            return fail(tooLarge(response.statusCode, this.maxBodyBytes));
+          }
+          const contentType = response.headers['content-type'];
+          readCapped(response.body, this.maxBodyBytes, response.statusCode, deadline, {
+            onDeadline: () => (timedOut = true),
+            onText: (text) =>
+              resolve({
+                status: response.statusCode,
+                contentType: Array.isArray(contentType) ? contentType.join(', ') : (contentType ?? ''),
+                text,
+              }),
+            onError: fail,
+          });
+        });
+      } catch (error) {
+        // A pool that refuses the request outright (closed, bad options) throws instead of calling back.
+        fail(error);
+      }
+    });
   }
 
   /** Lets go of the shared pool (closed when no client uses it any more). */
@@ -127,30 +140,28 @@ function readCapped(
   max: number,
   status: number,
   deadline: number,
-  onDeadline: () => void,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    body.on('data', (chunk: Buffer) => {
-      // A body that keeps trickling in never trips undici's per-pause bodyTimeout; this does.
-      if (performance.now() > deadline) {
-        onDeadline();
-        body.destroy();
-        reject(new Error('deadline passed while reading the body'));
-        return;
-      }
-      size += chunk.length;
-      if (size > max) {
-        body.destroy();
-        reject(tooLarge(status, max));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    body.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
-    body.once('error', reject);
+  on: { onDeadline(): void; onText(text: string): void; onError(error: unknown): void },
+): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  body.on('data', (chunk: Buffer) => {
+    // A body that keeps trickling in never trips undici's per-pause bodyTimeout; this does.
+    if (performance.now() > deadline) {
+      on.onDeadline();
+      body.destroy();
+      on.onError(new Error('deadline passed while reading the body'));
+      return;
+    }
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      on.onError(tooLarge(status, max));
+      return;
+    }
+    chunks.push(chunk);
   });
+  body.once('end', () => on.onText(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+  body.once('error', on.onError);
 }
 
 function tooLarge(status: number, max: number): OdooError {

@@ -1,5 +1,5 @@
 /** Public API of the Odoo client. */
-export { OdooClient, type OdooConnectionTest, type VerbatimResult } from './client.js';
+export { OdooClient, resultOf, type OdooConnectionTest, type VerbatimResult } from './client.js';
 export {
   odooConnectionSettingsSchema,
   odooProtocolSchema,
@@ -12,6 +12,7 @@ export { OdooError, ODOO_ERROR_CODES, isOdooError, type OdooErrorCode, type Odoo
 export {
   parseJsonRpcResponse,
   parseJson2Response,
+  json2ResultText,
   classifyOdooException,
   type RawOdooResponse,
 } from './envelope.js';

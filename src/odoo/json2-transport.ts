@@ -1,5 +1,5 @@
 /** JSON-2 (`POST /json/2/<model>/<method>`, bearer API key): Odoo 19+'s external API, ~40% cheaper than execute_kw. */
-import { parseJson2Response } from './envelope.js';
+import { json2ResultText, parseJson2Response } from './envelope.js';
 import { DEFAULT_HEADERS, type OdooHttp } from './http.js';
 
 /** Calls `model.method(**params)` over JSON-2. */
@@ -23,19 +23,25 @@ export class Json2Transport {
   }
 
   /** One round trip; returns the result or throws the mapped OdooError. */
-  async call(model: string, method: string, params: Record<string, unknown>): Promise<unknown> {
-    return (await this.callVerbatim(model, method, params)).value;
+  call(model: string, method: string, params: Record<string, unknown>): Promise<unknown> {
+    return this.send(model, method, params).then(parseJson2Response);
   }
 
-  /** call(), with the answer's JSON text beside its parsed value (a JSON-2 answer is the bare result). */
-  async callVerbatim(model: string, method: string, params: Record<string, unknown>): Promise<{ value: unknown; text: string }> {
-    const raw = await this.http.request({
+  /**
+   * call(), answering the result as Odoo's JSON text (a JSON-2 answer is the bare result),
+   * checked to be JSON but not parsed: for callers that pass it on as it is.
+   */
+  callText(model: string, method: string, params: Record<string, unknown>): Promise<string> {
+    return this.send(model, method, params).then(json2ResultText);
+  }
+
+  private send(model: string, method: string, params: Record<string, unknown>) {
+    return this.http.request({
       method: 'POST',
       path: `/json/2/${encodeURIComponent(model)}/${encodeURIComponent(method)}`,
       headers: this.headers,
       body: JSON.stringify(params),
       timeoutMs: this.timeoutMs,
     });
-    return { value: parseJson2Response(raw), text: raw.text };
   }
 }

@@ -5,7 +5,7 @@
  * the sim checks round trips.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OdooClient } from '../../src/odoo/client.js';
+import { OdooClient, resultOf } from '../../src/odoo/client.js';
 import { OdooError, type OdooErrorCode } from '../../src/odoo/errors.js';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startCountingProxy, type CountingProxy } from './counting-proxy.js';
@@ -97,13 +97,16 @@ describe.each(flavours)('$label', ({ version, secret, protocol }) => {
   });
 
   it("gives Odoo's own JSON text of a result only when it is the result exactly (JSON-2, not reshaped)", async () => {
-    const listed = await client.executeKwVerbatim('res.partner', 'search_read', [COMPANIES], { fields: ['name'], limit: 2 });
-    if (protocol === 'json2') expect(JSON.parse(listed.json!)).toEqual(listed.result);
-    else expect(listed.json).toBeUndefined();
+    const kwargs = { fields: ['name'], limit: 2 };
+    const listed = await client.executeKwVerbatim('res.partner', 'search_read', [COMPANIES], kwargs);
+    const parsed = await client.executeKw('res.partner', 'search_read', [COMPANIES], kwargs);
+    expect(parsed).toHaveLength(2);
+    if (protocol === 'json2') expect(listed).toEqual({ json: expect.any(String) });
+    else expect(listed).toEqual({ result: parsed });
+    expect(resultOf(listed)).toEqual(parsed);
     // One record created through JSON-2 comes back as a list of one id and is unwrapped: no text.
     const created = await client.executeKwVerbatim('res.partner', 'create', [{ name: 'Verbatim Customer' }]);
-    expect(created.result).toEqual(expect.any(Number));
-    expect(created.json).toBeUndefined();
+    expect(created).toEqual({ result: expect.any(Number) });
   });
 
   it('read_group', async () => {

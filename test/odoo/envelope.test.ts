@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OdooError, type OdooErrorCode } from '../../src/odoo/errors.js';
-import { classifyOdooException, parseJson2Response, parseJsonRpcResponse, type RawOdooResponse } from '../../src/odoo/envelope.js';
+import { classifyOdooException, json2ResultText, parseJson2Response, parseJsonRpcResponse, type RawOdooResponse } from '../../src/odoo/envelope.js';
 import { parseOdooVersion } from '../../src/odoo/version.js';
 import { fixtures, responseText, type RecordedExchange } from './fixtures.js';
 
@@ -109,6 +109,39 @@ describe('envelope parsing of every recorded Odoo 19 answer', () => {
       expect(error.message.length).toBeLessThan(400);
     });
   }
+
+  it("json2ResultText passes each recorded JSON-2 result's text on as it is, and refuses the rest with parseJson2Response's errors", () => {
+    let checked = 0;
+    for (const [name, exchange] of fixtures) {
+      if (!exchange.request.path.startsWith('/json/2/')) continue;
+      checked++;
+      const answer = raw(exchange);
+      if (EXPECTED[name] === 'result') {
+        expect(json2ResultText(answer), name).toBe(answer.text);
+        expect(JSON.parse(json2ResultText(answer)), name).toEqual(parseJson2Response(answer));
+      } else {
+        const error = catchError(() => json2ResultText(answer));
+        expect(error.code, name).toBe(catchError(() => parseJson2Response(answer)).code);
+        expect(error.message, name).toBe(catchError(() => parseJson2Response(answer)).message);
+      }
+    }
+    expect(checked).toBeGreaterThan(5);
+  });
+
+  it.each([
+    ['truncated JSON', '[{"id": 1, "name": "Azure'],
+    ['two values', '[1] [2]'],
+    ['a trailing comma', '[1, 2,]'],
+    ['a JSON-RPC error envelope (an Odoo before 19 answering 200)', '{"jsonrpc": "2.0", "id": null, "error": {"code": 404, "message": "404: Not Found"}}'],
+  ])('json2ResultText refuses %s in a 200 answer as odoo_bad_response', (_name, text) => {
+    expect(catchError(() => json2ResultText({ status: 200, contentType: 'application/json', text })).code).toBe('odoo_bad_response');
+  });
+
+  it('json2ResultText passes on objects, strings, numbers and literals that are results', () => {
+    for (const text of ['{"id": 1, "name": "x"}', '"text"', '42', 'true', 'false', 'null', '[]']) {
+      expect(json2ResultText({ status: 200, contentType: 'application/json; charset=utf-8', text })).toBe(text);
+    }
+  });
 
   it('treats JSON-RPC code 100 as an expired session', () => {
     const text = JSON.stringify({
