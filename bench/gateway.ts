@@ -41,7 +41,30 @@ const odoo = await startOdooProcess();
 // A crash or Ctrl-C must not leave the Odoo test server running (it would also hold our stdout open).
 process.once('exit', () => odoo.child.kill());
 
-type Measured = LoadResult & { busyUsPerRequest: number; cpuUsPerRequest: number; threadUsPerRequest: number };
+/** CPU per request of each group of threads that shares the machine's cores during a phase. */
+interface CpuBudget {
+  /** The server under test: this process's main thread. */
+  main: number;
+  /** This process's other threads that outlive a phase: V8's GC and compiler helpers, the relay's request-log writer. */
+  helpers: number;
+  /** The load generator's worker thread (the process's CPU less the two above). */
+  load: number;
+  /** The Odoo test server, a child process. */
+  odoo: number;
+}
+
+type Measured = LoadResult & { busyUsPerRequest: number; cpuUsPerRequest: number; threadUsPerRequest: number; cpu: CpuBudget };
+
+/** utime + stime of a /proc stat file, in µs; NaN where there is no /proc. */
+function statCpuUs(file: string): number {
+  try {
+    const fields = fs.readFileSync(file, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return NaN;
+  }
+}
 
 /**
  * CPU time of this process's main thread (the proxy or relay under test, not the load
@@ -49,13 +72,18 @@ type Measured = LoadResult & { busyUsPerRequest: number; cpuUsPerRequest: number
  * event loop's busy time it does not count the time the thread waited for a core.
  */
 function mainThreadCpuUs(): number {
+  return statCpuUs(`/proc/self/task/${process.pid}/stat`);
+}
+
+/** CPU time of each of this process's threads now, by thread id. */
+function threadsCpuUs(): Map<string, number> {
+  const threads = new Map<string, number>();
   try {
-    const fields = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime, in clock ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+    for (const tid of fs.readdirSync('/proc/self/task')) threads.set(tid, statCpuUs(`/proc/self/task/${tid}/stat`));
   } catch {
-    return NaN;
+    /* no /proc */
   }
+  return threads;
 }
 
 /**
@@ -67,12 +95,25 @@ async function measure(p: Path, conns: number, secs: number): Promise<Measured> 
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   const thread0 = mainThreadCpuUs();
+  const threads0 = threadsCpuUs();
+  const odoo0 = statCpuUs(`/proc/${odoo.child.pid}/stat`);
   const r = await runLoad({ origin: p.origin, path: p.pathname, headers: p.headers, body: p.body, seconds: secs, connections: conns, expectStatus: 200 });
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
   const thread = mainThreadCpuUs() - thread0;
+  // Threads alive before and after the phase are the server's own; the load generator's
+  // worker thread is started and ended within it, so its time is what the process used besides.
+  let helpers = 0;
+  for (const [tid, us] of threadsCpuUs()) if (tid !== String(process.pid) && threads0.has(tid)) helpers += us - threads0.get(tid)!;
+  const processUs = cpu.user + cpu.system;
   return {
     ...r,
+    cpu: {
+      main: thread / r.requests,
+      helpers: helpers / r.requests,
+      load: (processUs - thread - helpers) / r.requests,
+      odoo: (statCpuUs(`/proc/${odoo.child.pid}/stat`) - odoo0) / r.requests,
+    },
     threadUsPerRequest: p.name === 'direct' ? NaN : thread / r.requests,
     busyUsPerRequest: p.name === 'direct' ? NaN : (elu.active * 1000) / r.requests,
     // CPU time of this process (server under test + load generator; the Odoo test server is a
@@ -132,6 +173,16 @@ for (const [name, r] of Object.entries(results)) {
   const thread = Number.isNaN(r.threadUsPerRequest) ? '—' : r.threadUsPerRequest.toFixed(0);
   console.log(
     `${name.padEnd(6)} ${fmt(r.rps, 0)} ${fmt(r.p50)} ${fmt(r.p99)} ${added[0]} ${added[1]} ${busy.padStart(12)} ${thread.padStart(14)} ${r.cpuUsPerRequest.toFixed(0).padStart(11)} ${String(r.errors).padStart(8)}`,
+  );
+}
+console.log(`\nCPU per request by thread group (µs, the median round's; the machine has ${os.cpus().length} cores for all of them):`);
+console.log(`path      server main   server helpers   load generator   Odoo test server      all`);
+for (const [name, r] of Object.entries(results)) {
+  const c = r.cpu;
+  const main = name === 'direct' ? '—' : c.main.toFixed(0);
+  const helpers = name === 'direct' ? '—' : c.helpers.toFixed(0);
+  console.log(
+    `${name.padEnd(6)} ${main.padStart(14)} ${helpers.padStart(16)} ${c.load.toFixed(0).padStart(16)} ${c.odoo.toFixed(0).padStart(18)} ${(name === 'direct' ? c.load + c.odoo : c.main + c.helpers + c.load + c.odoo).toFixed(0).padStart(8)}`,
   );
 }
 const l = latency.direct!;
