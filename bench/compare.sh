@@ -21,6 +21,6 @@ for i in $(seq "$runs"); do
   for dir in "$tmp/base" "$here"; do
     label=$([ "$dir" = "$here" ] && echo "working tree" || echo "$ref")
     echo "== $label, run $i of $runs ($(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1 /proc/loadavg))"
-    (cd "$dir" && npx tsx bench/gateway.ts --rounds 3 --seconds 3 | grep -E '^relay/proxy|^(proxy|relay) .* [0-9]+ *$' | grep -v 'one connection')
+    (cd "$dir" && npx tsx bench/gateway.ts --rounds 3 --seconds 3 | awk '/^CPU per request/ { show = 1 } /^$/ { show = 0 } show || /^relay\/proxy/')
   done
 done
