@@ -1,6 +1,6 @@
 /**
  * What the relay costs over a bare proxy:
- * `npm run bench:gateway [-- --seconds 5 --connections 16 --rounds 5 --warmup 3] [--floor] [--profile file [--profile-path proxy]]`.
+ * `npm run bench:gateway [-- --seconds 5 --connections 16 --rounds 5 --warmup 3] [--floor] [--profile|--heap-profile file [--profile-path proxy]]`.
  *
  * One run, same machine, same Odoo test server (Odoo 19, JSON-2, in a child process):
  *   direct  load generator → Odoo test server
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     // Which path the profile covers: relay (default), proxy or floor (floor needs --floor).
     'profile-path': { type: 'string', default: 'relay' },
+    // Like --profile, but V8's sampling heap profile: where the path's allocations come from.
+    'heap-profile': { type: 'string' },
     // Adds a fourth path: Fastify forwarding the same action to Odoo with none of the relay's
     // features (no auth, HMAC, limits, validation, log, metrics): how much of the gap is features.
     floor: { type: 'boolean', default: false },
@@ -130,18 +132,29 @@ const paths: Path[] = [directPath(odoo), proxy.path, ...(floor ? [floor.path] : 
 // Warm every path up (V8 needs a few thousand calls to optimize the relay's code), then
 // interleave rounds so that a burst of outside load hits all paths alike; report the median round.
 for (const p of paths) await measure(p, connections, warmup);
-if (values.profile) {
+if (values.profile || values['heap-profile']) {
   const { Session } = await import('node:inspector/promises');
   const session = new Session();
   session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
   const profiled = paths.find((p) => p.name === values['profile-path']);
   if (!profiled) throw new Error(`--profile-path ${values['profile-path']}: no such path (floor needs --floor)`);
-  const r = await measure(profiled, connections, seconds);
-  const { profile } = await session.post('Profiler.stop');
-  fs.writeFileSync(values.profile, JSON.stringify(profile));
-  console.log(`${profiled.name}: ${r.rps.toFixed(0)} req/s, ${r.busyUsPerRequest.toFixed(0)} µs busy/req; profile written to ${values.profile}`);
+  let file: string;
+  let r: Measured;
+  if (values.profile) {
+    file = values.profile;
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+    r = await measure(profiled, connections, seconds);
+    fs.writeFileSync(file, JSON.stringify((await session.post('Profiler.stop')).profile));
+  } else {
+    file = values['heap-profile']!;
+    await session.post('HeapProfiler.enable');
+    // Every ~4 KB allocated is sampled (V8's default is 32 KB): enough samples per call.
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    r = await measure(profiled, connections, seconds);
+    fs.writeFileSync(file, JSON.stringify((await session.post('HeapProfiler.stopSampling')).profile));
+  }
+  console.log(`${profiled.name}: ${r.rps.toFixed(0)} req/s (${r.requests} requests), ${r.busyUsPerRequest.toFixed(0)} µs busy/req; profile written to ${file}`);
   await relay.close();
   await proxy.close();
   await floor?.close();
