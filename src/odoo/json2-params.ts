@@ -69,15 +69,15 @@ export function toJson2Call(method: string, args: readonly unknown[], kwargs: Re
         ` (${describe(signature)}), got ${args.length}`,
     );
   }
-  rest.forEach((value, i) => {
-    params[signature.params[i]!] = value;
-  });
+  // Plain loops: this runs on every call, and Object.entries and forEach allocate per call.
+  for (let i = 0; i < rest.length; i++) params[signature.params[i]!] = rest[i];
 
-  for (const [key, value] of Object.entries(kwargs)) {
-    if (key in params) {
+  for (const key in kwargs) {
+    if (!Object.hasOwn(kwargs, key)) continue;
+    if (Object.hasOwn(params, key)) {
       throw unmappable(`${method}: '${key}' given both positionally and as a keyword argument`);
     }
-    params[key] = value;
+    params[key] = kwargs[key];
   }
 
   let unwrapSingleCreate = false;

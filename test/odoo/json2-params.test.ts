@@ -79,3 +79,10 @@ describe('execute_kw args → JSON-2 named params', () => {
     expect(kwargs).toEqual({ context: {} });
   });
 });
+
+describe('toJson2Call keyword names', () => {
+  it('takes keyword arguments named like Object.prototype members (only a positional duplicate is refused)', () => {
+    expect(toJson2Call('search_read', [[]], { toString: 1, constructor: 2 }).params).toEqual({ domain: [], toString: 1, constructor: 2 });
+    expect(() => toJson2Call('search_read', [[]], { domain: [] })).toThrow(/given both positionally/);
+  });
+});
