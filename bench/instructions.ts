@@ -4,9 +4,13 @@
  *
  * Wall-clock and CPU-time figures on a shared 2-vCPU VM move by tens of percent from one minute
  * to the next (see docs/benchmarks.md), which drowns a change worth a few percent. Instruction
- * counts do not move: the same build, workload and inputs count the same within a fraction of
- * a percent, whatever else the machine is doing. So this is the tool for deciding whether a
- * change to the hot path helps; `bench:gateway` stays the measure of throughput itself.
+ * counts do not follow the machine's load, but they are not fixed either: V8's JIT state after
+ * the warm-up differs from one process to the next (which functions got optimized, which
+ * runtime slow paths stay in use), so counts of the same build fall into two or three levels
+ * a few percent apart. Run each build at least twice and compare the lowest counts. Valgrind
+ * also emulates the CPU without its SHA extensions, so hashing (the API key's SHA-256, HMAC)
+ * counts about ten times what it costs on the real machine. This is the tool for deciding
+ * whether a change to the hot path helps; `bench:gateway` stays the measure of throughput.
  *
  * Each path's server runs alone in a child process under callgrind; the Odoo test server and
  * the load generator run outside valgrind and are not counted. After a warm-up that lets V8
