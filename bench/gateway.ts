@@ -55,7 +55,7 @@ interface CpuBudget {
   odoo: number;
 }
 
-type Measured = LoadResult & { busyUsPerRequest: number; cpuUsPerRequest: number; threadUsPerRequest: number; cpu: CpuBudget };
+type Measured = LoadResult & { busyUsPerRequest: number; cpuUsPerRequest: number; cpu: CpuBudget };
 
 /** utime + stime of a /proc stat file, in µs; NaN where there is no /proc. */
 function statCpuUs(file: string): number {
@@ -69,15 +69,11 @@ function statCpuUs(file: string): number {
 }
 
 /**
- * CPU time of this process's main thread (the proxy or relay under test, not the load
- * generator's worker thread), from Linux's per-thread accounting; NaN elsewhere. Unlike the
- * event loop's busy time it does not count the time the thread waited for a core.
+ * CPU time of each of this process's threads now, by thread id, from Linux's per-thread
+ * accounting (empty elsewhere). The main thread's id is the process id: its time is the proxy's
+ * or the relay's own (not the load generator's worker thread) and, unlike the event loop's busy
+ * time, does not count the time the thread waited for a core.
  */
-function mainThreadCpuUs(): number {
-  return statCpuUs(`/proc/self/task/${process.pid}/stat`);
-}
-
-/** CPU time of each of this process's threads now, by thread id. */
 function threadsCpuUs(): Map<string, number> {
   const threads = new Map<string, number>();
   try {
@@ -88,6 +84,8 @@ function threadsCpuUs(): Map<string, number> {
   return threads;
 }
 
+const mainTid = String(process.pid);
+
 /**
  * One measured phase. Besides throughput and latency it records how long this thread's event
  * loop was busy per request (the proxy's or the relay's own cost), which stays meaningful when
@@ -96,17 +94,17 @@ function threadsCpuUs(): Map<string, number> {
 async function measure(p: Path, conns: number, secs: number): Promise<Measured> {
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
-  const thread0 = mainThreadCpuUs();
   const threads0 = threadsCpuUs();
   const odoo0 = statCpuUs(`/proc/${odoo.child.pid}/stat`);
   const r = await runLoad({ origin: p.origin, path: p.pathname, headers: p.headers, body: p.body, seconds: secs, connections: conns, expectStatus: 200 });
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
-  const thread = mainThreadCpuUs() - thread0;
+  const threads1 = threadsCpuUs();
+  const thread = (threads1.get(mainTid) ?? NaN) - (threads0.get(mainTid) ?? NaN);
   // Threads alive before and after the phase are the server's own; the load generator's
   // worker thread is started and ended within it, so its time is what the process used besides.
   let helpers = 0;
-  for (const [tid, us] of threadsCpuUs()) if (tid !== String(process.pid) && threads0.has(tid)) helpers += us - threads0.get(tid)!;
+  for (const [tid, us] of threads1) if (tid !== mainTid && threads0.has(tid)) helpers += us - threads0.get(tid)!;
   const processUs = cpu.user + cpu.system;
   return {
     ...r,
@@ -116,7 +114,6 @@ async function measure(p: Path, conns: number, secs: number): Promise<Measured> 
       load: (processUs - thread - helpers) / r.requests,
       odoo: (statCpuUs(`/proc/${odoo.child.pid}/stat`) - odoo0) / r.requests,
     },
-    threadUsPerRequest: p.name === 'direct' ? NaN : thread / r.requests,
     busyUsPerRequest: p.name === 'direct' ? NaN : (elu.active * 1000) / r.requests,
     // CPU time of this process (server under test + load generator; the Odoo test server is a
     // child process): unlike wall-clock figures it does not grow when other work preempts us.
@@ -183,7 +180,7 @@ console.log(`path     req/s     p50 ms    p99 ms   +p50 ms   +p99 ms  busy µs/r
 for (const [name, r] of Object.entries(results)) {
   const added = name === 'direct' ? ['        —', '        —'] : [fmt(r.p50 - d.p50), fmt(r.p99 - d.p99)];
   const busy = Number.isNaN(r.busyUsPerRequest) ? '—' : r.busyUsPerRequest.toFixed(0);
-  const thread = Number.isNaN(r.threadUsPerRequest) ? '—' : r.threadUsPerRequest.toFixed(0);
+  const thread = name === 'direct' || Number.isNaN(r.cpu.main) ? '—' : r.cpu.main.toFixed(0);
   console.log(
     `${name.padEnd(6)} ${fmt(r.rps, 0)} ${fmt(r.p50)} ${fmt(r.p99)} ${added[0]} ${added[1]} ${busy.padStart(12)} ${thread.padStart(14)} ${r.cpuUsPerRequest.toFixed(0).padStart(11)} ${String(r.errors).padStart(8)}`,
   );
@@ -213,7 +210,7 @@ console.log(`\nrelay/proxy throughput ratio: ${ratio.toFixed(2)} (target ≥ 0.7
 console.log(`relay/proxy throughput, each round: ${roundRatios.map((x) => x.toFixed(2)).join(', ')}; ratio of the median req/s: ${(results.relay!.rps / results.proxy!.rps).toFixed(2)}`);
 if (results.floor) console.log(`floor/proxy throughput ratio: ${(results.floor.rps / results.proxy!.rps).toFixed(2)} (Fastify forwarding with none of the relay's features)`);
 console.log(`relay/proxy busy time per request: ${(results.relay!.busyUsPerRequest / results.proxy!.busyUsPerRequest).toFixed(2)}`);
-const threadRatios = rounds.relay!.map((r, i) => r.threadUsPerRequest / rounds.proxy![i]!.threadUsPerRequest);
+const threadRatios = rounds.relay!.map((r, i) => r.cpu.main / rounds.proxy![i]!.cpu.main);
 console.log(`relay/proxy main-thread CPU per request, each round: ${threadRatios.map((x) => x.toFixed(2)).join(', ')}`);
 const serverCpu = (name: string) => results[name]!.cpuUsPerRequest - results.direct!.cpuUsPerRequest;
 console.log(
