@@ -33,8 +33,7 @@ export class ExecuteAnswer {
    */
   json(): string {
     if (!('json' in this.answer)) return JSON.stringify(this);
-    const { odooVersion, protocol, odooMs } = this.meta;
-    return `{"success":true,"result":${this.answer.json},"meta":{"odooVersion":${JSON.stringify(odooVersion)},"protocol":${JSON.stringify(protocol)},"odooMs":${odooMs}}}`;
+    return `{"success":true,"result":${this.answer.json},"meta":${JSON.stringify(this.meta)}}`;
   }
 
   toJSON(): { success: true; result: unknown; meta: ExecuteAnswerMeta } {
