@@ -12,7 +12,6 @@ export { OdooError, ODOO_ERROR_CODES, isOdooError, type OdooErrorCode, type Odoo
 export {
   parseJsonRpcResponse,
   parseJson2Response,
-  json2ResultText,
   classifyOdooException,
   type RawOdooResponse,
 } from './envelope.js';
