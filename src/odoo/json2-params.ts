@@ -55,7 +55,9 @@ export interface Json2Call {
 
 /** Maps execute_kw `(method, args, kwargs)` to a JSON-2 body; throws `odoo_unmappable_args` rather than guess. */
 export function toJson2Call(method: string, args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>): Json2Call {
-  const signature = JSON2_SIGNATURES[method] ?? genericSignature(method, args);
+  // Own properties only: a method named like an Object.prototype member (toString, constructor)
+  // must not find the prototype's function and be taken for a known signature.
+  const signature = Object.hasOwn(JSON2_SIGNATURES, method) ? JSON2_SIGNATURES[method]! : genericSignature(method, args);
   const params: Record<string, unknown> = {};
   let rest = args;
 

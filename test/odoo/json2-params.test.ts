@@ -85,4 +85,12 @@ describe('toJson2Call keyword names', () => {
     expect(toJson2Call('search_read', [[]], { toString: 1, constructor: 2 }).params).toEqual({ domain: [], toString: 1, constructor: 2 });
     expect(() => toJson2Call('search_read', [[]], { domain: [] })).toThrow(/given both positionally/);
   });
+
+  it('maps a method named like an Object.prototype member as any unknown method, not as a known signature', () => {
+    for (const method of ['toString', 'constructor', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__proto__']) {
+      expect(toJson2Call(method, [[1, 2]], {}).params).toEqual({ ids: [1, 2] });
+      expect(toJson2Call(method, [], { context: { lang: 'en_US' } }).params).toEqual({ context: { lang: 'en_US' } });
+      expect(() => toJson2Call(method, [[1], 'write'], {})).toThrow(expect.objectContaining({ code: 'odoo_unmappable_args' }));
+    }
+  });
 });
