@@ -40,6 +40,11 @@ function requestIds(): () => string {
   return () => `${prefix}${(counter++).toString(36).padStart(6, '0')}`;
 }
 
+/** Trusts the nearest `hops` proxies: X-Forwarded-For's last `hops` entries, the client's own stay unheeded. */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
 /** Builds the HTTP app from the capability plugins; the caller decides when to listen. */
 export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   const state = { shuttingDown: false };
@@ -47,7 +52,8 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
     loggerInstance: ctx.logger as unknown as FastifyBaseLogger,
     // Per-request lines would log every n8n call twice; the request log table records them instead.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: ctx.config.trustProxy,
+    // A hop count becomes the function Fastify itself builds for one (its types omit numbers).
+    trustProxy: typeof ctx.config.trustProxy === 'number' ? trustHops(ctx.config.trustProxy) : ctx.config.trustProxy,
     bodyLimit: ctx.config.bodyLimitBytes,
     genReqId: requestIds(),
     requestIdHeader: false,

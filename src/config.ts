@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseCidr } from './events/ssrf-guard.js';
 
@@ -10,6 +11,41 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** proxy-addr's names for address ranges, accepted in TRUST_PROXY's list. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An IP address or CIDR range in the plain notation proxy-addr reads (dotted IPv4, IPv6). */
+function isProxyAddress(text: string): boolean {
+  if (PROXY_RANGE_NAMES.has(text)) return true;
+  const [addr, prefix, extra] = text.split('/');
+  const family = isIP(addr ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * Which X-Forwarded-* hops to believe: `false`; `true` (every hop, so the client can name its
+ * own address); a hop count; or the reverse proxies' addresses, CIDR ranges or proxy-addr's
+ * names (`loopback`, `linklocal`, `uniquelocal`). Fastify takes each form as it is.
+ */
+const trustProxy = z
+  .string()
+  .transform((v, ctx): boolean | number | string[] => {
+    const text = v.trim();
+    if (text === 'true' || text === 'yes') return true;
+    // A number is a hop count; 0 trusts none. (1 used to mean true: with the one proxy it
+    // names, the client's address comes out the same, without trusting what the client wrote.)
+    if (text === 'false' || text === 'no' || text === '0') return false;
+    if (/^\d+$/.test(text) && Number(text) <= 100) return Number(text);
+    const list = text.split(',').map((x) => x.trim()).filter(Boolean);
+    const bad = list.filter((x) => !isProxyAddress(x));
+    if (list.length === 0 || bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `must be true, false, a hop count or a comma-separated list of proxy addresses/CIDR ranges${bad.length ? ` ('${bad[0]}' is none)` : ''}` });
+      return z.NEVER;
+    }
+    return list;
+  });
 
 const envSchema = z.object({
   HOST: z.string().default('127.0.0.1').describe('Interface to listen on; 0.0.0.0 to accept other hosts'),
@@ -38,7 +74,9 @@ const envSchema = z.object({
   AUTH_CACHE_SECONDS: int(0, 300)
     .default(5)
     .describe('How long API keys and Odoo connections are cached; changes made by other processes show within this time'),
-  TRUST_PROXY: bool.default(false).describe('Trust X-Forwarded-* headers (behind a reverse proxy)'),
+  TRUST_PROXY: trustProxy
+    .default(false)
+    .describe("Trust X-Forwarded-* headers behind a reverse proxy: true, a hop count (1 = the nearest proxy only) or the proxies' addresses/CIDR ranges"),
   SECURE_COOKIES: z.enum(['auto', 'true', 'false']).default('auto'),
   ODOO_MAX_QUEUE: int(0, 100_000)
     .default(100)
@@ -119,7 +157,8 @@ export type Config = {
   sessionTtlHours: number;
   hmacToleranceSeconds: number;
   authCacheSeconds: number;
-  trustProxy: boolean;
+  /** Fastify's trustProxy: which X-Forwarded-* hops to believe. */
+  trustProxy: boolean | number | string[];
   secureCookies: 'auto' | 'true' | 'false';
   odooMaxQueue: number;
   shutdownGraceMs: number;

@@ -23,4 +23,17 @@ describe('config', () => {
       expect(msg).toContain('MASTER_KEY');
     }
   });
+
+  it('reads TRUST_PROXY as a switch, a hop count or the proxies\' addresses, and names a wrong entry', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: 'no' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.5, 172.16.0.0/12,loopback,::1' }).trustProxy).toEqual(['10.0.0.5', '172.16.0.0/12', 'loopback', '::1']);
+    for (const bad of ['10.0.0.0/33', 'proxy.internal', '10.0.0.1/8/1', ',']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrowError(/TRUST_PROXY: must be true, false, a hop count/);
+    }
+  });
 });
