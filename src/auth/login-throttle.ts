@@ -1,30 +1,44 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
+/** What a login attempt may do: go on and check the password, or wait this many seconds. */
+export type LoginAdmission = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
 /**
- * Slows password guessing: at most 10 failed logins per username+IP and 50 per IP in
- * 15 minutes. In memory: an attacker gains nothing from a restart they cannot trigger.
+ * Slows password guessing. In 15 minutes at most 10 attempts per username+IP, 50 per IP, and
+ * 100 per username from all addresses together: the last bounds guessing spread over many
+ * addresses, or behind a proxy setting that lets clients choose the address the relay sees, at
+ * the price that such a flood can hold one account's logins for up to 15 minutes.
+ *
+ * An attempt takes its points before the password is checked, and a successful login gives
+ * them back. Checking first and counting the failure afterwards let every attempt sent while
+ * the first ones were being hashed (scrypt takes tens of milliseconds) through unthrottled.
+ *
+ * In memory: an attacker gains nothing from a restart they cannot trigger.
  */
 export class LoginThrottle {
   private readonly byUserIp = new RateLimiterMemory({ points: 10, duration: 900, keyPrefix: 'lu' });
   private readonly byIp = new RateLimiterMemory({ points: 50, duration: 900, keyPrefix: 'li' });
+  private readonly byUser = new RateLimiterMemory({ points: 100, duration: 900, keyPrefix: 'ln' });
 
-  /** Seconds to wait before another attempt is allowed, or 0. */
-  async blockedFor(username: string, ip: string): Promise<number> {
-    const [u, i] = await Promise.all([this.byUserIp.get(`${username}|${ip}`), this.byIp.get(ip)]);
-    const blocked = [u && u.consumedPoints >= 10 ? u : null, i && i.consumedPoints >= 50 ? i : null].filter(
-      (r): r is RateLimiterRes => r !== null,
-    );
-    return blocked.length ? Math.ceil(Math.max(...blocked.map((r) => r.msBeforeNext)) / 1000) : 0;
-  }
-
-  async recordFailure(username: string, ip: string): Promise<void> {
-    await Promise.all([
-      this.byUserIp.penalty(`${username}|${ip}`, 1),
-      this.byIp.penalty(ip, 1),
+  /** Counts an attempt; refused when any of the three limits is already spent. */
+  async admit(username: string, ip: string): Promise<LoginAdmission> {
+    const outcomes = await Promise.allSettled([
+      this.byUserIp.consume(`${username}|${ip}`),
+      this.byIp.consume(ip),
+      this.byUser.consume(username),
     ]);
+    let waitMs = 0;
+    for (const o of outcomes) {
+      if (o.status === 'fulfilled') continue;
+      // The memory limiter rejects with a RateLimiterRes when points run out; anything else is a bug.
+      if (!(o.reason instanceof RateLimiterRes)) throw o.reason;
+      waitMs = Math.max(waitMs, o.reason.msBeforeNext);
+    }
+    return waitMs > 0 ? { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) } : { allowed: true };
   }
 
-  async recordSuccess(username: string, ip: string): Promise<void> {
-    await this.byUserIp.delete(`${username}|${ip}`);
+  /** A successful login: its attempt stops counting, and so do the user's earlier failures from this address. */
+  async succeeded(username: string, ip: string): Promise<void> {
+    await Promise.all([this.byUserIp.delete(`${username}|${ip}`), this.byIp.reward(ip, 1), this.byUser.reward(username, 1)]);
   }
 }

@@ -88,14 +88,14 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
   app.post('/api/auth/login', async (request, reply) => {
     refuseCrossSite(ctx, request);
     const input = parse(credentials, request.body);
-    const wait = await ctx.loginThrottle.blockedFor(input.username, request.ip);
-    if (wait > 0) throw new RelayError('too_many_login_attempts', undefined, { retryAfterSeconds: wait }, { 'retry-after': String(wait) });
-    const user = await checkCredentials(db, input.username, input.password);
-    if (!user) {
-      await ctx.loginThrottle.recordFailure(input.username, request.ip);
-      throw new RelayError('invalid_credentials');
+    const admission = await ctx.loginThrottle.admit(input.username, request.ip);
+    if (!admission.allowed) {
+      const wait = admission.retryAfterSeconds;
+      throw new RelayError('too_many_login_attempts', undefined, { retryAfterSeconds: wait }, { 'retry-after': String(wait) });
     }
-    await ctx.loginThrottle.recordSuccess(input.username, request.ip);
+    const user = await checkCredentials(db, input.username, input.password);
+    if (!user) throw new RelayError('invalid_credentials');
+    await ctx.loginThrottle.succeeded(input.username, request.ip);
     return { success: true, ...(await startSession(ctx, request, reply, user)) };
   });
 
