@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
 import { requireSession } from '../auth/routes.js';
-import { resolveConnection, saveDefaultConnection, validateConnectionInput } from '../connections/store.js';
+import { resolveConnection, saveDefaultConnection, savedSecretFits, secretNeededForNewOrigin, validateConnectionInput } from '../connections/store.js';
 import { OdooClient } from '../odoo/index.js';
 import { parseInput } from './validate.js';
 
@@ -11,7 +11,7 @@ const connectionBody = z.object({
   url: z.string().trim().min(1, 'Odoo URL is required').max(2048),
   database: z.string().trim().min(1, 'Database is required').max(128),
   login: z.string().trim().min(1, 'Login is required').max(256),
-  /** Omitted or empty keeps the stored password / API key. */
+  /** Omitted or empty keeps the stored password / API key, for the origin it was saved for only. */
   secret: z.string().max(4096).optional(),
   protocol: z.enum(['auto', 'jsonrpc', 'json2']).default('auto'),
   timeoutMs: z.number().int().min(100, 'Timeout must be at least 100 ms').max(600_000, 'Timeout must be at most 600000 ms').default(30_000),
@@ -70,6 +70,7 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: AppContext):
       return { success: true, result: await client.testConnection() };
     }
     const input = validateConnectionInput(withoutEmptySecret(parseInput(connectionBody, request.body)));
+    if (input.secret === undefined && saved && !savedSecretFits(saved.connection.url, input.url)) throw secretNeededForNewOrigin(saved.connection.url);
     const secret = input.secret ?? (saved ? ctx.box.decrypt(saved.secretEnc) : undefined);
     if (!secret) throw new RelayError('invalid_request', 'Password or API key is required', { field: 'secret' });
     // A throwaway client: testing what is typed must not disturb the cached client of the saved connection.

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createUser } from '../../src/auth/users.js';
 import { computeHmacHex } from '../../src/auth/hmac.js';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
@@ -154,6 +156,33 @@ describe('dashboard API', () => {
       // Keeping the stored (wrong) secret when the form leaves it empty.
       const keep = await user.call('POST', '/api/dashboard/connection/test', { url: sim.url, database: 'odoo_demo', login: 'admin', secret: '' });
       expect(keep.body.code).toBe('odoo_auth_failed');
+
+      // The stored secret goes only to the origin it was saved for: another host, port or
+      // scheme needs it typed again, for a test as for a save, and nothing is sent there.
+      const leaked: string[] = [];
+      const listener = http.createServer((req, res) => {
+        leaked.push(req.url ?? '');
+        res.end('{}');
+      });
+      await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+      const elsewhere = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+      try {
+        for (const url of [elsewhere, sim.url.replace('http:', 'https:'), sim.url.replace('127.0.0.1', 'localhost')]) {
+          const moved = await user.call('POST', '/api/dashboard/connection/test', { url, database: 'odoo_demo', login: 'admin' });
+          expect(moved.status).toBe(400);
+          expect(moved.body).toMatchObject({ code: 'invalid_request', details: { field: 'secret' } });
+          expect(moved.body.error).toContain(sim.url);
+          const movedSave = await user.call('PUT', '/api/dashboard/connection', { url, database: 'odoo_demo', login: 'admin', secret: '' });
+          expect(movedSave.body).toMatchObject({ code: 'invalid_request', details: { field: 'secret' } });
+        }
+        expect(leaked).toEqual([]);
+      } finally {
+        listener.close();
+      }
+      expect((await user.call('GET', '/api/dashboard/connection')).body.connection.url).toBe(sim.url);
+      // Same origin, another path: the stored secret may still be used.
+      const samePlace = await user.call('POST', '/api/dashboard/connection/test', { url: `${sim.url}/`, database: 'odoo_demo', login: 'admin' });
+      expect(samePlace.body.code).toBe('odoo_auth_failed');
 
       // Settings the form does not show (set with the CLI) survive a save from the dashboard.
       await relay.ctx.storage.db.updateTable('odoo_connections').set({ max_concurrent: 16, name: 'ERP' }).execute();
