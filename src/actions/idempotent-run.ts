@@ -1,9 +1,21 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { Caller } from '../auth/caller.js';
+import { READ_METHODS } from '../auth/scopes.js';
+import type { RequestTrace } from '../http/request-trace.js';
 import { isValidIdempotencyKey } from './idempotency.js';
 import { errorBody, RelayError, statusOf } from '../errors/index.js';
 import { toRelayError } from '../http/error-handler.js';
+
+/**
+ * Whether a failed call may have changed data in Odoo: it may have run, and what ran can write
+ * (an ORM method that is not read-only, or a chat whose tools may write; test_connection and
+ * get_config cannot).
+ */
+function mayHaveWritten(error: RelayError, trace: RequestTrace): boolean {
+  if ((error.details as { mayHaveRun?: unknown } | null | undefined)?.mayHaveRun !== true) return false;
+  return trace.method === undefined ? trace.action === 'chat' : !READ_METHODS.has(trace.method);
+}
 
 export interface StoredAnswer {
   status: number;
@@ -42,10 +54,18 @@ export async function runIdempotent(
   } catch (err) {
     const relayError = toRelayError(err);
     const status = relayError ? statusOf(relayError.code) : 500;
-    // A definite answer (4xx) is remembered; a failure worth retrying (5xx: Odoo down, timeout, busy) frees the key.
     if (relayError && status < 500) {
+      // A definite answer (4xx) is remembered.
       await ctx.idempotency.complete(scope, key, status, errorBody(relayError.code, request.id, relayError.message, relayError.details, relayError.extra));
+    } else if (relayError && mayHaveWritten(relayError, request.trace)) {
+      // The call reached Odoo and its outcome is unknown (a timeout: Odoo's worker goes on to
+      // its commit). Freeing the key would let the retry create the record a second time, so
+      // repeats are told to check Odoo instead.
+      const outcome = new RelayError('idempotency_outcome_unknown', undefined, { firstError: relayError.code, firstRequestId: request.id });
+      await ctx.idempotency.complete(scope, key, statusOf(outcome.code), errorBody(outcome.code, request.id, outcome.message, outcome.details));
     } else {
+      // Nothing reached Odoo, or it refused and rolled back (down, busy, its own error): the
+      // key is freed for the retry.
       await ctx.idempotency.release(scope, key);
     }
     throw err;

@@ -32,6 +32,10 @@ export const errorCodes = {
   conflict: { status: 409, message: 'Conflict' },
   idempotency_in_progress: { status: 409, message: 'A request with this Idempotency-Key is still being processed' },
   idempotency_key_reused: { status: 422, message: 'Idempotency-Key was already used with a different request body' },
+  idempotency_outcome_unknown: {
+    status: 409,
+    message: 'The first request with this Idempotency-Key reached Odoo but its outcome is unknown; check in Odoo, then send again with a new key if it was not applied',
+  },
   // outbound events
   target_not_allowed: { status: 422, message: 'Subscription URL points at an address the relay may not call' },
   push_capture_unavailable: { status: 422, message: 'Push capture needs Odoo 17+ and an ingest URL Odoo can reach (EVENTS_INGEST_URL or PUBLIC_URL)' },

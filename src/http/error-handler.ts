@@ -36,7 +36,9 @@ function fromFastify(err: FastifyError): RelayError | null {
 
 /** Odoo's refusal as a relay error: Odoo's exception name and message travel in `details`. */
 export function fromOdooError(err: OdooError): RelayError {
-  const details = err.odooName ? { name: err.odooName, message: err.odooMessage ?? null } : null;
+  const odoo = err.odooName ? { name: err.odooName, message: err.odooMessage ?? null } : null;
+  // Said in the body too, so a workflow can tell "retry freely" from "check Odoo first".
+  const details = err.mayHaveRun ? { ...odoo, mayHaveRun: true } : odoo;
   const headers = err.retryAfterSeconds !== undefined ? { 'retry-after': String(err.retryAfterSeconds) } : undefined;
   return new RelayError(err.code as ErrorCode, err.odooMessage || err.message, details, headers);
 }

@@ -154,6 +154,9 @@ export function badResponse(raw: RawOdooResponse, why?: string): OdooError {
     why ?? (isHtml ? 'an HTML page' : raw.text.trim() === '' ? 'an empty body' : `a non-JSON body (${snippet(raw.text)})`);
   return new OdooError('odoo_bad_response', `Odoo answered HTTP ${raw.status} with ${reason}`, {
     httpStatus: raw.status,
+    // 502 and 504 come from a gateway in front of Odoo (nginx's proxy_read_timeout): the worker
+    // behind it may still be running the call to its commit.
+    ...(raw.status === 502 || raw.status === 504 ? { mayHaveRun: true } : {}),
   });
 }
 

@@ -32,6 +32,11 @@ export interface OdooErrorDetails {
   httpStatus?: number;
   /** Only for `odoo_busy`: when the caller may try again. */
   retryAfterSeconds?: number;
+  /**
+   * The call reached Odoo, or may have, and its outcome is unknown: it timed out, the connection
+   * dropped after sending, or a gateway in front of Odoo gave up. A write may have been applied.
+   */
+  mayHaveRun?: boolean;
 }
 
 /** An Odoo call failure with a stable machine-readable code. */
@@ -41,6 +46,7 @@ export class OdooError extends Error {
   readonly odooMessage?: string;
   readonly httpStatus?: number;
   readonly retryAfterSeconds?: number;
+  readonly mayHaveRun?: boolean;
 
   constructor(code: OdooErrorCode, message: string, details: OdooErrorDetails = {}) {
     super(message);
@@ -50,6 +56,7 @@ export class OdooError extends Error {
     if (details.odooMessage !== undefined) this.odooMessage = details.odooMessage;
     if (details.httpStatus !== undefined) this.httpStatus = details.httpStatus;
     if (details.retryAfterSeconds !== undefined) this.retryAfterSeconds = details.retryAfterSeconds;
+    if (details.mayHaveRun) this.mayHaveRun = true;
   }
 
   /** Plain, log- and response-safe shape (no stack, no cause). */
@@ -61,6 +68,7 @@ export class OdooError extends Error {
       ...(this.odooMessage !== undefined && { odooMessage: this.odooMessage }),
       ...(this.httpStatus !== undefined && { httpStatus: this.httpStatus }),
       ...(this.retryAfterSeconds !== undefined && { retryAfterSeconds: this.retryAfterSeconds }),
+      ...(this.mayHaveRun && { mayHaveRun: true }),
     };
   }
 }
@@ -86,6 +94,7 @@ export function redactSecret(error: OdooError, secret: string): OdooError {
     odooMessage,
     httpStatus: error.httpStatus,
     retryAfterSeconds: error.retryAfterSeconds,
+    mayHaveRun: error.mayHaveRun,
   });
   return copy;
 }

@@ -176,7 +176,7 @@ export function networkError(error: unknown, timedOut: boolean, origin: string, 
   const code = errorCode(error);
   if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     // Said plainly because a write that timed out may still commit on Odoo: callers must not blindly retry it.
-    return new OdooError('odoo_timeout', `Odoo at ${origin} did not answer within ${timeoutMs} ms (the call may still complete on Odoo)`);
+    return new OdooError('odoo_timeout', `Odoo at ${origin} did not answer within ${timeoutMs} ms (the call may still complete on Odoo)`, { mayHaveRun: true });
   }
   const reason =
     code === 'ECONNREFUSED'
@@ -191,7 +191,7 @@ export function networkError(error: unknown, timedOut: boolean, origin: string, 
               ? `network error ${code}`
               : 'network error';
   const mayHaveRun = reason === 'connection dropped' ? ' (a write may or may not have been applied)' : '';
-  return new OdooError('odoo_unreachable', `Odoo at ${origin} is unreachable: ${reason}${mayHaveRun}`);
+  return new OdooError('odoo_unreachable', `Odoo at ${origin} is unreachable: ${reason}${mayHaveRun}`, mayHaveRun ? { mayHaveRun: true } : {});
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -249,6 +249,48 @@ describe('when Odoo misbehaves', () => {
     expect(r.body.code).toBe('odoo_timeout');
   });
 
+  it('keeps the Idempotency-Key of a create that timed out, so the retry cannot create twice', async () => {
+    const name = `Slow create ${Date.now()}`;
+    const body = { action: 'execute_method', model: 'res.partner', method: 'create', args: [{ name }] };
+    const key = { 'idempotency-key': `form-${name}` };
+    sim.faults.setLatency(1000);
+    const first = await relay.post('/api/n8n/webhook', body, { ...auth, ...key });
+    expect(first.status).toBe(504);
+    expect(first.body).toMatchObject({ code: 'odoo_timeout', details: { mayHaveRun: true } });
+    // Odoo's worker goes on and commits after the relay gave up.
+    await new Promise((r) => setTimeout(r, 800));
+    sim.faults.reset();
+    const retry = await relay.post('/api/n8n/webhook', body, { ...auth, ...key });
+    expect(retry.status).toBe(409);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toMatchObject({ success: false, code: 'idempotency_outcome_unknown', details: { firstError: 'odoo_timeout', firstRequestId: first.body.requestId } });
+    const created = await relay.post('/api/n8n/webhook', { action: 'execute_method', model: 'res.partner', method: 'search_count', args: [[['name', '=', name]]] }, auth);
+    expect(created.body.result).toBe(1);
+  });
+
+  it('frees the Idempotency-Key when the call cannot have changed anything: a read that timed out, a create Odoo never received', async () => {
+    const read = { action: 'execute_method', model: 'res.partner', method: 'search_count', args: [[]] };
+    sim.faults.setLatency(1000);
+    const slow = await relay.post('/api/n8n/webhook', read, { ...auth, 'idempotency-key': 'slow-read' });
+    expect(slow.status).toBe(504);
+    await new Promise((r) => setTimeout(r, 800));
+    sim.faults.reset();
+    expect((await relay.post('/api/n8n/webhook', read, { ...auth, 'idempotency-key': 'slow-read' })).status).toBe(200);
+
+    const name = `Outage create ${Date.now()}`;
+    const create = { action: 'execute_method', model: 'res.partner', method: 'create', args: [{ name }] };
+    sim.faults.setOutage(true);
+    const down = await relay.post('/api/n8n/webhook', create, { ...auth, 'idempotency-key': name });
+    expect(down.body.code).toBe('odoo_unreachable');
+    sim.faults.setOutage(false);
+    await new Promise((r) => setTimeout(r, 50));
+    const retried = await relay.post('/api/n8n/webhook', create, { ...auth, 'idempotency-key': name });
+    expect(retried.status).toBe(200);
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
+    const count = await relay.post('/api/n8n/webhook', { action: 'execute_method', model: 'res.partner', method: 'search_count', args: [[['name', '=', name]]] }, auth);
+    expect(count.body.result).toBe(1);
+  });
+
   it('answers 503 odoo_busy with Retry-After when the per-connection queue is full', async () => {
     sim.faults.setLatency(300);
     const answers = await Promise.all([count(), count(), count(), count()]);

@@ -175,8 +175,9 @@ export function createRequestListener(options: RouterOptions): (req: IncomingMes
     }
     const body = await readBody(req, res, limit);
     if (!body) return;
+    // Like a busy Odoo worker: the call runs (and commits) after the delay even when the
+    // client has given up meanwhile; only the answer goes nowhere.
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-    if (res.destroyed) return;
 
     const call: Call = { req, res, path, body };
     const route = match(state, path);
