@@ -129,6 +129,16 @@ describe.each(cases)('$label', ({ version, secret, protocol }) => {
     expect(r.body.result[0]).toHaveProperty('state');
   });
 
+  it('asks records whether the user has access (has_access, a record method since Odoo 18)', async () => {
+    const r = await exec('res.partner', 'has_access', [[1], 'write']);
+    if (version === 17) {
+      expect(r.body.code).toBe('odoo_unknown_method');
+      return;
+    }
+    expect(r.status).toBe(200);
+    expect(r.body.result).toBe(true);
+  });
+
   it.each([
     ['a create without the required name', 'res.partner', 'create', [{ email: 'no-name@example.com' }], 422, 'odoo_validation_error', 'odoo.exceptions.ValidationError'],
     ['a write on a missing record', 'res.partner', 'write', [[999999], { name: 'x' }], 404, 'odoo_missing_record', 'odoo.exceptions.MissingError'],

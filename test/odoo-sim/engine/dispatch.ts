@@ -207,8 +207,10 @@ const METHODS: Record<string, MethodSpec> = {
       return true;
     },
   },
+  // A record method in Odoo 18+ (`records.has_access('write')`), like the JSON-2 signature the relay maps.
   has_access: {
     params: ['operation'],
+    onRecords: true,
     versions: [18, 19],
     run: ({ access, uid, model, params }) => access.allowed(uid, model, String(params.operation) as Operation),
   },
