@@ -13,7 +13,7 @@ declare module 'fastify' {
 /**
  * JSON bodies are read as bytes (kept for HMAC over the raw body), then parsed with
  * secure-json-parse so `__proto__`/`constructor.prototype` keys are refused instead of
- * polluting prototypes.
+ * polluting prototypes. An empty body is no body.
  */
 export function registerJsonBody(app: FastifyInstance, opts: { bodyLimit: number; maxDepth: number }): void {
   app.removeContentTypeParser(['application/json', 'text/plain']);
@@ -24,7 +24,10 @@ export function registerJsonBody(app: FastifyInstance, opts: { bodyLimit: number
       const raw = body as Buffer;
       request.rawBody = raw;
       const text = raw.toString('utf8');
-      if (text.trim() === '') return done(new RelayError('invalid_json', 'Request body is empty; send a JSON object'), undefined);
+      // No body, as many clients send a DELETE or a bodiless POST with their usual JSON
+      // Content-Type: not a JSON error. Routes that need a body refuse its absence themselves,
+      // naming the field that is missing.
+      if (text.trim() === '') return done(null, undefined);
       if (exceedsJsonDepth(text, opts.maxDepth)) {
         return done(new RelayError('invalid_json', `JSON nesting deeper than ${opts.maxDepth} levels`), undefined);
       }

@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { readAnswer } from '../helpers/relay.js';
+import { DashboardClient, startFreshRelay, type FreshRelay } from '../dashboard/helpers.js';
+
+/** Bodies declared as JSON: an empty one is no body, not malformed JSON. */
+describe('JSON request bodies', () => {
+  let relay: FreshRelay;
+  let admin: DashboardClient;
+  beforeAll(async () => {
+    relay = await startFreshRelay();
+    admin = new DashboardClient(relay.url);
+    const setup = await admin.call('POST', '/api/auth/setup', { username: 'admin', password: 'a long enough password' });
+    admin.csrfToken = setup.body.csrfToken;
+  });
+  afterAll(() => relay.close());
+
+  const bodiless = (method: 'POST' | 'DELETE', pathname: string, headers: Record<string, string>) =>
+    request(relay.url + pathname, { method, headers: { 'content-type': 'application/json', ...headers } }).then(readAnswer);
+
+  it('takes a bodiless POST or DELETE sent with Content-Type: application/json', async () => {
+    const created = await admin.call('POST', '/api/dashboard/api-keys', { name: 'to revoke' });
+    expect(created.status).toBe(200);
+    const session = { cookie: admin.cookie, 'x-csrf-token': admin.csrfToken };
+    const revoked = await bodiless('POST', `/api/dashboard/api-keys/${created.body.apiKey.id}/revoke`, session);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.success).toBe(true);
+    const app = await admin.call('POST', '/api/dashboard/apps', { name: 'Bodiless', redirectUris: ['https://app.example.com/cb'], scopes: ['read'] });
+    expect(app.status).toBe(200);
+    const deleted = await bodiless('DELETE', `/api/dashboard/apps/${app.body.app.id}`, session);
+    expect(deleted.status).toBeLessThan(300);
+  });
+
+  it('refuses a webhook call without a body by naming the missing field, as for any body without an action', async () => {
+    const key = (await admin.call('POST', '/api/dashboard/api-keys', { name: 'webhook' })).body.key;
+    for (const body of ['', '  \n']) {
+      const r = await request(`${relay.url}/api/n8n/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body }).then(readAnswer);
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({ success: false, code: 'invalid_request', details: { field: 'action' } });
+    }
+  });
+});
