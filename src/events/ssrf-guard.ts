@@ -6,7 +6,9 @@
  * actually connected to: checking the name and then letting the HTTP client resolve it again
  * is defeated by DNS rebinding. So `createGuardedAgent` resolves once inside undici's connect
  * step, refuses if any resolved address is not public, and connects to exactly those
- * addresses. Operators can allow specific ranges (e.g. an n8n on the LAN) by CIDR.
+ * addresses. Operators can allow specific ranges (e.g. an n8n on the LAN) by CIDR; a name that
+ * resolves into an allowed range is used on those addresses only (`localhost` is 127.0.0.1 and
+ * ::1, and allowing 127.0.0.0/8 must not be undone by ::1).
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
@@ -241,12 +243,16 @@ export function createGuardedAgent(options: GuardedAgentOptions = {}): Agent {
       if (addresses.length === 0) {
         return callback(Object.assign(new Error(`no addresses for ${hostname}`), { code: 'ENOTFOUND' }), []);
       }
-      for (const { address } of addresses) {
-        const verdict = checkAddress(address, policy);
-        if (!verdict.allowed) return callback(new SsrfRefusedError(hostname, address, verdict.class), []);
-      }
-      if (lookupOptions.all) return callback(null, addresses);
-      callback(null, addresses[0].address, addresses[0].family);
+      const verdicts = addresses.map(({ address }) => checkAddress(address, policy));
+      const refused = verdicts.findIndex((v) => !v.allowed);
+      // A public name with a private answer among its addresses is refused outright (a
+      // rebinding attempt looks like that). A name the operator's allow-list vouches for keeps
+      // its allowed addresses and drops the others, which are never connected to.
+      const vouched = verdicts.some((v) => v.allowed && v.class !== 'public');
+      if (refused >= 0 && !vouched) return callback(new SsrfRefusedError(hostname, addresses[refused]!.address, verdicts[refused]!.class), []);
+      const usable = addresses.filter((_, i) => verdicts[i]!.allowed);
+      if (lookupOptions.all) return callback(null, usable);
+      callback(null, usable[0]!.address, usable[0]!.family);
     });
   };
 

@@ -227,6 +227,20 @@ describe('SSRF protection end to end', () => {
     }
   });
 
+  it('uses only the allowed addresses of a name that resolves into an allowed range (localhost: 127.0.0.1 and ::1)', async () => {
+    const localhost = createGuardedAgent({
+      ...LOOPBACK,
+      lookup: (_h, _o, cb) => cb(null, [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }]),
+    });
+    try {
+      const result = await send({ url: `http://localhost:${receiver.port}/hook`, dispatcher: localhost, addressPolicy: {} });
+      expect(result).toMatchObject({ ok: true, status: 200 });
+      await receiver.waitFor(1);
+    } finally {
+      await localhost.close();
+    }
+  });
+
   it('refuses when any resolved address is private, even if another is public', async () => {
     const mixed = createGuardedAgent({
       lookup: (_h, _o, cb) => cb(null, [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.5', family: 4 }]),
