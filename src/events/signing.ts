@@ -57,22 +57,24 @@ export function generateWebhookId(now: number = Date.now(), random: Uint8Array =
   return `msg_${time}${rand}`;
 }
 
-/** The current secret plus, during a rotation window, the one it replaced. */
-export interface SecretRotation {
-  current: string;
-  previous?: string;
-  /** Until when the previous secret still signs (ms since epoch). */
-  previousUntil?: number;
+/** A secret that was replaced and still signs until its rotation window ends. */
+export interface PreviousSecret {
+  secret: string;
+  /** Until when it still signs (ms since epoch). */
+  until: number;
 }
 
-/** Secrets to sign with at `now`: current first, previous only inside its window. */
+/** The current secret plus those it replaced whose rotation windows are still open, newest first. */
+export interface SecretRotation {
+  current: string;
+  previous: readonly PreviousSecret[];
+}
+
+/** Secrets to sign with at `now`: current first, then each previous one inside its window, once each. */
 export function signingSecrets(rotation: SecretRotation, now: number): string[] {
-  const inWindow =
-    rotation.previous !== undefined &&
-    rotation.previous !== rotation.current &&
-    rotation.previousUntil !== undefined &&
-    now < rotation.previousUntil;
-  return inWindow ? [rotation.current, rotation.previous!] : [rotation.current];
+  const secrets = [rotation.current];
+  for (const p of rotation.previous) if (now < p.until && !secrets.includes(p.secret)) secrets.push(p.secret);
+  return secrets;
 }
 
 export interface SignDeliveryInput {

@@ -11,7 +11,7 @@ import { RelayError } from '../errors/index.js';
 import { resolveConnection } from '../connections/store.js';
 import { checkTargetUrl, type AddressPolicy } from './ssrf-guard.js';
 import { validateCustomHeaders, DEFAULT_TIMEOUT_MS } from './sender.js';
-import { generateSigningSecret, type SecretRotation } from './signing.js';
+import { generateSigningSecret, type PreviousSecret, type SecretRotation } from './signing.js';
 import { DEFAULT_RETRIES } from './retry-schedule.js';
 import type { PayloadFormat, RecordEvent } from './payload.js';
 import { ChangeSignal as CacheSignal } from '../cache/ttl-cache.js';
@@ -283,23 +283,44 @@ export async function rotateSigningSecret(
 ): Promise<{ secret: string; previousValidUntil: number }> {
   const row = await getSubscriptionRow(deps.db, id, userId);
   const secret = generateSigningSecret();
-  const until = Date.now() + overlapMs;
+  const now = Date.now();
+  const until = now + overlapMs;
+  // Every replaced secret keeps its own window: a second rotation within the first one's
+  // window must not cut the original secret off early (receivers may not have switched yet).
+  const stillValid = previousSecretsOf(row, deps.box).filter((p) => p.until > now);
+  const previous: PreviousSecret[] = [{ secret: deps.box.decrypt(row.secret_enc), until }, ...stillValid].slice(0, MAX_PREVIOUS_SECRETS);
   await deps.db
     .updateTable('subscriptions')
-    .set({ secret_enc: deps.box.encrypt(secret), previous_secret_enc: row.secret_enc, previous_secret_until: until, updated_at: Math.max(Date.now(), row.updated_at + 1) })
+    .set({
+      secret_enc: deps.box.encrypt(secret),
+      previous_secret_enc: deps.box.encrypt(JSON.stringify(previous)),
+      previous_secret_until: Math.max(...previous.map((p) => p.until)),
+      updated_at: Math.max(now, row.updated_at + 1),
+    })
     .where('id', '=', id)
     .execute();
   subscriptionsChanged.raise();
   return { secret, previousValidUntil: until };
 }
 
-/** The secrets to sign with (current, plus the previous one during a rotation). */
+/** Replaced secrets a subscription still signs with, at most this many (rotations within one window). */
+const MAX_PREVIOUS_SECRETS = 5;
+
+/**
+ * The replaced secrets stored with a subscription, newest first. Stored as an encrypted JSON
+ * list; a row from before lists held the one previous secret itself (a `whsec_` string, never
+ * JSON), valid until previous_secret_until.
+ */
+function previousSecretsOf(row: SubscriptionsTable, box: SecretBox): PreviousSecret[] {
+  if (!row.previous_secret_enc) return [];
+  const text = box.decrypt(row.previous_secret_enc);
+  if (!text.startsWith('[')) return row.previous_secret_until ? [{ secret: text, until: row.previous_secret_until }] : [];
+  return JSON.parse(text) as PreviousSecret[];
+}
+
+/** The secrets to sign with: the current one, plus those replaced whose rotation windows are open. */
 export function secretRotationOf(row: SubscriptionsTable, box: SecretBox): SecretRotation {
-  return {
-    current: box.decrypt(row.secret_enc),
-    previous: row.previous_secret_enc ? box.decrypt(row.previous_secret_enc) : undefined,
-    previousUntil: row.previous_secret_until ?? undefined,
-  };
+  return { current: box.decrypt(row.secret_enc), previous: previousSecretsOf(row, box) };
 }
 
 export function customHeadersOf(row: SubscriptionsTable, box: SecretBox): Record<string, string> {

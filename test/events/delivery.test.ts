@@ -226,6 +226,18 @@ describe('delivery', () => {
     new Webhook(rotated.body.secret).verify(r.rawBody.toString(), r.headers as Record<string, string>);
   });
 
+  it('keeps the original secret valid through a second rotation inside its window', async () => {
+    receiver = await startReceiver();
+    const { subscription, secret } = await subscribe();
+    const first = await rig.api('POST', `/api/v1/subscriptions/${subscription.id}/rotate-secret`);
+    const second = await rig.api('POST', `/api/v1/subscriptions/${subscription.id}/rotate-secret`);
+    expect(second.body.secret).not.toBe(first.body.secret);
+    await inject(subscription.id, 1);
+    const [r] = await receiver.waitFor(1);
+    expect(String(r.headers['webhook-signature']).split(' ')).toHaveLength(3);
+    for (const s of [secret, first.body.secret, second.body.secret]) new Webhook(s).verify(r.rawBody.toString(), r.headers as Record<string, string>);
+  });
+
   it('prunes finished events with their deliveries and attempts, never pending ones', async () => {
     receiver = await startReceiver();
     const { subscription } = await subscribe();

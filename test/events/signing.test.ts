@@ -1,3 +1,7 @@
+import crypto from 'node:crypto';
+import { SecretBox } from '../../src/secrets/secret-box.js';
+import { secretRotationOf } from '../../src/events/subscriptions-store.js';
+import type { SubscriptionsTable } from '../../src/storage/schema.js';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import {
@@ -111,7 +115,7 @@ describe('secret rotation', () => {
   const oldSecret = generateSigningSecret();
   const newSecret = generateSigningSecret();
   const now = Date.now();
-  const rotation = { current: newSecret, previous: oldSecret, previousUntil: now + 86_400_000 };
+  const rotation = { current: newSecret, previous: [{ secret: oldSecret, until: now + 86_400_000 }] };
 
   it('signs with both secrets inside the window, so old and new receivers verify', () => {
     const secrets = signingSecrets(rotation, now);
@@ -123,7 +127,7 @@ describe('secret rotation', () => {
   });
 
   it('drops the previous secret once the window is over', () => {
-    const secrets = signingSecrets(rotation, rotation.previousUntil);
+    const secrets = signingSecrets(rotation, rotation.previous[0]!.until);
     expect(secrets).toEqual([newSecret]);
     const headers = signDelivery({ secret: secrets, webhookId: 'msg_x', timestamp: new Date(), body });
     expect(() => verify(oldSecret, { ...headers })).toThrow(WebhookVerificationError);
@@ -131,13 +135,34 @@ describe('secret rotation', () => {
   });
 
   it('signs once when there is no rotation or previous equals current', () => {
-    expect(signingSecrets({ current: newSecret }, now)).toEqual([newSecret]);
-    expect(signingSecrets({ current: newSecret, previous: newSecret, previousUntil: now + 1 }, now)).toEqual([
-      newSecret,
-    ]);
+    expect(signingSecrets({ current: newSecret, previous: [] }, now)).toEqual([newSecret]);
+    expect(signingSecrets({ current: newSecret, previous: [{ secret: newSecret, until: now + 1 }] }, now)).toEqual([newSecret]);
+  });
+
+  it('signs with every replaced secret inside its own window, after two rotations', () => {
+    const middle = generateSigningSecret();
+    const twice = { current: newSecret, previous: [{ secret: middle, until: now + 86_400_000 }, { secret: oldSecret, until: now + 3_600_000 }] };
+    expect(signingSecrets(twice, now)).toEqual([newSecret, middle, oldSecret]);
+    expect(signingSecrets(twice, now + 3_600_000)).toEqual([newSecret, middle]);
   });
 
   it('refuses to sign with no secret at all', () => {
     expect(() => signDelivery({ secret: [], webhookId: 'msg_x', timestamp: new Date(), body })).toThrow();
+  });
+});
+
+describe('stored rotations', () => {
+  const box = new SecretBox(crypto.randomBytes(32));
+  const row = (previousEnc: string | null, previousUntil: number | null) =>
+    ({ secret_enc: box.encrypt('whsec_current'), previous_secret_enc: previousEnc, previous_secret_until: previousUntil }) as SubscriptionsTable;
+
+  it('reads a row from before rotation lists: the previous secret itself, valid until previous_secret_until', () => {
+    expect(secretRotationOf(row(box.encrypt('whsec_old'), 1234), box)).toEqual({ current: 'whsec_current', previous: [{ secret: 'whsec_old', until: 1234 }] });
+    expect(secretRotationOf(row(null, null), box)).toEqual({ current: 'whsec_current', previous: [] });
+  });
+
+  it('reads the list a rotation stores, newest first', () => {
+    const list = [{ secret: 'whsec_b', until: 2000 }, { secret: 'whsec_a', until: 1000 }];
+    expect(secretRotationOf(row(box.encrypt(JSON.stringify(list)), 2000), box).previous).toEqual(list);
   });
 });
