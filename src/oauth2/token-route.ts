@@ -74,7 +74,14 @@ async function authorizationCodeGrant(ctx: AppContext, request: FastifyRequest, 
 
 async function refreshTokenGrant(ctx: AppContext, request: FastifyRequest, client: App): Promise<IssuedTokens> {
   const presented = required(request, 'refresh_token');
-  const rotated = await rotateRefreshToken(ctx.storage.db, presented, client.id);
+  const scopeParam = param(request.body, 'scope');
+  // The scope is checked before the refresh token is spent: a refused request must leave it valid.
+  let granted: Scope[] = [];
+  let scopes: Scope[] = [];
+  const rotated = await rotateRefreshToken(ctx.storage.db, presented, client.id, (token) => {
+    granted = JSON.parse(token.scopes) as Scope[];
+    scopes = requestedScopes(scopeParam, client, granted);
+  });
   if (!rotated.ok) {
     const why = {
       unknown: 'Unknown or revoked refresh token',
@@ -84,8 +91,6 @@ async function refreshTokenGrant(ctx: AppContext, request: FastifyRequest, clien
     };
     throw new OAuthError('invalid_grant', why[rotated.reason]);
   }
-  const granted = JSON.parse(rotated.token.scopes) as Scope[];
-  const scopes = requestedScopes(param(request.body, 'scope'), client, granted);
   // The new refresh token keeps the original grant (RFC 6749 §6); only the access token may be narrowed.
   return issuedOrRevoked(
     await issueTokens(ctx.storage.db, {
