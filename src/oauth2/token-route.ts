@@ -6,7 +6,7 @@ import type { App } from '../apps/store.js';
 import type { Scope } from '../auth/scopes.js';
 import { OAuthError } from './oauth-error.js';
 import { authenticateClient, param } from './client-auth.js';
-import { requestedScopes, scopeString } from './scopes.js';
+import { effectiveScopes, requestedScopes, scopeString } from './scopes.js';
 import { verifierMatches } from './pkce.js';
 import { issueTokens, redeemCode, rotateRefreshToken, type IssuedTokens } from './store.js';
 import { clientAuthFields, documentOnly, oauthErrorBody } from './schemas.js';
@@ -26,7 +26,7 @@ const tokenResponse = z.object({
   token_type: z.literal('Bearer'),
   expires_in: z.number().int().describe('Seconds (3600).'),
   refresh_token: z.string().optional().describe('Opaque `ort_…` token, single use, 30 days (not issued for client_credentials).'),
-  scope: z.string(),
+  scope: z.string().describe('The scopes the access token can use (narrowed to the app’s current scopes).'),
 });
 
 /** Form posts only: RFC 6749 §3.2 says application/x-www-form-urlencoded. */
@@ -80,7 +80,8 @@ async function refreshTokenGrant(ctx: AppContext, request: FastifyRequest, clien
   let scopes: Scope[] = [];
   const rotated = await rotateRefreshToken(ctx.storage.db, presented, client.id, (token) => {
     granted = JSON.parse(token.scopes) as Scope[];
-    scopes = requestedScopes(scopeParam, client, granted);
+    // What the token can use now: the grant narrowed to the app's current scopes (an owner may have removed some).
+    scopes = requestedScopes(scopeParam, client, effectiveScopes(granted, client));
   });
   if (!rotated.ok) {
     const why = {
@@ -91,7 +92,8 @@ async function refreshTokenGrant(ctx: AppContext, request: FastifyRequest, clien
     };
     throw new OAuthError('invalid_grant', why[rotated.reason]);
   }
-  // The new refresh token keeps the original grant (RFC 6749 §6); only the access token may be narrowed.
+  // The new refresh token keeps the original grant (RFC 6749 §6), so a scope the app regains is
+  // usable again from the next refresh; only the access token is narrowed.
   return issuedOrRevoked(
     await issueTokens(ctx.storage.db, {
       appId: client.id,
@@ -144,7 +146,8 @@ export function registerTokenRoute(app: FastifyInstance, ctx: AppContext): void 
         token_type: 'Bearer' as const,
         expires_in: issued.expiresIn,
         ...(issued.refreshToken ? { refresh_token: issued.refreshToken } : {}),
-        scope: scopeString(issued.scopes),
+        // The scopes the token can use, as resource calls will judge them (appGrant narrows the same way).
+        scope: scopeString(effectiveScopes(issued.scopes, client)),
       };
     },
   );

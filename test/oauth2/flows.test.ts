@@ -148,6 +148,41 @@ describe('OAuth 2.0 flows', () => {
     expect(widened.body.error).toBe('invalid_scope');
   });
 
+  it('refresh and introspection report the scopes a token can use once the owner narrows the app', async () => {
+    const app = await registerApp(relay, { name: 'Narrowed later', scopes: ['webhook', 'read'] });
+    const auth = { authorization: basic(app.client.client_id, app.clientSecret!) };
+    const refresh = (form: Record<string, string>) => postForm(`${relay.url}/oauth/token`, { grant_type: 'refresh_token', ...form }, auth);
+    const introspect = (token: string) => postForm(`${relay.url}/oauth/introspect`, { token }, auth);
+    const setScopes = async (scopes: string[]) => expect((await dashboard.call('PATCH', `/api/dashboard/apps/${app.id}`, { scopes })).status).toBe(200);
+    const both = await codeFlow(relay, as, dashboard, app, 'webhook read');
+    const webhookOnly = await codeFlow(relay, as, dashboard, app, 'webhook');
+
+    await setScopes(['read']);
+    expect((await introspect(both.access_token)).body).toMatchObject({ active: true, scope: 'read' });
+    expect((await introspect(both.refresh_token!)).body).toMatchObject({ active: true, scope: 'read' });
+    expect((await introspect(webhookOnly.access_token)).body).toMatchObject({ active: true, scope: '' });
+    const write = await webhook(webhookOnly.access_token, { action: 'execute_method', model: 'res.partner', method: 'create', args: [{ name: 'Nope' }] });
+    expect(write.body.code).toBe('forbidden_scope');
+
+    // Asking for a scope the app no longer has is invalid_scope, and spends nothing.
+    const beyond = await refresh({ refresh_token: both.refresh_token!, scope: 'webhook' });
+    expect(beyond.status).toBe(400);
+    expect(beyond.body.error).toBe('invalid_scope');
+    const narrowed = await refresh({ refresh_token: both.refresh_token! });
+    expect(narrowed.status, narrowed.text).toBe(200);
+    expect(narrowed.body.scope).toBe('read');
+    expect((await introspect(narrowed.body.access_token)).body).toMatchObject({ active: true, scope: 'read' });
+    const nothing = await refresh({ refresh_token: webhookOnly.refresh_token! });
+    expect(nothing.status, nothing.text).toBe(200);
+    expect(nothing.body.scope).toBe('');
+
+    // The refresh token kept the grant: once the app has webhook again, the next refresh has it too.
+    await setScopes(['webhook', 'read']);
+    const restored = await refresh({ refresh_token: narrowed.body.refresh_token });
+    expect(restored.body.scope).toBe('webhook read');
+    expect((await introspect(restored.body.refresh_token)).body).toMatchObject({ active: true, scope: 'webhook read' });
+  });
+
   it('client credentials (client_secret_post) act for the owner, without a refresh token', async () => {
     const response = await oauth.clientCredentialsGrantRequest(as, confidential.client, oauth.ClientSecretPost(confidential.clientSecret!), { scope: 'read' }, INSECURE);
     const tokens = await oauth.processClientCredentialsResponse(as, confidential.client, response);
