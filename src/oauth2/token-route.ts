@@ -14,7 +14,7 @@ import { clientAuthFields, documentOnly, oauthErrorBody } from './schemas.js';
 const tokenBody = z.object({
   grant_type: z.enum(['authorization_code', 'refresh_token', 'client_credentials']),
   code: z.string().optional().describe('authorization_code: the code from the redirect.'),
-  redirect_uri: z.string().optional().describe('authorization_code: the same redirect URI as in the authorization request.'),
+  redirect_uri: z.string().optional().describe('authorization_code: exactly the redirect URI of the authorization request (a loopback port included).'),
   code_verifier: z.string().optional().describe('authorization_code: the PKCE verifier, when a code_challenge was sent.'),
   refresh_token: z.string().optional().describe('refresh_token: the current refresh token (each use returns a new one).'),
   scope: z.string().optional().describe('refresh_token / client_credentials: narrower scopes, space-separated.'),
@@ -60,6 +60,7 @@ async function authorizationCodeGrant(ctx: AppContext, request: FastifyRequest, 
   }
   const bound = redeemed.code;
   if (bound.app_id !== client.id) throw new OAuthError('invalid_grant', 'The authorization code was issued to another client');
+  // Exactly the URI used at /oauth/authorize (RFC 6749 §4.1.3): a loopback redirect's port too, not just any registered form.
   if (bound.redirect_uri !== redirectUri) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
   if (bound.code_challenge) {
     if (!verifier || !verifierMatches(verifier, bound.code_challenge)) throw new OAuthError('invalid_grant', 'PKCE verification failed');
