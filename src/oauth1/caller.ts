@@ -2,13 +2,16 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { Caller } from '../auth/caller.js';
 import { appGrant } from '../apps/store.js';
-import { realmOf, signedUrl, verifySignedRequest } from './verify.js';
+import { oauth1Error, realmOf, signedUrl, verifySignedRequest } from './verify.js';
+import { tokenScopes } from './tokens.js';
 
 /**
  * A resource call signed with OAuth 1.0a (`Authorization: OAuth …`), as a Caller. Runs in
  * onRequest, before the body is read: the relay's APIs take JSON bodies, which OAuth 1.0a does
  * not sign, so query and header parameters are all there is to verify. Three-legged (an
- * access token) acts for the user who authorized it; two-legged (consumer only) for the app's owner.
+ * access token) acts for the user who authorized it, with the scopes they approved narrowed to
+ * the app's current ones (as OAuth 2.0 does), so widening an app never widens an approved token;
+ * two-legged (consumer only) acts for the app's owner with the app's scopes.
  */
 export async function authenticateOAuth1(ctx: AppContext, request: FastifyRequest, authorization: string): Promise<Caller> {
   const verified = await verifySignedRequest(
@@ -18,5 +21,17 @@ export async function authenticateOAuth1(ctx: AppContext, request: FastifyReques
     request.trace,
   );
   const userId = verified.userId!;
-  return { kind: 'oauth1', userId, appId: verified.app.id, grant: appGrant(verified.app, userId, verified.app.scopes) };
+  let scopes = verified.app.scopes;
+  if (verified.token) {
+    const approved = tokenScopes(verified.token);
+    if (!approved) {
+      throw oauth1Error(
+        'oauth1_invalid_token',
+        realmOf(request, ctx.config.publicUrl),
+        'This access token predates the record of approved scopes and the app has changed since; the user must approve the app again',
+      );
+    }
+    scopes = approved;
+  }
+  return { kind: 'oauth1', userId, appId: verified.app.id, grant: appGrant(verified.app, userId, scopes) };
 }

@@ -18,12 +18,23 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
 import { requireSession } from '../auth/routes.js';
-import { getApp } from '../apps/store.js';
+import { getApp, type App } from '../apps/store.js';
 import { defaultWebRoot } from '../dashboard/static.js';
 import { parseInput } from '../dashboard/validate.js';
 import { parseFormPairs, percentEncode, type ParamPairs } from './signature.js';
 import { oauth1Error, realmOf, signedUrl, verifySignedRequest, type TokenUse, type VerifiedRequest } from './verify.js';
-import { approveRequestToken, createRequestToken, deleteRequestToken, exchangeRequestToken, findToken, listAccessTokens, revokeAccessToken, REQUEST_TOKEN_TTL_MS } from './tokens.js';
+import {
+  approveRequestToken,
+  createRequestToken,
+  deleteRequestToken,
+  exchangeRequestToken,
+  findToken,
+  listAccessTokens,
+  revokeAccessToken,
+  tokenScopes,
+  REQUEST_TOKEN_TTL_MS,
+  type TokenRow,
+} from './tokens.js';
 
 const TAGS = ['OAuth 1.0a'];
 const FORM = 'application/x-www-form-urlencoded';
@@ -157,7 +168,7 @@ export async function registerOAuth1Routes(app: FastifyInstance, ctx: AppContext
             throw oauth1Error('oauth1_callback_not_registered', realm, 'oauth_callback is not one of this app’s registered redirect URIs (compared exactly)', { parameter: 'oauth_callback' });
           }
         }
-        const issued = await createRequestToken(db, ctx.box, consumer.id, callback);
+        const issued = await createRequestToken(db, ctx.box, consumer.id, callback, consumer.scopes);
         return sendForm(reply, { oauth_token: issued.token, oauth_token_secret: issued.secret, oauth_callback_confirmed: 'true' });
       },
     );
@@ -235,6 +246,13 @@ export async function registerOAuth1Routes(app: FastifyInstance, ctx: AppContext
   const tokenQuery = z.object({ oauth_token: z.string().min(1, 'oauth_token is required').max(200) });
   const decisionBody = z.object({ oauth_token: z.string().min(1, 'oauth_token is required').max(200), approve: z.boolean({ error: 'approve must be true or false' }) });
 
+  /**
+   * What the consent page asks the user to approve, and what approving records: the request
+   * token's scopes (the app's when the token was issued), narrowed to the app's scopes now — an
+   * app edited meanwhile can lose scopes but never add any to a pending request.
+   */
+  const askedScopes = (token: TokenRow, consumer: App) => (tokenScopes(token) ?? consumer.scopes).filter((s) => consumer.scopes.includes(s));
+
   /** A live request token nobody has answered yet, or a 404 the page can show. */
   const pendingRequest = async (value: string) => {
     const token = await findToken(db, value);
@@ -250,7 +268,7 @@ export async function registerOAuth1Routes(app: FastifyInstance, ctx: AppContext
     return {
       success: true,
       app: { id: consumer.id, name: consumer.name },
-      scopes: consumer.scopes,
+      scopes: askedScopes(token, consumer),
       callback: token.callback === 'oob' ? 'oob' : new URL(token.callback!).origin,
       expiresAt: token.expires_at ?? token.created_at + REQUEST_TOKEN_TTL_MS,
     };
@@ -258,14 +276,14 @@ export async function registerOAuth1Routes(app: FastifyInstance, ctx: AppContext
 
   app.post('/api/dashboard/oauth1/authorize', guard, async (request, reply) => {
     const { oauth_token, approve } = parseInput(decisionBody, request.body);
-    const { token } = await pendingRequest(oauth_token);
+    const { token, app: consumer } = await pendingRequest(oauth_token);
     reply.header('cache-control', 'no-store');
     const oob = token.callback === 'oob';
     if (!approve) {
       await deleteRequestToken(db, token.id);
       return { success: true, approved: false, redirectUrl: oob ? null : callbackUrl(token.callback!, { denied: oauth_token }) };
     }
-    const verifier = await approveRequestToken(db, token.id, request.session!.user.id);
+    const verifier = await approveRequestToken(db, token.id, request.session!.user.id, askedScopes(token, consumer));
     if (oob) return { success: true, approved: true, redirectUrl: null, verifier };
     return { success: true, approved: true, redirectUrl: callbackUrl(token.callback!, { oauth_token, oauth_verifier: verifier }) };
   });

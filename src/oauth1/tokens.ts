@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, Oauth1TokensTable } from '../storage/schema.js';
 import type { SecretBox } from '../secrets/secret-box.js';
+import type { Scope } from '../auth/scopes.js';
 import { newId, randomBase62, safeEqual, sha256Hex } from '../ids/random.js';
 import { RelayError } from '../errors/index.js';
 
@@ -16,8 +17,17 @@ export interface IssuedToken {
   secret: string;
 }
 
-/** A request token waiting for (or given) the user's approval. */
-export async function createRequestToken(db: Kysely<Database>, box: SecretBox, appId: string, callback: string): Promise<IssuedToken> {
+/**
+ * The scopes a token carries: for a request token what its consent page asks for, for an
+ * access token what the user approved. null for a token older than migration
+ * 0007_oauth1_token_scopes whose approval could not be established (it must be approved again).
+ */
+export function tokenScopes(row: Pick<TokenRow, 'scopes'>): Scope[] | null {
+  return row.scopes === null ? null : (JSON.parse(row.scopes) as Scope[]);
+}
+
+/** A request token waiting for (or given) the user's approval; `scopes` is what its consent page will ask for (the app's scopes now). */
+export async function createRequestToken(db: Kysely<Database>, box: SecretBox, appId: string, callback: string, scopes: readonly Scope[]): Promise<IssuedToken> {
   const now = Date.now();
   const issued = { id: newId('o1t'), token: `o1r_${randomBase62(32)}`, secret: randomBase62(40) };
   await db
@@ -34,6 +44,7 @@ export async function createRequestToken(db: Kysely<Database>, box: SecretBox, a
       created_at: now,
       expires_at: now + REQUEST_TOKEN_TTL_MS,
       authorized_at: null,
+      scopes: JSON.stringify(scopes),
     })
     .execute();
   return issued;
@@ -47,15 +58,16 @@ export async function findToken(db: Kysely<Database>, token: string): Promise<To
 }
 
 /**
- * The user approves: the request token is bound to them and gets a verifier (returned once,
- * stored hashed). Only a live, not yet approved request token can be approved, and only once.
+ * The user approves `scopes` (what the consent page showed): the request token is bound to them
+ * and gets a verifier (returned once, stored hashed). Only a live, not yet approved request
+ * token can be approved, and only once.
  */
-export async function approveRequestToken(db: Kysely<Database>, id: string, userId: string): Promise<string> {
+export async function approveRequestToken(db: Kysely<Database>, id: string, userId: string, scopes: readonly Scope[]): Promise<string> {
   const verifier = randomBase62(24);
   const now = Date.now();
   const result = await db
     .updateTable('oauth1_tokens')
-    .set({ user_id: userId, verifier_hash: sha256Hex(verifier), authorized_at: now })
+    .set({ user_id: userId, verifier_hash: sha256Hex(verifier), authorized_at: now, scopes: JSON.stringify(scopes) })
     .where('id', '=', id)
     .where('kind', '=', 'request')
     .where('authorized_at', 'is', null)
@@ -71,7 +83,8 @@ export async function deleteRequestToken(db: Kysely<Database>, id: string): Prom
 }
 
 /**
- * Exchanges an approved request token and its verifier for an access token. The request token
+ * Exchanges an approved request token and its verifier for an access token, which keeps the
+ * scopes the user approved. The request token
  * is deleted in the same transaction and only if it still exists, so two concurrent
  * exchanges cannot both succeed (single use).
  */
@@ -98,17 +111,20 @@ export async function exchangeRequestToken(db: Kysely<Database>, box: SecretBox,
         created_at: Date.now(),
         expires_at: null,
         authorized_at: request.authorized_at,
+        scopes: request.scopes,
       })
       .execute();
   });
   return issued;
 }
 
-/** An access token as the dashboard lists it: which app acts for the user, since when. */
+/** An access token as the dashboard lists it: which app acts for the user, with which approved scopes, since when. */
 export interface AuthorizedApp {
   id: string;
   appId: string;
   appName: string;
+  /** What the user approved; null when that is unknown (a token older than the record, refused until approved again). */
+  scopes: Scope[] | null;
   authorizedAt: number;
   createdAt: number;
 }
@@ -117,12 +133,19 @@ export async function listAccessTokens(db: Kysely<Database>, userId: string): Pr
   const rows = await db
     .selectFrom('oauth1_tokens')
     .innerJoin('apps', 'apps.id', 'oauth1_tokens.app_id')
-    .select(['oauth1_tokens.id', 'oauth1_tokens.app_id', 'apps.name', 'oauth1_tokens.authorized_at', 'oauth1_tokens.created_at'])
+    .select(['oauth1_tokens.id', 'oauth1_tokens.app_id', 'apps.name', 'oauth1_tokens.scopes', 'oauth1_tokens.authorized_at', 'oauth1_tokens.created_at'])
     .where('oauth1_tokens.user_id', '=', userId)
     .where('oauth1_tokens.kind', '=', 'access')
     .orderBy('oauth1_tokens.created_at', 'desc')
     .execute();
-  return rows.map((r) => ({ id: r.id, appId: r.app_id, appName: r.name, authorizedAt: Number(r.authorized_at ?? r.created_at), createdAt: Number(r.created_at) }));
+  return rows.map((r) => ({
+    id: r.id,
+    appId: r.app_id,
+    appName: r.name,
+    scopes: tokenScopes(r),
+    authorizedAt: Number(r.authorized_at ?? r.created_at),
+    createdAt: Number(r.created_at),
+  }));
 }
 
 /** Revokes one of the user's access tokens: it is deleted, so the next signed request with it gets oauth1_invalid_token. */

@@ -6,7 +6,7 @@ import { OAuthError } from './oauth-error.js';
 import { requestedScopes } from './scopes.js';
 import { isValidChallenge } from './pkce.js';
 import { createAuthorizationRequest } from './store.js';
-import { clientRedirect } from './redirect.js';
+import { clientRedirect, isRegisteredRedirectUri } from './redirect.js';
 import { issuerOf } from './issuer.js';
 
 const PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method'] as const;
@@ -14,7 +14,7 @@ const PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 
 const authorizeQuery = z.object({
   response_type: z.literal('code').describe('Only `code` (authorization code flow).'),
   client_id: z.string().describe('The app’s client id.'),
-  redirect_uri: z.string().describe('One of the app’s registered redirect URIs, compared exactly.'),
+  redirect_uri: z.string().describe('One of the app’s registered redirect URIs, compared exactly — except the port of a loopback IP literal (`http://127.0.0.1`, `http://[::1]`), which may be any (RFC 8252 §7.3).'),
   scope: z.string().optional().describe('Space-separated scopes (`webhook`, `read`, `subscriptions`) within the app’s own; default: all of the app’s scopes.'),
   state: z.string().optional().describe('Opaque value echoed back to the redirect URI.'),
   code_challenge: z.string().optional().describe('PKCE challenge: BASE64URL(SHA256(code_verifier)). Required for public clients.'),
@@ -52,7 +52,7 @@ function pkceChallenge(app: App, challenge: string | undefined, method: string |
 }
 
 /**
- * GET /oauth/authorize: validates the client and its exact redirect URI first (errors shown,
+ * GET /oauth/authorize: validates the client and its redirect URI (exact, or a loopback port) first (errors shown,
  * never redirected), then everything else (errors redirected with `error` and `state`), stores
  * the pending request and sends the browser to the dashboard's consent page.
  */
@@ -79,7 +79,7 @@ export function registerAuthorizeRoute(app: FastifyInstance, ctx: AppContext): v
       if (!client) return errorPage(reply, 'Unknown client_id.');
       const redirectUri = single(query, 'redirect_uri');
       if (!redirectUri) return errorPage(reply, redirectUri === null ? 'redirect_uri is repeated.' : 'redirect_uri is missing.');
-      if (!client.redirectUris.includes(redirectUri)) return errorPage(reply, 'redirect_uri is not one of this app’s registered redirect URIs.');
+      if (!isRegisteredRedirectUri(client.redirectUris, redirectUri)) return errorPage(reply, 'redirect_uri is not one of this app’s registered redirect URIs.');
 
       const issuer = issuerOf(ctx, request);
       const state = single(query, 'state');

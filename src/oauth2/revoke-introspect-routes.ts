@@ -5,6 +5,8 @@ import { OAuthError } from './oauth-error.js';
 import { authenticateClient, param } from './client-auth.js';
 import { findLiveToken, revokeToken } from './store.js';
 import { clientAuthFields, documentOnly, oauthErrorBody } from './schemas.js';
+import { effectiveScopes, scopeString } from './scopes.js';
+import type { Scope } from '../auth/scopes.js';
 import { requireForm } from './token-route.js';
 import { issuerOf } from './issuer.js';
 
@@ -15,7 +17,7 @@ const tokenParam = {
 
 const introspection = z.object({
   active: z.boolean(),
-  scope: z.string().optional(),
+  scope: z.string().optional().describe('The scopes the token can use now: those it was issued with, narrowed to the app’s current scopes.'),
   client_id: z.string().optional(),
   token_type: z.string().optional().describe('`Bearer` for access tokens, `refresh_token` for refresh tokens.'),
   exp: z.number().int().optional(),
@@ -77,7 +79,8 @@ export function registerRevokeAndIntrospectRoutes(app: FastifyInstance, ctx: App
       if (!row || row.app_id !== client.id) return { active: false };
       return {
         active: true,
-        scope: (JSON.parse(row.scopes) as string[]).join(' '),
+        // What the token can use now (the client is the token's app, so its scopes are the current ones).
+        scope: scopeString(effectiveScopes(JSON.parse(row.scopes) as Scope[], client)),
         client_id: client.clientId,
         token_type: row.kind === 'access' ? 'Bearer' : 'refresh_token',
         exp: Math.floor(row.expires_at / 1000),

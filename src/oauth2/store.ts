@@ -154,15 +154,18 @@ export type RefreshRotation = { ok: true; token: OAuth2TokensTable } | { ok: fal
 /**
  * Spends a refresh token (conditional UPDATE: one winner). An already-rotated token presented
  * again means two parties hold it: the whole family is revoked, so the thief's copy dies too
- * (RFC 9700 §4.14.2).
+ * (RFC 9700 §4.14.2). `validate` checks the rest of the request against the live token before
+ * it is spent; when it throws, the token stays valid (RFC 6749 §5.2: a refused request changes
+ * nothing). A rotated token is reuse whatever else is wrong, so validate never runs for one.
  */
-export async function rotateRefreshToken(db: Db, refreshToken: string, appId: string): Promise<RefreshRotation> {
+export async function rotateRefreshToken(db: Db, refreshToken: string, appId: string, validate?: (token: OAuth2TokensTable) => void): Promise<RefreshRotation> {
   const hash = sha256Hex(refreshToken);
   const now = Date.now();
   const row = await db.selectFrom('oauth2_tokens').selectAll().where('token_hash', '=', hash).where('kind', '=', 'refresh').executeTakeFirst();
   if (!row) return { ok: false, reason: 'unknown' };
   if (row.app_id !== appId) return { ok: false, reason: 'other_client' };
   if (row.expires_at <= now) return { ok: false, reason: 'expired' };
+  if (row.rotated_at === null) validate?.(row);
   const claimed = await db.updateTable('oauth2_tokens').set({ rotated_at: now }).where('token_hash', '=', hash).where('rotated_at', 'is', null).executeTakeFirst();
   if (Number(claimed.numUpdatedRows) !== 1) {
     await revokeFamily(db, row.family_id);

@@ -6,7 +6,7 @@ import type { App } from '../apps/store.js';
 import type { Scope } from '../auth/scopes.js';
 import { OAuthError } from './oauth-error.js';
 import { authenticateClient, param } from './client-auth.js';
-import { requestedScopes, scopeString } from './scopes.js';
+import { effectiveScopes, requestedScopes, scopeString } from './scopes.js';
 import { verifierMatches } from './pkce.js';
 import { issueTokens, redeemCode, rotateRefreshToken, type IssuedTokens } from './store.js';
 import { clientAuthFields, documentOnly, oauthErrorBody } from './schemas.js';
@@ -14,7 +14,7 @@ import { clientAuthFields, documentOnly, oauthErrorBody } from './schemas.js';
 const tokenBody = z.object({
   grant_type: z.enum(['authorization_code', 'refresh_token', 'client_credentials']),
   code: z.string().optional().describe('authorization_code: the code from the redirect.'),
-  redirect_uri: z.string().optional().describe('authorization_code: the same redirect URI as in the authorization request.'),
+  redirect_uri: z.string().optional().describe('authorization_code: exactly the redirect URI of the authorization request (a loopback port included).'),
   code_verifier: z.string().optional().describe('authorization_code: the PKCE verifier, when a code_challenge was sent.'),
   refresh_token: z.string().optional().describe('refresh_token: the current refresh token (each use returns a new one).'),
   scope: z.string().optional().describe('refresh_token / client_credentials: narrower scopes, space-separated.'),
@@ -26,7 +26,7 @@ const tokenResponse = z.object({
   token_type: z.literal('Bearer'),
   expires_in: z.number().int().describe('Seconds (3600).'),
   refresh_token: z.string().optional().describe('Opaque `ort_…` token, single use, 30 days (not issued for client_credentials).'),
-  scope: z.string(),
+  scope: z.string().describe('The scopes the access token can use (narrowed to the app’s current scopes).'),
 });
 
 /** Form posts only: RFC 6749 §3.2 says application/x-www-form-urlencoded. */
@@ -60,6 +60,7 @@ async function authorizationCodeGrant(ctx: AppContext, request: FastifyRequest, 
   }
   const bound = redeemed.code;
   if (bound.app_id !== client.id) throw new OAuthError('invalid_grant', 'The authorization code was issued to another client');
+  // Exactly the URI used at /oauth/authorize (RFC 6749 §4.1.3): a loopback redirect's port too, not just any registered form.
   if (bound.redirect_uri !== redirectUri) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
   if (bound.code_challenge) {
     if (!verifier || !verifierMatches(verifier, bound.code_challenge)) throw new OAuthError('invalid_grant', 'PKCE verification failed');
@@ -74,7 +75,15 @@ async function authorizationCodeGrant(ctx: AppContext, request: FastifyRequest, 
 
 async function refreshTokenGrant(ctx: AppContext, request: FastifyRequest, client: App): Promise<IssuedTokens> {
   const presented = required(request, 'refresh_token');
-  const rotated = await rotateRefreshToken(ctx.storage.db, presented, client.id);
+  const scopeParam = param(request.body, 'scope');
+  // The scope is checked before the refresh token is spent: a refused request must leave it valid.
+  let granted: Scope[] = [];
+  let scopes: Scope[] = [];
+  const rotated = await rotateRefreshToken(ctx.storage.db, presented, client.id, (token) => {
+    granted = JSON.parse(token.scopes) as Scope[];
+    // What the token can use now: the grant narrowed to the app's current scopes (an owner may have removed some).
+    scopes = requestedScopes(scopeParam, client, effectiveScopes(granted, client));
+  });
   if (!rotated.ok) {
     const why = {
       unknown: 'Unknown or revoked refresh token',
@@ -84,9 +93,8 @@ async function refreshTokenGrant(ctx: AppContext, request: FastifyRequest, clien
     };
     throw new OAuthError('invalid_grant', why[rotated.reason]);
   }
-  const granted = JSON.parse(rotated.token.scopes) as Scope[];
-  const scopes = requestedScopes(param(request.body, 'scope'), client, granted);
-  // The new refresh token keeps the original grant (RFC 6749 §6); only the access token may be narrowed.
+  // The new refresh token keeps the original grant (RFC 6749 §6), so a scope the app regains is
+  // usable again from the next refresh; only the access token is narrowed.
   return issuedOrRevoked(
     await issueTokens(ctx.storage.db, {
       appId: client.id,
@@ -139,7 +147,8 @@ export function registerTokenRoute(app: FastifyInstance, ctx: AppContext): void 
         token_type: 'Bearer' as const,
         expires_in: issued.expiresIn,
         ...(issued.refreshToken ? { refresh_token: issued.refreshToken } : {}),
-        scope: scopeString(issued.scopes),
+        // The scopes the token can use, as resource calls will judge them (appGrant narrows the same way).
+        scope: scopeString(effectiveScopes(issued.scopes, client)),
       };
     },
   );

@@ -365,6 +365,27 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('oauth1_nonces_expires').on('oauth1_nonces').column('expires_at').execute();
       },
     },
+    '0007_oauth1_token_scopes': {
+      async up(db: Kysely<any>) {
+        // The scopes a user approved, kept with the OAuth 1.0a token: a token acts with these
+        // (narrowed by the app's current scopes), so widening an app never widens tokens
+        // already approved.
+        await db.schema.alterTable('oauth1_tokens').addColumn('scopes', 'text').execute();
+        // Existing tokens: nothing recorded what the user was shown. Their approval is known
+        // only when the app has not been edited since (every edit moves updated_at): then the
+        // app's scopes are what the consent page showed. Request tokens not yet approved take
+        // the app's scopes, which their consent page will show. Everything else stays NULL and
+        // is refused until the user approves the app again.
+        const appOfToken = (eb: any) => eb.selectFrom('apps').whereRef('apps.id', '=', 'oauth1_tokens.app_id');
+        await db
+          .updateTable('oauth1_tokens')
+          .set((eb: any) => ({ scopes: appOfToken(eb).select('apps.scopes') }))
+          .where((eb: any) =>
+            eb.or([eb('authorized_at', 'is', null), eb.exists(appOfToken(eb).select('apps.id').whereRef('apps.updated_at', '<', 'oauth1_tokens.authorized_at'))]),
+          )
+          .execute();
+      },
+    },
   };
 }
 

@@ -311,6 +311,14 @@ export interface Oauth1TokensTable {
   created_at: number;
   expires_at: number | null;
   authorized_at: number | null;
+  /**
+   * JSON array of scopes (migration 0007_oauth1_token_scopes). Request tokens: the scopes the
+   * consent page asks for (the app's when the token was issued), narrowed to what the user
+   * approved when approved; access tokens: what the user approved, copied at the exchange.
+   * NULL only on tokens older than the column whose approval could not be established: such an
+   * access token is refused until the user approves the app again.
+   */
+  scopes: string | null;
 }
 
 export interface Oauth1NoncesTable {

@@ -4,13 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request as undiciRequest } from 'undici';
+import { Migrator } from 'kysely';
 import { openStorage, migrate, type Storage } from '../../src/storage/database.js';
+import { migrationProvider } from '../../src/storage/migrations.js';
 import { SecretBox } from '../../src/secrets/secret-box.js';
 import { createUser } from '../../src/auth/users.js';
 import { createApp } from '../../src/apps/store.js';
 import { claimNonce, pruneExpiredNonces } from '../../src/oauth1/nonces.js';
 import { approveRequestToken, createRequestToken, exchangeRequestToken, findToken, pruneExpiredRequestTokens } from '../../src/oauth1/tokens.js';
 import { createTestDatabase } from '../helpers/postgres.js';
+import { sha256Hex as sha256 } from '../../src/ids/random.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
 import { oauthClient, registerApp } from './client.js';
 
@@ -54,14 +57,15 @@ describe.each([
   });
 
   it('keeps request tokens hashed with sealed secrets, exchanges once, prunes expired ones', async () => {
-    const issued = await createRequestToken(storage.db, box, appId, 'oob');
+    const issued = await createRequestToken(storage.db, box, appId, 'oob', ['read', 'webhook']);
     const row = (await findToken(storage.db, issued.token))!;
     expect(row.token_hash).not.toContain(issued.token);
     expect(row.secret_enc).not.toContain(issued.secret);
     expect(box.decrypt(row.secret_enc)).toBe(issued.secret);
 
-    const verifier = await approveRequestToken(storage.db, row.id, userId);
-    await expect(approveRequestToken(storage.db, row.id, userId)).rejects.toMatchObject({ code: 'not_found' });
+    expect(row.scopes).toBe('["read","webhook"]');
+    const verifier = await approveRequestToken(storage.db, row.id, userId, ['read']);
+    await expect(approveRequestToken(storage.db, row.id, userId, ['read'])).rejects.toMatchObject({ code: 'not_found' });
     const approved = (await findToken(storage.db, issued.token))!;
     await expect(exchangeRequestToken(storage.db, box, approved, 'wrong')).rejects.toMatchObject({ code: 'oauth1_invalid_verifier' });
     // Two exchanges race: exactly one wins.
@@ -69,14 +73,68 @@ describe.each([
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'oauth1_invalid_token' } });
     expect(await findToken(storage.db, issued.token)).toBeNull();
+    // The access token keeps what the user approved.
+    const access = (await findToken(storage.db, (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ token: string }>).value.token))!;
+    expect(access.scopes).toBe('["read"]');
 
-    const stale = await createRequestToken(storage.db, box, appId, 'oob');
+    const stale = await createRequestToken(storage.db, box, appId, 'oob', ['read']);
     const now = Date.now();
     expect(await pruneExpiredRequestTokens(storage.db, now)).toBe(0);
     expect(await pruneExpiredRequestTokens(storage.db, now + 10 * 60_000 + 1000)).toBe(1);
     expect(await findToken(storage.db, stale.token)).toBeNull();
     const kinds = await storage.db.selectFrom('oauth1_tokens').select('kind').execute();
     expect(kinds).toEqual([{ kind: 'access' }]);
+  });
+
+  it('0007_oauth1_token_scopes records the scopes of existing tokens only where the approval is known', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-oauth1-migrate-'));
+    const old = openStorage({ dataDir: dir, databaseUrl: postgres ? await createTestDatabase() : undefined });
+    try {
+      // A database as the previous release left it.
+      const migrated = await new Migrator({ db: old.db, provider: migrationProvider(old.dialect) }).migrateTo('0006_oauth1');
+      expect(migrated.error).toBeUndefined();
+      const owner = (await createUser(old.db, { username: 'owner', password: 'correct horse battery', role: 'admin' })).id;
+      const untouched = (await createApp(old.db, box, { userId: owner, name: 'Untouched since approval', scopes: ['read'] }, 100)).app;
+      const edited = (await createApp(old.db, box, { userId: owner, name: 'Edited since approval', scopes: ['read', 'webhook'] }, 100)).app;
+      const t0 = Math.max(untouched.updatedAt, edited.updatedAt);
+      const token = (id: string, kind: 'request' | 'access', app: string, authorizedAt: number | null) => ({
+        id,
+        token_hash: sha256(id),
+        kind,
+        app_id: app,
+        user_id: authorizedAt === null ? null : owner,
+        secret_enc: 'x',
+        callback: kind === 'request' ? 'oob' : null,
+        verifier_hash: null,
+        created_at: t0,
+        expires_at: kind === 'request' ? Date.now() + 600_000 : null,
+        authorized_at: authorizedAt,
+      });
+      // Raw rows: the typed handle knows the new column, the old table does not have it yet.
+      await (old.db as any)
+        .insertInto('oauth1_tokens')
+        .values([
+          token('o1t_known', 'access', untouched.id, t0 + 1000),
+          token('o1t_unknown', 'access', edited.id, t0 + 1000),
+          token('o1t_pending', 'request', edited.id, null),
+          token('o1t_approved', 'request', edited.id, t0 + 1000),
+        ])
+        .execute();
+      // The edited app was changed after its tokens were approved (for instance widened).
+      await old.db.updateTable('apps').set({ updated_at: t0 + 2000 }).where('id', '=', edited.id).execute();
+
+      expect(await migrate(old)).toContain('0007_oauth1_token_scopes');
+      const rows = await old.db.selectFrom('oauth1_tokens').select(['id', 'scopes']).orderBy('id').execute();
+      expect(Object.fromEntries(rows.map((r) => [r.id, r.scopes]))).toEqual({
+        o1t_approved: null,
+        o1t_known: '["read"]',
+        o1t_pending: '["read","webhook"]',
+        o1t_unknown: null,
+      });
+    } finally {
+      await old.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

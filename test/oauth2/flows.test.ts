@@ -4,7 +4,7 @@ import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
 import type { DashboardClient } from '../dashboard/helpers.js';
 import { sha256Hex } from '../../src/ids/random.js';
-import { codeFlow, discover, INSECURE, postForm, raw, registerApp, signIn, basic, type RegisteredApp } from './helpers.js';
+import { codeFlow, discover, INSECURE, pkce, postForm, raw, registerApp, signIn, basic, type RegisteredApp } from './helpers.js';
 
 /**
  * The relay as an OAuth 2.0 authorization server, with oauth4webapi as the client: discovery,
@@ -146,6 +146,93 @@ describe('OAuth 2.0 flows', () => {
     const widened = await postForm(`${relay.url}/oauth/token`, { ...form, refresh_token: narrowed.body.refresh_token, scope: 'read subscriptions' });
     expect(widened.status).toBe(400);
     expect(widened.body.error).toBe('invalid_scope');
+  });
+
+  it('refresh and introspection report the scopes a token can use once the owner narrows the app', async () => {
+    const app = await registerApp(relay, { name: 'Narrowed later', scopes: ['webhook', 'read'] });
+    const auth = { authorization: basic(app.client.client_id, app.clientSecret!) };
+    const refresh = (form: Record<string, string>) => postForm(`${relay.url}/oauth/token`, { grant_type: 'refresh_token', ...form }, auth);
+    const introspect = (token: string) => postForm(`${relay.url}/oauth/introspect`, { token }, auth);
+    const setScopes = async (scopes: string[]) => expect((await dashboard.call('PATCH', `/api/dashboard/apps/${app.id}`, { scopes })).status).toBe(200);
+    const both = await codeFlow(relay, as, dashboard, app, 'webhook read');
+    const webhookOnly = await codeFlow(relay, as, dashboard, app, 'webhook');
+
+    await setScopes(['read']);
+    expect((await introspect(both.access_token)).body).toMatchObject({ active: true, scope: 'read' });
+    expect((await introspect(both.refresh_token!)).body).toMatchObject({ active: true, scope: 'read' });
+    expect((await introspect(webhookOnly.access_token)).body).toMatchObject({ active: true, scope: '' });
+    const write = await webhook(webhookOnly.access_token, { action: 'execute_method', model: 'res.partner', method: 'create', args: [{ name: 'Nope' }] });
+    expect(write.body.code).toBe('forbidden_scope');
+
+    // Asking for a scope the app no longer has is invalid_scope, and spends nothing.
+    const beyond = await refresh({ refresh_token: both.refresh_token!, scope: 'webhook' });
+    expect(beyond.status).toBe(400);
+    expect(beyond.body.error).toBe('invalid_scope');
+    const narrowed = await refresh({ refresh_token: both.refresh_token! });
+    expect(narrowed.status, narrowed.text).toBe(200);
+    expect(narrowed.body.scope).toBe('read');
+    expect((await introspect(narrowed.body.access_token)).body).toMatchObject({ active: true, scope: 'read' });
+    const nothing = await refresh({ refresh_token: webhookOnly.refresh_token! });
+    expect(nothing.status, nothing.text).toBe(200);
+    expect(nothing.body.scope).toBe('');
+
+    // The refresh token kept the grant: once the app has webhook again, the next refresh has it too.
+    await setScopes(['webhook', 'read']);
+    const restored = await refresh({ refresh_token: narrowed.body.refresh_token });
+    expect(restored.body.scope).toBe('webhook read');
+    expect((await introspect(restored.body.refresh_token)).body).toMatchObject({ active: true, scope: 'webhook read' });
+  });
+
+  it('a loopback IP redirect URI matches on any port (RFC 8252 §7.3); the code is bound to the URI used', async () => {
+    const native = await registerApp(relay, { name: 'Desktop app', clientType: 'public', redirectUris: ['http://127.0.0.1/callback', 'http://[::1]/cb', 'http://localhost/cb'] });
+    /** /oauth/authorize with this redirect_uri: the redirect back after consent, or null when refused with the error page. */
+    const authorize = async (redirectUri: string) => {
+      const { verifier, challenge } = await pkce();
+      const params = { response_type: 'code', client_id: native.client.client_id, redirect_uri: redirectUri, code_challenge: challenge, code_challenge_method: 'S256', state: 's' };
+      const started = await raw(`${relay.url}/oauth/authorize?${new URLSearchParams(params)}`);
+      if (started.status === 400) {
+        expect(started.headers.location).toBeUndefined();
+        return null;
+      }
+      expect(started.status, started.text).toBe(302);
+      const id = new URL(String(started.headers.location), relay.url).searchParams.get('request')!;
+      const decided = await dashboard.call('POST', '/api/dashboard/oauth/consent', { request: id, approve: true });
+      return { back: new URL(decided.body.redirectTo), verifier };
+    };
+    const exchange = (code: string, verifier: string, redirectUri: string) =>
+      postForm(`${relay.url}/oauth/token`, { grant_type: 'authorization_code', client_id: native.client.client_id, code, code_verifier: verifier, redirect_uri: redirectUri });
+
+    const a = (await authorize('http://127.0.0.1:53124/callback'))!;
+    expect(`${a.back.origin}${a.back.pathname}`).toBe('http://127.0.0.1:53124/callback');
+    const tokens = await exchange(a.back.searchParams.get('code')!, a.verifier, 'http://127.0.0.1:53124/callback');
+    expect(tokens.status, tokens.text).toBe(200);
+    expect((await webhook(tokens.body.access_token, searchRead)).status).toBe(200);
+
+    // At the token endpoint, only the URI used at authorize: not the registered form, not another port.
+    for (const other of ['http://127.0.0.1/callback', 'http://127.0.0.1:53125/callback']) {
+      const b = (await authorize('http://127.0.0.1:53124/callback'))!;
+      const refused = await exchange(b.back.searchParams.get('code')!, b.verifier, other);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toBe('invalid_grant');
+    }
+
+    const v6 = (await authorize('http://[::1]:8080/cb'))!;
+    expect(v6.back.host).toBe('[::1]:8080');
+    expect((await authorize('http://127.0.0.1/callback'))!.back.host).toBe('127.0.0.1');
+    // Everything but a loopback IP literal's port is still compared exactly.
+    for (const refused of [
+      'http://localhost:8080/cb',
+      'http://127.0.0.1:53124/callback/',
+      'http://127.0.0.1:53124/callback?x=1',
+      'http://127.0.0.1:53124/cb',
+      'http://127.0.0.1:0/callback',
+      'http://127.0.0.1:99999/callback',
+      'https://127.0.0.1:53124/callback',
+      'http://127.0.0.1:53124@evil.example/callback',
+      'http://127.0.0.2:53124/callback',
+    ]) {
+      expect(await authorize(refused), refused).toBeNull();
+    }
   });
 
   it('client credentials (client_secret_post) act for the owner, without a refresh token', async () => {

@@ -216,6 +216,24 @@ describe('OAuth 2.0 refusals', () => {
       expectOAuthError(await token({ grant_type: 'client_credentials', client_id: pub.client.client_id }), 400, 'unauthorized_client');
     });
 
+    it('a refresh refused for its scope leaves the refresh token and its access token valid (RFC 6749 §5.2)', async () => {
+      const tokens = await codeFlow(relay, as, dashboard, app, 'read');
+      for (const scope of ['read webhook', 'admin']) {
+        expectOAuthError(await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, scope }, asApp()), 400, 'invalid_scope');
+      }
+      const introspect = (t: string) => postForm(`${relay.url}/oauth/introspect`, { token: t }, asApp());
+      expect((await introspect(tokens.access_token)).body.active).toBe(true);
+      expect((await introspect(tokens.refresh_token!)).body.active).toBe(true);
+      const refreshed = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, asApp());
+      expect(refreshed.status, refreshed.text).toBe(200);
+      expect(refreshed.body.scope).toBe('read');
+
+      // A spent refresh token is still reuse, whatever its scope: the family is revoked.
+      expectOAuthError(await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, scope: 'admin' }, asApp()), 400, 'invalid_grant');
+      expect((await introspect(refreshed.body.access_token)).body).toEqual({ active: false });
+      expect((await introspect(refreshed.body.refresh_token)).body).toEqual({ active: false });
+    });
+
     it('a refresh token is refused for another client and when expired', async () => {
       const tokens = await codeFlow(relay, as, dashboard, app);
       const other = await registerApp(relay, { name: 'Other client' });
