@@ -65,7 +65,14 @@ export async function eventsForChanges(
   const snapshots = watched ? await loadSnapshots(db, sub.id, candidates.map((c) => c.row.id)) : new Map<number, Record<string, unknown>>();
   const newSnapshots: { record_id: number; vals: string }[] = [];
   const out: NewEvent[] = [];
-  for (const { row, event } of candidates) {
+  for (const candidate of candidates) {
+    const { row } = candidate;
+    let { event } = candidate;
+    // A record created since capture last looked and written again before it looked (a
+    // quotation created out of the domain and confirmed into it, in one poll interval) is
+    // one change to capture. Reported as its creation when creates are wanted; a
+    // subscription to writes only still gets the write.
+    if (event === 'create' && !wantedEvents.has('create') && writtenAfterCreate(row)) event = 'write';
     let changed: string[] | undefined;
     if (watched) {
       const now = Object.fromEntries(watched.map((f) => [f, row[f] ?? null]));
@@ -92,6 +99,12 @@ export async function eventsForChanges(
   }
   if (newSnapshots.length) await saveSnapshots(db, sub.id, newSnapshots);
   return out;
+}
+
+function writtenAfterCreate(row: ReadRecord): boolean {
+  const created = normalizeOdooDatetime(row.create_date);
+  const written = normalizeOdooDatetime(row.write_date);
+  return created !== null && written !== null && written > created;
 }
 
 /** Unlink events: the record is gone, so `data` holds its id and the last watched values known. */

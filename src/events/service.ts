@@ -17,12 +17,13 @@ import { sha256Hex } from '../ids/random.js';
 import { createGuardedAgent, type AddressPolicy } from './ssrf-guard.js';
 import { DeliveryWorker } from './worker.js';
 import { Poller, initialCaptureRow, snapshotKnownIds, type PollDeps } from './poller.js';
+import { classifyChange } from './poll-plan.js';
 import { createPushRules, removePushRules, type PushRules } from './push-rules.js';
 import { ChangeCoalescer, parseOdooWebhookPost, type ChangeHint } from './coalesce.js';
 import { eventsForChanges, eventsForDeletions, fieldsToRead, type ReadRecord } from './capture-events.js';
 import { recordEvents } from './outbox.js';
 import { normalizeOdooDatetime } from './odoo-datetime.js';
-import { addIds, hasId, subtractRanges, compressIds, type IdRanges } from './id-ranges.js';
+import { addIds, subtractRanges, compressIds, type IdRanges } from './id-ranges.js';
 import {
   createSubscription,
   deleteSubscriptionRow,
@@ -316,7 +317,7 @@ export class EventsService {
           const wd = normalizeOdooDatetime(r.write_date);
           return wd === null || cursor === null || wd >= cursor;
         });
-        events = await eventsForChanges(db, sub, fresh.map((row) => ({ row, event: hasId(known, row.id) ? ('write' as const) : ('create' as const) })), 'push');
+        events = await eventsForChanges(db, sub, fresh.map((row) => ({ row, event: classifyChange(row, known, cursor) })), 'push');
         known = addIds(known, fresh.map((r) => r.id));
       }
       await db.updateTable('subscription_capture').set({ known_ids: JSON.stringify(known) }).where('subscription_id', '=', sub.id).execute();
