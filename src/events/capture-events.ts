@@ -107,6 +107,43 @@ function writtenAfterCreate(row: ReadRecord): boolean {
   return created !== null && written !== null && written > created;
 }
 
+/** How many existing records get a snapshot of their watched fields at capture set-up. */
+export const SETUP_SNAPSHOT_LIMIT = 10_000;
+
+/**
+ * Snapshots the watched fields (`changedFields`) of existing records at capture set-up, so the
+ * first write to each is compared with its real previous values instead of counting as "all
+ * changed". One `search_read`, bounded: the `SETUP_SNAPSHOT_LIMIT` most recently written
+ * records, the domain ignored (a write may bring any record into it). A record beyond the bound
+ * has no snapshot: its first write is reported without `changed_fields` (unknown, not guessed)
+ * rather than risk dropping a real change. Records written at or after `since` (the capture
+ * cursor) are left alone: the poller has not read that change yet and must still compare it
+ * with the values before it. Returns how many snapshots were stored.
+ */
+export async function snapshotWatchedFields(
+  db: Kysely<Database>,
+  client: { executeKw(model: string, method: string, args: unknown[], kwargs?: Record<string, unknown>): Promise<unknown> },
+  sub: SubscriptionsTable,
+  since: string | null,
+  limit: number = SETUP_SNAPSHOT_LIMIT,
+): Promise<number> {
+  if (!sub.changed_fields) return 0;
+  const watched = JSON.parse(sub.changed_fields) as string[];
+  const domain = since ? [['write_date', '<', since]] : [];
+  const rows = (await client.executeKw(sub.model, 'search_read', [domain], {
+    fields: [...new Set(['id', ...watched])],
+    order: 'write_date desc, id desc',
+    limit,
+    context: { active_test: false },
+  })) as ReadRecord[];
+  await saveSnapshots(
+    db,
+    sub.id,
+    rows.map((row) => ({ record_id: row.id, vals: JSON.stringify(Object.fromEntries(watched.map((f) => [f, row[f] ?? null]))) })),
+  );
+  return rows.length;
+}
+
 /** Unlink events: the record is gone, so `data` holds its id and the last watched values known. */
 export async function eventsForDeletions(db: Kysely<Database>, sub: SubscriptionsTable, ids: readonly number[], source: NewEvent['source']): Promise<NewEvent[]> {
   const wanted = (JSON.parse(sub.events) as RecordEvent[]).includes('unlink');

@@ -20,7 +20,7 @@ import { Poller, initialCaptureRow, snapshotKnownIds, type PollDeps } from './po
 import { classifyChange } from './poll-plan.js';
 import { createPushRules, removePushRules, type PushRules } from './push-rules.js';
 import { ChangeCoalescer, parseOdooWebhookPost, type ChangeHint } from './coalesce.js';
-import { eventsForChanges, eventsForDeletions, fieldsToRead, type ReadRecord } from './capture-events.js';
+import { eventsForChanges, eventsForDeletions, fieldsToRead, snapshotWatchedFields, type ReadRecord } from './capture-events.js';
 import { recordEvents } from './outbox.js';
 import { normalizeOdooDatetime } from './odoo-datetime.js';
 import { addIds, subtractRanges, compressIds, type IdRanges } from './id-ranges.js';
@@ -173,6 +173,7 @@ export class EventsService {
       const seen = cap?.cursor_write_date
         ? ((await client.executeKw(row.model, 'search', [[['write_date', '>=', cap.cursor_write_date]]], { context: { active_test: false } })) as number[])
         : [];
+      await snapshotWatchedFields(db, client, row, cap?.cursor_write_date ?? null);
       await db
         .updateTable('subscription_capture')
         .set({ known_ids: JSON.stringify(known), ...(seen.length ? { cursor_ids: JSON.stringify([...seen].sort((a, b) => a - b)) } : {}) })

@@ -41,7 +41,7 @@ describe('a write subscription with a domain', () => {
     await receiver.waitFor(1, 10_000);
     await new Promise((r) => setTimeout(r, 700));
     expect(received()).toHaveLength(1);
-    expect(received()[0]).toMatchObject({ type: 'sale.order.updated', event: 'write', record_id: order, data: { state: 'sale' } });
+    expect(received()[0]).toMatchObject({ type: 'sale.order.updated', event: 'write', record_id: order, changed_fields: ['state'], data: { state: 'sale' } });
     await rig.api('DELETE', `/api/v1/subscriptions/${res.body.subscription.id}`);
   });
 
@@ -60,6 +60,34 @@ describe('a write subscription with a domain', () => {
     await receiver.waitFor(1, 10_000);
     await new Promise((r) => setTimeout(r, 700));
     expect(received().map((e) => [e.type, e.record_id])).toEqual([['sale.order.updated', order]]);
+    await rig.api('DELETE', `/api/v1/subscriptions/${res.body.subscription.id}`);
+  });
+});
+
+describe('the changed-fields filter', () => {
+  it('ignores the first write to an existing record that touches no watched field (poll)', async () => {
+    receiver = await startReceiver();
+    const res = await rig.api('POST', '/api/v1/subscriptions', {
+      model: 'res.partner',
+      targetUrl: receiver.url,
+      events: ['write'],
+      changedFields: ['email'],
+      fields: ['name', 'email', 'phone'],
+      captureMode: 'poll',
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const contacts = (await odoo(rig, 'res.partner', 'search', [[['parent_id', '=', 10]]])) as number[];
+    expect(contacts.length).toBeGreaterThan(0);
+    // A company write also moves its contacts' write_date: none of them is an email change.
+    await odoo(rig, 'res.partner', 'write', [[10], { phone: '+1 555 0199' }]);
+    await new Promise((r) => setTimeout(r, 1800));
+    expect(received()).toEqual([]);
+
+    await odoo(rig, 'res.partner', 'write', [[10], { email: 'watched@example.com' }]);
+    await receiver.waitFor(1, 10_000);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(received()).toHaveLength(1);
+    expect(received()[0]).toMatchObject({ type: 'res.partner.updated', record_id: 10, changed_fields: ['email'], data: { email: 'watched@example.com', phone: '+1 555 0199' } });
     await rig.api('DELETE', `/api/v1/subscriptions/${res.body.subscription.id}`);
   });
 });
