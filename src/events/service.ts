@@ -81,6 +81,7 @@ export class EventsService {
       onEvents: () => this.worker.wake(),
       intervals: { pollMs: d.config.pollIntervalMs, reconcileMs: d.config.reconcileIntervalMs, sweepMs: d.config.sweepIntervalMs },
       settleSeconds: d.config.pollSettleSeconds,
+      startedAt: Date.now(),
     };
     this.poller = new Poller(this.pollDeps, Math.min(1_000, d.config.pollIntervalMs));
     this.offChanged = subscriptionsChanged.subscribe(() => this.tokens.clear());
