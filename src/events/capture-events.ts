@@ -2,6 +2,7 @@
  * From records read back from Odoo to outbox events, shared by push and poll capture so that
  * both produce the same event id for the same change (the outbox keeps the first one).
  */
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, SubscriptionsTable } from '../storage/schema.js';
 import { buildEventPayload, eventIdFor, type JsonValue, type RecordEvent } from './payload.js';
@@ -64,8 +65,15 @@ export async function eventsForChanges(
   const watched = sub.changed_fields ? (JSON.parse(sub.changed_fields) as string[]) : null;
   const snapshots = watched ? await loadSnapshots(db, sub.id, candidates.map((c) => c.row.id)) : new Map<number, Record<string, unknown>>();
   const newSnapshots: { record_id: number; vals: string }[] = [];
-  const out: NewEvent[] = [];
-  for (const { row, event } of candidates) {
+  const pending: PendingEvent[] = [];
+  for (const candidate of candidates) {
+    const { row } = candidate;
+    let { event } = candidate;
+    // A record created since capture last looked and written again before it looked (a
+    // quotation created out of the domain and confirmed into it, in one poll interval) is
+    // one change to capture. Reported as its creation when creates are wanted; a
+    // subscription to writes only still gets the write.
+    if (event === 'create' && !wantedEvents.has('create') && writtenAfterCreate(row)) event = 'write';
     let changed: string[] | undefined;
     if (watched) {
       const now = Object.fromEntries(watched.map((f) => [f, row[f] ?? null]));
@@ -77,21 +85,107 @@ export async function eventsForChanges(
     }
     if (!wantedEvents.has(event)) continue;
     const writeDate = normalizeOdooDatetime(row.write_date);
-    const id = changeEventId(sub, row.id, event, writeDate);
     const occurredAt = writeDate ? Date.parse(odooDatetimeToIso(writeDate)) : Date.now();
-    const payload = buildEventPayload({
-      id,
-      model: sub.model,
-      recordId: row.id,
-      event,
-      occurredAt: new Date(occurredAt),
-      data: payloadData(sub, row),
-      changedFields: event === 'write' && watched && snapshots.has(row.id) ? changed : undefined,
-    });
-    out.push({ id, subscriptionId: sub.id, model: sub.model, recordId: row.id, event, source, payload: JSON.stringify(payload), occurredAt });
+    const build = (id: string) =>
+      buildEventPayload({
+        id,
+        model: sub.model,
+        recordId: row.id,
+        event,
+        occurredAt: new Date(occurredAt),
+        data: payloadData(sub, row),
+        changedFields: event === 'write' && watched && snapshots.has(row.id) ? changed : undefined,
+      });
+    const id = changeEventId(sub, row.id, event, writeDate);
+    pending.push({ id, writeDate, build, payload: build(id), event: { id, subscriptionId: sub.id, model: sub.model, recordId: row.id, event, source, payload: '', occurredAt } });
   }
+  if (source === 'push') await distinguishSameSecondChanges(db, sub, pending);
   if (newSnapshots.length) await saveSnapshots(db, sub.id, newSnapshots);
-  return out;
+  return pending.map((p) => ({ ...p.event, id: p.id, payload: JSON.stringify(p.payload) }));
+}
+
+interface PendingEvent {
+  id: string;
+  writeDate: string | null;
+  build(id: string): ReturnType<typeof buildEventPayload>;
+  payload: ReturnType<typeof buildEventPayload>;
+  event: NewEvent;
+}
+
+/**
+ * write_date has whole seconds, so a second change in the same second as one already recorded
+ * (a create, then a write 300 ms later) gets the same event id and the outbox would drop it
+ * for good: the reconcile poll computes that id too. A push hint is Odoo saying the record
+ * changed; when its re-read differs from what the event under that id carries, it is a new
+ * change and gets an id of its own (write_date plus a hash of the data). Odoo's repeated posts
+ * of one change re-read the same data and still collapse onto one id.
+ * Push only: a poll reads each settled second once, and comparing a later re-read with an
+ * older event would turn computed fields that move without a write (counts, chatter) into
+ * false changes.
+ */
+async function distinguishSameSecondChanges(db: Kysely<Database>, sub: SubscriptionsTable, pending: PendingEvent[]): Promise<void> {
+  if (!pending.length) return;
+  const recorded = new Map<string, string>();
+  for (let i = 0; i < pending.length; i += 500) {
+    const rows = await db
+      .selectFrom('events')
+      .select(['id', 'payload'])
+      .where('subscription_id', '=', sub.id)
+      .where('id', 'in', pending.slice(i, i + 500).map((p) => p.id))
+      .execute();
+    for (const r of rows) recorded.set(r.id, r.payload);
+  }
+  for (const p of pending) {
+    const before = recorded.get(p.id);
+    if (before === undefined) continue;
+    const data = JSON.stringify(p.payload.data);
+    if (JSON.stringify((JSON.parse(before) as { data?: unknown }).data) === data) continue;
+    p.id = eventIdFor({ model: sub.model, recordId: p.event.recordId, event: 'write', version: `${sub.id}\u0000${p.writeDate ?? 'unknown'}\u0000${createHash('sha256').update(data).digest('hex')}` });
+    p.payload = p.build(p.id);
+  }
+}
+
+function writtenAfterCreate(row: ReadRecord): boolean {
+  const created = normalizeOdooDatetime(row.create_date);
+  const written = normalizeOdooDatetime(row.write_date);
+  return created !== null && written !== null && written > created;
+}
+
+/** How many existing records get a snapshot of their watched fields at capture set-up. */
+export const SETUP_SNAPSHOT_LIMIT = 10_000;
+
+/**
+ * Snapshots the watched fields (`changedFields`) of existing records at capture set-up, so the
+ * first write to each is compared with its real previous values instead of counting as "all
+ * changed". One `search_read`, bounded: the `SETUP_SNAPSHOT_LIMIT` most recently written
+ * records, the domain ignored (a write may bring any record into it). A record beyond the bound
+ * has no snapshot: its first write is reported without `changed_fields` (unknown, not guessed)
+ * rather than risk dropping a real change. Records written at or after `since` (the capture
+ * cursor) are left alone: the poller has not read that change yet and must still compare it
+ * with the values before it. Returns how many snapshots were stored.
+ */
+export async function snapshotWatchedFields(
+  db: Kysely<Database>,
+  client: { executeKw(model: string, method: string, args: unknown[], kwargs?: Record<string, unknown>): Promise<unknown> },
+  sub: SubscriptionsTable,
+  since: string | null,
+  limit: number = SETUP_SNAPSHOT_LIMIT,
+): Promise<number> {
+  if (!sub.changed_fields) return 0;
+  const watched = JSON.parse(sub.changed_fields) as string[];
+  const domain = since ? [['write_date', '<', since]] : [];
+  const rows = (await client.executeKw(sub.model, 'search_read', [domain], {
+    fields: [...new Set(['id', ...watched])],
+    order: 'write_date desc, id desc',
+    limit,
+    context: { active_test: false },
+  })) as ReadRecord[];
+  await saveSnapshots(
+    db,
+    sub.id,
+    rows.map((row) => ({ record_id: row.id, vals: JSON.stringify(Object.fromEntries(watched.map((f) => [f, row[f] ?? null]))) })),
+  );
+  return rows.length;
 }
 
 /** Unlink events: the record is gone, so `data` holds its id and the last watched values known. */

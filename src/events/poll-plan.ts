@@ -13,9 +13,10 @@
  *   be indistinguishable from the first (same id, same truncated write_date) and be lost; the
  *   same margin covers transactions that commit after their write_date (Odoo stamps the
  *   transaction's start time) as long as they last less than `settleSeconds`.
- * - Create and write are told apart by the known-id set when the caller has one (exact),
- *   else by `create_date == write_date` (a record created and edited before the first poll
- *   that sees it is then reported as a write).
+ * - Create and write are told apart by the known-id set when the caller has one, else by
+ *   `create_date == write_date` (a record created and edited before the first poll that sees
+ *   it is then reported as a write). The known set only holds records that matched the
+ *   subscription's domain, so an unknown record is not necessarily new: see `classifyChange`.
  */
 import { normalizeOdooDatetime } from './odoo-datetime.js';
 import { hasId, subtractRanges, compressIds, type IdRanges } from './id-ranges.js';
@@ -135,7 +136,7 @@ export function planPollBatch(input: PollBatchInput): PollBatchPlan {
       idsAtLast = new Set();
     }
     idsAtLast.add(row.id);
-    changes.push({ recordId: row.id, event: eventFor(row, writeDate, input.knownIds), writeDate, row });
+    changes.push({ recordId: row.id, event: eventFor(row, writeDate, input.knownIds, cursor.writeDate), writeDate, row });
   }
 
   return {
@@ -145,9 +146,25 @@ export function planPollBatch(input: PollBatchInput): PollBatchPlan {
   };
 }
 
-function eventFor(row: PolledRow, writeDate: string, knownIds: IdRanges | undefined): 'create' | 'write' {
-  if (knownIds) return hasId(knownIds, row.id) ? 'write' : 'create';
+function eventFor(row: PolledRow, writeDate: string, knownIds: IdRanges | undefined, watermark: string | null): 'create' | 'write' {
+  if (knownIds) return classifyChange(row, knownIds, watermark);
   return normalizeOdooDatetime(row.create_date) === writeDate ? 'create' : 'write';
+}
+
+/**
+ * Create or write, for a record read back after a change. A known record is a write. An
+ * unknown one is not necessarily new: the known set holds only records that matched the
+ * subscription's domain, so a record a write has just brought into the domain is unknown too
+ * (Odoo's own "on update" automation with a filter domain fires when the record matches after
+ * the write). Its `create_date` tells: created before `watermark` — the second up to which
+ * capture has already looked (the poll cursor) — it existed already and this is a write.
+ * Cheaper than tracking every id of the model and keeps the deletion sweep to records that
+ * were announced. A record without a readable create_date counts as new, as before.
+ */
+export function classifyChange(row: { id: number; create_date?: unknown }, knownIds: IdRanges, watermark: string | null): 'create' | 'write' {
+  if (hasId(knownIds, row.id)) return 'write';
+  const created = normalizeOdooDatetime(row.create_date);
+  return created !== null && watermark !== null && created < watermark ? 'write' : 'create';
 }
 
 export interface DeletionSweep {

@@ -11,12 +11,12 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, SubscriptionCaptureTable, SubscriptionsTable } from '../storage/schema.js';
 import type { OdooClient } from '../odoo/index.js';
-import { planPollBatch, pollDomain, pollHorizon, sweepDeletions, POLL_ORDER, type PolledRow, type PollCursor } from './poll-plan.js';
+import { planPollBatch, pollDomain, pollHorizon, sweepDeletions, DEFAULT_SETTLE_SECONDS, POLL_ORDER, type PolledRow, type PollCursor } from './poll-plan.js';
 import { addIds, compressIds, expandRanges, type IdRanges } from './id-ranges.js';
 import { eventsForChanges, eventsForDeletions, fieldsToRead } from './capture-events.js';
 import { removePushRules, type PushRules } from './push-rules.js';
 import { subscriptionsChanged } from './subscriptions-store.js';
-import { recordEvents } from './outbox.js';
+import { recordEvents, type NewEvent } from './outbox.js';
 
 export const POLL_BATCH = 500;
 const POLL_LEASE_MS = 120_000;
@@ -30,6 +30,8 @@ export interface PollDeps {
   onEvents(count: number): void;
   intervals: { pollMs: number; reconcileMs: number; sweepMs: number };
   settleSeconds?: number;
+  /** When this relay process started (ms): Odoo's posts before it had nowhere to go. */
+  startedAt?: number;
 }
 
 /** Capture row for a new subscription: changes from the current second on, no backfill. */
@@ -100,6 +102,42 @@ async function fallBackToPolling(deps: PollDeps, sub: SubscriptionsTable, client
 }
 
 /**
+ * From when a change missing from push proves that Odoo cannot reach the relay: not before this
+ * process started (posts made while the relay was down went nowhere) nor before the
+ * subscription last changed (a paused subscription ignores Odoo's posts; re-enabling or
+ * editing it bumps `updated_at`), plus a grace of the settle time, which absorbs clock skew
+ * between Odoo and the relay and transactions stamped before they commit. `occurredAt` is the
+ * start of the change's second, so callers compare its end (`+ 1000`) with this.
+ */
+function pushExpectedSince(deps: PollDeps, sub: SubscriptionsTable): number {
+  return Math.max(deps.startedAt ?? 0, sub.updated_at) + (deps.settleSeconds ?? DEFAULT_SETTLE_SECONDS) * 1000;
+}
+
+/** The events of `events` the outbox does not hold yet (before they are recorded). */
+async function notYetRecorded(db: Kysely<Database>, events: readonly NewEvent[]): Promise<NewEvent[]> {
+  if (!events.length) return [];
+  const held = new Set<string>();
+  for (let i = 0; i < events.length; i += 500) {
+    const rows = await db.selectFrom('events').select('id').where('id', 'in', events.slice(i, i + 500).map((e) => e.id)).execute();
+    for (const r of rows) held.add(r.id);
+  }
+  return events.filter((e) => !held.has(e.id));
+}
+
+/** Whether a pushed change was recorded after `since`: Odoo reached the relay then, so a miss is not about reachability. */
+async function pushedSince(db: Kysely<Database>, subscriptionId: string, since: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('events')
+    .select('id')
+    .where('subscription_id', '=', subscriptionId)
+    .where('source', '=', 'push')
+    .where('created_at', '>', since)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
  * One poll of one subscription (plus the deletion sweep when due). Events are committed
  * before the cursor moves: a crash in between re-reads the same rows, whose event ids the
  * outbox already holds.
@@ -145,12 +183,13 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
       nextSweepAt = now + deps.intervals.sweepMs;
       deletionEvents = await eventsForDeletions(db, sub, deleted, 'poll');
     }
-    const insertedChanges = await recordEvents(db, events);
-    const inserted = insertedChanges + (await recordEvents(db, deletionEvents));
+    const watchPush = sub.capture_mode === 'auto' && sub.capture_effective === 'push';
+    const unpushed = watchPush ? await notYetRecorded(db, events.filter((e) => e.occurredAt + 1000 > pushExpectedSince(deps, sub))) : [];
+    const inserted = (await recordEvents(db, events)) + (await recordEvents(db, deletionEvents));
     let effective = sub.capture_effective;
-    if (sub.capture_mode === 'auto' && effective === 'push' && insertedChanges > 0) {
-      // The reconcile poll found changes push never announced: Odoo cannot reach the relay.
-      await fallBackToPolling(deps, sub, client, insertedChanges);
+    if (unpushed.length && !(await pushedSince(db, sub.id, Math.min(...unpushed.map((e) => e.occurredAt))))) {
+      // The reconcile poll found changes push should have announced and never did: Odoo cannot reach the relay.
+      await fallBackToPolling(deps, sub, client, unpushed.length);
       effective = 'poll';
     }
     const interval = effective === 'push' ? deps.intervals.reconcileMs : deps.intervals.pollMs;

@@ -17,12 +17,13 @@ import { sha256Hex } from '../ids/random.js';
 import { createGuardedAgent, type AddressPolicy } from './ssrf-guard.js';
 import { DeliveryWorker } from './worker.js';
 import { Poller, initialCaptureRow, snapshotKnownIds, type PollDeps } from './poller.js';
+import { classifyChange } from './poll-plan.js';
 import { createPushRules, removePushRules, type PushRules } from './push-rules.js';
 import { ChangeCoalescer, parseOdooWebhookPost, type ChangeHint } from './coalesce.js';
-import { eventsForChanges, eventsForDeletions, fieldsToRead, type ReadRecord } from './capture-events.js';
+import { eventsForChanges, eventsForDeletions, fieldsToRead, snapshotWatchedFields, type ReadRecord } from './capture-events.js';
 import { recordEvents } from './outbox.js';
 import { normalizeOdooDatetime } from './odoo-datetime.js';
-import { addIds, hasId, subtractRanges, compressIds, type IdRanges } from './id-ranges.js';
+import { addIds, subtractRanges, compressIds, type IdRanges } from './id-ranges.js';
 import {
   createSubscription,
   deleteSubscriptionRow,
@@ -80,6 +81,7 @@ export class EventsService {
       onEvents: () => this.worker.wake(),
       intervals: { pollMs: d.config.pollIntervalMs, reconcileMs: d.config.reconcileIntervalMs, sweepMs: d.config.sweepIntervalMs },
       settleSeconds: d.config.pollSettleSeconds,
+      startedAt: Date.now(),
     };
     this.poller = new Poller(this.pollDeps, Math.min(1_000, d.config.pollIntervalMs));
     this.offChanged = subscriptionsChanged.subscribe(() => this.tokens.clear());
@@ -172,6 +174,7 @@ export class EventsService {
       const seen = cap?.cursor_write_date
         ? ((await client.executeKw(row.model, 'search', [[['write_date', '>=', cap.cursor_write_date]]], { context: { active_test: false } })) as number[])
         : [];
+      await snapshotWatchedFields(db, client, row, cap?.cursor_write_date ?? null);
       await db
         .updateTable('subscription_capture')
         .set({ known_ids: JSON.stringify(known), ...(seen.length ? { cursor_ids: JSON.stringify([...seen].sort((a, b) => a - b)) } : {}) })
@@ -316,7 +319,7 @@ export class EventsService {
           const wd = normalizeOdooDatetime(r.write_date);
           return wd === null || cursor === null || wd >= cursor;
         });
-        events = await eventsForChanges(db, sub, fresh.map((row) => ({ row, event: hasId(known, row.id) ? ('write' as const) : ('create' as const) })), 'push');
+        events = await eventsForChanges(db, sub, fresh.map((row) => ({ row, event: classifyChange(row, known, cursor) })), 'push');
         known = addIds(known, fresh.map((r) => r.id));
       }
       await db.updateTable('subscription_capture').set({ known_ids: JSON.stringify(known) }).where('subscription_id', '=', sub.id).execute();

@@ -160,6 +160,20 @@ describe('planPollBatch', () => {
     expect(plan.changes.map((c) => [c.recordId, c.event])).toEqual([[3, 'write'], [1, 'create']]);
   });
 
+  it('calls an unknown record created before the cursor a write: it entered the domain', () => {
+    const plan = planPollBatch({
+      cursor: { writeDate: '2026-11-24 13:31:00', idsAtWriteDate: [] },
+      rows: [
+        row(7, '2026-11-24 13:31:09', '2026-05-01 08:00:00'), // existed, written into the domain
+        row(8, '2026-11-24 13:31:09', '2026-11-24 13:31:05'), // created since the cursor
+        row(3, '2026-11-24 13:31:10', '2026-05-01 08:00:00'), // known
+      ],
+      limit: 10,
+      knownIds: compressIds([3]),
+    });
+    expect(plan.changes.map((c) => [c.recordId, c.event])).toEqual([[7, 'write'], [8, 'create'], [3, 'write']]);
+  });
+
   it('skips rows of the cursor second already emitted (plain >= domain) and keeps their ids', () => {
     const cursor = { writeDate: '2026-11-24 13:31:09', idsAtWriteDate: [5, 9] };
     const plan = planPollBatch({

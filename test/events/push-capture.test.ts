@@ -8,6 +8,7 @@ import { Webhook } from 'standardwebhooks';
 import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { httpPost } from '../helpers/relay.js';
 import { startEventsRig, odoo, until, type EventsRig } from './helpers.js';
+import { pollSubscription } from '../../src/events/poller.js';
 
 let rig: EventsRig;
 let receiver: WebhookReceiver;
@@ -92,6 +93,41 @@ describe('push capture', () => {
       expect([companyId, ...childIds]).toContain(id);
     }
     expect(events.find((e) => e.record_id === companyId)).toMatchObject({ type: 'res.partner.updated', data: { phone: '+1 555 0100' } });
+    await rig.api('DELETE', `/api/v1/subscriptions/${subscription.id}`);
+  });
+
+  it('reports a write in the same second as the create, and the reconcile poll adds nothing', async () => {
+    receiver = await startReceiver();
+    const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, fields: ['name', 'email'] });
+    const { subscription, secret } = res.body;
+    const db = rig.relay.ctx.storage.db;
+    const recorded = async () => (await db.selectFrom('events').select('id').where('subscription_id', '=', subscription.id).execute()).length;
+    let id = 0;
+    for (let attempt = 0; ; attempt++) {
+      // Early in a second, so that the create, its event and the write all fit in it.
+      await until(() => Date.now() % 1000 < 100, 2_000, 'the start of a second');
+      const before = await recorded();
+      id = await odoo(rig, 'res.partner', 'create', [{ name: `Same Second ${attempt}` }]);
+      await until(async () => (await recorded()) > before, 2_000, 'the create event');
+      await odoo(rig, 'res.partner', 'write', [[id], { email: `same-second-${attempt}@example.com` }]);
+      const [row] = await odoo(rig, 'res.partner', 'read', [[id]], { fields: ['create_date', 'write_date'] });
+      if (row.create_date === row.write_date) break;
+      if (attempt === 3) throw new Error('could not fit a create and a write in one second');
+      receiver.requests.length = 0;
+    }
+    await until(() => verified(secret).filter((e) => e.record_id === id).length >= 2, 5_000, 'the update');
+    // The reconcile poll reads the settled second and finds nothing new.
+    await new Promise((r) => setTimeout(r, 1100));
+    const reconcile = await pollSubscription((rig.relay.ctx.events as any).pollDeps, subscription.id);
+    expect(reconcile).toMatchObject({ events: 0 });
+    await new Promise((r) => setTimeout(r, 300));
+    const mine = verified(secret).filter((e) => e.record_id === id);
+    expect(mine.map((e) => [e.type, e.data.email])).toEqual([
+      ['res.partner.created', false],
+      ['res.partner.updated', expect.stringMatching(/^same-second-\d@example.com$/)],
+    ]);
+    expect(mine[0].timestamp).toBe(mine[1].timestamp);
+    expect(mine[0].id).not.toBe(mine[1].id);
     await rig.api('DELETE', `/api/v1/subscriptions/${subscription.id}`);
   });
 

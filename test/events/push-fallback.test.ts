@@ -6,7 +6,12 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
-import { startEventsRig, odoo, until, type EventsRig } from './helpers.js';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { startEventsRig, odoo, until, FAST_EVENTS_ENV, type EventsRig } from './helpers.js';
 
 let rig: EventsRig;
 let receiver: WebhookReceiver;
@@ -51,5 +56,86 @@ describe('auto capture when Odoo cannot reach the relay', () => {
     await new Promise((r) => setTimeout(r, 700));
     const ids = receiver.requests.map((r) => JSON.parse(r.rawBody.toString()).record_id);
     expect(ids).toEqual([id, second]);
+  });
+});
+
+describe('auto capture when Odoo reaches the relay', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const effective = async (r: EventsRig['relay'], id: string) =>
+    (await r.ctx.storage.db.selectFrom('subscriptions').select('capture_effective').where('id', '=', id).executeTakeFirstOrThrow()).capture_effective;
+
+  it('stays on push when the reconcile poll finds a change made while the subscription was paused', async () => {
+    const live = await startEventsRig({ simVersion: 17, env: { EVENTS_RECONCILE_INTERVAL_MS: '300' } });
+    try {
+      live.relay.ctx.config.events.ingestUrl = live.relay.url;
+      await sleep(1100);
+      receiver = await startReceiver();
+      const res = await live.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, events: ['create'] });
+      const id = res.body.subscription.id as string;
+      expect(res.body.subscription.captureEffective).toBe('push');
+      expect((await live.api('PATCH', `/api/v1/subscriptions/${id}`, { active: false })).status).toBe(200);
+      live.sim.webhookPosts.length = 0;
+      // Odoo posts it and the relay ignores it: the subscription is paused.
+      const paused = await odoo(live, 'res.partner', 'create', [{ name: 'Created While Paused' }]);
+      await until(() => live.sim.webhookPosts.length >= 13, 5_000, 'the posts of the paused change');
+      await sleep(1100);
+      expect((await live.api('PATCH', `/api/v1/subscriptions/${id}`, { active: true })).status).toBe(200);
+
+      // The reconcile poll delivers it, and it is no sign that Odoo cannot reach the relay.
+      await receiver.waitFor(1, 10_000);
+      expect(JSON.parse(receiver.requests[0]!.rawBody.toString())).toMatchObject({ type: 'res.partner.created', record_id: paused });
+      await sleep(1000);
+      expect(await effective(live.relay, id)).toBe('push');
+      expect((await odoo(live, 'base.automation', 'search', [[['name', 'like', id]]])).length).toBeGreaterThan(0);
+    } finally {
+      await live.close();
+    }
+  });
+
+  it('stays on push when the reconcile poll after a restart finds a change made while the relay was down', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-restart-'));
+    const env = { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', EVENTS_RECONCILE_INTERVAL_MS: '300' };
+    const first = await startEventsRig({ simVersion: 17, env });
+    let second: TestRelay | undefined;
+    try {
+      expect(first.relay.url).toContain(`:${port}`);
+      first.relay.ctx.config.events.ingestUrl = first.relay.url;
+      await sleep(1100);
+      receiver = await startReceiver();
+      const res = await first.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, events: ['create'] });
+      const id = res.body.subscription.id as string;
+      expect(res.body.subscription.captureEffective).toBe('push');
+      await first.relay.close();
+
+      first.sim.webhookPosts.length = 0;
+      // The relay is down: change Odoo directly.
+      const whileDown = first.sim.engine.execute(2, 'res.partner', 'create', [{ name: 'Created While Down' }], {}) as number;
+      await until(() => first.sim.webhookPosts.length >= 13 && first.sim.webhookPosts.every((p) => p.status === 'error'), 5_000, 'failed posts while down');
+      await sleep(1100);
+
+      second = await startTestRelay({ env: { ...FAST_EVENTS_ENV, ...env } });
+      second.ctx.config.events.ingestUrl = second.url;
+      await receiver.waitFor(1, 10_000);
+      expect(JSON.parse(receiver.requests[0]!.rawBody.toString())).toMatchObject({ type: 'res.partner.created', record_id: whileDown });
+      await sleep(1000);
+      expect(await effective(second, id)).toBe('push');
+
+      // Odoo reaches the restarted relay: the next change is pushed.
+      first.sim.webhookPosts.length = 0;
+      const after = first.sim.engine.execute(2, 'res.partner', 'create', [{ name: 'Created After Restart' }], {}) as number;
+      await receiver.waitFor(2, 10_000);
+      const event = await second.ctx.storage.db.selectFrom('events').select('source').where('subscription_id', '=', id).where('record_id', '=', after).executeTakeFirstOrThrow();
+      expect(event.source).toBe('push');
+    } finally {
+      await second?.close();
+      await first.sim.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
