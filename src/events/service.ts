@@ -22,12 +22,14 @@ import { createPushRules, removePushRules, type PushRules } from './push-rules.j
 import { ChangeCoalescer, parseOdooWebhookPost, type ChangeHint } from './coalesce.js';
 import { eventsForChanges, eventsForDeletions, fieldsToRead, snapshotWatchedFields, type ReadRecord } from './capture-events.js';
 import { recordEvents } from './outbox.js';
+import { checkDefinition, refusesDefinition } from './definition-check.js';
 import { normalizeOdooDatetime } from './odoo-datetime.js';
 import { addIds, subtractRanges, compressIds, type IdRanges } from './id-ranges.js';
 import {
   createSubscription,
   deleteSubscriptionRow,
   getSubscriptionRow,
+  restoreSubscriptionSettings,
   toSubscription,
   updateSubscription,
   subscriptionsChanged,
@@ -138,9 +140,22 @@ export class EventsService {
     const deps = { db: this.d.storage.db, box: this.d.box, addressPolicy: this.addressPolicy };
     const { before, after } = await updateSubscription(deps, userId, id, body);
     const captureChanged = [...CAPTURE_FIELDS].some((f) => before[f as keyof SubscriptionsTable] !== after[f as keyof SubscriptionsTable]);
+    // A refused change is not kept: the subscription goes on as it was.
+    const undo = async (err: unknown): Promise<never> => {
+      await restoreSubscriptionSettings(this.d.storage.db, before);
+      if (captureChanged) await this.setUpCapture(before).catch((e) => this.d.logger.warn({ err: e, subscriptionId: id }, 'restoring capture failed'));
+      throw err;
+    };
     if (captureChanged) {
       await this.tearDownCapture(before);
-      await this.setUpCapture(after);
+      await this.setUpCapture(after).catch(undo);
+    } else if (before.fields !== after.fields) {
+      // The payload's fields are not part of capture, but an unknown one fails every delivery.
+      try {
+        await checkDefinition(await this.clientFor(after), after);
+      } catch (err) {
+        if (refusesDefinition(err)) await undo(err);
+      }
     }
     if (after.active === 1 && before.active === 0) this.worker.wake();
     return toSubscription(await getSubscriptionRow(this.d.storage.db, id), this.d.box);
@@ -166,6 +181,7 @@ export class EventsService {
     let effective: 'push' | 'poll' = 'poll';
     try {
       client = await this.clientFor(row);
+      await checkDefinition(client, row);
       // Known ids first: the create/write decision and the deletion sweep need them.
       const known = await snapshotKnownIds(client, row);
       // Records last written in the cursor's (starting) second, before the subscription
@@ -181,6 +197,8 @@ export class EventsService {
         .where('subscription_id', '=', row.id)
         .execute();
     } catch (err) {
+      // Odoo answered and refused the model, a field or the domain: nothing to retry.
+      if (refusesDefinition(err)) throw err;
       client = undefined;
       note = `Odoo not reachable at set-up (${errorText(err)}); the poller retries`;
       if (row.capture_mode === 'push') throw new RelayError('push_capture_unavailable', note);

@@ -269,6 +269,17 @@ export async function updateSubscription(
   return { before, after: { ...before, ...set } };
 }
 
+/** Puts back the settings a refused update changed (what updateSubscription may set); updated_at moves past the update's so caches reload. */
+export async function restoreSubscriptionSettings(db: Kysely<Database>, before: SubscriptionsTable): Promise<void> {
+  const { name, events, domain, changed_fields, fields, target_url, format, timeout_ms, retries, headers_enc, capture_mode, active, consecutive_failures, disabled_at, disabled_reason } = before;
+  await db
+    .updateTable('subscriptions')
+    .set({ name, events, domain, changed_fields, fields, target_url, format, timeout_ms, retries, headers_enc, capture_mode, active, consecutive_failures, disabled_at, disabled_reason, updated_at: Math.max(Date.now(), before.updated_at + 2) })
+    .where('id', '=', before.id)
+    .execute();
+  subscriptionsChanged.raise();
+}
+
 export async function deleteSubscriptionRow(db: Kysely<Database>, id: string): Promise<void> {
   await db.deleteFrom('subscriptions').where('id', '=', id).execute();
   subscriptionsChanged.raise();

@@ -1,0 +1,36 @@
+/**
+ * Checks a subscription's definition against Odoo when it is saved: the model, the field names
+ * it reads or watches, and its domain. Odoo's refusal of any of them means the subscription
+ * could never capture anything; accepted anyway, it failed on every poll while its note blamed
+ * the network. An unreachable Odoo is not a refusal: the poller retries those.
+ */
+import type { SubscriptionsTable } from '../storage/schema.js';
+import type { OdooClient } from '../odoo/index.js';
+import { isOdooError } from '../odoo/index.js';
+import { RelayError } from '../errors/index.js';
+
+type Definition = Pick<SubscriptionsTable, 'model' | 'fields' | 'changed_fields' | 'domain'>;
+
+/** Odoo answers that refuse the definition itself (not the network, not Odoo being down). */
+const REFUSALS = new Set(['odoo_unknown_model', 'odoo_bad_request', 'odoo_access_error']);
+
+/** Whether an error from setting up capture is a refusal of the subscription's definition. */
+export function refusesDefinition(err: unknown): boolean {
+  if (err instanceof RelayError) return err.code === 'invalid_request';
+  return isOdooError(err) && REFUSALS.has(err.code);
+}
+
+/** Throws when Odoo does not know the model or a field, or refuses the domain. */
+export async function checkDefinition(client: OdooClient, sub: Definition): Promise<void> {
+  // Unknown model → odoo_unknown_model; no read access → odoo_access_error.
+  const known = (await client.executeKw(sub.model, 'fields_get', [], { attributes: ['type'] })) as Record<string, unknown>;
+  for (const [column, field] of [['fields', 'fields'], ['changed_fields', 'changedFields']] as const) {
+    const names = sub[column] ? (JSON.parse(sub[column]) as string[]) : [];
+    const unknown = names.filter((name) => !Object.hasOwn(known, name));
+    if (unknown.length > 0) {
+      throw new RelayError('invalid_request', `${sub.model} has no field ${unknown.map((n) => `'${n}'`).join(', ')} in Odoo`, { field, unknown });
+    }
+  }
+  // A domain Odoo cannot evaluate (unknown field or operator, bad structure) → odoo_bad_request.
+  if (sub.domain) await client.executeKw(sub.model, 'search_count', [JSON.parse(sub.domain)], { limit: 1 });
+}
