@@ -97,6 +97,29 @@ export interface ClaimedDelivery extends DeliveriesTable {
  * due first (the (status, next_attempt_at) index serves it). The lease is the subscription's
  * timeout twice (one round held for a busy receiver, one send) plus `leaseMarginMs`; `reclaimExpired` turns expired leases back into pending.
  */
+/** create < write < unlink: the order of two changes of one record recorded in the same instant. */
+const KIND_RANK = (e: string) => sql.raw(`CASE ${e}.event WHEN 'create' THEN 0 WHEN 'write' THEN 1 ELSE 2 END`);
+
+/**
+ * Deliveries of one record go out in the order its changes happened: a delivery waits while an
+ * earlier change of the same record (same subscription) is still pending or in flight. Without
+ * this, a create waiting for its retry arrived after the record's update and deletion, and an
+ * upserting workflow brought the deleted record back. Once the earlier one is delivered or
+ * dead-lettered, the later ones go.
+ *
+ * Written as nested EXISTS so that every planner walks it the cheap way: the record's few
+ * events by events(subscription_id, record_id), then each one's delivery by event_id. As a
+ * three-way join, SQLite chose to scan every pending delivery for each candidate (a backlog of
+ * 20,000 drained at 108/s instead of 2,000/s).
+ */
+const earlierUndelivered = sql`
+  SELECT 1 FROM events e3
+  WHERE e3.subscription_id = e2.subscription_id AND e3.record_id = e2.record_id AND e3.model = e2.model AND e3.id <> e2.id
+    AND (e3.occurred_at < e2.occurred_at
+      OR (e3.occurred_at = e2.occurred_at AND (e3.created_at < e2.created_at
+        OR (e3.created_at = e2.created_at AND ${KIND_RANK('e3')} < ${KIND_RANK('e2')}))))
+    AND EXISTS (SELECT 1 FROM deliveries d3 WHERE d3.event_id = e3.id AND d3.status IN ('pending', 'in_flight'))`;
+
 export async function claimDueDeliveries(
   storage: Pick<Storage, 'db' | 'dialect'>,
   workerId: string,
@@ -117,7 +140,9 @@ export async function claimDueDeliveries(
     WHERE id IN (
       SELECT d2.id FROM deliveries d2
       JOIN subscriptions s2 ON s2.id = d2.subscription_id
+      JOIN events e2 ON e2.id = d2.event_id
       WHERE d2.status = 'pending' AND d2.next_attempt_at <= ${now} AND s2.active = 1 ${skip}
+        AND NOT EXISTS (${earlierUndelivered})
       ORDER BY d2.next_attempt_at
       LIMIT ${limit}
       ${lock}

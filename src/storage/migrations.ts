@@ -386,6 +386,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0008_events_record_order': {
+      async up(db: Kysely<any>) {
+        // The delivery claim looks up earlier changes of the same record still undelivered.
+        await db.schema.createIndex('events_subscription_record').on('events').columns(['subscription_id', 'record_id']).execute();
+      },
+    },
   };
 }
 

@@ -226,6 +226,34 @@ describe('delivery', () => {
     new Webhook(rotated.body.secret).verify(r.rawBody.toString(), r.headers as Record<string, string>);
   });
 
+  it("sends one record's changes in order: a later change waits while an earlier one is being retried", async () => {
+    receiver = await startReceiver('fail500');
+    const { subscription } = await subscribe({ events: ['create', 'write', 'unlink'], retries: 20 });
+    const change = (recordId: number, event: 'create' | 'write' | 'unlink', occurredAt: number) => {
+      const id = `evt_order_${subscription.id}_${recordId}_${event}`;
+      const payload = buildEventPayload({ id, model: 'res.partner', recordId, event, occurredAt: new Date(occurredAt), data: { name: `R${recordId}` } });
+      return { id, subscriptionId: subscription.id, model: 'res.partner', recordId, event, source: 'push' as const, payload: JSON.stringify(payload), occurredAt };
+    };
+    const t = Date.now();
+    await recordEvents(db(), [change(70, 'create', t)]);
+    rig.relay.ctx.events.worker.wake();
+    await receiver.waitFor(1);
+    // The create failed and waits for its retry; the record's update and deletion come in, and another record's create.
+    await recordEvents(db(), [change(70, 'write', t + 1000), change(70, 'unlink', t + 2000), change(71, 'create', t + 1000)]);
+    rig.relay.ctx.events.worker.wake();
+    const seen = () => receiver.requests.map((r) => JSON.parse(r.rawBody.toString()) as { record_id: number; event: string });
+    // The other record is not held up by record 70's failing create.
+    await until(() => seen().some((e) => e.record_id === 71));
+    expect(seen().filter((e) => e.record_id === 70).map((e) => e.event)).toEqual(expect.arrayContaining(['create']));
+    expect(seen().some((e) => e.record_id === 70 && e.event !== 'create')).toBe(false);
+    receiver.setMode('ok');
+    await until(() => seen().some((e) => e.record_id === 70 && e.event === 'unlink'));
+    const order = seen().filter((e) => e.record_id === 70).map((e) => e.event);
+    const firstLater = order.findIndex((e) => e !== 'create');
+    expect(order.slice(firstLater)).toEqual(['write', 'unlink']);
+    expect(order.slice(0, firstLater).every((e) => e === 'create')).toBe(true);
+  });
+
   it('keeps the original secret valid through a second rotation inside its window', async () => {
     receiver = await startReceiver();
     const { subscription, secret } = await subscribe();
