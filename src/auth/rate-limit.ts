@@ -20,6 +20,8 @@ export interface RateLimitDecision {
  */
 export interface RateLimiter {
   consume(key: string, perMinute: number): MaybePromise<RateLimitDecision>;
+  /** Gives back one request counted in the key's current window. */
+  refund(key: string, perMinute: number): MaybePromise<void>;
 }
 
 const WINDOW_SECONDS = 60;
@@ -55,6 +57,9 @@ export function memoryRateLimiter(): RateLimiter {
       const hit = counter.hit(key, perMinute, now);
       return decision(hit.count <= perMinute, perMinute, perMinute - hit.count, hit.endsAt - now, now);
     },
+    refund(key) {
+      counter.unhit(key, Date.now());
+    },
   };
 }
 
@@ -85,6 +90,9 @@ function limiterFamily(create: (points: number) => RateLimiterAbstract): RateLim
             throw err;
           },
         );
+    },
+    async refund(key, perMinute) {
+      await limiterFor(perMinute).reward(key, 1);
     },
   };
 }
@@ -132,9 +140,14 @@ function applyDecision(decision: RateLimitDecision, reply: { headers(values: Rec
   reply.headers(rateLimitHeaders(decision));
   if (decision.allowed) return;
   onLimited();
+  throw rateLimitedError(decision);
+}
+
+/** The 429 of a spent budget, with the seed's body fields (`limit`, `resetAt`) and Retry-After. */
+export function rateLimitedError(decision: RateLimitDecision): RelayError {
   const resetAt = resetIso(decision.resetAt);
   const retryAfter = Math.max(1, Math.ceil(decision.msBeforeNext / 1000));
-  throw new RelayError('rate_limited', 'Rate limit exceeded', { limit: decision.limit, resetAt }, { 'retry-after': String(retryAfter) }, {
+  return new RelayError('rate_limited', 'Rate limit exceeded', { limit: decision.limit, resetAt }, { 'retry-after': String(retryAfter) }, {
     limit: decision.limit,
     resetAt,
   });

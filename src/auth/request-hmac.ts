@@ -3,6 +3,8 @@ import type { AppContext } from '../context.js';
 import type { Caller } from './caller.js';
 import { verifyHmac } from './hmac.js';
 import { RelayError } from '../errors/index.js';
+import { thenMaybe } from '../async/maybe-promise.js';
+import { rateLimitedError } from './rate-limit.js';
 
 /**
  * For an API key created with HMAC: checks `X-HMAC-Signature` (and `X-HMAC-Timestamp`, once
@@ -23,11 +25,32 @@ export function verifyRequestHmac(ctx: AppContext, request: FastifyRequest, call
     nowSeconds: Math.floor(Date.now() / 1000),
     toleranceSeconds: ctx.config.hmacToleranceSeconds,
   });
-  if (!check.ok) throw new RelayError('invalid_signature', hmacMessage(check.reason), { reason: check.reason });
+  if (!check.ok) return refuse(ctx, caller, new RelayError('invalid_signature', hmacMessage(check.reason), { reason: check.reason }));
   if (!check.timestamped) return undefined;
   return claimNonce(ctx, caller.apiKey.id, check.signature).then((claimed) => {
-    if (!claimed) throw new RelayError('invalid_signature', 'This signature was already used (replay)', { reason: 'replayed' });
+    if (!claimed) return refuse(ctx, caller, new RelayError('invalid_signature', 'This signature was already used (replay)', { reason: 'replayed' }));
   });
+}
+
+/**
+ * Refuses a request whose signature failed. It gives its request back to the key's rate limit:
+ * whoever has the key but not the HMAC secret must not spend the budget of the workflow that
+ * signs. Failed signatures are counted on a budget of their own, as large as the key's, over
+ * which they are answered 429 instead of 401. Throws at once when both counters are in memory.
+ * (The refused answer's X-RateLimit-Remaining was set before the refund and reads one low.)
+ */
+function refuse(ctx: AppContext, caller: Caller & { kind: 'api_key' }, error: RelayError): Promise<never> | never {
+  const { id, rateLimit } = caller.grant;
+  const outcome = thenMaybe(
+    thenMaybe(ctx.rateLimiter.refund(id, rateLimit), () => ctx.rateLimiter.consume(`bad-signature:${id}`, rateLimit)),
+    (failures): never => {
+      if (failures.allowed) throw error;
+      ctx.metrics.rateLimited.inc();
+      throw rateLimitedError(failures);
+    },
+  );
+  // Only reached when a counter answered with a promise: its rejection carries the refusal.
+  return outcome as Promise<never>;
 }
 
 async function claimNonce(ctx: AppContext, keyId: string, signature: string): Promise<boolean> {

@@ -39,6 +39,12 @@ export class WindowCounter {
     return { count: window.count, endsAt: window.endsAt };
   }
 
+  /** Takes back one hit of `key` counted in its current window (none when that window has ended). */
+  unhit(key: string, now: number): void {
+    const window = this.windows.get(key);
+    if (window !== undefined && window.endsAt > now && window.count > 0) window.count -= 1;
+  }
+
   /** Keys held: those with a window open, and ended ones until the next sweep. */
   get size(): number {
     return this.windows.size;

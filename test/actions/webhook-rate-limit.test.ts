@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { createApiKey } from '../../src/auth/api-keys.js';
+import { computeHmacHex } from '../../src/auth/hmac.js';
 
 const relays: TestRelay[] = [];
 afterAll(async () => {
@@ -55,4 +56,27 @@ describe('per-key rate limit', () => {
     expect(statuses.filter((s) => s !== 429)).toHaveLength(5);
     expect(statuses.filter((s) => s === 429)).toHaveLength(3);
   });
+
+  it.each(['sqlite', 'postgres'] as const)(
+    'does not let requests that fail the HMAC check spend the budget of the workflow that signs (%s)',
+    async (database) => {
+      const relay = await startTestRelay(database === 'postgres' ? { databaseUrl: await createTestDatabase() } : {});
+      relays.push(relay);
+      const { key, hmacSecret } = await relay.createKey({ rateLimit: 5, hmac: true });
+      const body = JSON.stringify({ action: 'get_config' });
+      const signed = () => relay.post('/api/n8n/webhook', body, { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-hmac-signature': computeHmacHex(hmacSecret!, body) });
+      const unsigned = () => relay.post('/api/n8n/webhook', body, { authorization: `Bearer ${key}`, 'content-type': 'application/json' });
+      // Someone with the key but not the secret: refused, and their requests given back.
+      for (let i = 0; i < 5; i++) expect((await unsigned()).body.code).toBe('invalid_signature');
+      const statuses = [];
+      for (let i = 0; i < 5; i++) statuses.push((await signed()).status);
+      expect(statuses).toEqual([404, 404, 404, 404, 404]); // all through the limiter (no Odoo configured)
+      // Failed signatures have a budget of their own, as large as the key's.
+      const flooded = await unsigned();
+      expect(flooded.status).toBe(429);
+      expect(flooded.body).toMatchObject({ code: 'rate_limited', limit: 5 });
+      // The signing workflow's own budget is spent by its own five calls only.
+      expect((await signed()).status).toBe(429);
+    },
+  );
 });

@@ -36,4 +36,20 @@ describe('WindowCounter (in-memory fixed windows)', () => {
     counter.hit('late', 1, 2_000);
     expect(counter.size).toBe(1);
   });
+
+  it('takes back a hit of the current window only, never below zero', () => {
+    const counter = new WindowCounter(1_000);
+    counter.hit('k', 5, 0);
+    counter.hit('k', 5, 1);
+    counter.unhit('k', 2);
+    expect(counter.hit('k', 5, 3).count).toBe(2);
+    // A hit of an ended window is not taken from the next one.
+    counter.unhit('k', 1_000);
+    expect(counter.hit('k', 5, 1_001)).toEqual({ count: 1, endsAt: 2_001 });
+    counter.unhit('k', 1_002);
+    counter.unhit('k', 1_003);
+    expect(counter.hit('k', 5, 1_004).count).toBe(1);
+    counter.unhit('unknown', 5);
+    expect(counter.size).toBe(1);
+  });
 });
