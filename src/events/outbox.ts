@@ -92,11 +92,6 @@ export interface ClaimedDelivery extends DeliveriesTable {
   payload: string;
 }
 
-/**
- * Claims up to `limit` due pending deliveries of active subscriptions for `workerId`, oldest
- * due first (the (status, next_attempt_at) index serves it). The lease is the subscription's
- * timeout twice (one round held for a busy receiver, one send) plus `leaseMarginMs`; `reclaimExpired` turns expired leases back into pending.
- */
 /** create < write < unlink: the order of two changes of one record recorded in the same instant. */
 const KIND_RANK = (e: string) => sql.raw(`CASE ${e}.event WHEN 'create' THEN 0 WHEN 'write' THEN 1 ELSE 2 END`);
 
@@ -120,6 +115,12 @@ const earlierUndelivered = sql`
         OR (e3.created_at = e2.created_at AND ${KIND_RANK('e3')} < ${KIND_RANK('e2')}))))
     AND EXISTS (SELECT 1 FROM deliveries d3 WHERE d3.event_id = e3.id AND d3.status IN ('pending', 'in_flight'))`;
 
+/**
+ * Claims up to `limit` due pending deliveries of active subscriptions for `workerId`, oldest
+ * due first (the (status, next_attempt_at) index serves it). The lease is the subscription's
+ * timeout twice (one round held for a busy receiver, one send) plus `leaseMarginMs`; `reclaimExpired` turns expired leases back into pending.
+ * A delivery whose record has an earlier change still undelivered waits (`earlierUndelivered`).
+ */
 export async function claimDueDeliveries(
   storage: Pick<Storage, 'db' | 'dialect'>,
   workerId: string,
