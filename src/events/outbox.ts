@@ -30,11 +30,11 @@ const INSERT_CHUNK = 200;
 /**
  * Stores events and one pending delivery per new event, in one transaction. Events already
  * stored (same id: the push hint and the poller saw the same change) are skipped.
- * Returns how many events were new.
+ * Returns the ids of the events that were new.
  */
-export async function recordEvents(db: Kysely<Database>, events: readonly NewEvent[], now: number = Date.now()): Promise<number> {
-  if (events.length === 0) return 0;
-  let inserted = 0;
+export async function recordEvents(db: Kysely<Database>, events: readonly NewEvent[], now: number = Date.now()): Promise<string[]> {
+  if (events.length === 0) return [];
+  const inserted: string[] = [];
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < events.length; i += INSERT_CHUNK) {
       const chunk = dedupe(events.slice(i, i + INSERT_CHUNK));
@@ -57,7 +57,7 @@ export async function recordEvents(db: Kysely<Database>, events: readonly NewEve
         .returning(['id', 'subscription_id'])
         .execute();
       if (rows.length === 0) continue;
-      inserted += rows.length;
+      for (const r of rows) inserted.push(r.id);
       await trx
         .insertInto('deliveries')
         .values(

@@ -16,7 +16,7 @@ import { addIds, compressIds, expandRanges, type IdRanges } from './id-ranges.js
 import { eventsForChanges, eventsForDeletions, fieldsToRead } from './capture-events.js';
 import { removePushRules, type PushRules } from './push-rules.js';
 import { subscriptionsChanged } from './subscriptions-store.js';
-import { recordEvents, type NewEvent } from './outbox.js';
+import { recordEvents } from './outbox.js';
 
 export const POLL_BATCH = 500;
 const POLL_LEASE_MS = 120_000;
@@ -113,17 +113,6 @@ function pushExpectedSince(deps: PollDeps, sub: SubscriptionsTable): number {
   return Math.max(deps.startedAt ?? 0, sub.updated_at) + (deps.settleSeconds ?? DEFAULT_SETTLE_SECONDS) * 1000;
 }
 
-/** The events of `events` the outbox does not hold yet (before they are recorded). */
-async function notYetRecorded(db: Kysely<Database>, events: readonly NewEvent[]): Promise<NewEvent[]> {
-  if (!events.length) return [];
-  const held = new Set<string>();
-  for (let i = 0; i < events.length; i += 500) {
-    const rows = await db.selectFrom('events').select('id').where('id', 'in', events.slice(i, i + 500).map((e) => e.id)).execute();
-    for (const r of rows) held.add(r.id);
-  }
-  return events.filter((e) => !held.has(e.id));
-}
-
 /** Whether a pushed change was recorded after `since`: Odoo reached the relay then, so a miss is not about reachability. */
 async function pushedSince(db: Kysely<Database>, subscriptionId: string, since: number): Promise<boolean> {
   const row = await db
@@ -183,9 +172,11 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
       nextSweepAt = now + deps.intervals.sweepMs;
       deletionEvents = await eventsForDeletions(db, sub, deleted, 'poll');
     }
+    const newChanges = new Set(await recordEvents(db, events));
+    const inserted = newChanges.size + (await recordEvents(db, deletionEvents)).length;
+    // Changes the outbox did not hold yet, from when push was expected to announce them.
     const watchPush = sub.capture_mode === 'auto' && sub.capture_effective === 'push';
-    const unpushed = watchPush ? await notYetRecorded(db, events.filter((e) => e.occurredAt + 1000 > pushExpectedSince(deps, sub))) : [];
-    const inserted = (await recordEvents(db, events)) + (await recordEvents(db, deletionEvents));
+    const unpushed = watchPush ? events.filter((e) => newChanges.has(e.id) && e.occurredAt + 1000 > pushExpectedSince(deps, sub)) : [];
     let effective = sub.capture_effective;
     if (unpushed.length && !(await pushedSince(db, sub.id, Math.min(...unpushed.map((e) => e.occurredAt))))) {
       // The reconcile poll found changes push should have announced and never did: Odoo cannot reach the relay.

@@ -341,7 +341,7 @@ export class EventsService {
         known = addIds(known, fresh.map((r) => r.id));
       }
       await db.updateTable('subscription_capture').set({ known_ids: JSON.stringify(known) }).where('subscription_id', '=', sub.id).execute();
-      if ((await recordEvents(db, events)) > 0) this.worker.wake();
+      if ((await recordEvents(db, events)).length > 0) this.worker.wake();
     } catch (err) {
       // The reconciling poll picks the change up later.
       this.d.logger.warn({ err, subscription: subscriptionId }, 'push hint could not be processed');
