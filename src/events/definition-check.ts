@@ -1,15 +1,17 @@
 /**
- * Checks a subscription's definition against Odoo when it is saved: the model, the field names
- * it reads or watches, and its domain. Odoo's refusal of any of them means the subscription
- * could never capture anything; accepted anyway, it failed on every poll while its note blamed
- * the network. An unreachable Odoo is not a refusal: the poller retries those.
+ * Checks a subscription's definition against Odoo when it is saved: the model and the field
+ * names it reads or watches here; its domain is evaluated by capture set-up's first search
+ * (`snapshotKnownIds`), whose refusal `refusesDefinition` recognizes alike. Odoo's refusal of
+ * any of them means the subscription could never capture anything; accepted anyway, it failed
+ * on every poll while its note blamed the network. An unreachable Odoo is not a refusal: the
+ * poller retries those.
  */
 import type { SubscriptionsTable } from '../storage/schema.js';
 import type { OdooClient } from '../odoo/index.js';
 import { isOdooError } from '../odoo/index.js';
 import { RelayError } from '../errors/index.js';
 
-type Definition = Pick<SubscriptionsTable, 'model' | 'fields' | 'changed_fields' | 'domain'>;
+type Definition = Pick<SubscriptionsTable, 'model' | 'fields' | 'changed_fields'>;
 
 /** Odoo answers that refuse the definition itself (not the network, not Odoo being down). */
 const REFUSALS = new Set(['odoo_unknown_model', 'odoo_bad_request', 'odoo_access_error']);
@@ -20,7 +22,7 @@ export function refusesDefinition(err: unknown): boolean {
   return isOdooError(err) && REFUSALS.has(err.code);
 }
 
-/** Throws when Odoo does not know the model or a field, or refuses the domain. */
+/** Throws when Odoo does not know the model or a field named in `fields` or `changedFields`. */
 export async function checkDefinition(client: OdooClient, sub: Definition): Promise<void> {
   // Unknown model → odoo_unknown_model; no read access → odoo_access_error.
   const known = (await client.executeKw(sub.model, 'fields_get', [], { attributes: ['type'] })) as Record<string, unknown>;
@@ -31,6 +33,4 @@ export async function checkDefinition(client: OdooClient, sub: Definition): Prom
       throw new RelayError('invalid_request', `${sub.model} has no field ${unknown.map((n) => `'${n}'`).join(', ')} in Odoo`, { field, unknown });
     }
   }
-  // A domain Odoo cannot evaluate (unknown field or operator, bad structure) → odoo_bad_request.
-  if (sub.domain) await client.executeKw(sub.model, 'search_count', [JSON.parse(sub.domain)], { limit: 1 });
 }
