@@ -75,13 +75,22 @@ export function toApp(row: AppsTable): App {
   };
 }
 
+/**
+ * The scopes a token or approval can use now: those it was given, narrowed to the app's current
+ * scopes (an owner may have removed some since). Resource calls, token and introspection answers
+ * and the OAuth 1.0a consent page all judge scopes this way.
+ */
+export function scopesWithinApp(scopes: readonly Scope[], app: Pick<App, 'scopes'>): Scope[] {
+  return scopes.filter((s) => app.scopes.includes(s));
+}
+
 /** The grant an app holds when acting for a user: the app's limits, narrowed to the scopes the user consented to. */
 export function appGrant(app: App, userId: string, scopes: readonly Scope[]): Grant {
   return {
     id: appGrantId(app.id, userId),
     userId,
     connectionId: null,
-    scopes: scopes.filter((s) => app.scopes.includes(s)),
+    scopes: scopesWithinApp(scopes, app),
     allowedModels: app.allowedModels,
     allowedMethods: app.allowedMethods,
     rateLimit: app.rateLimit,

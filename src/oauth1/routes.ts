@@ -18,7 +18,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
 import { requireSession } from '../auth/routes.js';
-import { getApp, type App } from '../apps/store.js';
+import { getApp, scopesWithinApp, type App } from '../apps/store.js';
 import { defaultWebRoot } from '../dashboard/static.js';
 import { parseInput } from '../dashboard/validate.js';
 import { parseFormPairs, percentEncode, type ParamPairs } from './signature.js';
@@ -251,7 +251,7 @@ export async function registerOAuth1Routes(app: FastifyInstance, ctx: AppContext
    * token's scopes (the app's when the token was issued), narrowed to the app's scopes now — an
    * app edited meanwhile can lose scopes but never add any to a pending request.
    */
-  const askedScopes = (token: TokenRow, consumer: App) => (tokenScopes(token) ?? consumer.scopes).filter((s) => consumer.scopes.includes(s));
+  const askedScopes = (token: TokenRow, consumer: App) => scopesWithinApp(tokenScopes(token) ?? consumer.scopes, consumer);
 
   /** A live request token nobody has answered yet, or a 404 the page can show. */
   const pendingRequest = async (value: string) => {

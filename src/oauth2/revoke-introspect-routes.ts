@@ -5,7 +5,8 @@ import { OAuthError } from './oauth-error.js';
 import { authenticateClient, param } from './client-auth.js';
 import { findLiveToken, revokeToken } from './store.js';
 import { clientAuthFields, documentOnly, oauthErrorBody } from './schemas.js';
-import { effectiveScopes, scopeString } from './scopes.js';
+import { scopeString } from './scopes.js';
+import { scopesWithinApp } from '../apps/store.js';
 import type { Scope } from '../auth/scopes.js';
 import { requireForm } from './token-route.js';
 import { issuerOf } from './issuer.js';
@@ -80,7 +81,7 @@ export function registerRevokeAndIntrospectRoutes(app: FastifyInstance, ctx: App
       return {
         active: true,
         // What the token can use now (the client is the token's app, so its scopes are the current ones).
-        scope: scopeString(effectiveScopes(JSON.parse(row.scopes) as Scope[], client)),
+        scope: scopeString(scopesWithinApp(JSON.parse(row.scopes) as Scope[], client)),
         client_id: client.clientId,
         token_type: row.kind === 'access' ? 'Bearer' : 'refresh_token',
         exp: Math.floor(row.expires_at / 1000),

@@ -18,6 +18,3 @@ export function requestedScopes(param: string | undefined, app: App, within: rea
 }
 
 export const scopeString = (scopes: readonly string[]) => scopes.join(' ');
-
-/** The scopes a token can use: those it was given, narrowed to the app's current scopes (what appGrant allows on resource calls). */
-export const effectiveScopes = (scopes: readonly Scope[], app: App): Scope[] => scopes.filter((s) => app.scopes.includes(s));

@@ -2,11 +2,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { newId } from '../ids/random.js';
-import type { App } from '../apps/store.js';
+import { scopesWithinApp, type App } from '../apps/store.js';
 import type { Scope } from '../auth/scopes.js';
 import { OAuthError } from './oauth-error.js';
 import { authenticateClient, param } from './client-auth.js';
-import { effectiveScopes, requestedScopes, scopeString } from './scopes.js';
+import { requestedScopes, scopeString } from './scopes.js';
 import { verifierMatches } from './pkce.js';
 import { issueTokens, redeemCode, rotateRefreshToken, type IssuedTokens } from './store.js';
 import { clientAuthFields, documentOnly, oauthErrorBody } from './schemas.js';
@@ -82,7 +82,7 @@ async function refreshTokenGrant(ctx: AppContext, request: FastifyRequest, clien
   const rotated = await rotateRefreshToken(ctx.storage.db, presented, client.id, (token) => {
     granted = JSON.parse(token.scopes) as Scope[];
     // What the token can use now: the grant narrowed to the app's current scopes (an owner may have removed some).
-    scopes = requestedScopes(scopeParam, client, effectiveScopes(granted, client));
+    scopes = requestedScopes(scopeParam, client, scopesWithinApp(granted, client));
   });
   if (!rotated.ok) {
     const why = {
@@ -148,7 +148,7 @@ export function registerTokenRoute(app: FastifyInstance, ctx: AppContext): void 
         expires_in: issued.expiresIn,
         ...(issued.refreshToken ? { refresh_token: issued.refreshToken } : {}),
         // The scopes the token can use, as resource calls will judge them (appGrant narrows the same way).
-        scope: scopeString(effectiveScopes(issued.scopes, client)),
+        scope: scopeString(scopesWithinApp(issued.scopes, client)),
       };
     },
   );
