@@ -102,27 +102,16 @@ export function validateConnectionInput(input: OdooConnectionInput): Required<Om
 }
 
 /**
- * Whether a saved password or API key may be sent to `url` without being typed again: only to
- * the origin (scheme, host, port) it was saved for. Otherwise anyone holding a session could
- * point the connection at a server of theirs and receive the secret the API never shows.
+ * Refuses to send a saved password or API key to `url` unless it has the origin (scheme, host,
+ * port) the secret was saved for. Otherwise anyone holding a session could point the connection
+ * at a server of theirs and receive the secret the API never shows. Both URLs have passed
+ * validateConnectionInput.
  */
-export function savedSecretFits(savedUrl: string, url: string): boolean {
-  try {
-    return new URL(savedUrl).origin === new URL(url).origin;
-  } catch {
-    return false;
+export function assertSavedSecretFits(savedUrl: string, url: string): void {
+  const origin = new URL(savedUrl).origin;
+  if (new URL(url).origin !== origin) {
+    throw new RelayError('invalid_request', `Enter the password or API key again: the saved one is only sent to ${origin}`, { field: 'secret' });
   }
-}
-
-/** The error for a new origin without the secret typed again. */
-export function secretNeededForNewOrigin(savedUrl: string): RelayError {
-  let origin = savedUrl;
-  try {
-    origin = new URL(savedUrl).origin;
-  } catch {
-    /* keep the stored text */
-  }
-  return new RelayError('invalid_request', `Enter the password or API key again: the saved one is only sent to ${origin}`, { field: 'secret' });
 }
 
 /** Creates or replaces the user's default Odoo connection (the one API keys act on). */
@@ -141,7 +130,7 @@ export async function saveDefaultConnection(
     .where('is_default', '=', 1)
     .executeTakeFirst();
   if (existing) {
-    if (v.secret === undefined && !savedSecretFits(existing.url, v.url)) throw secretNeededForNewOrigin(existing.url);
+    if (v.secret === undefined) assertSavedSecretFits(existing.url, v.url);
     await db
       .updateTable('odoo_connections')
       .set({

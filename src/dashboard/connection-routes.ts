@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
 import { requireSession } from '../auth/routes.js';
-import { resolveConnection, saveDefaultConnection, savedSecretFits, secretNeededForNewOrigin, validateConnectionInput } from '../connections/store.js';
+import { resolveConnection, saveDefaultConnection, assertSavedSecretFits, validateConnectionInput } from '../connections/store.js';
 import { OdooClient } from '../odoo/index.js';
 import { parseInput } from './validate.js';
 
@@ -70,7 +70,7 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: AppContext):
       return { success: true, result: await client.testConnection() };
     }
     const input = validateConnectionInput(withoutEmptySecret(parseInput(connectionBody, request.body)));
-    if (input.secret === undefined && saved && !savedSecretFits(saved.connection.url, input.url)) throw secretNeededForNewOrigin(saved.connection.url);
+    if (input.secret === undefined && saved) assertSavedSecretFits(saved.connection.url, input.url);
     const secret = input.secret ?? (saved ? ctx.box.decrypt(saved.secretEnc) : undefined);
     if (!secret) throw new RelayError('invalid_request', 'Password or API key is required', { field: 'secret' });
     // A throwaway client: testing what is typed must not disturb the cached client of the saved connection.
