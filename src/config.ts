@@ -15,13 +15,21 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 /** proxy-addr's names for address ranges, accepted in TRUST_PROXY's list. */
 const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
-/** An IP address or CIDR range in the plain notation proxy-addr reads (dotted IPv4, IPv6). */
+/**
+ * An IP address or CIDR range proxy-addr reads: parseCidr's check, limited to the plain
+ * notation (no brackets or zone ids, which parseCidr tolerates and proxy-addr does not) and to
+ * one prefix (parseCidr reads the first).
+ */
 function isProxyAddress(text: string): boolean {
   if (PROXY_RANGE_NAMES.has(text)) return true;
-  const [addr, prefix, extra] = text.split('/');
-  const family = isIP(addr ?? '');
-  if (family === 0 || extra !== undefined) return false;
-  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  const parts = text.split('/');
+  if (parts.length > 2 || isIP(parts[0]!) === 0) return false;
+  try {
+    parseCidr(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
