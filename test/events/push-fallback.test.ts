@@ -63,16 +63,20 @@ describe('auto capture when Odoo reaches the relay', () => {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const effective = async (r: EventsRig['relay'], id: string) =>
     (await r.ctx.storage.db.selectFrom('subscriptions').select('capture_effective').where('id', '=', id).executeTakeFirstOrThrow()).capture_effective;
+  /** An auto subscription to partner creates on `rig`, reached by Odoo's posts (so on push); its id. */
+  const pushSubscription = async (rig: EventsRig): Promise<string> => {
+    rig.relay.ctx.config.events.ingestUrl = rig.relay.url;
+    await sleep(1100);
+    receiver = await startReceiver();
+    const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, events: ['create'] });
+    expect(res.body.subscription.captureEffective).toBe('push');
+    return res.body.subscription.id as string;
+  };
 
   it('stays on push when the reconcile poll finds a change made while the subscription was paused', async () => {
     const live = await startEventsRig({ simVersion: 17, env: { EVENTS_RECONCILE_INTERVAL_MS: '300' } });
     try {
-      live.relay.ctx.config.events.ingestUrl = live.relay.url;
-      await sleep(1100);
-      receiver = await startReceiver();
-      const res = await live.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, events: ['create'] });
-      const id = res.body.subscription.id as string;
-      expect(res.body.subscription.captureEffective).toBe('push');
+      const id = await pushSubscription(live);
       expect((await live.api('PATCH', `/api/v1/subscriptions/${id}`, { active: false })).status).toBe(200);
       live.sim.webhookPosts.length = 0;
       // Odoo posts it and the relay ignores it: the subscription is paused.
@@ -105,12 +109,7 @@ describe('auto capture when Odoo reaches the relay', () => {
     let second: TestRelay | undefined;
     try {
       expect(first.relay.url).toContain(`:${port}`);
-      first.relay.ctx.config.events.ingestUrl = first.relay.url;
-      await sleep(1100);
-      receiver = await startReceiver();
-      const res = await first.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, events: ['create'] });
-      const id = res.body.subscription.id as string;
-      expect(res.body.subscription.captureEffective).toBe('push');
+      const id = await pushSubscription(first);
       await first.relay.close();
 
       first.sim.webhookPosts.length = 0;
