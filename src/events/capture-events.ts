@@ -97,19 +97,19 @@ export async function eventsForChanges(
         changedFields: event === 'write' && watched && snapshots.has(row.id) ? changed : undefined,
       });
     const id = changeEventId(sub, row.id, event, writeDate);
-    pending.push({ id, writeDate, build, payload: build(id), event: { id, subscriptionId: sub.id, model: sub.model, recordId: row.id, event, source, payload: '', occurredAt } });
+    pending.push({ event: { id, subscriptionId: sub.id, model: sub.model, recordId: row.id, event, source, occurredAt }, writeDate, build, payload: build(id) });
   }
   if (source === 'push') await distinguishSameSecondChanges(db, sub, pending);
   if (newSnapshots.length) await saveSnapshots(db, sub.id, newSnapshots);
-  return pending.map((p) => ({ ...p.event, id: p.id, payload: JSON.stringify(p.payload) }));
+  return pending.map((p) => ({ ...p.event, payload: JSON.stringify(p.payload) }));
 }
 
+/** An event being built: its columns (the id may still change), and its payload, built again for a new id. */
 interface PendingEvent {
-  id: string;
+  event: Omit<NewEvent, 'payload'>;
   writeDate: string | null;
   build(id: string): ReturnType<typeof buildEventPayload>;
   payload: ReturnType<typeof buildEventPayload>;
-  event: NewEvent;
 }
 
 /**
@@ -131,17 +131,17 @@ async function distinguishSameSecondChanges(db: Kysely<Database>, sub: Subscript
       .selectFrom('events')
       .select(['id', 'payload'])
       .where('subscription_id', '=', sub.id)
-      .where('id', 'in', pending.slice(i, i + 500).map((p) => p.id))
+      .where('id', 'in', pending.slice(i, i + 500).map((p) => p.event.id))
       .execute();
     for (const r of rows) recorded.set(r.id, r.payload);
   }
   for (const p of pending) {
-    const before = recorded.get(p.id);
+    const before = recorded.get(p.event.id);
     if (before === undefined) continue;
     const data = JSON.stringify(p.payload.data);
     if (JSON.stringify((JSON.parse(before) as { data?: unknown }).data) === data) continue;
-    p.id = eventIdFor({ model: sub.model, recordId: p.event.recordId, event: 'write', version: `${sub.id}\u0000${p.writeDate ?? 'unknown'}\u0000${createHash('sha256').update(data).digest('hex')}` });
-    p.payload = p.build(p.id);
+    p.event.id = eventIdFor({ model: sub.model, recordId: p.event.recordId, event: 'write', version: `${sub.id}\u0000${p.writeDate ?? 'unknown'}\u0000${createHash('sha256').update(data).digest('hex')}` });
+    p.payload = p.build(p.event.id);
   }
 }
 
