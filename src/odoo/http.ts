@@ -3,7 +3,7 @@
  * when the last one lets go; a request helper with a hard per-call deadline and a body-size cap
  * that turns network failures into OdooErrors.
  */
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { OdooError } from './errors.js';
 import type { RawOdooResponse } from './envelope.js';
 
@@ -76,49 +76,33 @@ export class OdooHttp {
 
   /**
    * Sends one request and reads the whole (capped) body; network failures become OdooErrors.
-   * The deadline is enforced without an AbortController (one per call was a measurable share
-   * of a pass-through call's CPU): undici bounds the wait for headers and every pause in the
-   * body, and the body reader refuses to go on past the deadline. undici's callback form and
-   * event listeners make the whole exchange one promise, where awaiting the response and then
-   * the body took three with their microtask turns, on every call.
+   * undici's dispatch handler receives the answer's chunks directly: `pool.request` would wrap
+   * them in a Readable stream, whose events, buffering and ticks were a visible share of a
+   * pass-through call's CPU, only for us to collect them again. The deadline is enforced
+   * without an AbortController (one per call cost as much): undici bounds the wait for headers
+   * and every pause in the body, and the chunk handler refuses to go on past the deadline.
    */
   request(req: OdooHttpRequest): Promise<RawOdooResponse> {
     const pool = (this.pool ??= acquirePool(this.origin));
-    const deadline = performance.now() + req.timeoutMs;
     return new Promise((resolve, reject) => {
-      let timedOut = false;
-      const fail = (error: unknown) => reject(networkError(error, timedOut, this.origin, req.timeoutMs));
-      const options = {
-        method: req.method,
-        path: this.basePath + req.path,
-        headers: req.headers ?? DEFAULT_HEADERS,
-        body: req.body,
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
-      };
+      const handler = new BodyCollector(this.maxBodyBytes, performance.now() + req.timeoutMs, resolve, (error, timedOut) =>
+        reject(networkError(error, timedOut, this.origin, req.timeoutMs)),
+      );
       try {
-        pool.request(options, (error, response) => {
-          if (error) return fail(error);
-          const declared = Number(response.headers['content-length']);
-          if (Number.isFinite(declared) && declared > this.maxBodyBytes) {
-            response.body.destroy();
-            return fail(tooLarge(response.statusCode, this.maxBodyBytes));
-          }
-          const contentType = response.headers['content-type'];
-          readCapped(response.body, this.maxBodyBytes, response.statusCode, deadline, {
-            onDeadline: () => (timedOut = true),
-            onText: (text) =>
-              resolve({
-                status: response.statusCode,
-                contentType: Array.isArray(contentType) ? contentType.join(', ') : (contentType ?? ''),
-                text,
-              }),
-            onError: fail,
-          });
-        });
+        pool.dispatch(
+          {
+            method: req.method,
+            path: this.basePath + req.path,
+            headers: req.headers ?? DEFAULT_HEADERS,
+            body: req.body,
+            headersTimeout: req.timeoutMs,
+            bodyTimeout: req.timeoutMs,
+          },
+          handler,
+        );
       } catch (error) {
         // A pool that refuses the request outright (closed, bad options) throws instead of calling back.
-        fail(error);
+        handler.onResponseError(undefined, error as Error);
       }
     });
   }
@@ -132,40 +116,68 @@ export class OdooHttp {
 }
 
 /**
- * Reads a body up to a cap. Event listeners rather than `for await`: the async iterator costs
- * a promise per chunk, which showed up as a large share of a pass-through call's CPU.
+ * undici dispatch handler that collects one answer's body up to a cap and a deadline, then
+ * settles exactly once: with the answer, or with the first failure.
  */
-function readCapped(
-  body: NodeJS.ReadableStream & { destroy(): void },
-  max: number,
-  status: number,
-  deadline: number,
-  on: { onDeadline(): void; onText(text: string): void; onError(error: unknown): void },
-): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  body.on('data', (chunk: Buffer) => {
+class BodyCollector implements Dispatcher.DispatchHandler {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private status = 0;
+  private contentType = '';
+  private settled = false;
+
+  constructor(
+    private readonly max: number,
+    private readonly deadline: number,
+    private readonly resolve: (response: RawOdooResponse) => void,
+    private readonly reject: (error: unknown, timedOut: boolean) => void,
+  ) {}
+
+  /** undici takes a handler for its current callback set only when it has this one. */
+  onRequestStart(): void {}
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    this.status = statusCode;
+    const declared = Number(headers['content-length']);
+    if (Number.isFinite(declared) && declared > this.max) return this.stop(controller, tooLarge(statusCode, this.max), false);
+    const contentType = headers['content-type'];
+    this.contentType = Array.isArray(contentType) ? contentType.join(', ') : (contentType ?? '');
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
     // A body that keeps trickling in never trips undici's per-pause bodyTimeout; this does.
-    if (performance.now() > deadline) {
-      on.onDeadline();
-      body.destroy();
-      on.onError(new Error('deadline passed while reading the body'));
-      return;
-    }
-    size += chunk.length;
-    if (size > max) {
-      body.destroy();
-      on.onError(tooLarge(status, max));
-      return;
-    }
-    chunks.push(chunk);
-  });
-  body.once('end', () => on.onText(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
-  body.once('error', on.onError);
+    if (performance.now() > this.deadline) return this.stop(controller, new Error('deadline passed while reading the body'), true);
+    this.size += chunk.length;
+    if (this.size > this.max) return this.stop(controller, tooLarge(this.status, this.max), false);
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    this.settled = true;
+    const chunks = this.chunks;
+    const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    this.resolve({ status: this.status, contentType: this.contentType, text });
+  }
+
+  onResponseError(_controller: unknown, error: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(error, false);
+  }
+
+  /** Fails the call now and drops the connection's rest of the answer. */
+  private stop(controller: Dispatcher.DispatchController, error: Error, timedOut: boolean): void {
+    this.settled = true;
+    this.chunks = [];
+    this.reject(error, timedOut);
+    controller.abort(error);
+  }
 }
 
 function tooLarge(status: number, max: number): OdooError {
-  return new OdooError('odoo_bad_response', `Odoo answer exceeds ${Math.round(max / 1024 / 1024)} MB; narrow the query`, {
+  return new OdooError('odoo_bad_response', `Odoo answer exceeds ${max >= 1024 * 1024 ? `${Math.round(max / 1024 / 1024)} MB` : `${max} bytes`}; narrow the query`, {
     httpStatus: status,
   });
 }

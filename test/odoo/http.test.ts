@@ -1,0 +1,187 @@
+import http from 'node:http';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OdooError } from '../../src/odoo/errors.js';
+import { OdooHttp } from '../../src/odoo/http.js';
+
+/**
+ * OdooHttp against a real loopback server that answers each path in a way Odoo or a proxy in
+ * front of it can: whole, in pieces, too large, too slowly, or not at all.
+ */
+type Route = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
+
+const euro = Buffer.from('€', 'utf8'); // three bytes, split across two chunks below
+
+const routes: Record<string, Route> = {
+  '/echo': (req, res, body) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ method: req.method, url: req.url, body, auth: req.headers.authorization ?? null }));
+  },
+  '/pieces': (_req, res) => {
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    // Chunked, with a multi-byte character cut between two writes.
+    res.write(Buffer.concat([Buffer.from('["a'), euro.subarray(0, 1)]));
+    setTimeout(() => res.end(Buffer.concat([euro.subarray(1), Buffer.from('b"]')])), 20);
+  },
+  '/declared-large': (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000' });
+    res.end('x'.repeat(5000));
+  },
+  '/chunked-large': (_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    for (let i = 0; i < 10; i++) res.write('y'.repeat(500));
+    res.end();
+  },
+  '/trickle': (_req, res) => {
+    // Each pause is shorter than the call's timeout, so only the overall deadline can end it.
+    res.setHeader('content-type', 'application/json');
+    res.write('[');
+    const timer = setInterval(() => res.write('1,'), 60);
+    res.on('close', () => clearInterval(timer));
+  },
+  '/silent': () => {
+    // Never answers: the headers timeout ends the call.
+  },
+  '/drop-mid-body': (req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+    res.write('{"partial":');
+    setTimeout(() => req.socket.destroy(), 20);
+  },
+};
+
+let server: http.Server;
+let base: string;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      const path = (req.url ?? '').replace(/^\/prefix/, '');
+      const route = routes[path];
+      if (route) route(req, res, body);
+      else res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+async function failure(promise: Promise<unknown>): Promise<OdooError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(OdooError);
+  return error as OdooError;
+}
+
+describe('OdooHttp', () => {
+  it('sends method, path below the base URL, headers and body, and reads the answer', async () => {
+    const odoo = new OdooHttp(`${base}/prefix/`);
+    try {
+      const answer = await odoo.request({ method: 'POST', path: '/echo', headers: { authorization: 'bearer k' }, body: '{"a":1}', timeoutMs: 2000 });
+      expect(answer.status).toBe(200);
+      expect(answer.contentType).toBe('application/json');
+      expect(JSON.parse(answer.text)).toEqual({ method: 'POST', url: '/prefix/echo', body: '{"a":1}', auth: 'bearer k' });
+    } finally {
+      await odoo.close();
+    }
+  });
+
+  it('joins a body that arrives in pieces, a character split between them included', async () => {
+    const odoo = new OdooHttp(base);
+    try {
+      const answer = await odoo.request({ method: 'GET', path: '/pieces', timeoutMs: 2000 });
+      expect(answer.text).toBe('["a€b"]');
+      expect(answer.contentType).toBe('application/json; charset=utf-8');
+    } finally {
+      await odoo.close();
+    }
+  });
+
+  it('refuses an answer whose declared length is over the cap, and one that grows over it without declaring it', async () => {
+    const odoo = new OdooHttp(base, 4096);
+    try {
+      for (const path of ['/declared-large', '/chunked-large']) {
+        const error = await failure(odoo.request({ method: 'GET', path, timeoutMs: 2000 }));
+        expect(error.code).toBe('odoo_bad_response');
+        expect(error.message).toMatch(/exceeds 4096 bytes; narrow the query/);
+      }
+      // The pool is still good for the next call.
+      expect((await odoo.request({ method: 'POST', path: '/echo', body: 'ok', timeoutMs: 2000 })).status).toBe(200);
+    } finally {
+      await odoo.close();
+    }
+  });
+
+  it('ends a body that keeps trickling in past the deadline as a timeout that may have run', async () => {
+    const odoo = new OdooHttp(base);
+    try {
+      const started = performance.now();
+      const error = await failure(odoo.request({ method: 'GET', path: '/trickle', timeoutMs: 300 }));
+      expect(error.code).toBe('odoo_timeout');
+      expect(error.mayHaveRun).toBe(true);
+      expect(error.message).toContain('300 ms');
+      expect(performance.now() - started).toBeLessThan(2000);
+    } finally {
+      await odoo.close();
+    }
+  });
+
+  it('times out an answer whose headers never come', async () => {
+    const odoo = new OdooHttp(base);
+    try {
+      const error = await failure(odoo.request({ method: 'GET', path: '/silent', timeoutMs: 200 }));
+      expect(error.code).toBe('odoo_timeout');
+      expect(error.mayHaveRun).toBe(true);
+    } finally {
+      await odoo.close();
+    }
+  });
+
+  it('reports a connection dropped in the middle of the body as one that may have run', async () => {
+    const odoo = new OdooHttp(base);
+    try {
+      const error = await failure(odoo.request({ method: 'GET', path: '/drop-mid-body', timeoutMs: 2000 }));
+      expect(error.code).toBe('odoo_unreachable');
+      expect(error.message).toMatch(/connection dropped/);
+      expect(error.mayHaveRun).toBe(true);
+    } finally {
+      await odoo.close();
+    }
+  });
+
+  it('reports a refused connection without claiming the call may have run', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const odoo = new OdooHttp(`http://127.0.0.1:${port}`);
+    try {
+      const error = await failure(odoo.request({ method: 'GET', path: '/web/version', timeoutMs: 2000 }));
+      expect(error.code).toBe('odoo_unreachable');
+      expect(error.message).toMatch(/connection refused/);
+      expect(error.mayHaveRun).toBeFalsy();
+    } finally {
+      await odoo.close();
+    }
+  });
+
+  it('refuses a header value undici cannot send as a failed call, not a throw', async () => {
+    const odoo = new OdooHttp(base);
+    try {
+      const error = await failure(odoo.request({ method: 'GET', path: '/echo', headers: { 'x-bad': 'a\r\nb' }, timeoutMs: 2000 }));
+      expect(error.code).toBe('odoo_unreachable');
+      expect(error.message).toMatch(/UND_ERR_INVALID_ARG/);
+    } finally {
+      await odoo.close();
+    }
+  });
+});
