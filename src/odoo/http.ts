@@ -177,7 +177,8 @@ class BodyCollector implements Dispatcher.DispatchHandler {
 }
 
 function tooLarge(status: number, max: number): OdooError {
-  return new OdooError('odoo_bad_response', `Odoo answer exceeds ${max >= 1024 * 1024 ? `${Math.round(max / 1024 / 1024)} MB` : `${max} bytes`}; narrow the query`, {
+  const limit = max >= 1024 * 1024 ? `${Math.round(max / 1024 / 1024)} MB` : `${max} bytes`;
+  return new OdooError('odoo_bad_response', `Odoo answer exceeds ${limit}; narrow the query`, {
     httpStatus: status,
   });
 }

@@ -73,6 +73,16 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
+/** Runs `use` with a client of `baseUrl`, closing it (and its pool) whatever happens. */
+async function withOdoo(baseUrl: string, use: (odoo: OdooHttp) => Promise<void>, maxBodyBytes?: number): Promise<void> {
+  const odoo = new OdooHttp(baseUrl, maxBodyBytes);
+  try {
+    await use(odoo);
+  } finally {
+    await odoo.close();
+  }
+}
+
 async function failure(promise: Promise<unknown>): Promise<OdooError> {
   const error = await promise.then(
     () => undefined,
@@ -84,31 +94,24 @@ async function failure(promise: Promise<unknown>): Promise<OdooError> {
 
 describe('OdooHttp', () => {
   it('sends method, path below the base URL, headers and body, and reads the answer', async () => {
-    const odoo = new OdooHttp(`${base}/prefix/`);
-    try {
+    await withOdoo(`${base}/prefix/`, async (odoo) => {
       const answer = await odoo.request({ method: 'POST', path: '/echo', headers: { authorization: 'bearer k' }, body: '{"a":1}', timeoutMs: 2000 });
       expect(answer.status).toBe(200);
       expect(answer.contentType).toBe('application/json');
       expect(JSON.parse(answer.text)).toEqual({ method: 'POST', url: '/prefix/echo', body: '{"a":1}', auth: 'bearer k' });
-    } finally {
-      await odoo.close();
-    }
+    });
   });
 
   it('joins a body that arrives in pieces, a character split between them included', async () => {
-    const odoo = new OdooHttp(base);
-    try {
+    await withOdoo(base, async (odoo) => {
       const answer = await odoo.request({ method: 'GET', path: '/pieces', timeoutMs: 2000 });
       expect(answer.text).toBe('["a€b"]');
       expect(answer.contentType).toBe('application/json; charset=utf-8');
-    } finally {
-      await odoo.close();
-    }
+    });
   });
 
   it('refuses an answer whose declared length is over the cap, and one that grows over it without declaring it', async () => {
-    const odoo = new OdooHttp(base, 4096);
-    try {
+    await withOdoo(base, async (odoo) => {
       for (const path of ['/declared-large', '/chunked-large']) {
         const error = await failure(odoo.request({ method: 'GET', path, timeoutMs: 2000 }));
         expect(error.code).toBe('odoo_bad_response');
@@ -116,46 +119,35 @@ describe('OdooHttp', () => {
       }
       // The pool is still good for the next call.
       expect((await odoo.request({ method: 'POST', path: '/echo', body: 'ok', timeoutMs: 2000 })).status).toBe(200);
-    } finally {
-      await odoo.close();
-    }
+    }, 4096);
   });
 
   it('ends a body that keeps trickling in past the deadline as a timeout that may have run', async () => {
-    const odoo = new OdooHttp(base);
-    try {
+    await withOdoo(base, async (odoo) => {
       const started = performance.now();
       const error = await failure(odoo.request({ method: 'GET', path: '/trickle', timeoutMs: 300 }));
       expect(error.code).toBe('odoo_timeout');
       expect(error.mayHaveRun).toBe(true);
       expect(error.message).toContain('300 ms');
       expect(performance.now() - started).toBeLessThan(2000);
-    } finally {
-      await odoo.close();
-    }
+    });
   });
 
   it('times out an answer whose headers never come', async () => {
-    const odoo = new OdooHttp(base);
-    try {
+    await withOdoo(base, async (odoo) => {
       const error = await failure(odoo.request({ method: 'GET', path: '/silent', timeoutMs: 200 }));
       expect(error.code).toBe('odoo_timeout');
       expect(error.mayHaveRun).toBe(true);
-    } finally {
-      await odoo.close();
-    }
+    });
   });
 
   it('reports a connection dropped in the middle of the body as one that may have run', async () => {
-    const odoo = new OdooHttp(base);
-    try {
+    await withOdoo(base, async (odoo) => {
       const error = await failure(odoo.request({ method: 'GET', path: '/drop-mid-body', timeoutMs: 2000 }));
       expect(error.code).toBe('odoo_unreachable');
       expect(error.message).toMatch(/connection dropped/);
       expect(error.mayHaveRun).toBe(true);
-    } finally {
-      await odoo.close();
-    }
+    });
   });
 
   it('reports a refused connection without claiming the call may have run', async () => {
@@ -163,25 +155,19 @@ describe('OdooHttp', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as net.AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const odoo = new OdooHttp(`http://127.0.0.1:${port}`);
-    try {
+    await withOdoo(`http://127.0.0.1:${port}`, async (odoo) => {
       const error = await failure(odoo.request({ method: 'GET', path: '/web/version', timeoutMs: 2000 }));
       expect(error.code).toBe('odoo_unreachable');
       expect(error.message).toMatch(/connection refused/);
       expect(error.mayHaveRun).toBeFalsy();
-    } finally {
-      await odoo.close();
-    }
+    });
   });
 
   it('refuses a header value undici cannot send as a failed call, not a throw', async () => {
-    const odoo = new OdooHttp(base);
-    try {
+    await withOdoo(base, async (odoo) => {
       const error = await failure(odoo.request({ method: 'GET', path: '/echo', headers: { 'x-bad': 'a\r\nb' }, timeoutMs: 2000 }));
       expect(error.code).toBe('odoo_unreachable');
       expect(error.message).toMatch(/UND_ERR_INVALID_ARG/);
-    } finally {
-      await odoo.close();
-    }
+    });
   });
 });
