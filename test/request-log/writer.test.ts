@@ -1,0 +1,100 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { migrate, openStorage, type Storage } from '../../src/storage/database.js';
+import { requestLogBatchInsert } from '../../src/request-log/batch-insert.js';
+import { RequestLogWriter, type RequestLogEntry } from '../../src/request-log/writer.js';
+
+function row(i: number): RequestLogEntry {
+  return {
+    created_at: 1_700_000_000_000 + i,
+    request_id: `req_${i}`,
+    user_id: 'usr_1',
+    api_key_id: 'key_1',
+    key_prefix: 'sk_live_abc',
+    auth_method: 'api_key',
+    action: 'execute_method',
+    model: 'res.partner',
+    method: 'search_read',
+    status: 200,
+    code: null,
+    duration_ms: 1.5,
+    odoo_ms: 1.25,
+    ip: '127.0.0.1',
+    app_id: null,
+  };
+}
+
+const opened: Storage[] = [];
+afterAll(async () => {
+  for (const storage of opened) await storage.close();
+});
+
+function sqlite(): Storage {
+  const storage = openStorage({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'relay-log-writer-')) });
+  opened.push(storage);
+  return storage;
+}
+
+const requestIds = async (storage: Storage) =>
+  (await storage.db.selectFrom('request_log').select('request_id').orderBy('id').execute()).map((r) => r.request_id);
+
+/**
+ * The writer batches rows (one transaction per flush) on the SQLite insert thread: every row
+ * must reach the table exactly once, in order, and a failed batch must reach onError rather
+ * than vanish or stop later batches.
+ */
+describe('request-log writer on SQLite', () => {
+  it('commits buffered rows on flush, in the order they were added', async () => {
+    const storage = sqlite();
+    await migrate(storage);
+    const errors: unknown[] = [];
+    // A flush interval long enough that only flush() commits here.
+    const writer = new RequestLogWriter(requestLogBatchInsert(storage), (e) => errors.push(e), 60_000);
+    for (let i = 0; i < 100; i++) writer.add(row(i));
+    expect(await requestIds(storage)).toEqual([]);
+    await writer.flush();
+    expect(await requestIds(storage)).toEqual(Array.from({ length: 100 }, (_, i) => `req_${i}`));
+    for (let i = 100; i < 164; i++) writer.add(row(i));
+    await writer.flush();
+    expect(await requestIds(storage)).toHaveLength(164);
+    await writer.close();
+    expect(errors).toEqual([]);
+  });
+
+  it('writes what is buffered when closed without a flush', async () => {
+    const storage = sqlite();
+    await migrate(storage);
+    const writer = new RequestLogWriter(requestLogBatchInsert(storage), () => undefined, 60_000);
+    for (let i = 0; i < 70; i++) writer.add(row(i));
+    await writer.close();
+    expect(await requestIds(storage)).toHaveLength(70);
+  });
+
+  it('commits on its own once maxBatch rows wait', async () => {
+    const storage = sqlite();
+    await migrate(storage);
+    const writer = new RequestLogWriter(requestLogBatchInsert(storage), () => undefined, 60_000, 50);
+    for (let i = 0; i < 50; i++) writer.add(row(i));
+    // The 50th row started a flush; an empty flush resolves once it has.
+    await writer.flush();
+    expect(await requestIds(storage)).toHaveLength(50);
+    await writer.close();
+  });
+
+  it('reports a refused batch and writes the next one', async () => {
+    const storage = sqlite();
+    const errors: Error[] = [];
+    const writer = new RequestLogWriter(requestLogBatchInsert(storage), (e) => errors.push(e as Error), 60_000);
+    // No table yet: the thread cannot prepare its statements.
+    for (let i = 0; i < 40; i++) writer.add(row(i));
+    await writer.flush();
+    expect(errors.length).toBe(1);
+    expect(errors[0]!.message).toMatch(/no such table: request_log/);
+    await migrate(storage);
+    for (let i = 40; i < 80; i++) writer.add(row(i));
+    await writer.close();
+    expect(await requestIds(storage)).toEqual(Array.from({ length: 40 }, (_, i) => `req_${40 + i}`));
+  });
+});
