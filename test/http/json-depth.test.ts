@@ -11,6 +11,12 @@ describe('exceedsJsonDepth', () => {
     // Brackets inside strings do not count, escaped quotes do not end strings.
     ['{"a":"[[[[[[\\"[[["}', 1, false],
     ['[' .repeat(100_000), 64, true],
+    // Many brackets, little depth: the exact count runs and finds the depth allowed.
+    [`[${'[],'.repeat(200)}[]]`, 2, false],
+    [`[${'{},'.repeat(200)}{"a":[[]]}]`, 3, true],
+    // Exactly maxDepth + 1 openers, all nested / one of them quoted.
+    ['{"a":{"b":{"c":[]}}}', 3, true],
+    ['{"a":{"b":{"c":"["}}}', 3, false],
   ])('%s with max %d → %s', (text, max, expected) => {
     expect(exceedsJsonDepth(text, max)).toBe(expected);
   });
