@@ -1,6 +1,6 @@
 /**
  * What the relay costs over a bare proxy:
- * `npm run bench:gateway [-- --seconds 5 --connections 16 --rounds 5 --warmup 3] [--floor] [--profile|--heap-profile file [--profile-path proxy]]`.
+ * `npm run bench:gateway [-- --seconds 5 --connections 16 --rounds 5 --warmup 3] [--floor] [--pairs 20 --window-ms 1000] [--profile|--heap-profile file [--profile-path proxy]]`.
  *
  * One run, same machine, same Odoo test server (Odoo 19, JSON-2, in a child process):
  *   direct  load generator → Odoo test server
@@ -9,11 +9,16 @@
  * The relay and the proxy live in this process and are loaded one at a time; the load
  * generator runs in a worker thread. Added latency is each path's p50/p99 minus the direct
  * path's, measured again with a single connection so that it is not queueing.
+ *
+ * Throughput is compared twice: in rounds of `--seconds` per path (the headline's median of
+ * paired ratios), then in `--pairs` pairs of `--window-ms` windows alternating between proxy
+ * and relay (bench/lib/alternate.ts), which puts both paths in the same slow spells of the VM.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
+import { AlternatingLoad, abbaOrder } from './lib/alternate.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { directPath, startBareProxy, startBenchRelay, startFastifyFloor, startOdooProcess, type Path } from './lib/paths.js';
 
@@ -32,6 +37,9 @@ const { values } = parseArgs({
     // Adds a fourth path: Fastify forwarding the same action to Odoo with none of the relay's
     // features (no auth, HMAC, limits, validation, log, metrics): how much of the gap is features.
     floor: { type: 'boolean', default: false },
+    // The alternating measurement: this many proxy/relay pairs of short windows (0 skips it).
+    pairs: { type: 'string', default: '20' },
+    'window-ms': { type: 'string', default: '1000' },
   },
 });
 const roundCount = Number(values.rounds);
@@ -163,6 +171,49 @@ for (let i = 0; i < roundCount; i++) {
   for (const p of paths) rounds[p.name]!.push(await measure(p, connections, seconds));
   for (const p of paths) single[p.name]!.push(await measure(p, 1, Math.min(seconds, 2)));
 }
+
+/**
+ * The same comparison in short windows, proxy and relay alternating A B B A … on warm pools, so
+ * that the machine's slow spells (seconds long) hit both paths alike. Per window: requests,
+ * seconds, and this thread's CPU time (the server under test; /proc counts in 10 ms ticks, so
+ * only sums over many windows are meaningful). A window ends when its path has settled (the
+ * relay's request log written): that time counts as the path's, so no path's deferred work is
+ * done on the next window's clock.
+ */
+async function alternate(pairs: number, windowMs: number) {
+  const servers = [proxy, relay];
+  const targets = servers.map(({ path: p }) => ({ origin: p.origin, path: p.pathname, headers: p.headers, body: p.body }));
+  const load = new AlternatingLoad(targets, connections);
+  const totals = [0, 1].map(() => ({ requests: 0, errors: 0, seconds: 0, mainUs: 0 }));
+  const pairRatios: number[] = [];
+  // One short pass of each first, so both pools' connections are open before anything counts.
+  for (const target of [0, 1]) await load.window(target, 200);
+  for (const order of abbaOrder(pairs)) {
+    const rps = [0, 0];
+    for (const target of order) {
+      const before = threadsCpuUs().get(mainTid) ?? NaN;
+      const w = await load.window(target, windowMs);
+      const settleStart = performance.now();
+      await servers[target]!.settle?.();
+      w.seconds += (performance.now() - settleStart) / 1000;
+      const t = totals[target]!;
+      t.mainUs += (threadsCpuUs().get(mainTid) ?? NaN) - before;
+      t.requests += w.requests;
+      t.errors += w.errors;
+      t.seconds += w.seconds;
+      rps[target] = w.requests / w.seconds;
+    }
+    pairRatios.push(rps[1]! / rps[0]!);
+  }
+  await load.close();
+  const [p, r] = totals as [(typeof totals)[0], (typeof totals)[0]];
+  const sorted = [...pairRatios].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.floor(q * sorted.length)]!;
+  return { proxy: p, relay: r, pooled: r.requests / r.seconds / (p.requests / p.seconds), quartiles: [at(0.25), at(0.5), at(0.75)] };
+}
+const pairs = Number(values.pairs);
+const alternating = pairs > 0 ? await alternate(pairs, Number(values['window-ms'])) : null;
+
 const median = (list: Measured[]) => [...list].sort((a, b) => a.rps - b.rps)[Math.floor(list.length / 2)]!;
 const results: Record<string, Measured> = Object.fromEntries(Object.entries(rounds).map(([k, v]) => [k, median(v)]));
 const latency: Record<string, Measured> = Object.fromEntries(Object.entries(single).map(([k, v]) => [k, median(v)]));
@@ -219,4 +270,15 @@ console.log(
 console.log(
   `relay added p50 (one connection): ${(latency.relay!.p50 - l.p50).toFixed(2)} ms over direct, ${(latency.relay!.p50 - latency.proxy!.p50).toFixed(2)} ms over the proxy (target ≤ 1 ms)`,
 );
+if (alternating) {
+  const { proxy: p, relay: r } = alternating;
+  console.log(`\nalternating windows: ${pairs} proxy/relay pairs of ${values['window-ms']} ms, A B B A order, ${connections} connections`);
+  console.log(`path     requests   seconds     req/s  main-thread µs/req   errors`);
+  for (const [name, t] of [['proxy', p], ['relay', r]] as const) {
+    console.log(`${name.padEnd(6)} ${String(t.requests).padStart(10)} ${t.seconds.toFixed(1).padStart(9)} ${(t.requests / t.seconds).toFixed(0).padStart(9)} ${(t.mainUs / t.requests).toFixed(0).padStart(19)} ${String(t.errors).padStart(8)}`);
+  }
+  console.log(
+    `relay/proxy throughput, alternating windows: ${alternating.pooled.toFixed(2)} (target ≥ 0.70; all windows' requests over their seconds); pairs' quartiles ${alternating.quartiles.map((x) => x.toFixed(2)).join(', ')}`,
+  );
+}
 process.exit(0);

@@ -29,6 +29,12 @@ export interface Path {
 
 export interface PathServer {
   path: Path;
+  /**
+   * Finishes the work the server defers past its answers (the relay's request-log rows, written
+   * in batches every 100 ms), so that a short measuring window can be charged with all of its
+   * own work rather than leave some of it to the next window, which may be another path's.
+   */
+  settle?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -191,6 +197,7 @@ export async function startBenchRelay(odoo: Odoo, connections: number): Promise<
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-hmac-signature': signature },
       body: relayBody,
     },
+    settle: () => relay.ctx.requestLog.flush(),
     close: async () => {
       await relay.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
