@@ -182,8 +182,8 @@ for (let i = 0; i < roundCount; i++) {
  */
 async function alternate(pairs: number, windowMs: number) {
   const servers = [proxy, relay];
-  const targets = servers.map(({ path: p }) => ({ origin: p.origin, path: p.pathname, headers: p.headers, body: p.body }));
-  const load = new AlternatingLoad(targets, connections);
+  const load = new AlternatingLoad(servers.map((s) => s.path), connections);
+  const mainCpuUs = () => statCpuUs(`/proc/self/task/${mainTid}/stat`);
   const totals = [0, 1].map(() => ({ requests: 0, errors: 0, seconds: 0, mainUs: 0 }));
   const pairRatios: number[] = [];
   // One short pass of each first, so both pools' connections are open before anything counts.
@@ -191,13 +191,13 @@ async function alternate(pairs: number, windowMs: number) {
   for (const order of abbaOrder(pairs)) {
     const rps = [0, 0];
     for (const target of order) {
-      const before = threadsCpuUs().get(mainTid) ?? NaN;
+      const before = mainCpuUs();
       const w = await load.window(target, windowMs);
       const settleStart = performance.now();
       await servers[target]!.settle?.();
       w.seconds += (performance.now() - settleStart) / 1000;
       const t = totals[target]!;
-      t.mainUs += (threadsCpuUs().get(mainTid) ?? NaN) - before;
+      t.mainUs += mainCpuUs() - before;
       t.requests += w.requests;
       t.errors += w.errors;
       t.seconds += w.seconds;

@@ -11,13 +11,8 @@
  * window as well.
  */
 import { Worker } from 'node:worker_threads';
-
-export interface AlternateTarget {
-  origin: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
+import { resolveModulePath } from './load.js';
+import type { Path } from './paths.js';
 
 /** What one window of one path did. */
 export interface WindowResult {
@@ -29,7 +24,7 @@ export interface WindowResult {
 
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { Pool } = require(${JSON.stringify(requireResolve('undici'))});
+const { Pool } = require(${JSON.stringify(resolveModulePath('undici'))});
 const { targets, connections, expectStatus } = workerData;
 const pools = targets.map((t) => new Pool(t.origin, { connections, pipelining: 1, keepAliveTimeout: 60000 }));
 parentPort.on('message', async (m) => {
@@ -47,7 +42,7 @@ parentPort.on('message', async (m) => {
   async function client() {
     while (performance.now() < deadline) {
       try {
-        const res = await pool.request({ method: 'POST', path: t.path, headers: t.headers, body: t.body });
+        const res = await pool.request({ method: 'POST', path: t.pathname, headers: t.headers, body: t.body });
         await res.body.text();
         if (res.statusCode !== expectStatus) errors++;
       } catch { errors++; }
@@ -59,16 +54,12 @@ parentPort.on('message', async (m) => {
 });
 `;
 
-function requireResolve(name: string): string {
-  return (import.meta as unknown as { resolve(n: string): string }).resolve(name).replace(/^file:\/\//, '');
-}
-
 /** A load worker with a warm pool per target; `window(i, ms)` loads target i for ms milliseconds. */
 export class AlternatingLoad {
   private readonly worker: Worker;
   private pending: ((m: WindowResult) => void) | undefined;
 
-  constructor(targets: AlternateTarget[], connections: number, expectStatus = 200) {
+  constructor(targets: Path[], connections: number, expectStatus = 200) {
     this.worker = new Worker(workerSource, { eval: true, workerData: { targets, connections, expectStatus } });
     this.worker.on('message', (m: WindowResult) => {
       const resolve = this.pending;

@@ -29,7 +29,7 @@ export interface LoadResult {
 
 const workerSource = `
 const { parentPort, workerData: job } = require('node:worker_threads');
-const { Pool } = require(${JSON.stringify(require_resolve('undici'))});
+const { Pool } = require(${JSON.stringify(resolveModulePath('undici'))});
 (async () => {
   const pool = new Pool(job.origin, { connections: job.connections, pipelining: 1, keepAliveTimeout: 60000 });
   const latencies = [];
@@ -55,7 +55,8 @@ const { Pool } = require(${JSON.stringify(require_resolve('undici'))});
 })();
 `;
 
-function require_resolve(name: string): string {
+/** A package's file path, for a worker thread's eval'd CommonJS source to require. */
+export function resolveModulePath(name: string): string {
   return (import.meta as unknown as { resolve(n: string): string }).resolve(name).replace(/^file:\/\//, '');
 }
 
