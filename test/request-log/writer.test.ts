@@ -4,27 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { migrate, openStorage, type Storage } from '../../src/storage/database.js';
 import { requestLogBatchInsert } from '../../src/request-log/batch-insert.js';
-import { RequestLogWriter, type RequestLogEntry } from '../../src/request-log/writer.js';
-
-function row(i: number): RequestLogEntry {
-  return {
-    created_at: 1_700_000_000_000 + i,
-    request_id: `req_${i}`,
-    user_id: 'usr_1',
-    api_key_id: 'key_1',
-    key_prefix: 'sk_live_abc',
-    auth_method: 'api_key',
-    action: 'execute_method',
-    model: 'res.partner',
-    method: 'search_read',
-    status: 200,
-    code: null,
-    duration_ms: 1.5,
-    odoo_ms: 1.25,
-    ip: '127.0.0.1',
-    app_id: null,
-  };
-}
+import { RequestLogWriter } from '../../src/request-log/writer.js';
+import { requestLogRows } from './rows.js';
 
 const opened: Storage[] = [];
 afterAll(async () => {
@@ -52,11 +33,11 @@ describe('request-log writer on SQLite', () => {
     const errors: unknown[] = [];
     // A flush interval long enough that only flush() commits here.
     const writer = new RequestLogWriter(requestLogBatchInsert(storage), (e) => errors.push(e), 60_000);
-    for (let i = 0; i < 100; i++) writer.add(row(i));
+    for (const row of requestLogRows(100)) writer.add(row);
     expect(await requestIds(storage)).toEqual([]);
     await writer.flush();
     expect(await requestIds(storage)).toEqual(Array.from({ length: 100 }, (_, i) => `req_${i}`));
-    for (let i = 100; i < 164; i++) writer.add(row(i));
+    for (const row of requestLogRows(64, 100)) writer.add(row);
     await writer.flush();
     expect(await requestIds(storage)).toHaveLength(164);
     await writer.close();
@@ -67,7 +48,7 @@ describe('request-log writer on SQLite', () => {
     const storage = sqlite();
     await migrate(storage);
     const writer = new RequestLogWriter(requestLogBatchInsert(storage), () => undefined, 60_000);
-    for (let i = 0; i < 70; i++) writer.add(row(i));
+    for (const row of requestLogRows(70)) writer.add(row);
     await writer.close();
     expect(await requestIds(storage)).toHaveLength(70);
   });
@@ -76,7 +57,7 @@ describe('request-log writer on SQLite', () => {
     const storage = sqlite();
     await migrate(storage);
     const writer = new RequestLogWriter(requestLogBatchInsert(storage), () => undefined, 60_000, 50);
-    for (let i = 0; i < 50; i++) writer.add(row(i));
+    for (const row of requestLogRows(50)) writer.add(row);
     // The 50th row started a flush; an empty flush resolves once it has.
     await writer.flush();
     expect(await requestIds(storage)).toHaveLength(50);
@@ -88,12 +69,12 @@ describe('request-log writer on SQLite', () => {
     const errors: Error[] = [];
     const writer = new RequestLogWriter(requestLogBatchInsert(storage), (e) => errors.push(e as Error), 60_000);
     // No table yet: the thread cannot prepare its statements.
-    for (let i = 0; i < 40; i++) writer.add(row(i));
+    for (const row of requestLogRows(40)) writer.add(row);
     await writer.flush();
     expect(errors.length).toBe(1);
     expect(errors[0]!.message).toMatch(/no such table: request_log/);
     await migrate(storage);
-    for (let i = 40; i < 80; i++) writer.add(row(i));
+    for (const row of requestLogRows(40, 40)) writer.add(row);
     await writer.close();
     expect(await requestIds(storage)).toEqual(Array.from({ length: 40 }, (_, i) => `req_${40 + i}`));
   });
