@@ -15,6 +15,13 @@ const connectionBody = z.object({
   secret: z.string().max(4096).optional(),
   protocol: z.enum(['auto', 'jsonrpc', 'json2']).default('auto'),
   timeoutMs: z.number().int().min(100, 'Timeout must be at least 100 ms').max(600_000, 'Timeout must be at most 600000 ms').default(30_000),
+  /** Omitted keeps the saved cap (4 for a new connection). */
+  maxConcurrent: z
+    .number({ error: 'Max concurrent calls must be a whole number' })
+    .int('Max concurrent calls must be a whole number')
+    .min(1, 'Max concurrent calls must be at least 1')
+    .max(256, 'Max concurrent calls must be at most 256')
+    .optional(),
 });
 type ConnectionBody = z.infer<typeof connectionBody>;
 
@@ -48,14 +55,15 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: AppContext):
   app.put('/api/dashboard/connection', guard, async (request) => {
     const userId = request.session!.user.id;
     const input = withoutEmptySecret(parseInput(connectionBody, request.body));
-    // Keep what the form does not show (set with the CLI): the concurrency cap, and a name
-    // that is not just the old URL's host (that default follows the URL).
+    // Keep what the request does not say: the concurrency cap when it is omitted (older
+    // clients of this API), and a name set with the CLI that is not just the old URL's host
+    // (that default follows the URL).
     const saved = (await resolveConnection(db, userId, null))?.connection;
     const customName = saved && saved.name !== hostOf(saved.url) ? saved.name : undefined;
     const connection = await saveDefaultConnection(db, ctx.box, userId, {
       ...input,
       name: customName,
-      maxConcurrent: saved?.maxConcurrent,
+      maxConcurrent: input.maxConcurrent ?? saved?.maxConcurrent,
     });
     return { success: true, connection, hasSecret: true };
   });

@@ -184,11 +184,23 @@ describe('dashboard API', () => {
       const samePlace = await user.call('POST', '/api/dashboard/connection/test', { url: `${sim.url}/`, database: 'odoo_demo', login: 'admin' });
       expect(samePlace.body.code).toBe('odoo_auth_failed');
 
-      // Settings the form does not show (set with the CLI) survive a save from the dashboard.
+      // What a save does not say survives it: a name set with the CLI, and the concurrency cap
+      // when a client of this API leaves it out.
       await relay.ctx.storage.db.updateTable('odoo_connections').set({ max_concurrent: 16, name: 'ERP' }).execute();
       const fixed = await user.call('PUT', '/api/dashboard/connection', { url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
       expect(fixed.status).toBe(200);
       expect(fixed.body.connection).toMatchObject({ maxConcurrent: 16, name: 'ERP' });
+      // The form sends the cap: a whole number from 1 to 256, refused otherwise with the field named.
+      const base = { url: sim.url, database: 'odoo_demo', login: 'admin' };
+      for (const maxConcurrent of [0, 257, 2.5, '8']) {
+        const refused = await user.call('PUT', '/api/dashboard/connection', { ...base, maxConcurrent });
+        expect(refused.status).toBe(400);
+        expect(refused.body).toMatchObject({ code: 'invalid_request', details: { field: 'maxConcurrent' } });
+        expect(refused.body.error).toContain('Max concurrent calls');
+      }
+      const capped = await user.call('PUT', '/api/dashboard/connection', { ...base, maxConcurrent: 2 });
+      expect(capped.body.connection).toMatchObject({ maxConcurrent: 2, name: 'ERP' });
+      expect((await user.call('GET', '/api/dashboard/connection')).body.connection.maxConcurrent).toBe(2);
       const ok = await user.call('POST', '/api/dashboard/connection/test');
       expect(ok.body.result.uid).toEqual(expect.any(Number));
     });

@@ -68,9 +68,16 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Test connection' }).click();
     await until(() => page.getByTestId('connection-test').textContent()).toContain('odoo_auth_failed');
     await page.getByLabel('Password or Odoo API key').fill('admin');
+    // The concurrency cap: a bad value is named on its field, a good one is saved.
+    expect(await page.getByLabel('Max concurrent calls').inputValue()).toBe('4');
+    await page.getByLabel('Max concurrent calls').fill('0');
+    await page.getByRole('button', { name: 'Save connection' }).click();
+    await until(() => page.locator('.field.has-error').filter({ hasText: 'Max concurrent calls' }).count()).toBe(1);
+    await page.getByLabel('Max concurrent calls').fill('6');
     await page.getByRole('button', { name: 'Save connection' }).click();
     await until(() => page.getByText('Connection saved').isVisible()).toBe(true);
     expect(await page.getByLabel('Password or Odoo API key').inputValue()).toBe('');
+    expect((await relay.ctx.storage.db.selectFrom('odoo_connections').select('max_concurrent').executeTakeFirstOrThrow()).max_concurrent).toBe(6);
     await page.getByRole('button', { name: 'Test connection' }).click();
     await until(() => page.getByTestId('odoo-version').textContent()).toMatch(/^19/);
     expect(Number(await page.getByTestId('odoo-uid').textContent())).toBeGreaterThan(0);

@@ -30,6 +30,8 @@ export interface OdooConnection {
   login: string;
   protocol: 'auto' | 'jsonrpc' | 'json2';
   timeoutMs: number;
+  /** Calls in flight to Odoo at once on this connection; more wait in a bounded queue. */
+  maxConcurrent: number;
   updatedAt: number;
 }
 

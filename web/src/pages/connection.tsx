@@ -10,9 +10,16 @@ interface Form {
   secret: string;
   protocol: 'auto' | 'jsonrpc' | 'json2';
   timeoutSeconds: string;
+  maxConcurrent: string;
 }
 
-const EMPTY: Form = { url: '', database: '', login: '', secret: '', protocol: 'auto', timeoutSeconds: '30' };
+const EMPTY: Form = { url: '', database: '', login: '', secret: '', protocol: 'auto', timeoutSeconds: '30', maxConcurrent: '4' };
+
+/** The number typed, or -1 (which the server refuses, naming the field) when it is empty or not a number. */
+function typedNumber(text: string): number {
+  const n = Number(text.trim());
+  return text.trim() !== '' && Number.isFinite(n) ? n : -1;
+}
 
 function toBody(f: Form) {
   const seconds = Number(f.timeoutSeconds);
@@ -23,6 +30,7 @@ function toBody(f: Form) {
     ...(f.secret ? { secret: f.secret } : {}),
     protocol: f.protocol,
     timeoutMs: Number.isFinite(seconds) ? Math.round(seconds * 1000) : -1,
+    maxConcurrent: typedNumber(f.maxConcurrent),
   };
 }
 
@@ -55,7 +63,15 @@ export function ConnectionPage() {
         setHasSecret(r.hasSecret);
         if (r.connection) {
           const c = r.connection;
-          setForm({ url: c.url, database: c.database, login: c.login, secret: '', protocol: c.protocol, timeoutSeconds: String(c.timeoutMs / 1000) });
+          setForm({
+            url: c.url,
+            database: c.database,
+            login: c.login,
+            secret: '',
+            protocol: c.protocol,
+            timeoutSeconds: String(c.timeoutMs / 1000),
+            maxConcurrent: String(c.maxConcurrent),
+          });
         }
       })
       .catch((e) => setLoadError(e))
@@ -186,7 +202,7 @@ export function ConnectionPage() {
             placeholder={hasSecret ? '•••••••• stored — leave empty to keep' : ''}
             hint="Odoo 19 JSON-2 needs an API key (Odoo → Preferences → Account Security). Write-only: never sent back to the browser."
           />
-          <div class="row-2">
+          <div class="row-3">
             <Field label="Protocol" error={fields.protocol} hint="Auto picks JSON-2 on Odoo 19+, JSON-RPC before.">
               {({ id, describedBy }) => (
                 <select id={id} name="protocol" value={form.protocol} aria-describedby={describedBy} onChange={(e) => set('protocol')((e.target as HTMLSelectElement).value as Form['protocol'])}>
@@ -197,6 +213,19 @@ export function ConnectionPage() {
               )}
             </Field>
             <TextField label="Timeout (seconds)" name="timeout" type="number" min="0.1" max="600" step="any" inputMode="decimal" value={form.timeoutSeconds} onValue={set('timeoutSeconds')} error={fields.timeoutSeconds} />
+            <TextField
+              label="Max concurrent calls"
+              name="maxConcurrent"
+              type="number"
+              min="1"
+              max="256"
+              step="1"
+              inputMode="numeric"
+              value={form.maxConcurrent}
+              onValue={set('maxConcurrent')}
+              error={fields.maxConcurrent}
+              hint="Calls sent to Odoo at once; the rest wait in a short queue. About the number of Odoo workers."
+            />
           </div>
           <div class="actions">
             <Button type="submit" variant="primary" busy={busy === 'save'}>
