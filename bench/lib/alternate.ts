@@ -11,7 +11,7 @@
  * window as well.
  */
 import { Worker } from 'node:worker_threads';
-import { resolveModulePath } from './load.js';
+import { closedLoopSource } from './load.js';
 import type { Path } from './paths.js';
 
 /** What one window of one path did. */
@@ -24,9 +24,9 @@ export interface WindowResult {
 
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { Pool } = require(${JSON.stringify(resolveModulePath('undici'))});
+${closedLoopSource}
 const { targets, connections, expectStatus } = workerData;
-const pools = targets.map((t) => new Pool(t.origin, { connections, pipelining: 1, keepAliveTimeout: 60000 }));
+const pools = targets.map((t) => keepAlivePool(t.origin, connections));
 parentPort.on('message', async (m) => {
   if (m.close) {
     await Promise.all(pools.map((p) => p.close()));
@@ -34,22 +34,8 @@ parentPort.on('message', async (m) => {
     return;
   }
   const t = targets[m.target];
-  const pool = pools[m.target];
-  let requests = 0;
-  let errors = 0;
   const start = performance.now();
-  const deadline = start + m.ms;
-  async function client() {
-    while (performance.now() < deadline) {
-      try {
-        const res = await pool.request({ method: 'POST', path: t.pathname, headers: t.headers, body: t.body });
-        await res.body.text();
-        if (res.statusCode !== expectStatus) errors++;
-      } catch { errors++; }
-      requests++;
-    }
-  }
-  await Promise.all(Array.from({ length: connections }, client));
+  const { requests, errors } = await closedLoop(pools[m.target], { path: t.pathname, headers: t.headers, body: t.body }, connections, expectStatus, start + m.ms);
   parentPort.postMessage({ requests, errors, seconds: (performance.now() - start) / 1000 });
 });
 `;

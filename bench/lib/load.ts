@@ -27,28 +27,44 @@ export interface LoadResult {
   p99: number;
 }
 
-const workerSource = `
-const { parentPort, workerData: job } = require('node:worker_threads');
+/**
+ * The closed loop itself, as source for the workers' eval'd CommonJS (this one's and
+ * alternate.ts's): `connections` clients on an undici Pool, each sending the next request once
+ * the previous answer is read, until the deadline or, when `budget` is set, that many requests
+ * in all. Each request's latency goes to `latencies` when one is given.
+ */
+export const closedLoopSource = `
 const { Pool } = require(${JSON.stringify(resolveModulePath('undici'))});
-(async () => {
-  const pool = new Pool(job.origin, { connections: job.connections, pipelining: 1, keepAliveTimeout: 60000 });
-  const latencies = [];
+const keepAlivePool = (origin, connections) => new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 60000 });
+async function closedLoop(pool, target, connections, expectStatus, deadline, budget, latencies) {
+  let requests = 0;
   let errors = 0;
-  const start = performance.now();
-  const deadline = start + job.seconds * 1000;
-  let left = job.requests || Infinity;
+  let left = budget || Infinity;
   async function client() {
     while (left-- > 0 && performance.now() < deadline) {
       const t0 = performance.now();
       try {
-        const res = await pool.request({ method: 'POST', path: job.path, headers: job.headers, body: job.body });
+        const res = await pool.request({ method: 'POST', path: target.path, headers: target.headers, body: target.body });
         await res.body.text();
-        if (res.statusCode !== job.expectStatus) errors++;
+        if (res.statusCode !== expectStatus) errors++;
       } catch { errors++; }
-      latencies.push(performance.now() - t0);
+      requests++;
+      latencies?.push(performance.now() - t0);
     }
   }
-  await Promise.all(Array.from({ length: job.connections }, client));
+  await Promise.all(Array.from({ length: connections }, client));
+  return { requests, errors };
+}
+`;
+
+const workerSource = `
+const { parentPort, workerData: job } = require('node:worker_threads');
+${closedLoopSource}
+(async () => {
+  const pool = keepAlivePool(job.origin, job.connections);
+  const latencies = [];
+  const start = performance.now();
+  const { errors } = await closedLoop(pool, job, job.connections, job.expectStatus, start + job.seconds * 1000, job.requests, latencies);
   const seconds = (performance.now() - start) / 1000;
   await pool.close();
   parentPort.postMessage({ latencies, errors, seconds });
@@ -56,7 +72,7 @@ const { Pool } = require(${JSON.stringify(resolveModulePath('undici'))});
 `;
 
 /** A package's file path, for a worker thread's eval'd CommonJS source to require. */
-export function resolveModulePath(name: string): string {
+function resolveModulePath(name: string): string {
   return (import.meta as unknown as { resolve(n: string): string }).resolve(name).replace(/^file:\/\//, '');
 }
 
