@@ -184,7 +184,8 @@ async function alternate(pairs: number, windowMs: number) {
   const servers = [proxy, relay];
   const load = new AlternatingLoad(servers.map((s) => s.path), connections);
   const mainCpuUs = () => statCpuUs(`/proc/self/task/${mainTid}/stat`);
-  const totals = [0, 1].map(() => ({ requests: 0, errors: 0, seconds: 0, mainUs: 0 }));
+  const total = () => ({ requests: 0, errors: 0, seconds: 0, mainUs: 0 });
+  const totals = [total(), total()] as const;
   const pairRatios: number[] = [];
   // One short pass of each first, so both pools' connections are open before anything counts.
   for (const target of [0, 1]) await load.window(target, 200);
@@ -196,7 +197,7 @@ async function alternate(pairs: number, windowMs: number) {
       const settleStart = performance.now();
       await servers[target]!.settle?.();
       w.seconds += (performance.now() - settleStart) / 1000;
-      const t = totals[target]!;
+      const t = totals[target];
       t.mainUs += mainCpuUs() - before;
       t.requests += w.requests;
       t.errors += w.errors;
@@ -206,7 +207,7 @@ async function alternate(pairs: number, windowMs: number) {
     pairRatios.push(rps[1]! / rps[0]!);
   }
   await load.close();
-  const [p, r] = totals as [(typeof totals)[0], (typeof totals)[0]];
+  const [p, r] = totals;
   const sorted = [...pairRatios].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.floor(q * sorted.length)]!;
   return { proxy: p, relay: r, pooled: r.requests / r.seconds / (p.requests / p.seconds), quartiles: [at(0.25), at(0.5), at(0.75)] };
