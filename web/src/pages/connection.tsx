@@ -22,14 +22,14 @@ function typedNumber(text: string): number {
 }
 
 function toBody(f: Form) {
-  const seconds = Number(f.timeoutSeconds);
+  const seconds = typedNumber(f.timeoutSeconds);
   return {
     url: f.url.trim(),
     database: f.database.trim(),
     login: f.login.trim(),
     ...(f.secret ? { secret: f.secret } : {}),
     protocol: f.protocol,
-    timeoutMs: Number.isFinite(seconds) ? Math.round(seconds * 1000) : -1,
+    timeoutMs: seconds === -1 ? -1 : Math.round(seconds * 1000),
     maxConcurrent: typedNumber(f.maxConcurrent),
   };
 }
