@@ -12,7 +12,8 @@ import type { Logger } from 'pino';
 import type { Database, SubscriptionCaptureTable, SubscriptionsTable } from '../storage/schema.js';
 import type { OdooClient } from '../odoo/index.js';
 import { planPollBatch, pollDomain, pollHorizon, sweepDeletions, DEFAULT_SETTLE_SECONDS, POLL_ORDER, type PolledRow, type PollCursor } from './poll-plan.js';
-import { addIds, compressIds, expandRanges, type IdRanges } from './id-ranges.js';
+import { addIds, compressIds, expandRanges, subtractRanges, type IdRanges } from './id-ranges.js';
+import { changeKnownIds } from './known-ids.js';
 import { eventsForChanges, eventsForDeletions, fieldsToRead } from './capture-events.js';
 import { removePushRules, type PushRules } from './push-rules.js';
 import { subscriptionsChanged } from './subscriptions-store.js';
@@ -140,11 +141,13 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
     const cap = await db.selectFrom('subscription_capture').selectAll().where('subscription_id', '=', subId).executeTakeFirst();
     if (!sub || !cap || sub.active !== 1) return null;
     const client = await deps.clientFor(sub);
-    let known: IdRanges | null = cap.known_ids ? JSON.parse(cap.known_ids) : null;
-    if (known === null) {
-      known = await snapshotKnownIds(client, sub);
+    // Taken once, before the first poll; from then on the set changes by what each poll adds and removes.
+    let snapshot: IdRanges | undefined;
+    if (!cap.known_ids) {
+      snapshot = await snapshotKnownIds(client, sub);
       odooCalls++;
     }
+    let known: IdRanges = snapshot ?? (JSON.parse(cap.known_ids!) as IdRanges);
     const cursor: PollCursor = { writeDate: cap.cursor_write_date, idsAtWriteDate: JSON.parse(cap.cursor_ids) };
     const horizon = pollHorizon(new Date(now), deps.settleSeconds);
     const domain = [...pollDomain(cursor, horizon), ...(sub.domain ? (JSON.parse(sub.domain) as unknown[]) : [])];
@@ -161,14 +164,15 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
     if (plan.changes.length) known = addIds(known, plan.changes.map((c) => c.recordId));
 
     let deleted: number[] = [];
+    let deletedRanges: IdRanges = [];
     let deletionEvents: typeof events = [];
     let nextSweepAt = cap.next_sweep_at;
     if (!plan.more && cap.next_sweep_at <= now) {
       // Between polls (this one's rows are in `known` already): see sweepDeletions.
       const sweep = sweepDeletions(known, await liveIds(client, sub.model, []));
       odooCalls++;
+      deletedRanges = sweep.deleted;
       deleted = [...expandRanges(sweep.deleted)];
-      known = sweep.knownIds;
       nextSweepAt = now + deps.intervals.sweepMs;
       deletionEvents = await eventsForDeletions(db, sub, deleted, 'poll');
     }
@@ -184,20 +188,18 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
       effective = 'poll';
     }
     const interval = effective === 'push' ? deps.intervals.reconcileMs : deps.intervals.pollMs;
-    await db
-      .updateTable('subscription_capture')
-      .set({
-        cursor_write_date: plan.nextCursor.writeDate,
-        cursor_ids: JSON.stringify(plan.nextCursor.idsAtWriteDate),
-        known_ids: JSON.stringify(known),
-        next_poll_at: plan.more ? now : now + interval,
-        next_sweep_at: nextSweepAt,
-        last_poll_at: now,
-        last_error: null,
-        locked_until: null,
-      })
-      .where('subscription_id', '=', subId)
-      .execute();
+    // The known ids may have grown since this poll read them (push hints): this poll's own
+    // additions and deletions are applied to what is stored now, not the set it read.
+    const added = plan.changes.map((c) => c.recordId);
+    await changeKnownIds(db, subId, (stored) => subtractRanges(addIds(stored ?? snapshot ?? [], added), deletedRanges), {
+      cursor_write_date: plan.nextCursor.writeDate,
+      cursor_ids: JSON.stringify(plan.nextCursor.idsAtWriteDate),
+      next_poll_at: plan.more ? now : now + interval,
+      next_sweep_at: nextSweepAt,
+      last_poll_at: now,
+      last_error: null,
+      locked_until: null,
+    });
     if (inserted) deps.onEvents(inserted);
     return { events: inserted, odooCalls, more: plan.more };
   } catch (err) {

@@ -25,6 +25,7 @@ import { recordEvents } from './outbox.js';
 import { checkDefinition, refusesDefinition } from './definition-check.js';
 import { normalizeOdooDatetime } from './odoo-datetime.js';
 import { addIds, subtractRanges, compressIds, type IdRanges } from './id-ranges.js';
+import { changeKnownIds } from './known-ids.js';
 import {
   createSubscription,
   deleteSubscriptionRow,
@@ -317,7 +318,9 @@ export class EventsService {
       if (!ids.length) return;
       const client = await this.clientFor(sub);
       const cap = await db.selectFrom('subscription_capture').select(['known_ids', 'cursor_write_date']).where('subscription_id', '=', sub.id).executeTakeFirst();
-      let known: IdRanges = cap?.known_ids ? JSON.parse(cap.known_ids) : [];
+      const known: IdRanges = cap?.known_ids ? JSON.parse(cap.known_ids) : [];
+      // Applied to the known ids stored when this hint is done, not to the set read above.
+      let changeKnown: (stored: IdRanges) => IdRanges;
       const fields = fieldsToRead(sub);
       const domain = [['id', 'in', ids], ...(sub.domain ? (JSON.parse(sub.domain) as unknown[]) : [])];
       const rows = (await client.executeKw(sub.model, 'search_read', [domain], { ...(fields ? { fields } : {}), context: { active_test: false } })) as ReadRecord[];
@@ -327,7 +330,7 @@ export class EventsService {
         const alive = new Set(rows.map((r) => r.id));
         const gone = ids.filter((id) => !alive.has(id));
         events = await eventsForDeletions(db, sub, gone, 'push');
-        known = subtractRanges(known, compressIds(gone));
+        changeKnown = (stored) => subtractRanges(stored, compressIds(gone));
       } else {
         // Odoo also posts for records it did not change (a company write posts for each child
         // contact). A record whose write_date is before the poll cursor was already covered by
@@ -338,9 +341,9 @@ export class EventsService {
           return wd === null || cursor === null || wd >= cursor;
         });
         events = await eventsForChanges(db, sub, fresh.map((row) => ({ row, event: classifyChange(row, known, cursor) })), 'push');
-        known = addIds(known, fresh.map((r) => r.id));
+        changeKnown = (stored) => addIds(stored, fresh.map((r) => r.id));
       }
-      await db.updateTable('subscription_capture').set({ known_ids: JSON.stringify(known) }).where('subscription_id', '=', sub.id).execute();
+      await changeKnownIds(db, sub.id, (stored) => changeKnown(stored ?? []));
       if ((await recordEvents(db, events)).length > 0) this.worker.wake();
     } catch (err) {
       // The reconciling poll picks the change up later.

@@ -1,0 +1,102 @@
+/**
+ * The known ids decide "created" against "updated". The poller and push hints both change them,
+ * each after Odoo calls made since its read: neither may drop what the other added meanwhile.
+ * On SQLite and on PostgreSQL, through a real relay and the Odoo test server.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+import { startEventsRig, odoo, type EventsRig } from './helpers.js';
+import { changeKnownIds } from '../../src/events/known-ids.js';
+import { pollSubscription, type PollDeps } from '../../src/events/poller.js';
+import { addIds, expandRanges, type IdRanges } from '../../src/events/id-ranges.js';
+
+describe.each([
+  ['SQLite', async () => ({})],
+  ['PostgreSQL', async () => ({ DATABASE_URL: await createTestDatabase() })],
+])('known ids on %s', (_name, env) => {
+  let rig: EventsRig;
+  let receiver: WebhookReceiver;
+  let subId: string;
+
+  beforeAll(async () => {
+    rig = await startEventsRig({ env: await env() });
+    receiver = await startReceiver();
+    const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, captureMode: 'poll', fields: ['name'] });
+    expect(res.status).toBe(201);
+    subId = res.body.subscription.id;
+    // Polls by hand from here on.
+    await rig.relay.ctx.events.poller.stop();
+  }, 60_000);
+  afterAll(async () => {
+    await receiver?.close();
+    await rig?.close();
+  });
+
+  const db = () => rig.relay.ctx.storage.db;
+  const stored = async (): Promise<number[]> => {
+    const row = await db().selectFrom('subscription_capture').select('known_ids').where('subscription_id', '=', subId).executeTakeFirstOrThrow();
+    return [...expandRanges(JSON.parse(row.known_ids!) as IdRanges)];
+  };
+  /** What a push hint for `ids` does to the set, as service.ts applies it. */
+  const pushAdds = (ids: number[]) => changeKnownIds(db(), subId, (known) => addIds(known ?? [], ids));
+
+  it('applies a change to the value stored when it writes, retrying when another writer got there first', async () => {
+    const before = await stored();
+    let calls = 0;
+    const written = await changeKnownIds(
+      db(),
+      subId,
+      (known) => {
+        calls++;
+        // The first time round, another writer changes the set between this read and its write.
+        if (calls === 1) void db().updateTable('subscription_capture').set({ known_ids: JSON.stringify(addIds(known ?? [], [900_001])) }).where('subscription_id', '=', subId).execute();
+        return addIds(known ?? [], [900_002]);
+      },
+      { last_error: 'set with the ids' },
+    );
+    expect(written).toBe(true);
+    expect(calls).toBe(2);
+    const after = await stored();
+    expect(after).toEqual(expect.arrayContaining([...before, 900_001, 900_002]));
+    expect(after).toHaveLength(before.length + 2);
+    const row = await db().selectFrom('subscription_capture').select('last_error').where('subscription_id', '=', subId).executeTakeFirstOrThrow();
+    expect(row.last_error).toBe('set with the ids');
+  });
+
+  it('answers false for a subscription without a capture row', async () => {
+    expect(await changeKnownIds(db(), 'sub_missing', () => [[1, 1]])).toBe(false);
+  });
+
+  it('keeps the ids a push hint added while a poll was talking to Odoo', async () => {
+    // A record changed in a settled second, for the poll to find.
+    const polled = await odoo(rig, 'res.partner', 'create', [{ name: 'Polled during a push' }]);
+    await new Promise((r) => setTimeout(r, 1100));
+    const deps = (rig.relay.ctx.events as any).pollDeps as PollDeps;
+    const pushed = 900_100 + Math.floor(Math.random() * 1000);
+    // The push hint lands between the poll's read of the set and its write: while Odoo answers the poll.
+    const racing: PollDeps = {
+      ...deps,
+      clientFor: async (sub) => {
+        const client = await deps.clientFor(sub);
+        return new Proxy(client, {
+          get(target, prop, receiver) {
+            if (prop !== 'executeKw') return Reflect.get(target, prop, receiver);
+            return async (...args: Parameters<typeof target.executeKw>) => {
+              const answer = await target.executeKw(...args);
+              if (args[1] === 'search_read') await pushAdds([pushed]);
+              return answer;
+            };
+          },
+        });
+      },
+    };
+    const poll = await pollSubscription(racing, subId);
+    expect(poll!.events).toBeGreaterThanOrEqual(1);
+    const recorded = await db().selectFrom('events').select('event').where('subscription_id', '=', subId).where('record_id', '=', polled).execute();
+    expect(recorded).toEqual([{ event: 'create' }]);
+    const known = await stored();
+    expect(known).toContain(polled);
+    expect(known).toContain(pushed);
+  });
+});
