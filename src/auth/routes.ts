@@ -4,7 +4,7 @@ import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
 import { safeEqual } from '../ids/random.js';
 import { describeIssues } from '../actions/schema.js';
-import { changePassword, checkCredentials, countUsers, createUser, findUserById, type User } from './users.js';
+import { changePassword, checkCredentials, countUsers, createFirstAdmin, findUserById, type User } from './users.js';
 import { createSession, deleteSession, deleteUserSessions, findSession, SESSION_COOKIE, type Session } from './sessions.js';
 import { isCrossSite } from './caller.js';
 
@@ -80,8 +80,10 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
   app.post('/api/auth/setup', async (request, reply) => {
     refuseCrossSite(ctx, request);
     const input = parse(credentials, request.body);
+    // Checked first to refuse at once, and again atomically with the insert (a concurrent setup).
     if ((await countUsers(db)) > 0) throw new RelayError('setup_already_done');
-    const user = await createUser(db, { ...input, role: 'admin' });
+    const user = await createFirstAdmin(ctx.storage, input);
+    if (!user) throw new RelayError('setup_already_done');
     return { success: true, ...(await startSession(ctx, request, reply, user)) };
   });
 

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Storage } from '../storage/database.js';
 import type { Database, UsersTable } from '../storage/schema.js';
 import { newId } from '../ids/random.js';
 import { RelayError } from '../errors/index.js';
@@ -17,11 +18,8 @@ function toUser(row: Pick<UsersTable, 'id' | 'username' | 'role' | 'created_at'>
   return { id: row.id, username: row.username, role: row.role, createdAt: row.created_at };
 }
 
-/** Creates a local account; refuses weak passwords and taken usernames with stable codes. */
-export async function createUser(
-  db: Kysely<Database>,
-  input: { username: string; password: string; role?: 'admin' | 'user' },
-): Promise<User> {
+/** A new account's row: refuses weak passwords and taken usernames with stable codes. */
+async function newUserRow(db: Kysely<Database>, input: { username: string; password: string; role?: 'admin' | 'user' }): Promise<UsersTable> {
   if (!USERNAME.test(input.username)) {
     throw new RelayError('invalid_request', 'Username must be 3–64 letters, digits or . _ @ + -', { field: 'username' });
   }
@@ -30,16 +28,41 @@ export async function createUser(
   const existing = await db.selectFrom('users').select('id').where('username', '=', input.username).executeTakeFirst();
   if (existing) throw new RelayError('conflict', 'Username is already taken', { field: 'username' });
   const now = Date.now();
-  const row = {
+  return {
     id: newId('usr'),
     username: input.username,
     password_hash: await hashPassword(input.password),
     role: input.role ?? 'user',
     created_at: now,
     updated_at: now,
-  } as const;
+  };
+}
+
+/** Creates a local account; refuses weak passwords and taken usernames with stable codes. */
+export async function createUser(
+  db: Kysely<Database>,
+  input: { username: string; password: string; role?: 'admin' | 'user' },
+): Promise<User> {
+  const row = await newUserRow(db, input);
   await db.insertInto('users').values(row).execute();
   return toUser(row);
+}
+
+/**
+ * The first-run admin: created only while there is no account at all, or null. Two setup
+ * requests at once must not both pass a count made before either inserts (the password hash
+ * takes tens of milliseconds in between), so the count and the insert share one transaction:
+ * on SQLite Kysely runs one transaction at a time on the relay's connection; on PostgreSQL
+ * the table lock makes the second wait for the first to commit and then count its row.
+ */
+export async function createFirstAdmin(storage: Storage, input: { username: string; password: string }): Promise<User | null> {
+  const row = await newUserRow(storage.db, { ...input, role: 'admin' });
+  return storage.db.transaction().execute(async (trx) => {
+    if (storage.dialect === 'postgres') await sql`LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
+    if ((await countUsers(trx)) > 0) return null;
+    await trx.insertInto('users').values(row).execute();
+    return toUser(row);
+  });
 }
 
 export async function countUsers(db: Kysely<Database>): Promise<number> {

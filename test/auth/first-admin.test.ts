@@ -1,0 +1,34 @@
+/** The one-time setup step creates exactly one admin, however many setup requests arrive at once. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { startRelay } from '../../src/server.js';
+import { httpPost } from '../helpers/relay.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+
+describe.each([
+  ['SQLite', async () => ({})],
+  ['PostgreSQL', async () => ({ DATABASE_URL: await createTestDatabase() })],
+])('first-run setup on %s', (_name, databaseEnv) => {
+  it('answers one of eight simultaneous setup requests and refuses the others', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-setup-'));
+    const relay = await startRelay(loadConfig({ DATA_DIR: dataDir, PORT: '0', ...(await databaseEnv()) }), pino({ level: 'silent' }));
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => httpPost(`${relay.url}/api/auth/setup`, { username: `admin${i}`, password: 'a long enough password' })),
+      );
+      const statuses = answers.map((a) => a.status).sort();
+      expect(statuses).toEqual([200, 403, 403, 403, 403, 403, 403, 403]);
+      expect(answers.filter((a) => a.status === 403).every((a) => a.body.code === 'setup_already_done')).toBe(true);
+      const winner = answers.find((a) => a.status === 200)!;
+      const users = await relay.ctx.storage.db.selectFrom('users').select(['username', 'role']).execute();
+      expect(users).toEqual([{ username: winner.body.user.username, role: 'admin' }]);
+    } finally {
+      await relay.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
