@@ -93,6 +93,11 @@ export async function createApiKey(
   if (!Number.isInteger(rateLimit) || rateLimit < 1 || rateLimit > 1_000_000) {
     throw new RelayError('invalid_request', 'Rate limit must be an integer from 1 to 1000000 per minute', { field: 'rateLimit' });
   }
+  // An unreadable date (the CLI's --expires parses to NaN) must not become a key that never expires.
+  const expiresAt = input.expiresAt ?? null;
+  if (expiresAt !== null && !(Number.isInteger(expiresAt) && expiresAt > Date.now())) {
+    throw new RelayError('invalid_request', 'Expiry must be a date in the future, such as 2027-06-30', { field: 'expiresAt' });
+  }
   const key = KEY_PREFIX + randomBase62(KEY_RANDOM_LENGTH);
   const hmacSecret = input.hmac ? generateHmacSecret() : null;
   const row: ApiKeysTable = {
@@ -107,7 +112,7 @@ export async function createApiKey(
     allowed_methods: input.allowedMethods?.length ? JSON.stringify(input.allowedMethods) : null,
     rate_limit: rateLimit,
     hmac_secret_enc: hmacSecret ? box.encrypt(hmacSecret) : null,
-    expires_at: input.expiresAt ?? null,
+    expires_at: expiresAt,
     revoked_at: null,
     last_used_at: null,
     created_at: Date.now(),

@@ -41,7 +41,16 @@ export async function startTestRelay(overrides: Partial<Config> & { env?: Record
     dataDir,
     admin,
     async createKey(input = {}) {
-      const r = await createApiKey(relay.ctx.storage.db, relay.ctx.box, { userId: admin.id, name: 'test key', ...input }, config.defaultRateLimit);
+      // A key whose expiry has passed: created without one (the relay refuses a past expiry),
+      // then dated back, as if time had gone by.
+      const expired = input.expiresAt != null && input.expiresAt <= Date.now() ? input.expiresAt : undefined;
+      const r = await createApiKey(
+        relay.ctx.storage.db,
+        relay.ctx.box,
+        { userId: admin.id, name: 'test key', ...input, ...(expired !== undefined ? { expiresAt: null } : {}) },
+        config.defaultRateLimit,
+      );
+      if (expired !== undefined) await relay.ctx.storage.db.updateTable('api_keys').set({ expires_at: expired }).where('id', '=', r.apiKey.id).execute();
       return { key: r.key, hmacSecret: r.hmacSecret, id: r.apiKey.id };
     },
     async connectOdoo(input) {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { httpGet, httpPost } from '../helpers/relay.js';
+import { openStorage } from '../../src/storage/database.js';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -66,6 +67,22 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
     expect(listed).toContain('ops key');
     expect(listed).toContain('500/min');
     expect(listed).not.toContain(key);
+  });
+
+  it('refuses a key expiry that is not a date in the future instead of making a key that never expires', async () => {
+    await expect(cli(env, ['keys', 'create', '-u', 'ops', '-n', 'typo', '--expires', 'next tuesday'])).rejects.toThrow(/Expiry must be a date in the future/);
+    await expect(cli(env, ['keys', 'create', '-u', 'ops', '-n', 'past', '--expires', '2020-01-31'])).rejects.toThrow(/Expiry must be a date in the future/);
+    const listed = await cli(env, ['keys', 'list']);
+    expect(listed).not.toMatch(/typo|past/);
+    const dated = await cli(env, ['keys', 'create', '-u', 'ops', '-n', 'dated', '--expires', '2099-06-30']);
+    const prefix = /prefix: (\S+)/.exec(dated)![1];
+    const storage = openStorage({ dataDir });
+    try {
+      const row = await storage.db.selectFrom('api_keys').select('expires_at').where('prefix', '=', prefix).executeTakeFirstOrThrow();
+      expect(row.expires_at).toBe(Date.parse('2099-06-30'));
+    } finally {
+      await storage.close();
+    }
   });
 
   it('refuses a wrong environment with a message naming the variable', async () => {
