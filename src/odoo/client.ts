@@ -340,7 +340,7 @@ export class OdooClient {
     throw new OdooError('odoo_auth_failed', `The API key was accepted but login '${this.settings.login}' was not found`);
   }
 
-  /** Every public entry point: refuse after close, keep errors OdooErrors, keep the secret out. */
+  /** Every public entry point: refuse after close, keep the secret out of what it throws. */
   private guard<T>(work: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new OdooError('odoo_unreachable', 'This Odoo client is closed'));
     // Not an async wrapper: that would add a promise and microtask turns to every call.
@@ -348,19 +348,28 @@ export class OdooClient {
     try {
       pending = work();
     } catch (error) {
-      return Promise.reject(this.asOdooError(error));
+      return Promise.reject(this.withoutSecret(error));
     }
     return pending.catch((error: unknown) => {
-      throw this.asOdooError(error);
+      throw this.withoutSecret(error);
     });
   }
 
-  private asOdooError(error: unknown): OdooError {
-    const odooError =
-      error instanceof OdooError
-        ? error
-        : new OdooError('odoo_server_error', `Unexpected failure in the Odoo client: ${(error as Error)?.message ?? String(error)}`);
-    return redactSecret(odooError, this.settings.secret);
+  /**
+   * OdooErrors with the secret masked. Anything else is a bug of the client itself (every
+   * network failure is an OdooError already, see http.ts): it stays what it is, so the relay
+   * answers 500 internal_error and logs it instead of blaming Odoo with a 502; the secret is
+   * masked in its message and stack, which the log shows.
+   */
+  private withoutSecret(error: unknown): Error {
+    if (error instanceof OdooError) return redactSecret(error, this.settings.secret);
+    const bug = error instanceof Error ? error : new Error(String(error));
+    const secret = this.settings.secret;
+    if (secret) {
+      bug.message = bug.message.split(secret).join('***');
+      if (bug.stack) bug.stack = bug.stack.split(secret).join('***');
+    }
+    return bug;
   }
 }
 
