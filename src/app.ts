@@ -10,6 +10,7 @@ import { registerErrorHandling } from './http/error-handler.js';
 import { registerRequestTrace } from './http/request-trace.js';
 import { pageSecurityHeaders, securityHeadersFor } from './http/security-headers.js';
 import { registerWebhookRoute } from './actions/webhook-route.js';
+import { verifyRequestHmac } from './auth/request-hmac.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { registerOpsRoutes } from './ops/routes.js';
 import { registerSubscriptionRoutes } from './events/subscriptions-routes.js';
@@ -73,7 +74,13 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   await registerOpenApi(app);
   await app.register(cookie);
   registerRequestTrace(app);
-  registerJsonBody(app, { bodyLimit: ctx.config.bodyLimitBytes, maxDepth: ctx.config.jsonMaxDepth });
+  registerJsonBody(app, {
+    bodyLimit: ctx.config.bodyLimitBytes,
+    maxDepth: ctx.config.jsonMaxDepth,
+    // A signing key's request is checked before its body is parsed: an unsigned request with a
+    // broken body is refused 401 invalid_signature (and gives back its rate-limit request), not 400.
+    beforeParse: (request) => (request.caller ? verifyRequestHmac(ctx, request, request.caller) : undefined),
+  });
   registerErrorHandling(app);
 
   const pageHeaders = pageSecurityHeaders();

@@ -73,7 +73,8 @@ function admit(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, ca
 /**
  * POST /api/n8n/webhook — the seed's endpoint. Order matters: who (API key or session, from
  * headers only, before the body is read) → rate limit → cross-site refusal for cookies →
- * body parse → HMAC over the raw bytes → action → idempotent replay.
+ * HMAC over the raw bytes (in the JSON parser, before parsing) → body parse → action →
+ * idempotent replay.
  */
 export function registerWebhookRoute(app: FastifyInstance, ctx: AppContext): void {
   app.post(
@@ -97,8 +98,8 @@ export function registerWebhookRoute(app: FastifyInstance, ctx: AppContext): voi
     },
     async (request, reply) => {
       const caller = request.caller!;
-      // The HMAC check needs the raw body, so it runs here rather than in a preHandler hook
-      // (one hook less per call); only a timestamped signature's nonce claim is awaited.
+      // The JSON parser has checked the signature already (see app.ts); this covers a request
+      // without a body, which no parser sees. Only a timestamped signature's nonce claim is awaited.
       const nonceClaim = verifyRequestHmac(ctx, request, caller);
       if (nonceClaim) await nonceClaim;
       // Most calls carry no Idempotency-Key: they skip the wrapper's allocations.

@@ -6,6 +6,13 @@ import { RelayError } from '../errors/index.js';
 import { thenMaybe } from '../async/maybe-promise.js';
 import { rateLimitedError } from './rate-limit.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signature was checked (the JSON parser checks it first, the route's own check then passes). */
+    hmacVerified?: boolean;
+  }
+}
+
 /**
  * For an API key created with HMAC: checks `X-HMAC-Signature` (and `X-HMAC-Timestamp`, once
  * per signature) over the exact raw body bytes. Shared by every route a key can call, so the
@@ -16,7 +23,7 @@ import { rateLimitedError } from './rate-limit.js';
  * promise on every call.
  */
 export function verifyRequestHmac(ctx: AppContext, request: FastifyRequest, caller: Caller): Promise<void> | undefined {
-  if (caller.kind !== 'api_key' || !caller.hmacSecretEnc) return undefined;
+  if (caller.kind !== 'api_key' || !caller.hmacSecretEnc || request.hmacVerified) return undefined;
   const check = verifyHmac({
     key: ctx.caches.hmacKeys.get(caller.hmacSecretEnc),
     rawBody: request.rawBody ?? Buffer.alloc(0),
@@ -26,9 +33,13 @@ export function verifyRequestHmac(ctx: AppContext, request: FastifyRequest, call
     toleranceSeconds: ctx.config.hmacToleranceSeconds,
   });
   if (!check.ok) return refuse(ctx, caller, new RelayError('invalid_signature', hmacMessage(check.reason), { reason: check.reason }));
-  if (!check.timestamped) return undefined;
+  if (!check.timestamped) {
+    request.hmacVerified = true;
+    return undefined;
+  }
   return claimNonce(ctx, caller.apiKey.id, check.signature).then((claimed) => {
     if (!claimed) return refuse(ctx, caller, new RelayError('invalid_signature', 'This signature was already used (replay)', { reason: 'replayed' }));
+    request.hmacVerified = true;
   });
 }
 

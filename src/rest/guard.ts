@@ -32,8 +32,9 @@ export async function authenticateRestCaller(ctx: AppContext, request: FastifyRe
 }
 
 /**
- * After the body is parsed and validated: the HMAC signature of a signing key, then the
- * caller's scopes and allow-lists for each ORM method the route calls.
+ * After the body is parsed and validated: the HMAC signature of a signing key (already checked
+ * by the JSON parser when there was a body; this covers bodiless calls), then the caller's
+ * scopes and allow-lists for each ORM method the route calls.
  */
 export async function authorizeRestCall(ctx: AppContext, request: FastifyRequest, model: string, methods: string[]): Promise<Caller> {
   const caller = request.caller!;

@@ -49,6 +49,37 @@ describe('HMAC-signed webhook calls', () => {
     expect(r.body.code).toBe('invalid_signature');
   });
 
+  it('checks the signature before parsing: an unsigned broken body is refused 401 and gives its request back', async () => {
+    const { key: own, hmacSecret: ownSecret } = await relay.createKey({ hmac: true, rateLimit: 5 });
+    const broken = ['{"action": "get_config"', '{"__proto__": {"admin": true}, "action": "get_config"}', '['.repeat(200) + ']'.repeat(200)];
+    for (const body of broken) {
+      const r = await relay.post('/api/n8n/webhook', body, { authorization: `Bearer ${own}`, 'x-hmac-signature': 'ab'.repeat(32) });
+      expect(r.status, body.slice(0, 30)).toBe(401);
+      expect(r.body).toMatchObject({ code: 'invalid_signature', details: { reason: 'mismatch' } });
+    }
+    // None of them spent the workflow's budget: the first signed call of the minute leaves four of five.
+    const body = JSON.stringify({ action: 'get_config' });
+    const signature = crypto.createHmac('sha256', ownSecret!).update(body).digest('hex');
+    const signed = await relay.post('/api/n8n/webhook', body, { authorization: `Bearer ${own}`, 'x-hmac-signature': signature });
+    expect(signed.body.code).toBe(PASSED);
+    expect(signed.headers['x-ratelimit-remaining']).toBe('4');
+  });
+
+  it('answers a signed but broken body 400 invalid_json, and checks a bodiless request too', async () => {
+    const body = '{"action": "get_config"';
+    const signature = crypto.createHmac('sha256', secret).update(body).digest('hex');
+    const r = await relay.post('/api/n8n/webhook', body, { authorization: `Bearer ${key}`, 'x-hmac-signature': signature });
+    expect(r.status).toBe(400);
+    expect(r.body.code).toBe('invalid_json');
+    const empty = await relay.post('/api/n8n/webhook', '', { authorization: `Bearer ${key}` });
+    expect(empty.status).toBe(401);
+    expect(empty.body.details.reason).toBe('missing_signature');
+    const emptySigned = crypto.createHmac('sha256', secret).update('').digest('hex');
+    const signedEmpty = await relay.post('/api/n8n/webhook', '', { authorization: `Bearer ${key}`, 'x-hmac-signature': emptySigned });
+    expect(signedEmpty.status).toBe(400);
+    expect(signedEmpty.body.code).toBe('invalid_request');
+  });
+
   it('timestamped signatures are accepted once and refused when replayed', async () => {
     const body = JSON.stringify({ action: 'get_config' });
     const ts = String(Math.floor(Date.now() / 1000));
