@@ -27,3 +27,19 @@ describe('docs/n8n-recipes.md', () => {
     expect(actionSchemas.test_connection.safeParse(JSON.parse(node.parameters.jsonBody)).success).toBe(true);
   });
 });
+
+/** The README's table of the seed's three workflows: each body is an action the relay accepts. */
+describe('README.md n8n workflows', () => {
+  const readme = fs.readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Use it from n8n'), readme.indexOf('## Dashboard'));
+  const bodies = [...section.matchAll(/`(\{"action".*?\})`/g)].map((m) => JSON.parse(m[1]!));
+
+  it('shows the three workflows, each a valid action', () => {
+    expect(bodies.filter((b) => b.action === 'execute_method').map((b) => `${b.model}.${b.method}`)).toEqual([
+      'res.partner.create',
+      'sale.order.search_read',
+      'product.product.search_read',
+    ]);
+    for (const body of bodies) expect(actionSchemas[body.action as ActionName].safeParse(body).success, JSON.stringify(body)).toBe(true);
+  });
+});
