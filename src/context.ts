@@ -48,7 +48,11 @@ export interface AppContext {
 /** Opens the database (migrating it), loads the master key and wires the shared services. */
 export async function createContext(config: Config, logger?: Logger): Promise<AppContext> {
   const log = logger ?? pino({ level: config.logLevel, redact: { paths: ['*.password', '*.secret', '*.apiKey', '*.authorization'], censor: '[redacted]' } });
-  const storage = openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const storage = openStorage({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onConnectionError: (err) => log.warn({ err }, 'PostgreSQL connection lost; the pool reconnects on next use'),
+  });
   await migrate(storage);
   const box = new SecretBox(loadMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir }));
   const requestLog = new RequestLogWriter(requestLogBatchInsert(storage), (err) => log.error({ err }, 'request log write failed'));

@@ -23,10 +23,20 @@ export interface Storage {
 // string timestamps would leak into every comparison.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-/** Opens SQLite in dataDir (WAL) or PostgreSQL when a URL is given. */
-export function openStorage(opts: { databaseUrl?: string; dataDir: string }): Storage {
+/**
+ * Opens SQLite in dataDir (WAL) or PostgreSQL when a URL is given. `onConnectionError` hears
+ * of PostgreSQL connections lost outside a query (a restart, a failover, an idle timeout).
+ */
+export function openStorage(opts: { databaseUrl?: string; dataDir: string; onConnectionError?: (err: Error) => void }): Storage {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    // node-postgres emits 'error' when the server ends a connection that is not running a
+    // query, on the client and, for an idle one, on the pool too: unheard, either event ends
+    // the process. The pool drops such a client and connects anew on next use, and a query on
+    // a lost connection fails on its own, so these are only reported: once, from the client.
+    const lost = opts.onConnectionError ?? (() => undefined);
+    pool.on('connect', (client) => client.on('error', lost));
+    pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', pgPool: pool, close: () => db.destroy() };
   }
