@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
+import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { startOdooGate, type OdooGate } from '../helpers/odoo-gate.js';
+
+/**
+ * Idempotency-Key edge cases over real HTTP. A gate between the relay and the Odoo test server
+ * holds Odoo calls for as long as the test wants, so "the first request is still running" is a
+ * state the test controls rather than a race against a latency.
+ */
+let sim: OdooSim;
+let gate: OdooGate;
+let relay: TestRelay;
+let auth: Record<string, string>;
+
+beforeAll(async () => {
+  sim = await startOdooSim({ version: 18, automationNoise: 'none' });
+  gate = await startOdooGate(sim.url);
+  relay = await startTestRelay();
+  await relay.connectOdoo({ url: gate.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
+  auth = { authorization: `Bearer ${(await relay.createKey({ rateLimit: 10_000 })).key}` };
+  // Warm: login and version detection are done before any test holds the gate.
+  expect((await relay.post('/api/n8n/webhook', { action: 'test_connection' }, auth)).status).toBe(200);
+});
+afterAll(async () => {
+  await relay.close();
+  await gate.close();
+  await sim.close();
+});
+
+const createBody = (name: string) => ({ action: 'execute_method', model: 'res.partner', method: 'create', args: [{ name }] });
+const send = (body: unknown, key: string) => relay.post('/api/n8n/webhook', body, { ...auth, 'idempotency-key': key });
+const countInOdoo = (name: string) => sim.engine.execute(2, 'res.partner', 'search_count', [[['name', '=', name]]], {});
+
+describe('Idempotency-Key', () => {
+  it('answers 409 idempotency_in_progress to a repeat while the first request is still running, then replays the first answer', async () => {
+    const name = `In progress ${Date.now()}`;
+    const key = `in-progress-${name}`;
+    const reachedOdoo = gate.requests.length;
+    gate.hold();
+    const first = send(createBody(name), key);
+    await gate.whenHeld(1);
+
+    const second = await send(createBody(name), key);
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ success: false, code: 'idempotency_in_progress' });
+    expect(second.headers['retry-after']).toBe('1');
+    expect(second.headers['idempotent-replayed']).toBeUndefined();
+    // A different body under the same key is still a misuse of the key, running or not.
+    const other = await send(createBody(`${name} other`), key);
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe('idempotency_key_reused');
+
+    gate.release();
+    const answered = await first;
+    expect(answered.status).toBe(200);
+    expect(answered.headers['idempotent-replayed']).toBeUndefined();
+
+    const third = await send(createBody(name), key);
+    expect(third.status).toBe(200);
+    expect(third.headers['idempotent-replayed']).toBe('true');
+    expect(third.body).toEqual(answered.body);
+    // Only the first request reached Odoo: one create, one record.
+    expect(gate.requests.length - reachedOdoo).toBe(1);
+    expect(countInOdoo(name)).toBe(1);
+  });
+
+  it('does not replay a stored answer past its expiry (24 h): the call reaches Odoo again', async () => {
+    const name = `Expired ${Date.now()}`;
+    const key = `expired-${name}`;
+    const first = await send(createBody(name), key);
+    expect(first.status).toBe(200);
+    const before = gate.requests.length;
+    const replay = await send(createBody(name), key);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(gate.requests.length).toBe(before);
+
+    const db = relay.ctx.storage.db;
+    const stored = await db.selectFrom('idempotency_keys').selectAll().where('idem_key', '=', key).executeTakeFirstOrThrow();
+    expect(stored.expires_at - stored.created_at).toBe(24 * 3_600_000);
+    // As if the first request had been made 25 hours ago.
+    const createdAt = Date.now() - 25 * 3_600_000;
+    await db.updateTable('idempotency_keys').set({ created_at: createdAt, expires_at: createdAt + 24 * 3_600_000 }).where('idem_key', '=', key).execute();
+
+    const later = await send(createBody(name), key);
+    expect(later.status).toBe(200);
+    expect(later.headers['idempotent-replayed']).toBeUndefined();
+    expect(later.body.result).not.toBe(first.body.result);
+    expect(gate.requests.length - before).toBe(1);
+    expect(countInOdoo(name)).toBe(2);
+    // The key now holds the new answer, for a fresh 24 h.
+    const renewed = await db.selectFrom('idempotency_keys').selectAll().where('idem_key', '=', key).executeTakeFirstOrThrow();
+    expect(renewed.expires_at).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+    expect(JSON.parse(renewed.response!)).toEqual(later.body);
+  });
+});
