@@ -1,21 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
-import { startOdooGate, type OdooGate } from '../helpers/odoo-gate.js';
+import { startCountingProxy, type CountingProxy } from '../odoo/counting-proxy.js';
 
 /**
- * Idempotency-Key edge cases over real HTTP. A gate between the relay and the Odoo test server
- * holds Odoo calls for as long as the test wants, so "the first request is still running" is a
+ * Idempotency-Key edge cases over real HTTP. A proxy between the relay and the Odoo test server
+ * (the gate) holds Odoo calls for as long as the test wants, so "the first request is still running" is a
  * state the test controls rather than a race against a latency.
  */
 let sim: OdooSim;
-let gate: OdooGate;
+let gate: CountingProxy;
 let relay: TestRelay;
 let auth: Record<string, string>;
 
 beforeAll(async () => {
   sim = await startOdooSim({ version: 18, automationNoise: 'none' });
-  gate = await startOdooGate(sim.url);
+  gate = await startCountingProxy(sim.url);
   relay = await startTestRelay();
   await relay.connectOdoo({ url: gate.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
   auth = { authorization: `Bearer ${(await relay.createKey({ rateLimit: 10_000 })).key}` };

@@ -1,8 +1,10 @@
 /**
  * A transparent loopback HTTP proxy that records every request it forwards, so tests can count
- * the round trips a client really makes to an Odoo server that keeps no such count itself.
+ * the round trips a client really makes to an Odoo server that keeps no such count itself. It
+ * can also hold requests until the test releases them, so a "slow Odoo call" lasts exactly as
+ * long as the test wants: no latency to race against.
  */
-import { Agent, createServer, request, type IncomingMessage } from 'node:http';
+import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface ProxiedRequest {
@@ -17,6 +19,12 @@ export interface CountingProxy {
   requests: ProxiedRequest[];
   /** Requests whose path starts with `prefix` (all when omitted). */
   count(prefix?: string): number;
+  /** From now on, requests wait here (recorded, not forwarded) until release(). */
+  hold(): void;
+  /** Forwards every held request and stops holding. */
+  release(): void;
+  /** Resolves once `count` requests are waiting. */
+  whenHeld(count?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,6 +34,22 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
   const agent = new Agent({ keepAlive: true });
   const requests: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
+  let holding = false;
+  let held: (() => void)[] = [];
+  let watchers: { count: number; resolve: () => void }[] = [];
+
+  const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
+    const upstream = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    // The upstream dropping us is passed on as a dropped connection, like a real network would.
+    upstream.on('error', () => res.socket?.destroy());
+    upstream.end(body);
+  };
 
   const server = createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
@@ -33,18 +57,18 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       requests.push(describe(req, body));
-      const upstream = request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      // The upstream dropping us is passed on as a dropped connection, like a real network would.
-      upstream.on('error', () => res.socket?.destroy());
-      upstream.end(body);
+      if (!holding) return forward(req, body, res);
+      held.push(() => forward(req, body, res));
+      for (const w of watchers) if (held.length >= w.count) w.resolve();
+      watchers = watchers.filter((w) => held.length < w.count);
     });
   });
+  const release = () => {
+    holding = false;
+    const go = held;
+    held = [];
+    for (const f of go) f();
+  };
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -55,8 +79,14 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
     url: `http://127.0.0.1:${port}`,
     requests,
     count: (prefix = '') => requests.filter((r) => r.path.startsWith(prefix)).length,
+    hold: () => {
+      holding = true;
+    },
+    release,
+    whenHeld: (count = 1) => (held.length >= count ? Promise.resolve() : new Promise<void>((resolve) => watchers.push({ count, resolve }))),
     close: () =>
       new Promise<void>((resolve) => {
+        release();
         for (const s of sockets) s.destroy();
         agent.destroy();
         server.close(() => resolve());
