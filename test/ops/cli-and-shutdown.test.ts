@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { httpGet, httpPost } from '../helpers/relay.js';
+import { freePort, runCli } from '../helpers/cli.js';
 import { openStorage } from '../../src/storage/database.js';
 
 const run = promisify(execFile);
@@ -14,27 +14,11 @@ const root = path.resolve(import.meta.dirname, '../..');
 // node --import tsx, not the tsx wrapper binary: signals then reach the relay process itself.
 const nodeArgs = ['--import', 'tsx'];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Runs the real CLI (`odoo-relay …`) as a user would, with a secret on stdin. */
+/** Runs the real CLI (`odoo-relay …`) as a user would, with a secret on stdin; its stdout, or throws with its stderr. */
 async function cli(env: NodeJS.ProcessEnv, args: string[], stdin?: string): Promise<string> {
-  const child = execFile(process.execPath, [...nodeArgs, 'src/cli.ts', ...args], { cwd: root, env: { ...process.env, ...env } });
-  if (stdin !== undefined) child.stdin!.end(stdin);
-  else child.stdin!.end();
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
-  if (code !== 0) throw new Error(`cli ${args.join(' ')} exited ${code}: ${err}`);
-  return out;
+  const { code, stdout, stderr } = await runCli(env, args, stdin);
+  if (code !== 0) throw new Error(`cli ${args.join(' ')} exited ${code}: ${stderr}`);
+  return stdout;
 }
 
 // Each CLI call starts a Node process that compiles TypeScript on the fly: slow on a busy machine.
