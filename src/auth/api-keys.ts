@@ -93,11 +93,8 @@ export async function createApiKey(
   if (!Number.isInteger(rateLimit) || rateLimit < 1 || rateLimit > 1_000_000) {
     throw new RelayError('invalid_request', 'Rate limit must be an integer from 1 to 1000000 per minute', { field: 'rateLimit' });
   }
-  // An unreadable date (the CLI's --expires parses to NaN) must not become a key that never expires.
-  const expiresAt = input.expiresAt ?? null;
-  if (expiresAt !== null && !(Number.isInteger(expiresAt) && expiresAt > Date.now())) {
-    throw new RelayError('invalid_request', 'Expiry must be a date in the future, such as 2027-06-30', { field: 'expiresAt' });
-  }
+  const expiresAt = checkExpiry(input.expiresAt ?? null);
+  await checkConnectionOwner(db, input.userId, input.connectionId ?? null);
   const key = KEY_PREFIX + randomBase62(KEY_RANDOM_LENGTH);
   const hmacSecret = input.hmac ? generateHmacSecret() : null;
   const row: ApiKeysTable = {
@@ -175,6 +172,21 @@ export interface ApiKeyUpdate {
   connectionId?: string | null;
 }
 
+/** An expiry must be a timestamp in the future: an unreadable date (the CLI's --expires parses to NaN) must not become a key that never expires. */
+function checkExpiry(expiresAt: number | null): number | null {
+  if (expiresAt !== null && !(Number.isInteger(expiresAt) && expiresAt > Date.now())) {
+    throw new RelayError('invalid_request', 'Expiry must be a date in the future, such as 2027-06-30', { field: 'expiresAt' });
+  }
+  return expiresAt;
+}
+
+/** A key acts on its owner's Odoo: it may be pinned to one of the owner's connections only. */
+async function checkConnectionOwner(db: Kysely<Database>, userId: string, connectionId: string | null): Promise<void> {
+  if (connectionId === null) return;
+  const owned = await db.selectFrom('odoo_connections').select('id').where('id', '=', connectionId).where('user_id', '=', userId).executeTakeFirst();
+  if (!owned) throw new RelayError('invalid_request', "The connection is not one of the key owner's Odoo connections", { field: 'connectionId' });
+}
+
 export async function updateApiKey(db: Kysely<Database>, id: string, userId: string | undefined, patch: ApiKeyUpdate): Promise<ApiKey> {
   const current = await getApiKey(db, id, userId);
   const set: Partial<ApiKeysTable> = {};
@@ -192,8 +204,11 @@ export async function updateApiKey(db: Kysely<Database>, id: string, userId: str
     }
     set.rate_limit = patch.rateLimit;
   }
-  if (patch.expiresAt !== undefined) set.expires_at = patch.expiresAt;
-  if (patch.connectionId !== undefined) set.connection_id = patch.connectionId;
+  if (patch.expiresAt !== undefined) set.expires_at = checkExpiry(patch.expiresAt);
+  if (patch.connectionId !== undefined) {
+    await checkConnectionOwner(db, current.userId, patch.connectionId);
+    set.connection_id = patch.connectionId;
+  }
   if (Object.keys(set).length) await db.updateTable('api_keys').set(set).where('id', '=', current.id).execute();
   apiKeysChanged.raise();
   return getApiKey(db, id, userId);

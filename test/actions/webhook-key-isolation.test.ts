@@ -80,9 +80,23 @@ describe("each key acts on its owner's Odoo connection only", () => {
 });
 
 describe("a key pinned to another user's connection", () => {
-  it('is refused with 404 no_odoo_connection and never reaches that Odoo', async () => {
-    const pinned = await createApiKey(relay.ctx.storage.db, relay.ctx.box, { userId: userB.id, name: 'pinned to A', connectionId: connectionA }, 100);
-    expect(pinned.apiKey.connectionId).toBe(connectionA);
+  it('cannot be created or re-pinned: the key owner must own the connection', async () => {
+    await expect(createApiKey(relay.ctx.storage.db, relay.ctx.box, { userId: userB.id, name: 'pinned to A', connectionId: connectionA }, 100)).rejects.toMatchObject({
+      code: 'invalid_request',
+      details: { field: 'connectionId' },
+    });
+    const created = await createApiKey(relay.ctx.storage.db, relay.ctx.box, { userId: userB.id, name: 'later pinned' }, 100);
+    await expect(updateApiKey(relay.ctx.storage.db, created.apiKey.id, userB.id, { connectionId: connectionA })).rejects.toMatchObject({
+      code: 'invalid_request',
+      details: { field: 'connectionId' },
+    });
+    expect((await hook(created.key, { action: 'get_config' })).body.result.database).toBe('odoo_b');
+  });
+
+  it('pinned anyway (written to the database directly) is refused with 404 no_odoo_connection and never reaches that Odoo', async () => {
+    const pinned = await createApiKey(relay.ctx.storage.db, relay.ctx.box, { userId: userB.id, name: 'pinned to A' }, 100);
+    await relay.ctx.storage.db.updateTable('api_keys').set({ connection_id: connectionA }).where('id', '=', pinned.apiKey.id).execute();
+    relay.ctx.caches.apiKeys.clear();
     const config = await hook(pinned.key, { action: 'get_config' });
     expect(config.status).toBe(404);
     expect(config.body.code).toBe('no_odoo_connection');
@@ -93,15 +107,6 @@ describe("a key pinned to another user's connection", () => {
     expect(r.body.code).toBe('no_odoo_connection');
     expect(countIn(simA, name)).toBe(0);
     expect(countIn(simB, name)).toBe(0);
-  });
-
-  it("is refused as well when an existing key of B is re-pinned to A's connection", async () => {
-    const created = await createApiKey(relay.ctx.storage.db, relay.ctx.box, { userId: userB.id, name: 'later pinned' }, 100);
-    expect((await hook(created.key, { action: 'get_config' })).body.result.database).toBe('odoo_b');
-    await updateApiKey(relay.ctx.storage.db, created.apiKey.id, userB.id, { connectionId: connectionA });
-    const r = await hook(created.key, { action: 'test_connection' });
-    expect(r.status).toBe(404);
-    expect(r.body.code).toBe('no_odoo_connection');
   });
 
   it('cannot be made through the dashboard: a connectionId in the request is not taken', async () => {
