@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 
 let relay: TestRelay;
 let key: string;
@@ -86,5 +87,47 @@ describe('webhook fuzzing: never a 5xx, never a crash, always the error envelope
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
     const health = await fetch(`${relay.url}/healthz`);
     expect(health.status).toBe(200);
+  });
+});
+
+/**
+ * Past validation, into Odoo: random positional args and kwargs for common ORM methods, through
+ * the JSON-RPC (18) and JSON-2 (19) clients to the Odoo test server. Whatever Odoo makes of them,
+ * the answer is a success or a clean refusal: never a 5xx, never a crash.
+ */
+describe.each([18, 19] as const)('webhook fuzzing into Odoo %i', (version) => {
+  let odooRelay: TestRelay;
+  let sim: OdooSim;
+  let auth: Record<string, string>;
+  beforeAll(async () => {
+    sim = await startOdooSim({ version, apiKey: 'fuzz-api-key-0123456789', automationNoise: 'none' });
+    odooRelay = await startTestRelay();
+    await odooRelay.connectOdoo({ url: sim.url, database: 'odoo_demo', login: 'admin', secret: version === 19 ? 'fuzz-api-key-0123456789' : 'admin' });
+    auth = { authorization: `Bearer ${(await odooRelay.createKey({ rateLimit: 1_000_000 })).key}` };
+  });
+  afterAll(async () => {
+    await odooRelay?.close();
+    await sim?.close();
+  });
+
+  it('answers 200 or a clean 4xx to 200 random argument lists', async () => {
+    const rand = prng(20261204 + version);
+    const models = ['res.partner', 'sale.order', 'product.product'];
+    const methods = ['search_read', 'read', 'search', 'search_count', 'write', 'create', 'unlink', 'read_group', 'fields_get', 'name_search', 'default_get', 'action_confirm'];
+    const statuses = new Set<number>();
+    for (let i = 0; i < 200; i++) {
+      const args = Array.from({ length: Math.floor(rand() * 4) }, () => randomValue(rand, 2));
+      const kwargs = rand() < 0.5 ? {} : Object.fromEntries(Array.from({ length: Math.floor(rand() * 3) }, () => [['fields', 'limit', 'domain', 'order', 'context', 'x'][Math.floor(rand() * 6)]!, randomValue(rand, 2)]));
+      const body = { action: 'execute_method', model: models[Math.floor(rand() * models.length)], method: methods[Math.floor(rand() * methods.length)], args, kwargs };
+      const r = await odooRelay.post('/api/n8n/webhook', body, auth);
+      const label = `case ${i}: ${JSON.stringify(body).slice(0, 160)} → ${r.status} ${r.text.slice(0, 160)}`;
+      statuses.add(r.status);
+      expect(r.status, label).toBeLessThan(500);
+      expect(r.body.success, label).toBe(r.status === 200);
+      if (r.status !== 200) expect(typeof r.body.code, label).toBe('string');
+    }
+    // The cases reached Odoo and were not all refused up front.
+    expect(statuses.has(200)).toBe(true);
+    expect((await fetch(`${odooRelay.url}/healthz`)).status).toBe(200);
   });
 });
