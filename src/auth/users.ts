@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Storage } from '../storage/database.js';
+import { isUniqueViolation } from '../storage/unique-violation.js';
 import type { Database, UsersTable } from '../storage/schema.js';
 import { newId } from '../ids/random.js';
 import { RelayError } from '../errors/index.js';
@@ -44,7 +45,13 @@ export async function createUser(
   input: { username: string; password: string; role?: 'admin' | 'user' },
 ): Promise<User> {
   const row = await newUserRow(db, input);
-  await db.insertInto('users').values(row).execute();
+  try {
+    await db.insertInto('users').values(row).execute();
+  } catch (err) {
+    // The same name created meanwhile (the check in newUserRow and this insert are not atomic).
+    if (isUniqueViolation(err)) throw new RelayError('conflict', 'Username is already taken', { field: 'username' });
+    throw err;
+  }
   return toUser(row);
 }
 

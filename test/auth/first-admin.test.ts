@@ -1,4 +1,7 @@
-/** The one-time setup step creates exactly one admin, however many setup requests arrive at once. */
+/**
+ * The one-time setup step creates exactly one admin, however many setup requests arrive at once;
+ * and two accounts created at once under one name give one account and a clear conflict.
+ */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +9,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startRelay } from '../../src/server.js';
+import { createUser } from '../../src/auth/users.js';
 import { httpPost } from '../helpers/relay.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 
@@ -13,7 +17,7 @@ describe.each([
   ['SQLite', async () => ({})],
   ['PostgreSQL', async () => ({ DATABASE_URL: await createTestDatabase() })],
 ])('first-run setup on %s', (_name, databaseEnv) => {
-  it('answers one of eight simultaneous setup requests and refuses the others', async () => {
+  it('answers one of eight simultaneous setup requests and refuses the others; one account per name', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-setup-'));
     const relay = await startRelay(loadConfig({ DATA_DIR: dataDir, PORT: '0', ...(await databaseEnv()) }), pino({ level: 'silent' }));
     try {
@@ -26,6 +30,14 @@ describe.each([
       const winner = answers.find((a) => a.status === 200)!;
       const users = await relay.ctx.storage.db.selectFrom('users').select(['username', 'role']).execute();
       expect(users).toEqual([{ username: winner.body.user.username, role: 'admin' }]);
+
+      // Accounts (the CLI's users create): the name check and the insert race; the loser is told.
+      const outcomes = await Promise.allSettled([1, 2, 3].map(() => createUser(relay.ctx.storage.db, { username: 'same-name', password: 'a long enough password' })));
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      for (const o of outcomes.filter((o) => o.status === 'rejected')) {
+        expect((o as PromiseRejectedResult).reason).toMatchObject({ code: 'conflict', details: { field: 'username' } });
+      }
+      expect(await relay.ctx.storage.db.selectFrom('users').select('id').where('username', '=', 'same-name').execute()).toHaveLength(1);
     } finally {
       await relay.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
