@@ -6,6 +6,12 @@
  */
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; expiresAt: number }>();
+  /**
+   * Bumped by every delete() and clear(). A load that was already under way when something
+   * changed may have read the old row (a key being revoked): it answers its caller but is not
+   * kept, or the revoked key would stay usable here for a whole time to live.
+   */
+  private generation = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -21,7 +27,9 @@ export class TtlCache<V> {
     if (this.ttlMs <= 0) return load();
     const hit = this.entries.get(key);
     if (hit && hit.expiresAt > now) return hit.value;
+    const generation = this.generation;
     return load().then((value) => {
+      if (generation !== this.generation) return value;
       if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
       this.entries.set(key, { value, expiresAt: now + this.ttlMs });
       return value;
@@ -29,10 +37,12 @@ export class TtlCache<V> {
   }
 
   delete(key: string): void {
+    this.generation++;
     this.entries.delete(key);
   }
 
   clear(): void {
+    this.generation++;
     this.entries.clear();
   }
 }

@@ -31,6 +31,20 @@ describe('TtlCache', () => {
     expect(await cache.getOrLoad('c', async () => 30, 0)).toBe(30);
   });
 
+  it('does not keep a value whose load was under way when the cache was cleared or the key deleted', async () => {
+    for (const invalidate of [(c: TtlCache<string>) => c.clear(), (c: TtlCache<string>) => c.delete('key')]) {
+      const cache = new TtlCache<string>(60_000);
+      let answer!: (value: string) => void;
+      // The lookup reads the key while it is still active...
+      const inFlight = cache.getOrLoad('key', () => new Promise<string>((resolve) => (answer = resolve)), 0);
+      // ...then the key is revoked, and the revocation clears the cache, before the read returns.
+      invalidate(cache);
+      answer('active');
+      expect(await inFlight).toBe('active');
+      expect(await cache.getOrLoad('key', async () => 'revoked', 1)).toBe('revoked');
+    }
+  });
+
   it('never caches when the time to live is zero (caching switched off)', async () => {
     const cache = new TtlCache<number>(0);
     let loads = 0;
