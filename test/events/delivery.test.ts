@@ -266,6 +266,17 @@ describe('delivery', () => {
     for (const s of [secret, first.body.secret, second.body.secret]) new Webhook(s).verify(r.rawBody.toString(), r.headers as Record<string, string>);
   });
 
+  it('keeps every secret valid when two rotations run at once', async () => {
+    receiver = await startReceiver();
+    const { subscription, secret } = await subscribe();
+    const rotations = await Promise.all([1, 2, 3].map(() => rig.api('POST', `/api/v1/subscriptions/${subscription.id}/rotate-secret`)));
+    expect(rotations.map((r) => r.status)).toEqual([200, 200, 200]);
+    await inject(subscription.id, 1);
+    const [r] = await receiver.waitFor(1);
+    // The original and each secret a caller was shown: one current, the others still signing.
+    for (const s of [secret, ...rotations.map((x) => x.body.secret)]) new Webhook(s).verify(r.rawBody.toString(), r.headers as Record<string, string>);
+  });
+
   it('prunes finished events with their deliveries and attempts, never pending ones', async () => {
     receiver = await startReceiver();
     const { subscription } = await subscribe();
