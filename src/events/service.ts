@@ -24,7 +24,7 @@ import { eventsForChanges, eventsForDeletions, fieldsToRead, snapshotWatchedFiel
 import { recordEvents } from './outbox.js';
 import { checkDefinition, refusesDefinition } from './definition-check.js';
 import { normalizeOdooDatetime } from './odoo-datetime.js';
-import { addIds, subtractRanges, compressIds, type IdRanges } from './id-ranges.js';
+import { addIds, subtractRanges, compressIds, expandRanges, type IdRanges } from './id-ranges.js';
 import { changeKnownIds } from './known-ids.js';
 import {
   createSubscription,
@@ -183,7 +183,11 @@ export class EventsService {
     try {
       client = await this.clientFor(row);
       await checkDefinition(client, row);
-      // Known ids first: the create/write decision and the deletion sweep need them.
+      // Known ids first: the create/write decision and the deletion sweep need them. The set
+      // stored now is the baseline: what polls and push hints add while the snapshot is taken
+      // is kept on top of it (see below), the rest is replaced.
+      const baseline = await db.selectFrom('subscription_capture').select('known_ids').where('subscription_id', '=', row.id).executeTakeFirst();
+      const before: IdRanges = baseline?.known_ids ? JSON.parse(baseline.known_ids) : [];
       const known = await snapshotKnownIds(client, row);
       // Records last written in the cursor's (starting) second, before the subscription
       // existed, are not changes to report: mark them as already seen in that second.
@@ -192,11 +196,12 @@ export class EventsService {
         ? ((await client.executeKw(row.model, 'search', [[['write_date', '>=', cap.cursor_write_date]]], { context: { active_test: false } })) as number[])
         : [];
       await snapshotWatchedFields(db, client, row, cap?.cursor_write_date ?? null);
-      await db
-        .updateTable('subscription_capture')
-        .set({ known_ids: JSON.stringify(known), ...(seen.length ? { cursor_ids: JSON.stringify([...seen].sort((a, b) => a - b)) } : {}) })
-        .where('subscription_id', '=', row.id)
-        .execute();
+      await changeKnownIds(
+        db,
+        row.id,
+        (stored) => (stored ? addIds(known, expandRanges(subtractRanges(stored, before))) : known),
+        seen.length ? { cursor_ids: JSON.stringify([...seen].sort((a, b) => a - b)) } : {},
+      );
     } catch (err) {
       // Odoo answered and refused the model, a field or the domain: nothing to retry.
       if (refusesDefinition(err)) throw err;

@@ -99,4 +99,35 @@ describe.each([
     expect(known).toContain(polled);
     expect(known).toContain(pushed);
   });
+
+  it('keeps the ids a push hint added while capture was set up again (a changed domain)', async () => {
+    const events = rig.relay.ctx.events;
+    const clientFor = events.clientFor.bind(events);
+    const pushed = 901_100 + Math.floor(Math.random() * 1000);
+    // The push hint lands while the set-up takes its snapshot of the live ids.
+    events.clientFor = async (sub) => {
+      const client = await clientFor(sub);
+      return new Proxy(client, {
+        get(target, prop, receiver) {
+          if (prop !== 'executeKw') return Reflect.get(target, prop, receiver);
+          return async (...args: Parameters<typeof target.executeKw>) => {
+            const answer = await target.executeKw(...args);
+            if (args[1] === 'search') await pushAdds([pushed]);
+            return answer;
+          };
+        },
+      });
+    };
+    try {
+      const patched = await rig.api('PATCH', `/api/v1/subscriptions/${subId}`, { domain: [['id', '>', 0]] });
+      expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    } finally {
+      events.clientFor = clientFor;
+    }
+    const known = await stored();
+    expect(known).toContain(pushed);
+    // The snapshot itself is in: the live records of the new domain.
+    const live = (await odoo(rig, 'res.partner', 'search', [[['id', '>', 0]]], { context: { active_test: false } })) as number[];
+    expect(known).toEqual(expect.arrayContaining(live));
+  });
 });
