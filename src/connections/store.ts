@@ -3,6 +3,7 @@ import type { Database, OdooConnectionsTable } from '../storage/schema.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { newId } from '../ids/random.js';
 import { RelayError } from '../errors/index.js';
+import { isUniqueViolation } from '../storage/unique-violation.js';
 import { ChangeSignal } from '../cache/ttl-cache.js';
 
 /** Raised by every connection change in this process, so connection caches drop stale entries. */
@@ -121,6 +122,17 @@ export async function saveDefaultConnection(
   userId: string,
   input: OdooConnectionInput,
 ): Promise<OdooConnection> {
+  try {
+    return await saveDefault(db, box, userId, input);
+  } catch (err) {
+    // A concurrent first save inserted the default in between (one default per user is a
+    // unique index): this save then replaces it, as it would have a moment later.
+    if (!isUniqueViolation(err)) throw err;
+    return saveDefault(db, box, userId, input);
+  }
+}
+
+async function saveDefault(db: Kysely<Database>, box: SecretBox, userId: string, input: OdooConnectionInput): Promise<OdooConnection> {
   const v = validateConnectionInput(input);
   const now = Date.now();
   const existing = await db

@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Dialect } from './database.js';
 
 /**
@@ -390,6 +390,21 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       async up(db: Kysely<any>) {
         // The delivery claim looks up earlier changes of the same record still undelivered.
         await db.schema.createIndex('events_subscription_record').on('events').columns(['subscription_id', 'record_id']).execute();
+      },
+    },
+    '0009_one_default_connection': {
+      async up(db: Kysely<any>) {
+        // Two first saves at once could each insert a default connection; keep the latest
+        // saved one as the default, then let the database refuse a second one.
+        await sql`
+          UPDATE odoo_connections SET is_default = 0
+          WHERE is_default = 1 AND id NOT IN (
+            SELECT id FROM (
+              SELECT id, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY updated_at DESC, id DESC) AS n
+              FROM odoo_connections WHERE is_default = 1
+            ) ranked WHERE n = 1
+          )`.execute(db);
+        await sql`CREATE UNIQUE INDEX odoo_connections_one_default ON odoo_connections (user_id) WHERE is_default = 1`.execute(db);
       },
     },
   };
