@@ -143,7 +143,7 @@ export class EventsService {
     const captureChanged = [...CAPTURE_FIELDS].some((f) => before[f as keyof SubscriptionsTable] !== after[f as keyof SubscriptionsTable]);
     // A refused change is not kept: the subscription goes on as it was.
     const undo = async (err: unknown): Promise<never> => {
-      await restoreSubscriptionSettings(this.d.storage.db, before);
+      await restoreSubscriptionSettings(this.d.storage.db, before, after);
       if (captureChanged) await this.setUpCapture(before).catch((e) => this.d.logger.warn({ err: e, subscriptionId: id }, 'restoring capture failed'));
       throw err;
     };

@@ -269,12 +269,24 @@ export async function updateSubscription(
   return { before, after: { ...before, ...set } };
 }
 
-/** Puts back the settings a refused update changed (what updateSubscription may set); updated_at moves past the update's so caches reload. */
-export async function restoreSubscriptionSettings(db: Kysely<Database>, before: SubscriptionsTable): Promise<void> {
-  const { name, events, domain, changed_fields, fields, target_url, format, timeout_ms, retries, headers_enc, capture_mode, active, consecutive_failures, disabled_at, disabled_reason } = before;
+/** The settings updateSubscription may change, which a refused update puts back. */
+const RESTORABLE = [
+  'name', 'events', 'domain', 'changed_fields', 'fields', 'target_url', 'format', 'timeout_ms', 'retries',
+  'headers_enc', 'capture_mode', 'active', 'consecutive_failures', 'disabled_at', 'disabled_reason',
+] as const satisfies readonly (keyof SubscriptionsTable)[];
+
+/**
+ * Puts back the settings a refused update changed, and only those: the seconds of Odoo calls
+ * before the refusal may have seen other changes to the row (the delivery worker disabling the
+ * subscription on a 410), which writing back the whole earlier row would undo. updated_at
+ * moves past the update's so caches reload.
+ */
+export async function restoreSubscriptionSettings(db: Kysely<Database>, before: SubscriptionsTable, after: SubscriptionsTable): Promise<void> {
+  const changed: Record<string, unknown> = {};
+  for (const column of RESTORABLE) if (before[column] !== after[column]) changed[column] = before[column];
   await db
     .updateTable('subscriptions')
-    .set({ name, events, domain, changed_fields, fields, target_url, format, timeout_ms, retries, headers_enc, capture_mode, active, consecutive_failures, disabled_at, disabled_reason, updated_at: Math.max(Date.now(), before.updated_at + 2) })
+    .set({ ...(changed as Partial<SubscriptionsTable>), updated_at: Math.max(Date.now(), before.updated_at + 2) })
     .where('id', '=', before.id)
     .execute();
   subscriptionsChanged.raise();
