@@ -64,7 +64,7 @@ export async function eventsForChanges(
   const wantedEvents = new Set(JSON.parse(sub.events) as RecordEvent[]);
   const watched = sub.changed_fields ? (JSON.parse(sub.changed_fields) as string[]) : null;
   const snapshots = watched ? await loadSnapshots(db, sub.id, candidates.map((c) => c.row.id)) : new Map<number, Record<string, unknown>>();
-  const newSnapshots: { record_id: number; vals: string }[] = [];
+  const newSnapshots: Snapshot[] = [];
   const pending: PendingEvent[] = [];
   for (const candidate of candidates) {
     const { row } = candidate;
@@ -79,7 +79,7 @@ export async function eventsForChanges(
       const now = Object.fromEntries(watched.map((f) => [f, row[f] ?? null]));
       const before = snapshots.get(row.id);
       changed = watched.filter((f) => before === undefined || JSON.stringify(before[f] ?? null) !== JSON.stringify(now[f]));
-      newSnapshots.push({ record_id: row.id, vals: JSON.stringify(now) });
+      newSnapshots.push({ record_id: row.id, vals: JSON.stringify(now), write_date: normalizeOdooDatetime(row.write_date) });
       // A write that touched none of the watched fields is no event for this subscription.
       if (event === 'write' && before !== undefined && changed.length === 0) continue;
     }
@@ -175,7 +175,7 @@ export async function snapshotWatchedFields(
   const watched = JSON.parse(sub.changed_fields) as string[];
   const domain = since ? [['write_date', '<', since]] : [];
   const rows = (await client.executeKw(sub.model, 'search_read', [domain], {
-    fields: [...new Set(['id', ...watched])],
+    fields: [...new Set(['id', 'write_date', ...watched])],
     order: 'write_date desc, id desc',
     limit,
     context: { active_test: false },
@@ -183,7 +183,11 @@ export async function snapshotWatchedFields(
   await saveSnapshots(
     db,
     sub.id,
-    rows.map((row) => ({ record_id: row.id, vals: JSON.stringify(Object.fromEntries(watched.map((f) => [f, row[f] ?? null]))) })),
+    rows.map((row) => ({
+      record_id: row.id,
+      vals: JSON.stringify(Object.fromEntries(watched.map((f) => [f, row[f] ?? null]))),
+      write_date: normalizeOdooDatetime(row.write_date),
+    })),
   );
   return rows.length;
 }
@@ -226,12 +230,32 @@ async function loadSnapshots(db: Kysely<Database>, subscriptionId: string, ids: 
   return out;
 }
 
-async function saveSnapshots(db: Kysely<Database>, subscriptionId: string, rows: { record_id: number; vals: string }[]): Promise<void> {
+/** The watched values of one record, and the write_date they were read at. */
+interface Snapshot {
+  record_id: number;
+  vals: string;
+  write_date: string | null;
+}
+
+/**
+ * Stores snapshots, never over a newer one: a poll and a push hint (or two instances) may read
+ * one record at different versions and finish in either order. A snapshot left at an older
+ * version would make a later change back to those values look like no change, and its event
+ * would be skipped for good. Same-second versions cannot be told apart; the later write wins.
+ */
+async function saveSnapshots(db: Kysely<Database>, subscriptionId: string, rows: Snapshot[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 200) {
     await db
       .insertInto('record_snapshots')
       .values(rows.slice(i, i + 200).map((r) => ({ subscription_id: subscriptionId, ...r })))
-      .onConflict((oc) => oc.columns(['subscription_id', 'record_id']).doUpdateSet((eb) => ({ vals: eb.ref('excluded.vals') })))
+      .onConflict((oc) =>
+        oc
+          .columns(['subscription_id', 'record_id'])
+          .doUpdateSet((eb) => ({ vals: eb.ref('excluded.vals'), write_date: eb.ref('excluded.write_date') }))
+          .where((eb) =>
+            eb.or([eb('record_snapshots.write_date', 'is', null), eb('excluded.write_date', 'is', null), eb('record_snapshots.write_date', '<=', eb.ref('excluded.write_date'))]),
+          ),
+      )
       .execute();
   }
 }

@@ -407,6 +407,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await sql`CREATE UNIQUE INDEX odoo_connections_one_default ON odoo_connections (user_id) WHERE is_default = 1`.execute(db);
       },
     },
+    '0010_snapshot_write_date': {
+      async up(db: Kysely<any>) {
+        // Which version of the record a snapshot holds, so an older read never replaces a newer one.
+        await db.schema.alterTable('record_snapshots').addColumn('write_date', 'text').execute();
+      },
+    },
   };
 }
 

@@ -169,6 +169,8 @@ export interface RecordSnapshotsTable {
   subscription_id: string;
   record_id: number;
   vals: string;
+  /** The record's write_date the values were read at (null: read without one, at set-up). */
+  write_date: string | null;
 }
 
 export interface EventsTable {
