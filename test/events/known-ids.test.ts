@@ -10,6 +10,21 @@ import { startEventsRig, odoo, type EventsRig } from './helpers.js';
 import { changeKnownIds } from '../../src/events/known-ids.js';
 import { pollSubscription, type PollDeps } from '../../src/events/poller.js';
 import { addIds, expandRanges, type IdRanges } from '../../src/events/id-ranges.js';
+import type { OdooClient } from '../../src/odoo/index.js';
+
+/** The client, running `then` each time Odoo has answered one of its `method` calls: another writer's turn. */
+function afterOdoo(client: OdooClient, method: string, then: () => Promise<unknown>): OdooClient {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop !== 'executeKw') return Reflect.get(target, prop, receiver);
+      return async (...args: Parameters<OdooClient['executeKw']>) => {
+        const answer = await target.executeKw(...args);
+        if (args[1] === method) await then();
+        return answer;
+      };
+    },
+  });
+}
 
 describe.each([
   ['SQLite', async () => ({})],
@@ -75,22 +90,7 @@ describe.each([
     const deps = (rig.relay.ctx.events as any).pollDeps as PollDeps;
     const pushed = 900_100 + Math.floor(Math.random() * 1000);
     // The push hint lands between the poll's read of the set and its write: while Odoo answers the poll.
-    const racing: PollDeps = {
-      ...deps,
-      clientFor: async (sub) => {
-        const client = await deps.clientFor(sub);
-        return new Proxy(client, {
-          get(target, prop, receiver) {
-            if (prop !== 'executeKw') return Reflect.get(target, prop, receiver);
-            return async (...args: Parameters<typeof target.executeKw>) => {
-              const answer = await target.executeKw(...args);
-              if (args[1] === 'search_read') await pushAdds([pushed]);
-              return answer;
-            };
-          },
-        });
-      },
-    };
+    const racing: PollDeps = { ...deps, clientFor: async (sub) => afterOdoo(await deps.clientFor(sub), 'search_read', () => pushAdds([pushed])) };
     const poll = await pollSubscription(racing, subId);
     expect(poll!.events).toBeGreaterThanOrEqual(1);
     const recorded = await db().selectFrom('events').select('event').where('subscription_id', '=', subId).where('record_id', '=', polled).execute();
@@ -105,19 +105,7 @@ describe.each([
     const clientFor = events.clientFor.bind(events);
     const pushed = 901_100 + Math.floor(Math.random() * 1000);
     // The push hint lands while the set-up takes its snapshot of the live ids.
-    events.clientFor = async (sub) => {
-      const client = await clientFor(sub);
-      return new Proxy(client, {
-        get(target, prop, receiver) {
-          if (prop !== 'executeKw') return Reflect.get(target, prop, receiver);
-          return async (...args: Parameters<typeof target.executeKw>) => {
-            const answer = await target.executeKw(...args);
-            if (args[1] === 'search') await pushAdds([pushed]);
-            return answer;
-          };
-        },
-      });
-    };
+    events.clientFor = async (sub) => afterOdoo(await clientFor(sub), 'search', () => pushAdds([pushed]));
     try {
       const patched = await rig.api('PATCH', `/api/v1/subscriptions/${subId}`, { domain: [['id', '>', 0]] });
       expect(patched.status, JSON.stringify(patched.body)).toBe(200);
