@@ -186,12 +186,11 @@ export class EventsService {
       // Known ids first: the create/write decision and the deletion sweep need them. The set
       // stored now is the baseline: what polls and push hints add while the snapshot is taken
       // is kept on top of it (see below), the rest is replaced.
-      const baseline = await db.selectFrom('subscription_capture').select('known_ids').where('subscription_id', '=', row.id).executeTakeFirst();
-      const before: IdRanges = baseline?.known_ids ? JSON.parse(baseline.known_ids) : [];
+      const cap = await db.selectFrom('subscription_capture').select(['known_ids', 'cursor_write_date']).where('subscription_id', '=', row.id).executeTakeFirst();
+      const before: IdRanges = cap?.known_ids ? JSON.parse(cap.known_ids) : [];
       const known = await snapshotKnownIds(client, row);
       // Records last written in the cursor's (starting) second, before the subscription
       // existed, are not changes to report: mark them as already seen in that second.
-      const cap = await db.selectFrom('subscription_capture').select('cursor_write_date').where('subscription_id', '=', row.id).executeTakeFirst();
       const seen = cap?.cursor_write_date
         ? ((await client.executeKw(row.model, 'search', [[['write_date', '>=', cap.cursor_write_date]]], { context: { active_test: false } })) as number[])
         : [];
