@@ -1,8 +1,9 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { Database, SubscriptionCaptureTable } from '../storage/schema.js';
 import type { IdRanges } from './id-ranges.js';
+import { LOST_RACE, retryLostRaces } from '../storage/compare-and-set.js';
 
-/** Compare-and-set attempts before giving up; each lost race means another writer made progress. */
+/** Compare-and-set attempts before giving up. */
 const MAX_ATTEMPTS = 20;
 
 /**
@@ -13,8 +14,8 @@ const MAX_ATTEMPTS = 20;
  * time it writes (Odoo calls in between), and push hints, on any relay instance. Writing back
  * the set one of them had read dropped the ids the other added meanwhile, and an update right
  * after a create was then announced as a second creation. So `change` is applied to the value
- * stored now, by a compare-and-set on the column that is retried when another writer got
- * there first: no lock held across Odoo calls, and the same on SQLite and PostgreSQL.
+ * stored now, by a compare-and-set on the column (retryLostRaces): no lock held across Odoo
+ * calls, and the same on SQLite and PostgreSQL.
  * Resolves false when the subscription's capture row is gone.
  */
 export async function changeKnownIds(
@@ -23,18 +24,21 @@ export async function changeKnownIds(
   change: (stored: IdRanges | null) => IdRanges,
   also: Omit<Updateable<SubscriptionCaptureTable>, 'known_ids' | 'subscription_id'> = {},
 ): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
-    const row = await db.selectFrom('subscription_capture').select('known_ids').where('subscription_id', '=', subscriptionId).executeTakeFirst();
-    if (!row) return false;
-    const stored = row.known_ids;
-    const next = JSON.stringify(change(stored === null ? null : (JSON.parse(stored) as IdRanges)));
-    const result = await db
-      .updateTable('subscription_capture')
-      .set({ ...also, known_ids: next })
-      .where('subscription_id', '=', subscriptionId)
-      .where((eb) => (stored === null ? eb('known_ids', 'is', null) : eb('known_ids', '=', stored)))
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) > 0) return true;
-    if (attempt >= MAX_ATTEMPTS) throw new Error(`known ids of subscription ${subscriptionId} kept changing under ${MAX_ATTEMPTS} attempts`);
-  }
+  return retryLostRaces(
+    async () => {
+      const row = await db.selectFrom('subscription_capture').select('known_ids').where('subscription_id', '=', subscriptionId).executeTakeFirst();
+      if (!row) return false;
+      const stored = row.known_ids;
+      const next = JSON.stringify(change(stored === null ? null : (JSON.parse(stored) as IdRanges)));
+      const result = await db
+        .updateTable('subscription_capture')
+        .set({ ...also, known_ids: next })
+        .where('subscription_id', '=', subscriptionId)
+        .where((eb) => (stored === null ? eb('known_ids', 'is', null) : eb('known_ids', '=', stored)))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0 ? true : LOST_RACE;
+    },
+    MAX_ATTEMPTS,
+    () => new Error(`known ids of subscription ${subscriptionId} kept changing under ${MAX_ATTEMPTS} attempts`),
+  );
 }

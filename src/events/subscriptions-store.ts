@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Database, SubscriptionsTable } from '../storage/schema.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { newId } from '../ids/random.js';
+import { LOST_RACE, retryLostRaces } from '../storage/compare-and-set.js';
 import { RelayError } from '../errors/index.js';
 import { resolveConnection } from '../connections/store.js';
 import { checkTargetUrl, type AddressPolicy } from './ssrf-guard.js';
@@ -308,31 +309,33 @@ export async function rotateSigningSecret(
   // Compare-and-set on the secret being replaced: two rotations at once must not both replace
   // the same one, or the first caller's new secret (shown once) would be neither current nor
   // previous. The loser reads again and keeps the winner's secret among the previous ones.
-  for (let attempt = 1; ; attempt++) {
-    const row = await getSubscriptionRow(deps.db, id, userId);
-    const now = Date.now();
-    const until = now + overlapMs;
-    // Every replaced secret keeps its own window: a second rotation within the first one's
-    // window must not cut the original secret off early (receivers may not have switched yet).
-    const stillValid = previousSecretsOf(row, deps.box).filter((p) => p.until > now);
-    const previous: PreviousSecret[] = [{ secret: deps.box.decrypt(row.secret_enc), until }, ...stillValid].slice(0, MAX_PREVIOUS_SECRETS);
-    const result = await deps.db
-      .updateTable('subscriptions')
-      .set({
-        secret_enc: deps.box.encrypt(secret),
-        previous_secret_enc: deps.box.encrypt(JSON.stringify(previous)),
-        previous_secret_until: Math.max(...previous.map((p) => p.until)),
-        updated_at: Math.max(now, row.updated_at + 1),
-      })
-      .where('id', '=', id)
-      .where('secret_enc', '=', row.secret_enc)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) > 0) {
+  return retryLostRaces(
+    async () => {
+      const row = await getSubscriptionRow(deps.db, id, userId);
+      const now = Date.now();
+      const until = now + overlapMs;
+      // Every replaced secret keeps its own window: a second rotation within the first one's
+      // window must not cut the original secret off early (receivers may not have switched yet).
+      const stillValid = previousSecretsOf(row, deps.box).filter((p) => p.until > now);
+      const previous: PreviousSecret[] = [{ secret: deps.box.decrypt(row.secret_enc), until }, ...stillValid].slice(0, MAX_PREVIOUS_SECRETS);
+      const result = await deps.db
+        .updateTable('subscriptions')
+        .set({
+          secret_enc: deps.box.encrypt(secret),
+          previous_secret_enc: deps.box.encrypt(JSON.stringify(previous)),
+          previous_secret_until: Math.max(...previous.map((p) => p.until)),
+          updated_at: Math.max(now, row.updated_at + 1),
+        })
+        .where('id', '=', id)
+        .where('secret_enc', '=', row.secret_enc)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return LOST_RACE;
       subscriptionsChanged.raise();
       return { secret, previousValidUntil: until };
-    }
-    if (attempt >= 10) throw new RelayError('conflict', 'The signing secret is being rotated by another request; try again');
-  }
+    },
+    10,
+    () => new RelayError('conflict', 'The signing secret is being rotated by another request; try again'),
+  );
 }
 
 /** Replaced secrets a subscription still signs with, at most this many (rotations within one window). */
