@@ -29,7 +29,7 @@ export async function runCli(env: NodeJS.ProcessEnv, args: string[], stdin?: str
 }
 
 /** A loopback port free at the time of asking. */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
       const { port } = s.address() as net.AddressInfo;
@@ -43,6 +43,8 @@ export interface ServeProcess {
   url: string;
   /** stdout and stderr so far. */
   output(): string;
+  /** stdout alone so far: the relay's JSON log lines. */
+  stdout(): string;
   /** Resolves with the exit code (null when killed by a signal) once the process has ended. */
   exited: Promise<number | null>;
   kill(): Promise<void>;
@@ -57,6 +59,7 @@ export async function startServe(env: NodeJS.ProcessEnv): Promise<ServeProcess> 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let err = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => {
@@ -64,13 +67,14 @@ export async function startServe(env: NodeJS.ProcessEnv): Promise<ServeProcess> 
       if (out.includes('odoo-relay listening')) resolve();
     };
     child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d) => (out += d));
-    void exited.then((code) => reject(new Error(`serve exited with ${code} before listening:\n${out}`)));
+    child.stderr!.on('data', (d) => (err += d));
+    void exited.then((code) => reject(new Error(`serve exited with ${code} before listening:\n${out}${err}`)));
   });
   return {
     child,
     url: `http://127.0.0.1:${port}`,
-    output: () => out,
+    output: () => out + err,
+    stdout: () => out,
     exited,
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -1,18 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { httpGet, httpPost } from '../helpers/relay.js';
-import { freePort, runCli } from '../helpers/cli.js';
+import { runCli, startServe, type ServeProcess } from '../helpers/cli.js';
 import { openStorage } from '../../src/storage/database.js';
-
-const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, '../..');
-// node --import tsx, not the tsx wrapper binary: signals then reach the relay process itself.
-const nodeArgs = ['--import', 'tsx'];
 
 /** Runs the real CLI (`odoo-relay …`) as a user would, with a secret on stdin; its stdout, or throws with its stderr. */
 async function cli(env: NodeJS.ProcessEnv, args: string[], stdin?: string): Promise<string> {
@@ -27,15 +20,15 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
   let key: string;
-  let server: ChildProcess | undefined;
+  let server: ServeProcess | undefined;
 
   beforeAll(async () => {
     sim = await startOdooSim({ version: 18, automationNoise: 'none' });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-cli-'));
-    env = { DATA_DIR: dataDir, PORT: String(await freePort()), LOG_LEVEL: 'info' };
+    env = { DATA_DIR: dataDir, LOG_LEVEL: 'info' };
   });
   afterAll(async () => {
-    server?.kill('SIGKILL');
+    await server?.kill();
     await sim.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
@@ -74,41 +67,33 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
   });
 
   it('serves, then on SIGTERM finishes the in-flight request before exiting 0', async () => {
-    server = spawn(process.execPath, [...nodeArgs, 'src/cli.ts', 'serve'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let logs = '';
-    server.stdout!.on('data', (d) => (logs += d));
-    const url = `http://127.0.0.1:${env.PORT}`;
-    for (let i = 0; i < 100 && !logs.includes('odoo-relay listening'); i++) await new Promise((r) => setTimeout(r, 100));
-    expect((await httpGet(`${url}/readyz`)).status).toBe(200);
+    server = await startServe(env);
+    expect((await httpGet(`${server.url}/readyz`)).status).toBe(200);
 
     sim.faults.setLatency(800);
-    const slow = httpPost(`${url}/api/n8n/webhook`, { action: 'execute_method', model: 'res.partner', method: 'search_count', args: [[]] }, { authorization: `Bearer ${key}` });
+    const slow = httpPost(`${server.url}/api/n8n/webhook`, { action: 'execute_method', model: 'res.partner', method: 'search_count', args: [[]] }, { authorization: `Bearer ${key}` });
     await new Promise((r) => setTimeout(r, 200));
-    const exited = new Promise<number | null>((resolve) => server!.on('exit', (code) => resolve(code)));
-    server.kill('SIGTERM');
+    server.child.kill('SIGTERM');
     const answer = await slow;
     sim.faults.reset();
     expect(answer.status).toBe(200);
     expect(answer.body.success).toBe(true);
-    expect(await exited).toBe(0);
-    server = undefined;
+    expect(await server.exited).toBe(0);
     // Structured JSON logs, with no secret in them.
+    const logs = server.stdout();
+    server = undefined;
     const lines = logs.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.some((l) => l.msg === 'shutting down: finishing in-flight requests')).toBe(true);
     expect(logs).not.toContain(key);
   });
 
   it('kept the request in the request log across the restart', async () => {
-    const script = path.join(dataDir, 'read-log.mts');
-    fs.writeFileSync(
-      script,
-      `import { openStorage } from ${JSON.stringify(path.join(root, 'src/storage/database.ts'))};
-       const s = openStorage({ dataDir: ${JSON.stringify(dataDir)} });
-       const rows = await s.db.selectFrom('request_log').select(['action', 'method', 'status']).execute();
-       console.log(JSON.stringify(rows));
-       await s.close();`,
-    );
-    const out = await run(process.execPath, [...nodeArgs, script], { cwd: root });
-    expect(JSON.parse(out.stdout)).toEqual([{ action: 'execute_method', method: 'search_count', status: 200 }]);
+    const storage = openStorage({ dataDir });
+    try {
+      const rows = await storage.db.selectFrom('request_log').select(['action', 'method', 'status']).execute();
+      expect(rows).toEqual([{ action: 'execute_method', method: 'search_count', status: 200 }]);
+    } finally {
+      await storage.close();
+    }
   });
 });
