@@ -89,10 +89,7 @@ export async function createApiKey(
 ): Promise<{ apiKey: ApiKey; key: string; hmacSecret: string | null }> {
   const name = input.name.trim();
   if (!name || name.length > 100) throw new RelayError('invalid_request', 'Name must be 1–100 characters', { field: 'name' });
-  const rateLimit = input.rateLimit ?? defaultRateLimit;
-  if (!Number.isInteger(rateLimit) || rateLimit < 1 || rateLimit > 1_000_000) {
-    throw new RelayError('invalid_request', 'Rate limit must be an integer from 1 to 1000000 per minute', { field: 'rateLimit' });
-  }
+  const rateLimit = checkRateLimit(input.rateLimit ?? defaultRateLimit);
   const expiresAt = checkExpiry(input.expiresAt ?? null);
   await checkConnectionOwner(db, input.userId, input.connectionId ?? null);
   const key = KEY_PREFIX + randomBase62(KEY_RANDOM_LENGTH);
@@ -172,6 +169,13 @@ export interface ApiKeyUpdate {
   connectionId?: string | null;
 }
 
+function checkRateLimit(rateLimit: number): number {
+  if (!Number.isInteger(rateLimit) || rateLimit < 1 || rateLimit > 1_000_000) {
+    throw new RelayError('invalid_request', 'Rate limit must be an integer from 1 to 1000000 per minute', { field: 'rateLimit' });
+  }
+  return rateLimit;
+}
+
 /** An expiry must be a timestamp in the future: an unreadable date (the CLI's --expires parses to NaN) must not become a key that never expires. */
 function checkExpiry(expiresAt: number | null): number | null {
   if (expiresAt !== null && !(Number.isInteger(expiresAt) && expiresAt > Date.now())) {
@@ -198,12 +202,7 @@ export async function updateApiKey(db: Kysely<Database>, id: string, userId: str
   if (patch.scopes !== undefined) set.scopes = JSON.stringify(checkScopes(patch.scopes));
   if (patch.allowedModels !== undefined) set.allowed_models = patch.allowedModels?.length ? JSON.stringify(patch.allowedModels) : null;
   if (patch.allowedMethods !== undefined) set.allowed_methods = patch.allowedMethods?.length ? JSON.stringify(patch.allowedMethods) : null;
-  if (patch.rateLimit !== undefined) {
-    if (!Number.isInteger(patch.rateLimit) || patch.rateLimit < 1 || patch.rateLimit > 1_000_000) {
-      throw new RelayError('invalid_request', 'Rate limit must be an integer from 1 to 1000000 per minute', { field: 'rateLimit' });
-    }
-    set.rate_limit = patch.rateLimit;
-  }
+  if (patch.rateLimit !== undefined) set.rate_limit = checkRateLimit(patch.rateLimit);
   if (patch.expiresAt !== undefined) set.expires_at = checkExpiry(patch.expiresAt);
   if (patch.connectionId !== undefined) {
     await checkConnectionOwner(db, current.userId, patch.connectionId);
