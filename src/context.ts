@@ -71,7 +71,7 @@ export async function createContext(config: Config, logger?: Logger): Promise<Ap
     storage,
     box,
     rateLimiter: storage.dialect === 'postgres' ? databaseRateLimiter(storage) : memoryRateLimiter(),
-    loginThrottle: new LoginThrottle(),
+    loginThrottle: new LoginThrottle(storage),
     lastUsed: new LastUsedTracker(storage.db),
     odooClients,
     requestLog,

@@ -3,6 +3,7 @@ import { createContext, type AppContext } from './context.js';
 import { buildApp } from './app.js';
 import { pruneRequestLog } from './request-log/query.js';
 import { purgeExpiredSessions } from './auth/sessions.js';
+import { pruneExpiredRateLimits } from './auth/rate-limit.js';
 import { pruneFinishedEvents } from './events/outbox.js';
 import { pruneExpiredOAuth2 } from './oauth2/store.js';
 import type { FastifyInstance } from 'fastify';
@@ -31,6 +32,7 @@ export async function startRelay(config: Config, logger?: Logger): Promise<Runni
       await ctx.idempotency.purgeExpired();
       await purgeExpiredSessions(ctx.storage.db);
       await ctx.storage.db.deleteFrom('hmac_nonces').where('expires_at', '<=', Date.now()).execute();
+      await pruneExpiredRateLimits(ctx.storage.db);
       await pruneExpiredOAuth2(ctx.storage.db);
       await pruneFinishedEvents(ctx.storage.db, Date.now() - config.events.retentionDays * 86_400_000);
     } catch (err) {

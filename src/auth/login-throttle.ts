@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Storage } from '../storage/database.js';
 
 /** What a login attempt may do: go on and check the password, or wait this many seconds. */
 export type LoginAdmission = { allowed: true } | { allowed: false; retryAfterSeconds: number };
@@ -13,12 +14,25 @@ export type LoginAdmission = { allowed: true } | { allowed: false; retryAfterSec
  * them back. Checking first and counting the failure afterwards let every attempt sent while
  * the first ones were being hashed (scrypt takes tens of milliseconds) through unthrottled.
  *
- * In memory: an attacker gains nothing from a restart they cannot trigger.
+ * On SQLite the counts are in memory (an SQLite relay is one process, and an attacker gains
+ * nothing from a restart they cannot trigger). On PostgreSQL they are in the database, in the
+ * API keys' rate-limit table: several instances behind one load balancer would otherwise each
+ * allow the full number of guesses, multiplying an attacker's budget by the instance count.
  */
 export class LoginThrottle {
-  private readonly byUserIp = new RateLimiterMemory({ points: 10, duration: 900, keyPrefix: 'lu' });
-  private readonly byIp = new RateLimiterMemory({ points: 50, duration: 900, keyPrefix: 'li' });
-  private readonly byUser = new RateLimiterMemory({ points: 100, duration: 900, keyPrefix: 'ln' });
+  private readonly byUserIp: RateLimiterAbstract;
+  private readonly byIp: RateLimiterAbstract;
+  private readonly byUser: RateLimiterAbstract;
+
+  constructor(storage?: Pick<Storage, 'pgPool'>) {
+    const limiter = (points: number, keyPrefix: string): RateLimiterAbstract =>
+      storage?.pgPool
+        ? new RateLimiterPostgres({ storeClient: storage.pgPool, tableName: 'rate_limits', tableCreated: true, clearExpiredByTimeout: false, points, duration: 900, keyPrefix })
+        : new RateLimiterMemory({ points, duration: 900, keyPrefix });
+    this.byUserIp = limiter(10, 'lu');
+    this.byIp = limiter(50, 'li');
+    this.byUser = limiter(100, 'ln');
+  }
 
   /** Counts an attempt; refused when any of the three limits is already spent. */
   async admit(username: string, ip: string): Promise<LoginAdmission> {
@@ -30,7 +44,8 @@ export class LoginThrottle {
     let waitMs = 0;
     for (const o of outcomes) {
       if (o.status === 'fulfilled') continue;
-      // The memory limiter rejects with a RateLimiterRes when points run out; anything else is a bug.
+      // A limiter rejects with a RateLimiterRes when points run out; anything else (a bug, the
+      // database unreachable) fails the login rather than let it through unthrottled.
       if (!(o.reason instanceof RateLimiterRes)) throw o.reason;
       waitMs = Math.max(waitMs, o.reason.msBeforeNext);
     }

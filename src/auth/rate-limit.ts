@@ -1,5 +1,7 @@
 import { RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Kysely } from 'kysely';
 import type { Storage } from '../storage/database.js';
+import type { Database } from '../storage/schema.js';
 import { RelayError } from '../errors/index.js';
 import { thenMaybe, type MaybePromise } from '../async/maybe-promise.js';
 import { WindowCounter } from './window-counter.js';
@@ -25,6 +27,15 @@ export interface RateLimiter {
 }
 
 const WINDOW_SECONDS = 60;
+
+/**
+ * Deletes counters whose window ended over an hour ago. The library's own clean-up is off
+ * (every instance would run it); without this the login throttle's rows, one per username and
+ * address tried, would pile up for good.
+ */
+export async function pruneExpiredRateLimits(db: Kysely<Database>, now = Date.now()): Promise<void> {
+  await db.deleteFrom('rate_limits').where('expire', '<', now - 3_600_000).execute();
+}
 
 /**
  * rate-limiter-flexible over PostgreSQL, so that several relay instances sharing a database

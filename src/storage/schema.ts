@@ -100,6 +100,16 @@ export interface IdempotencyKeysTable {
   expires_at: number;
 }
 
+/**
+ * rate-limiter-flexible's table (migration 0002), written by the library on PostgreSQL only:
+ * API keys' per-minute counts and the login throttle's. `expire` is in ms since the epoch.
+ */
+export interface RateLimitsTable {
+  key: string;
+  points: number;
+  expire: number | null;
+}
+
 export interface HmacNoncesTable {
   key_id: string;
   signature: string;
@@ -227,6 +237,7 @@ export interface Database {
   request_log: RequestLogTable;
   idempotency_keys: IdempotencyKeysTable;
   hmac_nonces: HmacNoncesTable;
+  rate_limits: RateLimitsTable;
   subscriptions: SubscriptionsTable;
   subscription_capture: SubscriptionCaptureTable;
   ingest_tokens: IngestTokensTable;

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/auth/users.js';
+import { pruneExpiredRateLimits } from '../../src/auth/rate-limit.js';
+import { createTestDatabase } from '../helpers/postgres.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 const password = 'a long enough password';
@@ -54,6 +56,7 @@ describe('login throttle', () => {
     });
     afterAll(() => relay.close());
 
+    // 100 scrypt checks by design: more than the default timeout allows on a busy 2-core machine.
     it('still checks at most 100 passwords of one account in 15 minutes, from all addresses together', async () => {
       const answers = [];
       // Bursts of 20, each attempt from an address of its own: no per-address limit applies.
@@ -69,6 +72,47 @@ describe('login throttle', () => {
       expect(countStatuses(answers)).toEqual({ 401: 100, 429: 20 });
       // The account's own password is refused too until the window ends: the price of the cap.
       expect((await relay.post('/api/auth/login', { username: 'frank', password }, { 'x-forwarded-for': '10.99.0.1' })).status).toBe(429);
+    }, 120_000);
+  });
+
+  describe('two relay instances sharing one PostgreSQL database', () => {
+    let first: TestRelay;
+    let second: TestRelay;
+    beforeAll(async () => {
+      const databaseUrl = await createTestDatabase();
+      first = await startTestRelay({ env: { DATABASE_URL: databaseUrl } });
+      second = await startTestRelay({ env: { DATABASE_URL: databaseUrl } });
+      await createUser(first.ctx.storage.db, { username: 'grace', password, role: 'user' });
+    });
+    afterAll(async () => {
+      await first.close();
+      await second.close();
+    });
+
+    it('share the counts: guesses spread over both instances get ten checks in all, not ten each', async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => (i % 2 ? first : second).post('/api/auth/login', { username: 'grace', password: `guess ${i}` })),
+      );
+      expect(countStatuses(answers)).toEqual({ 401: 10, 429: 20 });
+      expect((await second.post('/api/auth/login', { username: 'grace', password })).status).toBe(429);
+    });
+
+    it('prunes counters whose window ended over an hour ago, and keeps the others', async () => {
+      const db = first.ctx.storage.db;
+      const now = Date.now();
+      await db
+        .insertInto('rate_limits')
+        .values([
+          { key: 'lu:old|203.0.113.9', points: 3, expire: now - 2 * 3_600_000 },
+          { key: 'lu:recent|203.0.113.9', points: 3, expire: now - 60_000 },
+        ])
+        .execute();
+      await pruneExpiredRateLimits(db, now);
+      const keys = (await db.selectFrom('rate_limits').select('key').execute()).map((r) => r.key);
+      expect(keys).not.toContain('lu:old|203.0.113.9');
+      expect(keys).toContain('lu:recent|203.0.113.9');
+      // The live counters of the test above are kept.
+      expect(keys.some((k) => k.startsWith('lu:grace|'))).toBe(true);
     });
   });
 });
