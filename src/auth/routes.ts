@@ -4,8 +4,8 @@ import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
 import { safeEqual } from '../ids/random.js';
 import { describeIssues } from '../actions/schema.js';
-import { changePassword, checkCredentials, countUsers, createFirstAdmin, findUserById, type User } from './users.js';
-import { createSession, deleteSession, deleteUserSessions, findSession, SESSION_COOKIE, type Session } from './sessions.js';
+import { changePassword, checkCredentials, countUsers, createFirstAdmin, findUserById, type User, type VerifiedUser } from './users.js';
+import { createSession, deleteSession, findSession, SESSION_COOKIE, type Session } from './sessions.js';
 import { isCrossSite } from './caller.js';
 
 const credentials = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) });
@@ -54,8 +54,11 @@ function cookieSecure(ctx: AppContext, request: FastifyRequest): boolean {
   return ctx.config.secureCookies === 'true';
 }
 
-async function startSession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, user: User) {
-  const { token, session } = await createSession(ctx.storage.db, user.id, ctx.config.sessionTtlHours);
+async function startSession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, verified: VerifiedUser) {
+  const started = await createSession(ctx.storage, verified, ctx.config.sessionTtlHours);
+  // The password was changed after it was checked: it is no longer the account's.
+  if (!started) throw new RelayError('invalid_credentials');
+  const { token, session } = started;
   reply.setCookie(SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'lax',
@@ -63,7 +66,7 @@ async function startSession(ctx: AppContext, request: FastifyRequest, reply: Fas
     path: '/',
     expires: new Date(session.expiresAt),
   });
-  return { user, csrfToken: session.csrfToken };
+  return { user: verified.user, csrfToken: session.csrfToken };
 }
 
 function refuseCrossSite(ctx: AppContext, request: FastifyRequest) {
@@ -82,9 +85,9 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
     const input = parse(credentials, request.body);
     // Checked first to refuse at once, and again atomically with the insert (a concurrent setup).
     if ((await countUsers(db)) > 0) throw new RelayError('setup_already_done');
-    const user = await createFirstAdmin(ctx.storage, input);
-    if (!user) throw new RelayError('setup_already_done');
-    return { success: true, ...(await startSession(ctx, request, reply, user)) };
+    const admin = await createFirstAdmin(ctx.storage, input);
+    if (!admin) throw new RelayError('setup_already_done');
+    return { success: true, ...(await startSession(ctx, request, reply, admin)) };
   });
 
   app.post('/api/auth/login', async (request, reply) => {
@@ -95,10 +98,10 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
       const wait = admission.retryAfterSeconds;
       throw new RelayError('too_many_login_attempts', undefined, { retryAfterSeconds: wait }, { 'retry-after': String(wait) });
     }
-    const user = await checkCredentials(db, input.username, input.password);
-    if (!user) throw new RelayError('invalid_credentials');
+    const verified = await checkCredentials(db, input.username, input.password);
+    if (!verified) throw new RelayError('invalid_credentials');
     await ctx.loginThrottle.succeeded(input.username, request.ip);
-    return { success: true, ...(await startSession(ctx, request, reply, user)) };
+    return { success: true, ...(await startSession(ctx, request, reply, verified)) };
   });
 
   app.post('/api/auth/logout', { preHandler: requireSession(ctx) }, async (request, reply) => {
@@ -116,10 +119,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
 
   app.post('/api/auth/password', { preHandler: requireSession(ctx) }, async (request, reply) => {
     const input = parse(passwordChange, request.body);
-    const user = request.session!.user;
-    await changePassword(db, user.id, input.currentPassword, input.newPassword);
-    // Every other session of this user ends; this browser gets a fresh one.
-    await deleteUserSessions(db, user.id);
-    return { success: true, ...(await startSession(ctx, request, reply, user)) };
+    // Every session of this user ends with the change; this browser gets a fresh one.
+    const changed = await changePassword(db, request.session!.user.id, input.currentPassword, input.newPassword);
+    return { success: true, ...(await startSession(ctx, request, reply, changed)) };
   });
 }

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
+import type { Storage } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
+import type { VerifiedUser } from './users.js';
 import { randomBase62, sha256Hex } from '../ids/random.js';
 
 export const SESSION_COOKIE = 'relay_session';
@@ -10,20 +12,34 @@ export interface Session {
   expiresAt: number;
 }
 
-/** Starts a session; the cookie value is returned once and only its hash is stored. */
+/**
+ * Starts a session for an account whose password hash is still the one the caller verified;
+ * null when the password was changed meanwhile. The cookie value is returned once and only
+ * its hash is stored.
+ *
+ * The check and the insert share a transaction. On SQLite the relay's one connection runs it
+ * whole; on PostgreSQL the row lock (FOR SHARE) orders it against a password change, whose
+ * update waits for this insert to commit and then ends the new session with the others, or
+ * goes first and leaves this check without a row.
+ */
 export async function createSession(
-  db: Kysely<Database>,
-  userId: string,
+  storage: Pick<Storage, 'db' | 'dialect'>,
+  { user, passwordHash }: VerifiedUser,
   ttlHours: number,
-): Promise<{ token: string; session: Session }> {
+): Promise<{ token: string; session: Session } | null> {
   const token = randomBase62(43);
   const now = Date.now();
-  const session = { userId, csrfToken: randomBase62(32), expiresAt: now + ttlHours * 3_600_000 };
-  await db
-    .insertInto('sessions')
-    .values({ id_hash: sha256Hex(token), user_id: userId, csrf_token: session.csrfToken, created_at: now, expires_at: session.expiresAt })
-    .execute();
-  return { token, session };
+  const session = { userId: user.id, csrfToken: randomBase62(32), expiresAt: now + ttlHours * 3_600_000 };
+  return storage.db.transaction().execute(async (trx) => {
+    let current = trx.selectFrom('users').select('id').where('id', '=', user.id).where('password_hash', '=', passwordHash);
+    if (storage.dialect === 'postgres') current = current.forShare();
+    if (!(await current.executeTakeFirst())) return null;
+    await trx
+      .insertInto('sessions')
+      .values({ id_hash: sha256Hex(token), user_id: user.id, csrf_token: session.csrfToken, created_at: now, expires_at: session.expiresAt })
+      .execute();
+    return { token, session };
+  });
 }
 
 /** The live session behind a cookie value, or null (unknown or expired). */

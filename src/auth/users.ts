@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../storage/unique-violation.js';
 import type { Database, UsersTable } from '../storage/schema.js';
 import { newId } from '../ids/random.js';
 import { RelayError } from '../errors/index.js';
+import { deleteUserSessions } from './sessions.js';
 import { dummyPasswordHash, hashPassword, validatePasswordStrength, verifyPassword } from './passwords.js';
 
 export interface User {
@@ -11,6 +12,16 @@ export interface User {
   username: string;
   role: 'admin' | 'user';
   createdAt: number;
+}
+
+/**
+ * An account whose password was just checked, and the hash it matched: a session is started
+ * only while that hash is still the account's (see createSession), so a login that checked the
+ * old password cannot outlive a password change made meanwhile.
+ */
+export interface VerifiedUser {
+  user: User;
+  passwordHash: string;
 }
 
 const USERNAME = /^[A-Za-z0-9._@+-]{3,64}$/;
@@ -62,13 +73,13 @@ export async function createUser(
  * on SQLite Kysely runs one transaction at a time on the relay's connection; on PostgreSQL
  * the table lock makes the second wait for the first to commit and then count its row.
  */
-export async function createFirstAdmin(storage: Storage, input: { username: string; password: string }): Promise<User | null> {
+export async function createFirstAdmin(storage: Storage, input: { username: string; password: string }): Promise<VerifiedUser | null> {
   const row = await newUserRow(storage.db, { ...input, role: 'admin' });
   return storage.db.transaction().execute(async (trx) => {
     if (storage.dialect === 'postgres') await sql`LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
     if ((await countUsers(trx)) > 0) return null;
     await trx.insertInto('users').values(row).execute();
-    return toUser(row);
+    return { user: toUser(row), passwordHash: row.password_hash };
   });
 }
 
@@ -92,24 +103,39 @@ export async function findUserByUsername(db: Kysely<Database>, username: string)
 }
 
 /** Checks a username/password pair; always spends one scrypt so timing does not reveal which part was wrong. */
-export async function checkCredentials(db: Kysely<Database>, username: string, password: string): Promise<User | null> {
+export async function checkCredentials(db: Kysely<Database>, username: string, password: string): Promise<VerifiedUser | null> {
   const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
   const ok = await verifyPassword(password, row?.password_hash ?? (await dummyPasswordHash));
-  return row && ok ? toUser(row) : null;
+  return row && ok ? { user: toUser(row), passwordHash: row.password_hash } : null;
 }
 
-export async function changePassword(db: Kysely<Database>, userId: string, current: string, next: string): Promise<void> {
-  const row = await db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirst();
-  if (!row || !(await verifyPassword(current, row.password_hash))) {
-    throw new RelayError('invalid_credentials', 'Current password is wrong', { field: 'currentPassword' });
-  }
+/**
+ * Replaces a password after checking the current one, and ends every session of the account.
+ * The hashes take tens of milliseconds, so the update only applies if the hash is still the
+ * one checked: of two changes at once (the owner's, and an attacker's who knows the old
+ * password), the second is refused instead of silently overwriting the first. The update and
+ * the sessions' end share a transaction, so no session started with the old password survives.
+ */
+export async function changePassword(db: Kysely<Database>, userId: string, current: string, next: string): Promise<VerifiedUser> {
+  const wrong = () => new RelayError('invalid_credentials', 'Current password is wrong', { field: 'currentPassword' });
+  const row = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+  if (!row || !(await verifyPassword(current, row.password_hash))) throw wrong();
   const weak = validatePasswordStrength(next);
   if (weak) throw new RelayError('invalid_request', weak, { field: 'newPassword' });
-  await db
-    .updateTable('users')
-    .set({ password_hash: await hashPassword(next), updated_at: Date.now() })
-    .where('id', '=', userId)
-    .execute();
+  const passwordHash = await hashPassword(next);
+  const changed = await db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: Date.now() })
+      .where('id', '=', userId)
+      .where('password_hash', '=', row.password_hash)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) return false;
+    await deleteUserSessions(trx, userId);
+    return true;
+  });
+  if (!changed) throw wrong();
+  return { user: toUser(row), passwordHash };
 }
 
 export async function listUsers(db: Kysely<Database>): Promise<User[]> {
