@@ -3,6 +3,8 @@ import type { Database, OAuth2CodesTable, OAuth2TokensTable } from '../storage/s
 import { newId, randomBase62, sha256Hex } from '../ids/random.js';
 import type { Scope } from '../auth/scopes.js';
 import { toApp, type App } from '../apps/store.js';
+import { RelayError } from '../errors/index.js';
+import { LOST_RACE, retryLostRaces } from '../storage/compare-and-set.js';
 import {
   ACCESS_TOKEN_PREFIX,
   ACCESS_TOKEN_TTL_SECONDS,
@@ -226,16 +228,44 @@ export async function revokeToken(db: Db, token: string, appId: string): Promise
   else await db.deleteFrom('oauth2_tokens').where('token_hash', '=', row.token_hash).execute();
 }
 
-/** Records (or widens to) what the user consented to for an app; the dashboard lists these. */
+/** Compare-and-set attempts at recording a consent; each lost race means another consent was recorded. */
+const GRANT_ATTEMPTS = 10;
+
+/**
+ * Records (or widens to) what the user consented to for an app; the dashboard lists these.
+ *
+ * The union of scopes is computed here, so the write is conditional on the row still holding
+ * what was read (retryLostRaces): two consents at once for the same app and user would
+ * otherwise each write their own union and drop the other's scope. The insert of a first grant
+ * is conditional too (do nothing on conflict), so a concurrent first consent is merged, not
+ * overwritten. No transaction or row lock: the same statements on SQLite and PostgreSQL.
+ */
 export async function recordGrant(db: Db, appId: string, userId: string, scopes: Scope[]): Promise<void> {
-  const now = Date.now();
-  const existing = await db.selectFrom('oauth2_grants').select('scopes').where('app_id', '=', appId).where('user_id', '=', userId).executeTakeFirst();
-  const merged = [...new Set([...(existing ? (JSON.parse(existing.scopes) as Scope[]) : []), ...scopes])];
-  await db
-    .insertInto('oauth2_grants')
-    .values({ app_id: appId, user_id: userId, scopes: JSON.stringify(merged), created_at: now, updated_at: now })
-    .onConflict((oc) => oc.columns(['app_id', 'user_id']).doUpdateSet({ scopes: JSON.stringify(merged), updated_at: now }))
-    .execute();
+  await retryLostRaces(
+    async () => {
+      const now = Date.now();
+      const existing = await db.selectFrom('oauth2_grants').select('scopes').where('app_id', '=', appId).where('user_id', '=', userId).executeTakeFirst();
+      if (!existing) {
+        const inserted = await db
+          .insertInto('oauth2_grants')
+          .values({ app_id: appId, user_id: userId, scopes: JSON.stringify([...new Set(scopes)]), created_at: now, updated_at: now })
+          .onConflict((oc) => oc.columns(['app_id', 'user_id']).doNothing())
+          .executeTakeFirst();
+        return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0 ? true : LOST_RACE;
+      }
+      const merged = [...new Set([...(JSON.parse(existing.scopes) as Scope[]), ...scopes])];
+      const updated = await db
+        .updateTable('oauth2_grants')
+        .set({ scopes: JSON.stringify(merged), updated_at: now })
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .where('scopes', '=', existing.scopes)
+        .executeTakeFirst();
+      return Number(updated.numUpdatedRows) > 0 ? true : LOST_RACE;
+    },
+    GRANT_ATTEMPTS,
+    () => new RelayError('conflict', 'This app’s access is being changed by another request; try again'),
+  );
 }
 
 export interface AuthorizedApp {
