@@ -12,6 +12,9 @@ import { toolStepLogger } from '../chat/tool-log.js';
 import type { ChatRequest } from './schema.js';
 import { odooForCaller } from './odoo-for-caller.js';
 
+/** Suggested wait before asking again on a busy conversation: a turn usually takes seconds. */
+const CONVERSATION_BUSY_RETRY_SECONDS = 5;
+
 /**
  * `chat`: a natural-language question answered by the LLM agent over the caller's Odoo, with the
  * caller's scopes and allow-lists. Read-only unless the key may write and the request opts in.
@@ -31,31 +34,46 @@ export async function chat(ctx: AppContext, caller: Caller, req: ChatRequest, re
   // Conversations belong to the key or app grant (or the session's user): another key cannot read them by id.
   const owner = caller.kind === 'session' ? `user:${caller.userId}` : `key:${caller.grant.id}`;
   const conversationId = req.conversation_id ?? `conv_${randomBase62(16)}`;
-  const earlier = req.conversation_id ? ctx.chat.conversations.get(owner, conversationId) : { messages: [], turns: 0 };
-
-  const logStep = toolStepLogger(ctx, request, 'chat.tool');
-  const { run, messages } = await runAgent({
-    model: languageModelFor(provider),
-    provider,
-    limits: ctx.config.chatLimits,
-    env: {
-      caller,
-      client,
-      connectionId: connection.id,
-      maxRowsPerCall: ctx.config.chatLimits.maxRowsPerCall,
-      allowWrites: req.allow_writes,
-      fieldsCache: ctx.chat.fieldsCache,
-      onStep: (step) => {
-        logStep(step);
-        // The question's own request-log row shows the Odoo time of all its tool calls together.
-        if (step.odooMs !== undefined) request.trace.odooMs = (request.trace.odooMs ?? 0) + step.odooMs;
+  // A second question while the first is being answered is refused rather than queued behind
+  // it: a follow-up is asked after reading the answer, so two at once on one conversation have
+  // no order to keep, and a queue would let a question wait out another's CHAT_TIMEOUT_MS before
+  // starting its own (the timeout is documented as the total time per question). Same stance as
+  // idempotency_in_progress: a 409 with Retry-After, and the caller sends again.
+  const turn = ctx.chat.conversations.beginTurn(owner, conversationId);
+  if (!turn) {
+    throw new RelayError(
+      'conversation_busy',
+      `A question on conversation '${conversationId}' is still being answered; send the next one after its answer`,
+      { conversation_id: conversationId },
+      { 'retry-after': String(CONVERSATION_BUSY_RETRY_SECONDS) },
+    );
+  }
+  try {
+    const logStep = toolStepLogger(ctx, request, 'chat.tool');
+    const { run, messages } = await runAgent({
+      model: languageModelFor(provider),
+      provider,
+      limits: ctx.config.chatLimits,
+      env: {
+        caller,
+        client,
+        connectionId: connection.id,
+        maxRowsPerCall: ctx.config.chatLimits.maxRowsPerCall,
+        allowWrites: req.allow_writes,
+        fieldsCache: ctx.chat.fieldsCache,
+        onStep: (step) => {
+          logStep(step);
+          // The question's own request-log row shows the Odoo time of all its tool calls together.
+          if (step.odooMs !== undefined) request.trace.odooMs = (request.trace.odooMs ?? 0) + step.odooMs;
+        },
       },
-    },
-    history: earlier.messages,
-    message: req.message,
-    ...(req.schema && { outputSchema: req.schema }),
-  });
-  const turn = earlier.turns + 1;
-  ctx.chat.conversations.save(owner, conversationId, messages, turn);
-  return chatResponse(run, conversationId, turn);
+      history: turn.history,
+      message: req.message,
+      ...(req.schema && { outputSchema: req.schema }),
+    });
+    turn.save(messages);
+    return chatResponse(run, conversationId, turn.number);
+  } finally {
+    turn.end();
+  }
 }

@@ -16,11 +16,25 @@ interface Entry {
   lastUsed: number;
 }
 
+/** One running turn of a conversation: its history, its number, and the right to save its outcome. */
+export interface ConversationTurn {
+  /** Earlier messages (empty when the conversation is new, expired or forgotten). */
+  history: ModelMessage[];
+  /** This turn's number: earlier turns + 1. */
+  number: number;
+  /** Stores the conversation's messages after this turn (history + question + answer). */
+  save(messages: ModelMessage[]): void;
+  /** Lets the next turn in; call once the turn is over, answered or failed. */
+  end(): void;
+}
+
 /** Most messages kept per conversation; older turns are dropped whole. */
 export const MAX_MESSAGES_PER_CONVERSATION = 60;
 
 export class ConversationStore {
   private readonly entries = new Map<string, Entry>();
+  /** Conversations with a turn running now (kept apart from entries: eviction must not free them). */
+  private readonly running = new Set<string>();
 
   constructor(
     private readonly ttlMs: number,
@@ -36,6 +50,30 @@ export class ConversationStore {
       return { messages: [], turns: 0 };
     }
     return { messages: entry.messages, turns: entry.turns };
+  }
+
+  /**
+   * Starts a turn on a conversation, or answers null while another turn on it is still running.
+   * A turn reads the history, runs for seconds, then writes history + its own exchange: two at
+   * once would both build on the same history, the later write would drop the other's turn, and
+   * both would report the same turn number. Checking and marking happen in one synchronous step,
+   * so no two callers in this process can both get the turn.
+   */
+  beginTurn(owner: string, id: string, now = Date.now()): ConversationTurn | null {
+    const key = `${owner}|${id}`;
+    if (this.running.has(key)) return null;
+    this.running.add(key);
+    const { messages, turns } = this.get(owner, id, now);
+    let running = true;
+    return {
+      history: messages,
+      number: turns + 1,
+      save: (all) => this.save(owner, id, all, turns + 1),
+      end: () => {
+        if (running) this.running.delete(key);
+        running = false;
+      },
+    };
   }
 
   /** Stores a conversation's messages after a turn; evicts expired and least recently used ones. */

@@ -31,6 +31,7 @@ export const errorCodes = {
   // 409 / 422: conflicts
   conflict: { status: 409, message: 'Conflict' },
   idempotency_in_progress: { status: 409, message: 'A request with this Idempotency-Key is still being processed' },
+  conversation_busy: { status: 409, message: 'A question on this conversation is still being answered' },
   idempotency_key_reused: { status: 422, message: 'Idempotency-Key was already used with a different request body' },
   idempotency_outcome_unknown: {
     status: 409,

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
 import { queryRequestLog } from '../../src/request-log/query.js';
@@ -332,6 +332,54 @@ describe('chat over an OpenAI-compatible provider', () => {
     const other = await ask({ message: 'hi', conversation_id: 'n8n-run-42' }, readKey);
     expect(other.body.turn).toBe(1);
     expect(llm.requests[2]!.body.messages).toHaveLength(2); // system + this question only
+  });
+
+  it('refuses a second question on a conversation while its first is being answered (409 conversation_busy), and loses no turn', async () => {
+    let atModel!: () => void;
+    const firstAtModel = new Promise<void>((resolve) => (atModel = resolve));
+    let answerFirst!: () => void;
+    const firstAnswered = new Promise<void>((resolve) => (answerFirst = resolve));
+    onTestFinished(() => answerFirst()); // a failed assertion must not leave the first question hanging
+    const lastQuestion = (body: any) => body.messages.at(-1).content as string;
+    // The first question is held at the model until the test lets it answer; the others answer at once.
+    const answerTo = async (body: any) => {
+      if (lastQuestion(body) === 'first question') {
+        atModel();
+        await firstAnswered;
+      }
+      return { text: `Answer to ${lastQuestion(body)}.` };
+    };
+    llm.play([answerTo, answerTo, answerTo, answerTo]);
+
+    const first = ask({ message: 'first question', conversation_id: 'n8n-parallel' });
+    await firstAtModel;
+    const second = await ask({ message: 'second question', conversation_id: 'n8n-parallel' });
+    expect(second.status, second.text).toBe(409);
+    expect(second.body).toMatchObject({ success: false, code: 'conversation_busy', details: { conversation_id: 'n8n-parallel' } });
+    expect(second.headers['retry-after']).toBe('5');
+    // Only that conversation is busy: another one is answered meanwhile.
+    const elsewhere = await ask({ message: 'other question', conversation_id: 'n8n-other' });
+    expect(elsewhere.body).toMatchObject({ conversation_id: 'n8n-other', turn: 1 });
+
+    answerFirst();
+    expect((await first).body).toMatchObject({ conversation_id: 'n8n-parallel', turn: 1, answer: 'Answer to first question.' });
+    // Sent again after the first answer, it follows the first turn.
+    const retried = await ask({ message: 'second question', conversation_id: 'n8n-parallel' });
+    expect(retried.status, retried.text).toBe(200);
+    expect(retried.body).toMatchObject({ conversation_id: 'n8n-parallel', turn: 2, answer: 'Answer to second question.' });
+    expect(llm.requests.at(-1)!.body.messages.slice(1).map((m: any) => [m.role, m.content])).toEqual([
+      ['user', 'first question'],
+      ['assistant', 'Answer to first question.'],
+      ['user', 'second question'],
+    ]);
+  });
+
+  it('frees a conversation whose turn failed', async () => {
+    llm.play([{ status: 500, body: { error: { message: 'overloaded' } } }, { text: 'Fine now.' }]);
+    const failed = await ask({ message: 'hi', conversation_id: 'n8n-failing' });
+    expect(failed.body.code).toBe('chat_provider_error');
+    const next = await ask({ message: 'hi again', conversation_id: 'n8n-failing' });
+    expect(next.body).toMatchObject({ conversation_id: 'n8n-failing', turn: 1, answer: 'Fine now.' });
   });
 
   it('stops with odoo_unreachable when Odoo goes down mid-question (the model cannot fix that)', async () => {

@@ -69,6 +69,23 @@ describe('conversation memory', () => {
     expect(store.get('o', 'a', 5).turns).toBe(2);
   });
 
+  it('lets one turn at a time run on a conversation, numbers turns in order, and frees it however the turn ended', () => {
+    const store = new ConversationStore(60_000, 10);
+    const first = store.beginTurn('key:a', 'c1', 0)!;
+    expect(first).toMatchObject({ history: [], number: 1 });
+    expect(store.beginTurn('key:a', 'c1', 1)).toBeNull();
+    expect(store.beginTurn('key:b', 'c1', 1)).not.toBeNull(); // another owner's conversation
+    first.save([msg('user', 'q1'), msg('assistant', 'a1')]);
+    first.end();
+    const second = store.beginTurn('key:a', 'c1', 2)!;
+    expect(second.number).toBe(2);
+    expect(second.history.map((m) => m.content)).toEqual(['q1', 'a1']);
+    first.end(); // ending twice does not free a later turn
+    expect(store.beginTurn('key:a', 'c1', 3)).toBeNull();
+    second.end(); // failed: nothing saved, the conversation is free and still at one turn
+    expect(store.beginTurn('key:a', 'c1', 4)!.number).toBe(2);
+  });
+
   it('trims whole turns so a tool call is never cut from its result', () => {
     const turns = [msg('user', 'q1'), msg('assistant', 'a1'), msg('user', 'q2'), msg('assistant', 'call'), { role: 'tool', content: [] } as ModelMessage, msg('assistant', 'a2')];
     expect(trimToTurns(turns, 10)).toBe(turns);

@@ -13,8 +13,8 @@ export type ScriptedTurn =
   | { status: number; body: unknown }
   | { hang: true };
 
-/** A turn, or a function of the request body that returns one. */
-export type TurnScript = ScriptedTurn | ((body: any, index: number) => ScriptedTurn);
+/** A turn, or a function of the request body that returns one (a promise of one holds the answer until it settles). */
+export type TurnScript = ScriptedTurn | ((body: any, index: number) => ScriptedTurn | Promise<ScriptedTurn>);
 
 /**
  * The model's first move on the seed's question "customers with outstanding invoices over
@@ -90,7 +90,7 @@ export async function startScriptedLlm(options: { wire: 'openai' | 'anthropic'; 
     const step = script[index];
     const i = index++;
     if (!step) return json(res, 500, { error: { message: `script exhausted at request ${i + 1}` } });
-    const turn = typeof step === 'function' ? step(body, i) : step;
+    const turn = typeof step === 'function' ? await step(body, i) : step;
     if ('hang' in turn) return; // never answers; the relay's timeout must fire
     if ('status' in turn) return json(res, turn.status, turn.body);
     if (options.wire === 'openai') return openAiAnswer(res, body, turn, i);
