@@ -4,7 +4,7 @@ import type { Caller } from '../auth/caller.js';
 import { READ_METHODS } from '../auth/scopes.js';
 import type { RequestTrace } from '../http/request-trace.js';
 import { isValidIdempotencyKey } from './idempotency.js';
-import { errorBody, RelayError, statusOf } from '../errors/index.js';
+import { errorBody, RelayError, statusOf, type ErrorCode } from '../errors/index.js';
 import { toRelayError } from '../http/error-handler.js';
 
 /**
@@ -16,6 +16,12 @@ function mayHaveWritten(error: RelayError, trace: RequestTrace): boolean {
   if ((error.details as { mayHaveRun?: unknown } | null | undefined)?.mayHaveRun !== true) return false;
   return trace.method === undefined ? trace.action === 'chat' : !READ_METHODS.has(trace.method);
 }
+
+/**
+ * Refusals that mean "not now" rather than "no": nothing ran and the same request may succeed
+ * a moment later, so storing them would replay the refusal to every retry with the key.
+ */
+const NOT_NOW: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['conversation_busy']);
 
 export interface StoredAnswer {
   status: number;
@@ -54,7 +60,7 @@ export async function runIdempotent(
   } catch (err) {
     const relayError = toRelayError(err);
     const status = relayError ? statusOf(relayError.code) : 500;
-    if (relayError && status < 500) {
+    if (relayError && status < 500 && !NOT_NOW.has(relayError.code)) {
       // A definite answer (4xx) is remembered.
       await ctx.idempotency.complete(scope, key, status, errorBody(relayError.code, request.id, relayError.message, relayError.details, relayError.extra));
     } else if (relayError && mayHaveWritten(relayError, request.trace)) {
@@ -64,8 +70,8 @@ export async function runIdempotent(
       const outcome = new RelayError('idempotency_outcome_unknown', undefined, { firstError: relayError.code, firstRequestId: request.id });
       await ctx.idempotency.complete(scope, key, statusOf(outcome.code), errorBody(outcome.code, request.id, outcome.message, outcome.details));
     } else {
-      // Nothing reached Odoo, or it refused and rolled back (down, busy, its own error): the
-      // key is freed for the retry.
+      // Nothing reached Odoo, or it refused and rolled back (down, busy, its own error), or the
+      // request was told to come back later: the key is freed for the retry.
       await ctx.idempotency.release(scope, key);
     }
     throw err;

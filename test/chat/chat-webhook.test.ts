@@ -353,7 +353,11 @@ describe('chat over an OpenAI-compatible provider', () => {
 
     const first = ask({ message: 'first question', conversation_id: 'n8n-parallel' });
     await firstAtModel;
-    const second = await ask({ message: 'second question', conversation_id: 'n8n-parallel' });
+    const second = await relay.post(
+      '/api/n8n/webhook',
+      { action: 'chat', message: 'second question', conversation_id: 'n8n-parallel' },
+      { authorization: `Bearer ${writeKey}`, 'idempotency-key': 'second-question' },
+    );
     expect(second.status, second.text).toBe(409);
     expect(second.body).toMatchObject({ success: false, code: 'conversation_busy', details: { conversation_id: 'n8n-parallel' } });
     expect(second.headers['retry-after']).toBe('5');
@@ -363,9 +367,15 @@ describe('chat over an OpenAI-compatible provider', () => {
 
     answerFirst();
     expect((await first).body).toMatchObject({ conversation_id: 'n8n-parallel', turn: 1, answer: 'Answer to first question.' });
-    // Sent again after the first answer, it follows the first turn.
-    const retried = await ask({ message: 'second question', conversation_id: 'n8n-parallel' });
+    // Sent again after the first answer, with the same Idempotency-Key (the refusal was not
+    // stored as the key's answer), it runs and follows the first turn.
+    const retried = await relay.post(
+      '/api/n8n/webhook',
+      { action: 'chat', message: 'second question', conversation_id: 'n8n-parallel' },
+      { authorization: `Bearer ${writeKey}`, 'idempotency-key': 'second-question' },
+    );
     expect(retried.status, retried.text).toBe(200);
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
     expect(retried.body).toMatchObject({ conversation_id: 'n8n-parallel', turn: 2, answer: 'Answer to second question.' });
     expect(llm.requests.at(-1)!.body.messages.slice(1).map((m: any) => [m.role, m.content])).toEqual([
       ['user', 'first question'],
