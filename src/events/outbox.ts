@@ -440,9 +440,18 @@ export async function deliveryCounts(db: Kysely<Database>, subscriptionId: strin
   return out;
 }
 
+/** What a delivery is when no more work is due for it: only these are ever pruned. */
+const FINISHED: DeliveriesTable['status'][] = ['delivered', 'failed'];
+
 /**
  * Deletes events (with their deliveries and attempts) created before `before` whose deliveries
  * are all finished; pending or in-flight work is never pruned. Returns how many events went.
+ *
+ * The candidates are read first, but a replay may make one of their deliveries pending again
+ * before the deletes run. So each delete checks the status itself: a delivery is deleted only
+ * if it is still finished, its attempts only with it, its event only once no delivery of it is
+ * left. On PostgreSQL a DELETE re-checks its condition on a row another transaction has just
+ * changed, so a replay committed meanwhile is seen.
  */
 export async function pruneFinishedEvents(db: Kysely<Database>, before: number, limit = 10_000): Promise<number> {
   const ids = await db
@@ -450,7 +459,7 @@ export async function pruneFinishedEvents(db: Kysely<Database>, before: number, 
     .select('e.id')
     .where('e.created_at', '<', before)
     .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('deliveries as d').select('d.id').whereRef('d.event_id', '=', 'e.id').where('d.status', 'in', ['pending', 'in_flight']))),
+      not(exists(selectFrom('deliveries as d').select('d.id').whereRef('d.event_id', '=', 'e.id').where('d.status', 'not in', FINISHED))),
     )
     .limit(limit)
     .execute();
@@ -458,14 +467,17 @@ export async function pruneFinishedEvents(db: Kysely<Database>, before: number, 
   let deleted = 0;
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500).map((r) => r.id);
-    // Attempts and deliveries first: not every database enforces the cascades (SQLite needs a pragma).
-    const deliveryIds = (await db.selectFrom('deliveries').select('id').where('event_id', 'in', chunk).execute()).map((d) => d.id);
-    if (deliveryIds.length) {
-      await db.deleteFrom('delivery_attempts').where('delivery_id', 'in', deliveryIds).execute();
-      await db.deleteFrom('deliveries').where('id', 'in', deliveryIds).execute();
-    }
-    const r = await db.deleteFrom('events').where('id', 'in', chunk).executeTakeFirst();
-    deleted += Number(r.numDeletedRows ?? 0);
+    deleted += await db.transaction().execute(async (trx) => {
+      const gone = await trx.deleteFrom('deliveries').where('event_id', 'in', chunk).where('status', 'in', FINISHED).returning('id').execute();
+      // The cascade does this too; written out so the attempts go with their delivery whatever the schema says.
+      if (gone.length) await trx.deleteFrom('delivery_attempts').where('delivery_id', 'in', gone.map((d) => d.id)).execute();
+      const r = await trx
+        .deleteFrom('events')
+        .where('id', 'in', chunk)
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('deliveries as d').select('d.id').whereRef('d.event_id', '=', 'events.id'))))
+        .executeTakeFirst();
+      return Number(r.numDeletedRows ?? 0);
+    });
   }
   return deleted;
 }

@@ -6,9 +6,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { startEventsRig, until, type EventsRig } from './helpers.js';
-import { pruneFinishedEvents, recordEvents } from '../../src/events/outbox.js';
+import { pruneFinishedEvents, recordEvents, replayDeliveries } from '../../src/events/outbox.js';
 import { buildEventPayload, fromXml } from '../../src/events/payload.js';
 import { createTestDatabase } from '../helpers/postgres.js';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect, type KyselyPlugin, type QueryId } from 'kysely';
+import type { Database } from '../../src/storage/schema.js';
 
 let rig: EventsRig;
 let receiver: WebhookReceiver;
@@ -45,6 +48,35 @@ async function inject(subscriptionId: string, count: number, from = 1): Promise<
 }
 
 const db = () => rig.relay.ctx.storage.db;
+
+/**
+ * A second handle on the relay's database, as another process would hold: its own SQLite
+ * connection to the same file (the relay's one connection may be busy), or the same
+ * PostgreSQL pool (a pool hands out another connection).
+ */
+function anotherConnection(): { db: Kysely<Database>; close(): Promise<void> } {
+  const { sqlite } = rig.relay.ctx.storage;
+  if (!sqlite) return { db: db(), close: async () => undefined };
+  const handle = new SQLite(sqlite.name);
+  handle.pragma('busy_timeout = 5000');
+  const other = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+  return { db: other, close: () => other.destroy() };
+}
+
+/** A plugin that runs `then` once the first SELECT has its rows, before its caller gets them. */
+function afterFirstSelect(then: () => Promise<void>): KyselyPlugin {
+  let first: QueryId | undefined;
+  return {
+    transformQuery({ node, queryId }) {
+      if (!first && node.kind === 'SelectQueryNode') first = queryId;
+      return node;
+    },
+    async transformResult({ result, queryId }) {
+      if (queryId === first) await then();
+      return result;
+    },
+  };
+}
 
 describe('subscriptions API', () => {
   it('runs on the intended database', () => {
@@ -291,6 +323,36 @@ describe('delivery', () => {
     expect(left.map((d) => d.status)).toEqual(['pending']);
     const orphanAttempts = await db().selectFrom('delivery_attempts').select('id').where('delivery_id', 'not in', db().selectFrom('deliveries').select('id')).execute();
     expect(orphanAttempts).toHaveLength(0);
+  });
+
+  it('keeps a delivery replayed between the prune\'s read and its delete, with its event and attempts', async () => {
+    receiver = await startReceiver();
+    const { subscription } = await subscribe();
+    const [kept, pruned] = await inject(subscription.id, 2, 1_000);
+    const finished = await until(async () => {
+      const rows = await db().selectFrom('deliveries').select(['id', 'event_id']).where('subscription_id', '=', subscription.id).where('status', '=', 'delivered').execute();
+      return rows.length === 2 ? rows : undefined;
+    });
+    // Inactive, so the replayed delivery stays pending instead of being sent at once.
+    await rig.api('PATCH', `/api/v1/subscriptions/${subscription.id}`, { active: false });
+    const replayedId = finished.find((d) => d.event_id === kept)!.id;
+    // Another writer, on a connection of its own as another process would be: the owner
+    // replays one delivery right after the prune has read which events are finished.
+    const other = anotherConnection();
+    let replayed = -1;
+    const racing = db().withPlugin(afterFirstSelect(async () => {
+      replayed = await replayDeliveries(other.db, subscription.id, { deliveryIds: [replayedId], statuses: ['delivered'] });
+    }));
+    try {
+      await pruneFinishedEvents(racing, Date.now() + 1000);
+    } finally {
+      await other.close();
+    }
+    expect(replayed).toBe(1);
+    const left = await db().selectFrom('deliveries').select(['id', 'status', 'event_id']).where('subscription_id', '=', subscription.id).execute();
+    expect(left).toEqual([{ id: replayedId, status: 'pending', event_id: kept }]);
+    expect(await db().selectFrom('events').select('id').where('id', 'in', [kept, pruned]).execute()).toEqual([{ id: kept }]);
+    expect(await db().selectFrom('delivery_attempts').select('id').where('delivery_id', '=', replayedId).execute()).toHaveLength(1);
   });
 
   it('test-send queues one signed <model>.test event through the outbox, logged like any delivery', async () => {
