@@ -4,8 +4,9 @@
  * One `search_read` per poll (write_date/id cursor from poll-plan.ts, capped at a batch) and,
  * on a slower schedule, one `search` of ids to detect deletions — so a 100,000-record model
  * with 100 changes costs one call per poll, two when the sweep is due.
- * Polls of one subscription never overlap, also across relay instances: a poll first takes a
- * lease on the subscription's capture row.
+ * Polls of one subscription never overlap, nor overlap its capture set-up, also across relay
+ * instances: a poll holds the subscription's capture lease (capture-lease.ts), renewed while
+ * Odoo answers, however long that takes.
  */
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -18,9 +19,9 @@ import { eventsForChanges, eventsForDeletions, fieldsToRead } from './capture-ev
 import { removePushRules, type PushRules } from './push-rules.js';
 import { subscriptionsChanged } from './subscriptions-store.js';
 import { recordEvents } from './outbox.js';
+import { tryCaptureLease, type CaptureLease } from './capture-lease.js';
 
 export const POLL_BATCH = 500;
-const POLL_LEASE_MS = 120_000;
 
 export interface PollDeps {
   db: Kysely<Database>;
@@ -33,6 +34,10 @@ export interface PollDeps {
   settleSeconds?: number;
   /** When this relay process started (ms): Odoo's posts before it had nowhere to go. */
   startedAt?: number;
+  /** Capture lease length (default CAPTURE_LEASE_MS); renewed every third of it while a poll runs. */
+  leaseMs?: number;
+  /** The poller's clock, in ms (default Date.now). */
+  clock?: () => number;
 }
 
 /** Capture row for a new subscription: changes from the current second on, no backfill. */
@@ -48,6 +53,7 @@ export function initialCaptureRow(subscriptionId: string, now: number = Date.now
     last_poll_at: null,
     last_error: null,
     push_rules: null,
+    locked_by: null,
     locked_until: null,
   };
 }
@@ -62,16 +68,6 @@ export async function snapshotKnownIds(client: OdooClient, sub: SubscriptionsTab
   return compressIds(await liveIds(client, sub.model, sub.domain ? JSON.parse(sub.domain) : []));
 }
 
-async function takeLease(db: Kysely<Database>, id: string, now: number): Promise<boolean> {
-  const r = await db
-    .updateTable('subscription_capture')
-    .set({ locked_until: now + POLL_LEASE_MS })
-    .where('subscription_id', '=', id)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows ?? 0) > 0;
-}
-
 export interface PollResult {
   events: number;
   odooCalls: number;
@@ -84,7 +80,7 @@ export interface PollResult {
  * saw prove it: switch the subscription to polling and remove the rules, whose webhook calls
  * would otherwise cost every write in Odoo a failed connection.
  */
-async function fallBackToPolling(deps: PollDeps, sub: SubscriptionsTable, client: OdooClient, missed: number): Promise<void> {
+async function fallBackToPolling(deps: PollDeps, sub: SubscriptionsTable, client: OdooClient, missed: number, lease: CaptureLease): Promise<void> {
   const { db } = deps;
   const cap = await db.selectFrom('subscription_capture').select('push_rules').where('subscription_id', '=', sub.id).executeTakeFirst();
   if (cap?.push_rules) {
@@ -95,7 +91,7 @@ async function fallBackToPolling(deps: PollDeps, sub: SubscriptionsTable, client
     }
   }
   await db.deleteFrom('ingest_tokens').where('subscription_id', '=', sub.id).execute();
-  await db.updateTable('subscription_capture').set({ push_rules: null }).where('subscription_id', '=', sub.id).execute();
+  await db.updateTable('subscription_capture').set({ push_rules: null }).where('subscription_id', '=', sub.id).where('locked_by', '=', lease.owner).execute();
   const note = `polling: the reconcile poll found ${missed} change(s) that Odoo did not push; Odoo seems unable to reach the relay's ingest URL`;
   await db.updateTable('subscriptions').set({ capture_effective: 'poll', capture_note: note }).where('id', '=', sub.id).execute();
   deps.logger.warn({ subscription: sub.id, missed }, 'push capture fell back to polling');
@@ -132,9 +128,12 @@ async function pushedSince(db: Kysely<Database>, subscriptionId: string, since: 
  * before the cursor moves: a crash in between re-reads the same rows, whose event ids the
  * outbox already holds.
  */
-export async function pollSubscription(deps: PollDeps, subId: string, now: number = Date.now()): Promise<PollResult | null> {
+export async function pollSubscription(deps: PollDeps, subId: string, now: number = (deps.clock ?? Date.now)()): Promise<PollResult | null> {
   const { db } = deps;
-  if (!(await takeLease(db, subId, now))) return null;
+  // The lease runs on this poll's clock, which starts at `now`.
+  const started = Date.now();
+  const lease = await tryCaptureLease(db, subId, { leaseMs: deps.leaseMs, clock: deps.clock ?? (() => now + Date.now() - started) });
+  if (!lease) return null;
   let odooCalls = 0;
   try {
     const sub = await db.selectFrom('subscriptions').selectAll().where('id', '=', subId).executeTakeFirst();
@@ -184,22 +183,29 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
     let effective = sub.capture_effective;
     if (unpushed.length && !(await pushedSince(db, sub.id, Math.min(...unpushed.map((e) => e.occurredAt))))) {
       // The reconcile poll found changes push should have announced and never did: Odoo cannot reach the relay.
-      await fallBackToPolling(deps, sub, client, unpushed.length);
+      await fallBackToPolling(deps, sub, client, unpushed.length, lease);
       effective = 'poll';
     }
     const interval = effective === 'push' ? deps.intervals.reconcileMs : deps.intervals.pollMs;
     // The known ids may have grown since this poll read them (push hints): this poll's own
-    // additions and deletions are applied to what is stored now, not the set it read.
+    // additions and deletions are applied to what is stored now, not the set it read. Only
+    // while the lease is still this poll's: a poll that lost it must not move the cursor of
+    // the one that took over.
     const added = plan.changes.map((c) => c.recordId);
-    await changeKnownIds(db, subId, (stored) => subtractRanges(addIds(stored ?? snapshot ?? [], added), deletedRanges), {
-      cursor_write_date: plan.nextCursor.writeDate,
-      cursor_ids: JSON.stringify(plan.nextCursor.idsAtWriteDate),
-      next_poll_at: plan.more ? now : now + interval,
-      next_sweep_at: nextSweepAt,
-      last_poll_at: now,
-      last_error: null,
-      locked_until: null,
-    });
+    await changeKnownIds(
+      db,
+      subId,
+      (stored) => subtractRanges(addIds(stored ?? snapshot ?? [], added), deletedRanges),
+      {
+        cursor_write_date: plan.nextCursor.writeDate,
+        cursor_ids: JSON.stringify(plan.nextCursor.idsAtWriteDate),
+        next_poll_at: plan.more ? now : now + interval,
+        next_sweep_at: nextSweepAt,
+        last_poll_at: now,
+        last_error: null,
+      },
+      lease,
+    );
     if (inserted) deps.onEvents(inserted);
     return { events: inserted, odooCalls, more: plan.more };
   } catch (err) {
@@ -207,11 +213,14 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
     deps.logger.warn({ err, subscription: subId }, 'poll failed');
     await db
       .updateTable('subscription_capture')
-      .set({ last_error: message.slice(0, 500), locked_until: null, next_poll_at: now + deps.intervals.pollMs })
+      .set({ last_error: message.slice(0, 500), next_poll_at: now + deps.intervals.pollMs })
       .where('subscription_id', '=', subId)
+      .where('locked_by', '=', lease.owner)
       .execute()
       .catch(() => undefined);
     return { events: 0, odooCalls, more: false };
+  } finally {
+    await lease.release().catch(() => undefined);
   }
 }
 

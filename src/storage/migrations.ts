@@ -413,6 +413,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('record_snapshots').addColumn('write_date', 'text').execute();
       },
     },
+    '0011_capture_lease_owner': {
+      async up(db: Kysely<any>) {
+        // Who holds a subscription's capture lease, so a holder renews, checks and gives up only its own.
+        await db.schema.alterTable('subscription_capture').addColumn('locked_by', 'text').execute();
+      },
+    },
   };
 }
 

@@ -164,7 +164,12 @@ export interface SubscriptionCaptureTable {
   last_error: string | null;
   /** JSON {automationIds, actionIds} owned by the relay in Odoo. */
   push_rules: string | null;
-  /** Poll lease, so two instances never poll one subscription at once. */
+  /**
+   * Capture lease (events/capture-lease.ts): polls, set-up and teardown of one subscription's
+   * capture never overlap, also across instances. `locked_by` is the holder, `locked_until` when
+   * the lease runs out unless renewed.
+   */
+  locked_by: string | null;
   locked_until: number | null;
 }
 
