@@ -6,9 +6,11 @@
  */
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import type { Database, SubscriptionsTable } from '../storage/schema.js';
 import type { OdooClient } from '../odoo/index.js';
 import { sha256Hex } from '../ids/random.js';
+import { CaptureLeaseLost, type CaptureLease } from './capture-lease.js';
 
 export interface PushRules {
   automationIds: number[];
@@ -53,14 +55,30 @@ async function fieldIds(client: OdooClient, model: string, names: string[]): Pro
 }
 
 /**
- * Creates the rules for a subscription in Odoo and stores their ingest tokens. Returns what was
- * created so it can be removed later; on a failure halfway, removes what it had created.
+ * Rules were created in Odoo but could not be recorded in the relay's database (which is how
+ * they are found and removed later); they have been removed from Odoo again, as far as it let.
+ * Not an Odoo refusal: capture set-up fails instead of falling back to polling.
+ */
+export class PushRulesNotRecorded extends Error {
+  constructor(subscriptionId: string, cause: unknown) {
+    super(`the automation rules of subscription ${subscriptionId} could not be recorded`, { cause });
+    this.name = 'PushRulesNotRecorded';
+  }
+}
+
+/**
+ * Creates the rules for a subscription in Odoo and records them with their ingest tokens, while
+ * `lease` (the subscription's capture lease) is held. Returns what was created so it can be
+ * removed later. Whatever fails after a rule exists in Odoo, the rules created so far are
+ * removed again: rules no capture row refers to would post to the relay for good.
  */
 export async function createPushRules(
   db: Kysely<Database>,
   client: OdooClient,
   sub: SubscriptionsTable,
   ingestBaseUrl: string,
+  lease: CaptureLease,
+  logger: Logger,
 ): Promise<PushRules> {
   const events = JSON.parse(sub.events) as string[];
   const rules: PushRules = { automationIds: [], actionIds: [] };
@@ -98,15 +116,44 @@ export async function createPushRules(
     if (events.includes('create') || events.includes('write')) await add('change');
     if (events.includes('unlink')) await add('unlink');
   } catch (err) {
-    await removePushRules(client, rules).catch(() => undefined);
+    await removeUnrecorded(client, sub.id, rules, logger);
     throw err;
   }
-  await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('ingest_tokens').where('subscription_id', '=', sub.id).execute();
-    if (tokens.length) await trx.insertInto('ingest_tokens').values(tokens).execute();
-    await trx.updateTable('subscription_capture').set({ push_rules: JSON.stringify(rules) }).where('subscription_id', '=', sub.id).execute();
-  });
+  try {
+    await db.transaction().execute(async (trx) => {
+      // First, and only while this set-up still holds the lease: a subscription deleted or set
+      // up by another holder meanwhile must not get these rules (nor lose its own).
+      const recorded = await trx
+        .updateTable('subscription_capture')
+        .set({ push_rules: JSON.stringify(rules) })
+        .where('subscription_id', '=', sub.id)
+        .where('locked_by', '=', lease.owner)
+        .executeTakeFirst();
+      if (Number(recorded.numUpdatedRows ?? 0) === 0) throw new CaptureLeaseLost(sub.id);
+      await trx.deleteFrom('ingest_tokens').where('subscription_id', '=', sub.id).execute();
+      if (tokens.length) await trx.insertInto('ingest_tokens').values(tokens).execute();
+    });
+  } catch (err) {
+    await removeUnrecorded(client, sub.id, rules, logger);
+    throw err instanceof CaptureLeaseLost ? err : new PushRulesNotRecorded(sub.id, err);
+  }
   return rules;
+}
+
+/**
+ * Best effort: removes rules that nothing records. When Odoo refuses, says which to delete by
+ * hand (ids only: the ingest tokens are in the rules' URLs, never in the log).
+ */
+async function removeUnrecorded(client: OdooClient, subscriptionId: string, rules: PushRules, logger: Logger): Promise<void> {
+  if (!rules.automationIds.length && !rules.actionIds.length) return;
+  try {
+    await removePushRules(client, rules);
+  } catch (err) {
+    logger.warn(
+      { subscription: subscriptionId, automationIds: rules.automationIds, actionIds: rules.actionIds, error: err instanceof Error ? err.message.slice(0, 200) : String(err).slice(0, 200) },
+      'could not remove automation rules that capture set-up created but did not record; delete them in Odoo',
+    );
+  }
 }
 
 /** Deletes the relay's rules from Odoo (automations first: they reference the actions). */

@@ -18,7 +18,8 @@ import { createGuardedAgent, type AddressPolicy } from './ssrf-guard.js';
 import { DeliveryWorker } from './worker.js';
 import { Poller, initialCaptureRow, snapshotKnownIds, type PollDeps } from './poller.js';
 import { classifyChange } from './poll-plan.js';
-import { createPushRules, removePushRules, type PushRules } from './push-rules.js';
+import { createPushRules, removePushRules, PushRulesNotRecorded, type PushRules } from './push-rules.js';
+import { CAPTURE_WAIT_MS, CaptureLeaseLost, withCaptureLease, type CaptureLease } from './capture-lease.js';
 import { ChangeCoalescer, parseOdooWebhookPost, type ChangeHint } from './coalesce.js';
 import { eventsForChanges, eventsForDeletions, fieldsToRead, snapshotWatchedFields, type ReadRecord } from './capture-events.js';
 import { recordEvents } from './outbox.js';
@@ -47,6 +48,8 @@ export interface EventsServiceDeps {
 }
 
 const CAPTURE_FIELDS = new Set(['events', 'domain', 'changed_fields', 'capture_mode', 'model']);
+/** The update fields that change CAPTURE_FIELDS (the model cannot be changed). */
+const CAPTURE_INPUTS = ['events', 'domain', 'changedFields', 'captureMode'];
 const INGEST_TICK_MS = 25;
 
 export class EventsService {
@@ -62,6 +65,11 @@ export class EventsService {
   private readonly hintWork = new Set<Promise<void>>();
   private started = false;
   private readonly offChanged: () => void;
+  /**
+   * How long a change to a subscription waits for its capture lease (a poll or another change
+   * holds it) before answering `conflict`.
+   */
+  captureWaitMs = CAPTURE_WAIT_MS;
 
   constructor(private readonly d: EventsServiceDeps) {
     this.addressPolicy = { allow: d.config.allowPrivateTargets };
@@ -122,13 +130,27 @@ export class EventsService {
 
   // ---- subscriptions (for routes, CLI and dashboard) ----
 
+  // Set-up and teardown of one subscription's capture create and remove rules in the customer's
+  // Odoo and record them in the capture row. Interleaved (two edits, an edit and a delete, a
+  // delete during the set-up at creation), one of them recorded its rules over the other's or
+  // into a row already deleted, and rules nothing refers to were left in Odoo. So each holds
+  // the subscription's capture lease throughout, as polls do (capture-lease.ts).
+
   /** Creates a subscription and sets up its capture; the secret is returned this once. */
   async createSubscription(userId: string, body: unknown): Promise<{ subscription: Subscription; secret: string }> {
     const deps = { db: this.d.storage.db, box: this.d.box, addressPolicy: this.addressPolicy };
     const created = await createSubscription(deps, userId, body);
     await this.d.storage.db.insertInto('subscription_capture').values(initialCaptureRow(created.row.id)).execute();
     try {
-      await this.setUpCapture(created.row);
+      await withCaptureLease(this.d.storage.db, created.row.id, this.captureWaitMs, async (lease) => {
+        try {
+          await this.setUpCapture(created.row, lease);
+        } catch (err) {
+          // Rules the set-up did record before it failed go with the subscription.
+          await this.tearDownCapture(created.row, lease).catch((e) => this.d.logger.warn({ err: e, subscriptionId: created.row.id }, 'removing capture failed'));
+          throw err;
+        }
+      });
     } catch (err) {
       await deleteSubscriptionRow(this.d.storage.db, created.row.id);
       throw err;
@@ -138,18 +160,28 @@ export class EventsService {
   }
 
   async updateSubscription(userId: string | undefined, id: string, body: unknown): Promise<Subscription> {
+    const touchesCapture = typeof body === 'object' && body !== null && CAPTURE_INPUTS.some((f) => f in body);
+    if (!touchesCapture) return this.applyUpdate(userId, id, body);
+    // Ownership first: nobody waits for, or holds, the lease of a subscription that is not theirs.
+    await getSubscriptionRow(this.d.storage.db, id, userId);
+    // The lease before the row changes: the settings written are those the rules are made for.
+    return withCaptureLease(this.d.storage.db, id, this.captureWaitMs, (lease) => this.applyUpdate(userId, id, body, lease));
+  }
+
+  private async applyUpdate(userId: string | undefined, id: string, body: unknown, lease?: CaptureLease): Promise<Subscription> {
     const deps = { db: this.d.storage.db, box: this.d.box, addressPolicy: this.addressPolicy };
     const { before, after } = await updateSubscription(deps, userId, id, body);
     const captureChanged = [...CAPTURE_FIELDS].some((f) => before[f as keyof SubscriptionsTable] !== after[f as keyof SubscriptionsTable]);
     // A refused change is not kept: the subscription goes on as it was.
     const undo = async (err: unknown): Promise<never> => {
       await restoreSubscriptionSettings(this.d.storage.db, before, after);
-      if (captureChanged) await this.setUpCapture(before).catch((e) => this.d.logger.warn({ err: e, subscriptionId: id }, 'restoring capture failed'));
+      if (captureChanged && lease) await this.setUpCapture(before, lease).catch((e) => this.d.logger.warn({ err: e, subscriptionId: id }, 'restoring capture failed'));
       throw err;
     };
     if (captureChanged) {
-      await this.tearDownCapture(before);
-      await this.setUpCapture(after).catch(undo);
+      if (!lease) throw new Error(`capture of subscription ${id} changed without its lease`);
+      await this.tearDownCapture(before, lease);
+      await this.setUpCapture(after, lease).catch(undo);
     } else if (before.fields !== after.fields) {
       // The payload's fields are not part of capture, but an unknown one fails every delivery.
       try {
@@ -164,9 +196,15 @@ export class EventsService {
 
   /** Removes the relay's rules from Odoo, then the subscription with its events and deliveries. */
   async deleteSubscription(userId: string | undefined, id: string): Promise<void> {
-    const row = await getSubscriptionRow(this.d.storage.db, id, userId);
-    await this.tearDownCapture(row);
-    await deleteSubscriptionRow(this.d.storage.db, id);
+    const db = this.d.storage.db;
+    const row = await getSubscriptionRow(db, id, userId);
+    const hasCapture = await db.selectFrom('subscription_capture').select('subscription_id').where('subscription_id', '=', id).executeTakeFirst();
+    // Without a capture row (its creation stopped halfway) there is nothing to tear down.
+    if (!hasCapture) return deleteSubscriptionRow(db, id);
+    await withCaptureLease(db, id, this.captureWaitMs, async (lease) => {
+      await this.tearDownCapture(row, lease);
+      await deleteSubscriptionRow(db, id);
+    });
   }
 
   // ---- capture set-up ----
@@ -175,7 +213,7 @@ export class EventsService {
    * Decides push or poll and prepares it. `auto` pushes when Odoo is 17+ and the relay has an
    * ingest URL Odoo can use; otherwise (or when Odoo refuses the rules) it polls and says why.
    */
-  private async setUpCapture(row: SubscriptionsTable): Promise<void> {
+  private async setUpCapture(row: SubscriptionsTable, lease: CaptureLease): Promise<void> {
     const db = this.d.storage.db;
     let client: OdooClient | undefined;
     let note: string | null = null;
@@ -200,10 +238,11 @@ export class EventsService {
         row.id,
         (stored) => (stored ? addIds(known, expandRanges(subtractRanges(stored, before))) : known),
         seen.length ? { cursor_ids: JSON.stringify([...seen].sort((a, b) => a - b)) } : {},
+        lease,
       );
     } catch (err) {
       // Odoo answered and refused the model, a field or the domain: nothing to retry.
-      if (refusesDefinition(err)) throw err;
+      if (refusesDefinition(err) || err instanceof CaptureLeaseLost) throw err;
       client = undefined;
       note = `Odoo not reachable at set-up (${errorText(err)}); the poller retries`;
       if (row.capture_mode === 'push') throw new RelayError('push_capture_unavailable', note);
@@ -222,9 +261,11 @@ export class EventsService {
       }
       if (!reason) {
         try {
-          await createPushRules(db, client, row, ingest!);
+          await createPushRules(db, client, row, ingest!, lease, this.d.logger);
           effective = 'push';
         } catch (err) {
+          // The database failing, or the lease lost, is no reason to poll instead.
+          if (err instanceof PushRulesNotRecorded || err instanceof CaptureLeaseLost) throw err;
           reason = `Odoo refused the automation rules (${errorText(err)})`;
         }
       }
@@ -243,7 +284,7 @@ export class EventsService {
     subscriptionsChanged.raise();
   }
 
-  private async tearDownCapture(row: SubscriptionsTable): Promise<void> {
+  private async tearDownCapture(row: SubscriptionsTable, lease: CaptureLease): Promise<void> {
     const db = this.d.storage.db;
     const cap = await db.selectFrom('subscription_capture').select('push_rules').where('subscription_id', '=', row.id).executeTakeFirst();
     await db.deleteFrom('ingest_tokens').where('subscription_id', '=', row.id).execute();
@@ -256,7 +297,7 @@ export class EventsService {
       // The rules then post to a token that no longer exists and get 404s; say which to delete.
       this.d.logger.warn({ err, subscription: row.id, rules }, 'could not remove the automation rules from Odoo');
     }
-    await db.updateTable('subscription_capture').set({ push_rules: null }).where('subscription_id', '=', row.id).execute();
+    await db.updateTable('subscription_capture').set({ push_rules: null }).where('subscription_id', '=', row.id).where('locked_by', '=', lease.owner).execute();
   }
 
   // ---- push ingest ----

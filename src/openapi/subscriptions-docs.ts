@@ -58,7 +58,7 @@ export const subscriptionDocs = {
     description: 'REST-hooks style: an n8n trigger creates one on activation. The answer carries the signing secret, once.',
     operationId: 'createSubscription',
     body: subscriptionInputSchema,
-    response: { 201: z.object({ success: ok, subscription, secret: z.string().describe('Standard Webhooks signing secret (whsec_…), shown once') }).describe('Created; the secret is shown only here'), ...errors(422) },
+    response: { 201: z.object({ success: ok, subscription, secret: z.string().describe('Standard Webhooks signing secret (whsec_…), shown once') }).describe('Created; the secret is shown only here'), ...errors(409, 422) },
   },
   list: {
     ...base,
@@ -77,19 +77,20 @@ export const subscriptionDocs = {
   update: {
     ...base,
     summary: 'Update a subscription',
-    description: '`active: true` re-enables a disabled subscription; the answer then says what was missed (`missed`).',
+    description:
+      '`active: true` re-enables a disabled subscription; the answer then says what was missed (`missed`). A change of what is captured (`events`, `domain`, `changedFields`, `captureMode`) waits up to 30 s for a poll or another change of the same subscription to finish, then answers 409 `conflict`: try again.',
     operationId: 'updateSubscription',
     params: idParams,
     body: subscriptionPatchSchema,
-    response: { 200: z.looseObject({ success: ok, subscription }).describe('The updated subscription'), ...errors(422) },
+    response: { 200: z.looseObject({ success: ok, subscription }).describe('The updated subscription'), ...errors(409, 422) },
   },
   remove: {
     ...base,
     summary: 'Delete a subscription',
-    description: 'Also removes the automation rules it installed in Odoo.',
+    description: 'Also removes the automation rules it installed in Odoo. Waits up to 30 s for a poll or a change of the same subscription to finish, then answers 409 `conflict`: try again.',
     operationId: 'deleteSubscription',
     params: idParams,
-    response: { 200: z.object({ success: ok }).describe('Deleted'), ...errors() },
+    response: { 200: z.object({ success: ok }).describe('Deleted'), ...errors(409) },
   },
   rotateSecret: {
     ...base,

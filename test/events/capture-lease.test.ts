@@ -6,19 +6,26 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../helpers/postgres.js';
-import { startEventsRig, until, type EventsRig } from './helpers.js';
+import { startEventsRig, odoo, until, type EventsRig } from './helpers.js';
 import { pollSubscription, type PollDeps } from '../../src/events/poller.js';
+import { tryCaptureLease, withCaptureLease } from '../../src/events/capture-lease.js';
 import type { OdooClient } from '../../src/odoo/index.js';
+import type { KyselyPlugin } from 'kysely';
 
-/** A door a test opens: `reached` resolves when work arrives at it, which then waits for `open()`. */
+/** A door a test opens: the first call to arrive at it waits for `release()`; `reached` resolves with its arguments. */
 function door() {
   let arrived!: (args: unknown[]) => void;
   let opened!: () => void;
+  let passed = false;
+  const open = new Promise<void>((resolve) => (opened = resolve));
   return {
     reached: new Promise<unknown[]>((resolve) => (arrived = resolve)),
-    open: new Promise<void>((resolve) => (opened = resolve)),
-    arrive(args: unknown[]) {
+    /** Resolves at once for every call after the first. */
+    async pass(args: unknown[]) {
+      if (passed) return;
+      passed = true;
       arrived(args);
+      await open;
     },
     release() {
       opened();
@@ -27,22 +34,30 @@ function door() {
 }
 type Door = ReturnType<typeof door>;
 
-/** The client, with its first `model.method` call waiting at `at` before it goes to Odoo. */
+/** The client, with the first `model.method` call through `at` waiting there before it goes to Odoo. */
 function holdingAt(client: OdooClient, model: string, method: string, at: Door): OdooClient {
-  let passed = false;
   return new Proxy(client, {
     get(target, prop, receiver) {
       if (prop !== 'executeKw') return Reflect.get(target, prop, receiver);
       return async (...args: Parameters<OdooClient['executeKw']>) => {
-        if (!passed && args[0] === model && args[1] === method) {
-          passed = true;
-          at.arrive(args);
-          await at.open;
-        }
+        if (args[0] === model && args[1] === method) await at.pass(args);
         return target.executeKw(...args);
       };
     },
   });
+}
+
+/** A plugin that makes every INSERT into `table` fail, as a database refusing a write would. */
+function failingInsertsInto(table: string): KyselyPlugin {
+  return {
+    transformQuery({ node }) {
+      if (node.kind === 'InsertQueryNode' && (node.into as any)?.table?.identifier?.name === table) throw new Error(`insert into ${table} refused (test)`);
+      return node;
+    },
+    async transformResult({ result }) {
+      return result;
+    },
+  };
 }
 
 describe.each([
@@ -53,6 +68,8 @@ describe.each([
 
   beforeAll(async () => {
     rig = await startEventsRig({ env: await env() });
+    // The relay's URL is known once it listens; Odoo posts to it (push capture).
+    rig.relay.ctx.config.events.ingestUrl = rig.relay.url;
     // Polls run by hand here.
     await rig.relay.ctx.events.poller.stop();
   }, 60_000);
@@ -63,6 +80,104 @@ describe.each([
   const db = () => rig.relay.ctx.storage.db;
   const lease = (subId: string) => db().selectFrom('subscription_capture').selectAll().where('subscription_id', '=', subId).executeTakeFirstOrThrow();
   const pollDeps = () => (rig.relay.ctx.events as any).pollDeps as PollDeps;
+  /** The relay's rules in Odoo for one subscription (their names carry its id), or all of them. */
+  const rulesInOdoo = async (subId = 'odoo-relay') => ({
+    automationIds: ((await odoo(rig, 'base.automation', 'search', [[['name', 'like', subId]]])) as number[]).sort((a, b) => a - b),
+    actionIds: ((await odoo(rig, 'ir.actions.server', 'search', [[['name', 'like', subId]]])) as number[]).sort((a, b) => a - b),
+  });
+  const rulesRecorded = async (subId: string) => {
+    const rules = JSON.parse((await lease(subId)).push_rules ?? '{"automationIds":[],"actionIds":[]}') as { automationIds: number[]; actionIds: number[] };
+    return { automationIds: rules.automationIds.sort((a, b) => a - b), actionIds: rules.actionIds.sort((a, b) => a - b) };
+  };
+  /** Runs `work` with the set-up's Odoo client holding its first `model.method` call at `at`, and changes not waiting for the capture lease. */
+  async function racing<T>(model: string, method: string, at: Door, work: () => Promise<T>): Promise<T> {
+    const events = rig.relay.ctx.events;
+    const clientFor = events.clientFor;
+    const waitMs = events.captureWaitMs;
+    events.clientFor = async (sub) => holdingAt(await clientFor.call(events, sub), model, method, at);
+    // Refused at once rather than after a wait: the test cannot tell "waiting" from "done" otherwise.
+    events.captureWaitMs = 0;
+    try {
+      return await work();
+    } finally {
+      events.clientFor = clientFor;
+      events.captureWaitMs = waitMs;
+    }
+  }
+  const target = 'http://127.0.0.1:9/hook';
+
+  it('leaves no rules in Odoo when the subscription is deleted while its capture is set up', async () => {
+    const at = door();
+    const { created, deleted, subId } = await racing('base.automation', 'create', at, async () => {
+      const creating = rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: target });
+      // The set-up has created its first server action and is about to create the rule that calls it.
+      const [, , [automation]] = (await at.reached) as [string, string, [{ name: string }]];
+      const subId = /\((sub_[^,]+),/.exec(automation.name)![1];
+      const deleted = await rig.api('DELETE', `/api/v1/subscriptions/${subId}`);
+      at.release();
+      return { created: await creating, deleted, subId };
+    });
+    // A delete refused while the set-up ran is the owner's to retry.
+    if (deleted.status === 409) expect((await rig.api('DELETE', `/api/v1/subscriptions/${subId}`)).status).toBe(200);
+    expect(await rulesInOdoo(subId)).toEqual({ automationIds: [], actionIds: [] });
+    expect([created.status, deleted.status, deleted.body.code]).toEqual([201, 409, 'conflict']);
+    expect(created.body.subscription.captureEffective).toBe('push');
+  });
+
+  it('leaves only the recorded rules in Odoo when two changes of a subscription race', async () => {
+    const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: target });
+    expect(res.body.subscription?.captureEffective, JSON.stringify(res.body)).toBe('push');
+    const subId: string = res.body.subscription.id;
+    const at = door();
+    const { first, second } = await racing('base.automation', 'create', at, async () => {
+      const changing = rig.api('PATCH', `/api/v1/subscriptions/${subId}`, { domain: [['id', '>', 0]] });
+      // The first change has removed the old rules and is creating its own.
+      await at.reached;
+      const second = await rig.api('PATCH', `/api/v1/subscriptions/${subId}`, { domain: [['id', '>', 1]] });
+      at.release();
+      return { first: await changing, second };
+    });
+    const recorded = await rulesRecorded(subId);
+    expect(recorded.automationIds).toHaveLength(2);
+    expect(await rulesInOdoo(subId)).toEqual(recorded);
+    expect([first.status, second.status, second.body.code]).toEqual([200, 409, 'conflict']);
+    // The refused change is not kept: the subscription is what its rules capture.
+    expect(first.body.subscription.domain).toEqual([['id', '>', 0]]);
+    expect((await rig.api('GET', `/api/v1/subscriptions/${subId}`)).body.subscription.domain).toEqual([['id', '>', 0]]);
+    expect((await rig.api('DELETE', `/api/v1/subscriptions/${subId}`)).status).toBe(200);
+    expect(await rulesInOdoo(subId)).toEqual({ automationIds: [], actionIds: [] });
+  });
+
+  it('removes the rules it created from Odoo when they cannot be recorded', async () => {
+    const before = await rulesInOdoo();
+    const storage = rig.relay.ctx.storage;
+    const db = storage.db;
+    storage.db = db.withPlugin(failingInsertsInto('ingest_tokens'));
+    let res;
+    try {
+      res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: target });
+    } finally {
+      storage.db = db;
+    }
+    expect(await rulesInOdoo()).toEqual(before);
+    // Not an Odoo refusal to fall back on: the database failed, and the subscription is not created.
+    expect(res.status).toBe(500);
+    expect(JSON.stringify(res.body)).not.toMatch(/ing_|insert into/);
+  });
+
+  it('lets a change wait for the lease until its holder gives it up, or refuses it with conflict', async () => {
+    const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: target, captureMode: 'poll' });
+    const subId: string = res.body.subscription.id;
+    const held = (await tryCaptureLease(db(), subId))!;
+    expect(held).not.toBeNull();
+    expect(await tryCaptureLease(db(), subId)).toBeNull();
+    await expect(withCaptureLease(db(), subId, 0, async () => 'ran')).rejects.toMatchObject({ code: 'conflict' });
+    const waiting = withCaptureLease(db(), subId, 20_000, async (mine) => (await lease(subId)).locked_by === mine.owner);
+    await held.release();
+    expect(await waiting).toBe(true);
+    expect(await lease(subId)).toMatchObject({ locked_by: null, locked_until: null });
+    await expect(withCaptureLease(db(), 'sub_missing', 0, async () => 'ran')).rejects.toMatchObject({ code: 'not_found' });
+  });
 
   it('keeps a poll\'s lease while Odoo takes longer than the lease: another instance does not poll meanwhile', async () => {
     const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: 'http://127.0.0.1:9/hook', captureMode: 'poll' });
