@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { createTestDatabase } from '../helpers/postgres.js';
+import { holdingFirstRead } from '../helpers/hold-first-read.js';
 import { startEventsRig, odoo, type EventsRig } from './helpers.js';
 import { changeKnownIds } from '../../src/events/known-ids.js';
 import { pollSubscription, type PollDeps } from '../../src/events/poller.js';
@@ -59,17 +60,21 @@ describe.each([
   it('applies a change to the value stored when it writes, retrying when another writer got there first', async () => {
     const before = await stored();
     let calls = 0;
-    const written = await changeKnownIds(
-      db(),
+    // This write has read the set; another writer changes it before the write is made.
+    const held = holdingFirstRead(db(), 'subscription_capture');
+    const writing = changeKnownIds(
+      held.db,
       subId,
       (known) => {
         calls++;
-        // The first time round, another writer changes the set between this read and its write.
-        if (calls === 1) void db().updateTable('subscription_capture').set({ known_ids: JSON.stringify(addIds(known ?? [], [900_001])) }).where('subscription_id', '=', subId).execute();
         return addIds(known ?? [], [900_002]);
       },
       { last_error: 'set with the ids' },
     );
+    await held.read;
+    await pushAdds([900_001]);
+    held.release();
+    const written = await writing;
     expect(written).toBe(true);
     expect(calls).toBe(2);
     const after = await stored();

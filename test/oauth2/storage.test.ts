@@ -1,57 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as oauth from 'oauth4webapi';
-import type { Kysely } from 'kysely';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import type { DashboardClient } from '../dashboard/helpers.js';
 import { sha256Hex } from '../../src/ids/random.js';
 import { pruneExpiredOAuth2, recordGrant } from '../../src/oauth2/store.js';
-import type { Database } from '../../src/storage/schema.js';
+import { holdingFirstRead } from '../helpers/hold-first-read.js';
 import { basic, codeFlow, discover, postForm, raw, registerApp, signIn } from './helpers.js';
-
-/**
- * The database, with the first read of an app's grant held after it answered until `release()`:
- * the moment another consent for the same app and user can run from start to end. Held above
- * Kysely, not in a plugin: a plugin's result hook still holds the connection, and SQLite has one.
- */
-function holdingFirstGrantRead(db: Kysely<Database>) {
-  let reached!: () => void;
-  let release!: () => void;
-  const read = new Promise<void>((resolve) => (reached = resolve));
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  let held = false;
-  // Each builder method returns a new builder: keep wrapping until the query runs.
-  const holding = (builder: any): any =>
-    new Proxy(builder, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target);
-        if (typeof value !== 'function') return value;
-        if (prop === 'executeTakeFirst' || prop === 'execute') {
-          return async (...args: unknown[]) => {
-            const answer = await value.apply(target, args);
-            if (!held) {
-              held = true;
-              reached();
-              await gate;
-            }
-            return answer;
-          };
-        }
-        return (...args: unknown[]) => {
-          const next = value.apply(target, args);
-          return next && typeof next === 'object' && 'execute' in next ? holding(next) : next;
-        };
-      },
-    });
-  const wrapped = new Proxy(db, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target);
-      if (prop !== 'selectFrom') return typeof value === 'function' ? value.bind(target) : value;
-      return (table: any) => (table === 'oauth2_grants' ? holding(target.selectFrom(table)) : target.selectFrom(table));
-    },
-  });
-  return { db: wrapped, read, release };
-}
 
 /**
  * Token storage on both databases: rotation and reuse detection rely on conditional UPDATEs,
@@ -128,7 +83,7 @@ describe.each([
       const app = await registerApp(relay, { name: `Two consents after ${before.join(',') || 'none'}` });
       if (before.length) await recordGrant(db, app.id, userId, [...before]);
       // The first consent has read the grant; the second consent runs whole before it writes.
-      const held = holdingFirstGrantRead(db);
+      const held = holdingFirstRead(db, 'oauth2_grants');
       const slow = recordGrant(held.db, app.id, userId, [first]);
       await held.read;
       await recordGrant(db, app.id, userId, [second]);
