@@ -107,7 +107,7 @@ export async function withCaptureLease<T>(
     const row = await db.selectFrom('subscription_capture').select('subscription_id').where('subscription_id', '=', subscriptionId).executeTakeFirst();
     if (!row) throw new RelayError('not_found', `No subscription ${subscriptionId.slice(0, 64)}`);
     if (Date.now() + pause > until) {
-      throw new RelayError('conflict', 'This subscription is being polled or changed by another request; try again shortly');
+      throw new RelayError('conflict', 'This subscription is being polled or changed by another request; try again shortly', undefined, { 'retry-after': '5' });
     }
     await new Promise((resolve) => setTimeout(resolve, pause));
     pause = Math.min(pause * 2, 500);

@@ -16,7 +16,7 @@ import { planPollBatch, pollDomain, pollHorizon, sweepDeletions, DEFAULT_SETTLE_
 import { addIds, compressIds, expandRanges, subtractRanges, type IdRanges } from './id-ranges.js';
 import { changeKnownIds } from './known-ids.js';
 import { eventsForChanges, eventsForDeletions, fieldsToRead } from './capture-events.js';
-import { removePushRules, type PushRules } from './push-rules.js';
+import { detachPushRules, removePushRules } from './push-rules.js';
 import { subscriptionsChanged } from './subscriptions-store.js';
 import { recordEvents } from './outbox.js';
 import { tryCaptureLease, type CaptureLease } from './capture-lease.js';
@@ -38,6 +38,8 @@ export interface PollDeps {
   leaseMs?: number;
   /** The poller's clock, in ms (default Date.now). */
   clock?: () => number;
+  /** True while a change of the subscription waits in this process for its capture lease: the poll lets it go first. */
+  changeWaiting?(subscriptionId: string): boolean;
 }
 
 /** Capture row for a new subscription: changes from the current second on, no backfill. */
@@ -80,22 +82,24 @@ export interface PollResult {
  * saw prove it: switch the subscription to polling and remove the rules, whose webhook calls
  * would otherwise cost every write in Odoo a failed connection.
  */
-async function fallBackToPolling(deps: PollDeps, sub: SubscriptionsTable, client: OdooClient, missed: number, lease: CaptureLease): Promise<void> {
-  const { db } = deps;
-  const cap = await db.selectFrom('subscription_capture').select('push_rules').where('subscription_id', '=', sub.id).executeTakeFirst();
-  if (cap?.push_rules) {
+async function fallBackToPolling(deps: PollDeps, sub: SubscriptionsTable, client: OdooClient, missed: number, lease: CaptureLease): Promise<boolean> {
+  const note = `polling: the reconcile poll found ${missed} change(s) that Odoo did not push; Odoo seems unable to reach the relay's ingest URL`;
+  // The switch and the rules' release happen only while this poll holds the lease: a poll that
+  // lost it must not undo what the new holder set up.
+  const detached = await detachPushRules(deps.db, sub.id, lease, (trx) =>
+    trx.updateTable('subscriptions').set({ capture_effective: 'poll', capture_note: note }).where('id', '=', sub.id).execute(),
+  );
+  if (!detached) return false;
+  if (detached.rules) {
     try {
-      await removePushRules(client, JSON.parse(cap.push_rules) as PushRules);
+      await removePushRules(client, detached.rules);
     } catch (err) {
-      deps.logger.warn({ err, subscription: sub.id }, 'could not remove the automation rules from Odoo');
+      deps.logger.warn({ err, subscription: sub.id, rules: detached.rules }, 'could not remove the automation rules from Odoo');
     }
   }
-  await db.deleteFrom('ingest_tokens').where('subscription_id', '=', sub.id).execute();
-  await db.updateTable('subscription_capture').set({ push_rules: null }).where('subscription_id', '=', sub.id).where('locked_by', '=', lease.owner).execute();
-  const note = `polling: the reconcile poll found ${missed} change(s) that Odoo did not push; Odoo seems unable to reach the relay's ingest URL`;
-  await db.updateTable('subscriptions').set({ capture_effective: 'poll', capture_note: note }).where('id', '=', sub.id).execute();
   deps.logger.warn({ subscription: sub.id, missed }, 'push capture fell back to polling');
   subscriptionsChanged.raise();
+  return true;
 }
 
 /**
@@ -130,9 +134,13 @@ async function pushedSince(db: Kysely<Database>, subscriptionId: string, since: 
  */
 export async function pollSubscription(deps: PollDeps, subId: string, now: number = (deps.clock ?? Date.now)()): Promise<PollResult | null> {
   const { db } = deps;
+  // A change waiting for the lease (an edit, a delete) goes first; polls would otherwise take
+  // the lease back-to-back while Odoo is slow and starve it. The poll stays due.
+  if (deps.changeWaiting?.(subId)) return null;
   // The lease runs on this poll's clock, which starts at `now`.
   const started = Date.now();
-  const lease = await tryCaptureLease(db, subId, { leaseMs: deps.leaseMs, clock: deps.clock ?? (() => now + Date.now() - started) });
+  const clock = deps.clock ?? (() => now + Date.now() - started);
+  const lease = await tryCaptureLease(db, subId, { leaseMs: deps.leaseMs, clock });
   if (!lease) return null;
   let odooCalls = 0;
   try {
@@ -181,10 +189,11 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
     const watchPush = sub.capture_mode === 'auto' && sub.capture_effective === 'push';
     const unpushed = watchPush ? events.filter((e) => newChanges.has(e.id) && e.occurredAt + 1000 > pushExpectedSince(deps, sub)) : [];
     let effective = sub.capture_effective;
+    // Committed: the worker may send them now, whatever happens to the rest of this poll.
+    if (inserted) deps.onEvents(inserted);
     if (unpushed.length && !(await pushedSince(db, sub.id, Math.min(...unpushed.map((e) => e.occurredAt))))) {
       // The reconcile poll found changes push should have announced and never did: Odoo cannot reach the relay.
-      await fallBackToPolling(deps, sub, client, unpushed.length, lease);
-      effective = 'poll';
+      if (await fallBackToPolling(deps, sub, client, unpushed.length, lease)) effective = 'poll';
     }
     const interval = effective === 'push' ? deps.intervals.reconcileMs : deps.intervals.pollMs;
     // The known ids may have grown since this poll read them (push hints): this poll's own
@@ -199,21 +208,22 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
       {
         cursor_write_date: plan.nextCursor.writeDate,
         cursor_ids: JSON.stringify(plan.nextCursor.idsAtWriteDate),
-        next_poll_at: plan.more ? now : now + interval,
+        // From the poll's end, not its start: after a slow Odoo the next poll is not due at once,
+        // and a change waiting for the lease gets its turn in between.
+        next_poll_at: plan.more ? now : clock() + interval,
         next_sweep_at: nextSweepAt,
         last_poll_at: now,
         last_error: null,
       },
       lease,
     );
-    if (inserted) deps.onEvents(inserted);
     return { events: inserted, odooCalls, more: plan.more };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     deps.logger.warn({ err, subscription: subId }, 'poll failed');
     await db
       .updateTable('subscription_capture')
-      .set({ last_error: message.slice(0, 500), next_poll_at: now + deps.intervals.pollMs })
+      .set({ last_error: message.slice(0, 500), next_poll_at: clock() + deps.intervals.pollMs })
       .where('subscription_id', '=', subId)
       .where('locked_by', '=', lease.owner)
       .execute()

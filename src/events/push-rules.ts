@@ -5,7 +5,7 @@
  * carries write_date, so duplicates coalesce per change) and one for unlink.
  */
 import crypto from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, SubscriptionsTable } from '../storage/schema.js';
 import type { OdooClient } from '../odoo/index.js';
@@ -154,6 +154,34 @@ async function removeUnrecorded(client: OdooClient, subscriptionId: string, rule
       'could not remove automation rules that capture set-up created but did not record; delete them in Odoo',
     );
   }
+}
+
+/**
+ * Takes a subscription's recorded rules off its capture row, with their ingest tokens, while
+ * `lease` is still held; the caller then removes the rules from Odoo. Null when the lease was
+ * lost: another holder owns the capture now, and the rules recorded are its own, which must
+ * stay (a poll that lost its lease once removed the rules a new set-up had just made). One
+ * transaction, which `also` joins, so the row never records rules whose tokens are gone.
+ */
+export async function detachPushRules(
+  db: Kysely<Database>,
+  subscriptionId: string,
+  lease: CaptureLease,
+  also?: (trx: Transaction<Database>) => Promise<unknown>,
+): Promise<{ rules: PushRules | null } | null> {
+  return db.transaction().execute(async (trx) => {
+    const mine = (q: any) => q.where('subscription_id', '=', subscriptionId).where('locked_by', '=', lease.owner);
+    const cap = await mine(trx.selectFrom('subscription_capture').select('push_rules')).executeTakeFirst();
+    if (!cap) return null;
+    // Compared with what was read: the lease may change hands between the read and this write.
+    const detached = await mine(trx.updateTable('subscription_capture').set({ push_rules: null }))
+      .where((eb: any) => (cap.push_rules === null ? eb('push_rules', 'is', null) : eb('push_rules', '=', cap.push_rules)))
+      .executeTakeFirst();
+    if (Number(detached.numUpdatedRows ?? 0) === 0) return null;
+    await trx.deleteFrom('ingest_tokens').where('subscription_id', '=', subscriptionId).execute();
+    await also?.(trx);
+    return { rules: cap.push_rules ? (JSON.parse(cap.push_rules) as PushRules) : null };
+  });
 }
 
 /** Deletes the relay's rules from Odoo (automations first: they reference the actions). */

@@ -18,7 +18,7 @@ import { createGuardedAgent, type AddressPolicy } from './ssrf-guard.js';
 import { DeliveryWorker } from './worker.js';
 import { Poller, initialCaptureRow, snapshotKnownIds, type PollDeps } from './poller.js';
 import { classifyChange } from './poll-plan.js';
-import { createPushRules, removePushRules, PushRulesNotRecorded, type PushRules } from './push-rules.js';
+import { createPushRules, detachPushRules, removePushRules, PushRulesNotRecorded } from './push-rules.js';
 import { CAPTURE_WAIT_MS, CaptureLeaseLost, withCaptureLease, type CaptureLease } from './capture-lease.js';
 import { ChangeCoalescer, parseOdooWebhookPost, type ChangeHint } from './coalesce.js';
 import { eventsForChanges, eventsForDeletions, fieldsToRead, snapshotWatchedFields, type ReadRecord } from './capture-events.js';
@@ -28,6 +28,7 @@ import { normalizeOdooDatetime } from './odoo-datetime.js';
 import { addIds, subtractRanges, compressIds, expandRanges, type IdRanges } from './id-ranges.js';
 import { changeKnownIds } from './known-ids.js';
 import {
+  checkSubscriptionPatch,
   createSubscription,
   deleteSubscriptionRow,
   getSubscriptionRow,
@@ -67,9 +68,12 @@ export class EventsService {
   private readonly offChanged: () => void;
   /**
    * How long a change to a subscription waits for its capture lease (a poll or another change
-   * holds it) before answering `conflict`.
+   * holds it) before answering `conflict`. Unset: long enough for a poll in progress, which may
+   * wait on Odoo for three calls at the connection's timeout; at least CAPTURE_WAIT_MS.
    */
-  captureWaitMs = CAPTURE_WAIT_MS;
+  captureWaitMs: number | undefined;
+  /** Subscriptions with a change waiting for the capture lease in this process, and how many. */
+  private readonly changesWaiting = new Map<string, number>();
 
   constructor(private readonly d: EventsServiceDeps) {
     this.addressPolicy = { allow: d.config.allowPrivateTargets };
@@ -93,6 +97,7 @@ export class EventsService {
       intervals: { pollMs: d.config.pollIntervalMs, reconcileMs: d.config.reconcileIntervalMs, sweepMs: d.config.sweepIntervalMs },
       settleSeconds: d.config.pollSettleSeconds,
       startedAt: Date.now(),
+      changeWaiting: (id) => this.changesWaiting.has(id),
     };
     this.poller = new Poller(this.pollDeps, Math.min(1_000, d.config.pollIntervalMs));
     this.offChanged = subscriptionsChanged.subscribe(() => this.tokens.clear());
@@ -102,6 +107,11 @@ export class EventsService {
   async start(): Promise<void> {
     if (!this.d.config.worker || this.started) return;
     this.started = true;
+    // As with delivery claims: on SQLite one process runs the poller, so capture leases still
+    // held belong to a run that ended mid-poll; free them rather than wait a lease out.
+    if (this.d.storage.dialect === 'sqlite') {
+      await this.d.storage.db.updateTable('subscription_capture').set({ locked_by: null, locked_until: null }).where('locked_until', 'is not', null).execute();
+    }
     await this.worker.start();
     this.poller.start();
   }
@@ -142,7 +152,7 @@ export class EventsService {
     const created = await createSubscription(deps, userId, body);
     await this.d.storage.db.insertInto('subscription_capture').values(initialCaptureRow(created.row.id)).execute();
     try {
-      await withCaptureLease(this.d.storage.db, created.row.id, this.captureWaitMs, async (lease) => {
+      await this.withLease(created.row, async (lease) => {
         try {
           await this.setUpCapture(created.row, lease);
         } catch (err) {
@@ -160,12 +170,14 @@ export class EventsService {
   }
 
   async updateSubscription(userId: string | undefined, id: string, body: unknown): Promise<Subscription> {
-    const touchesCapture = typeof body === 'object' && body !== null && CAPTURE_INPUTS.some((f) => f in body);
+    // A malformed body is refused at once, not after waiting for the lease.
+    const patch = checkSubscriptionPatch(body);
+    const touchesCapture = CAPTURE_INPUTS.some((f) => patch[f as keyof typeof patch] !== undefined);
     if (!touchesCapture) return this.applyUpdate(userId, id, body);
     // Ownership first: nobody waits for, or holds, the lease of a subscription that is not theirs.
-    await getSubscriptionRow(this.d.storage.db, id, userId);
+    const row = await getSubscriptionRow(this.d.storage.db, id, userId);
     // The lease before the row changes: the settings written are those the rules are made for.
-    return withCaptureLease(this.d.storage.db, id, this.captureWaitMs, (lease) => this.applyUpdate(userId, id, body, lease));
+    return this.withLease(row, (lease) => this.applyUpdate(userId, id, body, lease));
   }
 
   private async applyUpdate(userId: string | undefined, id: string, body: unknown, lease?: CaptureLease): Promise<Subscription> {
@@ -201,10 +213,39 @@ export class EventsService {
     const hasCapture = await db.selectFrom('subscription_capture').select('subscription_id').where('subscription_id', '=', id).executeTakeFirst();
     // Without a capture row (its creation stopped halfway) there is nothing to tear down.
     if (!hasCapture) return deleteSubscriptionRow(db, id);
-    await withCaptureLease(db, id, this.captureWaitMs, async (lease) => {
+    await this.withLease(row, async (lease) => {
       await this.tearDownCapture(row, lease);
       await deleteSubscriptionRow(db, id);
     });
+  }
+
+  /** Runs a change of `row`'s capture holding its lease, with polls in this process standing back while it waits. */
+  private async withLease<T>(row: Pick<SubscriptionsTable, 'id' | 'connection_id'>, work: (lease: CaptureLease) => Promise<T>): Promise<T> {
+    const waitMs = this.captureWaitMs ?? (await this.leaseWaitMs(row));
+    const counts = this.changesWaiting;
+    let waiting = true;
+    const stopWaiting = () => {
+      if (!waiting) return;
+      waiting = false;
+      const left = (counts.get(row.id) ?? 1) - 1;
+      if (left > 0) counts.set(row.id, left);
+      else counts.delete(row.id);
+    };
+    counts.set(row.id, (counts.get(row.id) ?? 0) + 1);
+    try {
+      return await withCaptureLease(this.d.storage.db, row.id, waitMs, (lease) => {
+        stopWaiting();
+        return work(lease);
+      });
+    } finally {
+      stopWaiting();
+    }
+  }
+
+  /** Long enough for a poll in progress: up to three Odoo calls at the connection's timeout. */
+  private async leaseWaitMs(row: Pick<SubscriptionsTable, 'connection_id'>): Promise<number> {
+    const conn = await this.d.storage.db.selectFrom('odoo_connections').select('timeout_ms').where('id', '=', row.connection_id).executeTakeFirst();
+    return Math.max(CAPTURE_WAIT_MS, 3 * (conn?.timeout_ms ?? 0) + 5_000);
   }
 
   // ---- capture set-up ----
@@ -275,29 +316,32 @@ export class EventsService {
       }
     }
     const interval = effective === 'push' ? this.d.config.reconcileIntervalMs : this.d.config.pollIntervalMs;
-    await db.updateTable('subscriptions').set({ capture_effective: effective, capture_note: note }).where('id', '=', row.id).execute();
-    await db
-      .updateTable('subscription_capture')
-      .set({ next_poll_at: Date.now() + Math.min(interval, this.d.config.pollIntervalMs), next_sweep_at: Date.now() + this.d.config.sweepIntervalMs })
-      .where('subscription_id', '=', row.id)
-      .execute();
+    await db.transaction().execute(async (trx) => {
+      // Only while this set-up holds the lease: a holder that took over decides the mode now.
+      const scheduled = await trx
+        .updateTable('subscription_capture')
+        .set({ next_poll_at: Date.now() + Math.min(interval, this.d.config.pollIntervalMs), next_sweep_at: Date.now() + this.d.config.sweepIntervalMs })
+        .where('subscription_id', '=', row.id)
+        .where('locked_by', '=', lease.owner)
+        .executeTakeFirst();
+      if (Number(scheduled.numUpdatedRows ?? 0) === 0) throw new CaptureLeaseLost(row.id);
+      await trx.updateTable('subscriptions').set({ capture_effective: effective, capture_note: note }).where('id', '=', row.id).execute();
+    });
     subscriptionsChanged.raise();
   }
 
   private async tearDownCapture(row: SubscriptionsTable, lease: CaptureLease): Promise<void> {
-    const db = this.d.storage.db;
-    const cap = await db.selectFrom('subscription_capture').select('push_rules').where('subscription_id', '=', row.id).executeTakeFirst();
-    await db.deleteFrom('ingest_tokens').where('subscription_id', '=', row.id).execute();
+    // Off the row first, and only while the lease is held; then out of Odoo.
+    const detached = await detachPushRules(this.d.storage.db, row.id, lease);
+    if (!detached) throw new CaptureLeaseLost(row.id);
     subscriptionsChanged.raise();
-    if (!cap?.push_rules) return;
-    const rules = JSON.parse(cap.push_rules) as PushRules;
+    if (!detached.rules) return;
     try {
-      await removePushRules(await this.clientFor(row), rules);
+      await removePushRules(await this.clientFor(row), detached.rules);
     } catch (err) {
       // The rules then post to a token that no longer exists and get 404s; say which to delete.
-      this.d.logger.warn({ err, subscription: row.id, rules }, 'could not remove the automation rules from Odoo');
+      this.d.logger.warn({ err, subscription: row.id, rules: detached.rules }, 'could not remove the automation rules from Odoo');
     }
-    await db.updateTable('subscription_capture').set({ push_rules: null }).where('subscription_id', '=', row.id).where('locked_by', '=', lease.owner).execute();
   }
 
   // ---- push ingest ----

@@ -100,6 +100,11 @@ function parseOrRefuse<T>(schema: z.ZodType<T>, body: unknown): T {
   });
 }
 
+/** Refuses a malformed update with `invalid_request` naming the field; the checks that need the row come later. */
+export function checkSubscriptionPatch(body: unknown): SubscriptionPatch {
+  return parseOrRefuse(subscriptionPatchSchema, body);
+}
+
 /** Save-time URL check: the same SSRF policy the sender enforces at connect time. */
 export function checkSubscriptionUrl(url: string, policy: AddressPolicy): string {
   const verdict = checkTargetUrl(url, policy);

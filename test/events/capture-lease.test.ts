@@ -9,6 +9,7 @@ import { createTestDatabase } from '../helpers/postgres.js';
 import { startEventsRig, odoo, until, type EventsRig } from './helpers.js';
 import { pollSubscription, type PollDeps } from '../../src/events/poller.js';
 import { tryCaptureLease, withCaptureLease } from '../../src/events/capture-lease.js';
+import { detachPushRules } from '../../src/events/push-rules.js';
 import type { OdooClient } from '../../src/odoo/index.js';
 import type { KyselyPlugin } from 'kysely';
 
@@ -218,5 +219,85 @@ describe.each([
     const after = await lease(subId);
     expect(after).toMatchObject({ locked_by: 'lease_other', cursor_write_date: '2001-01-01 00:00:00', last_poll_at: before.last_poll_at });
     expect(after.locked_until).toBeGreaterThan(Date.now());
+  });
+
+  it('takes rules off the capture row only for the lease holder: a holder that lost its lease leaves the new one\'s rules', async () => {
+    const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: target });
+    expect(res.body.subscription?.captureEffective, JSON.stringify(res.body)).toBe('push');
+    const subId: string = res.body.subscription.id;
+    const recorded = await rulesRecorded(subId);
+    const tokens = () => db().selectFrom('ingest_tokens').select('token_hash').where('subscription_id', '=', subId).execute();
+    const tokensBefore = await tokens();
+    expect(tokensBefore.length).toBeGreaterThan(0);
+
+    // A poll whose lease ran out while Odoo answered; another holder has the capture now.
+    const stale = (await tryCaptureLease(db(), subId))!;
+    await db().updateTable('subscription_capture').set({ locked_by: 'lease_other', locked_until: Date.now() + 60_000 }).where('subscription_id', '=', subId).execute();
+    expect(await detachPushRules(db(), subId, stale)).toBeNull();
+    expect(await rulesRecorded(subId)).toEqual(recorded);
+    expect(await tokens()).toEqual(tokensBefore);
+
+    // The holder takes them off, with their tokens, in one go.
+    await db().updateTable('subscription_capture').set({ locked_by: null, locked_until: null }).where('subscription_id', '=', subId).execute();
+    const holder = (await tryCaptureLease(db(), subId))!;
+    const detached = await detachPushRules(db(), subId, holder);
+    await holder.release();
+    expect(detached?.rules).toMatchObject(recorded);
+    expect((await lease(subId)).push_rules).toBeNull();
+    expect(await tokens()).toEqual([]);
+    // The rules are still in Odoo (the caller removes them); clean up.
+    expect(await rulesInOdoo(subId)).toEqual(recorded);
+    await odoo(rig, 'base.automation', 'unlink', [recorded.automationIds]);
+    await odoo(rig, 'ir.actions.server', 'unlink', [recorded.actionIds]);
+  });
+
+  it('lets a waiting change go first: polls stand back, and the next poll is due an interval after a slow one ends', async () => {
+    const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: target, captureMode: 'poll' });
+    const subId: string = res.body.subscription.id;
+    const base = pollDeps();
+    const slowPoll = (at: Door, clock: () => number) =>
+      pollSubscription({ ...base, clock, clientFor: async (sub) => holdingAt(await base.clientFor(sub), 'res.partner', 'search_read', at) }, subId, clock());
+
+    // Odoo answers a poll 45 s on: the next poll is due an interval after that, not at once.
+    let clock = Date.now();
+    const first = door();
+    const polling = slowPoll(first, () => clock);
+    await first.reached;
+    clock += 45_000;
+    first.release();
+    await polling;
+    expect((await lease(subId)).next_poll_at).toBeGreaterThanOrEqual(clock + base.intervals.pollMs);
+
+    // A delete arrives while Odoo is slow to answer a poll: it waits for the lease, and no poll
+    // takes the lease back from it meanwhile.
+    const second = door();
+    const again = slowPoll(second, Date.now);
+    await second.reached;
+    const deleting = rig.api('DELETE', `/api/v1/subscriptions/${subId}`);
+    await until(async () => base.changeWaiting?.(subId) === true, 5_000, 'the delete to wait for the lease');
+    expect(await pollSubscription(base, subId)).toBeNull();
+    second.release();
+    await again;
+    expect((await deleting).status).toBe(200);
+    expect(base.changeWaiting?.(subId)).toBe(false);
+  });
+
+  it('refuses a malformed change at once, even while the lease is held; a busy subscription\'s 409 says when to retry', async () => {
+    const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: target, captureMode: 'poll' });
+    const subId: string = res.body.subscription.id;
+    const held = (await tryCaptureLease(db(), subId))!;
+    const events = rig.relay.ctx.events;
+    const waitMs = events.captureWaitMs;
+    events.captureWaitMs = 0;
+    try {
+      const bad = await rig.api('PATCH', `/api/v1/subscriptions/${subId}`, { events: ['bogus'] });
+      expect([bad.status, bad.body.code]).toEqual([400, 'invalid_request']);
+      const busy = await rig.api('PATCH', `/api/v1/subscriptions/${subId}`, { events: ['create'] });
+      expect([busy.status, busy.body.code, busy.headers['retry-after']]).toEqual([409, 'conflict', '5']);
+    } finally {
+      events.captureWaitMs = waitMs;
+      await held.release();
+    }
+    expect((await rig.api('PATCH', `/api/v1/subscriptions/${subId}`, { events: ['create'] })).status).toBe(200);
   });
 });

@@ -19,7 +19,7 @@ export interface EventsRig {
   relay: TestRelay;
   sim: OdooSim;
   key: string;
-  api(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, key?: string): Promise<{ status: number; body: any }>;
+  api(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, key?: string): Promise<{ status: number; body: any; headers: Record<string, string | string[] | undefined> }>;
   close(): Promise<void>;
 }
 
@@ -35,7 +35,7 @@ export async function startEventsRig(opts: { env?: Record<string, string>; simVe
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const text = await res.body.text();
-    return { status: res.statusCode, body: text ? JSON.parse(text) : undefined };
+    return { status: res.statusCode, body: text ? JSON.parse(text) : undefined, headers: res.headers };
   };
   return {
     relay,
