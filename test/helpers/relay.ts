@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import pino from 'pino';
+import type { Logger } from 'pino';
 import { request as undiciRequest } from 'undici';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startRelay, type RunningRelay } from '../../src/server.js';
@@ -26,15 +27,18 @@ export interface HttpAnswer {
   text: string;
 }
 
-/** A real relay on loopback with a real SQLite file (or PostgreSQL when databaseUrl is given). */
-export async function startTestRelay(overrides: Partial<Config> & { env?: Record<string, string> } = {}): Promise<TestRelay> {
+/**
+ * A real relay on loopback with a real SQLite file (or PostgreSQL when databaseUrl is given);
+ * silent unless given a logger (test/helpers/log-capture.ts to read what it logs).
+ */
+export async function startTestRelay(overrides: Partial<Config> & { env?: Record<string, string>; logger?: Logger } = {}): Promise<TestRelay> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-test-'));
-  const { env, ...rest } = overrides;
+  const { env, logger, ...rest } = overrides;
   const config: Config = {
     ...loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', ...env }),
     ...rest,
   };
-  const relay = await startRelay(config, pino({ level: 'silent' }));
+  const relay = await startRelay(config, logger ?? pino({ level: 'silent' }));
   const admin = await createUser(relay.ctx.storage.db, { username: `admin${crypto.randomInt(1e9)}`, password: 'correct horse battery', role: 'admin' });
   return {
     ...relay,
