@@ -14,9 +14,6 @@ export interface RawOdooResponse {
   text: string;
 }
 
-/** Longest piece of a non-JSON body quoted in an error message. */
-const SNIPPET_LENGTH = 120;
-
 /**
  * Maps a Python exception Odoo raised to our closed code set. The message is consulted only
  * where Odoo reuses a generic class (unknown model as UserError/NotFound, unknown method as
@@ -147,12 +144,15 @@ function throwError(error: OdooError): never {
   throw error;
 }
 
-/** An OdooError describing an answer that is not what Odoo sends (HTML page, proxy error, junk). */
+/**
+ * An OdooError describing an answer that is not what Odoo sends (HTML page, proxy error, junk).
+ * It never quotes the body: a proxy or login page may echo the request, and a JSON-RPC request
+ * carries the connection secret — escaped or cut short where no exact-match masking finds it.
+ * Status, content type and size are enough to recognise a proxy or login page in the way.
+ */
 export function badResponse(raw: RawOdooResponse, why?: string): OdooError {
-  const isHtml = /html/i.test(raw.contentType) || /^\s*<(!doctype|html)/i.test(raw.text);
-  const reason =
-    why ?? (isHtml ? 'an HTML page' : raw.text.trim() === '' ? 'an empty body' : `a non-JSON body (${snippet(raw.text)})`);
-  return new OdooError('odoo_bad_response', `Odoo answered HTTP ${raw.status} with ${reason}`, {
+  const reason = why ?? (looksHtml(raw) ? 'an HTML page (a login or error page in front of Odoo?)' : raw.text.trim() === '' ? 'an empty body' : 'a non-JSON body');
+  return new OdooError('odoo_bad_response', `Odoo answered HTTP ${raw.status} with ${reason} (${describeBody(raw)})`, {
     httpStatus: raw.status,
     // 502 and 504 come from a gateway in front of Odoo (nginx's proxy_read_timeout): the worker
     // behind it may still be running the call to its commit.
@@ -160,9 +160,16 @@ export function badResponse(raw: RawOdooResponse, why?: string): OdooError {
   });
 }
 
-function snippet(text: string): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return JSON.stringify(oneLine.length > SNIPPET_LENGTH ? `${oneLine.slice(0, SNIPPET_LENGTH)}…` : oneLine);
+function looksHtml(raw: RawOdooResponse): boolean {
+  return /html/i.test(raw.contentType) || /^\s*<(!doctype|html)/i.test(raw.text);
+}
+
+/** "text/html, 5120 bytes": the media type only when it has a media type's shape, never free text. */
+function describeBody(raw: RawOdooResponse): string {
+  const mediaType = raw.contentType.split(';')[0]!.trim().toLowerCase();
+  const type =
+    mediaType === '' ? 'no content type' : /^[a-z0-9][a-z0-9.+-]{0,40}\/[a-z0-9][a-z0-9.+-]{0,60}$/.test(mediaType) ? mediaType : 'an unrecognised content type';
+  return `${type}, ${Buffer.byteLength(raw.text, 'utf8')} bytes`;
 }
 
 function looksJson(raw: RawOdooResponse): boolean {

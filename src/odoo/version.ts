@@ -28,7 +28,8 @@ export function parseOdooVersion(body: unknown): ParsedOdooVersion {
   if (!info || info.length < 2) throw versionError('no version_info');
   const major = parseMajor(info[0]);
   const minor = typeof info[1] === 'number' ? info[1] : Number.parseInt(String(info[1]), 10);
-  if (!Number.isFinite(major) || !Number.isFinite(minor)) throw versionError(`unreadable version_info ${JSON.stringify(info)}`);
+  // Not quoted: no part of an answer goes into an error message.
+  if (!Number.isFinite(major) || !Number.isFinite(minor)) throw versionError('version_info has no numeric major and minor');
   const isSaas = typeof info[0] === 'string' && /saas/i.test(info[0]);
   const serie =
     typeof b.server_serie === 'string' ? b.server_serie : isSaas ? `saas~${major}.${minor}` : `${major}.${minor}`;

@@ -183,6 +183,19 @@ describe('envelope parsing of every recorded Odoo 19 answer', () => {
     expect(catchError(fn).code).toBe('odoo_bad_response');
   });
 
+  it.each<[string, RawOdooResponse, RegExp]>([
+    ['a plain-text echo', { status: 200, contentType: 'text/plain; charset=utf-8', text: 'POST /jsonrpc {"args":["db","u","Tr4ce\\"Me"]}' }, /HTTP 200 with a non-JSON body \(text\/plain, \d+ bytes\)$/],
+    ['a login page', { status: 200, contentType: 'text/html', text: '<!DOCTYPE html><title>Tr4ce\\"Me</title>' }, /HTTP 200 with an HTML page .*\(text\/html, \d+ bytes\)$/],
+    ['a proxy error page without a content type', { status: 502, contentType: '', text: '<html>Tr4ce\\"Me</html>' }, /HTTP 502 with an HTML page .*\(no content type, \d+ bytes\)$/],
+    ['junk in the content type', { status: 500, contentType: 'text/Tr4ce\\"Me x', text: 'Tr4ce' }, /HTTP 500 with a non-JSON body \(an unrecognised content type, \d+ bytes\)$/],
+  ])('describes %s by status, content type and size, and quotes none of it', (_label, raw, description) => {
+    const error = catchError(() => parseJsonRpcResponse(raw));
+    expect(error.code).toBe('odoo_bad_response');
+    expect(error.message).toMatch(description);
+    expect(error.message).toContain(`, ${Buffer.byteLength(raw.text)} bytes)`);
+    expect(JSON.stringify(error)).not.toMatch(/Tr4ce/);
+  });
+
   it.each<[string, string, OdooErrorCode]>([
     ['odoo.exceptions.AccessDenied', 'Access Denied', 'odoo_auth_failed'],
     ['odoo.exceptions.UserError', "Object x.y doesn't exist", 'odoo_unknown_model'],
