@@ -270,6 +270,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** Cross-field rules of the chat variables (a half-configured provider fails at start-up, not at the first question). */
 function chatConfigProblems(e: z.infer<typeof envSchema>): string[] {
   const problems: string[] = [];
+  // fetch refuses both before sending, with an error that quotes the value (the URL, or the
+  // `Bearer <key>` header) — refused here instead, by name, without echoing the value.
+  if (e.CHAT_BASE_URL && urlHasCredentials(e.CHAT_BASE_URL)) {
+    problems.push('CHAT_BASE_URL: must not contain a user name or password; give the provider key in CHAT_API_KEY');
+  }
+  if (e.CHAT_API_KEY && /[\u0000-\u001f\u007f]/.test(e.CHAT_API_KEY)) {
+    problems.push('CHAT_API_KEY: contains a control character (a line break or tab copied with the key?); it cannot be sent in an HTTP header');
+  }
   if (!e.CHAT_PROVIDER) {
     if (e.CHAT_MODEL || e.CHAT_BASE_URL || e.CHAT_API_KEY) problems.push('CHAT_PROVIDER: required when other CHAT_* provider variables are set (openai-compatible or anthropic)');
     return problems;
@@ -280,6 +288,15 @@ function chatConfigProblems(e: z.infer<typeof envSchema>): string[] {
   }
   if (e.CHAT_PROVIDER === 'anthropic' && !e.CHAT_API_KEY) problems.push('CHAT_API_KEY: required for anthropic');
   return problems;
+}
+
+function urlHasCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== '' || parsed.password !== '';
+  } catch {
+    return false; // z.url() has already named an unreadable URL
+  }
 }
 
 /** Variable names and their descriptions, for `odoo-relay --help` and docs/operations.md. */

@@ -18,8 +18,9 @@ import {
 } from 'ai';
 import type { ChatLimits, ChatProviderConfig } from '../config.js';
 import { RelayError } from '../errors/index.js';
+import { isOdooError } from '../odoo/index.js';
 import { overBudget, RepeatDetector } from './limits.js';
-import { providerFailure } from './provider.js';
+import { maskProviderSecrets, providerFailure } from './provider.js';
 import type { ChatRunResult } from './response.js';
 import { ChatStop, odooTools, runTool, toolsFor, type ToolEnv, type ToolStep } from './tools.js';
 
@@ -152,7 +153,10 @@ export async function runAgent(req: AgentRequest): Promise<{ run: ChatRunResult;
     const failure = providerFailure(err, req.provider.provider, req.provider.apiKey);
     if (failure) throw failure;
     if (req.outputSchema && (NoObjectGeneratedError.isInstance(err) || NoOutputGeneratedError.isInstance(err))) throw invalidOutput(err);
-    throw err;
+    // The relay's own coded errors pass as they are; anything else is logged whole as
+    // "unhandled error" by the error handler, so it goes without the key or URL credentials.
+    if (err instanceof RelayError || isOdooError(err)) throw err;
+    throw maskProviderSecrets(err, req.provider);
   }
   if (stop) throw stop;
 
@@ -177,7 +181,7 @@ export async function runAgent(req: AgentRequest): Promise<{ run: ChatRunResult;
       output = result.output;
     } catch (err) {
       if (NoObjectGeneratedError.isInstance(err) || NoOutputGeneratedError.isInstance(err)) throw invalidOutput(err);
-      throw err;
+      throw maskProviderSecrets(err, req.provider);
     }
   }
 

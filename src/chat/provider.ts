@@ -79,6 +79,71 @@ function unwrapApiCallError(err: unknown): APICallError | null {
   return null;
 }
 
+/**
+ * A chat failure the relay has no code for, safe to log and to throw on: its message and stack
+ * (its causes' included) with the provider key and base-URL credentials masked, and none of its
+ * other properties (AI SDK errors carry request bodies, headers and URLs). fetch's own errors
+ * quote the offending value: `Headers.append: "Bearer <key>" is an invalid header value`, or the
+ * URL of a request it will not send because the URL holds credentials.
+ */
+export function maskProviderSecrets(err: unknown, config: Pick<ChatProviderConfig, 'apiKey' | 'baseUrl'>): Error {
+  const secrets = providerSecrets(config);
+  const mask = (text: string) =>
+    secrets.reduce((masked, secret) => masked.split(secret).join('[redacted]'), text).replace(URL_USERINFO, '$1[redacted]@');
+  const chain = causeChain(err);
+  const masked = new Error(mask(chain.map((e) => (e instanceof Error ? e.message : String(e))).join(': ')));
+  masked.name = err instanceof Error ? err.name : 'Error';
+  masked.stack = mask(chain.map((e) => (e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e))).join('\ncaused by: '));
+  return masked;
+}
+
+/** The user-info part of any URL in a text (`scheme://user:password@`). */
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]*@/gi;
+
+/**
+ * What to mask, longest first: the key as written, JSON-escaped and trimmed (fetch trims a
+ * header value before quoting it), each run of it between control characters, and the URL's
+ * user name and password, percent-encoded and decoded. Pieces shorter than 4 characters would
+ * mask ordinary words and say too little of a secret to matter.
+ */
+function providerSecrets(config: Pick<ChatProviderConfig, 'apiKey' | 'baseUrl'>): string[] {
+  const found = new Set<string>();
+  const key = config.apiKey;
+  if (key) {
+    for (const form of [key, JSON.stringify(key).slice(1, -1), key.trim(), ...key.split(/[\s\u0000-\u001f\u007f]+/)]) found.add(form);
+  }
+  if (config.baseUrl) {
+    try {
+      const url = new URL(config.baseUrl);
+      for (const part of [url.username, url.password]) {
+        found.add(part);
+        found.add(safeDecode(part));
+      }
+    } catch {
+      // not a URL: nothing of it to find
+    }
+  }
+  return [...found].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+function causeChain(err: unknown): unknown[] {
+  const chain = [err];
+  let current = err;
+  while (current instanceof Error && current.cause !== undefined && chain.length < 5 && !chain.includes(current.cause)) {
+    current = current.cause;
+    chain.push(current);
+  }
+  return chain;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Removes a secret from a text, in case a provider echoed it. */
 export function scrub(text: string, secret: string | undefined): string {
   return secret && secret.length >= 4 ? text.split(secret).join('[redacted]') : text;

@@ -9,7 +9,8 @@ import { startRelay, type RunningRelay } from '../../src/server.js';
 import { createUser } from '../../src/auth/users.js';
 import { createApiKey } from '../../src/auth/api-keys.js';
 import { saveDefaultConnection } from '../../src/connections/store.js';
-import { httpPost } from '../helpers/relay.js';
+import { httpPost, startTestRelay } from '../helpers/relay.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startScriptedLlm, type ScriptedLlm } from './scripted-llm.js';
 
@@ -78,5 +79,65 @@ describe('the LLM API key stays secret', () => {
     expect(llm.requests.at(-1)!.headers.authorization).toBe(`Bearer ${LLM_KEY}`); // it was really used
     for (const b of bodies) expect(b).not.toContain(LLM_KEY);
     expect(logLines.join('\n')).not.toContain(LLM_KEY);
+  });
+});
+
+/**
+ * Failures the relay has no chat code for (fetch refusing the request before it is sent) are
+ * answered 500 internal_error and logged as "unhandled error": the log names the failure with
+ * the key and URL credentials masked. The config refuses both values at start-up; the provider
+ * here is set past loadConfig, as a per-user provider (provider.ts's resolver seam) would be.
+ */
+describe('a chat failure quoting the provider key or URL credentials', () => {
+  let llm: ScriptedLlm;
+  let sim: OdooSim;
+  beforeAll(async () => {
+    llm = await startScriptedLlm({ wire: 'openai' });
+    sim = await startOdooSim({ version: 17, automationNoise: 'none' });
+  });
+  afterAll(async () => {
+    await sim?.close();
+    await llm?.close();
+  });
+
+  async function askWith(chat: { baseUrl: string; apiKey: string }) {
+    const log = captureLog('trace');
+    const relay = await startTestRelay({
+      logger: log.logger,
+      env: { LOG_LEVEL: 'trace' },
+      chat: { provider: 'openai-compatible', model: 'scripted', ...chat },
+    });
+    try {
+      await relay.connectOdoo({ url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
+      const { key } = await relay.createKey();
+      llm.play([{ text: 'Many.' }]);
+      const answer = await relay.post('/api/n8n/webhook', { action: 'chat', message: 'Count partners' }, { authorization: `Bearer ${key}` });
+      return { answer, log: log.text(), lines: log.lines.map((l) => JSON.parse(l) as Record<string, any>) };
+    } finally {
+      await relay.close();
+    }
+  }
+
+  it('masks a key with a line break in the logged header error', async () => {
+    const { answer, log, lines } = await askWith({ baseUrl: llm.baseUrl, apiKey: 'sk-first-half\nsecond-half-NEVER-LOG' });
+    expect(answer.status).toBe(500);
+    expect(answer.body.code).toBe('internal_error');
+    const unhandled = lines.find((l) => l.msg === 'unhandled error');
+    expect(unhandled?.err?.message).toMatch(/invalid header value/);
+    expect(log).not.toContain('second-half-NEVER-LOG');
+    expect(log).not.toContain('sk-first-half');
+    expect(answer.text).not.toContain('NEVER-LOG');
+  });
+
+  it('masks the user name and password of a base URL with credentials', async () => {
+    const withCredentials = llm.baseUrl.replace('http://', 'http://llm-user:Pa55word-NEVER-LOG@');
+    const { answer, log, lines } = await askWith({ baseUrl: withCredentials, apiKey: 'sk-plain-key-NEVER-LOG' });
+    expect(answer.status).toBe(500);
+    const unhandled = lines.find((l) => l.msg === 'unhandled error');
+    expect(unhandled?.err?.message).toMatch(/credentials/);
+    expect(log).not.toContain('Pa55word-NEVER-LOG');
+    expect(log).not.toContain('llm-user');
+    expect(log).not.toContain('sk-plain-key-NEVER-LOG');
+    expect(answer.text).not.toContain('NEVER-LOG');
   });
 });
