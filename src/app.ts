@@ -7,6 +7,7 @@ import { requestLogRow } from './request-log/row.js';
 import { registerCors } from './http/cors.js';
 import { registerJsonBody } from './http/json-body.js';
 import { registerErrorHandling } from './http/error-handler.js';
+import { clientErrorHandler } from './http/client-error.js';
 import { registerRequestTrace } from './http/request-trace.js';
 import { pageSecurityHeaders, securityHeadersFor } from './http/security-headers.js';
 import { registerWebhookRoute } from './actions/webhook-route.js';
@@ -64,6 +65,8 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
     // No per-request child logger: creating one for every call was a measurable cost, and the
     // few lines logged during a request carry the request id explicitly.
     childLoggerFactory: (logger) => logger,
+    // Fastify's default logs the parser's error with the raw request bytes (headers, cookies).
+    clientErrorHandler,
   });
 
   // Route schemas are zod: they validate requests, serialize responses and (through
