@@ -14,6 +14,7 @@ import { claimDueDeliveries, completeAttempts, reclaimExpired, releaseAllClaims,
 import { customHeadersOf, secretRotationOf, subscriptionsChanged } from './subscriptions-store.js';
 import { signDelivery, signingSecrets, type SecretRotation } from './signing.js';
 import { sendWebhook } from './sender.js';
+import { echoMask } from './echo-mask.js';
 import { decideAfterAttempt, DEFAULT_RETRY_DELAYS_MS } from './retry-schedule.js';
 import { CONTENT_TYPES, toXml, type EventPayload } from './payload.js';
 import { endpointKey, KeyedSemaphore } from './concurrency.js';
@@ -44,6 +45,8 @@ interface CachedSubscription {
   /** Decrypted once per load, not once per delivery. */
   rotation: SecretRotation;
   headers: Record<string, string>;
+  /** Masks the custom header values and signing secrets in what the receiver answered. */
+  maskEcho: (text: string) => string;
 }
 
 const SUBSCRIPTION_CACHE_MS = 2_000;
@@ -228,7 +231,10 @@ export class DeliveryWorker {
       this.subscriptions.delete(id);
       return undefined;
     }
-    const entry = { row, loadedAt: Date.now(), rotation: secretRotationOf(row, this.o.box), headers: customHeadersOf(row, this.o.box) };
+    const rotation = secretRotationOf(row, this.o.box);
+    const headers = customHeadersOf(row, this.o.box);
+    const maskEcho = echoMask([...Object.values(headers), rotation.current, ...rotation.previous.map((p) => p.secret)]);
+    const entry = { row, loadedAt: Date.now(), rotation, headers, maskEcho };
     this.subscriptions.set(id, entry);
     return entry;
   }
@@ -272,9 +278,10 @@ export class DeliveryWorker {
       durationMs: result.durationMs,
       status: result.status ?? null,
       error: result.error ?? null,
-      errorMessage: result.errorMessage ?? null,
-      responseHeaders: result.responseHeaders,
-      responseBody: result.responseBodyPrefix,
+      // A receiver may echo the request: what it sent back is stored without the subscription's secrets.
+      errorMessage: result.errorMessage === undefined ? null : cached.maskEcho(result.errorMessage),
+      responseHeaders: Object.fromEntries(Object.entries(result.responseHeaders).map(([name, value]) => [name, cached.maskEcho(value)])),
+      responseBody: cached.maskEcho(result.responseBodyPrefix),
       next:
         decision.kind === 'delivered'
           ? { status: 'delivered' }
