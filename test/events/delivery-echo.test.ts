@@ -41,16 +41,18 @@ const TOKEN = 'rcv-token-Zq8Wv5Xk9Jm3Rt8Yp2Ln4';
 // `"` and `\` are legal in a header value; a JSON echo writes them escaped.
 const API_KEY = 'key"with\\escapes-Hs6Bd1Fg7Tc0';
 
+/** A subscription to the echoing receiver whose capture never fires: only test sends reach it. */
+const quietSubscription = () => ({
+  model: 'res.partner',
+  targetUrl: url,
+  captureMode: 'poll',
+  events: ['create'],
+  domain: [['name', '=', 'nobody-matches-this']],
+});
+
 /** Subscribes with custom headers, sends the test event, and returns the stored attempt as the API shows it. */
 async function firstAttempt(headers: Record<string, string>): Promise<{ attempt: any; secret: string; raw: string }> {
-  const created = await rig.api('POST', '/api/v1/subscriptions', {
-    model: 'res.partner',
-    targetUrl: url,
-    captureMode: 'poll',
-    events: ['create'],
-    domain: [['name', '=', 'nobody-matches-this']],
-    headers,
-  });
+  const created = await rig.api('POST', '/api/v1/subscriptions', { ...quietSubscription(), headers });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const { subscription, secret } = created.body as { subscription: { id: string }; secret: string };
   const sent = await rig.api('POST', `/api/v1/subscriptions/${subscription.id}/test`);
@@ -104,13 +106,7 @@ describe('the delivery log of a receiver that echoes the request', () => {
     let configured = '';
     respond = () => ({ status: 400, body: `signature mismatch; configured secret ${configured}` });
     // The receiver learns the secret as its owner would: from the subscription's creation answer.
-    const created = await rig.api('POST', '/api/v1/subscriptions', {
-      model: 'res.partner',
-      targetUrl: url,
-      captureMode: 'poll',
-      events: ['create'],
-      domain: [['name', '=', 'nobody-matches-this']],
-    });
+    const created = await rig.api('POST', '/api/v1/subscriptions', quietSubscription());
     configured = created.body.secret;
     const id = created.body.subscription.id as string;
     const sent = await rig.api('POST', `/api/v1/subscriptions/${id}/test`);
