@@ -36,6 +36,11 @@ export interface CaptureLeaseOptions {
   leaseMs?: number;
   /** The holder's clock, in ms (default Date.now). */
   clock?: () => number;
+  /**
+   * The leases this relay holds: a lease is in it from taken to given up, so that shutdown can
+   * give up what polls stuck in Odoo still hold instead of leaving it to run out.
+   */
+  held?: Set<CaptureLease>;
 }
 
 /** Thrown by a write whose lease another holder has taken meanwhile. */
@@ -70,15 +75,18 @@ export async function tryCaptureLease(db: Kysely<Database>, subscriptionId: stri
       .finally(() => (renewing = undefined));
   }, Math.max(1, Math.floor(leaseMs / 3)));
   timer.unref();
-  return {
+  const lease: CaptureLease = {
     subscriptionId,
     owner,
     async release() {
       clearInterval(timer);
+      options.held?.delete(lease);
       await renewing;
       await mine().set({ locked_by: null, locked_until: null }).execute();
     },
   };
+  options.held?.add(lease);
+  return lease;
 }
 
 /**
@@ -91,11 +99,12 @@ export async function withCaptureLease<T>(
   subscriptionId: string,
   waitMs: number,
   work: (lease: CaptureLease) => Promise<T>,
+  held?: Set<CaptureLease>,
 ): Promise<T> {
   const until = Date.now() + waitMs;
   let pause = 25;
   for (;;) {
-    const lease = await tryCaptureLease(db, subscriptionId);
+    const lease = await tryCaptureLease(db, subscriptionId, { held });
     if (lease) {
       try {
         return await work(lease);

@@ -38,6 +38,8 @@ export interface PollDeps {
   leaseMs?: number;
   /** The poller's clock, in ms (default Date.now). */
   clock?: () => number;
+  /** The leases this relay holds (see CaptureLeaseOptions.held). */
+  heldLeases?: Set<CaptureLease>;
   /** True while a change of the subscription waits in this process for its capture lease: the poll lets it go first. */
   changeWaiting?(subscriptionId: string): boolean;
 }
@@ -140,7 +142,7 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
   // The lease runs on this poll's clock, which starts at `now`.
   const started = Date.now();
   const clock = deps.clock ?? (() => now + Date.now() - started);
-  const lease = await tryCaptureLease(db, subId, { leaseMs: deps.leaseMs, clock });
+  const lease = await tryCaptureLease(db, subId, { leaseMs: deps.leaseMs, clock, held: deps.heldLeases });
   if (!lease) return null;
   let odooCalls = 0;
   try {
@@ -252,11 +254,15 @@ export class Poller {
     this.schedule(0);
   }
 
-  async stop(): Promise<void> {
+  /** Stops polling; waits for polls in progress, up to `waitMs` when given (Odoo may be stuck). */
+  async stop(waitMs?: number): Promise<void> {
     this.running = false;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.tick;
+    if (waitMs === undefined) return void (await this.tick);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.tick, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
   }
 
   /** Polls due subscriptions now (tests, and after a subscription is created). */

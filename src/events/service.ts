@@ -72,6 +72,8 @@ export class EventsService {
    * wait on Odoo for three calls at the connection's timeout; at least CAPTURE_WAIT_MS.
    */
   captureWaitMs: number | undefined;
+  /** The capture leases this instance holds, given up at shutdown (see stop). */
+  private readonly heldLeases = new Set<CaptureLease>();
   /** Subscriptions with a change waiting for the capture lease in this process, and how many. */
   private readonly changesWaiting = new Map<string, number>();
 
@@ -98,6 +100,7 @@ export class EventsService {
       settleSeconds: d.config.pollSettleSeconds,
       startedAt: Date.now(),
       changeWaiting: (id) => this.changesWaiting.has(id),
+      heldLeases: this.heldLeases,
     };
     this.poller = new Poller(this.pollDeps, Math.min(1_000, d.config.pollIntervalMs));
     this.offChanged = subscriptionsChanged.subscribe(() => this.tokens.clear());
@@ -127,7 +130,11 @@ export class EventsService {
       if (hints.length) this.track(this.processHints(key, hints));
     }
     await Promise.allSettled([...this.hintWork]);
-    await this.poller.stop();
+    // Polls stuck in a slow Odoo get half the grace; then their leases are given up, so other
+    // instances (or this one restarted) poll and change those subscriptions at once, not a
+    // lease later. Such a poll's own later writes check the lease and land nowhere.
+    await this.poller.stop(this.d.shutdownGraceMs / 2);
+    await Promise.allSettled([...this.heldLeases].map((lease) => lease.release()));
     await this.worker.stop(this.d.shutdownGraceMs);
     await this.dispatcher.close().catch(() => undefined);
   }
@@ -233,10 +240,16 @@ export class EventsService {
     };
     counts.set(row.id, (counts.get(row.id) ?? 0) + 1);
     try {
-      return await withCaptureLease(this.d.storage.db, row.id, waitMs, (lease) => {
-        stopWaiting();
-        return work(lease);
-      });
+      return await withCaptureLease(
+        this.d.storage.db,
+        row.id,
+        waitMs,
+        (lease) => {
+          stopWaiting();
+          return work(lease);
+        },
+        this.heldLeases,
+      );
     } finally {
       stopWaiting();
     }

@@ -6,47 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../helpers/postgres.js';
-import { startEventsRig, odoo, until, type EventsRig } from './helpers.js';
+import { startEventsRig, odoo, until, door, holdingAt, type Door, type EventsRig } from './helpers.js';
 import { pollSubscription, type PollDeps } from '../../src/events/poller.js';
 import { tryCaptureLease, withCaptureLease } from '../../src/events/capture-lease.js';
 import { detachPushRules } from '../../src/events/push-rules.js';
-import type { OdooClient } from '../../src/odoo/index.js';
+
 import type { KyselyPlugin } from 'kysely';
-
-/** A door a test opens: the first call to arrive at it waits for `release()`; `reached` resolves with its arguments. */
-function door() {
-  let arrived!: (args: unknown[]) => void;
-  let opened!: () => void;
-  let passed = false;
-  const open = new Promise<void>((resolve) => (opened = resolve));
-  return {
-    reached: new Promise<unknown[]>((resolve) => (arrived = resolve)),
-    /** Resolves at once for every call after the first. */
-    async pass(args: unknown[]) {
-      if (passed) return;
-      passed = true;
-      arrived(args);
-      await open;
-    },
-    release() {
-      opened();
-    },
-  };
-}
-type Door = ReturnType<typeof door>;
-
-/** The client, with the first `model.method` call through `at` waiting there before it goes to Odoo. */
-function holdingAt(client: OdooClient, model: string, method: string, at: Door): OdooClient {
-  return new Proxy(client, {
-    get(target, prop, receiver) {
-      if (prop !== 'executeKw') return Reflect.get(target, prop, receiver);
-      return async (...args: Parameters<OdooClient['executeKw']>) => {
-        if (args[0] === model && args[1] === method) await at.pass(args);
-        return target.executeKw(...args);
-      };
-    },
-  });
-}
 
 /** A plugin that makes every INSERT into `table` fail, as a database refusing a write would. */
 function failingInsertsInto(table: string): KyselyPlugin {

@@ -1,4 +1,5 @@
 /** Shared set-up for the outbound-event tests: a relay wired to the Odoo test server and a receiver. */
+import type { OdooClient } from '../../src/odoo/index.js';
 import { request } from 'undici';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
@@ -63,4 +64,39 @@ export async function until<T>(check: () => T | Promise<T>, timeoutMs = 10_000, 
 export async function odoo(rig: EventsRig, model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}): Promise<any> {
   const sub = await rig.relay.ctx.storage.db.selectFrom('odoo_connections').selectAll().executeTakeFirstOrThrow();
   return rig.relay.ctx.events.clientFor({ user_id: sub.user_id, connection_id: sub.id }).then((c) => c.executeKw(model, method, args, kwargs));
+}
+
+/** A door a test opens: the first call to arrive at it waits for `release()`; `reached` resolves with its arguments. */
+export function door() {
+  let arrived!: (args: unknown[]) => void;
+  let opened!: () => void;
+  let passed = false;
+  const open = new Promise<void>((resolve) => (opened = resolve));
+  return {
+    reached: new Promise<unknown[]>((resolve) => (arrived = resolve)),
+    /** Resolves at once for every call after the first. */
+    async pass(args: unknown[]) {
+      if (passed) return;
+      passed = true;
+      arrived(args);
+      await open;
+    },
+    release() {
+      opened();
+    },
+  };
+}
+export type Door = ReturnType<typeof door>;
+
+/** The client, with the first `model.method` call through `at` waiting there before it goes to Odoo. */
+export function holdingAt(client: OdooClient, model: string, method: string, at: Door): OdooClient {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop !== 'executeKw') return Reflect.get(target, prop, receiver);
+      return async (...args: Parameters<OdooClient['executeKw']>) => {
+        if (args[0] === model && args[1] === method) await at.pass(args);
+        return target.executeKw(...args);
+      };
+    },
+  });
 }
