@@ -8,6 +8,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { APICallError, RetryError, type LanguageModel } from 'ai';
 import type { Caller } from '../auth/caller.js';
 import type { ChatProviderConfig } from '../config.js';
+import { secretMask } from '../secrets/secret-mask.js';
 import { RelayError } from '../errors/index.js';
 
 /**
@@ -87,9 +88,8 @@ function unwrapApiCallError(err: unknown): APICallError | null {
  * URL of a request it will not send because the URL holds credentials.
  */
 export function maskProviderSecrets(err: unknown, config: Pick<ChatProviderConfig, 'apiKey' | 'baseUrl'>): Error {
-  const secrets = providerSecrets(config);
-  const mask = (text: string) =>
-    secrets.reduce((masked, secret) => masked.split(secret).join('[redacted]'), text).replace(URL_USERINFO, '$1[redacted]@');
+  const maskSecrets = secretMask(providerSecrets(config));
+  const mask = (text: string) => maskSecrets(text).replace(URL_USERINFO, '$1[redacted]@');
   const chain = causeChain(err);
   const masked = new Error(mask(chain.map((e) => (e instanceof Error ? e.message : String(e))).join(': ')));
   masked.name = err instanceof Error ? err.name : 'Error';
@@ -101,29 +101,23 @@ export function maskProviderSecrets(err: unknown, config: Pick<ChatProviderConfi
 const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]*@/gi;
 
 /**
- * What to mask, longest first: the key as written, JSON-escaped and trimmed (fetch trims a
- * header value before quoting it), each run of it between control characters, and the URL's
- * user name and password, percent-encoded and decoded. Pieces shorter than 4 characters would
- * mask ordinary words and say too little of a secret to matter.
+ * What to mask (secretMask adds their escaped and encoded forms): the key, and each run of it
+ * between control characters (fetch quotes a header value it refuses in part), and the URL's
+ * user name and password, as written and decoded.
  */
 function providerSecrets(config: Pick<ChatProviderConfig, 'apiKey' | 'baseUrl'>): string[] {
-  const found = new Set<string>();
+  const found: string[] = [];
   const key = config.apiKey;
-  if (key) {
-    for (const form of [key, JSON.stringify(key).slice(1, -1), key.trim(), ...key.split(/[\s\u0000-\u001f\u007f]+/)]) found.add(form);
-  }
+  if (key) found.push(key, ...key.split(/[\s\u0000-\u001f\u007f]+/));
   if (config.baseUrl) {
     try {
       const url = new URL(config.baseUrl);
-      for (const part of [url.username, url.password]) {
-        found.add(part);
-        found.add(safeDecode(part));
-      }
+      for (const part of [url.username, url.password]) found.push(part, safeDecode(part));
     } catch {
       // not a URL: nothing of it to find
     }
   }
-  return [...found].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  return found;
 }
 
 function causeChain(err: unknown): unknown[] {

@@ -14,7 +14,7 @@ import { claimDueDeliveries, completeAttempts, reclaimExpired, releaseAllClaims,
 import { customHeadersOf, secretRotationOf, subscriptionsChanged } from './subscriptions-store.js';
 import { signDelivery, signingSecrets, type SecretRotation } from './signing.js';
 import { sendWebhook } from './sender.js';
-import { echoMask } from './echo-mask.js';
+import { secretMask } from '../secrets/secret-mask.js';
 import { decideAfterAttempt, DEFAULT_RETRY_DELAYS_MS } from './retry-schedule.js';
 import { CONTENT_TYPES, toXml, type EventPayload } from './payload.js';
 import { endpointKey, KeyedSemaphore } from './concurrency.js';
@@ -233,7 +233,7 @@ export class DeliveryWorker {
     }
     const rotation = secretRotationOf(row, this.o.box);
     const headers = customHeadersOf(row, this.o.box);
-    const maskEcho = echoMask([...Object.values(headers), rotation.current, ...rotation.previous.map((p) => p.secret)]);
+    const maskEcho = secretMask([...Object.values(headers), rotation.current, ...rotation.previous.map((p) => p.secret)]);
     const entry = { row, loadedAt: Date.now(), rotation, headers, maskEcho };
     this.subscriptions.set(id, entry);
     return entry;

@@ -1,8 +1,8 @@
 /**
- * Masks what a receiver echoes back that the delivery log must not keep: the subscription's
- * custom header values (stored encrypted, shown by name only) and its signing secrets. Receivers
- * echo requests (httpbin's /anything, debug endpoints, error pages quoting the Authorization they
- * refused), and the echo lands in the stored response body and logged response headers.
+ * Masks secrets in a text another party wrote, where they may come back in another form: a
+ * webhook receiver echoing a subscription's custom header values and signing secret into the
+ * delivery log (httpbin's /anything, debug endpoints, error pages quoting the Authorization they
+ * refused), or fetch quoting an LLM provider's key in an error the relay logs.
  */
 
 const MASK = '[redacted]';
@@ -12,7 +12,7 @@ const MIN_MASKED_LENGTH = 4;
 const MIN_PART_LENGTH = 8;
 
 /** Returns a function that masks every given secret in a text, whole, escaped or cut at the end. */
-export function echoMask(secrets: readonly string[]): (text: string) => string {
+export function secretMask(secrets: readonly string[]): (text: string) => string {
   const forms = new Set<string>();
   for (const secret of secrets) {
     const whole = secret.trim();
