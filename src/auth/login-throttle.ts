@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { postgresLimiter } from './rate-limit.js';
 import type { Storage } from '../storage/database.js';
 
 /** What a login attempt may do: go on and check the password, or wait this many seconds. */
@@ -26,9 +27,7 @@ export class LoginThrottle {
 
   constructor(storage?: Pick<Storage, 'pgPool'>) {
     const limiter = (points: number, keyPrefix: string): RateLimiterAbstract =>
-      storage?.pgPool
-        ? new RateLimiterPostgres({ storeClient: storage.pgPool, tableName: 'rate_limits', tableCreated: true, clearExpiredByTimeout: false, points, duration: 900, keyPrefix })
-        : new RateLimiterMemory({ points, duration: 900, keyPrefix });
+      storage?.pgPool ? postgresLimiter(storage, { points, duration: 900, keyPrefix }) : new RateLimiterMemory({ points, duration: 900, keyPrefix });
     this.byUserIp = limiter(10, 'lu');
     this.byIp = limiter(50, 'li');
     this.byUser = limiter(100, 'ln');

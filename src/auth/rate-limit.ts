@@ -42,17 +42,16 @@ export async function pruneExpiredRateLimits(db: Kysely<Database>, now = Date.no
  * share one counter per key.
  */
 export function databaseRateLimiter(storage: Storage): RateLimiter {
-  return limiterFamily((points) =>
-    new RateLimiterPostgres({
-      storeClient: storage.pgPool,
-      tableName: 'rate_limits',
-      tableCreated: true,
-      clearExpiredByTimeout: false,
-      points,
-      duration: WINDOW_SECONDS,
-      keyPrefix: `rl${points}`,
-    }),
-  );
+  return limiterFamily((points) => postgresLimiter(storage, { points, duration: WINDOW_SECONDS, keyPrefix: `rl${points}` }));
+}
+
+/**
+ * A rate-limiter-flexible counter in the `rate_limits` table (created by migration 0002, pruned
+ * by housekeeping: the library's own clean-up is off, every instance would run it). Key
+ * prefixes keep the API keys' and the login throttle's counters apart.
+ */
+export function postgresLimiter(storage: Pick<Storage, 'pgPool'>, limit: { points: number; duration: number; keyPrefix: string }): RateLimiterPostgres {
+  return new RateLimiterPostgres({ storeClient: storage.pgPool, tableName: 'rate_limits', tableCreated: true, clearExpiredByTimeout: false, ...limit });
 }
 
 /**
