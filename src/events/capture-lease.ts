@@ -89,6 +89,11 @@ export async function tryCaptureLease(db: Kysely<Database>, subscriptionId: stri
   return lease;
 }
 
+/** Frees every capture lease: for a relay that knows no other process can hold one (SQLite, at start-up). */
+export async function releaseAllCaptureLeases(db: Kysely<Database>): Promise<void> {
+  await db.updateTable('subscription_capture').set({ locked_by: null, locked_until: null }).where('locked_until', 'is not', null).execute();
+}
+
 /**
  * Waits up to `waitMs` for the lease (a poll or another change of the subscription may hold
  * it), runs `work` holding it, and gives it up. Refuses with `conflict` when the wait is over,

@@ -170,12 +170,20 @@ export async function detachPushRules(
   also?: (trx: Transaction<Database>) => Promise<unknown>,
 ): Promise<{ rules: PushRules | null } | null> {
   return db.transaction().execute(async (trx) => {
-    const mine = (q: any) => q.where('subscription_id', '=', subscriptionId).where('locked_by', '=', lease.owner);
-    const cap = await mine(trx.selectFrom('subscription_capture').select('push_rules')).executeTakeFirst();
+    const cap = await trx
+      .selectFrom('subscription_capture')
+      .select('push_rules')
+      .where('subscription_id', '=', subscriptionId)
+      .where('locked_by', '=', lease.owner)
+      .executeTakeFirst();
     if (!cap) return null;
     // Compared with what was read: the lease may change hands between the read and this write.
-    const detached = await mine(trx.updateTable('subscription_capture').set({ push_rules: null }))
-      .where((eb: any) => (cap.push_rules === null ? eb('push_rules', 'is', null) : eb('push_rules', '=', cap.push_rules)))
+    const detached = await trx
+      .updateTable('subscription_capture')
+      .set({ push_rules: null })
+      .where('subscription_id', '=', subscriptionId)
+      .where('locked_by', '=', lease.owner)
+      .where((eb) => (cap.push_rules === null ? eb('push_rules', 'is', null) : eb('push_rules', '=', cap.push_rules)))
       .executeTakeFirst();
     if (Number(detached.numUpdatedRows ?? 0) === 0) return null;
     await trx.deleteFrom('ingest_tokens').where('subscription_id', '=', subscriptionId).execute();

@@ -19,7 +19,7 @@ import { DeliveryWorker } from './worker.js';
 import { Poller, initialCaptureRow, snapshotKnownIds, type PollDeps } from './poller.js';
 import { classifyChange } from './poll-plan.js';
 import { createPushRules, detachPushRules, removePushRules, PushRulesNotRecorded } from './push-rules.js';
-import { CAPTURE_WAIT_MS, CaptureLeaseLost, withCaptureLease, type CaptureLease } from './capture-lease.js';
+import { CAPTURE_WAIT_MS, CaptureLeaseLost, releaseAllCaptureLeases, withCaptureLease, type CaptureLease } from './capture-lease.js';
 import { ChangeCoalescer, parseOdooWebhookPost, type ChangeHint } from './coalesce.js';
 import { eventsForChanges, eventsForDeletions, fieldsToRead, snapshotWatchedFields, type ReadRecord } from './capture-events.js';
 import { recordEvents } from './outbox.js';
@@ -113,7 +113,7 @@ export class EventsService {
     // As with delivery claims: on SQLite one process runs the poller, so capture leases still
     // held belong to a run that ended mid-poll; free them rather than wait a lease out.
     if (this.d.storage.dialect === 'sqlite') {
-      await this.d.storage.db.updateTable('subscription_capture').set({ locked_by: null, locked_until: null }).where('locked_until', 'is not', null).execute();
+      await releaseAllCaptureLeases(this.d.storage.db);
     }
     await this.worker.start();
     this.poller.start();
@@ -227,7 +227,7 @@ export class EventsService {
   }
 
   /** Runs a change of `row`'s capture holding its lease, with polls in this process standing back while it waits. */
-  private async withLease<T>(row: Pick<SubscriptionsTable, 'id' | 'connection_id'>, work: (lease: CaptureLease) => Promise<T>): Promise<T> {
+  private async withLease<T>(row: Pick<SubscriptionsTable, 'id' | 'user_id' | 'connection_id'>, work: (lease: CaptureLease) => Promise<T>): Promise<T> {
     const waitMs = this.captureWaitMs ?? (await this.leaseWaitMs(row));
     const counts = this.changesWaiting;
     let waiting = true;
@@ -256,9 +256,9 @@ export class EventsService {
   }
 
   /** Long enough for a poll in progress: up to three Odoo calls at the connection's timeout. */
-  private async leaseWaitMs(row: Pick<SubscriptionsTable, 'connection_id'>): Promise<number> {
-    const conn = await this.d.storage.db.selectFrom('odoo_connections').select('timeout_ms').where('id', '=', row.connection_id).executeTakeFirst();
-    return Math.max(CAPTURE_WAIT_MS, 3 * (conn?.timeout_ms ?? 0) + 5_000);
+  private async leaseWaitMs(row: Pick<SubscriptionsTable, 'user_id' | 'connection_id'>): Promise<number> {
+    const resolved = await resolveConnection(this.d.storage.db, row.user_id, row.connection_id);
+    return Math.max(CAPTURE_WAIT_MS, 3 * (resolved?.connection.timeoutMs ?? 0) + 5_000);
   }
 
   // ---- capture set-up ----
