@@ -37,6 +37,7 @@ import {
   updateSubscription,
   subscriptionsChanged,
   type Subscription,
+  type SubscriptionPatch,
 } from './subscriptions-store.js';
 
 export interface EventsServiceDeps {
@@ -180,16 +181,16 @@ export class EventsService {
     // A malformed body is refused at once, not after waiting for the lease.
     const patch = checkSubscriptionPatch(body);
     const touchesCapture = CAPTURE_INPUTS.some((f) => patch[f as keyof typeof patch] !== undefined);
-    if (!touchesCapture) return this.applyUpdate(userId, id, body);
+    if (!touchesCapture) return this.applyUpdate(userId, id, patch);
     // Ownership first: nobody waits for, or holds, the lease of a subscription that is not theirs.
     const row = await getSubscriptionRow(this.d.storage.db, id, userId);
     // The lease before the row changes: the settings written are those the rules are made for.
-    return this.withLease(row, (lease) => this.applyUpdate(userId, id, body, lease));
+    return this.withLease(row, (lease) => this.applyUpdate(userId, id, patch, lease));
   }
 
-  private async applyUpdate(userId: string | undefined, id: string, body: unknown, lease?: CaptureLease): Promise<Subscription> {
+  private async applyUpdate(userId: string | undefined, id: string, patch: SubscriptionPatch, lease?: CaptureLease): Promise<Subscription> {
     const deps = { db: this.d.storage.db, box: this.d.box, addressPolicy: this.addressPolicy };
-    const { before, after } = await updateSubscription(deps, userId, id, body);
+    const { before, after } = await updateSubscription(deps, userId, id, patch);
     const captureChanged = [...CAPTURE_FIELDS].some((f) => before[f as keyof SubscriptionsTable] !== after[f as keyof SubscriptionsTable]);
     // A refused change is not kept: the subscription goes on as it was.
     const undo = async (err: unknown): Promise<never> => {

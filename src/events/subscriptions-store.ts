@@ -236,9 +236,8 @@ export async function updateSubscription(
   deps: StoreDeps,
   userId: string | undefined,
   id: string,
-  body: unknown,
+  patch: SubscriptionPatch,
 ): Promise<{ before: SubscriptionsTable; after: SubscriptionsTable }> {
-  const patch = parseOrRefuse(subscriptionPatchSchema, body);
   const before = await getSubscriptionRow(deps.db, id, userId);
   const set: Partial<SubscriptionsTable> = { updated_at: Math.max(Date.now(), before.updated_at + 1) };
   if (patch.name !== undefined) set.name = patch.name;
