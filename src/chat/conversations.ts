@@ -64,14 +64,15 @@ export class ConversationStore {
     if (this.running.has(key)) return null;
     this.running.add(key);
     const { messages, turns } = this.get(owner, id, now);
-    let running = true;
+    let ended = false;
     return {
       history: messages,
       number: turns + 1,
       save: (all) => this.save(owner, id, all, turns + 1),
       end: () => {
-        if (running) this.running.delete(key);
-        running = false;
+        // Once: a second call must not end a later turn that took the conversation meanwhile.
+        if (!ended) this.running.delete(key);
+        ended = true;
       },
     };
   }
