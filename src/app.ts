@@ -11,7 +11,7 @@ import { clientErrorHandler } from './http/client-error.js';
 import { registerRequestTrace } from './http/request-trace.js';
 import { pageSecurityHeaders, securityHeadersFor } from './http/security-headers.js';
 import { registerWebhookRoute } from './actions/webhook-route.js';
-import { verifyRequestHmac } from './auth/request-hmac.js';
+import { chargeRefusalBeforeCheck, verifyRequestHmac } from './auth/request-hmac.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { registerOpsRoutes } from './ops/routes.js';
 import { registerSubscriptionRoutes } from './events/subscriptions-routes.js';
@@ -84,7 +84,7 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
     // broken body is refused 401 invalid_signature (and gives back its rate-limit request), not 400.
     beforeParse: (request) => (request.caller ? verifyRequestHmac(ctx, request, request.caller) : undefined),
   });
-  registerErrorHandling(app);
+  registerErrorHandling(app, (request, error) => chargeRefusalBeforeCheck(ctx, request, error));
 
   const pageHeaders = pageSecurityHeaders();
   // The hooks every request runs are callback style: async ones cost a promise and a microtask

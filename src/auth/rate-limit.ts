@@ -157,7 +157,10 @@ function applyDecision(decision: RateLimitDecision, reply: { headers(values: Rec
 export function rateLimitedError(decision: RateLimitDecision): RelayError {
   const resetAt = resetIso(decision.resetAt);
   const retryAfter = Math.max(1, Math.ceil(decision.msBeforeNext / 1000));
-  return new RelayError('rate_limited', 'Rate limit exceeded', { limit: decision.limit, resetAt }, { 'retry-after': String(retryAfter) }, {
+  // The headers are the refusing budget's: a refusal by the failed-signature budget must not
+  // carry the key's own budget (with requests left) from earlier in the request.
+  const headers = { ...rateLimitHeaders(decision), 'retry-after': String(retryAfter) };
+  return new RelayError('rate_limited', 'Rate limit exceeded', { limit: decision.limit, resetAt }, headers, {
     limit: decision.limit,
     resetAt,
   });

@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import type { Caller } from './caller.js';
 import { verifyHmac } from './hmac.js';
 import { RelayError } from '../errors/index.js';
-import { thenMaybe } from '../async/maybe-promise.js';
+import { thenMaybe, type MaybePromise } from '../async/maybe-promise.js';
 import { rateLimitedError } from './rate-limit.js';
 
 declare module 'fastify' {
@@ -50,18 +50,48 @@ export function verifyRequestHmac(ctx: AppContext, request: FastifyRequest, call
  * which they are answered 429 instead of 401. Throws at once when both counters are in memory.
  * (The refused answer's X-RateLimit-Remaining was set before the refund and reads one low.)
  */
-function refuse(ctx: AppContext, caller: Caller & { kind: 'api_key' }, error: RelayError): Promise<never> | never {
-  const { id, rateLimit } = caller.grant;
-  const outcome = thenMaybe(
-    thenMaybe(ctx.rateLimiter.refund(id, rateLimit), () => ctx.rateLimiter.consume(`bad-signature:${id}`, rateLimit)),
-    (failures): never => {
-      if (failures.allowed) throw error;
-      ctx.metrics.rateLimited.inc();
-      throw rateLimitedError(failures);
-    },
-  );
+function refuse(ctx: AppContext, caller: SigningCaller, error: RelayError): Promise<never> | never {
+  const outcome = thenMaybe(chargeUnsigned(ctx, caller, error), (final): never => {
+    throw final;
+  });
   // Only reached when a counter answered with a promise: its rejection carries the refusal.
   return outcome as Promise<never>;
+}
+
+type SigningCaller = Caller & { kind: 'api_key' };
+
+/**
+ * Moves a request that was not proved authentic from the key's budget to the failed-signature
+ * budget: the refusal as it is while that budget lasts, 429 beyond it.
+ */
+function chargeUnsigned(ctx: AppContext, caller: SigningCaller, error: RelayError): MaybePromise<RelayError> {
+  const { id, rateLimit } = caller.grant;
+  return thenMaybe(
+    thenMaybe(ctx.rateLimiter.refund(id, rateLimit), () => ctx.rateLimiter.consume(`bad-signature:${id}`, rateLimit)),
+    (failures) => {
+      if (failures.allowed) return error;
+      ctx.metrics.rateLimited.inc();
+      return rateLimitedError(failures);
+    },
+  );
+}
+
+/**
+ * Refusals Fastify makes while it reads the body, before the JSON parser sees it and so before
+ * the signature is checked: the media type, the size, a length that does not match.
+ */
+const REFUSED_BEFORE_CHECK: ReadonlySet<string> = new Set(['unsupported_media_type', 'body_too_large', 'invalid_json']);
+
+/**
+ * For the error handler: a signing key's request refused before its signature could be checked
+ * (sent as text/plain, too large) is charged like one refused for its signature, or someone
+ * with the key but not the secret could spend the workflow's budget that way. The refusal keeps
+ * its own code while the failed-signature budget lasts; the caller learns what to fix.
+ */
+export function chargeRefusalBeforeCheck(ctx: AppContext, request: FastifyRequest, error: RelayError): MaybePromise<RelayError> {
+  const caller = request.caller;
+  if (caller?.kind !== 'api_key' || !caller.hmacSecretEnc || request.hmacVerified || !REFUSED_BEFORE_CHECK.has(error.code)) return error;
+  return chargeUnsigned(ctx, caller, error);
 }
 
 async function claimNonce(ctx: AppContext, keyId: string, signature: string): Promise<boolean> {

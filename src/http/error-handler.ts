@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody, RelayError, statusOf, type ErrorCode } from '../errors/index.js';
 import { OdooError } from '../odoo/index.js';
+import type { MaybePromise } from '../async/maybe-promise.js';
 
 /**
  * A route schema refused the request (zod, through fastify-type-provider-zod): the same
@@ -74,8 +75,27 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
   return reply.send(errorBody(relayError.code, request.id, relayError.message, relayError.details, relayError.extra));
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
+/**
+ * `settle` may exchange a refusal for another before it is sent (the failed-signature budget
+ * answering 429 instead); when it fails, the refusal goes out as it was.
+ */
+export function registerErrorHandling(app: FastifyInstance, settle?: (request: FastifyRequest, error: RelayError) => MaybePromise<RelayError>): void {
+  app.setErrorHandler((err, request, reply) => {
+    const relayError = settle && toRelayError(err);
+    if (!relayError) return sendError(request, reply, err);
+    const unsettled = (settleErr: unknown) => {
+      request.log.error({ err: settleErr, reqId: request.id }, 'settling a refusal failed; sent as it was');
+      return sendError(request, reply, relayError);
+    };
+    let settled: MaybePromise<RelayError>;
+    try {
+      settled = settle(request, relayError);
+    } catch (settleErr) {
+      return unsettled(settleErr);
+    }
+    if (!(settled instanceof Promise)) return sendError(request, reply, settled);
+    return settled.then((final) => sendError(request, reply, final), unsettled);
+  });
   app.setNotFoundHandler((request, reply) =>
     sendError(request, reply, new RelayError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)),
   );

@@ -79,4 +79,47 @@ describe('per-key rate limit', () => {
       expect((await signed()).status).toBe(429);
     },
   );
+
+  it.each(['sqlite', 'postgres'] as const)(
+    'charges requests refused before the HMAC check (media type, size) to the failed-signature budget, not the workflow\'s (%s)',
+    async (database) => {
+      const relay = await startTestRelay({ bodyLimitBytes: 1024, ...(database === 'postgres' ? { databaseUrl: await createTestDatabase() } : {}) });
+      relays.push(relay);
+      const { key, hmacSecret } = await relay.createKey({ rateLimit: 4, hmac: true });
+      const body = JSON.stringify({ action: 'get_config' });
+      const auth = { authorization: `Bearer ${key}` };
+      const signed = () => relay.post('/api/n8n/webhook', body, { ...auth, 'content-type': 'application/json', 'x-hmac-signature': computeHmacHex(hmacSecret!, body) });
+      // n8n's "Raw" body with the wrong type, and a body over the limit: neither reaches the signature check.
+      const asText = await relay.post('/api/n8n/webhook', body, { ...auth, 'content-type': 'text/plain' });
+      expect(asText.status).toBe(415);
+      expect(asText.body.code).toBe('unsupported_media_type');
+      const huge = await relay.post('/api/n8n/webhook', JSON.stringify({ action: 'get_config', pad: 'x'.repeat(2048) }), { ...auth, 'content-type': 'application/json' });
+      expect(huge.status).toBe(413);
+      expect(huge.body.code).toBe('body_too_large');
+      // Counted as failed checks: two more fill that budget of four, and the next is refused 429.
+      for (let i = 0; i < 2; i++) expect((await relay.post('/api/n8n/webhook', body, { ...auth, 'content-type': 'text/plain' })).status).toBe(415);
+      const flooded = await relay.post('/api/n8n/webhook', body, { ...auth, 'content-type': 'text/plain' });
+      expect(flooded.status).toBe(429);
+      expect(flooded.body).toMatchObject({ code: 'rate_limited', limit: 4 });
+      // None of the five took anything from the signing workflow's four.
+      const statuses = [];
+      for (let i = 0; i < 5; i++) statuses.push((await signed()).status);
+      expect(statuses).toEqual([404, 404, 404, 404, 429]); // 404: through the limiter (no Odoo configured)
+    },
+  );
+
+  it('answers a 429 of the failed-signature budget with that budget\'s headers', async () => {
+    const relay = relays[0]!;
+    const { key } = await relay.createKey({ rateLimit: 2, hmac: true });
+    const badlySigned = () =>
+      relay.post('/api/n8n/webhook', JSON.stringify({ action: 'get_config' }), { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-hmac-signature': '0'.repeat(64) });
+    for (let i = 0; i < 2; i++) expect((await badlySigned()).body.code).toBe('invalid_signature');
+    const limited = await badlySigned();
+    expect(limited.status).toBe(429);
+    // The key's own budget still has requests left; the 429 speaks for the budget that refused it, as the seed's 429 does.
+    expect(limited.headers['x-ratelimit-remaining']).toBe('0');
+    expect(limited.headers['x-ratelimit-limit']).toBe('2');
+    expect(limited.headers['x-ratelimit-reset']).toBe(limited.body.resetAt);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  });
 });
