@@ -4,14 +4,19 @@ import { z } from 'zod';
 export const ACTIONS = ['execute_method', 'chat', 'get_config', 'test_connection'] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
+/** A string field's type error: "is required" when it is missing, "must be a string" when it is something else. */
+const stringField = (name: string) => ({
+  error: (issue: { input: unknown }) => (issue.input === undefined ? `${name} is required` : `${name} must be a string`),
+});
+
 // Odoo model names: dotted lowercase identifiers (res.partner, x_custom.model).
 const modelName = z
-  .string({ error: 'model must be a string' })
+  .string(stringField('model'))
   .min(1, 'model is required')
   .max(128)
   .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/, 'model must look like res.partner');
 const methodName = z
-  .string({ error: 'method must be a string' })
+  .string(stringField('method'))
   .min(1, 'method is required')
   .max(128)
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'method must be a Python identifier such as search_read');
@@ -31,7 +36,7 @@ export const executeMethodSchema = z.object({
 export const chatSchema = z
   .object({
     action: z.literal('chat'),
-    message: z.string({ error: 'message must be a string' }).min(1, 'message is required').max(10_000),
+    message: z.string(stringField('message')).min(1, 'message is required').max(10_000),
     conversation_id: z
       .string()
       .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'conversation_id must be 1–128 letters, digits or _.:-')

@@ -152,6 +152,14 @@ describe('webhook request validation', () => {
     expect(fields).toEqual(expect.arrayContaining(['args', 'kwargs']));
   });
 
+  it('says a missing field is required and a wrong-typed one must be a string', async () => {
+    const missing = await hook({ action: 'execute_method', method: 'search_read' }, auth());
+    expect(missing.status).toBe(400);
+    expect(missing.body.details.fields).toEqual([{ field: 'model', problem: 'model is required' }]);
+    const wrong = await hook({ action: 'execute_method', model: 'res.partner', method: 42 }, auth());
+    expect(wrong.body.details.fields).toEqual([{ field: 'method', problem: 'method must be a string' }]);
+  });
+
   it('refuses private methods before reaching Odoo', async () => {
     const r = await hook({ action: 'execute_method', model: 'res.partner', method: '_compute_display_name' }, auth());
     expect(r.status).toBe(403);
