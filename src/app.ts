@@ -138,8 +138,9 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
     registerRestRoutes(crossOrigin, ctx);
     registerOpenApiRoute(crossOrigin);
     await registerOAuth2(crossOrigin, ctx);
+    // /api/v1/subscriptions: an app with the subscriptions scope manages them from the browser too.
+    registerSubscriptionRoutes(crossOrigin, ctx);
   });
-  registerSubscriptionRoutes(app, ctx);
   registerIngestRoute(app, ctx);
   registerMcpRoute(app, ctx);
   await registerOAuth1Routes(app, ctx);

@@ -105,6 +105,29 @@ describe('CORS for OAuth public clients', () => {
     }
   });
 
+  it('lets a page on the registered origin list event subscriptions in Chromium (the preflight passes, and so must the answer)', async () => {
+    const manager = await registerApp(relay, { name: 'Subscriptions app', scopes: ['subscriptions'] });
+    const cc = await postForm(
+      `${relay.url}/oauth/token`,
+      { grant_type: 'client_credentials', scope: 'subscriptions' },
+      { authorization: basic(manager.client.client_id, manager.clientSecret!) },
+    );
+    const page = await browser.newPage();
+    try {
+      await page.goto(spa.origin);
+      const listed = await page.evaluate(
+        async ([url, bearer]) => {
+          const res = await fetch(url, { headers: { authorization: `Bearer ${bearer}` } });
+          return { status: res.status, isList: Array.isArray((await res.json()).subscriptions) };
+        },
+        [`${relay.url}/api/v1/subscriptions`, cc.body.access_token as string] as const,
+      );
+      expect(listed).toEqual({ status: 200, isList: true });
+    } finally {
+      await page.close();
+    }
+  });
+
   it('blocks a page on an unregistered origin in Chromium', async () => {
     const page = await browser.newPage();
     try {
