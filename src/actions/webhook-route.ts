@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { authenticateCaller, credentialName, isCrossSite, type Caller } from '../auth/caller.js';
 import { enforceKeyRateLimit } from '../auth/rate-limit.js';
+import { READ_METHODS } from '../auth/scopes.js';
 import { verifyRequestHmac } from '../auth/request-hmac.js';
 import { RelayError } from '../errors/index.js';
 import { ACTIONS, actionSchemas, describeIssues, type ActionName } from './schema.js';
@@ -49,7 +50,10 @@ async function runAction(ctx: AppContext, request: FastifyRequest, caller: Calle
   const { name, input } = parseAction(request.body);
   request.trace.action = name;
   if (caller.kind !== 'session' && !caller.grant.scopes.some((s) => s === 'webhook' || s === 'read')) {
-    throw new RelayError('forbidden_scope', `This ${credentialName(caller)} lacks the webhook scope`, { required: 'webhook' });
+    // The narrowest scope that would do, so that an OAuth app asks its user for no more than it needs.
+    const writes = name === 'execute_method' ? !READ_METHODS.has(input.method) : name === 'chat' && input.allow_writes === true;
+    const required = writes ? 'webhook' : 'read';
+    throw new RelayError('forbidden_scope', `This ${credentialName(caller)} lacks the ${required} scope`, { required });
   }
   switch (name) {
     case 'execute_method':

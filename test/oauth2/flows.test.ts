@@ -99,6 +99,13 @@ describe('OAuth 2.0 flows', () => {
     expect(write.body.error).toContain('OAuth 2.0 token');
     expect(write.headers['www-authenticate']).toBe('Bearer realm="odoo-relay", error="insufficient_scope", scope="webhook"');
     expect((await webhook(readOnly.access_token, searchRead)).status).toBe(200);
+
+    // A token that may only manage subscriptions, reading: the challenge asks for `read`, the narrowest scope that would do.
+    const subsOnly = await codeFlow(relay, as, dashboard, confidential, 'subscriptions');
+    const read = await webhook(subsOnly.access_token, searchRead);
+    expect(read.status).toBe(403);
+    expect(read.body.details.required).toBe('read');
+    expect(read.headers['www-authenticate']).toBe('Bearer realm="odoo-relay", error="insufficient_scope", scope="read"');
   });
 
   it("the app's allow-lists bound its tokens", async () => {
