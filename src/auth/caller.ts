@@ -41,13 +41,24 @@ export function credentialName(caller: Caller): string {
   }
 }
 
+/**
+ * RFC 6750 §3: a request to a route that takes bearer credentials, refused for want of any (or
+ * for a malformed Authorization header), is told which scheme to use. Refused API keys get no
+ * challenge: they are not OAuth 2.0 tokens (refused tokens get `error="invalid_token"`).
+ */
+const BEARER_CHALLENGE = 'Bearer realm="odoo-relay"';
+
 /** The API key a request presents: `Authorization: Bearer sk_live_…` or `X-API-Key: sk_live_…`. */
 export function presentedApiKey(request: FastifyRequest): string | undefined {
   const auth = request.headers.authorization;
   if (auth) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     if (match) return match[1];
-    if (!request.headers['x-api-key']) throw new RelayError('invalid_api_key', 'Authorization header must be "Bearer <api key>"');
+    if (!request.headers['x-api-key']) {
+      throw new RelayError('invalid_api_key', 'Authorization header must be "Bearer <api key>"', undefined, {
+        'www-authenticate': `${BEARER_CHALLENGE}, error="invalid_request"`,
+      });
+    }
   }
   const header = request.headers['x-api-key'];
   return Array.isArray(header) ? header[0] : header;
@@ -124,5 +135,7 @@ async function sessionCaller(ctx: AppContext, request: FastifyRequest): Promise<
     request.trace.userId = session.userId;
     return { kind: 'session', userId: session.userId, csrfToken: session.csrfToken };
   }
-  throw new RelayError('unauthenticated', 'Not authenticated: send an API key (Authorization: Bearer sk_live_…) or a session cookie');
+  throw new RelayError('unauthenticated', 'Not authenticated: send an API key (Authorization: Bearer sk_live_…) or a session cookie', undefined, {
+    'www-authenticate': BEARER_CHALLENGE,
+  });
 }

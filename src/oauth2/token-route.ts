@@ -55,7 +55,7 @@ async function authorizationCodeGrant(ctx: AppContext, request: FastifyRequest, 
   const verifier = param(request.body, 'code_verifier');
   const redeemed = await redeemCode(ctx.storage.db, code);
   if (!redeemed.ok) {
-    const why = { unknown: 'Unknown authorization code', expired: 'The authorization code has expired', reused: 'The authorization code was already used; the tokens issued from it are revoked' };
+    const why = { unknown: 'Unknown authorization code', expired: 'The authorization code has expired', reused: 'The authorization code was already used; any tokens issued from it are revoked. Start a new authorization' };
     throw new OAuthError('invalid_grant', why[redeemed.reason]);
   }
   const bound = redeemed.code;

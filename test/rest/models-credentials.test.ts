@@ -81,6 +81,16 @@ describe('REST API with every kind of credential', () => {
     expect(after.body.total).toBe(0);
   });
 
+  it('a request without credentials, or with a scheme other than Bearer, is told to use Bearer (RFC 6750 §3)', async () => {
+    const none = await call(relay, 'GET', listPath, {});
+    expect(none.status).toBe(401);
+    expect(none.body.code).toBe('unauthenticated');
+    expect(none.headers['www-authenticate']).toBe('Bearer realm="odoo-relay"');
+    const basicAuth = await call(relay, 'GET', listPath, { authorization: 'Basic YTpi' });
+    expect(basicAuth.status).toBe(401);
+    expect(basicAuth.headers['www-authenticate']).toBe('Bearer realm="odoo-relay", error="invalid_request"');
+  });
+
   it('an unknown OAuth 2.0 token is refused with invalid_token and a Bearer challenge', async () => {
     const r = await call(relay, 'GET', listPath, { authorization: 'Bearer oat_0000000000000000000000000000000000000000' });
     expect(r.status).toBe(401);
