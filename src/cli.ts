@@ -250,6 +250,11 @@ subscriptions
   });
 
 program.parseAsync().catch((err) => {
+  // A setting found wrong after loading (the master key against the database): exits like loadConfig's.
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
   if (err instanceof RelayError || err instanceof OdooError) {
     console.error(`error (${err.code}): ${err.message}`);
     process.exit(1);

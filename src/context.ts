@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { openStorage, migrate, type Storage } from './storage/database.js';
 import { SecretBox } from './secrets/secret-box.js';
 import { loadMasterKey } from './secrets/master-key.js';
+import { checkMasterKey } from './secrets/key-check.js';
 import { databaseRateLimiter, memoryRateLimiter, type RateLimiter } from './auth/rate-limit.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { LastUsedTracker, apiKeysChanged, type KeyLookup } from './auth/api-keys.js';
@@ -54,7 +55,14 @@ export async function createContext(config: Config, logger?: Logger): Promise<Ap
     onConnectionError: (err) => log.warn({ err }, 'PostgreSQL connection lost; the pool reconnects on next use'),
   });
   await migrate(storage);
-  const box = new SecretBox(loadMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir }));
+  const masterKey = loadMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir });
+  const box = new SecretBox(masterKey.key);
+  try {
+    await checkMasterKey(storage.db, box, masterKey);
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
   const requestLog = new RequestLogWriter(requestLogBatchInsert(storage), (err) => log.error({ err }, 'request log write failed'));
   const odooClients = new OdooClientCache(box, { maxQueue: config.odooMaxQueue });
   const caches = {

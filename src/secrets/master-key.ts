@@ -2,23 +2,34 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 
+/** The master key and where it came from, for messages that tell the operator what to fix. */
+export interface MasterKey {
+  key: Buffer;
+  /** `MASTER_KEY`, or the key file's path. */
+  source: string;
+  /** The key file was created by this call (there was none). */
+  created: boolean;
+}
+
 /**
- * The master key comes from MASTER_KEY, or from DATA_DIR/master.key which is created on first
- * run with 0600 permissions. Losing it makes stored Odoo credentials unreadable, so the file is
- * never overwritten.
+ * The master key comes from MASTER_KEY, or from DATA_DIR/master.key, which is created with 0600
+ * permissions when there is none. Losing it makes stored Odoo credentials unreadable, so the
+ * file is never overwritten; whether a created key fits the database is checkMasterKey's job.
  */
-export function loadMasterKey(opts: { masterKey?: string; dataDir: string }): Buffer {
-  if (opts.masterKey) return Buffer.from(opts.masterKey, 'base64');
+export function loadMasterKey(opts: { masterKey?: string; dataDir: string }): MasterKey {
+  if (opts.masterKey) return { key: Buffer.from(opts.masterKey, 'base64'), source: 'MASTER_KEY', created: false };
   const file = path.join(opts.dataDir, 'master.key');
   fs.mkdirSync(opts.dataDir, { recursive: true });
+  let created = false;
   try {
     const fd = fs.openSync(file, 'wx', 0o600);
     fs.writeSync(fd, crypto.randomBytes(32).toString('base64') + '\n');
     fs.closeSync(fd);
+    created = true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   const key = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
   if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
-  return key;
+  return { key, source: file, created };
 }

@@ -419,6 +419,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('subscription_capture').addColumn('locked_by', 'text').execute();
       },
     },
+    '0012_master_key_check': {
+      async up(db: Kysely<any>) {
+        // A known text sealed with the master key, so a start with another key is refused
+        // instead of running with secrets it cannot open (see src/secrets/key-check.ts).
+        await db.schema
+          .createTable('master_key_check')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('sealed', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

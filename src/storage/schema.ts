@@ -104,6 +104,13 @@ export interface IdempotencyKeysTable {
  * rate-limiter-flexible's table (migration 0002), written by the library on PostgreSQL only:
  * API keys' per-minute counts and the login throttle's. `expire` is in ms since the epoch.
  */
+/** One row: a known text sealed with the master key, proving at start that the key is the right one. */
+export interface MasterKeyCheckTable {
+  id: string;
+  sealed: string;
+  created_at: number;
+}
+
 export interface RateLimitsTable {
   key: string;
   points: number;
@@ -239,6 +246,7 @@ export interface Database {
   sessions: SessionsTable;
   odoo_connections: OdooConnectionsTable;
   api_keys: ApiKeysTable;
+  master_key_check: MasterKeyCheckTable;
   request_log: RequestLogTable;
   idempotency_keys: IdempotencyKeysTable;
   hmac_nonces: HmacNoncesTable;

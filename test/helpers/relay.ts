@@ -34,8 +34,12 @@ export interface HttpAnswer {
 export async function startTestRelay(overrides: Partial<Config> & { env?: Record<string, string>; logger?: Logger } = {}): Promise<TestRelay> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-test-'));
   const { env, logger, ...rest } = overrides;
+  // Instances sharing a PostgreSQL database share its master key, as operations.md asks (the
+  // relay refuses to start with another); each SQLite relay keeps the key file of its folder.
+  const databaseUrl = rest.databaseUrl ?? env?.DATABASE_URL;
+  const sharedKey = databaseUrl ? { MASTER_KEY: crypto.createHash('sha256').update(databaseUrl).digest('base64') } : {};
   const config: Config = {
-    ...loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', ...env }),
+    ...loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', ...sharedKey, ...env }),
     ...rest,
   };
   const relay = await startRelay(config, logger ?? pino({ level: 'silent' }));

@@ -28,13 +28,17 @@ describe('secrets at rest', () => {
 
   it('creates the master key file once, with 0600 permissions, and reuses it', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mk-'));
-    const k1 = loadMasterKey({ dataDir: dir });
+    const first = loadMasterKey({ dataDir: dir });
+    expect(first).toMatchObject({ source: path.join(dir, 'master.key'), created: true });
     const mode = fs.statSync(path.join(dir, 'master.key')).mode & 0o777;
     expect(mode).toBe(0o600);
-    expect(loadMasterKey({ dataDir: dir }).equals(k1)).toBe(true);
-    expect(k1.length).toBe(32);
+    const again = loadMasterKey({ dataDir: dir });
+    expect(again.key.equals(first.key)).toBe(true);
+    expect(again.created).toBe(false);
+    expect(first.key.length).toBe(32);
     const env = crypto.randomBytes(32).toString('base64');
-    expect(loadMasterKey({ dataDir: dir, masterKey: env }).toString('base64')).toBe(env);
+    expect(loadMasterKey({ dataDir: dir, masterKey: env })).toMatchObject({ source: 'MASTER_KEY', created: false });
+    expect(loadMasterKey({ dataDir: dir, masterKey: env }).key.toString('base64')).toBe(env);
     fs.rmSync(dir, { recursive: true });
   });
 });
