@@ -4,6 +4,7 @@ import type { Caller } from '../auth/caller.js';
 import { appGrant } from '../apps/store.js';
 import { oauth1Error, realmOf, signedUrl, verifySignedRequest } from './verify.js';
 import { tokenScopes } from './tokens.js';
+import { RelayError } from '../errors/index.js';
 
 /**
  * A resource call signed with OAuth 1.0a (`Authorization: OAuth …`), as a Caller. Runs in
@@ -14,6 +15,11 @@ import { tokenScopes } from './tokens.js';
  * two-legged (consumer only) acts for the app's owner with the app's scopes.
  */
 export async function authenticateOAuth1(ctx: AppContext, request: FastifyRequest, authorization: string): Promise<Caller> {
+  // A form body's parameters are signed (RFC 5849 §3.4.1.3.1) but never read here: its client
+  // would be told its signature is wrong, when the fault is the body these APIs do not take.
+  if (/^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '')) {
+    throw new RelayError('unsupported_media_type', 'These APIs take JSON bodies (Content-Type: application/json); a form body is not accepted');
+  }
   const verified = await verifySignedRequest(
     ctx,
     { method: request.method, url: signedUrl(request, ctx.config.publicUrl), authorization, realm: realmOf(request, ctx.config.publicUrl) },

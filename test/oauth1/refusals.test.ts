@@ -72,6 +72,12 @@ describe('signed resource calls', () => {
     expectRefusal(r, 401, 'oauth1_invalid_signature');
   });
 
+  it('refuses a form body on a resource call as such (415), not as a wrong signature', async () => {
+    // Signed as RFC 5849 wants, the form's parameters included: the fault is the body, and the client is told so.
+    const r = await client.send('POST', url('/api/n8n/webhook'), access, { form: { action: 'test_connection' } });
+    expectRefusal(r, 415, 'unsupported_media_type');
+  });
+
   it('refuses a signature made with the wrong consumer secret', async () => {
     const wrong = oauthClient({ key: consumer.key, secret: `${consumer.secret}x` }, 'HMAC-SHA1');
     expectRefusal(await wrong.send('GET', url('/api/v1/subscriptions'), access), 401, 'oauth1_invalid_signature');
