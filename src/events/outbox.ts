@@ -12,6 +12,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, DeliveriesTable, EventsTable } from '../storage/schema.js';
 import type { Storage } from '../storage/database.js';
 import { generateWebhookId } from './signing.js';
+import { streakChanges, type StreakChange } from './failure-streak.js';
 
 export interface NewEvent {
   id: string;
@@ -227,6 +228,7 @@ export interface CompletionOutcome {
 /**
  * Writes a batch of finished attempts in one transaction: the attempt log, the delivery's new
  * state (only if this worker still holds the claim), and the subscription's failure count.
+ * `records` are in the order the sends finished: that order decides the count (`streakChanges`).
  */
 export async function completeAttempts(
   db: Kysely<Database>,
@@ -278,14 +280,10 @@ export async function completeAttempts(
           .execute();
       }
     }
-    if (delivered.length) {
-      await trx
-        .updateTable('subscriptions')
-        .set({ consecutive_failures: 0 })
-        .where('id', 'in', [...new Set(delivered.map((r) => r.subscriptionId))])
-        .where('consecutive_failures', '>', 0)
-        .execute();
-    }
+    // Failures are counted only where this worker still held the claim: a claim another worker
+    // took over is sent again, and its outcome there counts. A success counts either way (the
+    // receiver did answer 2xx).
+    const counted = new Set<AttemptRecord>();
     for (const r of records) {
       if (r.next.status === 'delivered') continue;
       const res = await trx
@@ -303,25 +301,55 @@ export async function completeAttempts(
         .where('id', '=', r.deliveryId)
         .where('locked_by', '=', workerId)
         .executeTakeFirst();
-      // Lost the claim (lease expired and another worker took it): its outcome decides.
-      if (Number(res.numUpdatedRows ?? 0) === 0) continue;
-      if (r.disableReason) {
-        await disableIn(trx, r.subscriptionId, r.disableReason, now, disabled);
-      } else if (r.next.status === 'failed') {
-        const sub = await trx
-          .updateTable('subscriptions')
-          .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1) }))
-          .where('id', '=', r.subscriptionId)
-          .returning(['consecutive_failures', 'active'])
-          .executeTakeFirst();
-        if (sub && sub.active === 1 && sub.consecutive_failures >= disableAfterFailures) {
-          const reason = `${sub.consecutive_failures} consecutive deliveries failed (last: ${r.error ?? `HTTP ${r.status}`})`;
-          await disableIn(trx, r.subscriptionId, reason, now, disabled);
-        }
-      }
+      if (Number(res.numUpdatedRows ?? 0) > 0) counted.add(r);
+    }
+    const streaks = streakChanges(records, (r) =>
+      r.next.status === 'delivered' ? 'success' : r.next.status === 'failed' && !r.disableReason && counted.has(r) ? 'failure' : undefined,
+    );
+    const gone = new Map<string, string>();
+    for (const r of records) if (r.disableReason && counted.has(r) && !gone.has(r.subscriptionId)) gone.set(r.subscriptionId, r.disableReason);
+    // Subscription rows are locked in id order, so two instances writing batches that touch the
+    // same subscriptions wait for each other instead of deadlocking.
+    for (const subscriptionId of [...new Set([...streaks.keys(), ...gone.keys()])].sort()) {
+      const reason = gone.get(subscriptionId);
+      if (reason) await disableIn(trx, subscriptionId, reason, now, disabled);
+      const streak = streaks.get(subscriptionId);
+      if (streak) await countStreak(trx, subscriptionId, streak, disableAfterFailures, now, disabled);
     }
   });
   return { disabled };
+}
+
+/**
+ * Applies one batch's outcomes to the subscription's failure count in a single statement, so
+ * the row's current value is read under its lock: a success sets the count to the failures that
+ * finished after it, otherwise the failures are added to what other batches (other instances
+ * too) left there.
+ */
+async function countStreak(
+  trx: Transaction<Database>,
+  id: string,
+  streak: StreakChange<AttemptRecord>,
+  disableAfterFailures: number,
+  now: number,
+  out: CompletionOutcome['disabled'],
+): Promise<void> {
+  const n = streak.failures.length;
+  if (n === 0) {
+    await trx.updateTable('subscriptions').set({ consecutive_failures: 0 }).where('id', '=', id).where('consecutive_failures', '>', 0).execute();
+    return;
+  }
+  const sub = await trx
+    .updateTable('subscriptions')
+    .set((eb) => ({ consecutive_failures: streak.reset ? n : eb('consecutive_failures', '+', n) }))
+    .where('id', '=', id)
+    .returning(['consecutive_failures', 'active'])
+    .executeTakeFirst();
+  if (sub && sub.active === 1 && sub.consecutive_failures >= disableAfterFailures) {
+    const last = streak.failures[n - 1]!;
+    const reason = `${sub.consecutive_failures} consecutive deliveries failed (last: ${last.error ?? `HTTP ${last.status}`})`;
+    await disableIn(trx, id, reason, now, out);
+  }
 }
 
 async function disableIn(trx: Transaction<Database>, id: string, reason: string, now: number, out: CompletionOutcome['disabled']): Promise<void> {

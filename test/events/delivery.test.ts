@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { startEventsRig, until, type EventsRig } from './helpers.js';
-import { pruneFinishedEvents, recordEvents, replayDeliveries } from '../../src/events/outbox.js';
+import { completeAttempts, pruneFinishedEvents, recordEvents, replayDeliveries, type AttemptRecord } from '../../src/events/outbox.js';
 import { buildEventPayload, fromXml } from '../../src/events/payload.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import SQLite from 'better-sqlite3';
@@ -244,6 +244,46 @@ describe('delivery', () => {
     for (const d of failed) expect(replayed).toContain(d.id);
     for (const r of all.slice(before)) new Webhook(secret).verify(r.rawBody.toString(), r.headers as Record<string, string>);
     expect(ids).toHaveLength(5);
+  });
+
+  it('counts failures in the order they finished: a success written in the same batch wipes the failures before it', async () => {
+    receiver = await startReceiver();
+    const { subscription } = await subscribe({ retries: 0 });
+    const id = subscription.id;
+    // Nine deliveries claimed by another worker (another instance), whose outcomes this test writes
+    // as its batches; the relay's own worker leaves claims with a live lease alone.
+    await rig.api('PATCH', `/api/v1/subscriptions/${id}`, { active: false });
+    await inject(id, 9, 1_100);
+    await db().updateTable('deliveries').set({ status: 'in_flight', locked_by: 'wrk_other', locked_until: Date.now() + 3_600_000 }).where('subscription_id', '=', id).execute();
+    await rig.api('PATCH', `/api/v1/subscriptions/${id}`, { active: true });
+    const d = (await db().selectFrom('deliveries as d').innerJoin('events as e', 'e.id', 'd.event_id').select('d.id').where('d.subscription_id', '=', id).orderBy('e.record_id').execute()).map((r) => r.id);
+    const outcome = (deliveryId: string, status: 200 | 500): AttemptRecord => ({
+      deliveryId,
+      subscriptionId: id,
+      attempt: 1,
+      startedAt: Date.now(),
+      durationMs: 1,
+      status,
+      error: null,
+      errorMessage: null,
+      responseHeaders: {},
+      responseBody: '',
+      next: status === 200 ? { status: 'delivered' } : { status: 'failed' },
+    });
+    const count = async () => db().selectFrom('subscriptions').select(['consecutive_failures', 'active']).where('id', '=', id).executeTakeFirstOrThrow();
+
+    // The probe: four 500s, then a 200, all finished before one write.
+    await completeAttempts(db(), 'wrk_other', [outcome(d[0]!, 500), outcome(d[1]!, 500), outcome(d[2]!, 500), outcome(d[3]!, 500), outcome(d[4]!, 200)], 5);
+    expect(await count()).toEqual({ consecutive_failures: 0, active: 1 });
+    // One more failure is the first of a new run, not the fifth.
+    const none = await completeAttempts(db(), 'wrk_other', [outcome(d[5]!, 500)], 5);
+    expect(none.disabled).toEqual([]);
+    expect(await count()).toEqual({ consecutive_failures: 1, active: 1 });
+    // A success, then two failures: the run before the success is over, the two after it count.
+    await completeAttempts(db(), 'wrk_other', [outcome(d[6]!, 200), outcome(d[7]!, 500), outcome(d[8]!, 500)], 5);
+    expect(await count()).toEqual({ consecutive_failures: 2, active: 1 });
+    const statuses = await db().selectFrom('deliveries').select('status').where('subscription_id', '=', id).execute();
+    expect(statuses.filter((s) => s.status === 'delivered')).toHaveLength(2);
   });
 
   it('signs with old and new secret during a rotation', async () => {
