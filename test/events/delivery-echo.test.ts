@@ -93,6 +93,27 @@ describe('the delivery log of a receiver that echoes the request', () => {
     }
   });
 
+  it('masks a custom header value echoed PHP-style, percent-encoded in lower case, or in an HTML page', async () => {
+    const value = 'Bearer abc/def+ghi=jkl&mnop';
+    respond = (h) => {
+      const echoed = String(h['x-api-token']);
+      const lowerHex = encodeURIComponent(echoed).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase());
+      const html = echoed.replaceAll('&', '&amp;').replaceAll('"', '&quot;');
+      return {
+        status: 500,
+        headers: { 'content-type': 'text/html', 'x-request-id': lowerHex },
+        body: `<p>Refused &quot;${html}&quot;</p><script>var t = ${JSON.stringify(echoed).replaceAll('/', '\\/')};</script><a href="/retry?t=${lowerHex}">retry</a>`,
+      };
+    };
+    const { attempt, raw } = await firstAttempt({ 'x-api-token': value });
+    expect(attempt.status).toBe(500);
+    expect(attempt.responseBody).toBe('<p>Refused &quot;[redacted]&quot;</p><script>var t = "[redacted]";</script><a href="/retry?t=[redacted]">retry</a>');
+    expect(attempt.responseHeaders['x-request-id']).toBe('[redacted]');
+    for (const stored of [JSON.stringify(attempt), raw]) {
+      for (const piece of ['abc/def', 'abc\\/def', 'abc%2fdef', 'jkl&amp;mnop', 'ghi%3djkl']) expect(stored).not.toContain(piece);
+    }
+  });
+
   it('masks a value the 1 KiB body prefix cuts short', async () => {
     // The token starts 12 bytes before the cut: only its first 12 characters are stored.
     respond = (h) => ({ body: `${'x'.repeat(RESPONSE_BODY_PREFIX_BYTES - 12)}${String(h['x-receiver-token'])} and more` });
