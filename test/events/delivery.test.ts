@@ -400,10 +400,13 @@ describe('delivery', () => {
     const { subscription, secret } = await subscribe();
     const res = await rig.api('POST', `/api/v1/subscriptions/${subscription.id}/test`);
     expect(res.status, JSON.stringify(res.body)).toBe(202);
-    expect(res.body).toMatchObject({ success: true, deliveryId: expect.stringMatching(/^msg_/), eventId: expect.stringMatching(/^evt_test_/), active: true });
+    // Shaped like a real event (events-payload.md), so a receiver that checks the id or reads data.id handles it too.
+    expect(res.body).toMatchObject({ success: true, deliveryId: expect.stringMatching(/^msg_/), eventId: expect.stringMatching(/^evt_[0-9a-f]{32}$/), active: true });
     const [r] = await receiver.waitFor(1);
     expect(r!.headers['webhook-id']).toBe(res.body.deliveryId);
-    expect(new Webhook(secret).verify(r!.rawBody.toString('utf8'), r!.headers as Record<string, string>)).toMatchObject({ type: 'res.partner.test', model: 'res.partner', record_id: 0, data: { test: true } });
+    const payload = new Webhook(secret).verify(r!.rawBody.toString('utf8'), r!.headers as Record<string, string>) as any;
+    expect(payload).toMatchObject({ id: res.body.eventId, type: 'res.partner.test', model: 'res.partner', record_id: 0, data: { id: 0, test: true } });
+    expect(Object.keys(payload.data)[0]).toBe('id');
     await until(async () => (await rig.api('GET', `/api/v1/subscriptions/${subscription.id}/deliveries`)).body.deliveries[0]?.status === 'delivered');
     const log = await rig.api('GET', `/api/v1/subscriptions/${subscription.id}/deliveries`);
     expect(log.body.deliveries[0]).toMatchObject({ id: res.body.deliveryId, eventType: 'res.partner.test', recordId: 0 });
