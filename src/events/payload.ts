@@ -28,7 +28,7 @@ export interface EventPayload {
   event: RecordEvent;
   /** Fields the change touched, when the capture path knows them. */
   changed_fields?: string[];
-  /** The record's fields after the change (for `unlink`: the last known values, if any). */
+  /** The record's fields after the change (for `unlink`: the last values kept of the `changedFields`, if any). */
   data: Record<string, JsonValue>;
 }
 

@@ -42,7 +42,9 @@ describe('poll capture', () => {
 
     await odoo(rig, 'res.partner', 'unlink', [[id]]);
     await receiver.waitFor(3, 10_000);
-    expect(bodies(secret)[2]).toMatchObject({ type: 'res.partner.deleted', record_id: id, data: { id } });
+    // The record is gone and, without changedFields, the relay kept none of its values.
+    expect(bodies(secret)[2]).toMatchObject({ type: 'res.partner.deleted', record_id: id });
+    expect(bodies(secret)[2].data).toEqual({ id });
     await new Promise((r) => setTimeout(r, 500));
     expect(receiver.requests).toHaveLength(3);
   });
@@ -71,6 +73,23 @@ describe('poll capture', () => {
     const [created, updated] = bodies(secret);
     expect(created).toMatchObject({ type: 'res.partner.created', record_id: inCity });
     expect(updated).toMatchObject({ type: 'res.partner.updated', record_id: inCity, changed_fields: ['email'], data: { name: 'In renamed', email: 'b@x.com' } });
+  });
+
+  it('sends a deletion with the last values of the changedFields, the only values the relay keeps', async () => {
+    receiver = await startReceiver();
+    const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, captureMode: 'poll', changedFields: ['email'], fields: ['name', 'email'] });
+    expect(res.status).toBe(201);
+    const { secret } = res.body;
+    const id = await odoo(rig, 'res.partner', 'create', [{ name: 'Short-lived', email: 'first@example.com' }]);
+    await receiver.waitFor(1, 10_000);
+    await new Promise((r) => setTimeout(r, 1100));
+    await odoo(rig, 'res.partner', 'write', [[id], { email: 'last@example.com' }]);
+    await receiver.waitFor(2, 10_000);
+    await odoo(rig, 'res.partner', 'unlink', [[id]]);
+    await receiver.waitFor(3, 10_000);
+    expect(bodies(secret)[2]).toMatchObject({ type: 'res.partner.deleted', record_id: id });
+    // `name` is in `fields` but not watched: its last value was never kept.
+    expect(bodies(secret)[2].data).toEqual({ id, email: 'last@example.com' });
   });
 
   it('costs at most two Odoo calls per poll on a 100,000-record model with 100 changes', async () => {
