@@ -373,10 +373,16 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
   return out;
 }
 
+/** What a delivery is when no more work is due for it: only these are ever replayed or pruned. */
+const FINISHED: ('delivered' | 'failed')[] = ['delivered', 'failed'];
+
 export interface ReplaySelection {
   /** Specific deliveries (webhook-ids); otherwise every delivery matching `statuses`. */
   deliveryIds?: string[];
-  /** Default: failed deliveries (dead-lettered or given up after 410). */
+  /**
+   * Default: failed deliveries (dead-lettered or given up after 410), or with `deliveryIds` any
+   * finished one, delivered too: naming a delivery is asking for it again.
+   */
   statuses?: ('failed' | 'delivered')[];
   /** Only deliveries created at or after this time (ms). */
   since?: number;
@@ -385,13 +391,15 @@ export interface ReplaySelection {
 /**
  * Queues deliveries of a subscription again, with their original webhook-id (receivers that
  * did get one de-duplicate it). The attempt counter restarts so the retry schedule applies anew.
+ * Only finished deliveries are touched: a pending or in-flight one is on its way already, and
+ * resetting it would restart its retries or send it twice at once.
  */
 export async function replayDeliveries(db: Kysely<Database>, subscriptionId: string, selection: ReplaySelection, now: number = Date.now()): Promise<number> {
   let q = db
     .updateTable('deliveries')
     .set({ status: 'pending', attempts: 0, next_attempt_at: now, locked_by: null, locked_until: null, updated_at: now })
     .where('subscription_id', '=', subscriptionId)
-    .where('status', 'in', selection.statuses ?? ['failed']);
+    .where('status', 'in', selection.statuses ?? (selection.deliveryIds ? FINISHED : ['failed']));
   if (selection.deliveryIds) q = q.where('id', 'in', selection.deliveryIds.length ? selection.deliveryIds : ['']);
   if (selection.since !== undefined) q = q.where('created_at', '>=', selection.since);
   const r = await q.executeTakeFirst();
@@ -467,9 +475,6 @@ export async function deliveryCounts(db: Kysely<Database>, subscriptionId: strin
   for (const r of rows) out[r.status] = Number(r.n);
   return out;
 }
-
-/** What a delivery is when no more work is due for it: only these are ever pruned. */
-const FINISHED: DeliveriesTable['status'][] = ['delivered', 'failed'];
 
 /**
  * Deletes events (with their deliveries and attempts) created before `before` whose deliveries

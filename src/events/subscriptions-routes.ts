@@ -10,7 +10,7 @@
  *   POST   /api/v1/subscriptions/:id/rotate-secret       new secret; the old one signs too for 24 h
  *   GET    /api/v1/subscriptions/:id/deliveries          delivery log (newest first)
  *   GET    /api/v1/subscriptions/:id/deliveries/:did     one delivery with its attempts
- *   POST   /api/v1/subscriptions/:id/replay              queue failed deliveries again
+ *   POST   /api/v1/subscriptions/:id/replay              queue failed (or chosen finished) deliveries again
  *   POST   /api/v1/subscriptions/:id/test                queue one synthetic `<model>.test` event
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';

@@ -45,9 +45,9 @@ const deliveryQuery = z.object({
 });
 
 const replayBody = z.strictObject({
-  deliveryIds: z.array(z.string()).max(1000).optional(),
-  status: z.enum(['failed', 'delivered']).optional(),
-  since: z.union([z.number().int(), z.iso.datetime()]).optional(),
+  deliveryIds: z.array(z.string()).max(1000).optional().describe('These deliveries (webhook-ids), failed or delivered; one still pending or in flight is left as it is'),
+  status: z.enum(['failed', 'delivered']).optional().describe('Only deliveries that finished this way; default `failed`, or both with `deliveryIds`'),
+  since: z.union([z.number().int(), z.iso.datetime()]).optional().describe('Only deliveries created at or after this time (Unix ms or ISO 8601)'),
 });
 
 /** One schema per subscriptions route, by `METHOD path`. */
@@ -120,7 +120,7 @@ export const subscriptionDocs = {
   replay: {
     ...base,
     summary: 'Replay deliveries',
-    description: 'Queues failed (or chosen) deliveries again.',
+    description: 'Queues deliveries again with their webhook-id: every failed one, or those named in `deliveryIds` whether they failed or were delivered (pending and in-flight ones are on their way already and are not counted).',
     operationId: 'replayDeliveries',
     [OPTIONAL_BODY]: true,
     params: idParams,

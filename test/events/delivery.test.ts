@@ -286,6 +286,33 @@ describe('delivery', () => {
     expect(statuses.filter((s) => s.status === 'delivered')).toHaveLength(2);
   });
 
+  it('replays chosen deliveries by id whatever they finished as, never one still pending', async () => {
+    receiver = await startReceiver();
+    const { subscription } = await subscribe();
+    const id = subscription.id;
+    await inject(id, 2, 1_200);
+    await receiver.waitFor(2);
+    const delivered = await until(async () => {
+      const rows = await db().selectFrom('deliveries').select('id').where('subscription_id', '=', id).where('status', '=', 'delivered').execute();
+      return rows.length === 2 ? rows.map((r) => r.id) : undefined;
+    });
+    // Ids alone are enough: a delivered delivery is sent again, with its webhook-id.
+    const replay = (body: unknown) => rig.api('POST', `/api/v1/subscriptions/${id}/replay`, body);
+    expect((await replay({ deliveryIds: [delivered[0]] })).body).toMatchObject({ success: true, replayed: 1 });
+    const again = await receiver.waitFor(3);
+    expect(again[2]!.headers['webhook-id']).toBe(delivered[0]);
+    await until(async () => (await db().selectFrom('deliveries').select('status').where('id', '=', delivered[0]!).executeTakeFirst())?.status === 'delivered');
+    // A status narrows the ids to the deliveries that finished that way.
+    expect((await replay({ deliveryIds: delivered, status: 'failed' })).body.replayed).toBe(0);
+    // One still pending is on its way already: replaying it would restart its retries.
+    await rig.api('PATCH', `/api/v1/subscriptions/${id}`, { active: false });
+    const [pendingEvent] = await inject(id, 1, 1_300);
+    const pending = await db().selectFrom('deliveries').select(['id', 'attempts']).where('event_id', '=', pendingEvent!).executeTakeFirstOrThrow();
+    await db().updateTable('deliveries').set({ attempts: 2 }).where('id', '=', pending.id).execute();
+    expect((await replay({ deliveryIds: [pending.id, delivered[1]] })).body.replayed).toBe(1);
+    expect(await db().selectFrom('deliveries').select(['status', 'attempts']).where('id', '=', pending.id).executeTakeFirst()).toEqual({ status: 'pending', attempts: 2 });
+  });
+
   it('signs with old and new secret during a rotation', async () => {
     receiver = await startReceiver();
     const { subscription, secret } = await subscribe();
