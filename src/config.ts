@@ -10,7 +10,25 @@ import { parseCidr } from './events/ssrf-guard.js';
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/**
+ * A whole number written in decimal digits. Not Number(): it reads ' ' as 0 (PORT=' ' listened
+ * on a random port), '1e3' as 1000 and '0x50' as 80 — never what the operator meant. No sign
+ * either: no number variable takes a negative value. An empty value is unset (loadConfig), but
+ * a blank one is refused: it is a value someone wrote, and there is no number in it.
+ */
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .transform((v, ctx) => {
+      if (/^\d+$/.test(v)) return Number(v);
+      ctx.addIssue({
+        code: 'custom',
+        message: v.trim() === '' ? 'is blank; leave it empty or unset it for the default' : 'must be a whole number in decimal digits (no sign, exponent, hex or spaces)',
+      });
+      return z.NEVER;
+    })
+    // Digits are whole already (.int() would add a second line about 2^53 to a huge value).
+    .pipe(z.number().min(min).max(max));
 
 /** proxy-addr's names for address ranges, accepted in TRUST_PROXY's list. */
 const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);

@@ -37,3 +37,41 @@ describe('config', () => {
     }
   });
 });
+
+describe('number variables', () => {
+  const message = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    throw new Error(`accepted ${JSON.stringify(env)}`);
+  };
+
+  it('are plain decimal digits', () => {
+    expect(loadConfig({ PORT: '8080' }).port).toBe(8080);
+    expect(loadConfig({ PORT: '0' }).port).toBe(0);
+    expect(loadConfig({ PORT: '08080' }).port).toBe(8080);
+    expect(loadConfig({ SHUTDOWN_GRACE_MS: '0', AUTH_CACHE_SECONDS: '0' })).toMatchObject({ shutdownGraceMs: 0, authCacheSeconds: 0 });
+  });
+
+  // Number(' ') is 0, Number('1e3') 1000, Number('0x50') 80: none of them is what the operator wrote.
+  it.each(['1e3', '0x50', '80.0', '+80', '-1', ' 80', '80 ', '8O80', 'Infinity', '0b101'])('refuses PORT=%j, naming the variable', (value) => {
+    expect(message({ PORT: value })).toMatch(/^ {2}PORT: must be a whole number in decimal digits/m);
+  });
+
+  it.each(['PORT', 'SHUTDOWN_GRACE_MS', 'AUTH_CACHE_SECONDS', 'ODOO_MAX_QUEUE'])('refuses a blank %s instead of reading it as 0 or a random port', (name) => {
+    expect(message({ [name]: ' ' })).toMatch(new RegExp(`^ {2}${name}: is blank`, 'm'));
+    expect(message({ [name]: '\t\n' })).toMatch(new RegExp(`^ {2}${name}: is blank`, 'm'));
+  });
+
+  it('still treats an empty value as unset (the default applies)', () => {
+    expect(loadConfig({ PORT: '', SHUTDOWN_GRACE_MS: '' })).toMatchObject({ port: 8787, shutdownGraceMs: 10_000 });
+  });
+
+  it('keeps the range checks, naming the variable', () => {
+    expect(message({ PORT: '65536' })).toMatch(/^ {2}PORT: .*65535/m);
+    expect(message({ AUTH_CACHE_SECONDS: '301' })).toMatch(/^ {2}AUTH_CACHE_SECONDS: .*300/m);
+    expect(message({ PORT: '99999999999999999999999' })).toMatch(/^ {2}PORT: .*65535/m);
+  });
+});
