@@ -200,7 +200,7 @@ export class OdooClient {
         return result;
       },
       async (error: unknown) => {
-        if (!this.mayFallBackToJsonRpc(error)) throw error;
+        if (!this.mayFallBackToJsonRpc(error)) throw this.json2Failure(error);
         // A 401 is decided before Odoo dispatches anything, so re-sending over JSON-RPC cannot
         // duplicate a create.
         await this.fallBackToJsonRpc();
@@ -327,17 +327,38 @@ export class OdooClient {
     let context: unknown;
     try {
       context = await this.json2.call('res.users', 'context_get', {});
-    } catch (error) {
-      // Auth and transport failures are the answer; anything else (a server without
-      // context_get) only means we must look the user up instead.
-      if (!isOdooError(error) || ['odoo_auth_failed', 'odoo_timeout', 'odoo_unreachable'].includes(error.code)) throw error;
+    } catch (raw) {
+      const error = this.json2Failure(raw);
+      // Auth and transport failures are the answer, and so is a missing database (told apart by
+      // json2Failure); anything else (a server without context_get) only means we must look the
+      // user up instead.
+      if (error !== raw || !isOdooError(error) || ['odoo_auth_failed', 'odoo_timeout', 'odoo_unreachable'].includes(error.code)) throw error;
     }
     const uid = (context as { uid?: unknown } | null | undefined)?.uid;
     if (typeof uid === 'number' && uid > 0) return uid;
     // No uid in the context: find the login's user instead.
-    const ids = await this.json2.call('res.users', 'search', { domain: [['login', '=', this.settings.login]], limit: 1 });
+    const ids = await this.json2
+      .call('res.users', 'search', { domain: [['login', '=', this.settings.login]], limit: 1 })
+      .catch((error: unknown) => {
+        throw this.json2Failure(error);
+      });
     if (Array.isArray(ids) && typeof ids[0] === 'number') return ids[0];
     throw new OdooError('odoo_auth_failed', `The API key was accepted but login '${this.settings.login}' was not found`);
+  }
+
+  /**
+   * A JSON-2 failure, told more exactly where the detected version allows. From Odoo 19 (saas-18.4)
+   * every /json/2/ path is a route of each database, and errors there come back as JSON; an answer
+   * that is not (its 404 page) means the request reached no database: Odoo has none by the name in
+   * X-Odoo-Database, or its dbfilter hides it. Before that version the same 404 means no JSON-2.
+   */
+  private json2Failure(error: unknown): unknown {
+    if (!isOdooError(error, 'odoo_bad_response') || error.httpStatus !== 404 || !this.detected || !supportsJson2(this.detected)) return error;
+    return new OdooError(
+      'odoo_bad_response',
+      `Odoo ${this.detected.serverVersion} has no database '${this.settings.database}': check the database name (Odoo's dbfilter may also hide it); its JSON-2 answer was a 404 page`,
+      { httpStatus: 404 },
+    );
   }
 
   /** Every public entry point: refuse after close, keep the secret out of what it throws. */

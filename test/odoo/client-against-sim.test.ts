@@ -227,3 +227,26 @@ describe('Odoo 19 with a wrong secret', () => {
     }
   });
 });
+
+// Odoo 19 serves /json/2/ only inside a database, and answers its errors there in JSON. A name in
+// X-Odoo-Database that names no database leaves the request database-less: Odoo's bare 404 page.
+describe('Odoo 19 with a database name that does not exist', () => {
+  it.each([
+    ['an API key', API_KEY],
+    ['a password', 'admin'],
+  ])('says the database was not found (with %s), not that JSON-2 is missing', async (_label, secret) => {
+    const sim = await startOdooSim({ version: 19, apiKey: API_KEY, automationNoise: 'none' });
+    const client = new OdooClient({ url: sim.url, database: 'odoo_dmeo', login: 'admin', secret });
+    try {
+      const tested = await expectCode(client.testConnection(), 'odoo_bad_response');
+      expect(tested.message).toMatch(/^Odoo 19\.0 has no database 'odoo_dmeo'/);
+      expect(tested.message).not.toMatch(/is this Odoo 19/);
+      expect(tested.httpStatus).toBe(404);
+      const called = await expectCode(client.executeKw('res.partner', 'search_count', [COMPANIES]), 'odoo_bad_response');
+      expect(called.message).toBe(tested.message);
+    } finally {
+      await client.close();
+      await sim.close();
+    }
+  });
+});
