@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { loadConfig, ConfigError, describeConfig, type Config } from './config.js';
 import { createContext, type AppContext } from './context.js';
 import { startRelay } from './server.js';
+import { stopOnSignals } from './ops/shutdown.js';
 import { migrate, openStorage } from './storage/database.js';
 import { createUser, findUserByUsername, listUsers } from './auth/users.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './auth/api-keys.js';
@@ -60,14 +61,7 @@ program
   .action(async () => {
     const relay = await startRelay(config());
     relay.ctx.logger.info({ url: relay.url, database: relay.ctx.storage.dialect }, 'odoo-relay listening');
-    const stop = (signal: string) => {
-      relay.ctx.logger.info({ signal }, 'shutting down: finishing in-flight requests');
-      const force = setTimeout(() => process.exit(1), relay.ctx.config.shutdownGraceMs);
-      force.unref();
-      void relay.close().then(() => process.exit(0));
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    stopOnSignals(relay);
   });
 
 program

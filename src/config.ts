@@ -100,6 +100,9 @@ const envSchema = z.object({
   AUTH_CACHE_SECONDS: int(0, 300)
     .default(5)
     .describe('How long API keys and Odoo connections are cached; changes made by other processes show within this time'),
+  SHUTDOWN_DRAIN_MS: int(0, 600_000)
+    .default(0)
+    .describe('After SIGTERM/SIGINT, how long /readyz answers 503 while requests are still served, so a load balancer can stop routing here; 0 stops at once'),
   TRUST_PROXY: trustProxy
     .default(false)
     .describe("Trust X-Forwarded-* headers behind a reverse proxy: true, a hop count (1 = the nearest proxy only) or the proxies' addresses/CIDR ranges"),
@@ -188,6 +191,8 @@ export type Config = {
   secureCookies: 'auto' | 'true' | 'false';
   odooMaxQueue: number;
   shutdownGraceMs: number;
+  /** After a stop signal, how long the relay stays up but not ready (0: no drain). */
+  shutdownDrainMs: number;
   events: EventsConfig;
   chat: ChatProviderConfig | null;
   chatLimits: ChatLimits;
@@ -255,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: e.SECURE_COOKIES,
     odooMaxQueue: e.ODOO_MAX_QUEUE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     events: {
       allowPrivateTargets: allowList,
       worker: e.EVENTS_WORKER,

@@ -13,6 +13,12 @@ export interface RunningRelay {
   url: string;
   app: FastifyInstance;
   ctx: AppContext;
+  /**
+   * Starts shutting down without stopping: /readyz answers 503 while requests are served as
+   * before, for SHUTDOWN_DRAIN_MS or until close(); resolves then.
+   */
+  drain(): Promise<void>;
+  /** Ends a drain, stops accepting, lets in-flight requests finish, stops the worker and the database. */
   close(): Promise<void>;
 }
 
@@ -46,15 +52,31 @@ export async function startRelay(config: Config, logger?: Logger): Promise<Runni
   timer.unref();
   void housekeeping();
 
+  // The drain is the time a load balancer needs to see /readyz fail and stop sending requests
+  // here: it keeps routing to this instance until its checks fail, and a listener closed at once
+  // would refuse those requests instead.
+  let draining: Promise<void> | undefined;
+  let endDrain = () => {};
+  const drain = () =>
+    (draining ??= new Promise<void>((resolve) => {
+      state.shuttingDown = true;
+      const drainTimer = setTimeout(resolve, config.shutdownDrainMs);
+      endDrain = () => {
+        clearTimeout(drainTimer);
+        resolve();
+      };
+    }));
+
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       state.shuttingDown = true;
+      endDrain();
       clearInterval(timer);
       // Fastify stops accepting, lets in-flight requests finish, then resolves.
       await app.close();
       // Stops the poller and the worker (in-flight sends finish within SHUTDOWN_GRACE_MS), then the database.
       await ctx.close();
     })());
-  return { url, app, ctx, close };
+  return { url, app, ctx, drain, close };
 }
