@@ -21,6 +21,7 @@ export function loadMasterKey(opts: { masterKey?: string; dataDir: string }): Ma
   const file = path.join(opts.dataDir, 'master.key');
   fs.mkdirSync(opts.dataDir, { recursive: true });
   let created = false;
+  fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   try {
     const fd = fs.openSync(file, 'wx', 0o600);
     fs.writeSync(fd, crypto.randomBytes(32).toString('base64') + '\n');

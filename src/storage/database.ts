@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations.js';
+import { createPrivateFile, ensureDataDir } from './data-dir.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -40,8 +40,11 @@ export function openStorage(opts: { databaseUrl?: string; dataDir: string; onCon
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', pgPool: pool, close: () => db.destroy() };
   }
-  fs.mkdirSync(opts.dataDir, { recursive: true });
-  const sqlite = new SQLite(path.join(opts.dataDir, 'relay.db'));
+  ensureDataDir(opts.dataDir);
+  const file = path.join(opts.dataDir, 'relay.db');
+  // An empty file is an empty database; SQLite would create it 0644.
+  createPrivateFile(file);
+  const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
   sqlite.pragma('synchronous = NORMAL');
