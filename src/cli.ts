@@ -5,6 +5,8 @@ import { createContext, type AppContext } from './context.js';
 import { startRelay } from './server.js';
 import { stopOnSignals } from './ops/shutdown.js';
 import { migrate, openStorage } from './storage/database.js';
+import { lockDataDir } from './storage/data-dir-lock.js';
+import { StartupError, dataDirInUse } from './startup-failure.js';
 import { createUser, findUserByUsername, listUsers } from './auth/users.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './auth/api-keys.js';
 import { SCOPES, type Scope } from './auth/scopes.js';
@@ -40,6 +42,17 @@ async function userId(ctx: AppContext, username: string): Promise<string> {
   return user.id;
 }
 
+/**
+ * Holds the SQLite data folder until the process exits, or refuses to start beside the relay
+ * that holds it. The lock ends with the process however it ends; `exit` (process.exit ends both
+ * the shutdown on SIGTERM/SIGINT and a failed start) also removes the holder's pid file.
+ */
+function holdDataDir(dataDir: string): void {
+  const lock = lockDataDir(dataDir);
+  if (!lock.held) throw dataDirInUse(dataDir, lock.holder);
+  process.once('exit', () => lock.release());
+}
+
 /** Reads a secret from stdin (so it never lands in shell history or `ps`). */
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -59,7 +72,10 @@ program
   .command('serve')
   .description('Start the relay (migrates the database first)')
   .action(async () => {
-    const relay = await startRelay(config());
+    const c = config();
+    // One relay per SQLite folder; on PostgreSQL several instances share the database.
+    if (!c.databaseUrl) holdDataDir(c.dataDir);
+    const relay = await startRelay(c);
     relay.ctx.logger.info({ url: relay.url, database: relay.ctx.storage.dialect }, 'odoo-relay listening');
     stopOnSignals(relay);
   });
@@ -252,6 +268,10 @@ program.parseAsync().catch((err) => {
   if (err instanceof RelayError || err instanceof OdooError) {
     console.error(`error (${err.code}): ${err.message}`);
     process.exit(1);
+  }
+  if (err instanceof StartupError) {
+    console.error(`error (${err.code}): ${err.message}`);
+    process.exit(2);
   }
   console.error(err);
   process.exit(1);

@@ -16,9 +16,23 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface CliOptions {
+  /** Run as this user (root only): how a permission refusal is seen by a test running as root. */
+  uid?: number;
+  gid?: number;
+  /** Kill the command (SIGTERM) after this long: a `serve` expected to refuse that starts instead. */
+  timeoutMs?: number;
+}
+
 /** Runs one CLI command to its end; `stdin` is written then closed (for --secret-stdin and the like). */
-export async function runCli(env: NodeJS.ProcessEnv, args: string[], stdin?: string): Promise<CliResult> {
-  const child = execFile(process.execPath, [...nodeArgs, ...args], { cwd: root, env: { ...process.env, ...env } });
+export async function runCli(env: NodeJS.ProcessEnv, args: string[], stdin?: string, options: CliOptions = {}): Promise<CliResult> {
+  const child = execFile(process.execPath, [...nodeArgs, ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    uid: options.uid,
+    gid: options.gid,
+    timeout: options.timeoutMs ?? 0,
+  });
   child.stdin!.end(stdin ?? '');
   let stdout = '';
   let stderr = '';
