@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { inspect } from 'node:util';
 import { Command, Option } from 'commander';
 import { loadConfig, ConfigError, describeConfig, type Config } from './config.js';
 import { createContext, type AppContext } from './context.js';
@@ -6,7 +7,7 @@ import { startRelay } from './server.js';
 import { stopOnSignals } from './ops/shutdown.js';
 import { migrate, openStorage } from './storage/database.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
-import { StartupError, dataDirInUse } from './startup-failure.js';
+import { StartupError, dataDirInUse, environmentSecretMask, explainStartupFailure } from './startup-failure.js';
 import { createUser, findUserByUsername, listUsers } from './auth/users.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './auth/api-keys.js';
 import { SCOPES, type Scope } from './auth/scopes.js';
@@ -26,9 +27,22 @@ function config(): Config {
   }
 }
 
+/**
+ * Runs the start of a command (opening the data folder and the database, listening) and turns
+ * the failures it knows into a StartupError naming the setting to change.
+ */
+async function starting<T>(c: Config, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    throw explainStartupFailure(err, c) ?? err;
+  }
+}
+
 /** Runs a command with a context (database + master key), quietly, and closes it. */
 async function withContext<T>(fn: (ctx: AppContext) => Promise<T>): Promise<T> {
-  const ctx = await createContext({ ...config(), logLevel: 'warn' });
+  const c = config();
+  const ctx = await starting(c, () => createContext({ ...c, logLevel: 'warn' }));
   try {
     return await fn(ctx);
   } finally {
@@ -74,8 +88,10 @@ program
   .action(async () => {
     const c = config();
     // One relay per SQLite folder; on PostgreSQL several instances share the database.
-    if (!c.databaseUrl) holdDataDir(c.dataDir);
-    const relay = await startRelay(c);
+    const relay = await starting(c, async () => {
+      if (!c.databaseUrl) holdDataDir(c.dataDir);
+      return startRelay(c);
+    });
     relay.ctx.logger.info({ url: relay.url, database: relay.ctx.storage.dialect }, 'odoo-relay listening');
     stopOnSignals(relay);
   });
@@ -85,8 +101,8 @@ program
   .description('Apply database migrations and exit')
   .action(async () => {
     const c = config();
-    const storage = openStorage({ databaseUrl: c.databaseUrl, dataDir: c.dataDir });
-    const applied = await migrate(storage);
+    const storage = await starting(c, async () => openStorage({ databaseUrl: c.databaseUrl, dataDir: c.dataDir }));
+    const applied = await starting(c, () => migrate(storage));
     await storage.close();
     console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date');
   });
@@ -273,6 +289,7 @@ program.parseAsync().catch((err) => {
     console.error(`error (${err.code}): ${err.message}`);
     process.exit(2);
   }
-  console.error(err);
+  // Unknown: shown whole, stack included, but never with a secret of the environment in it.
+  console.error(environmentSecretMask(process.env)(inspect(err)));
   process.exit(1);
 });

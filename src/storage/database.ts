@@ -60,7 +60,8 @@ export async function migrate(storage: Storage): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`Migration ${failed ?? '(unknown)'} failed: ${(error as Error).message ?? String(error)}`);
+    // The cause keeps the driver's error code, by which the CLI explains a database it cannot reach.
+    throw new Error(`Migration ${failed ?? '(unknown)'} failed: ${(error as Error).message ?? String(error)}`, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
