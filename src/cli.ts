@@ -5,6 +5,7 @@ import { loadConfig, ConfigError, describeConfig, type Config } from './config.j
 import { createContext, type AppContext } from './context.js';
 import { startRelay } from './server.js';
 import { stopOnSignals } from './ops/shutdown.js';
+import { environmentHelp } from './environment-help.js';
 import { migrate, openStorage } from './storage/database.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
 import { StartupError, dataDirInUse, environmentSecretMask, explainStartupFailure } from './startup-failure.js';
@@ -75,12 +76,7 @@ async function readStdin(): Promise<string> {
 }
 
 const program = new Command('odoo-relay').description('Gateway between automation tools (n8n) and Odoo');
-program.addHelpText(
-  'after',
-  `\nEnvironment variables:\n${describeConfig()
-    .map((v) => `  ${v.name.padEnd(28)} ${v.description ?? ''}`)
-    .join('\n')}`,
-);
+program.addHelpText('after', () => `\nEnvironment variables:\n${environmentHelp(describeConfig(), process.stdout.columns || 80)}`);
 
 program
   .command('serve')

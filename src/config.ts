@@ -88,14 +88,14 @@ const envSchema = z.object({
     .optional()
     .describe('AES-256-GCM key for secrets at rest; unset means DATA_DIR/master.key, created on first run'),
   PUBLIC_URL: z.url().optional().describe('The URL users reach this relay at, shown in the dashboard'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level of the JSON lines on stdout: fatal, error, warn, info, debug, trace or silent'),
   BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(1024 * 1024).describe('Largest accepted request body'),
   JSON_MAX_DEPTH: int(4, 1000).default(64).describe('Deepest accepted nesting of arrays/objects in a request body'),
   DEFAULT_RATE_LIMIT: int(1, 1_000_000).default(100).describe('Requests per minute for a new API key'),
-  REQUEST_LOG_RETENTION_DAYS: int(1, 3650).default(30),
-  REQUEST_LOG_MAX_ROWS: int(1000, 100_000_000).default(1_000_000),
-  IDEMPOTENCY_TTL_HOURS: int(1, 24 * 30).default(24),
-  SESSION_TTL_HOURS: int(1, 24 * 365).default(24 * 7),
+  REQUEST_LOG_RETENTION_DAYS: int(1, 3650).default(30).describe('Request log rows older than this are deleted'),
+  REQUEST_LOG_MAX_ROWS: int(1000, 100_000_000).default(1_000_000).describe('Most request log rows kept; the oldest are deleted first'),
+  IDEMPOTENCY_TTL_HOURS: int(1, 24 * 30).default(24).describe('How long the answer to an Idempotency-Key is replayed'),
+  SESSION_TTL_HOURS: int(1, 24 * 365).default(24 * 7).describe('Dashboard session lifetime'),
   HMAC_TOLERANCE_SECONDS: int(1, 3600).default(300).describe('Clock skew accepted for timestamped HMAC signatures'),
   AUTH_CACHE_SECONDS: int(0, 300)
     .default(5)
@@ -106,11 +106,11 @@ const envSchema = z.object({
   TRUST_PROXY: trustProxy
     .default(false)
     .describe("Trust X-Forwarded-* headers behind a reverse proxy: true, a hop count (1 = the nearest proxy only) or the proxies' addresses/CIDR ranges"),
-  SECURE_COOKIES: z.enum(['auto', 'true', 'false']).default('auto'),
+  SECURE_COOKIES: z.enum(['auto', 'true', 'false']).default('auto').describe('Mark session cookies Secure: auto when the request came over HTTPS, true or false always'),
   ODOO_MAX_QUEUE: int(0, 100_000)
     .default(100)
     .describe('Calls that may wait per Odoo connection when its concurrency cap is reached; more get 503 odoo_busy'),
-  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000).describe('How long shutdown waits for in-flight requests and deliveries to finish'),
   EVENTS_ALLOW_PRIVATE_TARGETS: z
     .string()
     .default('')
