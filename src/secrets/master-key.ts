@@ -19,9 +19,8 @@ export interface MasterKey {
 export function loadMasterKey(opts: { masterKey?: string; dataDir: string }): MasterKey {
   if (opts.masterKey) return { key: Buffer.from(opts.masterKey, 'base64'), source: 'MASTER_KEY', created: false };
   const file = path.join(opts.dataDir, 'master.key');
-  fs.mkdirSync(opts.dataDir, { recursive: true });
-  let created = false;
   fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  let created = false;
   try {
     const fd = fs.openSync(file, 'wx', 0o600);
     fs.writeSync(fd, crypto.randomBytes(32).toString('base64') + '\n');
