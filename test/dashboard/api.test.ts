@@ -292,9 +292,11 @@ describe('dashboard API', () => {
         expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
         expect(csp).toMatch(/style-src 'self'(;|$)/);
         expect(csp).not.toContain('upgrade-insecure-requests');
+        // The pages load nothing from other origins and may not be framed, as docs/dashboard.md says.
+        expect(csp).toMatch(/font-src 'self'(;|$)/);
         expect(r.headers['x-content-type-options']).toBe('nosniff');
         expect(r.headers['cross-origin-opener-policy']).toBe('same-origin');
-        expect(r.headers['x-frame-options']).toBe('SAMEORIGIN');
+        expect(r.headers['x-frame-options']).toBe('DENY');
       }
       for (const path of ['/nope', '/keys/extra', '/api/dashboard/nope', '/assets/missing.js', '/secret.txt']) {
         const r = await anon.call('GET', path);
