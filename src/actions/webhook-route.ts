@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { authenticateCaller, credentialName, isCrossSite, type Caller } from '../auth/caller.js';
+import { authenticateCaller, credentialName, crossSiteRefusal, isCrossSite, type Caller } from '../auth/caller.js';
 import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { READ_METHODS } from '../auth/scopes.js';
 import { verifyRequestHmac } from '../auth/request-hmac.js';
@@ -71,7 +71,9 @@ async function runAction(ctx: AppContext, request: FastifyRequest, caller: Calle
 function admit(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, caller: Caller): MaybePromise<void> {
   request.caller = caller;
   if (caller.kind !== 'session') return enforceKeyRateLimit(ctx.rateLimiter, caller.grant, reply, () => ctx.metrics.rateLimited.inc());
-  if (isCrossSite(request, ctx.config.publicUrl)) throw new RelayError('cross_site_request', 'Cross-site requests with a session cookie are refused');
+  if (isCrossSite(request, ctx.config.publicUrl)) {
+    throw crossSiteRefusal(request, ctx.config.publicUrl, 'cross_site_request', 'Cross-site requests with a session cookie are refused');
+  }
 }
 
 /**

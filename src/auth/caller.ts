@@ -79,6 +79,37 @@ export function isCrossSite(request: FastifyRequest, publicUrl: string | undefin
 }
 
 /**
+ * The two origins behind a cross-site verdict that PUBLIC_URL caused: the page was opened at the
+ * relay's own address (the browser says same-origin, or the Origin header is this host) while
+ * PUBLIC_URL names another origin. Null when the request is cross-site for any other reason.
+ */
+export function publicUrlMismatch(request: FastifyRequest, publicUrl: string | undefined): { pageOrigin: string; publicOrigin: string } | null {
+  const origin = request.headers.origin;
+  if (!publicUrl || !origin) return null;
+  const publicOrigin = new URL(publicUrl).origin;
+  if (origin === publicOrigin) return null;
+  const site = request.headers['sec-fetch-site'];
+  // The browser's own word that page and relay share an origin is worth more than the Host header (proxies rewrite it).
+  const sameOrigin = site ? site === 'same-origin' : origin === `${request.protocol}://${request.headers.host}`;
+  return sameOrigin ? { pageOrigin: origin, publicOrigin } : null;
+}
+
+/**
+ * A cross-site refusal with `code`: `message`, or when PUBLIC_URL is the cause, both origins and
+ * what to do, since "cross-site" alone sends an operator looking for an attacker.
+ */
+export function crossSiteRefusal(request: FastifyRequest, publicUrl: string | undefined, code: 'cross_site_request' | 'csrf_failed', message?: string): RelayError {
+  const mismatch = publicUrlMismatch(request, publicUrl);
+  if (!mismatch) return new RelayError(code, message);
+  const { pageOrigin, publicOrigin } = mismatch;
+  return new RelayError(
+    code,
+    `This page's origin ${pageOrigin} differs from PUBLIC_URL (${publicOrigin}): open the dashboard at ${publicOrigin}, or set PUBLIC_URL to the address you use`,
+    { origin: pageOrigin, publicUrl: publicOrigin },
+  );
+}
+
+/**
  * Key lookups are cached when found (revocations in this process clear the cache); unknown
  * keys always ask the database. A cache hit comes back without a promise.
  */

@@ -6,7 +6,7 @@ import { safeEqual } from '../ids/random.js';
 import { describeIssues } from '../actions/schema.js';
 import { changePassword, checkCredentials, countUsers, createFirstAdmin, findUserById, type User, type VerifiedUser } from './users.js';
 import { createSession, deleteSession, findSession, SESSION_COOKIE, type Session } from './sessions.js';
-import { isCrossSite } from './caller.js';
+import { crossSiteRefusal, isCrossSite } from './caller.js';
 
 const credentials = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) });
 const passwordChange = z.object({ currentPassword: z.string().min(1).max(1024), newPassword: z.string().min(1).max(1024) });
@@ -39,9 +39,8 @@ export function requireSession(ctx: AppContext) {
     if (!user) throw new RelayError('session_expired');
     if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
       const presented = request.headers['x-csrf-token'];
-      if (typeof presented !== 'string' || !safeEqual(presented, session.csrfToken) || isCrossSite(request, ctx.config.publicUrl)) {
-        throw new RelayError('csrf_failed');
-      }
+      if (typeof presented !== 'string' || !safeEqual(presented, session.csrfToken)) throw new RelayError('csrf_failed');
+      if (isCrossSite(request, ctx.config.publicUrl)) throw crossSiteRefusal(request, ctx.config.publicUrl, 'csrf_failed');
     }
     request.session = { ...session, user };
     request.trace.userId = user.id;
@@ -71,7 +70,7 @@ async function startSession(ctx: AppContext, request: FastifyRequest, reply: Fas
 
 function refuseCrossSite(ctx: AppContext, request: FastifyRequest) {
   // Login CSRF: a form on another site must not log the victim into the attacker's account.
-  if (isCrossSite(request, ctx.config.publicUrl)) throw new RelayError('cross_site_request');
+  if (isCrossSite(request, ctx.config.publicUrl)) throw crossSiteRefusal(request, ctx.config.publicUrl, 'cross_site_request');
 }
 
 /** Setup, login, logout, me, password: the session API the dashboard and the webhook's cookie auth use. */

@@ -16,7 +16,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { authenticateCaller, credentialName, isCrossSite, type Caller } from '../auth/caller.js';
+import { authenticateCaller, credentialName, crossSiteRefusal, isCrossSite, type Caller } from '../auth/caller.js';
 import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { RelayError } from '../errors/index.js';
 import { safeEqual } from '../ids/random.js';
@@ -40,9 +40,8 @@ async function authorize(ctx: AppContext, request: FastifyRequest, reply: { head
   }
   if (MUTATING.has(request.method)) {
     const presented = request.headers['x-csrf-token'];
-    if (typeof presented !== 'string' || !safeEqual(presented, caller.csrfToken) || isCrossSite(request, ctx.config.publicUrl)) {
-      throw new RelayError('csrf_failed');
-    }
+    if (typeof presented !== 'string' || !safeEqual(presented, caller.csrfToken)) throw new RelayError('csrf_failed');
+    if (isCrossSite(request, ctx.config.publicUrl)) throw crossSiteRefusal(request, ctx.config.publicUrl, 'csrf_failed');
   }
   return caller;
 }

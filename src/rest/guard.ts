@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { authenticateCaller, isCrossSite, type Caller } from '../auth/caller.js';
+import { authenticateCaller, crossSiteRefusal, isCrossSite, type Caller } from '../auth/caller.js';
 import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { verifyRequestHmac } from '../auth/request-hmac.js';
 import { checkMethodAccess } from '../actions/execute-method.js';
@@ -22,11 +22,10 @@ export async function authenticateRestCaller(ctx: AppContext, request: FastifyRe
   }
   if (MUTATING.has(request.method)) {
     const presented = request.headers['x-csrf-token'];
-    if (typeof presented !== 'string' || !safeEqual(presented, caller.csrfToken) || isCrossSite(request, ctx.config.publicUrl)) {
-      throw new RelayError('csrf_failed');
-    }
+    if (typeof presented !== 'string' || !safeEqual(presented, caller.csrfToken)) throw new RelayError('csrf_failed');
+    if (isCrossSite(request, ctx.config.publicUrl)) throw crossSiteRefusal(request, ctx.config.publicUrl, 'csrf_failed');
   } else if (isCrossSite(request, ctx.config.publicUrl)) {
-    throw new RelayError('cross_site_request', 'Cross-site requests with a session cookie are refused');
+    throw crossSiteRefusal(request, ctx.config.publicUrl, 'cross_site_request', 'Cross-site requests with a session cookie are refused');
   }
   return caller;
 }
