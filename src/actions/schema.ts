@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { WEBHOOK_ACTIONS } from '../request-log/actions.js';
 
 /** The webhook's request shapes: exactly the seed's, with optional extras that default away. */
-export const ACTIONS = ['execute_method', 'chat', 'get_config', 'test_connection'] as const;
+export const ACTIONS = WEBHOOK_ACTIONS;
 export type ActionName = (typeof ACTIONS)[number];
 
 /** A string field's type error: "is required" when it is missing, "must be a string" when it is something else. */

@@ -20,6 +20,7 @@ import { errorResponses, ODOO_CALL_ERRORS, securityFor } from '../openapi/compon
 import { OPTIONAL_BODY } from '../openapi/document.js';
 import { authenticateRestCaller, authorizeRestCall, mayRead } from './guard.js';
 import { callOdoo } from './odoo-call.js';
+import type { RestAction } from '../request-log/actions.js';
 import { runIdempotent } from '../actions/idempotent-run.js';
 import { DEFAULT_LIMIT, linkHeader, pageLinks } from './query.js';
 import {
@@ -56,7 +57,7 @@ function missing(model: string, id: number): RelayError {
 export function registerRestRoutes(fastify: FastifyInstance, ctx: AppContext): void {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   /** Authentication runs on headers alone, before the body is read; the action names the log row even when refused. */
-  const authenticate = (action: string) => async (request: FastifyRequest, reply: FastifyReply) => {
+  const authenticate = (action: RestAction) => async (request: FastifyRequest, reply: FastifyReply) => {
     request.trace.action = action;
     request.caller = await authenticateRestCaller(ctx, request, reply);
   };

@@ -181,6 +181,18 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     await until(() => page.getByRole('heading', { name: 'No requests match these filters' }).isVisible()).toBe(true);
 
+    // REST calls are logged as rest.* actions, and the Action filter offers each of them.
+    expect(await page.locator('.page-header .intro').textContent()).toContain('/api/v1/models/');
+    const actions = await page.getByLabel('Action').locator('option').allTextContents();
+    expect(actions).toEqual(expect.arrayContaining(['execute_method', 'chat', 'rest.list', 'rest.get', 'rest.create', 'rest.update', 'rest.delete', 'rest.method']));
+    const listed = await page.evaluate(async () => (await fetch('/api/v1/models/res.partner?limit=1')).status);
+    expect(listed).toBe(200);
+    await page.getByLabel('Model').fill('');
+    await page.getByLabel('Action').selectOption('rest.list');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await until(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('rest.list');
+
     // Revoke with confirmation; the next call is refused.
     await nav('API keys');
     await page.getByRole('button', { name: 'Revoke n8n production' }).click();

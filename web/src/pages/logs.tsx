@@ -2,6 +2,8 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type ApiKey, type LogRow, type User } from '../api';
 import { Badge, Button, Dialog, ErrorText, Field, Loading, PageHeader, TextField } from '../components';
 import { formatDate, formatTime } from '../format';
+// The relay's own list of logged actions, so the filter offers every action the log can hold.
+import { REST_ACTIONS, WEBHOOK_ACTIONS } from '../../../src/request-log/actions.js';
 
 interface Filters {
   apiKeyId: string;
@@ -12,7 +14,6 @@ interface Filters {
   until: string;
 }
 const NO_FILTERS: Filters = { apiKeyId: '', action: '', model: '', status: '', since: '', until: '' };
-const ACTIONS = ['execute_method', 'get_config', 'test_connection', 'chat'];
 
 function query(f: Filters, before?: number): string {
   const p = new URLSearchParams();
@@ -99,7 +100,12 @@ export function LogsPage({ user }: { user: User }) {
     <section>
       <PageHeader
         title="Request log"
-        intro={user.role === 'admin' ? 'Every call to /api/n8n/webhook, newest first (all users).' : 'Your calls to /api/n8n/webhook, newest first.'}
+        intro={
+          <>
+            {user.role === 'admin' ? 'Every call' : 'Your calls'} to <code>/api/n8n/webhook</code> and to the REST API (<code>/api/v1/models/…</code>), newest
+            first{user.role === 'admin' ? ' (all users)' : ''}.
+          </>
+        }
         actions={
           <Button onClick={() => load(applied)} busy={busy === 'load'}>
             Refresh
@@ -131,11 +137,20 @@ export function LogsPage({ user }: { user: User }) {
           {({ id }) => (
             <select id={id} value={filters.action} onChange={(e) => set('action')((e.target as HTMLSelectElement).value)}>
               <option value="">Any</option>
-              {ACTIONS.map((a) => (
-                <option key={a} value={a}>
-                  {a}
-                </option>
-              ))}
+              <optgroup label="Webhook">
+                {WEBHOOK_ACTIONS.map((a) => (
+                  <option key={a} value={a}>
+                    {a}
+                  </option>
+                ))}
+              </optgroup>
+              <optgroup label="REST API">
+                {REST_ACTIONS.map((a) => (
+                  <option key={a} value={a}>
+                    {a}
+                  </option>
+                ))}
+              </optgroup>
             </select>
           )}
         </Field>
@@ -185,7 +200,7 @@ export function LogsPage({ user }: { user: User }) {
       {rows && rows.length > 0 && (
         <div class="card table-card">
           <table class="table responsive" data-testid="log-table">
-            <caption class="sr-only">Webhook requests, newest first</caption>
+            <caption class="sr-only">Requests, newest first</caption>
             <thead>
               <tr>
                 <th scope="col">Time</th>
