@@ -10,6 +10,7 @@ import type { SubscriptionsTable } from '../storage/schema.js';
 import type { OdooClient } from '../odoo/index.js';
 import { isOdooError } from '../odoo/index.js';
 import { RelayError } from '../errors/index.js';
+import { fromOdooError } from '../http/error-handler.js';
 
 type Definition = Pick<SubscriptionsTable, 'model' | 'fields' | 'changed_fields'>;
 
@@ -18,14 +19,26 @@ const REFUSALS = new Set(['odoo_unknown_model', 'odoo_bad_request', 'odoo_access
 
 /** Whether an error from setting up capture is a refusal of the subscription's definition. */
 export function refusesDefinition(err: unknown): boolean {
-  if (err instanceof RelayError) return err.code === 'invalid_request';
+  if (err instanceof RelayError) return err.code === 'invalid_request' || REFUSALS.has(err.code);
   return isOdooError(err) && REFUSALS.has(err.code);
+}
+
+/** Odoo's refusal of the model, with the field it is about (`details.field`), for forms to mark it. */
+function refusalOfModel(err: unknown): unknown {
+  if (!isOdooError(err) || (err.code !== 'odoo_unknown_model' && err.code !== 'odoo_access_error')) return err;
+  const odoo = fromOdooError(err);
+  return new RelayError(odoo.code, odoo.message, { ...(odoo.details as object | null), field: 'model' }, odoo.headers);
 }
 
 /** Throws when Odoo does not know the model or a field named in `fields` or `changedFields`. */
 export async function checkDefinition(client: OdooClient, sub: Definition): Promise<void> {
   // Unknown model → odoo_unknown_model; no read access → odoo_access_error.
-  const known = (await client.executeKw(sub.model, 'fields_get', [], { attributes: ['type'] })) as Record<string, unknown>;
+  let known: Record<string, unknown>;
+  try {
+    known = (await client.executeKw(sub.model, 'fields_get', [], { attributes: ['type'] })) as Record<string, unknown>;
+  } catch (err) {
+    throw refusalOfModel(err);
+  }
   for (const [column, field] of [['fields', 'fields'], ['changed_fields', 'changedFields']] as const) {
     const names = sub[column] ? (JSON.parse(sub[column]) as string[]) : [];
     const unknown = names.filter((name) => !Object.hasOwn(known, name));

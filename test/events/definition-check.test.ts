@@ -16,7 +16,8 @@ const count = async () => (await rig.relay.ctx.storage.db.selectFrom('subscripti
 
 describe('subscriptions Odoo refuses', () => {
   it.each([
-    ['an unknown model', { model: 'no.such.model' }, 404, 'odoo_unknown_model', null],
+    // The model's refusal names the field, so the dashboard's form marks it (details.field, as validation errors).
+    ['an unknown model', { model: 'no.such.model' }, 404, 'odoo_unknown_model', 'model'],
     ['an unknown payload field', { fields: ['name', 'nonexistent_field'] }, 400, 'invalid_request', 'fields'],
     ['an unknown watched field', { changedFields: ['emial'] }, 400, 'invalid_request', 'changedFields'],
     ['an unknown operator in the domain', { domain: [['name', 'badop', 'x']] }, 400, 'odoo_bad_request', null],
