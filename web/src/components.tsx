@@ -86,7 +86,8 @@ export function Notice(props: { error?: ApiError | Error | string | null; succes
   const { error, success } = props;
   return (
     <>
-      <div role="alert" class={error ? 'notice notice-error' : 'sr-only'}>
+      {/* Focusable (not tabbable) so a form can move the focus to its refusal (useRevealError). */}
+      <div role="alert" class={error ? 'notice notice-error' : 'sr-only'} tabIndex={error ? -1 : undefined}>
         {error ? <ErrorText error={error} /> : null}
       </div>
       <div role="status" aria-live="polite" class={success ? 'notice notice-success' : 'sr-only'}>

@@ -1,7 +1,8 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiError } from './api';
 import { Button, Dialog, Notice } from './components';
+import { useRevealError } from './reveal-error';
 
 /**
  * "Are you sure?" for one row (a key, an app, a subscription): the dialog stays open with the
@@ -98,7 +99,10 @@ export function ShownOnceDialog<T extends ShownOnce>(props: {
   );
 }
 
-/** A wide dialog around a form: the relay's refusal on top, the submit and Cancel buttons below the fields. */
+/**
+ * A wide dialog around a form: the relay's refusal on top, the submit and Cancel buttons below the
+ * fields. A refusal is brought into view when a submit ends (useRevealError).
+ */
 export function FormDialog(props: {
   open: boolean;
   title: string;
@@ -109,9 +113,11 @@ export function FormDialog(props: {
   onClose: () => void;
   children: ComponentChildren;
 }) {
+  const form = useRef<HTMLFormElement>(null);
+  useRevealError(form, props.busy, props.error);
   return (
     <Dialog open={props.open} title={props.title} onClose={props.onClose} wide>
-      <form onSubmit={props.onSubmit} noValidate>
+      <form ref={form} onSubmit={props.onSubmit} noValidate>
         <Notice error={props.error} />
         {props.children}
         <div class="actions">

@@ -1,7 +1,8 @@
-import { useEffect, useId, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type ConnectionTest, type OdooConnection } from '../api';
 import { Button, ErrorText, Field, Loading, Notice, PageHeader, TextField } from '../components';
 import { formatDate } from '../format';
+import { useRevealError } from '../reveal-error';
 
 interface Form {
   url: string;
@@ -55,6 +56,8 @@ export function ConnectionPage() {
   const [databases, setDatabases] = useState<string[] | null>(null);
   const [dbError, setDbError] = useState<ApiError | null>(null);
   const listId = useId();
+  const formRef = useRef<HTMLFormElement>(null);
+  useRevealError(formRef, busy === 'save', error);
 
   useEffect(() => {
     api<{ connection: OdooConnection | null; hasSecret: boolean }>('GET', '/api/dashboard/connection')
@@ -145,7 +148,7 @@ export function ConnectionPage() {
         intro="The Odoo database that webhook calls act on. The password or API key is stored encrypted and never shown again."
       />
       <div class="grid-2">
-        <form class="card" onSubmit={save} noValidate aria-describedby="conn-status">
+        <form ref={formRef} class="card" onSubmit={save} noValidate aria-describedby="conn-status">
           <Notice error={error} success={success} />
           <TextField
             label="Odoo URL"
