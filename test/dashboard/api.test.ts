@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createUser } from '../../src/auth/users.js';
+import { saveDefaultConnection } from '../../src/connections/store.js';
 import { computeHmacHex } from '../../src/auth/hmac.js';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { httpPost } from '../helpers/relay.js';
@@ -14,6 +15,7 @@ describe('dashboard API', () => {
   let sim: OdooSim;
   let admin: DashboardClient;
   let user: DashboardClient;
+  let bobId: string;
 
   beforeAll(async () => {
     [relay, sim] = await Promise.all([startFreshRelay(), startOdooSim({ version: 18, automationNoise: 'none' })]);
@@ -21,7 +23,7 @@ describe('dashboard API', () => {
     const setup = await admin.call('POST', '/api/auth/setup', { username: 'admin', password: PASSWORD });
     expect(setup.status).toBe(200);
     admin.csrfToken = setup.body.csrfToken;
-    await createUser(relay.ctx.storage.db, { username: 'bob', password: PASSWORD, role: 'user' });
+    bobId = (await createUser(relay.ctx.storage.db, { username: 'bob', password: PASSWORD, role: 'user' })).id;
     user = new DashboardClient(relay.url);
     await user.login('bob', PASSWORD);
   });
@@ -135,15 +137,24 @@ describe('dashboard API', () => {
       const timeout = await user.call('PUT', '/api/dashboard/connection', { url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'x', timeoutMs: 5 });
       expect(timeout.body.details.field).toBe('timeoutMs');
 
-      const saved = await user.call('PUT', '/api/dashboard/connection', { url: `${sim.url}/`, database: 'odoo_demo', login: 'admin', secret: secretMarker, protocol: 'jsonrpc', timeoutMs: 5000 });
+      // Save logs in first: credentials Odoo refuses are not saved.
+      const wrong = await user.call('PUT', '/api/dashboard/connection', { url: `${sim.url}/`, database: 'odoo_demo', login: 'admin', secret: secretMarker, protocol: 'jsonrpc', timeoutMs: 5000 });
+      expect(wrong.status).toBe(502);
+      expect(wrong.body).toMatchObject({ code: 'odoo_auth_failed', error: expect.stringContaining('nothing was saved') });
+      expect(wrong.text).not.toContain(secretMarker);
+      expect((await user.call('GET', '/api/dashboard/connection')).body).toMatchObject({ connection: null, hasSecret: false });
+
+      const saved = await user.call('PUT', '/api/dashboard/connection', { url: `${sim.url}/`, database: 'odoo_demo', login: 'admin', secret: 'admin', protocol: 'jsonrpc', timeoutMs: 5000 });
       expect(saved.status).toBe(200);
       expect(saved.body.connection).toMatchObject({ url: sim.url, database: 'odoo_demo', login: 'admin', protocol: 'jsonrpc', timeoutMs: 5000 });
+      expect(saved.body).toMatchObject({ result: { serverVersion: expect.stringMatching(/^18/), uid: expect.any(Number) }, warning: null });
       const read = await user.call('GET', '/api/dashboard/connection');
       expect(read.body).toMatchObject({ hasSecret: true, connection: { url: sim.url } });
-      expect(read.text).not.toContain(secretMarker);
-      expect(saved.text).not.toContain(secretMarker);
 
-      // The stored secret is wrong for the sim: the test reports Odoo's refusal precisely.
+      // The password changes in Odoo after the save (here: written to the store as the CLI does,
+      // which does not log in): the test reports Odoo's refusal precisely, never the secret.
+      await saveDefaultConnection(relay.ctx.storage.db, relay.ctx.box, bobId, { url: sim.url, database: 'odoo_demo', login: 'admin', secret: secretMarker, protocol: 'jsonrpc', timeoutMs: 5000 });
+      expect(read.text).not.toContain(secretMarker);
       const failing = await user.call('POST', '/api/dashboard/connection/test');
       expect(failing.status).toBe(502);
       expect(failing.body.code).toBe('odoo_auth_failed');
@@ -184,6 +195,11 @@ describe('dashboard API', () => {
       const samePlace = await user.call('POST', '/api/dashboard/connection/test', { url: `${sim.url}/`, database: 'odoo_demo', login: 'admin' });
       expect(samePlace.body.code).toBe('odoo_auth_failed');
 
+      // A save that keeps the stored (wrong) secret is refused too, and changes nothing.
+      const keepWrong = await user.call('PUT', '/api/dashboard/connection', { url: sim.url, database: 'odoo_demo', login: 'admin', timeoutMs: 7000 });
+      expect(keepWrong.body.code).toBe('odoo_auth_failed');
+      expect((await user.call('GET', '/api/dashboard/connection')).body.connection.timeoutMs).toBe(5000);
+
       // What a save does not say survives it: a name set with the CLI, and the concurrency cap
       // when a client of this API leaves it out.
       await relay.ctx.storage.db.updateTable('odoo_connections').set({ max_concurrent: 16, name: 'ERP' }).execute();
@@ -203,6 +219,16 @@ describe('dashboard API', () => {
       expect((await user.call('GET', '/api/dashboard/connection')).body.connection.maxConcurrent).toBe(2);
       const ok = await user.call('POST', '/api/dashboard/connection/test');
       expect(ok.body.result.uid).toEqual(expect.any(Number));
+    });
+
+    it('saves a connection Odoo cannot be asked about, with the reason as a warning', async () => {
+      await createUser(relay.ctx.storage.db, { username: 'carol', password: PASSWORD, role: 'user' });
+      const carol = new DashboardClient(relay.url);
+      await carol.login('carol', PASSWORD);
+      const down = await carol.call('PUT', '/api/dashboard/connection', { url: 'http://127.0.0.1:9', database: 'odoo_demo', login: 'admin', secret: 'admin', timeoutMs: 2000 });
+      expect(down.status).toBe(200);
+      expect(down.body).toMatchObject({ connection: { url: 'http://127.0.0.1:9' }, result: null, warning: { code: 'odoo_unreachable', error: expect.any(String) } });
+      expect((await carol.call('GET', '/api/dashboard/connection')).body.connection.url).toBe('http://127.0.0.1:9');
     });
 
     it('lists databases through db.list, and reports an unreachable server', async () => {

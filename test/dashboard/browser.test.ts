@@ -67,6 +67,17 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     await page.getByLabel('Password or Odoo API key').fill('wrong password');
     await page.getByRole('button', { name: 'Test connection' }).click();
     await until(() => page.getByTestId('connection-test').textContent()).toContain('odoo_auth_failed');
+    // Save logs in first: a password Odoo refuses is not saved, and the form says so.
+    await page.getByRole('button', { name: 'Save connection' }).click();
+    await until(() => page.locator('form .notice-error').textContent()).toContain('odoo_auth_failed');
+    expect(await page.locator('form .notice-error').textContent()).toContain('nothing was saved');
+    expect(await relay.ctx.storage.db.selectFrom('odoo_connections').select('id').execute()).toEqual([]);
+    // An Odoo that cannot be reached cannot say no: the connection is saved, with a visible warning.
+    await page.getByLabel('Odoo URL').fill('http://127.0.0.1:9');
+    await page.getByLabel('Password or Odoo API key').fill('admin');
+    await page.getByRole('button', { name: 'Save connection' }).click();
+    await until(() => page.getByTestId('save-warning').textContent()).toContain('odoo_unreachable');
+    await page.getByLabel('Odoo URL').fill(sim.url);
     await page.getByLabel('Password or Odoo API key').fill('admin');
     // The concurrency cap: a bad value is named on its field, a good one is saved.
     expect(await page.getByLabel('Max concurrent calls').inputValue()).toBe('4');

@@ -35,6 +35,13 @@ function toBody(f: Form) {
   };
 }
 
+/** PUT /api/dashboard/connection: the saved connection and Odoo's answer to the login made first. */
+interface SaveAnswer {
+  connection: OdooConnection;
+  result: ConnectionTest | null;
+  warning: { code: string; error: string; details: unknown } | null;
+}
+
 /** Maps server field names onto this form's. */
 function formFields(err: ApiError): Record<string, string> {
   const f = err.fieldErrors;
@@ -51,6 +58,7 @@ export function ConnectionPage() {
   const [fields, setFields] = useState<Record<string, string>>({});
   const [error, setError] = useState<ApiError | null>(null);
   const [success, setSuccess] = useState<string | null>(null);
+  const [warning, setWarning] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState<'save' | 'test' | 'dbs' | null>(null);
   const [test, setTest] = useState<{ ok: true; result: ConnectionTest } | { ok: false; error: ApiError } | null>(null);
   const [databases, setDatabases] = useState<string[] | null>(null);
@@ -88,13 +96,22 @@ export function ConnectionPage() {
     setBusy('save');
     setError(null);
     setSuccess(null);
+    setWarning(null);
     setFields({});
     try {
-      const r = await api<{ connection: OdooConnection }>('PUT', '/api/dashboard/connection', toBody(form));
+      // The relay logs in before it saves: credentials Odoo refuses come back as odoo_auth_failed, unsaved.
+      const r = await api<SaveAnswer>('PUT', '/api/dashboard/connection', toBody(form));
       setSaved(r.connection);
       setHasSecret(true);
       setForm((f) => ({ ...f, secret: '' }));
-      setSuccess('Connection saved. API keys act on it from now on.');
+      if (r.result) {
+        setTest({ ok: true, result: r.result });
+        setSuccess(`Connection saved: Odoo ${r.result.serverVersion} accepted the login. API keys act on it from now on.`);
+      } else if (r.warning) {
+        const w = new ApiError(0, r.warning.code, r.warning.error, r.warning.details);
+        setTest({ ok: false, error: w });
+        setWarning(w);
+      }
     } catch (err) {
       setError(err as ApiError);
       setFields(formFields(err as ApiError));
@@ -150,6 +167,12 @@ export function ConnectionPage() {
       <div class="grid-2">
         <form ref={formRef} class="card" onSubmit={save} noValidate aria-describedby="conn-status">
           <Notice error={error} success={success} />
+          {warning && (
+            <div class="notice notice-warn" role="alert" data-testid="save-warning">
+              <strong>Saved, but Odoo could not be asked whether the login works:</strong> <ErrorText error={warning} />. Calls fail until it answers;
+              use “Test connection” to check again.
+            </div>
+          )}
           <TextField
             label="Odoo URL"
             name="url"
@@ -273,7 +296,8 @@ export function ConnectionPage() {
             {!busy && !test && (
               <p class="muted">
                 {saved ? `Saved ${formatDate(saved.updatedAt)}. ` : 'Not configured yet. '}
-                “Test connection” logs in to Odoo with the values in the form (saved or not) and reports the version, uid and latency.
+                “Test connection” logs in to Odoo with the values in the form (saved or not) and reports the version, uid and latency. “Save
+                connection” logs in first and saves nothing Odoo refuses.
               </p>
             )}
           </div>
