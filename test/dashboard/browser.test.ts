@@ -205,11 +205,19 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     expect(await rows.first().textContent()).toContain('rest.list');
 
     // Revoke with confirmation; the next call is refused.
+    // With the keyboard: the row's buttons go away with the revocation, so the focus goes to the
+    // page title instead of falling to <body>.
     await nav('API keys');
-    await page.getByRole('button', { name: 'Revoke n8n production' }).click();
+    await page.getByRole('button', { name: 'Revoke n8n production' }).focus();
+    await page.keyboard.press('Enter');
     const confirm = page.getByRole('dialog', { name: 'Revoke API key?' });
-    await confirm.getByRole('button', { name: 'Revoke key' }).click();
+    await until(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Revoke key');
+    await page.keyboard.press('Enter');
     await until(() => page.locator('[data-testid="keys-table"] tbody tr').first().textContent()).toContain('Revoked');
+    expect(await confirm.isVisible()).toBe(false);
+    await until(() => page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`)).toBe('H1 API keys');
     const refused = await httpPost(`${relay.url}/api/n8n/webhook`, body, {
       authorization: `Bearer ${key}`,
       'x-hmac-signature': computeHmacHex(hmacSecret, body),

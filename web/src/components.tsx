@@ -194,8 +194,19 @@ export function CopyField(props: { label: string; value: string; testId?: string
   );
 }
 
-/** A modal built on <dialog>: focus is trapped by the browser, Escape closes, focus returns to the opener. */
-export function Dialog(props: { open: boolean; title: string; onClose: () => void; children: ComponentChildren; wide?: boolean; dismissable?: boolean }) {
+/**
+ * A modal built on <dialog>: focus is trapped by the browser, Escape closes, focus returns to the
+ * opener — or to what `returnFocus` names at closing time, when the opener is about to go away.
+ */
+export function Dialog(props: {
+  open: boolean;
+  title: string;
+  onClose: () => void;
+  children: ComponentChildren;
+  wide?: boolean;
+  dismissable?: boolean;
+  returnFocus?: () => HTMLElement | null;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const opener = useRef<Element | null>(null);
   const titleId = useId();
@@ -216,7 +227,7 @@ export function Dialog(props: { open: boolean; title: string; onClose: () => voi
     if (!d) return;
     const onClose = () => {
       props.onClose();
-      const o = opener.current as HTMLElement | null;
+      const o = props.returnFocus?.() ?? (opener.current as HTMLElement | null);
       if (o && document.contains(o)) o.focus();
     };
     const onCancel = (e: Event) => {
@@ -228,7 +239,7 @@ export function Dialog(props: { open: boolean; title: string; onClose: () => voi
       d.removeEventListener('close', onClose);
       d.removeEventListener('cancel', onCancel);
     };
-  }, [props.onClose, props.dismissable]);
+  }, [props.onClose, props.dismissable, props.returnFocus]);
   return (
     <dialog ref={ref} class={props.wide ? 'dialog dialog-wide' : 'dialog'} aria-labelledby={titleId}>
       {props.open && (
@@ -246,6 +257,11 @@ export function Dialog(props: { open: boolean; title: string; onClose: () => voi
       )}
     </dialog>
   );
+}
+
+/** The current page's title (PageHeader), which can take the focus. */
+export function pageTitle(): HTMLElement | null {
+  return document.querySelector<HTMLElement>('#main h1');
 }
 
 /** The page title, focused after navigation so screen readers announce the new page. */

@@ -1,13 +1,15 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiError } from './api';
-import { Button, Dialog, Notice } from './components';
+import { Button, Dialog, Notice, pageTitle } from './components';
 import { useRevealError } from './reveal-error';
 
 /**
  * "Are you sure?" for one row (a key, an app, a subscription): the dialog stays open with the
  * relay's refusal if `run` fails; `run` closes it on success. Cancel takes the focus when the
- * action is destructive, so Enter does not destroy by accident.
+ * action is destructive, so Enter does not destroy by accident. With `removesOpener` (revoke,
+ * delete: the row's buttons go away) a confirmed run leaves the focus on the page title; it would
+ * otherwise return to the button and fall to <body> when the list reloads without it.
  */
 export function ConfirmDialog<T>(props: {
   title: string;
@@ -16,6 +18,7 @@ export function ConfirmDialog<T>(props: {
   variant?: 'primary' | 'danger';
   cancel?: string;
   focusCancel?: boolean;
+  removesOpener?: boolean;
   body: (t: T) => ComponentChildren;
   run: (t: T) => Promise<void>;
   onClose: () => void;
@@ -23,21 +26,29 @@ export function ConfirmDialog<T>(props: {
   const { variant = 'danger' } = props;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
-  useEffect(() => setError(null), [props.target]);
+  // Set before `run`, which closes the dialog; cleared when it opens again, not when it closes
+  // (the close event comes after this component's effects).
+  const confirmed = useRef(false);
+  useEffect(() => {
+    setError(null);
+    if (props.target !== null) confirmed.current = false;
+  }, [props.target]);
   const go = async () => {
     if (props.target === null) return;
     setBusy(true);
     setError(null);
+    confirmed.current = true;
     try {
       await props.run(props.target);
     } catch (err) {
+      confirmed.current = false;
       setError(err as ApiError);
     } finally {
       setBusy(false);
     }
   };
   return (
-    <Dialog open={props.target !== null} title={props.title} onClose={props.onClose}>
+    <Dialog open={props.target !== null} title={props.title} onClose={props.onClose} returnFocus={props.removesOpener ? () => (confirmed.current ? pageTitle() : null) : undefined}>
       {props.target !== null && (
         <>
           <Notice error={error} />

@@ -189,6 +189,7 @@ export function AppsPage() {
       />
       <ConfirmDialog
         title="Delete app?"
+        removesOpener
         target={deleting}
         confirm="Delete app"
         body={(a) => (
@@ -207,6 +208,7 @@ export function AppsPage() {
       />
       <ConfirmDialog
         title="Revoke access?"
+        removesOpener
         target={revoking}
         confirm="Revoke access"
         body={(g) => (

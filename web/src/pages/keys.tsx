@@ -174,6 +174,7 @@ export function KeysPage() {
       />
       <ConfirmDialog
         title="Revoke API key?"
+        removesOpener
         target={revoking}
         confirm="Revoke key"
         body={(k) => (

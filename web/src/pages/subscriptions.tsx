@@ -268,6 +268,7 @@ export function SubscriptionsPage() {
       <ConfirmDialog
         target={deleting}
         title="Delete subscription?"
+        removesOpener
         confirm="Delete subscription"
         body={(s) => (
           <p>
