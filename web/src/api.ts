@@ -128,6 +128,12 @@ export class ApiError extends Error {
     super(message);
   }
 
+  /**
+   * The session ended (expired, or signed out elsewhere) and the app has been told (SIGNED_OUT_EVENT):
+   * it asks the user to sign in again, so forms and pages show nothing of their own for it.
+   */
+  signedOut = false;
+
   /** Field name → problem, from `details.fields[]` or `details.field`. */
   get fieldErrors(): Record<string, string> {
     const out: Record<string, string> = {};
@@ -143,8 +149,14 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
-/** Fired when the session is gone, so the app can show the login page. */
+/** Fired when the session is gone, so the app can ask the user to sign in again. */
 export const SIGNED_OUT_EVENT = 'relay:signed-out';
+
+/** What SIGNED_OUT_EVENT carries: why, and whether the refused request was a read (GET). */
+export interface SignedOutDetail {
+  code: 'unauthenticated' | 'session_expired';
+  read: boolean;
+}
 
 export async function api<T = any>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -165,7 +177,9 @@ export async function api<T = any>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'D
   if (!res.ok || !data || data.success !== true) {
     const err = new ApiError(res.status, data?.code ?? 'http_error', data?.error ?? `HTTP ${res.status}`, data?.details ?? null, data?.requestId);
     if ((err.code === 'unauthenticated' || err.code === 'session_expired') && !path.startsWith('/api/auth/')) {
-      window.dispatchEvent(new CustomEvent(SIGNED_OUT_EVENT));
+      err.signedOut = true;
+      const detail: SignedOutDetail = { code: err.code, read: method === 'GET' };
+      window.dispatchEvent(new CustomEvent(SIGNED_OUT_EVENT, { detail }));
     }
     throw err;
   }

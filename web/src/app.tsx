@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { api, ApiError, setCsrfToken, SIGNED_OUT_EVENT, type User } from './api';
+import { Fragment } from 'preact';
+import { api, ApiError, setCsrfToken, SIGNED_OUT_EVENT, type SignedOutDetail, type User } from './api';
 import { navigate, onLinkClick, usePath } from './router';
 import { Button, ErrorText, Loading } from './components';
 import { LoginPage, SetupPage } from './pages/auth';
@@ -15,8 +16,12 @@ import { OAuth1AuthorizePage } from './pages/oauth1-authorize';
 import { ApiReferencePage } from './pages/api-reference';
 import { AppsPage } from './pages/apps';
 import { ConsentPage } from './pages/consent';
+import { SessionExpiredDialog } from './session-expired';
 
-type Phase = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'ready'; user: User } | { kind: 'error'; error: ApiError };
+type Phase = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login'; expired?: boolean } | { kind: 'ready'; user: User } | { kind: 'error'; error: ApiError };
+
+/** The session ended while a page was in use: why, and whether only reads were refused (then the page reloads its data after sign-in). */
+type Lost = { code: SignedOutDetail['code']; readsOnly: boolean };
 
 const NAV = [
   { section: 'Settings', href: '/connection', label: 'Odoo connection', icon: 'M12 3c-4.4 0-8 1.3-8 3v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6c0-1.7-3.6-3-8-3zm0 2c3.9 0 6 1.1 6 1s-2.1 1-6 1-6-1.1-6-1 2.1-1 6-1zM6 9.2C7.5 9.7 9.6 10 12 10s4.5-.3 6-.8V12c0 .1-2.1 1-6 1s-6-.9-6-1zm0 6c1.5.5 3.6.8 6 .8s4.5-.3 6-.8V18c0 .1-2.1 1-6 1s-6-.9-6-1z' },
@@ -32,6 +37,9 @@ const NAV = [
 
 export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
+  const [lost, setLost] = useState<Lost | null>(null);
+  // Bumped to mount the page afresh, so it loads its data again.
+  const [pageKey, setPageKey] = useState(0);
   const path = usePath();
 
   const boot = useCallback(async () => {
@@ -43,16 +51,18 @@ export function App() {
       setPhase({ kind: 'ready', user: me.user });
     } catch (e) {
       const err = e as ApiError;
-      if (err.code === 'unauthenticated' || err.code === 'session_expired') setPhase({ kind: 'login' });
+      if (err.code === 'unauthenticated' || err.code === 'session_expired') setPhase({ kind: 'login', expired: err.code === 'session_expired' });
       else setPhase({ kind: 'error', error: err });
     }
   }, []);
 
   useEffect(() => {
     void boot();
-    const onSignedOut = () => {
+    // The page stays mounted under an in-place sign-in (SessionExpiredDialog), keeping what the user typed.
+    const onSignedOut = (e: Event) => {
+      const { code, read } = (e as CustomEvent<SignedOutDetail>).detail;
       setCsrfToken(null);
-      setPhase({ kind: 'login' });
+      setLost((was) => ({ code: was?.code ?? code, readsOnly: (was?.readsOnly ?? true) && read }));
     };
     window.addEventListener(SIGNED_OUT_EVENT, onSignedOut);
     return () => window.removeEventListener(SIGNED_OUT_EVENT, onSignedOut);
@@ -60,6 +70,7 @@ export function App() {
 
   const signedIn = (user: User, csrfToken: string, to?: string) => {
     setCsrfToken(csrfToken);
+    setLost(null);
     setPhase({ kind: 'ready', user });
     const here = location.pathname;
     // A deep link keeps its query through the login (the OAuth 1.0a consent page needs ?oauth_token=).
@@ -82,11 +93,33 @@ export function App() {
       </div>
     );
   if (phase.kind === 'setup') return <SetupPage onDone={(u, t) => signedIn(u, t, '/connection')} onAlreadyDone={() => setPhase({ kind: 'login' })} />;
-  if (phase.kind === 'login') return <LoginPage onDone={(u, t) => signedIn(u, t)} />;
+  if (phase.kind === 'login') return <LoginPage expired={phase.expired} onDone={(u, t) => signedIn(u, t)} />;
+
+  const user = phase.user;
+  const signedInAgain = (u: User, csrfToken: string) => {
+    setCsrfToken(csrfToken);
+    setLost(null);
+    // Another account's page must not stay on screen; a page whose loads were refused loads again.
+    if (u.id !== user.id) setPhase({ kind: 'ready', user: u });
+    if (u.id !== user.id || lost?.readsOnly) setPageKey((k) => k + 1);
+  };
+  const signIn = <SessionExpiredDialog reason={lost?.code ?? null} username={user.username} onSignedIn={signedInAgain} />;
 
   // Consent pages stand alone (no navigation): the user came from a third-party app.
-  if (path.startsWith('/oauth1/authorize')) return <OAuth1AuthorizePage user={phase.user} />;
-  if (path === '/oauth/consent') return <ConsentPage user={phase.user} />;
+  if (path.startsWith('/oauth1/authorize'))
+    return (
+      <>
+        <OAuth1AuthorizePage key={pageKey} user={user} />
+        {signIn}
+      </>
+    );
+  if (path === '/oauth/consent')
+    return (
+      <>
+        <ConsentPage key={pageKey} user={user} />
+        {signIn}
+      </>
+    );
 
   const logout = async () => {
     try {
@@ -142,8 +175,9 @@ export function App() {
         ))}
       </nav>
       <main id="main" class="content">
-        {page}
+        <Fragment key={pageKey}>{page}</Fragment>
       </main>
+      {signIn}
     </div>
   );
 }

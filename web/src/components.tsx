@@ -81,9 +81,15 @@ export function TextAreaField({ label, value, onValue, error, hint, ...rest }: T
   );
 }
 
+/** An error the page shows, or null for an ended session: the app's sign-in dialog speaks for that one. */
+function shownError<E>(error: E): E | null {
+  return error instanceof ApiError && error.signedOut ? null : error;
+}
+
 /** Form-level outcome: errors are announced assertively, successes politely. */
 export function Notice(props: { error?: ApiError | Error | string | null; success?: ComponentChildren }) {
-  const { error, success } = props;
+  const { success } = props;
+  const error = shownError(props.error);
   return (
     <>
       {/* Focusable (not tabbable) so a form can move the focus to its refusal (useRevealError). */}
@@ -98,7 +104,8 @@ export function Notice(props: { error?: ApiError | Error | string | null; succes
 }
 
 /** Why a page could not load its data; nothing while there is no error. */
-export function LoadError({ error }: { error: ApiError | string | null }) {
+export function LoadError(props: { error: ApiError | string | null }) {
+  const error = shownError(props.error);
   if (!error) return null;
   return (
     <div class="notice notice-error" role="alert">
@@ -216,7 +223,8 @@ export function Dialog(props: {
     if (props.open && !d.open) {
       opener.current = document.activeElement;
       d.showModal();
-      const first = d.querySelector<HTMLElement>('[autofocus], input:not([readonly]), select, textarea, button.btn-primary');
+      // An element marked autofocus wins wherever it is; else the first field, else the main button.
+      const first = d.querySelector<HTMLElement>('[autofocus]') ?? d.querySelector<HTMLElement>('input:not([readonly]), select, textarea, button.btn-primary');
       first?.focus();
     } else if (!props.open && d.open) {
       d.close();

@@ -67,7 +67,8 @@ export function SetupPage({ onDone, onAlreadyDone }: { onDone: Done; onAlreadyDo
   );
 }
 
-export function LoginPage({ onDone }: { onDone: Done }) {
+/** Sign in; `expired` says why the user is here when their session ran out while the dashboard was closed. */
+export function LoginPage({ onDone, expired }: { onDone: Done; expired?: boolean }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const { busy, error, fields, submit: submitting } = useFormSubmit();
@@ -80,6 +81,7 @@ export function LoginPage({ onDone }: { onDone: Done }) {
   return (
     <AuthCard title="Sign in" intro="Sign in to manage the Odoo connection, API keys and the request log.">
       <form onSubmit={submit} noValidate>
+        {expired && !error && <p class="notice notice-warn">Your session expired. Sign in again to go on where you were.</p>}
         <Notice error={error} />
         <TextField label="Username" name="username" autoComplete="username" required value={username} onValue={setUsername} error={fields.username} />
         <TextField label="Password" name="password" type="password" autoComplete="current-password" required value={password} onValue={setPassword} error={fields.password} />
