@@ -19,7 +19,7 @@ import {
 import type { ChatLimits, ChatProviderConfig } from '../config.js';
 import { RelayError } from '../errors/index.js';
 import { isOdooError } from '../odoo/index.js';
-import { overBudget, RepeatDetector } from './limits.js';
+import { fitToolResult, overBudget, RepeatDetector } from './limits.js';
 import { maskProviderSecrets, providerFailure } from './provider.js';
 import type { ChatRunResult } from './response.js';
 import { ChatStop, odooTools, runTool, toolsFor, type ToolEnv, type ToolStep } from './tools.js';
@@ -86,11 +86,13 @@ export async function runAgent(req: AgentRequest): Promise<{ run: ChatRunResult;
     tools[t.name] = tool({
       description: t.description,
       inputSchema: t.input,
-      execute: async (input: unknown) => {
+      execute: async (input: unknown, options: { abortSignal?: AbortSignal }) => {
         try {
-          const out = await runTool(env, t, input);
+          // CHAT_TIMEOUT_MS covers Odoo calls too: a slow one is left behind (its own timeout
+          // ends it) rather than awaited past the question's deadline.
+          const out = await untilAborted(runTool(env, t, input), options.abortSignal);
           if (out.rows) lastRows = out.rows;
-          return out.result;
+          return fitToolResult(out.result);
         } catch (err) {
           if (err instanceof ChatStop) stop ??= err.relayError;
           throw err;
@@ -224,4 +226,15 @@ function invalidOutput(err: Error): RelayError {
 
 function timeoutError(ms: number): RelayError {
   return new RelayError('chat_timeout', `The chat request did not finish within ${ms} ms (CHAT_TIMEOUT_MS)`, { timeoutMs: ms }, { 'retry-after': '5' });
+}
+
+/** The promise, or a rejection as soon as the signal aborts (the promise runs on, unheeded). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

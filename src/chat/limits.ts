@@ -89,3 +89,39 @@ function depthOf(value: unknown): number {
   const children = Array.isArray(value) ? value : Object.values(value as Record<string, unknown>);
   return 1 + children.reduce<number>((max, v) => Math.max(max, depthOf(v)), 0);
 }
+
+/** Most characters of one tool result (as JSON) handed to the model: about 8k tokens. */
+export const MAX_TOOL_RESULT_CHARS = 32_000;
+/** Longest single text value handed to the model (a note, an HTML body, a base64 image). */
+export const MAX_TOOL_TEXT_CHARS = 2_000;
+
+/**
+ * A tool result the model can take. Rows are capped by CHAT_MAX_ROWS, but not their size: one
+ * record with a 2 MB note was sent whole to the provider, on every later turn of the conversation
+ * too (history keeps tool results), far past the token budget, which is only checked between
+ * steps. Long texts are cut first; a result still too large is handed over as the start of its
+ * JSON text, marked truncated, so the model knows to ask for fewer rows or fields.
+ */
+export function fitToolResult(result: unknown, maxChars = MAX_TOOL_RESULT_CHARS, maxText = MAX_TOOL_TEXT_CHARS): unknown {
+  const whole = JSON.stringify(result);
+  if (whole === undefined || whole.length <= maxChars) return result;
+  const cut = cutTexts(result, maxText);
+  const text = JSON.stringify(cut);
+  if (text.length <= maxChars) return cut;
+  return {
+    truncated: true,
+    note: `The result was ${whole.length} characters; only its first ${maxChars} are shown. Ask for fewer rows or fields.`,
+    partial: text.slice(0, maxChars),
+  };
+}
+
+function cutTexts(value: unknown, maxText: number): unknown {
+  if (typeof value === 'string') return value.length > maxText ? `${value.slice(0, maxText)}… [${value.length - maxText} more characters]` : value;
+  if (Array.isArray(value)) return value.map((v) => cutTexts(v, maxText));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = cutTexts(v, maxText);
+    return out;
+  }
+  return value;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveLimit, outputSchemaProblem, overBudget, RepeatDetector, toolCallSignature } from '../../src/chat/limits.js';
+import { effectiveLimit, fitToolResult, outputSchemaProblem, overBudget, RepeatDetector, toolCallSignature } from '../../src/chat/limits.js';
 import { ConversationStore, trimToTurns } from '../../src/chat/conversations.js';
 import { invalidCallRefusal } from '../../src/chat/agent.js';
 import type { ModelMessage } from 'ai';
@@ -91,5 +91,26 @@ describe('conversation memory', () => {
     expect(trimToTurns(turns, 10)).toBe(turns);
     expect(trimToTurns(turns, 4).map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
     expect(trimToTurns(turns, 2).map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
+  });
+});
+
+describe('fitToolResult', () => {
+  it('passes a small result as it is', () => {
+    const small = { rows: [{ id: 1, name: 'Azure' }] };
+    expect(fitToolResult(small)).toBe(small);
+  });
+
+  it('cuts long texts first, saying how much was left out', () => {
+    const out = fitToolResult({ rows: [{ id: 1, comment: 'x'.repeat(50_000) }] }, 10_000, 100) as { rows: { comment: string }[] };
+    expect(out.rows[0]!.comment).toBe(`${'x'.repeat(100)}… [49900 more characters]`);
+  });
+
+  it('hands over the start of the JSON text, marked truncated, when cut texts are still too many', () => {
+    const rows = Array.from({ length: 500 }, (_, i) => ({ id: i, name: `Partner ${i}`, email: `p${i}@example.com` }));
+    const out = fitToolResult({ rows }, 2_000, 100) as { truncated: boolean; note: string; partial: string };
+    expect(out.truncated).toBe(true);
+    expect(out.partial).toHaveLength(2_000);
+    expect(out.partial.startsWith('{"rows":[{"id":0,')).toBe(true);
+    expect(out.note).toMatch(/Ask for fewer rows or fields/);
   });
 });
