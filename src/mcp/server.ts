@@ -1,6 +1,6 @@
 /**
- * The chat tools as a Model Context Protocol server: the same Odoo tools, access rules and
- * row caps as the chat agent, for MCP clients (Claude Desktop, Cursor, …) that bring their
+ * The chat tools as a Model Context Protocol server: the same Odoo tools, access rules,
+ * row and size caps as the chat agent, for MCP clients (Claude Desktop, Cursor, …) that bring their
  * own model. One server per HTTP request (stateless Streamable HTTP), bound to one caller.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -8,6 +8,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Caller } from '../auth/caller.js';
 import { RelayError } from '../errors/index.js';
 import { ChatStop, runTool, toolsFor, type ToolEnv } from '../chat/tools.js';
+import { fitToolResult } from '../chat/limits.js';
 
 export const MCP_SERVER_INFO = { name: 'odoo-relay', version: '0.1.0' };
 
@@ -32,7 +33,8 @@ export function buildMcpServer(caller: Caller, allowWrites: boolean, env: () => 
       async (args: unknown): Promise<CallToolResult> => {
         try {
           const out = await runTool(await env(), tool, args);
-          return { content: [{ type: 'text', text: JSON.stringify(out.result) }] };
+          // The same size cap as the chat agent's: the client's model reads this text too.
+          return { content: [{ type: 'text', text: JSON.stringify(fitToolResult(out.result)) }] };
         } catch (err) {
           return toolError(err);
         }

@@ -64,6 +64,17 @@ describe('MCP server', () => {
     expect(logged[0]).toMatchObject({ model: 'res.partner', method: 'search_read', status: 200, authMethod: 'api_key' });
   });
 
+  it('caps the size of a tool result as the chat agent does (a record with a 2 MB note)', async () => {
+    const id = sim.engine.execute(2, 'res.partner', 'create', [{ name: 'Huge MCP note', comment: 'Y'.repeat(2_000_000) }], {}) as number;
+    const client = await connect(readKey);
+    const result = await client.callTool({ name: 'search_read', arguments: { model: 'res.partner', domain: [['id', '=', id]], fields: ['name', 'comment'] } });
+    expect(result.isError).toBeFalsy();
+    expect(text(result).length).toBeLessThan(40_000);
+    const { rows } = JSON.parse(text(result));
+    expect(rows[0].name).toBe('Huge MCP note');
+    expect(rows[0].comment).toMatch(/more characters\]$/);
+  });
+
   it('describes a model through fields_get', async () => {
     const client = await connect(readKey);
     const result = await client.callTool({ name: 'describe_model', arguments: { model: 'account.move' } });
