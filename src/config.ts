@@ -86,7 +86,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64 (openssl rand -base64 32)')
     .optional()
-    .describe('AES-256-GCM key for secrets at rest; unset means DATA_DIR/master.key, created on first run'),
+    .describe('AES-256-GCM key for secrets at rest; unset means DATA_DIR/master.key, created when missing; the relay refuses a key its stored secrets were not sealed with'),
   PUBLIC_URL: z.url().optional().describe('The URL users reach this relay at, shown in the dashboard'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level of the JSON lines on stdout: fatal, error, warn, info, debug, trace or silent'),
   BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(1024 * 1024).describe('Largest accepted request body'),
@@ -325,5 +325,10 @@ function urlHasCredentials(url: string): boolean {
 
 /** Variable names and their descriptions, for `odoo-relay --help` and docs/operations.md. */
 export function describeConfig(): { name: string; description: string | undefined }[] {
-  return Object.entries(envSchema.shape).map(([name, schema]) => ({ name, description: schema.description }));
+  return Object.entries(envSchema.shape).map(([name, schema]) => {
+    // What an unset variable becomes, as the schema itself says, so the help cannot drift from it.
+    const unset = schema.safeParse(undefined);
+    const fallback = unset.success && unset.data !== undefined && unset.data !== '' ? ` (default: ${typeof unset.data === 'string' ? unset.data : JSON.stringify(unset.data)})` : '';
+    return { name, description: schema.description === undefined ? undefined : schema.description + fallback };
+  });
 }
