@@ -30,6 +30,17 @@ function refusalOfModel(err: unknown): unknown {
   return new RelayError(odoo.code, odoo.message, { ...(odoo.details as object | null), field: 'model' }, odoo.headers);
 }
 
+/**
+ * Odoo's refusal of the domain, with the field it is about: the first search that evaluates it
+ * (capture set-up's snapshot) comes after the model and field names were checked, so a request
+ * Odoo refuses there is the domain's (an unknown operator or field in it).
+ */
+export function refusalOfDomain(err: unknown): unknown {
+  if (!isOdooError(err) || err.code !== 'odoo_bad_request') return err;
+  const odoo = fromOdooError(err);
+  return new RelayError(odoo.code, odoo.message, { ...(odoo.details as object | null), field: 'domain' }, odoo.headers);
+}
+
 /** Throws when Odoo does not know the model or a field named in `fields` or `changedFields`. */
 export async function checkDefinition(client: OdooClient, sub: Definition): Promise<void> {
   // Unknown model → odoo_unknown_model; no read access → odoo_access_error.

@@ -23,7 +23,7 @@ import { CAPTURE_WAIT_MS, CaptureLeaseLost, releaseAllCaptureLeases, withCapture
 import { ChangeCoalescer, parseOdooWebhookPost, type ChangeHint } from './coalesce.js';
 import { eventsForChanges, eventsForDeletions, fieldsToRead, snapshotWatchedFields, type ReadRecord } from './capture-events.js';
 import { recordEvents } from './outbox.js';
-import { checkDefinition, refusesDefinition } from './definition-check.js';
+import { checkDefinition, refusalOfDomain, refusesDefinition } from './definition-check.js';
 import { normalizeOdooDatetime } from './odoo-datetime.js';
 import { addIds, subtractRanges, compressIds, expandRanges, type IdRanges } from './id-ranges.js';
 import { changeKnownIds } from './known-ids.js';
@@ -281,7 +281,9 @@ export class EventsService {
       // is kept on top of it (see below), the rest is replaced.
       const cap = await db.selectFrom('subscription_capture').select(['known_ids', 'cursor_write_date']).where('subscription_id', '=', row.id).executeTakeFirst();
       const before: IdRanges = cap?.known_ids ? JSON.parse(cap.known_ids) : [];
-      const known = await snapshotKnownIds(client, row);
+      const known = await snapshotKnownIds(client, row).catch((err: unknown) => {
+        throw refusalOfDomain(err);
+      });
       // Records last written in the cursor's (starting) second, before the subscription
       // existed, are not changes to report: mark them as already seen in that second.
       const seen = cap?.cursor_write_date

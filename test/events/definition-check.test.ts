@@ -20,8 +20,8 @@ describe('subscriptions Odoo refuses', () => {
     ['an unknown model', { model: 'no.such.model' }, 404, 'odoo_unknown_model', 'model'],
     ['an unknown payload field', { fields: ['name', 'nonexistent_field'] }, 400, 'invalid_request', 'fields'],
     ['an unknown watched field', { changedFields: ['emial'] }, 400, 'invalid_request', 'changedFields'],
-    ['an unknown operator in the domain', { domain: [['name', 'badop', 'x']] }, 400, 'odoo_bad_request', null],
-    ['an unknown field in the domain', { domain: [['no_such_field', '=', 'x']] }, 400, 'odoo_bad_request', null],
+    ['an unknown operator in the domain', { domain: [['name', 'badop', 'x']] }, 400, 'odoo_bad_request', 'domain'],
+    ['an unknown field in the domain', { domain: [['no_such_field', '=', 'x']] }, 400, 'odoo_bad_request', 'domain'],
   ])('refuses %s at creation and keeps nothing', async (_label, change, status, code, field) => {
     const before = await count();
     const res = await rig.api('POST', '/api/v1/subscriptions', { ...base, ...change });
@@ -37,6 +37,7 @@ describe('subscriptions Odoo refuses', () => {
     const id = created.body.subscription.id;
     const badDomain = await rig.api('PATCH', `/api/v1/subscriptions/${id}`, { domain: [['name', 'badop', 'x']] });
     expect(badDomain.body.code).toBe('odoo_bad_request');
+    expect(badDomain.body.details.field).toBe('domain');
     const badFields = await rig.api('PATCH', `/api/v1/subscriptions/${id}`, { fields: ['name', 'nonexistent_field'] });
     expect(badFields.body).toMatchObject({ code: 'invalid_request', details: { field: 'fields', unknown: ['nonexistent_field'] } });
     const now = await rig.api('GET', `/api/v1/subscriptions/${id}`);
