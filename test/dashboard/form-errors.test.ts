@@ -36,7 +36,7 @@ describe('form refusals in a browser', { timeout: 90_000 }, () => {
     });
   const focused = (p: Page) => p.evaluate(() => ({ name: (document.activeElement as HTMLInputElement | null)?.name ?? null, role: document.activeElement?.getAttribute('role') ?? null }));
 
-  it('shows an unknown model on the Model field and a refused domain in the notice', async () => {
+  it('marks an unknown model and a refused domain on their fields, and focuses the notice for a refusal without a field', async () => {
     await setUpAdminAndOdoo(page, relay.url, DASHBOARD_PASSWORD, sim.url, until);
     await page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'Subscriptions' }).click();
     await until(() => page.getByRole('heading', { name: 'No subscriptions yet' }).isVisible()).toBe(true);
@@ -53,11 +53,21 @@ describe('form refusals in a browser', { timeout: 90_000 }, () => {
     await until(() => focused(page)).toEqual({ name: 'model', role: null });
     expect(await noticeInView(page)).toBe(true);
 
-    // A refusal that names no field: the notice itself takes the focus.
+    // Odoo refusing the domain marks the Domain box (details.field: domain).
     await model.fill('res.partner');
-    await dialog.getByLabel('Domain (optional, JSON)').fill('[["no_such_field", "=", "x"]]');
+    const domain = dialog.getByLabel('Domain (optional, JSON)');
+    await domain.fill('[["no_such_field", "=", "x"]]');
     await dialog.getByRole('button', { name: 'Create subscription' }).click();
     await until(() => dialog.locator('.notice-error').textContent()).toContain('odoo_bad_request');
+    await until(() => domain.getAttribute('aria-invalid')).toBe('true');
+    await until(() => focused(page)).toEqual({ name: 'domain', role: null });
+    expect(await noticeInView(page)).toBe(true);
+
+    // A refusal that names no field (push capture without an ingest URL Odoo can reach): the notice itself takes the focus.
+    await domain.fill('');
+    await dialog.getByLabel('Capture mode').selectOption('push');
+    await dialog.getByRole('button', { name: 'Create subscription' }).click();
+    await until(() => dialog.locator('.notice-error').textContent()).toContain('push_capture_unavailable');
     await until(() => focused(page)).toEqual({ name: null, role: 'alert' });
     expect(await noticeInView(page)).toBe(true);
     expect(problems).toEqual([]);
