@@ -23,22 +23,24 @@ export function refusesDefinition(err: unknown): boolean {
   return isOdooError(err) && REFUSALS.has(err.code);
 }
 
-/** Odoo's refusal of the model, with the field it is about (`details.field`), for forms to mark it. */
-function refusalOfModel(err: unknown): unknown {
-  if (!isOdooError(err) || (err.code !== 'odoo_unknown_model' && err.code !== 'odoo_access_error')) return err;
+/**
+ * Odoo's refusal (one of `codes`) as the relay's, naming the subscription field it is about
+ * (`details.field`, the shape of every other field error), for forms to mark it; anything else
+ * passes as it is.
+ */
+function refusalOf(err: unknown, codes: readonly string[], field: string): unknown {
+  if (!isOdooError(err) || !codes.includes(err.code)) return err;
   const odoo = fromOdooError(err);
-  return new RelayError(odoo.code, odoo.message, { ...(odoo.details as object | null), field: 'model' }, odoo.headers);
+  return new RelayError(odoo.code, odoo.message, { ...(odoo.details as object | null), field }, odoo.headers);
 }
 
 /**
- * Odoo's refusal of the domain, with the field it is about: the first search that evaluates it
- * (capture set-up's snapshot) comes after the model and field names were checked, so a request
- * Odoo refuses there is the domain's (an unknown operator or field in it).
+ * Odoo's refusal of the domain: the first search that evaluates it (capture set-up's snapshot)
+ * comes after the model and field names were checked, so a request Odoo refuses there is the
+ * domain's (an unknown operator or field in it).
  */
 export function refusalOfDomain(err: unknown): unknown {
-  if (!isOdooError(err) || err.code !== 'odoo_bad_request') return err;
-  const odoo = fromOdooError(err);
-  return new RelayError(odoo.code, odoo.message, { ...(odoo.details as object | null), field: 'domain' }, odoo.headers);
+  return refusalOf(err, ['odoo_bad_request'], 'domain');
 }
 
 /** Throws when Odoo does not know the model or a field named in `fields` or `changedFields`. */
@@ -48,7 +50,7 @@ export async function checkDefinition(client: OdooClient, sub: Definition): Prom
   try {
     known = (await client.executeKw(sub.model, 'fields_get', [], { attributes: ['type'] })) as Record<string, unknown>;
   } catch (err) {
-    throw refusalOfModel(err);
+    throw refusalOf(err, ['odoo_unknown_model', 'odoo_access_error'], 'model');
   }
   for (const [column, field] of [['fields', 'fields'], ['changed_fields', 'changedFields']] as const) {
     const names = sub[column] ? (JSON.parse(sub[column]) as string[]) : [];
