@@ -147,8 +147,8 @@ export function enforceKeyRateLimit(
 }
 
 function applyDecision(decision: RateLimitDecision, reply: { headers(values: Record<string, string>): unknown }, onLimited: () => void): void {
-  reply.headers(rateLimitHeaders(decision));
-  if (decision.allowed) return;
+  // A refusal's headers travel with its error (rateLimitedError), like every 429's.
+  if (decision.allowed) return void reply.headers(rateLimitHeaders(decision));
   onLimited();
   throw rateLimitedError(decision);
 }
