@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.js';
 import { credentialName, grantOf, type Caller } from '../auth/caller.js';
-import { matchesAllowList, READ_METHODS, scopesAllowMethod } from '../auth/scopes.js';
+import { matchesAllowList, scopeFor, scopesAllowMethod } from '../auth/scopes.js';
 import { RelayError } from '../errors/index.js';
 import type { RequestTrace } from '../http/request-trace.js';
 import type { ExecuteMethodRequest } from './schema.js';
@@ -17,8 +17,7 @@ export function checkMethodAccess(caller: Caller, model: string, method: string)
   const who = credentialName(caller);
   if (!scopesAllowMethod(key.scopes, method)) {
     return new RelayError('forbidden_scope', `This ${who}'s scopes (${key.scopes.join(', ')}) do not allow '${method}'`, {
-      // The narrowest scope that would do: an app asks its user for `read` to read, not for everything.
-      required: READ_METHODS.has(method) ? 'read' : 'webhook',
+      required: scopeFor(method),
       scopes: key.scopes,
       method,
     });

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { authenticateCaller, credentialName, crossSiteRefusal, isCrossSite, type Caller } from '../auth/caller.js';
 import { enforceKeyRateLimit } from '../auth/rate-limit.js';
-import { READ_METHODS } from '../auth/scopes.js';
+import { scopeFor } from '../auth/scopes.js';
 import { verifyRequestHmac } from '../auth/request-hmac.js';
 import { RelayError } from '../errors/index.js';
 import { ACTIONS, actionSchemas, describeIssues, type ActionName } from './schema.js';
@@ -50,9 +50,8 @@ async function runAction(ctx: AppContext, request: FastifyRequest, caller: Calle
   const { name, input } = parseAction(request.body);
   request.trace.action = name;
   if (caller.kind !== 'session' && !caller.grant.scopes.some((s) => s === 'webhook' || s === 'read')) {
-    // The narrowest scope that would do, so that an OAuth app asks its user for no more than it needs.
-    const writes = name === 'execute_method' ? !READ_METHODS.has(input.method) : name === 'chat' && input.allow_writes === true;
-    const required = writes ? 'webhook' : 'read';
+    // The narrowest scope that would do: a chat that may write needs what a write method needs.
+    const required = name === 'execute_method' ? scopeFor(input.method) : name === 'chat' && input.allow_writes === true ? scopeFor(undefined) : 'read';
     throw new RelayError('forbidden_scope', `This ${credentialName(caller)} lacks the ${required} scope`, { required });
   }
   switch (name) {

@@ -34,6 +34,14 @@ export function scopesAllowMethod(scopes: readonly string[], method: string): bo
   return scopes.includes('read') && READ_METHODS.has(method);
 }
 
+/**
+ * The narrowest scope that allows an ORM method (or a write at all), named in refusals so that an
+ * OAuth app asks its user for no more than it needs: `read` for a method that only reads.
+ */
+export function scopeFor(method: string | undefined): Scope {
+  return method !== undefined && READ_METHODS.has(method) ? 'read' : 'webhook';
+}
+
 /** Whether a name matches an allow-list entry: exact, or a `prefix.*` wildcard (`sale.*`). */
 export function matchesAllowList(allowList: readonly string[] | null, name: string): boolean {
   if (!allowList || allowList.length === 0) return true;
