@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
 import { lookupApiKey, type ApiKey, type KeyLookup } from './api-keys.js';
-import { sha256Hex } from '../ids/random.js';
+import { safeEqual, sha256Hex } from '../ids/random.js';
 import { findSession, SESSION_COOKIE } from './sessions.js';
 import type { Grant } from './grant.js';
 import { isOAuthHeader } from '../oauth1/signature.js';
@@ -107,6 +107,22 @@ export function crossSiteRefusal(request: FastifyRequest, publicUrl: string | un
     `This page's origin ${pageOrigin} differs from PUBLIC_URL (${publicOrigin}): open the dashboard at ${publicOrigin}, or set PUBLIC_URL to the address you use`,
     { origin: pageOrigin, publicUrl: publicOrigin },
   );
+}
+
+/** Methods that change state: a session cookie needs its CSRF token on these. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * What a dashboard session needs to change state on a route that is not the webhook: the
+ * session's CSRF token in `X-CSRF-Token` (compared in constant time) and a same-origin request.
+ * Reads pass. One place for the dashboard API, the REST API and the subscriptions API, which
+ * used to carry a copy each (with different lists of methods that change state).
+ */
+export function checkSessionWrite(request: FastifyRequest, csrfToken: string, publicUrl: string | undefined): void {
+  if (SAFE_METHODS.has(request.method)) return;
+  const presented = request.headers['x-csrf-token'];
+  if (typeof presented !== 'string' || !safeEqual(presented, csrfToken)) throw new RelayError('csrf_failed');
+  if (isCrossSite(request, publicUrl)) throw crossSiteRefusal(request, publicUrl, 'csrf_failed');
 }
 
 /**

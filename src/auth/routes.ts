@@ -2,11 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
-import { safeEqual } from '../ids/random.js';
 import { describeIssues } from '../actions/schema.js';
 import { changePassword, checkCredentials, countUsers, createFirstAdmin, findUserById, type User, type VerifiedUser } from './users.js';
 import { createSession, deleteSession, findSession, SESSION_COOKIE, type Session } from './sessions.js';
-import { crossSiteRefusal, isCrossSite } from './caller.js';
+import { checkSessionWrite, crossSiteRefusal, isCrossSite } from './caller.js';
 
 const credentials = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) });
 const passwordChange = z.object({ currentPassword: z.string().min(1).max(1024), newPassword: z.string().min(1).max(1024) });
@@ -37,11 +36,7 @@ export function requireSession(ctx: AppContext) {
     if (!session) throw new RelayError(token ? 'session_expired' : 'unauthenticated');
     const user = await findUserById(ctx.storage.db, session.userId);
     if (!user) throw new RelayError('session_expired');
-    if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
-      const presented = request.headers['x-csrf-token'];
-      if (typeof presented !== 'string' || !safeEqual(presented, session.csrfToken)) throw new RelayError('csrf_failed');
-      if (isCrossSite(request, ctx.config.publicUrl)) throw crossSiteRefusal(request, ctx.config.publicUrl, 'csrf_failed');
-    }
+    checkSessionWrite(request, session.csrfToken, ctx.config.publicUrl);
     request.session = { ...session, user };
     request.trace.userId = user.id;
     request.trace.authMethod = 'session';

@@ -16,17 +16,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { authenticateCaller, credentialName, crossSiteRefusal, isCrossSite, type Caller } from '../auth/caller.js';
+import { authenticateCaller, checkSessionWrite, credentialName, type Caller } from '../auth/caller.js';
 import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { RelayError } from '../errors/index.js';
-import { safeEqual } from '../ids/random.js';
 import { getSubscriptionRow, listSubscriptions, rotateSigningSecret, toSubscription } from './subscriptions-store.js';
 import { enqueueTestEvent } from './test-send.js';
 import { deliveryCounts, listAttempts, listDeliveries, replayDeliveries } from './outbox.js';
 import { documentOnly } from '../openapi/webhook-docs.js';
 import { subscriptionDocs } from '../openapi/subscriptions-docs.js';
-
-const MUTATING = new Set(['POST', 'PATCH', 'DELETE']);
 
 /** API key or OAuth grant with the `subscriptions` scope (rate limited like the webhook), or a dashboard session with its CSRF token. */
 async function authorize(ctx: AppContext, request: FastifyRequest, reply: { headers(h: Record<string, string>): unknown }): Promise<Caller> {
@@ -38,11 +35,7 @@ async function authorize(ctx: AppContext, request: FastifyRequest, reply: { head
     }
     return caller;
   }
-  if (MUTATING.has(request.method)) {
-    const presented = request.headers['x-csrf-token'];
-    if (typeof presented !== 'string' || !safeEqual(presented, caller.csrfToken)) throw new RelayError('csrf_failed');
-    if (isCrossSite(request, ctx.config.publicUrl)) throw crossSiteRefusal(request, ctx.config.publicUrl, 'csrf_failed');
-  }
+  checkSessionWrite(request, caller.csrfToken, ctx.config.publicUrl);
   return caller;
 }
 

@@ -1,13 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { authenticateCaller, crossSiteRefusal, isCrossSite, type Caller } from '../auth/caller.js';
+import { authenticateCaller, checkSessionWrite, crossSiteRefusal, isCrossSite, type Caller } from '../auth/caller.js';
 import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { verifyRequestHmac } from '../auth/request-hmac.js';
 import { checkMethodAccess } from '../actions/execute-method.js';
 import { RelayError } from '../errors/index.js';
-import { safeEqual } from '../ids/random.js';
-
-const MUTATING = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 
 /**
  * Who is calling, from headers only (before the body is read): an API key or OAuth grant,
@@ -20,11 +17,9 @@ export async function authenticateRestCaller(ctx: AppContext, request: FastifyRe
     await enforceKeyRateLimit(ctx.rateLimiter, caller.grant, reply, () => ctx.metrics.rateLimited.inc());
     return caller;
   }
-  if (MUTATING.has(request.method)) {
-    const presented = request.headers['x-csrf-token'];
-    if (typeof presented !== 'string' || !safeEqual(presented, caller.csrfToken)) throw new RelayError('csrf_failed');
-    if (isCrossSite(request, ctx.config.publicUrl)) throw crossSiteRefusal(request, ctx.config.publicUrl, 'csrf_failed');
-  } else if (isCrossSite(request, ctx.config.publicUrl)) {
+  checkSessionWrite(request, caller.csrfToken, ctx.config.publicUrl);
+  // Reads too: a record read with the user's cookie on another site's behalf is refused.
+  if (isCrossSite(request, ctx.config.publicUrl)) {
     throw crossSiteRefusal(request, ctx.config.publicUrl, 'cross_site_request', 'Cross-site requests with a session cookie are refused');
   }
   return caller;
