@@ -28,6 +28,8 @@ export const errorCodes = {
   // 404
   not_found: { status: 404, message: 'Not found' },
   no_odoo_connection: { status: 404, message: 'No Odoo configuration, configure it in Settings' },
+  // 405: the path exists, with other methods (the answer's Allow header lists them)
+  http_method_not_allowed: { status: 405, message: 'This path does not take this HTTP method' },
   // 409 / 422: conflicts
   conflict: { status: 409, message: 'Conflict' },
   idempotency_in_progress: { status: 409, message: 'A request with this Idempotency-Key is still being processed' },

@@ -96,7 +96,25 @@ export function registerErrorHandling(app: FastifyInstance, settle?: (request: F
     if (!(settled instanceof Promise)) return sendError(request, reply, settled);
     return settled.then((final) => sendError(request, reply, final), unsettled);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, new RelayError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = methodsFor(app, path);
+    // A method the path does take (a missing file under a wildcard route) is a plain 404.
+    if (allowed.length === 0 || allowed.includes(request.method)) return sendError(request, reply, new RelayError('not_found', `No route for ${request.method} ${path}`));
+    // The path exists: say which methods it takes (RFC 9110 §15.5.6) rather than that it does not.
+    reply.header('allow', allowed.join(', '));
+    return sendError(
+      request,
+      reply,
+      new RelayError('http_method_not_allowed', `${path} does not take ${request.method}; use ${allowed.join(' or ')}`, { allowed }),
+    );
+  });
+}
+
+/** Methods a route takes; OPTIONS is left out, as CORS answers it for any path. */
+const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** The methods some route takes at `path` (the not-found path only: a router lookup per method). */
+function methodsFor(app: FastifyInstance, path: string): string[] {
+  return ROUTE_METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
 }

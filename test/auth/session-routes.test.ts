@@ -119,6 +119,28 @@ describe('operations endpoints', () => {
     expect(r.headers['x-request-id']).toBe(r.body.requestId);
   });
 
+  it('answers a known path called with another method 405, with Allow and details.allowed listing the methods it takes', async () => {
+    const webhook = await httpGet(`${relay.url}/api/n8n/webhook`);
+    expect(webhook.status).toBe(405);
+    expect(webhook.headers.allow).toBe('POST');
+    expect(webhook.body).toMatchObject({ success: false, code: 'http_method_not_allowed', details: { allowed: ['POST'] } });
+    expect(webhook.body.error).toBe('/api/n8n/webhook does not take GET; use POST');
+
+    const token = await httpGet(`${relay.url}/oauth/token?grant_type=client_credentials`);
+    expect(token.status).toBe(405);
+    expect(token.headers.allow).toBe('POST');
+
+    // A GET route also answers HEAD (Fastify adds it), so both are listed.
+    const me = await httpPost(`${relay.url}/api/auth/me`, {});
+    expect(me.status).toBe(405);
+    expect(me.headers.allow).toBe('GET, HEAD');
+
+    // A method the path does take is a plain 404 when nothing is there (a wildcard route's missing file).
+    const asset = await httpGet(`${relay.url}/assets/missing-file.js`);
+    expect(asset.status).toBe(404);
+    expect(asset.body).toMatchObject({ code: 'not_found' });
+  });
+
   it("gives JSON answers the short non-page set of security headers, with nothing allowed to load or frame them", async () => {
     const r = await httpGet(`${relay.url}/healthz`);
     expect(r.headers['content-type']).toMatch(/^application\/json/);
