@@ -394,16 +394,36 @@ export interface ReplaySelection {
  * Only finished deliveries are touched: a pending or in-flight one is on its way already, and
  * resetting it would restart its retries or send it twice at once.
  */
-export async function replayDeliveries(db: Kysely<Database>, subscriptionId: string, selection: ReplaySelection, now: number = Date.now()): Promise<number> {
+export async function replayDeliveries(db: Kysely<Database>, subscriptionId: string, selection: ReplaySelection, now: number = Date.now()): Promise<ReplayOutcome> {
+  const ids = selection.deliveryIds;
   let q = db
     .updateTable('deliveries')
     .set({ status: 'pending', attempts: 0, next_attempt_at: now, locked_by: null, locked_until: null, updated_at: now })
     .where('subscription_id', '=', subscriptionId)
-    .where('status', 'in', selection.statuses ?? (selection.deliveryIds ? FINISHED : ['failed']));
-  if (selection.deliveryIds) q = q.where('id', 'in', selection.deliveryIds.length ? selection.deliveryIds : ['']);
+    .where('status', 'in', selection.statuses ?? (ids ? FINISHED : ['failed']));
+  if (ids) q = q.where('id', 'in', ids.length ? ids : ['']);
   if (selection.since !== undefined) q = q.where('created_at', '>=', selection.since);
-  const r = await q.executeTakeFirst();
-  return Number(r.numUpdatedRows ?? 0);
+  if (!ids) {
+    const r = await q.executeTakeFirst();
+    return { replayed: Number(r.numUpdatedRows ?? 0) };
+  }
+  // Named deliveries: say which were left alone and why, so a caller need not guess from a count.
+  const replayed = new Set((await q.returning('id').execute()).map((r) => r.id));
+  const left = [...new Set(ids)].filter((id) => !replayed.has(id));
+  if (left.length === 0) return { replayed: replayed.size, skipped: [] };
+  const found = await db.selectFrom('deliveries').select(['id', 'status']).where('subscription_id', '=', subscriptionId).where('id', 'in', left).execute();
+  const statusOf = new Map(found.map((r) => [r.id, r.status]));
+  return { replayed: replayed.size, skipped: left.map((id) => ({ id, status: statusOf.get(id) ?? 'unknown' })) };
+}
+
+/**
+ * A replay's count, and with named deliveries the ones it left alone: `unknown` (not this
+ * subscription's, or pruned), `pending`/`in_flight` (on their way already), or a finished
+ * status the request's `status` or `since` did not select.
+ */
+export interface ReplayOutcome {
+  replayed: number;
+  skipped?: { id: string; status: DeliveriesTable['status'] | 'unknown' }[];
 }
 
 export interface DeliveryView {

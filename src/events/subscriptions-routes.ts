@@ -136,13 +136,13 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext
     const row = await getSubscriptionRow(ctx.storage.db, idOf(request), userOf(request));
     const body = parse(replaySchema, request.body);
     const since = body.since === undefined ? undefined : typeof body.since === 'number' ? body.since : Date.parse(body.since);
-    const replayed = await replayDeliveries(ctx.storage.db, row.id, {
+    const { replayed, skipped } = await replayDeliveries(ctx.storage.db, row.id, {
       deliveryIds: body.deliveryIds,
       statuses: body.status ? [body.status] : undefined,
       since,
     });
     if (replayed) events.worker.wake();
-    return { success: true, replayed, active: row.active === 1 };
+    return { success: true, replayed, active: row.active === 1, ...(skipped ? { skipped } : {}) };
   });
 
   app.post('/api/v1/subscriptions/:id/test', doc(subscriptionDocs.test), async (request, reply) => {

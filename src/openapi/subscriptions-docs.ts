@@ -125,7 +125,20 @@ export const subscriptionDocs = {
     [OPTIONAL_BODY]: true,
     params: idParams,
     body: replayBody.optional(),
-    response: { 200: z.object({ success: ok, replayed: z.number().int(), active: z.boolean() }).describe('How many deliveries were queued again'), ...errors() },
+    response: {
+      200: z
+        .object({
+          success: ok,
+          replayed: z.number().int(),
+          active: z.boolean(),
+          skipped: z
+            .array(z.object({ id: z.string(), status: z.enum(['pending', 'in_flight', 'delivered', 'failed', 'unknown']) }))
+            .optional()
+            .describe('With deliveryIds: the named deliveries left alone, with their status (unknown: not this subscription\'s, or pruned)'),
+        })
+        .describe('How many deliveries were queued again'),
+      ...errors(),
+    },
   },
   test: {
     ...base,

@@ -298,18 +298,26 @@ describe('delivery', () => {
     });
     // Ids alone are enough: a delivered delivery is sent again, with its webhook-id.
     const replay = (body: unknown) => rig.api('POST', `/api/v1/subscriptions/${id}/replay`, body);
-    expect((await replay({ deliveryIds: [delivered[0]] })).body).toMatchObject({ success: true, replayed: 1 });
+    expect((await replay({ deliveryIds: [delivered[0]] })).body).toEqual({ success: true, replayed: 1, active: true, skipped: [] });
     const again = await receiver.waitFor(3);
     expect(again[2]!.headers['webhook-id']).toBe(delivered[0]);
     await until(async () => (await db().selectFrom('deliveries').select('status').where('id', '=', delivered[0]!).executeTakeFirst())?.status === 'delivered');
     // A status narrows the ids to the deliveries that finished that way.
-    expect((await replay({ deliveryIds: delivered, status: 'failed' })).body.replayed).toBe(0);
+    // The ids left alone are listed with their status, and an id this subscription does not have says so.
+    const narrowed = await replay({ deliveryIds: [...delivered, 'msg_not_this_subscriptions'], status: 'failed' });
+    expect(narrowed.body).toMatchObject({ replayed: 0 });
+    expect(narrowed.body.skipped).toEqual([
+      { id: delivered[0], status: 'delivered' },
+      { id: delivered[1], status: 'delivered' },
+      { id: 'msg_not_this_subscriptions', status: 'unknown' },
+    ]);
     // One still pending is on its way already: replaying it would restart its retries.
     await rig.api('PATCH', `/api/v1/subscriptions/${id}`, { active: false });
     const [pendingEvent] = await inject(id, 1, 1_300);
     const pending = await db().selectFrom('deliveries').select(['id', 'attempts']).where('event_id', '=', pendingEvent!).executeTakeFirstOrThrow();
     await db().updateTable('deliveries').set({ attempts: 2 }).where('id', '=', pending.id).execute();
-    expect((await replay({ deliveryIds: [pending.id, delivered[1]] })).body.replayed).toBe(1);
+    const mixed = await replay({ deliveryIds: [pending.id, delivered[1]] });
+    expect(mixed.body).toMatchObject({ replayed: 1, skipped: [{ id: pending.id, status: 'pending' }] });
     expect(await db().selectFrom('deliveries').select(['status', 'attempts']).where('id', '=', pending.id).executeTakeFirst()).toEqual({ status: 'pending', attempts: 2 });
   });
 
@@ -408,7 +416,7 @@ describe('delivery', () => {
     const other = anotherConnection();
     let replayed = -1;
     const racing = db().withPlugin(afterFirstSelect(async () => {
-      replayed = await replayDeliveries(other.db, subscription.id, { deliveryIds: [replayedId], statuses: ['delivered'] });
+      replayed = (await replayDeliveries(other.db, subscription.id, { deliveryIds: [replayedId], statuses: ['delivered'] })).replayed;
     }));
     try {
       await pruneFinishedEvents(racing, Date.now() + 1000);

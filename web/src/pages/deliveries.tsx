@@ -114,14 +114,19 @@ export function DeliveriesPage() {
     try {
       let n = 0;
       let inactive = 0;
+      let skipped = 0;
       for (const c of calls) {
-        const r = await api<{ replayed: number; active: boolean }>('POST', `/api/v1/subscriptions/${c.subId}/replay`, c.body);
+        const r = await api<{ replayed: number; active: boolean; skipped?: unknown[] }>('POST', `/api/v1/subscriptions/${c.subId}/replay`, c.body);
         n += r.replayed;
+        skipped += r.skipped?.length ?? 0;
         if (!r.active && r.replayed) inactive += r.replayed;
       }
       setSelected(new Set());
+      // A chosen delivery can change state between the list's load and the click (a retry started).
       setMessage(
-        `Queued ${n === 1 ? '1 delivery' : `${n} deliveries`} again.` + (inactive ? ` ${inactive} wait until their subscription is enabled again.` : ''),
+        `Queued ${n === 1 ? '1 delivery' : `${n} deliveries`} again.` +
+          (inactive ? ` ${inactive} wait until their subscription is enabled again.` : '') +
+          (skipped ? ` ${skipped === 1 ? '1 was' : `${skipped} were`} left alone: already on the way, or gone.` : ''),
       );
       await load();
     } catch (e) {
