@@ -13,6 +13,7 @@ import { createUser, findUserByUsername, listUsers } from './auth/users.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './auth/api-keys.js';
 import { SCOPES, type Scope } from './auth/scopes.js';
 import { resolveConnection, saveDefaultConnection } from './connections/store.js';
+import { checkConnectionToSave } from './connections/login-check.js';
 import { RelayError } from './errors/index.js';
 import { OdooError } from './odoo/index.js';
 
@@ -186,18 +187,24 @@ connections
   .option('--max-concurrent <n>', 'calls in flight to this Odoo at once')
   .action(async (opts) => {
     const secret = opts.secretStdin ? await readStdin() : process.env.ODOO_SECRET;
-    const conn = await withContext(async (ctx) =>
-      saveDefaultConnection(ctx.storage.db, ctx.box, await userId(ctx, opts.user), {
-        url: opts.url,
-        database: opts.db,
-        login: opts.login,
-        secret: secret || undefined,
-        protocol: opts.protocol,
-        timeoutMs: opts.timeout ? Number(opts.timeout) : undefined,
-        maxConcurrent: opts.maxConcurrent ? Number(opts.maxConcurrent) : undefined,
-      }),
-    );
+    const input = {
+      url: opts.url,
+      database: opts.db,
+      login: opts.login,
+      secret: secret || undefined,
+      protocol: opts.protocol,
+      timeoutMs: opts.timeout ? Number(opts.timeout) : undefined,
+      maxConcurrent: opts.maxConcurrent ? Number(opts.maxConcurrent) : undefined,
+    };
+    const { conn, check } = await withContext(async (ctx) => {
+      const user = await userId(ctx, opts.user);
+      // As the dashboard's Save: credentials Odoo refuses are not saved; an Odoo that cannot be asked is a warning.
+      const check = await checkConnectionToSave(ctx.box, input, await resolveConnection(ctx.storage.db, user, null));
+      return { conn: await saveDefaultConnection(ctx.storage.db, ctx.box, user, input), check };
+    });
     console.log(`Saved connection ${conn.id}: ${conn.login}@${conn.url} db=${conn.database} protocol=${conn.protocol}`);
+    if (check.ok) console.log(`Logged in: Odoo ${check.result.serverVersion} over ${check.result.protocol}, uid ${check.result.uid}`);
+    else console.error(`warning (${check.warning.code}): saved without logging in: ${check.warning.message}`);
   });
 connections
   .command('test')

@@ -3,6 +3,10 @@
  * connection, and the check its Save runs before it keeps anything.
  */
 import { OdooClient, isOdooError, type OdooConnectionTest, type OdooError, type OdooProtocolSetting } from '../odoo/index.js';
+import { RelayError } from '../errors/index.js';
+import { fromOdooError } from '../http/error-handler.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import { assertSavedSecretFits, validateConnectionInput, type OdooConnectionInput, type ResolvedConnection } from './store.js';
 
 export interface LoginSettings {
   url: string;
@@ -38,5 +42,31 @@ export async function checkBeforeSave(settings: LoginSettings): Promise<SaveChec
   } catch (err) {
     if (!isOdooError(err) || err.code === 'odoo_auth_failed') throw err;
     return { ok: false, warning: err };
+  }
+}
+
+/**
+ * The settings to log in with, checked: the secret typed, else the saved one, but only for the
+ * origin it was saved for, checked before it is decrypted or sent anywhere.
+ */
+export function loginSettingsOf(box: SecretBox, input: OdooConnectionInput, saved: ResolvedConnection | null): LoginSettings {
+  const v = validateConnectionInput(input);
+  if (v.secret === undefined && saved) assertSavedSecretFits(saved.connection.url, v.url);
+  const secret = v.secret ?? (saved ? box.decrypt(saved.secretEnc) : undefined);
+  if (!secret) throw new RelayError('invalid_request', 'Password or API key is required', { field: 'secret' });
+  return { url: v.url, database: v.database, login: v.login, secret, protocol: v.protocol, timeoutMs: v.timeoutMs };
+}
+
+/**
+ * The check every save of a connection runs first (the dashboard's Save, the CLI's `connections
+ * set`): credentials Odoo refuses are refused here, so nothing is saved; any other failure comes
+ * back as the save's warning.
+ */
+export async function checkConnectionToSave(box: SecretBox, input: OdooConnectionInput, saved: ResolvedConnection | null): Promise<SaveCheck> {
+  try {
+    return await checkBeforeSave(loginSettingsOf(box, input, saved));
+  } catch (err) {
+    if (!isOdooError(err, 'odoo_auth_failed')) throw err;
+    throw new RelayError('odoo_auth_failed', 'Odoo rejected the login and password or API key; nothing was saved', fromOdooError(err).details);
   }
 }

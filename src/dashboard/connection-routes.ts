@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
 import { requireSession } from '../auth/routes.js';
-import { resolveConnection, saveDefaultConnection, assertSavedSecretFits, validateConnectionInput, type ResolvedConnection } from '../connections/store.js';
-import { checkBeforeSave, tryOdooLogin, type LoginSettings } from '../connections/login-check.js';
-import { OdooClient, isOdooError } from '../odoo/index.js';
+import { resolveConnection, saveDefaultConnection, validateConnectionInput } from '../connections/store.js';
+import { checkConnectionToSave, loginSettingsOf, tryOdooLogin } from '../connections/login-check.js';
+import { OdooClient } from '../odoo/index.js';
 import { fromOdooError } from '../http/error-handler.js';
 import { parseInput } from './validate.js';
 
@@ -42,18 +42,6 @@ function withoutEmptySecret(body: ConnectionBody) {
 }
 
 /**
- * What the form says, checked, with the secret to log in with: the one typed, else the saved one
- * — only for the origin it was saved for, checked before it is decrypted or sent anywhere.
- */
-function loginSettingsOf(ctx: AppContext, body: ConnectionBody, saved: ResolvedConnection | null): LoginSettings {
-  const input = validateConnectionInput(withoutEmptySecret(body));
-  if (input.secret === undefined && saved) assertSavedSecretFits(saved.connection.url, input.url);
-  const secret = input.secret ?? (saved ? ctx.box.decrypt(saved.secretEnc) : undefined);
-  if (!secret) throw new RelayError('invalid_request', 'Password or API key is required', { field: 'secret' });
-  return { url: input.url, database: input.database, login: input.login, secret, protocol: input.protocol, timeoutMs: input.timeoutMs };
-}
-
-/**
  * The user's Odoo connection: read (never the secret), save, test (saved or as typed in the
  * form, before saving) and list the server's databases (`db.list`) for the database picker.
  */
@@ -73,13 +61,7 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: AppContext):
     const found = await resolveConnection(db, userId, null);
     // Credentials Odoo refuses are not saved (odoo_auth_failed, thrown); when Odoo cannot be
     // asked, the save goes ahead and the answer carries the reason as a warning.
-    let check;
-    try {
-      check = await checkBeforeSave(loginSettingsOf(ctx, body, found));
-    } catch (err) {
-      if (!isOdooError(err, 'odoo_auth_failed')) throw err;
-      throw new RelayError('odoo_auth_failed', 'Odoo rejected the login and password or API key; nothing was saved', fromOdooError(err).details);
-    }
+    const check = await checkConnectionToSave(ctx.box, input, found);
     // Keep what the request does not say: the concurrency cap when it is omitted (older
     // clients of this API), and a name set with the CLI that is not just the old URL's host
     // (that default follows the URL).
@@ -104,7 +86,7 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: AppContext):
       const client = ctx.odooClients.get(saved.connection, saved.secretEnc);
       return { success: true, result: await client.testConnection() };
     }
-    return { success: true, result: await tryOdooLogin(loginSettingsOf(ctx, parseInput(connectionBody, request.body), saved)) };
+    return { success: true, result: await tryOdooLogin(loginSettingsOf(ctx.box, withoutEmptySecret(parseInput(connectionBody, request.body)), saved)) };
   });
 
   app.post('/api/dashboard/connection/databases', guard, async (request) => {

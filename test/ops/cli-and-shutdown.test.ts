@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
@@ -35,8 +36,15 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
 
   it('creates a user, an Odoo connection and a key; tests the connection', async () => {
     expect(await cli(env, ['users', 'create', '-u', 'ops', '--password-stdin'], 'a long enough password\n')).toMatch(/Created admin 'ops'/);
+    // Like the dashboard's Save, `connections set` logs in first: a password Odoo refuses is not saved.
+    const refused = await runCli(env, ['connections', 'set', '-u', 'ops', '--url', sim.url, '--db', 'odoo_demo', '--login', 'admin', '--secret-stdin'], 'wrong\n');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('error (odoo_auth_failed): Odoo rejected the login and password or API key; nothing was saved');
+    expect(refused.stdout).not.toContain('Saved connection');
+    await expect(cli(env, ['connections', 'test', '-u', 'ops'])).rejects.toThrow(/no_odoo_connection/);
     const saved = await cli(env, ['connections', 'set', '-u', 'ops', '--url', sim.url, '--db', 'odoo_demo', '--login', 'admin', '--secret-stdin'], 'admin\n');
     expect(saved).toContain(`admin@${sim.url}`);
+    expect(saved).toMatch(/Logged in: Odoo 18\.0 over jsonrpc, uid 2/);
     expect(await cli(env, ['connections', 'test', '-u', 'ops'])).toMatch(/Connected: Odoo 18\.0 over jsonrpc, uid 2/);
     const created = await cli(env, ['keys', 'create', '-u', 'ops', '-n', 'ops key', '--rate-limit', '500']);
     key = /sk_live_[0-9A-Za-z]{40}/.exec(created)![0];
@@ -44,6 +52,16 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
     expect(listed).toContain('ops key');
     expect(listed).toContain('500/min');
     expect(listed).not.toContain(key);
+  });
+
+  it('saves a connection to an Odoo it cannot reach, with a warning, since that says nothing about the credentials', async () => {
+    await cli(env, ['users', 'create', '-u', 'later', '--role', 'user', '--password-stdin'], 'a long enough password\n');
+    const closed = `http://127.0.0.1:${await closedPort()}`;
+    const r = await runCli(env, ['connections', 'set', '-u', 'later', '--url', closed, '--db', 'odoo_demo', '--login', 'admin', '--secret-stdin'], 'admin\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Saved connection`);
+    expect(r.stderr).toMatch(/^warning \(odoo_unreachable\): saved without logging in: /m);
+    expect(r.stderr).not.toContain('admin\n');
   });
 
   it('refuses a key expiry that is not a date in the future instead of making a key that never expires', async () => {
@@ -97,3 +115,12 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
     }
   });
 });
+
+/** A loopback port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
