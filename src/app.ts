@@ -8,6 +8,7 @@ import { registerCors } from './http/cors.js';
 import { registerJsonBody } from './http/json-body.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { clientErrorHandler } from './http/client-error.js';
+import { answerExpectContinue } from './http/unread-body.js';
 import { registerRequestTrace } from './http/request-trace.js';
 import { pageSecurityHeaders, securityHeadersFor } from './http/security-headers.js';
 import { registerWebhookRoute } from './actions/webhook-route.js';
@@ -68,6 +69,8 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
     // Fastify's default logs the parser's error with the raw request bytes (headers, cookies).
     clientErrorHandler,
   });
+
+  answerExpectContinue(app.server, ctx.config.bodyLimitBytes);
 
   // Route schemas are zod: they validate requests, serialize responses and (through
   // @fastify/swagger) produce the OpenAPI document. Routes without a schema are unaffected.

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { errorBody, RelayError, statusOf, type ErrorCode } from '../errors/index.js';
 import { OdooError } from '../odoo/index.js';
 import type { MaybePromise } from '../async/maybe-promise.js';
+import { drainRefusedBody } from './unread-body.js';
 
 /**
  * A route schema refused the request (zod, through fastify-type-provider-zod): the same
@@ -69,6 +70,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
     return reply.code(500).send(errorBody('internal_error', request.id));
   }
   if (relayError.headers) reply.headers(relayError.headers);
+  drainRefusedBody(request, reply);
   if (relayError.code === 'forbidden_scope' && request.trace?.authMethod === 'oauth2') reply.header('www-authenticate', insufficientScope(relayError));
   reply.code(statusOf(relayError.code));
   request.trace.code = relayError.code;
