@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { ConcurrencyLimit } from './concurrency-limit.js';
-import { OdooError, isOdooError, redactSecret } from './errors.js';
+import { OdooError, isOdooError } from './errors.js';
 import { OdooHttp } from './http.js';
 import { toJson2Call, shapeJson2Result } from './json2-params.js';
 import { Json2Transport } from './json2-transport.js';
@@ -377,13 +377,17 @@ export class OdooClient {
   }
 
   /**
-   * OdooErrors with the secret masked. Anything else is a bug of the client itself (every
-   * network failure is an OdooError already, see http.ts): it stays what it is, so the relay
-   * answers 500 internal_error and logs it instead of blaming Odoo with a 502; the secret is
-   * masked in its message and stack, which the log shows.
+   * OdooErrors as Odoo said them. Masking the secret in them would make every caller a password
+   * oracle: Odoo repeats caller text (field, model and method names) in its messages, so a
+   * guess that came back as `***` would be the password. Odoo does not echo credentials: the
+   * password travels as execute_kw's third argument, which no message quotes, or as a header.
+   * Anything else is a bug of the client itself (every network failure is an OdooError already,
+   * see http.ts): it stays what it is, so the relay answers 500 internal_error and logs it
+   * instead of blaming Odoo with a 502; the secret is masked in its message and stack, which
+   * only the log shows.
    */
   private withoutSecret(error: unknown): Error {
-    if (error instanceof OdooError) return redactSecret(error, this.settings.secret);
+    if (error instanceof OdooError) return error;
     const bug = error instanceof Error ? error : new Error(String(error));
     const secret = this.settings.secret;
     if (secret) {

@@ -77,24 +77,3 @@ export class OdooError extends Error {
 export function isOdooError(value: unknown, code?: OdooErrorCode): value is OdooError {
   return value instanceof OdooError && (code === undefined || value.code === code);
 }
-
-/**
- * Returns an equivalent error with every occurrence of `secret` masked. Odoo never echoes the
- * password in its messages as far as we know, but a TypeError message can quote arguments, and
- * this is the last line of defence before an error reaches logs or callers.
- */
-export function redactSecret(error: OdooError, secret: string): OdooError {
-  if (!secret) return error;
-  const mask = (s: string | undefined) => (s === undefined ? s : s.split(secret).join('***'));
-  const message = mask(error.message)!;
-  const odooMessage = mask(error.odooMessage);
-  if (message === error.message && odooMessage === error.odooMessage) return error;
-  const copy = new OdooError(error.code, message, {
-    odooName: error.odooName,
-    odooMessage,
-    httpStatus: error.httpStatus,
-    retryAfterSeconds: error.retryAfterSeconds,
-    mayHaveRun: error.mayHaveRun,
-  });
-  return copy;
-}

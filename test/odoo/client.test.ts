@@ -396,18 +396,24 @@ describe('OdooClient concurrency cap', () => {
 });
 
 describe('OdooClient secret hygiene', () => {
-  it('masks the secret even if Odoo echoes it', async () => {
+  it("passes Odoo's message on unmasked: masking the secret where a caller's text comes back would confirm a guessed password", async () => {
     const client = await setup({});
-    server.setOverride((req) =>
-      req.path.startsWith('/json/2/')
-        ? {
-            status: 500,
-            body: JSON.stringify({ name: 'builtins.TypeError', message: `bad value ${API_KEY} here`, arguments: [], context: {}, debug: `Traceback ${API_KEY}` }),
-          }
-        : undefined,
+    const guess = `x_${API_KEY}_y`;
+    // As Odoo does (see the jsonrpc-unknown-field fixture): the unknown field's name is repeated.
+    server.setOverride((req) => {
+      if (!req.path.startsWith('/json/2/')) return undefined;
+      const field = (req.body as { domain: string[][] }).domain[0]![0];
+      const message = `Invalid field res.partner.${field} in condition ('${field}', '=', 1)`;
+      return { status: 500, body: JSON.stringify({ name: 'builtins.ValueError', message, arguments: [message], context: {}, debug: 'Traceback' }) };
+    });
+    const error = await client.executeKw('res.partner', 'search_count', [[[guess, '=', 1]]]).then(
+      () => expect.fail('an unknown field is refused'),
+      (err: OdooError) => err,
     );
-    const error = await expectCode(client.executeKw('res.partner', 'search_count', [COMPANIES]), 'odoo_bad_request');
-    expect(error.message).toContain('***');
+    expect(error.code).toBe('odoo_bad_request');
+    // The caller's own text, exactly as sent: the same answer whether the guess is right or not.
+    expect(error.message).toContain(guess);
+    expect(error.message).not.toContain('***');
   });
 
   afterAll(() => {
