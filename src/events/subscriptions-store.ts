@@ -231,6 +231,23 @@ export async function listSubscriptions(deps: Pick<StoreDeps, 'db' | 'box'>, use
   return (await q.execute()).map((r) => toSubscription(r, deps.box));
 }
 
+/**
+ * Saved custom headers (a receiver's Authorization, say) are sent only to the origin they were
+ * saved for, as a connection's Odoo password is: whoever may edit the subscription (an OAuth app
+ * with the subscriptions scope too) could otherwise point it at their own server and read them.
+ * A move to another origin must say the headers again, or drop them with `null`.
+ */
+function assertHeadersFollow(before: SubscriptionsTable, targetUrl: string, headers: Record<string, string> | null | undefined): void {
+  if (!before.headers_enc || headers !== undefined) return;
+  const origin = new URL(before.target_url).origin;
+  if (new URL(targetUrl).origin === origin) return;
+  throw new RelayError(
+    'invalid_request',
+    `Enter the custom headers again, or send "headers": null to drop them: the saved ones are only sent to ${origin}`,
+    { field: 'headers' },
+  );
+}
+
 /** Applies a partial update; returns the previous and the new row so capture can react. */
 export async function updateSubscription(
   deps: StoreDeps,
@@ -248,7 +265,10 @@ export async function updateSubscription(
   }
   if (patch.changedFields !== undefined) set.changed_fields = json(patch.changedFields);
   if (patch.fields !== undefined) set.fields = json(patch.fields);
-  if (patch.targetUrl !== undefined) set.target_url = checkSubscriptionUrl(patch.targetUrl, deps.addressPolicy);
+  if (patch.targetUrl !== undefined) {
+    set.target_url = checkSubscriptionUrl(patch.targetUrl, deps.addressPolicy);
+    assertHeadersFollow(before, set.target_url, patch.headers);
+  }
   if (patch.format !== undefined) set.format = patch.format;
   if (patch.timeoutMs !== undefined) set.timeout_ms = patch.timeoutMs;
   if (patch.retries !== undefined) set.retries = patch.retries;

@@ -92,6 +92,32 @@ describe('subscriptions API', () => {
     expect((await rig.api('GET', '/api/v1/subscriptions', undefined, 'sk_live_nope')).status).toBe(401);
   });
 
+  it('sends saved custom headers only to the origin they were saved for', async () => {
+    receiver = await startReceiver();
+    const other = await startReceiver();
+    try {
+      const { subscription } = await subscribe({ headers: { authorization: 'Bearer receiver-token' } });
+      const id = subscription.id;
+      // Another origin (another port) without the headers: refused, and nothing changed.
+      const moved = await rig.api('PATCH', `/api/v1/subscriptions/${id}`, { targetUrl: other.url });
+      expect(moved.status).toBe(400);
+      expect(moved.body).toMatchObject({ code: 'invalid_request', details: { field: 'headers' } });
+      expect(moved.body.error).toContain(`only sent to ${new URL(receiver.url).origin}`);
+      expect((await rig.api('GET', `/api/v1/subscriptions/${id}`)).body.subscription).toMatchObject({ targetUrl: receiver.url, headerNames: ['authorization'] });
+      // The same origin keeps them.
+      const samePlace = await rig.api('PATCH', `/api/v1/subscriptions/${id}`, { targetUrl: `${receiver.url}/v2` });
+      expect(samePlace.body.subscription).toMatchObject({ targetUrl: `${receiver.url}/v2`, headerNames: ['authorization'] });
+      // Saying them again (or null) moves the subscription; the new receiver gets only what was said.
+      const dropped = await rig.api('PATCH', `/api/v1/subscriptions/${id}`, { targetUrl: other.url, headers: null });
+      expect(dropped.body.subscription).toMatchObject({ targetUrl: other.url, headerNames: [] });
+      await rig.api('POST', `/api/v1/subscriptions/${id}/test`);
+      const [got] = await other.waitFor(1);
+      expect(got!.headers.authorization).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+  });
+
   it('creates, shows once, lists, patches and deletes; refuses private targets and bad input', async () => {
     receiver = await startReceiver();
     const created = await subscribe({ headers: { authorization: 'Bearer receiver-token' }, format: 'xml' });

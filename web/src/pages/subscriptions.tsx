@@ -445,7 +445,7 @@ function SubscriptionFormDialog(props: { target: Subscription | 'new' | null; on
         'headers',
         'Custom headers (optional)',
         existing?.headerNames.length
-          ? <>Set now: {existing.headerNames.join(', ')}. Values are never shown; leave empty to keep them, or enter all of them again.</>
+          ? <>Set now: {existing.headerNames.join(', ')}. Values are never shown; leave empty to keep them (for a URL on the same origin only), or enter all of them again.</>
           : <>One <code>Name: value</code> per line, sent with every delivery (stored encrypted).</>,
         'Authorization: Bearer …',
       )}
