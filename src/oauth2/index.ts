@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { AppContext } from '../context.js';
 import { OAuthError } from './oauth-error.js';
+import { RelayError, statusOf } from '../errors/index.js';
 import { registerAuthorizeRoute } from './authorize-route.js';
 import { registerTokenRoute } from './token-route.js';
 import { registerRevokeAndIntrospectRoutes } from './revoke-introspect-routes.js';
@@ -12,6 +13,8 @@ import { registerAppRoutes } from '../apps/routes.js';
 /** Any failure at an OAuth endpoint as an OAuth error: the relay's own envelope would confuse OAuth clients. */
 function asOAuthError(err: FastifyError | OAuthError | Error): OAuthError | null {
   if (err instanceof OAuthError) return err;
+  // The relay's own refusals of the request itself (a JSON body that does not parse, too deep, too large).
+  if (err instanceof RelayError && statusOf(err.code) < 500) return new OAuthError('invalid_request', err.message);
   const e = err as FastifyError;
   if (e.validation) return new OAuthError('invalid_request', e.message);
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {

@@ -33,8 +33,14 @@ export function registerMetadataRoute(app: FastifyInstance, ctx: AppContext): vo
         response: { 200: metadata },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const issuer = issuerOf(ctx, request);
+      // Without PUBLIC_URL the answer follows the Host header: a shared cache must not hand one
+      // host's issuer to another's clients.
+      if (!ctx.config.publicUrl) {
+        const vary = reply.getHeader('vary');
+        reply.header('vary', `${vary ? `${String(vary)}, ` : ''}Host, X-Forwarded-Host, X-Forwarded-Proto`);
+      }
       return {
         issuer,
         authorization_endpoint: `${issuer}/oauth/authorize`,

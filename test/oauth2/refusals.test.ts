@@ -206,6 +206,13 @@ describe('OAuth 2.0 refusals', () => {
       expectOAuthError(await token({}, asApp()), 400, 'invalid_request');
       const json = await raw(`${relay.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json', ...asApp() }, body: JSON.stringify({ grant_type: 'client_credentials' }) });
       expectOAuthError(json, 400, 'invalid_request');
+      // A JSON body that does not parse, or smuggles __proto__, is the client's fault at every endpoint (it was a 500).
+      for (const endpoint of ['token', 'revoke', 'introspect']) {
+        for (const body of ['{', '{"__proto__":{"x":1}}']) {
+          const broken = await raw(`${relay.url}/oauth/${endpoint}`, { method: 'POST', headers: { 'content-type': 'application/json', ...asApp() }, body });
+          expectOAuthError(broken, 400, 'invalid_request');
+        }
+      }
       expectOAuthError(await token({ grant_type: 'client_credentials', client_secret: app.clientSecret! }, asApp()), 400, 'invalid_request');
       const repeated = await raw(`${relay.url}/oauth/token`, {
         method: 'POST',
@@ -278,9 +285,24 @@ describe('OAuth 2.0 issuer behind a proxy', () => {
     try {
       const meta = await raw(`${relay.url}/.well-known/oauth-authorization-server`);
       expect(meta.body).toMatchObject({ issuer: 'https://relay.example.com', token_endpoint: 'https://relay.example.com/oauth/token' });
+      expect(String(meta.headers.vary ?? '')).not.toMatch(/\bHost\b/);
       const app = await registerApp(relay);
       const r = await raw(`${relay.url}/oauth/authorize?${new URLSearchParams({ response_type: 'token', client_id: app.client.client_id, redirect_uri: REDIRECT_URI })}`);
       expect(new URL(String(r.headers.location)).searchParams.get('iss')).toBe('https://relay.example.com');
+    } finally {
+      await relay.close();
+    }
+  });
+});
+
+describe('OAuth 2.0 issuer without PUBLIC_URL', () => {
+  it('follows the Host header, and says so to caches (Vary), so one host is never served another host\'s issuer', async () => {
+    const relay = await startTestRelay();
+    try {
+      const meta = await raw(`${relay.url}/.well-known/oauth-authorization-server`);
+      expect(meta.body.issuer).toBe(relay.url);
+      expect(String(meta.headers.vary)).toMatch(/\bHost\b/);
+      expect(String(meta.headers.vary)).toMatch(/\bOrigin\b/);
     } finally {
       await relay.close();
     }
