@@ -58,6 +58,8 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
     // A hop count becomes the function Fastify itself builds for one (its types omit numbers).
     trustProxy: typeof ctx.config.trustProxy === 'number' ? trustHops(ctx.config.trustProxy) : ctx.config.trustProxy,
     bodyLimit: ctx.config.bodyLimitBytes,
+    // Fastify's default is none: a body sent a byte at a time held its connection for ever.
+    requestTimeout: ctx.config.requestTimeoutMs,
     genReqId: requestIds(),
     requestIdHeader: false,
     // Idle keep-alive sockets close at shutdown; in-flight requests finish first.

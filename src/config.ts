@@ -90,6 +90,9 @@ const envSchema = z.object({
   PUBLIC_URL: z.url().optional().describe('The URL users reach this relay at, shown in the dashboard'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level of the JSON lines on stdout: fatal, error, warn, info, debug, trace or silent'),
   BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(1024 * 1024).describe('Largest accepted request body'),
+  REQUEST_TIMEOUT_MS: int(1000, 3_600_000)
+    .default(120_000)
+    .describe('How long a client may take to send a whole request (headers and body); slower ones are cut off, so a trickling body cannot hold a connection open'),
   JSON_MAX_DEPTH: int(4, 1000).default(64).describe('Deepest accepted nesting of arrays/objects in a request body'),
   DEFAULT_RATE_LIMIT: int(1, 1_000_000).default(100).describe('Requests per minute for a new API key'),
   REQUEST_LOG_RETENTION_DAYS: int(1, 3650).default(30).describe('Request log rows older than this are deleted'),
@@ -178,6 +181,8 @@ export type Config = {
   publicUrl: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   bodyLimitBytes: number;
+  /** Node's requestTimeout: the longest a request may take to arrive. */
+  requestTimeoutMs: number;
   jsonMaxDepth: number;
   defaultRateLimit: number;
   requestLogRetentionDays: number;
@@ -248,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL,
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     jsonMaxDepth: e.JSON_MAX_DEPTH,
     defaultRateLimit: e.DEFAULT_RATE_LIMIT,
     requestLogRetentionDays: e.REQUEST_LOG_RETENTION_DAYS,

@@ -21,6 +21,11 @@ function validationError(err: FastifyError): RelayError {
 /** Maps Fastify's own errors (body limits, media types) onto relay codes. */
 function fromFastify(err: FastifyError): RelayError | null {
   switch (err.code) {
+    // The client went away, or REQUEST_TIMEOUT_MS cut it off, while its body was being read:
+    // nobody is left to answer, and it is not the relay's error to log as one.
+    case 'ECONNRESET':
+    case 'ERR_STREAM_PREMATURE_CLOSE':
+      return new RelayError('invalid_request', 'The request ended before its body was complete');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new RelayError('body_too_large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
