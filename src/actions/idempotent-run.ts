@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import type { Caller } from '../auth/caller.js';
 import { READ_METHODS } from '../auth/scopes.js';
 import type { RequestTrace } from '../http/request-trace.js';
-import { isValidIdempotencyKey } from './idempotency.js';
+import { CLAIM_RENEW_MS, isValidIdempotencyKey, type StoredAnswer } from './idempotency.js';
 import { errorBody, RelayError, statusOf, type ErrorCode } from '../errors/index.js';
 import { toRelayError } from '../http/error-handler.js';
 
@@ -23,9 +23,13 @@ function mayHaveWritten(error: RelayError, trace: RequestTrace): boolean {
  */
 const NOT_NOW: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['conversation_busy']);
 
-export interface StoredAnswer {
-  status: number;
-  body: unknown;
+/**
+ * A stored answer as this request's: an error body names the request that answers it
+ * (`requestId`, the X-Request-Id header and the request log row), not the first one.
+ */
+function asThisRequest(body: unknown, requestId: string): unknown {
+  if (body === null || typeof body !== 'object' || !('requestId' in body)) return body;
+  return { ...body, requestId };
 }
 
 /**
@@ -49,10 +53,21 @@ export async function runIdempotent(
     throw new RelayError('invalid_request', 'Idempotency-Key must be 1–255 printable ASCII characters', { field: 'Idempotency-Key' });
   }
   const scope = caller.kind === 'session' ? `user:${caller.userId}` : `key:${caller.grant.id}`;
-  const claim = await ctx.idempotency.claim(scope, key, fingerprint);
-  if (claim.kind === 'replay') return { status: claim.status, body: claim.body, replayed: true };
+  // The first request's relay instance stopped before it answered: it may have reached Odoo.
+  const abandoned = (): StoredAnswer => {
+    const outcome = new RelayError('idempotency_outcome_unknown', undefined, { firstError: 'relay_stopped', firstRequestId: null });
+    return { status: statusOf(outcome.code), body: errorBody(outcome.code, request.id, outcome.message, outcome.details) };
+  };
+  const claim = await ctx.idempotency.claim(scope, key, fingerprint, abandoned);
+  if (claim.kind === 'replay') return { status: claim.status, body: asThisRequest(claim.body, request.id), replayed: true };
   if (claim.kind === 'in_progress') throw new RelayError('idempotency_in_progress', undefined, null, { 'retry-after': '1' });
   if (claim.kind === 'mismatch') throw new RelayError('idempotency_key_reused');
+  // The claim's lease is renewed while this request runs: a claim left without renewal is one
+  // whose instance stopped, which repeats can then learn instead of waiting out the key's TTL.
+  const renewal = setInterval(() => {
+    ctx.idempotency.renew(scope, key).catch((err: unknown) => request.log.warn({ err, reqId: request.id }, 'renewing an Idempotency-Key claim failed'));
+  }, CLAIM_RENEW_MS);
+  renewal.unref();
   try {
     const answer = await run();
     await ctx.idempotency.complete(scope, key, answer.status, answer.body);
@@ -75,5 +90,7 @@ export async function runIdempotent(
       await ctx.idempotency.release(scope, key);
     }
     throw err;
+  } finally {
+    clearInterval(renewal);
   }
 }

@@ -93,4 +93,52 @@ describe('Idempotency-Key', () => {
     expect(renewed.expires_at).toBeGreaterThan(Date.now() + 23 * 3_600_000);
     expect(JSON.parse(renewed.response!)).toEqual(later.body);
   });
+
+  it("answers 409 idempotency_outcome_unknown, never a second create, when the first request's instance stopped before it answered", async () => {
+    const name = `Abandoned ${Date.now()}`;
+    const key = `abandoned-${name}`;
+    gate.hold();
+    const first = send(createBody(name), key);
+    await gate.whenHeld(1);
+    // What an instance killed in the middle of the request leaves: a claim nobody renews. Its
+    // lease (60 s, renewed every 15 s while the request runs) is made to run out at once here.
+    const db = relay.ctx.storage.db;
+    await db.updateTable('idempotency_keys').set({ expires_at: Date.now() - 1 }).where('idem_key', '=', key).execute();
+
+    const repeat = await send(createBody(name), key);
+    expect(repeat.status).toBe(409);
+    expect(repeat.body).toMatchObject({ code: 'idempotency_outcome_unknown', details: { firstError: 'relay_stopped', firstRequestId: null } });
+    // The answer names this request, as its X-Request-Id header and log row do.
+    expect(repeat.body.requestId).toBe(repeat.headers['x-request-id']);
+    const again = await send(createBody(name), key);
+    expect(again.status).toBe(409);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.requestId).toBe(again.headers['x-request-id']);
+    expect(await countInOdoo(name)).toBe(0);
+
+    // The first instance was only slow after all: its answer is the one kept.
+    gate.release();
+    expect((await first).status).toBe(200);
+    const replayed = await send(createBody(name), key);
+    expect(replayed.status).toBe(200);
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect(await countInOdoo(name)).toBe(1);
+  });
+
+  it('keeps a claim its instance renews in progress past the first lease, and gives up on it one lease after the last renewal', async () => {
+    const store = relay.ctx.idempotency;
+    const t0 = Date.now();
+    const body = Buffer.from('{"n":1}');
+    const abandoned = () => ({ status: 409, body: { success: false, code: 'idempotency_outcome_unknown' } });
+    expect((await store.claim('test:lease', 'k', body, abandoned, t0)).kind).toBe('new');
+    expect((await store.claim('test:lease', 'k', body, abandoned, t0 + 59_000)).kind).toBe('in_progress');
+    await store.renew('test:lease', 'k', t0 + 50_000);
+    expect((await store.claim('test:lease', 'k', body, abandoned, t0 + 100_000)).kind).toBe('in_progress');
+    expect(await store.claim('test:lease', 'k', body, abandoned, t0 + 111_000)).toEqual({ kind: 'replay', ...abandoned() });
+    // Kept for the key's time to live from the first request, then gone with the other answers.
+    await store.purgeExpired(t0 + 23 * 3_600_000);
+    expect((await store.claim('test:lease', 'k', body, abandoned, t0 + 23 * 3_600_000)).kind).toBe('replay');
+    await store.purgeExpired(t0 + 24 * 3_600_000 + 1);
+    expect((await store.claim('test:lease', 'k', body, abandoned, t0 + 24 * 3_600_000 + 1)).kind).toBe('new');
+  });
 });
