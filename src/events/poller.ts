@@ -59,6 +59,7 @@ export function initialCaptureRow(subscriptionId: string, now: number = Date.now
     push_rules: null,
     locked_by: null,
     locked_until: null,
+    last_push_at: null,
   };
 }
 
@@ -116,8 +117,14 @@ function pushExpectedSince(deps: PollDeps, sub: SubscriptionsTable): number {
   return Math.max(deps.startedAt ?? 0, sub.updated_at) + (deps.settleSeconds ?? DEFAULT_SETTLE_SECONDS) * 1000;
 }
 
-/** Whether a pushed change was recorded after `since`: Odoo reached the relay then, so a miss is not about reachability. */
+/**
+ * Whether Odoo reached the relay after `since`: a pushed change was recorded, or a push post
+ * arrived at any instance (its hint lost if that instance stopped before turning it into an
+ * event). Either way a miss is not about reachability.
+ */
 async function pushedSince(db: Kysely<Database>, subscriptionId: string, since: number): Promise<boolean> {
+  const posted = await db.selectFrom('subscription_capture').select('last_push_at').where('subscription_id', '=', subscriptionId).executeTakeFirst();
+  if (posted?.last_push_at != null && posted.last_push_at > since) return true;
   const row = await db
     .selectFrom('events')
     .select('id')

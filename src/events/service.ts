@@ -378,6 +378,7 @@ export class EventsService {
     if (!rule) throw new RelayError('unknown_ingest_token');
     const signal = parseOdooWebhookPost(body);
     if (!signal) return 'ignored';
+    this.track(this.notePushReceived(rule.subscriptionId));
     const key = `${rule.subscriptionId}\u0000${rule.trigger}`;
     let coalescer = this.coalescers.get(key);
     if (!coalescer) {
@@ -405,6 +406,18 @@ export class EventsService {
         this.ingestTimer = undefined;
       }
     }, Math.max(5, Math.min(INGEST_TICK_MS, this.d.config.coalesceQuietMs || INGEST_TICK_MS)));
+  }
+
+  /**
+   * Records that Odoo reached the relay, where every instance's reconcile poll sees it: the hint
+   * itself lives in this process until its record is re-read, and dies with it.
+   */
+  private async notePushReceived(subscriptionId: string): Promise<void> {
+    try {
+      await this.d.storage.db.updateTable('subscription_capture').set({ last_push_at: Date.now() }).where('subscription_id', '=', subscriptionId).execute();
+    } catch (err) {
+      this.d.logger.warn({ err, subscription: subscriptionId }, 'could not record a push post');
+    }
   }
 
   private track(work: Promise<void>): void {

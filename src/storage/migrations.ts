@@ -431,6 +431,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0013_capture_last_push': {
+      async up(db: Kysely<any>) {
+        // When Odoo's last push post reached any instance: a change only the reconcile poll found
+        // proves Odoo unreachable only if no post arrived since (the hint may have died with its instance).
+        await db.schema.alterTable('subscription_capture').addColumn('last_push_at', 'bigint').execute();
+      },
+    },
   };
 }
 

@@ -178,6 +178,8 @@ export interface SubscriptionCaptureTable {
    */
   locked_by: string | null;
   locked_until: number | null;
+  /** When a push post for this subscription last reached an instance (ms), whatever became of its hint. */
+  last_push_at: number | null;
 }
 
 export interface IngestTokensTable {

@@ -96,6 +96,28 @@ describe('auto capture when Odoo reaches the relay', () => {
     }
   });
 
+  it("stays on push when the change's posts reached the relay but their hint did not become an event (an instance that stopped)", async () => {
+    // Hints wait a minute in memory before their record is re-read: to the database and to the
+    // reconcile poll this is an instance that took Odoo's posts and was killed before acting.
+    const live = await startEventsRig({ simVersion: 17, env: { EVENTS_RECONCILE_INTERVAL_MS: '300', EVENTS_COALESCE_QUIET_MS: '60000' } });
+    try {
+      const id = await pushSubscription(live);
+      live.sim.webhookPosts.length = 0;
+      const partner = await odoo(live, 'res.partner', 'create', [{ name: 'Hint Lost With Its Instance' }]);
+      await until(() => live.sim.webhookPosts.length > 0 && live.sim.webhookPosts.every((p) => p.status !== 'error'), 5_000, 'posts answered by the relay');
+      // The reconcile poll delivers the change, and Odoo did reach the relay: no fallback.
+      await receiver.waitFor(1, 10_000);
+      expect(JSON.parse(receiver.requests[0]!.rawBody.toString())).toMatchObject({ type: 'res.partner.created', record_id: partner });
+      const event = await live.relay.ctx.storage.db.selectFrom('events').select('source').where('subscription_id', '=', id).where('record_id', '=', partner).executeTakeFirstOrThrow();
+      expect(event.source).toBe('poll');
+      await sleep(1000);
+      expect(await effective(live.relay, id)).toBe('push');
+      expect((await odoo(live, 'base.automation', 'search', [[['name', 'like', id]]])).length).toBeGreaterThan(0);
+    } finally {
+      await live.close();
+    }
+  });
+
   it('stays on push when the reconcile poll after a restart finds a change made while the relay was down', async () => {
     const port = await new Promise<number>((resolve) => {
       const s = net.createServer().listen(0, '127.0.0.1', () => {
