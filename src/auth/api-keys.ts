@@ -5,6 +5,7 @@ import type { SecretBox } from '../secrets/secret-box.js';
 import { RelayError } from '../errors/index.js';
 import { SCOPES, type Scope } from './scopes.js';
 import { ChangeSignal } from '../cache/ttl-cache.js';
+import { startFreshWindow } from './rate-limit.js';
 
 /** Raised by every key mutation in this process, so key caches drop stale entries at once. */
 export const apiKeysChanged = new ChangeSignal();
@@ -209,6 +210,7 @@ export async function updateApiKey(db: Kysely<Database>, id: string, userId: str
     set.connection_id = patch.connectionId;
   }
   if (Object.keys(set).length) await db.updateTable('api_keys').set(set).where('id', '=', current.id).execute();
+  if (set.rate_limit !== undefined && set.rate_limit !== current.rateLimit) await startFreshWindow(db, current.id, set.rate_limit);
   apiKeysChanged.raise();
   return getApiKey(db, id, userId);
 }

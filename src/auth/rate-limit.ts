@@ -42,7 +42,22 @@ export async function pruneExpiredRateLimits(db: Kysely<Database>, now = Date.no
  * share one counter per key.
  */
 export function databaseRateLimiter(storage: Storage): RateLimiter {
-  return limiterFamily((points) => postgresLimiter(storage, { points, duration: WINDOW_SECONDS, keyPrefix: `rl${points}` }));
+  return limiterFamily((points) => postgresLimiter(storage, { points, duration: WINDOW_SECONDS, keyPrefix: keyPrefixFor(points) }));
+}
+
+/** One counter per key and limit: a changed limit counts in a row of its own (see limiterFamily). */
+function keyPrefixFor(points: number): string {
+  return `rl${points}`;
+}
+
+/**
+ * Starts a key's window afresh under a limit it was just given. The database keeps a counter per
+ * limit, so a limit the key had earlier in this minute (5, then 6, then 5 again) would otherwise
+ * pick up that limit's count, spent or not. The in-memory counter starts afresh by itself.
+ */
+export async function startFreshWindow(db: Kysely<Database>, keyId: string, perMinute: number): Promise<void> {
+  // rate-limiter-flexible stores `${keyPrefix}:${key}`.
+  await db.deleteFrom('rate_limits').where('key', '=', `${keyPrefixFor(perMinute)}:${keyId}`).execute();
 }
 
 /**

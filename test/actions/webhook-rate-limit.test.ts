@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
 import { createTestDatabase } from '../helpers/postgres.js';
-import { createApiKey } from '../../src/auth/api-keys.js';
+import { createApiKey, updateApiKey } from '../../src/auth/api-keys.js';
 import { computeHmacHex } from '../../src/auth/hmac.js';
 
 const relays: TestRelay[] = [];
@@ -55,6 +55,27 @@ describe('per-key rate limit', () => {
     statuses.push(...burst.map((r) => r.status));
     expect(statuses.filter((s) => s !== 429)).toHaveLength(5);
     expect(statuses.filter((s) => s === 429)).toHaveLength(3);
+  });
+
+  it.each(['sqlite', 'postgres'] as const)('starts a fresh window when a key gets a new limit, also one it had earlier in the minute (%s)', async (database) => {
+    const relay = await startTestRelay(database === 'postgres' ? { databaseUrl: await createTestDatabase() } : {});
+    relays.push(relay);
+    const { id, key } = await relay.createKey({ rateLimit: 2 });
+    const spend = async (n: number) => {
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const r = await getConfig(relay, key);
+        out.push(`${r.status}/${r.headers['x-ratelimit-limit']}/${r.headers['x-ratelimit-remaining']}`);
+      }
+      return out;
+    };
+    const setLimit = (rateLimit: number) => updateApiKey(relay.ctx.storage.db, id, undefined, { rateLimit });
+    expect(await spend(3)).toEqual(['404/2/1', '404/2/0', '429/2/0']);
+    await setLimit(3);
+    expect(await spend(1)).toEqual(['404/3/2']);
+    // Back to 2 in the same minute: a fresh window, not the spent count of the first one.
+    await setLimit(2);
+    expect(await spend(3)).toEqual(['404/2/1', '404/2/0', '429/2/0']);
   });
 
   it.each(['sqlite', 'postgres'] as const)(
