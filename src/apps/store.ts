@@ -6,6 +6,7 @@ import { RelayError } from '../errors/index.js';
 import { ChangeSignal } from '../cache/ttl-cache.js';
 import { SCOPES, type Scope } from '../auth/scopes.js';
 import { appGrantId, type Grant } from '../auth/grant.js';
+import { startFreshWindow } from '../auth/rate-limit.js';
 
 /** Raised by every app mutation in this process, so caches of app lookups drop stale entries. */
 export const appsChanged = new ChangeSignal();
@@ -230,6 +231,7 @@ export async function updateApp(db: Kysely<Database>, id: string, userId: string
   if (patch.allowedMethods !== undefined) set.allowed_methods = allowList(patch.allowedMethods);
   if (patch.rateLimit !== undefined) set.rate_limit = checkRateLimit(patch.rateLimit);
   await db.updateTable('apps').set(set).where('id', '=', current.id).execute();
+  if (set.rate_limit !== undefined && set.rate_limit !== current.rateLimit) await startFreshWindow(db, { idPrefix: appGrantId(current.id, '') }, set.rate_limit);
   appsChanged.raise();
   return getApp(db, id, userId);
 }

@@ -210,7 +210,7 @@ export async function updateApiKey(db: Kysely<Database>, id: string, userId: str
     set.connection_id = patch.connectionId;
   }
   if (Object.keys(set).length) await db.updateTable('api_keys').set(set).where('id', '=', current.id).execute();
-  if (set.rate_limit !== undefined && set.rate_limit !== current.rateLimit) await startFreshWindow(db, current.id, set.rate_limit);
+  if (set.rate_limit !== undefined && set.rate_limit !== current.rateLimit) await startFreshWindow(db, { id: current.id }, set.rate_limit);
   apiKeysChanged.raise();
   return getApiKey(db, id, userId);
 }

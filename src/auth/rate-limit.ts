@@ -1,5 +1,5 @@
 import { RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Storage } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
 import { RelayError } from '../errors/index.js';
@@ -55,9 +55,13 @@ function keyPrefixFor(points: number): string {
  * limit, so a limit the key had earlier in this minute (5, then 6, then 5 again) would otherwise
  * pick up that limit's count, spent or not. The in-memory counter starts afresh by itself.
  */
-export async function startFreshWindow(db: Kysely<Database>, keyId: string, perMinute: number): Promise<void> {
+export async function startFreshWindow(db: Kysely<Database>, grant: { id: string } | { idPrefix: string }, perMinute: number): Promise<void> {
   // rate-limiter-flexible stores `${keyPrefix}:${key}`.
-  await db.deleteFrom('rate_limits').where('key', '=', `${keyPrefixFor(perMinute)}:${keyId}`).execute();
+  const stored = `${keyPrefixFor(perMinute)}:${'id' in grant ? grant.id : grant.idPrefix}`;
+  let q = db.deleteFrom('rate_limits');
+  // An app's grants (one per user it acts for) share a prefix; compared as text, not LIKE, whose `_` is a wildcard.
+  q = 'id' in grant ? q.where('key', '=', stored) : q.where(sql`substr(key, 1, ${stored.length})`, '=', stored);
+  await q.execute();
 }
 
 /**
