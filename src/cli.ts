@@ -199,7 +199,7 @@ connections
     const { conn, check } = await withContext(async (ctx) => {
       const user = await userId(ctx, opts.user);
       // As the dashboard's Save: credentials Odoo refuses are not saved; an Odoo that cannot be asked is a warning.
-      const check = await checkConnectionToSave(ctx.box, input, await resolveConnection(ctx.storage.db, user, null));
+      const check = await checkConnectionToSave(ctx.box, input, await resolveConnection(ctx.storage.db, user, null), ctx.config.odooAllowedOrigins);
       return { conn: await saveDefaultConnection(ctx.storage.db, ctx.box, user, input), check };
     });
     console.log(`Saved connection ${conn.id}: ${conn.login}@${conn.url} db=${conn.database} protocol=${conn.protocol}`);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseCidr } from './events/ssrf-guard.js';
+import { parseAllowedOrigins } from './connections/origin-policy.js';
 
 /**
  * Environment → validated, typed config. Read once at start-up; a wrong variable stops the
@@ -114,6 +115,10 @@ const envSchema = z.object({
     .default(100)
     .describe('Calls that may wait per Odoo connection when its concurrency cap is reached; more get 503 odoo_busy'),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000).describe('How long shutdown waits for in-flight requests and deliveries to finish'),
+  ODOO_ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .describe('Comma-separated origins (https://erp.example.com, http://10.0.0.5:8069) Odoo connections may point at; unset, any. Set it on a relay shared by several users'),
   EVENTS_ALLOW_PRIVATE_TARGETS: z
     .string()
     .default('')
@@ -195,6 +200,8 @@ export type Config = {
   trustProxy: boolean | number | string[];
   secureCookies: 'auto' | 'true' | 'false';
   odooMaxQueue: number;
+  /** Origins Odoo connections may point at; empty: any. */
+  odooAllowedOrigins: string[];
   shutdownGraceMs: number;
   /** After a stop signal, how long the relay stays up but not ready (0: no drain). */
   shutdownDrainMs: number;
@@ -240,6 +247,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(`Invalid environment configuration:\n  EVENTS_ALLOW_PRIVATE_TARGETS: '${cidr}' is not a CIDR range`);
     }
   }
+  const odooOrigins = parseAllowedOrigins(e.ODOO_ALLOWED_ORIGINS);
+  if ('problem' in odooOrigins) throw new ConfigError(`Invalid environment configuration:\n  ODOO_ALLOWED_ORIGINS: ${odooOrigins.problem}`);
   const chatProblems = chatConfigProblems(e);
   if (chatProblems.length > 0) {
     throw new ConfigError(`Invalid environment configuration:\n${chatProblems.map((p) => `  ${p}`).join('\n')}`);
@@ -265,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     secureCookies: e.SECURE_COOKIES,
     odooMaxQueue: e.ODOO_MAX_QUEUE,
+    odooAllowedOrigins: odooOrigins.origins,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     events: {

@@ -64,7 +64,7 @@ export async function createContext(config: Config, logger?: Logger): Promise<Ap
     throw err;
   }
   const requestLog = new RequestLogWriter(requestLogBatchInsert(storage), (err) => log.error({ err }, 'request log write failed'));
-  const odooClients = new OdooClientCache(box, { maxQueue: config.odooMaxQueue });
+  const odooClients = new OdooClientCache(box, { maxQueue: config.odooMaxQueue, allowedOrigins: config.odooAllowedOrigins });
   const caches = {
     apiKeys: new TtlCache<KeyLookup>(config.authCacheSeconds * 1000),
     connections: new TtlCache<ResolvedConnection | null>(config.authCacheSeconds * 1000),

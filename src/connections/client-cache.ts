@@ -1,6 +1,7 @@
 import { OdooClient } from '../odoo/index.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { OdooConnection } from './store.js';
+import { assertOdooOriginAllowed } from './origin-policy.js';
 
 /**
  * One OdooClient per connection, so its uid cache, version detection, keep-alive pool and
@@ -12,12 +13,15 @@ export class OdooClientCache {
 
   constructor(
     private readonly box: SecretBox,
-    private readonly defaults: { maxQueue: number },
+    private readonly defaults: { maxQueue: number; allowedOrigins: readonly string[] },
   ) {}
 
   get(connection: OdooConnection, secretEnc: string): OdooClient {
     const cached = this.clients.get(connection.id);
     if (cached && cached.updatedAt === connection.updatedAt) return cached.client;
+    // Checked when a client is made, not per call: a connection saved before ODOO_ALLOWED_ORIGINS
+    // was set (or narrowed) is refused too.
+    assertOdooOriginAllowed(connection.url, this.defaults.allowedOrigins);
     if (cached) void cached.client.close();
     const client = new OdooClient({
       url: connection.url,

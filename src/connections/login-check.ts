@@ -6,6 +6,7 @@ import { OdooClient, isOdooError, type OdooConnectionTest, type OdooError, type 
 import { RelayError } from '../errors/index.js';
 import { fromOdooError } from '../http/error-handler.js';
 import type { SecretBox } from '../secrets/secret-box.js';
+import { assertOdooOriginAllowed } from './origin-policy.js';
 import { assertSavedSecretFits, validateConnectionInput, type OdooConnectionInput, type ResolvedConnection } from './store.js';
 
 export interface LoginSettings {
@@ -49,8 +50,10 @@ export async function checkBeforeSave(settings: LoginSettings): Promise<SaveChec
  * The settings to log in with, checked: the secret typed, else the saved one, but only for the
  * origin it was saved for, checked before it is decrypted or sent anywhere.
  */
-export function loginSettingsOf(box: SecretBox, input: OdooConnectionInput, saved: ResolvedConnection | null): LoginSettings {
+export function loginSettingsOf(box: SecretBox, input: OdooConnectionInput, saved: ResolvedConnection | null, allowedOrigins: readonly string[]): LoginSettings {
   const v = validateConnectionInput(input);
+  // Before anything is sent there: what came back would tell the caller what listens at the address.
+  assertOdooOriginAllowed(v.url, allowedOrigins);
   if (v.secret === undefined && saved) assertSavedSecretFits(saved.connection.url, v.url);
   const secret = v.secret ?? (saved ? box.decrypt(saved.secretEnc) : undefined);
   if (!secret) throw new RelayError('invalid_request', 'Password or API key is required', { field: 'secret' });
@@ -62,9 +65,14 @@ export function loginSettingsOf(box: SecretBox, input: OdooConnectionInput, save
  * set`): credentials Odoo refuses are refused here, so nothing is saved; any other failure comes
  * back as the save's warning.
  */
-export async function checkConnectionToSave(box: SecretBox, input: OdooConnectionInput, saved: ResolvedConnection | null): Promise<SaveCheck> {
+export async function checkConnectionToSave(
+  box: SecretBox,
+  input: OdooConnectionInput,
+  saved: ResolvedConnection | null,
+  allowedOrigins: readonly string[],
+): Promise<SaveCheck> {
   try {
-    return await checkBeforeSave(loginSettingsOf(box, input, saved));
+    return await checkBeforeSave(loginSettingsOf(box, input, saved, allowedOrigins));
   } catch (err) {
     if (!isOdooError(err, 'odoo_auth_failed')) throw err;
     throw new RelayError('odoo_auth_failed', 'Odoo rejected the login and password or API key; nothing was saved', fromOdooError(err).details);

@@ -5,6 +5,7 @@ import { RelayError } from '../errors/index.js';
 import { requireSession } from '../auth/routes.js';
 import { resolveConnection, saveDefaultConnection, validateConnectionInput } from '../connections/store.js';
 import { checkConnectionToSave, loginSettingsOf, tryOdooLogin } from '../connections/login-check.js';
+import { assertOdooOriginAllowed } from '../connections/origin-policy.js';
 import { OdooClient } from '../odoo/index.js';
 import { fromOdooError } from '../http/error-handler.js';
 import { parseInput } from './validate.js';
@@ -61,7 +62,7 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: AppContext):
     const found = await resolveConnection(db, userId, null);
     // Credentials Odoo refuses are not saved (odoo_auth_failed, thrown); when Odoo cannot be
     // asked, the save goes ahead and the answer carries the reason as a warning.
-    const check = await checkConnectionToSave(ctx.box, input, found);
+    const check = await checkConnectionToSave(ctx.box, input, found, ctx.config.odooAllowedOrigins);
     // Keep what the request does not say: the concurrency cap when it is omitted (older
     // clients of this API), and a name set with the CLI that is not just the old URL's host
     // (that default follows the URL).
@@ -86,12 +87,13 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: AppContext):
       const client = ctx.odooClients.get(saved.connection, saved.secretEnc);
       return { success: true, result: await client.testConnection() };
     }
-    return { success: true, result: await tryOdooLogin(loginSettingsOf(ctx.box, withoutEmptySecret(parseInput(connectionBody, request.body)), saved)) };
+    return { success: true, result: await tryOdooLogin(loginSettingsOf(ctx.box, withoutEmptySecret(parseInput(connectionBody, request.body)), saved, ctx.config.odooAllowedOrigins)) };
   });
 
   app.post('/api/dashboard/connection/databases', guard, async (request) => {
     const { url } = parseInput(urlOnly, request.body);
     const checked = validateConnectionInput({ url, database: '-', login: '-' });
+    assertOdooOriginAllowed(checked.url, ctx.config.odooAllowedOrigins);
     // db.list needs no credentials; the placeholders are never sent.
     const client = new OdooClient({ url: checked.url, database: '-', login: '-', secret: '-', timeoutMs: 15_000, maxConcurrent: 1, maxQueue: 0 });
     try {
