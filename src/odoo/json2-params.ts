@@ -97,16 +97,32 @@ export function toJson2Call(method: string, args: readonly unknown[], kwargs: Re
 function genericSignature(method: string, args: readonly unknown[]): Json2MethodSignature {
   if (args.length === 0) return { onRecords: false, params: [] };
   if (args.length === 1 && isIdsLike(args[0])) return { onRecords: true, params: [] };
+  if (args.length === 1 && hasQuotedIds(args[0])) throw quotedIds(method, args[0] as unknown[]);
+  // The advice must work over JSON-RPC too (Odoo up to 18, or a password instead of an API
+  // key): there `kwargs.ids` is an unexpected keyword, while `args: [[ids]]` works on both.
   throw unmappable(
     `JSON-2 needs named parameters and '${method}' is not a method whose positional arguments are known; ` +
-      'pass them in kwargs by name (record ids as kwargs.ids)',
+      'pass the record ids as the only positional argument (args: [[ids]]) and everything else in kwargs by name',
   );
 }
 
 function toIds(method: string, value: unknown): number[] {
   if (typeof value === 'number' && Number.isInteger(value)) return [value];
   if (isIdsLike(value)) return value as number[];
+  if (hasQuotedIds(value)) throw quotedIds(method, value as unknown[]);
   throw unmappable(`${method} is called on records: the first positional argument must be a list of ids`);
+}
+
+/** `["6"]`: what an n8n expression gives inside quotes ("{{ $json.id }}"). */
+function hasQuotedIds(value: unknown): boolean {
+  return Array.isArray(value) && value.length > 0 && value.some((v) => typeof v === 'string' && /^\d+$/.test(v)) && value.every((v) => (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^\d+$/.test(v)));
+}
+
+function quotedIds(method: string, ids: unknown[]): OdooError {
+  const quoted = ids.find((v) => typeof v === 'string');
+  return unmappable(
+    `${method}: record ids must be numbers, got the text "${String(quoted)}"; in n8n, write the expression without quotes ({{ $json.id }}, not "{{ $json.id }}")`,
+  );
 }
 
 function isIdsLike(value: unknown): boolean {

@@ -46,7 +46,11 @@ describe('execute_kw args → JSON-2 named params', () => {
     ['unlink', [[1], 'extra'], {}, /at most 1 positional/],
     ['write', ['not ids', {}], {}, /list of ids/],
     ['message_post', [[3], 'hello'], {}, /not a method whose positional arguments are known/],
-    ['some_custom', [D], {}, /pass them in kwargs/],
+    // The advice works over JSON-RPC too: kwargs.ids would be an unexpected keyword there.
+    ['some_custom', [D], {}, /pass the record ids as the only positional argument \(args: \[\[ids\]\]\) and everything else in kwargs by name/],
+    // What a quoted n8n expression sends: said as such, not as an unknown signature.
+    ['action_confirm', [['6']], {}, /action_confirm: record ids must be numbers, got the text "6"; in n8n, write the expression without quotes/],
+    ['write', [[3, '4'], { phone: 'x' }], {}, /write: record ids must be numbers, got the text "4"/],
   ])('%s %j %j → odoo_unmappable_args', (method, args, kwargs, message) => {
     let error: unknown;
     try {
