@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { OdooError, isOdooError } from './errors.js';
+import { kwargsForVersion } from './renamed-params.js';
 import { OdooHttp } from './http.js';
 import { toJson2Call, shapeJson2Result } from './json2-params.js';
 import { Json2Transport } from './json2-transport.js';
@@ -186,6 +187,7 @@ export class OdooClient {
     kwargs: Record<string, unknown>,
     verbatim: boolean,
   ): Promise<VerbatimResult> {
+    kwargs = kwargsForVersion(method, kwargs, this.detected?.major);
     if (protocol === 'jsonrpc') return this.executeJsonRpc(model, method, args, kwargs).then((result) => ({ result }));
 
     // Chained rather than awaited: this runs on every call, and each await adds promises.

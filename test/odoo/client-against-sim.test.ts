@@ -69,6 +69,13 @@ describe.each(flavours)('$label', ({ version, secret, protocol }) => {
     expect(rows[0]).toEqual({ id: expect.any(Number), name: 'Acme Corporation' });
   });
 
+  it("passes a renamed keyword under the server's own name, so one workflow runs on 18 and 19 (default_get: fields_list → fields in 19)", async () => {
+    const before = await client.executeKw('res.partner', 'default_get', [], { fields_list: ['active', 'type'] });
+    const after = await client.executeKw('res.partner', 'default_get', [], { fields: ['active', 'type'] });
+    expect(after).toEqual(before);
+    expect(before).toMatchObject({ active: true });
+  });
+
   it('exactly one round trip per executeKw once warm', async () => {
     await client.executeKw('res.partner', 'search_count', [COMPANIES]);
     const before = proxy.count();

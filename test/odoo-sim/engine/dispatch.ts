@@ -260,11 +260,17 @@ const METHODS: Record<string, MethodSpec> = {
   },
 };
 
-/** Aliases accepted for parameters whose name changed between versions. */
-const PARAM_ALIASES: Record<string, Record<string, string>> = {
-  name_search: { args: 'domain' },
-  default_get: { fields: 'fields_list' },
-};
+/**
+ * Parameters Odoo renamed, by the name each version takes → the name the engine uses ('' for a
+ * name the version refuses as an unexpected keyword, as Python does). Odoo 19 renamed
+ * default_get's `fields_list` to `fields`. name_search's `args` became `domain` around 17/18;
+ * both spellings are taken there, since the version that changed it is not pinned down here.
+ */
+function paramNames(method: string, version: OdooMajorVersion): Record<string, string> | undefined {
+  if (method === 'name_search') return { args: 'domain' };
+  if (method === 'default_get') return version >= 19 ? { fields: 'fields_list', fields_list: '' } : { fields: '' };
+  return undefined;
+}
 
 export class Dispatcher {
   constructor(
@@ -301,10 +307,11 @@ export class Dispatcher {
     const params: Params = {};
     positional.forEach((v, i) => (params[spec.params[i]!] = v));
     const { context, ...rest } = kwargs ?? {};
+    const renamed = paramNames(method, this.version);
     for (const [k, v] of Object.entries(rest)) {
-      const name = PARAM_ALIASES[method]?.[k] ?? k;
-      if (!spec.params.includes(name)) throw this.unexpected(owner, method, k);
-      if (name in params) throw typeError(`${owner}.${method}() got multiple values for argument '${name}'`);
+      const name = renamed?.[k] ?? k;
+      if (!name || !spec.params.includes(name)) throw this.unexpected(owner, method, k);
+      if (name in params) throw typeError(`${owner}.${method}() got multiple values for argument '${k}'`);
       params[name] = v;
     }
     return this.run(spec, uid, model, ids, params, (context ?? {}) as Record<string, unknown>, false);
@@ -318,9 +325,10 @@ export class Dispatcher {
     const { ids, context, ...rest } = body ?? {};
     const owner = spec.owner ?? 'BaseModel';
     const params: Params = {};
+    const renamed = paramNames(method, this.version);
     for (const [k, v] of Object.entries(rest)) {
-      const name = PARAM_ALIASES[method]?.[k] ?? k;
-      if (!spec.params.includes(name)) throw this.unexpected(owner, method, k);
+      const name = renamed?.[k] ?? k;
+      if (!name || !spec.params.includes(name)) throw this.unexpected(owner, method, k);
       params[name] = v;
     }
     return this.run(spec, uid, model, asIds(ids), params, (context ?? {}) as Record<string, unknown>, true);
