@@ -76,6 +76,7 @@ export async function recordEvents(db: Kysely<Database>, events: readonly NewEve
             created_at: now,
             updated_at: now,
             delivered_at: null,
+            format: null,
           })),
         )
         .execute();
@@ -138,6 +139,7 @@ export async function claimDueDeliveries(
       status = 'in_flight',
       locked_by = ${workerId},
       locked_until = CAST(${now + leaseMarginMs} AS bigint) + 2 * (SELECT s.timeout_ms FROM subscriptions s WHERE s.id = deliveries.subscription_id),
+      format = COALESCE(format, (SELECT s.format FROM subscriptions s WHERE s.id = deliveries.subscription_id)),
       updated_at = ${now}
     WHERE id IN (
       SELECT d2.id FROM deliveries d2

@@ -244,9 +244,12 @@ export class DeliveryWorker {
     if (!cached) return; // deleted meanwhile: its deliveries went with it
     const sub = cached.row;
     const startedAt = Date.now();
-    const body = sub.format === 'xml' ? toXml(JSON.parse(delivery.payload) as EventPayload) : delivery.payload;
+    // The format of the first attempt (set when it was claimed): a retry or replay carries the
+    // same body under its webhook-id even if the subscription's format changed since.
+    const format = delivery.format ?? sub.format;
+    const body = format === 'xml' ? toXml(JSON.parse(delivery.payload) as EventPayload) : delivery.payload;
     // XML is rendered from the stored JSON payload at send time: one stored form, same content.
-    const contentType = CONTENT_TYPES[sub.format];
+    const contentType = CONTENT_TYPES[format];
     const headers = signDelivery({
       secret: signingSecrets(cached.rotation, startedAt),
       webhookId: delivery.id,

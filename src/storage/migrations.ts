@@ -438,6 +438,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('subscription_capture').addColumn('last_push_at', 'bigint').execute();
       },
     },
+    '0014_delivery_format': {
+      async up(db: Kysely<any>) {
+        // The format a delivery was first sent in, kept for its retries and replays: one
+        // webhook-id, one body, even when the subscription's format changes in between.
+        await db.schema.alterTable('deliveries').addColumn('format', 'text').execute();
+      },
+    },
   };
 }
 

@@ -227,6 +227,8 @@ export interface DeliveriesTable {
   created_at: number;
   updated_at: number;
   delivered_at: number | null;
+  /** The format of its first attempt, kept for every later one (null until then). */
+  format: 'json' | 'xml' | null;
 }
 
 export interface DeliveryAttemptsTable {

@@ -92,6 +92,36 @@ describe('subscriptions API', () => {
     expect((await rig.api('GET', '/api/v1/subscriptions', undefined, 'sk_live_nope')).status).toBe(401);
   });
 
+  it('keeps the format of the first attempt for every retry and replay of a delivery, and uses a new format for new deliveries', async () => {
+    receiver = await startReceiver('fail500');
+    const { subscription } = await subscribe({ retries: 5 });
+    const id = subscription.id;
+    const first = await rig.api('POST', `/api/v1/subscriptions/${id}/test`);
+    const [failed] = await receiver.waitFor(1);
+    expect(failed!.headers['content-type']).toMatch(/^application\/json/);
+    // The format changes while the delivery waits for its retry (paused, so none slips out meanwhile).
+    expect((await rig.api('PATCH', `/api/v1/subscriptions/${id}`, { active: false, format: 'xml' })).status).toBe(200);
+    receiver.setMode('ok');
+    const before = receiver.requests.length;
+    await rig.api('PATCH', `/api/v1/subscriptions/${id}`, { active: true });
+    await receiver.waitFor(before + 1);
+    const sameId = receiver.requests.filter((r) => r.headers['webhook-id'] === first.body.deliveryId);
+    expect(sameId.length).toBeGreaterThanOrEqual(2);
+    for (const r of sameId) {
+      expect(r.headers['content-type']).toMatch(/^application\/json/);
+      expect(r.rawBody.equals(failed!.rawBody)).toBe(true);
+    }
+    // A replay of it too; a new delivery goes out in the new format.
+    await until(async () => (await db().selectFrom('deliveries').select('status').where('id', '=', first.body.deliveryId).executeTakeFirst())?.status === 'delivered');
+    await rig.api('POST', `/api/v1/subscriptions/${id}/replay`, { deliveryIds: [first.body.deliveryId] });
+    const second = await rig.api('POST', `/api/v1/subscriptions/${id}/test`);
+    await until(() => receiver.requests.some((r) => r.headers['webhook-id'] === second.body.deliveryId) && receiver.requests.filter((r) => r.headers['webhook-id'] === first.body.deliveryId).length > sameId.length);
+    const replayed = receiver.requests.filter((r) => r.headers['webhook-id'] === first.body.deliveryId).at(-1)!;
+    expect(replayed.headers['content-type']).toMatch(/^application\/json/);
+    const fresh = receiver.requests.find((r) => r.headers['webhook-id'] === second.body.deliveryId)!;
+    expect(fresh.headers['content-type']).toMatch(/^application\/xml/);
+  });
+
   it('sends saved custom headers only to the origin they were saved for', async () => {
     receiver = await startReceiver();
     const other = await startReceiver();
