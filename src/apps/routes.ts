@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
 import { requireSession } from '../auth/routes.js';
-import { parseInput } from '../dashboard/validate.js';
+import { parseInput } from '../http/parse-input.js';
 import { credentialName, formChoices, idParams, limitFields, scopes } from '../dashboard/access-schemas.js';
 import { createApp, deleteApp, getApp, listApps, rotateAppSecrets, updateApp, type App, type AppSecrets } from './store.js';
 import { listAuthorizations, revokeAuthorization } from './authorizations.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
-import { describeIssues } from '../actions/schema.js';
+import { parseInput } from '../http/parse-input.js';
 import { changePassword, checkCredentials, countUsers, createFirstAdmin, findUserById, type User, type VerifiedUser } from './users.js';
 import { createSession, deleteSession, findSession, SESSION_COOKIE, type Session } from './sessions.js';
 import { checkSessionWrite, crossSiteRefusal, isCrossSite } from './caller.js';
@@ -10,14 +10,6 @@ import { checkSessionWrite, crossSiteRefusal, isCrossSite } from './caller.js';
 const credentials = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) });
 const passwordChange = z.object({ currentPassword: z.string().min(1).max(1024), newPassword: z.string().min(1).max(1024) });
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (!r.success) {
-    const { message, fields } = describeIssues(r.error);
-    throw new RelayError('invalid_request', message, { fields });
-  }
-  return r.data;
-}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -76,7 +68,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
 
   app.post('/api/auth/setup', async (request, reply) => {
     refuseCrossSite(ctx, request);
-    const input = parse(credentials, request.body);
+    const input = parseInput(credentials, request.body);
     // Checked first to refuse at once, and again atomically with the insert (a concurrent setup).
     if ((await countUsers(db)) > 0) throw new RelayError('setup_already_done');
     const admin = await createFirstAdmin(ctx.storage, input);
@@ -86,7 +78,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
 
   app.post('/api/auth/login', async (request, reply) => {
     refuseCrossSite(ctx, request);
-    const input = parse(credentials, request.body);
+    const input = parseInput(credentials, request.body);
     const admission = await ctx.loginThrottle.admit(input.username, request.ip);
     if (!admission.allowed) {
       const wait = admission.retryAfterSeconds;
@@ -112,7 +104,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
   }));
 
   app.post('/api/auth/password', { preHandler: requireSession(ctx) }, async (request, reply) => {
-    const input = parse(passwordChange, request.body);
+    const input = parseInput(passwordChange, request.body);
     // Every session of this user ends with the change; this browser gets a fresh one.
     const changed = await changePassword(db, request.session!.user.id, input.currentPassword, input.newPassword);
     return { success: true, ...(await startSession(ctx, request, reply, changed)) };

@@ -4,7 +4,7 @@ import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
 import { requireSession } from '../auth/routes.js';
 import { createApiKey, getApiKey, listApiKeys, revokeApiKey, setApiKeyHmac, updateApiKey } from '../auth/api-keys.js';
-import { parseInput } from './validate.js';
+import { parseInput } from '../http/parse-input.js';
 import { credentialName, formChoices, idParams, limitFields, scopes } from './access-schemas.js';
 
 const expiresAt = z

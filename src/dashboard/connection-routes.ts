@@ -8,7 +8,7 @@ import { checkConnectionToSave, loginSettingsOf, tryOdooLogin } from '../connect
 import { assertOdooOriginAllowed } from '../connections/origin-policy.js';
 import { OdooClient } from '../odoo/index.js';
 import { fromOdooError } from '../http/error-handler.js';
-import { parseInput } from './validate.js';
+import { parseInput } from '../http/parse-input.js';
 
 const connectionBody = z.object({
   url: z.string().trim().min(1, 'Odoo URL is required').max(2048),

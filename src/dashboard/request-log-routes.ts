@@ -4,7 +4,7 @@ import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
 import { requireSession } from '../auth/routes.js';
 import { queryRequestLog } from '../request-log/query.js';
-import { parseInput } from './validate.js';
+import { parseInput } from '../http/parse-input.js';
 
 const optionalText = z
   .string()

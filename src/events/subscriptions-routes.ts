@@ -19,6 +19,7 @@ import type { AppContext } from '../context.js';
 import { authenticateCaller, checkSessionWrite, credentialName, type Caller } from '../auth/caller.js';
 import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { RelayError } from '../errors/index.js';
+import { parseInput } from '../http/parse-input.js';
 import { getSubscriptionRow, listSubscriptions, rotateSigningSecret, toSubscription } from './subscriptions-store.js';
 import { enqueueTestEvent } from './test-send.js';
 import { deliveryCounts, listAttempts, listDeliveries, replayDeliveries } from './outbox.js';
@@ -53,12 +54,6 @@ const listQuery = z.object({
   beforeId: z.string().min(1).max(64).optional(),
 });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const r = schema.safeParse(value ?? {});
-  if (r.success) return r.data;
-  const first = r.error.issues[0];
-  throw new RelayError('invalid_request', `${first.path.join('.') || 'body'}: ${first.message}`);
-}
 
 export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext): void {
   const events = ctx.events;
@@ -109,7 +104,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext
 
   app.get('/api/v1/subscriptions/:id/deliveries', doc(subscriptionDocs.deliveries), async (request) => {
     const row = await getSubscriptionRow(ctx.storage.db, idOf(request), userOf(request));
-    const q = parse(listQuery, request.query);
+    const q = parseInput(listQuery, request.query);
     return { success: true, deliveries: await listDeliveries(ctx.storage.db, row.id, q) };
   });
 
@@ -134,7 +129,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext
 
   app.post('/api/v1/subscriptions/:id/replay', doc(subscriptionDocs.replay), async (request) => {
     const row = await getSubscriptionRow(ctx.storage.db, idOf(request), userOf(request));
-    const body = parse(replaySchema, request.body);
+    const body = parseInput(replaySchema, request.body);
     const since = body.since === undefined ? undefined : typeof body.since === 'number' ? body.since : Date.parse(body.since);
     const { replayed, skipped } = await replayDeliveries(ctx.storage.db, row.id, {
       deliveryIds: body.deliveryIds,

@@ -20,7 +20,7 @@ import { RelayError } from '../errors/index.js';
 import { requireSession } from '../auth/routes.js';
 import { getApp, scopesWithinApp, type App } from '../apps/store.js';
 import { defaultWebRoot } from '../dashboard/static.js';
-import { parseInput } from '../dashboard/validate.js';
+import { parseInput } from '../http/parse-input.js';
 import { parseFormPairs, percentEncode, type ParamPairs } from './signature.js';
 import { oauth1Error, realmOf, signedUrl, verifySignedRequest, type TokenUse, type VerifiedRequest } from './verify.js';
 import {

@@ -5,7 +5,7 @@ import { RelayError } from '../errors/index.js';
 import { requireSession } from '../auth/routes.js';
 import { findUserById } from '../auth/users.js';
 import { getApp } from '../apps/store.js';
-import { parseInput } from '../dashboard/validate.js';
+import { parseInput } from '../http/parse-input.js';
 import { consumeAuthorizationRequest, findAuthorizationRequest, issueCode, recordGrant } from './store.js';
 import { clientRedirect } from './redirect.js';
 import { issuerOf } from './issuer.js';

@@ -360,6 +360,12 @@ describe('delivery', () => {
     await until(async () => (await db().selectFrom('deliveries').select('status').where('id', '=', delivered[0]!).executeTakeFirst())?.status === 'delivered');
     // A status narrows the ids to the deliveries that finished that way.
     // The ids left alone are listed with their status, and an id this subscription does not have says so.
+    // A refused body or query names its field, as every other refusal does.
+    const bogus = await replay({ status: 'bogus' });
+    expect(bogus.status).toBe(400);
+    expect(bogus.body.details).toMatchObject({ field: 'status', fields: [{ field: 'status' }] });
+    const badQuery = await rig.api('GET', `/api/v1/subscriptions/${id}/deliveries?limit=0`);
+    expect(badQuery.body.details).toMatchObject({ field: 'limit' });
     const narrowed = await replay({ deliveryIds: [...delivered, 'msg_not_this_subscriptions'], status: 'failed' });
     expect(narrowed.body).toMatchObject({ replayed: 0 });
     expect(narrowed.body.skipped).toEqual([

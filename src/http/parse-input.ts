@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { RelayError } from '../errors/index.js';
 import { describeIssues } from '../actions/schema.js';
 
-/** Parses a dashboard request part; a refusal names each bad field (`details.field` is the first one's top-level name, for forms). */
+/** Parses a request part (body, query); a refusal names each bad field (`details.fields`, and `details.field`: the first one's top-level name, for forms). */
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value ?? {});
   if (!r.success) {
