@@ -43,7 +43,8 @@ interface MethodSpec {
 
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null || v === false ? [] : [v]);
 const asIds = (v: unknown): number[] => asList(v).filter((x): x is number => typeof x === 'number');
-const optNumber = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+// Odoo hands limit and offset to PostgreSQL as query parameters, which takes '2' as 2.
+const optNumber = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
 const optString = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 const fieldList = (v: unknown): string[] | undefined => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : undefined);
 

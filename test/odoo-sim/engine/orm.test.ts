@@ -427,6 +427,22 @@ describe('versions', () => {
     expect(e.execute(2, 'res.partner', 'name_search', [], { name: 'Acme', domain: [['is_company', '=', true]] })).toEqual([[9, 'Acme Corporation']]);
   });
 
+  it("takes default_get's fields_list up to 18 and fields from 19, refusing the other version's name as Odoo does", () => {
+    for (const version of [17, 18] as const) {
+      const e = createSimEngine({ version });
+      expect(e.execute(2, 'res.partner', 'default_get', [], { fields_list: ['active'] })).toMatchObject({ active: true });
+      expect(odooError(() => e.execute(2, 'res.partner', 'default_get', [], { fields: ['active'] })).message).toMatch(/unexpected keyword argument 'fields'/);
+    }
+    const e19 = createSimEngine({ version: 19 });
+    expect(e19.execute(2, 'res.partner', 'default_get', [], { fields: ['active'] })).toMatchObject({ active: true });
+    expect(odooError(() => e19.execute(2, 'res.partner', 'default_get', [], { fields_list: ['active'] })).message).toMatch(/unexpected keyword argument 'fields_list'/);
+  });
+
+  it('reads limit and offset given as digits, as PostgreSQL does with the query parameter', () => {
+    const e = createSimEngine({ version: 18 });
+    expect(e.execute(2, 'res.partner', 'search_read', [[['is_company', '=', true]]], { fields: ['name'], limit: '2', offset: '1' })).toHaveLength(2);
+  });
+
   it('keeps the deprecated name_get on 17 only', () => {
     expect(createSimEngine({ version: 17 }).execute(2, 'res.partner', 'name_get', [[19, 999999]], {})).toEqual([[19, 'Acme Corporation, Douglas Fletcher']]);
     expect(odooError(() => createSimEngine({ version: 18 }).execute(2, 'res.partner', 'name_get', [[19]], {})).odooName).toBe('builtins.AttributeError');

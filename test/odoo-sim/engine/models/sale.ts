@@ -1,5 +1,5 @@
 /** sale.order and sale.order.line; amounts are computed from lines (no taxes in this simulator). */
-import { char, datetime, float, magicFields, many2one, monetary, one2many, selection, text, integer } from '../fields.js';
+import { char, date, datetime, float, magicFields, many2one, monetary, one2many, selection, text, integer } from '../fields.js';
 import type { ComputeEnv, ModelDef, Row } from '../model.js';
 
 export function lineSubtotal(line: Row): number {
@@ -37,7 +37,7 @@ export const saleOrder: ModelDef = {
       ['draft', 'Quotation'], ['sent', 'Quotation Sent'], ['sale', 'Sales Order'], ['cancel', 'Cancelled'],
     ], { readonly: true, default: () => 'draft' }),
     datetime('date_order', 'Order Date', { required: true, default: (ctx) => ctx.now }),
-    datetime('validity_date', 'Expiration'),
+    date('validity_date', 'Expiration'),
     one2many('order_line', 'Order Lines', 'sale.order.line', 'order_id'),
     monetary('amount_untaxed', 'Untaxed Amount', { readonly: true, compute: orderAmount }),
     monetary('amount_tax', 'Taxes', { readonly: true, compute: () => 0 }),
