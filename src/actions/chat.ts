@@ -66,6 +66,9 @@ export async function chat(ctx: AppContext, caller: Caller, req: ChatRequest, re
           // The question's own request-log row shows the Odoo time of all its tool calls together.
           if (step.odooMs !== undefined) request.trace.odooMs = (request.trace.odooMs ?? 0) + step.odooMs;
         },
+        onWriteSent: () => {
+          request.trace.odooWriteSent = true;
+        },
       },
       history: turn.history,
       message: req.message,

@@ -8,13 +8,16 @@ import { errorBody, RelayError, statusOf, type ErrorCode } from '../errors/index
 import { toRelayError } from '../http/error-handler.js';
 
 /**
- * Whether a failed call may have changed data in Odoo: it may have run, and what ran can write
- * (an ORM method that is not read-only, or a chat whose tools may write; test_connection and
- * get_config cannot).
+ * Whether a failed request may have changed data in Odoo. A chat did once it sent a writing tool
+ * call, however the run ended after it (the provider failing on the next turn, a timeout): its
+ * retry would write again. A chat that sent none changed nothing, even when a read failed with
+ * an unknown outcome. An ORM call did when it may have run and its method is not read-only;
+ * test_connection and get_config cannot.
  */
-function mayHaveWritten(error: RelayError, trace: RequestTrace): boolean {
-  if ((error.details as { mayHaveRun?: unknown } | null | undefined)?.mayHaveRun !== true) return false;
-  return trace.method === undefined ? trace.action === 'chat' : !READ_METHODS.has(trace.method);
+function mayHaveWritten(error: RelayError | null, trace: RequestTrace): boolean {
+  if (trace.action === 'chat') return trace.odooWriteSent === true;
+  if ((error?.details as { mayHaveRun?: unknown } | null | undefined)?.mayHaveRun !== true) return false;
+  return trace.method !== undefined && !READ_METHODS.has(trace.method);
 }
 
 /**
@@ -78,11 +81,11 @@ export async function runIdempotent(
     if (relayError && status < 500 && !NOT_NOW.has(relayError.code)) {
       // A definite answer (4xx) is remembered.
       await ctx.idempotency.complete(scope, key, status, errorBody(relayError.code, request.id, relayError.message, relayError.details, relayError.extra));
-    } else if (relayError && mayHaveWritten(relayError, request.trace)) {
+    } else if (mayHaveWritten(relayError, request.trace)) {
       // The call reached Odoo and its outcome is unknown (a timeout: Odoo's worker goes on to
       // its commit). Freeing the key would let the retry create the record a second time, so
       // repeats are told to check Odoo instead.
-      const outcome = new RelayError('idempotency_outcome_unknown', undefined, { firstError: relayError.code, firstRequestId: request.id });
+      const outcome = new RelayError('idempotency_outcome_unknown', undefined, { firstError: relayError?.code ?? 'internal_error', firstRequestId: request.id });
       await ctx.idempotency.complete(scope, key, statusOf(outcome.code), errorBody(outcome.code, request.id, outcome.message, outcome.details));
     } else {
       // Nothing reached Odoo, or it refused and rolled back (down, busy, its own error), or the

@@ -45,6 +45,8 @@ export interface ToolEnv {
   fieldsCache: TtlCache<Record<string, unknown>>;
   /** Called once per tool call, after it ends (request log, response steps). */
   onStep(step: ToolStep): void;
+  /** Called before a writing call is sent to Odoo: from then on the request may have changed data. */
+  onWriteSent?(): void;
   repeats?: RepeatDetector;
 }
 
@@ -280,6 +282,7 @@ export async function runTool(env: ToolEnv, tool: OdooTool, input: any): Promise
     }
     const odooStarted = performance.now();
     let output: ToolOutput;
+    if (tool.writes) env.onWriteSent?.();
     try {
       output = await tool.run(env, input);
     } finally {

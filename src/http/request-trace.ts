@@ -13,6 +13,8 @@ export interface RequestTrace {
   method?: string;
   code?: string;
   odooMs?: number;
+  /** A chat sent a writing call to Odoo: whatever ends the request, data may have changed. */
+  odooWriteSent?: boolean;
 }
 
 declare module 'fastify' {

@@ -192,6 +192,44 @@ describe('chat over an OpenAI-compatible provider', () => {
     ]);
   });
 
+  it('keeps the Idempotency-Key of a chat that wrote before it failed: the retry is told to check Odoo, not run again', async () => {
+    const name = `Chat Once ${Date.now()}`;
+    llm.play([
+      { toolCalls: [{ name: 'create', args: { model: 'res.partner', values: { name } } }] },
+      // The provider fails on the turn after the write: the record exists, the answer says so nowhere.
+      { status: 500, body: { error: { message: 'upstream overloaded' } } },
+    ]);
+    const send = () =>
+      relay.post('/api/n8n/webhook', { action: 'chat', message: `Create customer ${name}`, allow_writes: true }, { authorization: `Bearer ${writeKey}`, 'idempotency-key': `chat-${name}` });
+    const first = await send();
+    expect(first.status, first.text).toBe(502);
+    expect(first.body.code).toBe('chat_provider_error');
+    const calls = llm.requests.length;
+    const retry = await send();
+    expect(retry.status).toBe(409);
+    expect(retry.body).toMatchObject({ code: 'idempotency_outcome_unknown', details: { firstError: 'chat_provider_error', firstRequestId: first.body.requestId } });
+    expect(llm.requests.length).toBe(calls);
+    expect(sim.engine.execute(2, 'res.partner', 'search_count', [[['name', '=', name]]], {})).toBe(1);
+  });
+
+  it('frees the Idempotency-Key of a chat that only read, even when a read failed with an unknown outcome', async () => {
+    llm.play([{ toolCalls: [{ name: 'search_count', args: { model: 'res.partner', domain: [] } }] }, { text: 'never' }]);
+    sim.faults.setFailureRate(1, 'http_502');
+    const key = `read-chat-${Date.now()}`;
+    const send = () => relay.post('/api/n8n/webhook', { action: 'chat', message: 'How many partners?' }, { authorization: `Bearer ${readKey}`, 'idempotency-key': key });
+    try {
+      const first = await send();
+      expect(first.status, first.text).toBe(502);
+      expect(first.body.details).toMatchObject({ mayHaveRun: true });
+    } finally {
+      sim.faults.reset();
+    }
+    llm.play([{ toolCalls: [{ name: 'search_count', args: { model: 'res.partner', domain: [] } }] }, { text: 'There are some partners.' }]);
+    const retry = await send();
+    expect(retry.status, retry.text).toBe(200);
+    expect(retry.body.answer).toBe('There are some partners.');
+  });
+
   it('lets a read-scope key ask questions', async () => {
     llm.play([{ toolCalls: [{ name: 'search_count', args: { model: 'res.partner', domain: [['is_company', '=', true]] } }] }, { text: 'There are some companies.' }]);
     const r = await ask({ message: 'How many companies?' }, readKey);
