@@ -14,12 +14,12 @@ const stringField = (name: string) => ({
 const modelName = z
   .string(stringField('model'))
   .min(1, 'model is required')
-  .max(128)
+  .max(128, 'model must be at most 128 characters')
   .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/, 'model must look like res.partner');
 const methodName = z
   .string(stringField('method'))
   .min(1, 'method is required')
-  .max(128)
+  .max(128, 'method must be at most 128 characters')
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'method must be a Python identifier such as search_read');
 
 export const executeMethodSchema = z.object({
@@ -37,7 +37,7 @@ export const executeMethodSchema = z.object({
 export const chatSchema = z
   .object({
     action: z.literal('chat'),
-    message: z.string(stringField('message')).min(1, 'message is required').max(10_000),
+    message: z.string(stringField('message')).min(1, 'message is required').max(10_000, 'message must be at most 10000 characters'),
     conversation_id: z
       .string()
       .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'conversation_id must be 1–128 letters, digits or _.:-')

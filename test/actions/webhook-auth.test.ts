@@ -158,6 +158,12 @@ describe('webhook request validation', () => {
     expect(missing.body.details.fields).toEqual([{ field: 'model', problem: 'model is required' }]);
     const wrong = await hook({ action: 'execute_method', model: 'res.partner', method: 42 }, auth());
     expect(wrong.body.details.fields).toEqual([{ field: 'method', problem: 'method must be a string' }]);
+    // A string that is too long says so (it said "must be a string").
+    const long = await hook({ action: 'execute_method', model: `x${'a'.repeat(128)}`, method: `m${'b'.repeat(128)}` }, auth());
+    expect(long.body.details.fields).toEqual([
+      { field: 'model', problem: 'model must be at most 128 characters' },
+      { field: 'method', problem: 'method must be at most 128 characters' },
+    ]);
   });
 
   it('refuses private methods before reaching Odoo', async () => {

@@ -461,6 +461,9 @@ describe('chat over an OpenAI-compatible provider', () => {
     const r = await ask({ message: '', conversation_id: 'bad id with spaces' });
     expect(r.status).toBe(400);
     expect(r.body.details.fields.map((f: any) => f.field).sort()).toEqual(['conversation_id', 'message']);
+    const long = await ask({ message: 'a'.repeat(10_001) });
+    expect(long.status).toBe(400);
+    expect(long.body.error).toBe('message: message must be at most 10000 characters');
   });
 });
 
