@@ -319,8 +319,14 @@ function describeFailure(err: unknown): { code: string; message: string } {
 /** HTTP-like status of a step, for the request log (200 for success). */
 export function stepStatus(step: ToolStep): number {
   if (!step.error) return 200;
-  return isErrorCode(step.error.code) ? statusOf(step.error.code) : 500;
+  if (isErrorCode(step.error.code)) return statusOf(step.error.code);
+  // The model's own mistakes (a tool it was not offered, arguments off its schema) are bad
+  // requests it may correct, not failures of the relay.
+  return MODEL_MISTAKES.has(step.error.code) ? 400 : 500;
 }
+
+/** Step codes of the model's own making, which are not relay error codes (see agent.ts). */
+const MODEL_MISTAKES: ReadonlySet<string> = new Set(['unknown_tool', 'invalid_tool_args']);
 
 function compactFields(raw: Record<string, any>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

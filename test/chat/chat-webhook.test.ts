@@ -257,6 +257,11 @@ describe('chat over an OpenAI-compatible provider', () => {
     const results = openAiToolResults(llm.requests[1]!.body);
     expect(JSON.stringify(results.at(-1)!.content)).toMatch(/invalid|error/i);
     expect(odooMethods()).toEqual(['res.partner.search_read']);
+    // The request log counts the model's mistakes as bad requests, not as the relay's failures.
+    await relay.ctx.requestLog.flush();
+    const rows = (await queryRequestLog(relay.ctx.storage.db, { action: 'chat.tool' })).rows.filter((row) => row.requestId === r.headers['x-request-id']);
+    expect(rows.map((row) => [row.status, row.code])).toEqual(expect.arrayContaining([[400, 'invalid_tool_args'], [200, null]]));
+    expect(rows.some((row) => row.status >= 500)).toBe(false);
   });
 
   it("passes Odoo's refusal of a bad query back to the model", async () => {
