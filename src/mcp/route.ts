@@ -17,10 +17,16 @@ import { toolStepLogger } from '../chat/tool-log.js';
 import { buildMcpServer } from './server.js';
 
 async function authenticateMcp(ctx: AppContext, request: FastifyRequest, reply: { headers(h: Record<string, string>): unknown }): Promise<GrantCaller> {
-  const caller = await authenticateCaller(ctx, request);
-  if (caller.kind === 'session') {
-    throw new RelayError('unauthenticated', 'MCP needs an API key (Authorization: Bearer sk_live_…) or an OAuth 2.0 access token');
+  const noSession = 'MCP needs an API key (Authorization: Bearer sk_live_…) or an OAuth 2.0 access token';
+  let caller: Caller;
+  try {
+    caller = await authenticateCaller(ctx, request);
+  } catch (err) {
+    // The general refusal offers a session cookie too, which MCP does not take.
+    if (err instanceof RelayError && err.code === 'unauthenticated') throw new RelayError('unauthenticated', noSession, err.details, err.headers);
+    throw err;
   }
+  if (caller.kind === 'session') throw new RelayError('unauthenticated', noSession);
   await enforceKeyRateLimit(ctx.rateLimiter, caller.grant, reply, () => ctx.metrics.rateLimited.inc());
   // The key's owner asked for every request to be signed; MCP clients cannot sign, so the key is refused rather than the rule skipped.
   if (caller.kind === 'api_key' && caller.hmacSecretEnc) {

@@ -119,6 +119,11 @@ describe('MCP server', () => {
     await expect(connect('sk_live_notarealkey0000000000000000')).rejects.toThrow(/invalid_api_key/);
     const anonymous = new Client({ name: 'anon', version: '1' });
     await expect(anonymous.connect(new StreamableHTTPClientTransport(new URL(`${relay.url}/mcp`)))).rejects.toThrow(/401|unauthenticated|Unauthorized/i);
+    // The refusal names what MCP takes, not the session cookie the rest of the API also takes.
+    const raw = await relay.post('/mcp', { jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    expect(raw.status).toBe(401);
+    expect(raw.body.error).toBe('MCP needs an API key (Authorization: Bearer sk_live_…) or an OAuth 2.0 access token');
+    expect(raw.headers['www-authenticate']).toMatch(/^Bearer /);
   });
 
   it('refuses a key that requires HMAC signatures (MCP clients cannot sign)', async () => {
