@@ -20,6 +20,7 @@ import type { ChatLimits, ChatProviderConfig } from '../config.js';
 import { RelayError } from '../errors/index.js';
 import { isOdooError } from '../odoo/index.js';
 import { fitToolResult, overBudget, RepeatDetector } from './limits.js';
+import { isStrictCompatible } from './strict-schema.js';
 import { maskProviderSecrets, providerFailure } from './provider.js';
 import type { ChatRunResult } from './response.js';
 import { ChatStop, odooTools, runTool, toolsFor, type ToolEnv, type ToolStep } from './tools.js';
@@ -139,6 +140,8 @@ export async function runAgent(req: AgentRequest): Promise<{ run: ChatRunResult;
       ],
       onStepFinish: noteInvalidCalls,
       ...(req.outputSchema && {
+        // OpenAI refuses a strict request whose schema leaves objects open or fields optional.
+        providerOptions: { openaiCompatible: { strictJsonSchema: isStrictCompatible(req.outputSchema) } },
         output: Output.object({
           schema: jsonSchema<unknown>(req.outputSchema as any, {
             validate: (value) => {
