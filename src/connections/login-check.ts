@@ -32,8 +32,8 @@ export async function tryOdooLogin(settings: LoginSettings): Promise<OdooConnect
 export type SaveCheck = { ok: true; result: OdooConnectionTest } | { ok: false; warning: OdooError };
 
 /**
- * Checks credentials before they are saved. Odoo refusing them (`odoo_auth_failed`) is thrown:
- * such a connection can only fail. Any other failure (unreachable, timed out, not an Odoo answer,
+ * Checks credentials before they are saved. Odoo refusing them (`odoo_auth_failed`) or knowing
+ * no such database (`odoo_unknown_database`) is thrown: such a connection can only fail. Any other failure (unreachable, timed out, not an Odoo answer,
  * an error inside Odoo) says nothing about the credentials, so the save may go ahead with a
  * warning: Odoo may be down for maintenance, or not reachable yet while the relay is set up.
  */
@@ -41,10 +41,13 @@ export async function checkBeforeSave(settings: LoginSettings): Promise<SaveChec
   try {
     return { ok: true, result: await tryOdooLogin(settings) };
   } catch (err) {
-    if (!isOdooError(err) || err.code === 'odoo_auth_failed') throw err;
+    if (!isOdooError(err) || REFUSALS.has(err.code)) throw err;
     return { ok: false, warning: err };
   }
 }
+
+/** Odoo's answers that say the settings are wrong, not that Odoo could not be asked. */
+const REFUSALS: ReadonlySet<string> = new Set(['odoo_auth_failed', 'odoo_unknown_database']);
 
 /**
  * The settings to log in with, checked: the secret typed, else the saved one, but only for the
@@ -74,6 +77,9 @@ export async function checkConnectionToSave(
   try {
     return await checkBeforeSave(loginSettingsOf(box, input, saved, allowedOrigins));
   } catch (err) {
+    if (isOdooError(err, 'odoo_unknown_database')) {
+      throw new RelayError('odoo_unknown_database', `Odoo has no database '${input.database.trim()}'; nothing was saved`, { field: 'database', odoo: fromOdooError(err).details ?? null });
+    }
     if (!isOdooError(err, 'odoo_auth_failed')) throw err;
     throw new RelayError('odoo_auth_failed', 'Odoo rejected the login and password or API key; nothing was saved', fromOdooError(err).details);
   }

@@ -49,6 +49,7 @@ export const errorCodes = {
   too_many_login_attempts: { status: 429, message: 'Too many login attempts, try again later' },
   // Odoo's own refusals, passed through with their exception name in `details`
   odoo_auth_failed: { status: 502, message: 'Odoo rejected the connection credentials' },
+  odoo_unknown_database: { status: 502, message: 'Odoo has no database by the connection’s name' },
   odoo_access_error: { status: 403, message: 'Odoo refused access' },
   odoo_missing_record: { status: 404, message: 'Record does not exist or has been deleted' },
   odoo_unknown_model: { status: 404, message: 'Unknown Odoo model' },

@@ -357,7 +357,7 @@ export class OdooClient {
   private json2Failure(error: unknown): unknown {
     if (!isOdooError(error, 'odoo_bad_response') || error.httpStatus !== 404 || !this.detected || !supportsJson2(this.detected)) return error;
     return new OdooError(
-      'odoo_bad_response',
+      'odoo_unknown_database',
       `Odoo ${this.detected.serverVersion} has no database '${this.settings.database}': check the database name (Odoo's dbfilter may also hide it); its JSON-2 answer was a 404 page`,
       { httpStatus: 404 },
     );

@@ -43,6 +43,9 @@ export function classifyOdooException(name: string, message: string, httpStatus?
       return 'odoo_bad_request';
     case 'AttributeError':
       return /^The method .* does not exist/.test(message) ? 'odoo_unknown_method' : 'odoo_server_error';
+    case 'OperationalError':
+      // psycopg2, when the database an RPC names does not exist (Odoo opens a registry per database).
+      return /database ".*" does not exist/.test(message) ? 'odoo_unknown_database' : 'odoo_server_error';
     case 'ValueError':
     case 'TypeError':
     case 'KeyError':

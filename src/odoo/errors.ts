@@ -9,6 +9,7 @@ export const ODOO_ERROR_CODES = [
   'odoo_timeout',
   'odoo_bad_response',
   'odoo_auth_failed',
+  'odoo_unknown_database',
   'odoo_busy',
   'odoo_access_error',
   'odoo_missing_record',

@@ -151,6 +151,12 @@ describe('dashboard API', () => {
       const read = await user.call('GET', '/api/dashboard/connection');
       expect(read.body).toMatchObject({ hasSecret: true, connection: { url: sim.url } });
 
+      // A database Odoo does not have is refused too, on the Database field: a typo must not replace a working connection.
+      const typo = await user.call('PUT', '/api/dashboard/connection', { url: sim.url, database: 'odoo_dmeo', login: 'admin', secret: 'admin', protocol: 'jsonrpc', timeoutMs: 5000 });
+      expect(typo.status).toBe(502);
+      expect(typo.body).toMatchObject({ code: 'odoo_unknown_database', error: "Odoo has no database 'odoo_dmeo'; nothing was saved", details: { field: 'database' } });
+      expect((await user.call('GET', '/api/dashboard/connection')).body.connection).toMatchObject({ database: 'odoo_demo' });
+
       // The password changes in Odoo after the save (here: written to the store as the CLI does,
       // which does not log in): the test reports Odoo's refusal precisely, never the secret.
       await saveDefaultConnection(relay.ctx.storage.db, relay.ctx.box, bobId, { url: sim.url, database: 'odoo_demo', login: 'admin', secret: secretMarker, protocol: 'jsonrpc', timeoutMs: 5000 });

@@ -235,6 +235,20 @@ describe('Odoo 19 with a wrong secret', () => {
   });
 });
 
+describe('Odoo 18 with a database name that does not exist', () => {
+  it('says so with its own code (psycopg2 refused to open it)', async () => {
+    const sim = await startOdooSim({ version: 18, automationNoise: 'none' });
+    const client = new OdooClient({ url: sim.url, database: 'odoo_dmeo', login: 'admin', secret: 'admin' });
+    try {
+      const tested = await expectCode(client.testConnection(), 'odoo_unknown_database');
+      expect(tested.message).toContain('database "odoo_dmeo" does not exist');
+    } finally {
+      await client.close();
+      await sim.close();
+    }
+  });
+});
+
 // Odoo 19 serves /json/2/ only inside a database, and answers its errors there in JSON. A name in
 // X-Odoo-Database that names no database leaves the request database-less: Odoo's bare 404 page.
 describe('Odoo 19 with a database name that does not exist', () => {
@@ -245,11 +259,11 @@ describe('Odoo 19 with a database name that does not exist', () => {
     const sim = await startOdooSim({ version: 19, apiKey: API_KEY, automationNoise: 'none' });
     const client = new OdooClient({ url: sim.url, database: 'odoo_dmeo', login: 'admin', secret });
     try {
-      const tested = await expectCode(client.testConnection(), 'odoo_bad_response');
+      const tested = await expectCode(client.testConnection(), 'odoo_unknown_database');
       expect(tested.message).toMatch(/^Odoo 19\.0 has no database 'odoo_dmeo'/);
       expect(tested.message).not.toMatch(/is this Odoo 19/);
       expect(tested.httpStatus).toBe(404);
-      const called = await expectCode(client.executeKw('res.partner', 'search_count', [COMPANIES]), 'odoo_bad_response');
+      const called = await expectCode(client.executeKw('res.partner', 'search_count', [COMPANIES]), 'odoo_unknown_database');
       expect(called.message).toBe(tested.message);
     } finally {
       await client.close();
