@@ -28,7 +28,7 @@ describe('webhook snippets shown by the dashboard', () => {
     await relay.connectOdoo({ url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
     key = await relay.createKey({ hmac: true });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-snippets-'));
-    env = { ...process.env, RELAY_API_KEY: key.key, RELAY_HMAC_SECRET: key.hmacSecret!, HMAC_SECRET: key.hmacSecret! };
+    env = { ...process.env, RELAY_API_KEY: key.key, RELAY_HMAC_SECRET: key.hmacSecret! };
   });
   afterAll(async () => {
     await relay?.close();

@@ -25,7 +25,7 @@ export function keyPlaceholder(prefix: string | null): string {
 export function curlSnippet(s: SnippetInput): string {
   const body = JSON.stringify(EXAMPLE_BODY);
   const lines = [`BODY='${body}'`];
-  if (s.hmac) lines.push(`SIG=$(printf '%s' "$BODY" | openssl dgst -sha256 -hmac "$HMAC_SECRET" | sed 's/^.* //')`);
+  if (s.hmac) lines.push(`SIG=$(printf '%s' "$BODY" | openssl dgst -sha256 -hmac "$RELAY_HMAC_SECRET" | sed 's/^.* //')`);
   lines.push(
     `curl -sS -X POST '${s.endpoint}' \\`,
     `  -H "Authorization: Bearer $RELAY_API_KEY" \\`,
@@ -35,7 +35,7 @@ export function curlSnippet(s: SnippetInput): string {
   lines.push(`  --data-raw "$BODY"`);
   return [
     `# RELAY_API_KEY=${keyPlaceholder(s.keyPrefix)}`,
-    ...(s.hmac ? ['# HMAC_SECRET=your_hmac_secret_here'] : []),
+    ...(s.hmac ? ['# RELAY_HMAC_SECRET=your_hmac_secret_here'] : []),
     ...lines,
   ].join('\n');
 }
