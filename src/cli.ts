@@ -9,7 +9,7 @@ import { environmentHelp } from './environment-help.js';
 import { migrate, openStorage } from './storage/database.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
 import { StartupError, dataDirInUse, environmentSecretMask, explainStartupFailure } from './startup-failure.js';
-import { createUser, findUserByUsername, listUsers } from './auth/users.js';
+import { countUsers, createUser, findUserByUsername, listUsers } from './auth/users.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './auth/api-keys.js';
 import { SCOPES, type Scope } from './auth/scopes.js';
 import { resolveConnection, saveDefaultConnection } from './connections/store.js';
@@ -107,14 +107,18 @@ program
 const users = program.command('users').description('Local dashboard accounts');
 users
   .command('create')
-  .description('Create a user (the first one should be an admin)')
+  .description('Create a user: the first one is an admin, later ones are users unless --role admin')
   .requiredOption('-u, --username <name>')
   .option('--password-stdin', 'read the password from standard input')
-  .addOption(new Option('--role <role>').choices(['admin', 'user']).default('admin'))
+  .addOption(new Option('--role <role>', 'default: admin for the first user, user after').choices(['admin', 'user']))
   .action(async (opts) => {
     const password = opts.passwordStdin ? await readStdin() : process.env.RELAY_USER_PASSWORD;
     if (!password) throw new RelayError('invalid_request', 'Give the password with --password-stdin or RELAY_USER_PASSWORD');
-    const user = await withContext((ctx) => createUser(ctx.storage.db, { username: opts.username, password, role: opts.role }));
+    const user = await withContext(async (ctx) => {
+      // Adding a colleague must not make a second administrator unless asked to.
+      const role = opts.role ?? ((await countUsers(ctx.storage.db)) === 0 ? 'admin' : 'user');
+      return createUser(ctx.storage.db, { username: opts.username, password, role });
+    });
     console.log(`Created ${user.role} '${user.username}' (${user.id})`);
   });
 users

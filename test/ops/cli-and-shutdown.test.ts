@@ -55,7 +55,8 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
   });
 
   it('saves a connection to an Odoo it cannot reach, with a warning, since that says nothing about the credentials', async () => {
-    await cli(env, ['users', 'create', '-u', 'later', '--role', 'user', '--password-stdin'], 'a long enough password\n');
+    // Users after the first are users unless --role admin says otherwise.
+    expect(await cli(env, ['users', 'create', '-u', 'later', '--password-stdin'], 'a long enough password\n')).toMatch(/Created user 'later'/);
     const closed = `http://127.0.0.1:${await closedPort()}`;
     const r = await runCli(env, ['connections', 'set', '-u', 'later', '--url', closed, '--db', 'odoo_demo', '--login', 'admin', '--secret-stdin'], 'admin\n');
     expect(r.code).toBe(0);
