@@ -7,8 +7,11 @@ import { changePassword, checkCredentials, countUsers, createFirstAdmin, findUse
 import { createSession, deleteSession, findSession, SESSION_COOKIE, type Session } from './sessions.js';
 import { checkSessionWrite, crossSiteRefusal, isCrossSite } from './caller.js';
 
-const credentials = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) });
-const passwordChange = z.object({ currentPassword: z.string().min(1).max(1024), newPassword: z.string().min(1).max(1024) });
+/** A required text field, refused in words a person reads in a form. */
+const text = (label: string, max: number) =>
+  z.string({ error: `${label} is required` }).min(1, `${label} is required`).max(max, `${label} must be at most ${max} characters`);
+const credentials = z.object({ username: text('Username', 64), password: text('Password', 1024) });
+const passwordChange = z.object({ currentPassword: text('Current password', 1024), newPassword: text('New password', 1024) });
 
 
 declare module 'fastify' {

@@ -9,6 +9,7 @@ import type { SecretBox } from '../secrets/secret-box.js';
 import { newId } from '../ids/random.js';
 import { LOST_RACE, retryLostRaces } from '../storage/compare-and-set.js';
 import { RelayError } from '../errors/index.js';
+import { parseInput } from '../http/parse-input.js';
 import { resolveConnection } from '../connections/store.js';
 import { checkTargetUrl, type AddressPolicy } from './ssrf-guard.js';
 import { validateCustomHeaders, DEFAULT_TIMEOUT_MS } from './sender.js';
@@ -66,7 +67,7 @@ export const subscriptionInputSchema = z.strictObject({
   domain: z.array(z.unknown()).max(100).nullable().optional(),
   changedFields: fieldList.min(1).nullable().optional(),
   fields: fieldList.min(1).nullable().optional(),
-  targetUrl: z.string().min(1).max(2048),
+  targetUrl: z.string({ error: 'Target URL is required' }).min(1, 'Target URL is required').max(2048, 'Target URL must be at most 2048 characters'),
   format: z.enum(['json', 'xml']).default('json'),
   timeoutMs: z.number().int().min(100).max(60_000).default(DEFAULT_TIMEOUT_MS),
   retries: z.number().int().min(0).max(20).default(DEFAULT_RETRIES),
@@ -85,24 +86,14 @@ export const subscriptionPatchSchema = subscriptionInputSchema
     retries: z.number().int().min(0).max(20).optional(),
     captureMode: z.enum(['auto', 'push', 'poll']).optional(),
     active: z.boolean().optional(),
-    targetUrl: z.string().min(1).max(2048).optional(),
+    targetUrl: z.string().min(1, 'Target URL is required').max(2048, 'Target URL must be at most 2048 characters').optional(),
   })
   .partial();
 export type SubscriptionPatch = z.input<typeof subscriptionPatchSchema>;
 
-function parseOrRefuse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  const first = parsed.error.issues[0];
-  const field = first?.path.join('.') || undefined;
-  throw new RelayError('invalid_request', field ? `${field}: ${first.message}` : (first?.message ?? 'Invalid subscription'), {
-    fields: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
-  });
-}
-
 /** Refuses a malformed update with `invalid_request` naming the field; the checks that need the row come later. */
 export function checkSubscriptionPatch(body: unknown): SubscriptionPatch {
-  return parseOrRefuse(subscriptionPatchSchema, body);
+  return parseInput(subscriptionPatchSchema, body);
 }
 
 /** Save-time URL check: the same SSRF policy the sender enforces at connect time. */
@@ -174,7 +165,7 @@ export async function createSubscription(
   userId: string,
   body: unknown,
 ): Promise<{ subscription: Subscription; secret: string; row: SubscriptionsTable }> {
-  const input = parseOrRefuse(subscriptionInputSchema, body);
+  const input = parseInput(subscriptionInputSchema, body);
   const targetUrl = checkSubscriptionUrl(input.targetUrl, deps.addressPolicy);
   checkHeaders(input.headers);
   checkDomain(input.domain);

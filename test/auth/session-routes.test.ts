@@ -31,6 +31,9 @@ describe('first-run setup, login, logout and password change', () => {
     const weak = await httpPost(`${relay.url}/api/auth/setup`, { username: 'admin', password: 'short' });
     expect(weak.status).toBe(400);
     expect(weak.body.details).toMatchObject({ field: 'password' });
+    // An empty field is refused in words a form can show, not the validator's.
+    const empty = await httpPost(`${relay.url}/api/auth/setup`, { username: 'admin', password: '' });
+    expect(empty.body.details.fields).toEqual([{ field: 'password', problem: 'Password is required' }]);
     const ok = await httpPost(`${relay.url}/api/auth/setup`, { username: 'admin', password });
     expect(ok.status).toBe(200);
     expect(ok.body.user).toMatchObject({ username: 'admin', role: 'admin' });

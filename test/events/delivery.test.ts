@@ -162,6 +162,8 @@ describe('subscriptions API', () => {
     const patched = await rig.api('PATCH', `/api/v1/subscriptions/${id}`, { timeoutMs: 2000, format: 'json' });
     expect(patched.body.subscription).toMatchObject({ timeoutMs: 2000, format: 'json' });
 
+    const noTarget = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: '', captureMode: 'poll' });
+    expect(noTarget.body.details.fields).toEqual([{ field: 'targetUrl', problem: 'Target URL is required' }]);
     const privateTarget = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: 'http://10.0.0.1/hook', captureMode: 'poll' });
     expect(privateTarget.status).toBe(422);
     expect(privateTarget.body.code).toBe('target_not_allowed');

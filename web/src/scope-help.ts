@@ -1,4 +1,4 @@
-/** What each scope lets an app or key do, in the user's words (shared by the apps and consent pages). */
+/** What each scope lets an app or key do, in the user's words (shared by the keys, apps and consent pages). */
 export const SCOPE_HELP: Record<string, string> = {
   webhook: 'Call any Odoo method through the webhook: read and change data.',
   read: 'Read Odoo data only (search_read, read, …); nothing can be changed.',

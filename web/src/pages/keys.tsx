@@ -5,11 +5,7 @@ import { accessBody, accessFormOf, AllowListFields, AllowListSummary, blankAcces
 import { ConfirmDialog, FormDialog, ShownOnceDialog } from '../dialogs';
 import { formatDate, relative } from '../format';
 import { useEditForm } from '../use-edit-form';
-
-const SCOPE_HELP: Record<string, string> = {
-  webhook: 'All webhook actions, any Odoo method (read and write).',
-  read: 'Webhook actions limited to methods that cannot change data (search_read, read, …).',
-};
+import { SCOPE_HELP } from '../scope-help';
 
 interface KeyForm extends AccessForm {
   name: string;
