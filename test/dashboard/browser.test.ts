@@ -84,7 +84,9 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     await page.getByLabel('Max concurrent calls').fill('0');
     await page.getByRole('button', { name: 'Save connection' }).click();
     await until(() => page.locator('.field.has-error').filter({ hasText: 'Max concurrent calls' }).count()).toBe(1);
+    // Editing the field takes its refusal back: it was about the old value.
     await page.getByLabel('Max concurrent calls').fill('6');
+    await until(() => page.locator('.field.has-error').count()).toBe(0);
     await page.getByRole('button', { name: 'Save connection' }).click();
     await until(() => page.getByText('Connection saved').isVisible()).toBe(true);
     expect(await page.getByLabel('Password or Odoo API key').inputValue()).toBe('');

@@ -83,6 +83,10 @@ describe('events pages in a browser', { timeout: 120_000 }, () => {
     await dialog.getByRole('button', { name: 'Create subscription' }).click();
     await until(() => dialog.getByText('not valid JSON').isVisible()).toBe(true);
     expect(await dialog.getByLabel('Domain (optional, JSON)').getAttribute('aria-invalid')).toBe('true');
+    // A domain pasted from Odoo is Python: the form says how to write it as JSON.
+    await dialog.getByLabel('Domain (optional, JSON)').fill("[('is_company', '=', True)]");
+    await dialog.getByRole('button', { name: 'Create subscription' }).click();
+    await until(() => dialog.getByText('write the domain as JSON, as in [["is_company", "=", true]]', { exact: false }).isVisible()).toBe(true);
     // Matches no real partner: only test events are sent.
     await dialog.getByLabel('Domain (optional, JSON)').fill('[["name", "=", "nobody-matches-this"]]');
     // The relay's own validation reaches the field too.

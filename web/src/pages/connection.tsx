@@ -89,7 +89,16 @@ export function ConnectionPage() {
       .finally(() => setLoading(false));
   }, []);
 
-  const set = <K extends keyof Form>(k: K) => (v: Form[K]) => setForm((f) => ({ ...f, [k]: v }));
+  // Editing a field takes back the refusal that named it: it is about a value no longer there.
+  const set = <K extends keyof Form>(k: K) => (v: Form[K]) => {
+    setForm((f) => ({ ...f, [k]: v }));
+    if (k === 'url') setDbError(null);
+    setFields((f) => {
+      if (!(k in f)) return f;
+      const { [k as string]: _gone, ...rest } = f;
+      return rest;
+    });
+  };
 
   const save = async (e: Event) => {
     e.preventDefault();
@@ -123,6 +132,8 @@ export function ConnectionPage() {
   const runTest = async () => {
     setBusy('test');
     setTest(null);
+    // The last Save's refusal is about what was typed then; this test answers for what is typed now.
+    setError(null);
     setFields({});
     try {
       const r = await api<{ result: ConnectionTest }>('POST', '/api/dashboard/connection/test', toBody(form));
@@ -142,6 +153,9 @@ export function ConnectionPage() {
     try {
       const r = await api<{ databases: string[] }>('POST', '/api/dashboard/connection/databases', { url: form.url.trim() });
       setDatabases(r.databases);
+      // The URL answered: an earlier refusal of it (or a banner about it) no longer holds.
+      setFields(({ url: _url, ...rest }) => rest);
+      setError(null);
       if (r.databases.length === 1 && !form.database) set('database')(r.databases[0]!);
     } catch (err) {
       setDbError(err as ApiError);

@@ -68,7 +68,10 @@ function toBody(f: SubForm, existing: Subscription | null): { body: Record<strin
       domain = JSON.parse(f.domain);
       if (!Array.isArray(domain)) errors.domain = 'must be a JSON array, e.g. [["customer_rank", ">", 0]]';
     } catch (e) {
-      errors.domain = `not valid JSON: ${(e as Error).message}`;
+      // What Odoo shows is Python: ('is_company', '=', True). Say how to write it instead.
+      errors.domain = /[()']|\b(True|False|None)\b/.test(f.domain)
+        ? 'write the domain as JSON, as in [["is_company", "=", true]]: square brackets, double quotes, true/false/null (Odoo shows Python)'
+        : `not valid JSON: ${(e as Error).message}`;
     }
   }
   const headers = parseHeaders(f.headers);
