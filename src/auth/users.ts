@@ -122,6 +122,8 @@ export async function changePassword(db: Kysely<Database>, userId: string, curre
   if (!row || !(await verifyPassword(current, row.password_hash))) throw wrong();
   const weak = validatePasswordStrength(next);
   if (weak) throw new RelayError('invalid_request', weak, { field: 'newPassword' });
+  // Checked after the current one is proved: comparing first would answer for an unproved guess.
+  if (next === current) throw new RelayError('invalid_request', 'The new password must differ from the current one', { field: 'newPassword' });
   const passwordHash = await hashPassword(next);
   const changed = await db.transaction().execute(async (trx) => {
     const updated = await trx

@@ -74,6 +74,11 @@ describe('first-run setup, login, logout and password change', () => {
 
   it('changes the password, ending other sessions', async () => {
     const second = cookieOf(await httpPost(`${relay.url}/api/auth/login`, { username: 'admin', password }));
+    // The same password again is no change: refused on the field, and no session ends.
+    const same = await httpPost(`${relay.url}/api/auth/password`, { currentPassword: password, newPassword: password }, { cookie, 'x-csrf-token': csrf });
+    expect(same.status).toBe(400);
+    expect(same.body).toMatchObject({ code: 'invalid_request', error: 'The new password must differ from the current one', details: { field: 'newPassword' } });
+    expect((await httpGet(`${relay.url}/api/auth/me`, { cookie: second })).status).toBe(200);
     const changed = await httpPost(
       `${relay.url}/api/auth/password`,
       { currentPassword: password, newPassword: 'an even longer password' },
