@@ -32,24 +32,6 @@ export async function tryOdooLogin(settings: LoginSettings): Promise<OdooConnect
 export type SaveCheck = { ok: true; result: OdooConnectionTest } | { ok: false; warning: OdooError };
 
 /**
- * Checks credentials before they are saved. Odoo refusing them (`odoo_auth_failed`) or knowing
- * no such database (`odoo_unknown_database`) is thrown: such a connection can only fail. Any other failure (unreachable, timed out, not an Odoo answer,
- * an error inside Odoo) says nothing about the credentials, so the save may go ahead with a
- * warning: Odoo may be down for maintenance, or not reachable yet while the relay is set up.
- */
-export async function checkBeforeSave(settings: LoginSettings): Promise<SaveCheck> {
-  try {
-    return { ok: true, result: await tryOdooLogin(settings) };
-  } catch (err) {
-    if (!isOdooError(err) || REFUSALS.has(err.code)) throw err;
-    return { ok: false, warning: err };
-  }
-}
-
-/** Odoo's answers that say the settings are wrong, not that Odoo could not be asked. */
-const REFUSALS: ReadonlySet<string> = new Set(['odoo_auth_failed', 'odoo_unknown_database']);
-
-/**
  * The settings to log in with, checked: the secret typed, else the saved one, but only for the
  * origin it was saved for, checked before it is decrypted or sent anywhere.
  */
@@ -65,8 +47,10 @@ export function loginSettingsOf(box: SecretBox, input: OdooConnectionInput, save
 
 /**
  * The check every save of a connection runs first (the dashboard's Save, the CLI's `connections
- * set`): credentials Odoo refuses are refused here, so nothing is saved; any other failure comes
- * back as the save's warning.
+ * set`). Odoo refusing the login or knowing no such database is thrown, so nothing is saved: such
+ * a connection can only fail. Any other failure (unreachable, timed out, not an Odoo answer, an
+ * error inside Odoo) says nothing about the settings, so the save goes ahead with it as a
+ * warning: Odoo may be down for maintenance, or not reachable yet while the relay is set up.
  */
 export async function checkConnectionToSave(
   box: SecretBox,
@@ -74,13 +58,17 @@ export async function checkConnectionToSave(
   saved: ResolvedConnection | null,
   allowedOrigins: readonly string[],
 ): Promise<SaveCheck> {
+  const settings = loginSettingsOf(box, input, saved, allowedOrigins);
   try {
-    return await checkBeforeSave(loginSettingsOf(box, input, saved, allowedOrigins));
+    return { ok: true, result: await tryOdooLogin(settings) };
   } catch (err) {
-    if (isOdooError(err, 'odoo_unknown_database')) {
-      throw new RelayError('odoo_unknown_database', `Odoo has no database '${input.database.trim()}'; nothing was saved`, { field: 'database', odoo: fromOdooError(err).details ?? null });
+    if (!isOdooError(err)) throw err;
+    if (err.code === 'odoo_unknown_database') {
+      throw new RelayError('odoo_unknown_database', `Odoo has no database '${settings.database}'; nothing was saved`, { field: 'database', odoo: fromOdooError(err).details ?? null });
     }
-    if (!isOdooError(err, 'odoo_auth_failed')) throw err;
-    throw new RelayError('odoo_auth_failed', 'Odoo rejected the login and password or API key; nothing was saved', fromOdooError(err).details);
+    if (err.code === 'odoo_auth_failed') {
+      throw new RelayError('odoo_auth_failed', 'Odoo rejected the login and password or API key; nothing was saved', fromOdooError(err).details);
+    }
+    return { ok: false, warning: err };
   }
 }
