@@ -113,9 +113,12 @@ function toIds(method: string, value: unknown): number[] {
   throw unmappable(`${method} is called on records: the first positional argument must be a list of ids`);
 }
 
-/** `["6"]`: what an n8n expression gives inside quotes ("{{ $json.id }}"). */
+/**
+ * `["6"]`: what an n8n expression gives inside quotes ("{{ $json.id }}"). Asked only of a value
+ * that is not ids already, so ids given as digits, some or all, are what makes it true.
+ */
 function hasQuotedIds(value: unknown): boolean {
-  return Array.isArray(value) && value.length > 0 && value.some((v) => typeof v === 'string' && /^\d+$/.test(v)) && value.every((v) => (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^\d+$/.test(v)));
+  return Array.isArray(value) && value.length > 0 && value.every((v) => Number.isInteger(v) || (typeof v === 'string' && /^\d+$/.test(v)));
 }
 
 function quotedIds(method: string, ids: unknown[]): OdooError {
