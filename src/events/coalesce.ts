@@ -80,6 +80,11 @@ export class ChangeCoalescer {
     this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
   }
 
+  /** Whether a post of this change is already waiting here (the next one only adds to its count). */
+  holds(signal: ChangeSignal): boolean {
+    return this.pending.has(keyOf(signal));
+  }
+
   /**
    * Record one post at `now`. Returns hints forced out by the `maxPending` bound (usually
    * none); regular releases come from `due`.

@@ -378,13 +378,15 @@ export class EventsService {
     if (!rule) throw new RelayError('unknown_ingest_token');
     const signal = parseOdooWebhookPost(body);
     if (!signal) return 'ignored';
-    this.track(this.notePushReceived(rule.subscriptionId));
     const key = `${rule.subscriptionId}\u0000${rule.trigger}`;
     let coalescer = this.coalescers.get(key);
     if (!coalescer) {
       coalescer = new ChangeCoalescer({ quietMs: this.d.config.coalesceQuietMs, maxWaitMs: Math.max(1_000, this.d.config.coalesceQuietMs * 10) });
       this.coalescers.set(key, coalescer);
     }
+    // Once per change, not per post: Odoo posts one change many times (a partner create, 13), and
+    // the first post already proves that Odoo reached the relay after the change.
+    if (!coalescer.holds(signal)) this.track(this.notePushReceived(rule.subscriptionId));
     for (const evicted of coalescer.offer(signal, Date.now())) this.track(this.processHints(key, [evicted]));
     this.armIngestTimer();
     return 'queued';
