@@ -50,8 +50,9 @@ async function runAction(ctx: AppContext, request: FastifyRequest, caller: Calle
   const { name, input } = parseAction(request.body);
   request.trace.action = name;
   if (caller.kind !== 'session' && !caller.grant.scopes.some((s) => s === 'webhook' || s === 'read')) {
-    // The narrowest scope that would do: a chat that may write needs what a write method needs.
-    const required = name === 'execute_method' ? scopeFor(input.method) : name === 'chat' && input.allow_writes === true ? scopeFor(undefined) : 'read';
+    // The narrowest scope that would do: a method's own, and for a chat that may write, a write's.
+    const method = name === 'execute_method' ? input.method : undefined;
+    const required = method !== undefined || (name === 'chat' && input.allow_writes === true) ? scopeFor(method) : 'read';
     throw new RelayError('forbidden_scope', `This ${credentialName(caller)} lacks the ${required} scope`, { required });
   }
   switch (name) {

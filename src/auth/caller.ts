@@ -109,7 +109,7 @@ export function crossSiteRefusal(request: FastifyRequest, publicUrl: string | un
   );
 }
 
-/** Methods that change state: a session cookie needs its CSRF token on these. */
+/** Methods that change nothing: a session cookie needs its CSRF token on every other one. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**

@@ -13,7 +13,6 @@ const text = (label: string, max: number) =>
 const credentials = z.object({ username: text('Username', 64), password: text('Password', 1024) });
 const passwordChange = z.object({ currentPassword: text('Current password', 1024), newPassword: text('New password', 1024) });
 
-
 declare module 'fastify' {
   interface FastifyRequest {
     session?: Session & { user: User };

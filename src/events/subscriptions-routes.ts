@@ -54,7 +54,6 @@ const listQuery = z.object({
   beforeId: z.string().min(1).max(64).optional(),
 });
 
-
 export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext): void {
   const events = ctx.events;
   const onRequest = async (request: FastifyRequest, reply: { headers(h: Record<string, string>): unknown }) => {
