@@ -36,9 +36,10 @@ export function registerRevokeAndIntrospectRoutes(app: FastifyInstance, ctx: App
         tags: ['OAuth 2.0'],
         summary: 'Token revocation (RFC 7009)',
         description:
-          'Revokes a token the authenticated client holds: a refresh token ends its whole authorization (every token issued from it), an access token ends alone. Answers 200 with an empty body whether or not the token was known.',
+          'Revokes a token the authenticated client holds: a refresh token ends its whole authorization (every token issued from it), an access token ends alone. Answers 200 with an empty JSON object whether or not the token was known.',
         consumes: ['application/x-www-form-urlencoded'],
         body: z.object({ ...tokenParam, ...clientAuthFields }),
+        response: { 200: z.object({}).describe('Nothing to report: the token no longer works, if it ever did.'), 400: oauthErrorBody, 401: oauthErrorBody },
       },
       validatorCompiler: documentOnly,
     },
@@ -49,7 +50,9 @@ export function registerRevokeAndIntrospectRoutes(app: FastifyInstance, ctx: App
       if (!token) throw new OAuthError('invalid_request', 'token is required');
       request.trace.appId = client.id;
       await revokeToken(ctx.storage.db, token, client.id);
-      return reply.header('cache-control', 'no-store').send();
+      // RFC 7009 lets the body be empty, but client libraries (simple-oauth2) that parse every
+      // answer as JSON then fail, and a failed revokeAll() left its refresh token alive.
+      return reply.header('cache-control', 'no-store').send({});
     },
   );
 

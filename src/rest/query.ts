@@ -64,7 +64,11 @@ export function pageLinks(requestUrl: string, page: { offset: number; limit: num
     const params = new URLSearchParams(search);
     params.set('limit', String(page.limit));
     params.set('offset', String(offset));
-    return `${path}?${params.toString()}`;
+    // URLSearchParams writes a space as '+'. Read back as form data that is right, but OAuth
+    // 1.0a libraries (oauth-1.0a) sign a '+' in a URL as a plus, and a client following its
+    // own next link then failed the signature check. '%20' means a space to every reader; a
+    // literal plus is already '%2B', so every '+' here is a space.
+    return `${path}?${params.toString().replaceAll('+', '%20')}`;
   };
   return {
     self: at(page.offset),

@@ -292,6 +292,10 @@ describe('OAuth 2.0 flows', () => {
     const other = await registerApp(relay, { name: 'Other revoker' });
     const foreign = await postForm(`${relay.url}/oauth/revoke`, { token: b.access_token }, { authorization: basic(other.client.client_id, other.clientSecret!) });
     expect(foreign.status).toBe(200);
+    // An empty JSON object, not an empty body: clients that parse every answer as JSON
+    // (simple-oauth2) failed on the empty one, part-way through revoking a pair.
+    expect(foreign.headers['content-type']).toMatch(/^application\/json/);
+    expect(foreign.body).toEqual({});
     expect((await webhook(b.access_token, searchRead)).status).toBe(200);
   });
 

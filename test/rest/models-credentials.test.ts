@@ -118,6 +118,17 @@ describe('REST API with every kind of credential', () => {
     });
   }
 
+  it('an OAuth 1.0a client follows the paging links it is given (a space in the query is sent as %20)', async () => {
+    const { consumer } = await registerOAuth1App(relay, { scopes: ['read'] });
+    const client = oauthClient(consumer, 'HMAC-SHA256');
+    const first = await client.send('GET', `${relay.url}/api/v1/models/res.partner?fields=name&limit=2&order=${encodeURIComponent('name asc')}`);
+    expect(first.status, first.text).toBe(200);
+    expect(first.body.links.next).toContain('order=name%20asc');
+    const next = await client.send('GET', relay.url + first.body.links.next);
+    expect(next.status, next.text).toBe(200);
+    expect(next.body.data.map((r: { name: string }) => r.name)).not.toContain(first.body.data[0].name);
+  });
+
   it('an OAuth 1.0a request whose signed query was tampered with is refused', async () => {
     const { consumer } = await registerOAuth1App(relay, { scopes: ['read'] });
     const client = oauthClient(consumer, 'HMAC-SHA256');

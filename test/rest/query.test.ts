@@ -33,6 +33,10 @@ describe('REST list query parsing (pure)', () => {
     expect(last.next).toBeNull();
     const first = pageLinks('/x', { offset: 0, limit: 80, total: 3 });
     expect(first).toEqual({ self: '/x?limit=80&offset=0', next: null, prev: null });
+    // Spaces as %20, never '+': OAuth 1.0a libraries sign a '+' in a URL as a literal plus.
+    const spaced = pageLinks('/x?order=name+asc&domain=%5B%5B%22name%22%2C%22%3D%22%2C%22a+%2B+b%22%5D%5D', { offset: 0, limit: 2, total: 5 });
+    expect(spaced.next).toBe('/x?order=name%20asc&domain=%5B%5B%22name%22%2C%22%3D%22%2C%22a%20%2B%20b%22%5D%5D&limit=2&offset=2');
+    expect(new URLSearchParams(spaced.next!.split('?')[1]).get('domain')).toBe('[["name","=","a + b"]]');
     expect(linkHeader(links)).toBe(`<${links.self}>; rel="self", <${links.next}>; rel="next", <${links.prev}>; rel="prev"`);
   });
 });
