@@ -295,6 +295,22 @@ describe('OAuth 2.0 issuer behind a proxy', () => {
   });
 });
 
+describe('OAuth 2.0 issuer under a path prefix', () => {
+  it("answers RFC 8414 §3.1's well-known path with the issuer's path appended, and the plain one", async () => {
+    const relay = await startTestRelay({ env: { PUBLIC_URL: 'https://example.com/relay/' } });
+    try {
+      for (const path of ['/.well-known/oauth-authorization-server/relay', '/.well-known/oauth-authorization-server']) {
+        const meta = await raw(relay.url + path);
+        expect(meta.status, path).toBe(200);
+        expect(meta.body).toMatchObject({ issuer: 'https://example.com/relay', token_endpoint: 'https://example.com/relay/oauth/token' });
+      }
+      expect((await raw(`${relay.url}/.well-known/oauth-authorization-server/other`)).status).toBe(404);
+    } finally {
+      await relay.close();
+    }
+  });
+});
+
 describe('OAuth 2.0 issuer without PUBLIC_URL', () => {
   it('follows the Host header, and says so to caches (Vary), so one host is never served another host\'s issuer', async () => {
     const relay = await startTestRelay();
