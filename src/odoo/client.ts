@@ -8,7 +8,8 @@ import { ConcurrencyLimit } from './concurrency-limit.js';
 import { OdooError, isOdooError } from './errors.js';
 import { kwargsForVersion } from './renamed-params.js';
 import { OdooHttp } from './http.js';
-import { toJson2Call, shapeJson2Result } from './json2-params.js';
+import { toJson2Call, shapeJson2Result, takesIdsFirst } from './json2-params.js';
+import { hasQuotedIds, isIdsLike, quotedIds } from './record-ids.js';
 import { Json2Transport } from './json2-transport.js';
 import { JsonRpcTransport } from './jsonrpc-transport.js';
 import {
@@ -417,4 +418,7 @@ function checkCallShape(model: unknown, method: unknown, args: unknown, kwargs: 
   if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) {
     throw new OdooError('odoo_bad_request', 'kwargs must be an object');
   }
+  // On every protocol alike: JSON-2's mapping refuses them anyway, and a workflow must get the
+  // same answer from Odoo 18 and 19.
+  if (args.length > 0 && !isIdsLike(args[0]) && hasQuotedIds(args[0]) && takesIdsFirst(method, args)) throw quotedIds(method, args[0] as unknown[]);
 }

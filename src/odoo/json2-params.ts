@@ -5,6 +5,7 @@
  * against Odoo 19.0 `odoo/orm/models.py` and the `/json/2/<model>/<method>` controller.
  */
 import { OdooError } from './errors.js';
+import { hasQuotedIds, isIdsLike, quotedIds } from './record-ids.js';
 
 /** How one method is called: on records (first positional arg = ids) or on the model, then its named params in order. */
 export interface Json2MethodSignature {
@@ -45,6 +46,15 @@ export const JSON2_SIGNATURES: Readonly<Record<string, Json2MethodSignature>> = 
   web_read: { onRecords: true, params: ['specification'] },
   web_save: { onRecords: true, params: ['vals', 'specification'] },
 };
+
+/**
+ * Whether `method`'s first positional argument is record ids: a known method on records, or a
+ * business method (`action_confirm`, `button_validate`…) whose ids are its only argument.
+ */
+export function takesIdsFirst(method: string, args: readonly unknown[]): boolean {
+  if (Object.hasOwn(JSON2_SIGNATURES, method)) return JSON2_SIGNATURES[method]!.onRecords;
+  return args.length === 1 && (method.startsWith('action_') || method.startsWith('button_'));
+}
 
 /** The JSON-2 body for one call, and whether the single-id result must be unwrapped. */
 export interface Json2Call {
@@ -111,28 +121,6 @@ function toIds(method: string, value: unknown): number[] {
   if (isIdsLike(value)) return value as number[];
   if (hasQuotedIds(value)) throw quotedIds(method, value as unknown[]);
   throw unmappable(`${method} is called on records: the first positional argument must be a list of ids`);
-}
-
-/**
- * `["6"]`: what an n8n expression gives inside quotes ("{{ $json.id }}"). Asked only of a value
- * that is not ids already, so ids given as digits, some or all, are what makes it true.
- */
-function hasQuotedIds(value: unknown): boolean {
-  return Array.isArray(value) && value.length > 0 && value.every((v) => Number.isInteger(v) || (typeof v === 'string' && /^\d+$/.test(v)));
-}
-
-function quotedIds(method: string, ids: unknown[]): OdooError {
-  const quoted = ids.find((v) => typeof v === 'string');
-  return unmappable(
-    `${method}: record ids must be numbers, got the text "${String(quoted)}"; in n8n, write the expression without quotes ({{ $json.id }}, not "{{ $json.id }}")`,
-  );
-}
-
-function isIdsLike(value: unknown): boolean {
-  return (
-    (typeof value === 'number' && Number.isInteger(value)) ||
-    (Array.isArray(value) && value.every((v) => typeof v === 'number' && Number.isInteger(v)))
-  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -154,6 +154,20 @@ describe.each(cases)('$label', ({ version, secret, protocol }) => {
     expect(r.text).not.toContain('Traceback');
   });
 
+  it.each([
+    ['res.partner', 'write', [['9'], { phone: 'quoted' }], 9, 'phone'],
+    ['res.partner', 'unlink', [[3, '4']], 3, 'name'],
+    ['sale.order', 'action_confirm', [['2']], 2, 'state'],
+  ] as const)('refuses quoted record ids (a quoted n8n expression) the same way on every version, before Odoo: %s.%s', async (model, method, args, id, field) => {
+    const read = () => sim.engine.execute(2, model, 'read', [[id], [field]], {});
+    const before = read();
+    const r = await exec(model, method, args as unknown as unknown[]);
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ success: false, code: 'odoo_bad_request' });
+    expect(r.body.error).toMatch(new RegExp(`^${method}: record ids must be numbers, got the text "\\d+"; in n8n, write the expression without quotes`));
+    expect(read()).toEqual(before);
+  });
+
   it('replays an Idempotency-Key instead of creating twice', async () => {
     const name = `Idempotent ${version}-${protocol}-${Date.now()}`;
     const body = { action: 'execute_method', model: 'res.partner', method: 'create', args: [{ name }] };

@@ -48,9 +48,6 @@ describe('execute_kw args → JSON-2 named params', () => {
     ['message_post', [[3], 'hello'], {}, /not a method whose positional arguments are known/],
     // The advice works over JSON-RPC too: kwargs.ids would be an unexpected keyword there.
     ['some_custom', [D], {}, /pass the record ids as the only positional argument \(args: \[\[ids\]\]\) and everything else in kwargs by name/],
-    // What a quoted n8n expression sends: said as such, not as an unknown signature.
-    ['action_confirm', [['6']], {}, /action_confirm: record ids must be numbers, got the text "6"; in n8n, write the expression without quotes/],
-    ['write', [[3, '4'], { phone: 'x' }], {}, /write: record ids must be numbers, got the text "4"/],
   ])('%s %j %j → odoo_unmappable_args', (method, args, kwargs, message) => {
     let error: unknown;
     try {
@@ -61,6 +58,16 @@ describe('execute_kw args → JSON-2 named params', () => {
     expect(error).toBeInstanceOf(OdooError);
     expect((error as OdooError).code).toBe('odoo_unmappable_args');
     expect((error as OdooError).message).toMatch(message);
+  });
+
+  it.each<[string, unknown[], RegExp]>([
+    // What a quoted n8n expression sends: said as such, not as an unknown signature; the same
+    // refusal as the client gives over JSON-RPC (odoo_bad_request), for one answer on 18 and 19.
+    ['action_confirm', [['6']], /action_confirm: record ids must be numbers, got the text "6"; in n8n, write the expression without quotes/],
+    ['write', [[3, '4'], { phone: 'x' }], /write: record ids must be numbers, got the text "4"/],
+    ['some_custom', [['7']], /some_custom: record ids must be numbers, got the text "7"/],
+  ])('%s %j → odoo_bad_request (quoted ids)', (method, args, message) => {
+    expect(() => toJson2Call(method, args, {})).toThrow(expect.objectContaining({ code: 'odoo_bad_request', message: expect.stringMatching(message) }));
   });
 
   it('unwraps create of one dict to an id, keeps lists as lists', () => {
