@@ -18,6 +18,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { authenticateCaller, checkSessionWrite, credentialName, type Caller } from '../auth/caller.js';
 import { enforceKeyRateLimit } from '../auth/rate-limit.js';
+import { verifyRequestHmac } from '../auth/request-hmac.js';
 import { RelayError } from '../errors/index.js';
 import { parseInput } from '../http/parse-input.js';
 import { getSubscriptionRow, listSubscriptions, rotateSigningSecret, toSubscription } from './subscriptions-store.js';
@@ -59,8 +60,13 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext
   const onRequest = async (request: FastifyRequest, reply: { headers(h: Record<string, string>): unknown }) => {
     request.caller = await authorize(ctx, request, reply);
   };
+  // A signing key's signature: the JSON parser checks it when there is a body; this covers the
+  // bodiless calls (GET, DELETE, rotate-secret, test), which a key with HMAC on must sign too.
+  const preHandler = async (request: FastifyRequest) => {
+    await verifyRequestHmac(ctx, request, request.caller!);
+  };
   // The schemas only document the routes (OpenAPI); the handlers validate, as before.
-  const doc = (schema: object) => ({ onRequest, schema, ...documentOnly });
+  const doc = (schema: object) => ({ onRequest, preHandler, schema, ...documentOnly });
   const userOf = (request: FastifyRequest) => request.caller!.userId;
   const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
 

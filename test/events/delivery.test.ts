@@ -3,6 +3,8 @@
  * loopback receiver, signatures checked with the `standardwebhooks` package as a receiver would.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import crypto from 'node:crypto';
+import { request } from 'undici';
 import { Webhook } from 'standardwebhooks';
 import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { startEventsRig, until, type EventsRig } from './helpers.js';
@@ -176,6 +178,35 @@ describe('subscriptions API', () => {
 
     expect((await rig.api('DELETE', `/api/v1/subscriptions/${id}`)).status).toBe(200);
     expect((await rig.api('GET', `/api/v1/subscriptions/${id}`)).status).toBe(404);
+  });
+
+  it('makes a key with HMAC sign every call, those without a body included', async () => {
+    receiver = await startReceiver();
+    const { subscription } = await subscribe();
+    const { key, hmacSecret } = await rig.relay.createKey({ scopes: ['subscriptions'], hmac: true });
+    const send = async (method: 'GET' | 'POST' | 'DELETE', path: string, signature?: string) => {
+      const res = await request(rig.relay.url + path, { method, headers: { authorization: `Bearer ${key}`, ...(signature ? { 'x-hmac-signature': signature } : {}) } });
+      const text = await res.body.text();
+      return { status: res.statusCode, body: text ? JSON.parse(text) : undefined };
+    };
+    const base = `/api/v1/subscriptions/${subscription.id}`;
+    const calls = [
+      ['GET', '/api/v1/subscriptions'],
+      ['GET', base],
+      ['GET', `${base}/deliveries`],
+      ['POST', `${base}/rotate-secret`],
+      ['POST', `${base}/test`],
+      ['DELETE', base],
+    ] as const;
+    for (const [method, path] of calls) {
+      const refused = await send(method, path);
+      expect(refused.status, `${method} ${path}`).toBe(401);
+      expect(refused.body).toMatchObject({ success: false, code: 'invalid_signature' });
+    }
+    // Nothing was done: the secret is the one given at creation, the subscription is still there.
+    expect((await rig.api('GET', base)).body.subscription.id).toBe(subscription.id);
+    const empty = crypto.createHmac('sha256', hmacSecret!).update('').digest('hex');
+    for (const [method, path] of calls) expect((await send(method, path, empty)).status, `${method} ${path}`).toBeLessThan(300);
   });
 
   it("does not show one user's subscription to another", async () => {
