@@ -78,14 +78,19 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
     return { success: true, ...(await startSession(ctx, request, reply, admin)) };
   });
 
-  app.post('/api/auth/login', async (request, reply) => {
-    refuseCrossSite(ctx, request);
-    const input = parseInput(credentials, request.body);
-    const admission = await ctx.loginThrottle.admit(input.username, request.ip);
+  /** Counts a password guess against the login throttle; refused when its budget is spent. */
+  const admitGuess = async (username: string, ip: string): Promise<void> => {
+    const admission = await ctx.loginThrottle.admit(username, ip);
     if (!admission.allowed) {
       const wait = admission.retryAfterSeconds;
       throw new RelayError('too_many_login_attempts', undefined, { retryAfterSeconds: wait }, { 'retry-after': String(wait) });
     }
+  };
+
+  app.post('/api/auth/login', async (request, reply) => {
+    refuseCrossSite(ctx, request);
+    const input = parseInput(credentials, request.body);
+    await admitGuess(input.username, request.ip);
     const verified = await checkCredentials(db, input.username, input.password);
     if (!verified) throw new RelayError('invalid_credentials');
     await ctx.loginThrottle.succeeded(input.username, request.ip);
@@ -107,8 +112,20 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
 
   app.post('/api/auth/password', { preHandler: requireSession(ctx) }, async (request, reply) => {
     const input = parseInput(passwordChange, request.body);
-    // Every session of this user ends with the change; this browser gets a fresh one.
-    const changed = await changePassword(db, request.session!.user.id, input.currentPassword, input.newPassword);
+    // The current password is a guess like a login's, and counted on the same budget: a stolen
+    // session cookie must not become unlimited guessing of a password that outlives it.
+    const { username } = request.session!.user;
+    await admitGuess(username, request.ip);
+    let changed: VerifiedUser;
+    try {
+      // Every session of this user ends with the change; this browser gets a fresh one.
+      changed = await changePassword(db, request.session!.user.id, input.currentPassword, input.newPassword);
+    } catch (err) {
+      // Only a wrong current password stays counted; a refused new one was no guess.
+      if (!(err instanceof RelayError && err.code === 'invalid_credentials')) await ctx.loginThrottle.succeeded(username, request.ip);
+      throw err;
+    }
+    await ctx.loginThrottle.succeeded(username, request.ip);
     return { success: true, ...(await startSession(ctx, request, reply, changed)) };
   });
 }

@@ -97,6 +97,20 @@ describe('first-run setup, login, logout and password change', () => {
     expect((await httpGet(`${relay.url}/api/auth/me`, { cookie })).body.code).toBe('session_expired');
   });
 
+  it('counts wrong current passwords of a password change as login guesses (a stolen session must not guess without limit)', async () => {
+    const login = await httpPost(`${relay.url}/api/auth/login`, { username: 'admin', password: 'an even longer password' });
+    const session = { cookie: cookieOf(login), 'x-csrf-token': login.body.csrfToken };
+    const guess = (i: number) => httpPost(`${relay.url}/api/auth/password`, { currentPassword: `guess number ${i}`, newPassword: 'yet another long password' }, session);
+    for (let i = 0; i < 10; i++) expect((await guess(i)).body.code).toBe('invalid_credentials');
+    const throttled = await guess(10);
+    expect(throttled.status).toBe(429);
+    expect(throttled.body.code).toBe('too_many_login_attempts');
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+    // The right password is refused too while throttled, and the password did not change.
+    const right = await httpPost(`${relay.url}/api/auth/password`, { currentPassword: 'an even longer password', newPassword: 'yet another long password' }, session);
+    expect(right.status).toBe(429);
+  });
+
   it('throttles repeated failed logins with 429 and Retry-After', async () => {
     let last;
     for (let i = 0; i < 11; i++) last = await httpPost(`${relay.url}/api/auth/login`, { username: 'admin', password: `guess number ${i}` });
