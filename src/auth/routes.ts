@@ -46,6 +46,9 @@ async function startSession(ctx: AppContext, request: FastifyRequest, reply: Fas
   const started = await createSession(ctx.storage, verified, ctx.config.sessionTtlHours);
   // The password was changed after it was checked: it is no longer the account's.
   if (!started) throw new RelayError('invalid_credentials');
+  // The session this browser had (another account's, on a shared machine) ends, not only its cookie.
+  const previous = request.cookies[SESSION_COOKIE];
+  if (previous) await deleteSession(ctx.storage.db, previous);
   const { token, session } = started;
   reply.setCookie(SESSION_COOKIE, token, {
     httpOnly: true,

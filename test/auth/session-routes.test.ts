@@ -91,6 +91,14 @@ describe('first-run setup, login, logout and password change', () => {
     expect((await httpGet(`${relay.url}/api/auth/me`, { cookie })).status).toBe(200);
   });
 
+  it('ends the session a browser already had when it logs in again', async () => {
+    const first = cookieOf(await httpPost(`${relay.url}/api/auth/login`, { username: 'admin', password: 'an even longer password' }));
+    const again = await httpPost(`${relay.url}/api/auth/login`, { username: 'admin', password: 'an even longer password' }, { cookie: first });
+    expect(again.status).toBe(200);
+    expect((await httpGet(`${relay.url}/api/auth/me`, { cookie: first })).body.code).toBe('session_expired');
+    expect((await httpGet(`${relay.url}/api/auth/me`, { cookie: cookieOf(again) })).status).toBe(200);
+  });
+
   it('logs out', async () => {
     const out = await httpPost(`${relay.url}/api/auth/logout`, {}, { cookie, 'x-csrf-token': csrf });
     expect(out.status).toBe(200);
