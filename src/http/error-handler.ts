@@ -72,6 +72,8 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
   const relayError = toRelayError(err);
   if (!relayError) {
     request.log.error({ err, reqId: request.id }, 'unhandled error');
+    // For the request log and the webhook metric, which read a missing code as success.
+    if (request.trace) request.trace.code = 'internal_error';
     return reply.code(500).send(errorBody('internal_error', request.id));
   }
   if (relayError.headers) reply.headers(relayError.headers);
@@ -124,4 +126,21 @@ const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 /** The methods some route takes at `path` (the not-found path only: a router lookup per method). */
 function methodsFor(app: FastifyInstance, path: string): string[] {
   return ROUTE_METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
+}
+
+/**
+ * Fastify's `frameworkErrors`: refusals its router makes before any route or hook runs, which
+ * it would otherwise answer in its own shape, without the envelope, the request id or the
+ * security headers, and with the whole path echoed back.
+ */
+export function routerRefusal(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // No hook has run: the trace the onRequest hook gives every request is not there yet.
+  request.trace ??= {};
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return sendError(request, reply, new RelayError('not_found', 'No such resource: a path segment is longer than any id'));
+  }
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return sendError(request, reply, new RelayError('invalid_request', 'The URL is not valid: a percent-escape does not decode to UTF-8'));
+  }
+  return sendError(request, reply, error);
 }

@@ -52,6 +52,12 @@ describe('a bug in the Odoo client', () => {
       expect(logged.length).toBeGreaterThan(0);
       expect(logged.join('\n')).toContain('Cannot read properties of undefined (sending with ***)');
       expect(logged.join('\n')).not.toContain(SECRET);
+      // Counted and logged as the failure it was: a missing code used to read as success.
+      const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+      expect(metrics).toMatch(/relay_webhook_actions_total\{action="execute_method",code="internal_error"\} 1/);
+      await relay.ctx.requestLog.flush();
+      const row = await relay.ctx.storage.db.selectFrom('request_log').select(['status', 'code']).where('request_id', '=', r.body.requestId).executeTakeFirstOrThrow();
+      expect(row).toEqual({ status: 500, code: 'internal_error' });
     } finally {
       broken.mockRestore();
     }
