@@ -6,7 +6,7 @@ import { randomBase62 } from './ids/random.js';
 import { requestLogRow } from './request-log/row.js';
 import { registerCors } from './http/cors.js';
 import { registerJsonBody } from './http/json-body.js';
-import { registerErrorHandling } from './http/error-handler.js';
+import { registerErrorHandling, routerRefusal } from './http/error-handler.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { answerExpectContinue } from './http/unread-body.js';
 import { registerRequestTrace } from './http/request-trace.js';
@@ -51,6 +51,15 @@ function trustHops(hops: number): (address: string, hop: number) => boolean {
 /** Builds the HTTP app from the capability plugins; the caller decides when to listen. */
 export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   const state = { shuttingDown: false };
+  const pageHeaders = pageSecurityHeaders();
+  /** The headers every answer carries: security headers for its content type, the request id. */
+  const answerHeaders = (request: FastifyRequest, reply: FastifyReply): void => {
+    reply.headers(securityHeadersFor(reply.getHeader('content-type'), pageHeaders));
+    reply.header('x-request-id', request.id);
+    // A keep-alive socket that was busy when shutdown began would otherwise hold the server
+    // open after its answer; asking the client to close it lets shutdown finish.
+    if (state.shuttingDown) reply.header('connection', 'close');
+  };
   const app = Fastify({
     loggerInstance: ctx.logger as unknown as FastifyBaseLogger,
     // Per-request lines would log every n8n call twice; the request log table records them instead.
@@ -70,6 +79,12 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
     childLoggerFactory: (logger) => logger,
     // Fastify's default logs the parser's error with the raw request bytes (headers, cookies).
     clientErrorHandler,
+    // The router's refusals come before any hook: their answer gets the headers here.
+    frameworkErrors: (error, request, reply) => {
+      reply.type('application/json; charset=utf-8');
+      answerHeaders(request, reply);
+      return routerRefusal(error, request, reply);
+    },
   });
 
   answerExpectContinue(app.server, ctx.config.bodyLimitBytes);
@@ -91,15 +106,10 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   });
   registerErrorHandling(app, (request, error) => chargeRefusalBeforeCheck(ctx, request, error));
 
-  const pageHeaders = pageSecurityHeaders();
   // The hooks every request runs are callback style: async ones cost a promise and a microtask
   // turn each, which is visible in the relay's CPU per call.
   app.addHook('onSend', (request, reply, payload, done) => {
-    reply.headers(securityHeadersFor(reply.getHeader('content-type'), pageHeaders));
-    reply.header('x-request-id', request.id);
-    // A keep-alive socket that was busy when shutdown began would otherwise hold the server
-    // open after its answer; asking the client to close it lets shutdown finish.
-    if (state.shuttingDown) reply.header('connection', 'close');
+    answerHeaders(request, reply);
     done(null, payload);
   });
 

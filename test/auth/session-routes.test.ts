@@ -149,6 +149,19 @@ describe('operations endpoints', () => {
     expect(r.headers['x-request-id']).toBe(r.body.requestId);
   });
 
+  it("answers the router's own refusals (a bad percent-escape, an over-long path segment) with the envelope and the headers", async () => {
+    const bad = await httpGet(`${relay.url}/api/v1/models/res.partner/%ff`);
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ success: false, code: 'invalid_request' });
+    expect(bad.headers['x-request-id']).toBe(bad.body.requestId);
+    expect(bad.headers['x-content-type-options']).toBe('nosniff');
+    const long = await httpGet(`${relay.url}/api/v1/subscriptions/${'x'.repeat(300)}`);
+    expect(long.status).toBe(404);
+    expect(long.body).toMatchObject({ success: false, code: 'not_found' });
+    expect(long.text).not.toContain('x'.repeat(300));
+    expect(long.headers['x-request-id']).toBe(long.body.requestId);
+  });
+
   it('answers a known path called with another method 405, with Allow and details.allowed listing the methods it takes', async () => {
     const webhook = await httpGet(`${relay.url}/api/n8n/webhook`);
     expect(webhook.status).toBe(405);
