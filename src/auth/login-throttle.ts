@@ -33,26 +33,33 @@ export class LoginThrottle {
     this.byUser = limiter(100, 'ln');
   }
 
-  /** Counts an attempt; refused when any of the three limits is already spent. */
+  /**
+   * Counts an attempt; refused when any of the three limits is already spent. The address is
+   * asked first, and an address over its budget touches no per-username counter: each new
+   * username would otherwise add two counters kept for 15 minutes, and a flood of made-up
+   * usernames from one address grew memory (or rows) without bound.
+   */
   async admit(username: string, ip: string): Promise<LoginAdmission> {
-    const outcomes = await Promise.allSettled([
-      this.byUserIp.consume(`${username}|${ip}`),
-      this.byIp.consume(ip),
-      this.byUser.consume(username),
-    ]);
-    let waitMs = 0;
-    for (const o of outcomes) {
-      if (o.status === 'fulfilled') continue;
-      // A limiter rejects with a RateLimiterRes when points run out; anything else (a bug, the
-      // database unreachable) fails the login rather than let it through unthrottled.
-      if (!(o.reason instanceof RateLimiterRes)) throw o.reason;
-      waitMs = Math.max(waitMs, o.reason.msBeforeNext);
-    }
-    return waitMs > 0 ? { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) } : { allowed: true };
+    const address = await Promise.allSettled([this.byIp.consume(ip)]);
+    if (address[0].status === 'rejected') return admission(address);
+    return admission(await Promise.allSettled([this.byUserIp.consume(`${username}|${ip}`), this.byUser.consume(username)]));
   }
 
   /** A successful login: its attempt stops counting, and so do the user's earlier failures from this address. */
   async succeeded(username: string, ip: string): Promise<void> {
     await Promise.all([this.byUserIp.delete(`${username}|${ip}`), this.byIp.reward(ip, 1), this.byUser.reward(username, 1)]);
   }
+}
+
+/** The verdict of the limiters asked: the longest wait among those spent. */
+function admission(outcomes: PromiseSettledResult<unknown>[]): LoginAdmission {
+  let waitMs = 0;
+  for (const o of outcomes) {
+    if (o.status === 'fulfilled') continue;
+    // A limiter rejects with a RateLimiterRes when points run out; anything else (a bug, the
+    // database unreachable) fails the login rather than let it through unthrottled.
+    if (!(o.reason instanceof RateLimiterRes)) throw o.reason;
+    waitMs = Math.max(waitMs, o.reason.msBeforeNext);
+  }
+  return waitMs > 0 ? { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) } : { allowed: true };
 }

@@ -116,3 +116,18 @@ describe('login throttle', () => {
     });
   });
 });
+
+describe('login throttle memory', () => {
+  it('an address over its budget adds no per-username counters (made-up usernames cannot grow memory)', async () => {
+    const { LoginThrottle } = await import('../../src/auth/login-throttle.js');
+    const throttle = new LoginThrottle();
+    for (let i = 0; i < 50; i++) expect((await throttle.admit(`made-up-${i}`, '192.0.2.7')).allowed).toBe(true);
+    for (let i = 50; i < 80; i++) expect((await throttle.admit(`made-up-${i}`, '192.0.2.7')).allowed).toBe(false);
+    const counters = throttle as unknown as Record<'byUser' | 'byUserIp', { get(key: string): Promise<unknown> }>;
+    expect(await counters.byUser.get('made-up-49')).not.toBeNull();
+    expect(await counters.byUser.get('made-up-50')).toBeNull();
+    expect(await counters.byUserIp.get('made-up-79|192.0.2.7')).toBeNull();
+    // Another address is not held by this one's budget.
+    expect((await throttle.admit('made-up-0', '192.0.2.8')).allowed).toBe(true);
+  });
+});
