@@ -16,7 +16,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { authenticateCaller, checkSessionWrite, credentialName, type Caller } from '../auth/caller.js';
+import type { SubscriptionsTable } from '../storage/schema.js';
+import { authenticateCaller, checkSessionWrite, credentialName, grantOf, type Caller } from '../auth/caller.js';
+import { matchesAllowList } from '../auth/scopes.js';
 import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { verifyRequestHmac } from '../auth/request-hmac.js';
 import { RelayError } from '../errors/index.js';
@@ -39,6 +41,27 @@ async function authorize(ctx: AppContext, request: FastifyRequest, reply: { head
   }
   checkSessionWrite(request, caller.csrfToken, ctx.config.publicUrl);
   return caller;
+}
+
+/**
+ * A key or app limited to some models sees and manages only subscriptions to those: a
+ * subscription reads its model's records and sends them on, so it is bound by the same
+ * allow-list as the webhook's calls. Others' subscriptions look like none at all (404).
+ */
+function modelAllowed(caller: Caller, model: string): boolean {
+  const grant = grantOf(caller);
+  return !grant || matchesAllowList(grant.allowedModels, model);
+}
+
+/** The model a create asks for (a subscription's model never changes), refused when the caller's allow-list lacks it. */
+function checkRequestedModel(caller: Caller, body: unknown): void {
+  const model = typeof body === 'object' && body !== null ? (body as { model?: unknown }).model : undefined;
+  if (typeof model !== 'string' || modelAllowed(caller, model)) return;
+  const grant = grantOf(caller)!;
+  throw new RelayError('model_not_allowed', `Model '${model.slice(0, 128)}' is not in this ${credentialName(caller)}'s allow-list`, {
+    model: model.slice(0, 128),
+    allowed: grant.allowedModels,
+  });
 }
 
 const replaySchema = z.strictObject({
@@ -69,24 +92,31 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext
   const doc = (schema: object) => ({ onRequest, preHandler, schema, ...documentOnly });
   const userOf = (request: FastifyRequest) => request.caller!.userId;
   const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
+  /** The caller's subscription named in the path: its own, and to a model its allow-list has. */
+  const rowOf = async (request: FastifyRequest): Promise<SubscriptionsTable> => {
+    const row = await getSubscriptionRow(ctx.storage.db, idOf(request), userOf(request));
+    if (!modelAllowed(request.caller!, row.model)) throw new RelayError('not_found', `No subscription ${idOf(request).slice(0, 64)}`);
+    return row;
+  };
 
   app.post('/api/v1/subscriptions', doc(subscriptionDocs.create), async (request, reply) => {
+    checkRequestedModel(request.caller!, request.body);
     const { subscription, secret } = await events.createSubscription(userOf(request), request.body);
     return reply.code(201).send({ success: true, subscription, secret });
   });
 
   app.get('/api/v1/subscriptions', doc(subscriptionDocs.list), async (request) => ({
     success: true,
-    subscriptions: await listSubscriptions({ db: ctx.storage.db, box: ctx.box }, userOf(request)),
+    subscriptions: (await listSubscriptions({ db: ctx.storage.db, box: ctx.box }, userOf(request))).filter((sub) => modelAllowed(request.caller!, sub.model)),
   }));
 
   app.get('/api/v1/subscriptions/:id', doc(subscriptionDocs.get), async (request) => {
-    const row = await getSubscriptionRow(ctx.storage.db, idOf(request), userOf(request));
+    const row = await rowOf(request);
     return { success: true, subscription: toSubscription(row, ctx.box), deliveries: await deliveryCounts(ctx.storage.db, row.id) };
   });
 
   app.patch('/api/v1/subscriptions/:id', doc(subscriptionDocs.update), async (request) => {
-    const before = await getSubscriptionRow(ctx.storage.db, idOf(request), userOf(request));
+    const before = await rowOf(request);
     const subscription = await events.updateSubscription(userOf(request), before.id, request.body);
     const answer: Record<string, unknown> = { success: true, subscription };
     if (before.active === 0 && subscription.active) {
@@ -98,23 +128,25 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext
   });
 
   app.delete('/api/v1/subscriptions/:id', doc(subscriptionDocs.remove), async (request) => {
+    await rowOf(request);
     await events.deleteSubscription(userOf(request), idOf(request));
     return { success: true };
   });
 
   app.post('/api/v1/subscriptions/:id/rotate-secret', doc(subscriptionDocs.rotateSecret), async (request) => {
+    await rowOf(request);
     const r = await rotateSigningSecret({ db: ctx.storage.db, box: ctx.box }, userOf(request), idOf(request));
     return { success: true, secret: r.secret, previousSecretValidUntil: new Date(r.previousValidUntil).toISOString() };
   });
 
   app.get('/api/v1/subscriptions/:id/deliveries', doc(subscriptionDocs.deliveries), async (request) => {
-    const row = await getSubscriptionRow(ctx.storage.db, idOf(request), userOf(request));
+    const row = await rowOf(request);
     const q = parseInput(listQuery, request.query);
     return { success: true, deliveries: await listDeliveries(ctx.storage.db, row.id, q) };
   });
 
   app.get('/api/v1/subscriptions/:id/deliveries/:deliveryId', doc(subscriptionDocs.delivery), async (request) => {
-    const row = await getSubscriptionRow(ctx.storage.db, idOf(request), userOf(request));
+    const row = await rowOf(request);
     const deliveryId = (request.params as { deliveryId: string }).deliveryId;
     const delivery = await ctx.storage.db.selectFrom('deliveries').selectAll().where('id', '=', deliveryId).where('subscription_id', '=', row.id).executeTakeFirst();
     if (!delivery) throw new RelayError('not_found', 'No such delivery');
@@ -133,7 +165,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext
   });
 
   app.post('/api/v1/subscriptions/:id/replay', doc(subscriptionDocs.replay), async (request) => {
-    const row = await getSubscriptionRow(ctx.storage.db, idOf(request), userOf(request));
+    const row = await rowOf(request);
     const body = parseInput(replaySchema, request.body);
     const since = body.since === undefined ? undefined : typeof body.since === 'number' ? body.since : Date.parse(body.since);
     const { replayed, skipped } = await replayDeliveries(ctx.storage.db, row.id, {
@@ -146,7 +178,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext
   });
 
   app.post('/api/v1/subscriptions/:id/test', doc(subscriptionDocs.test), async (request, reply) => {
-    const row = await getSubscriptionRow(ctx.storage.db, idOf(request), userOf(request));
+    const row = await rowOf(request);
     const { deliveryId, eventId } = await enqueueTestEvent(ctx.storage.db, row);
     events.worker.wake();
     // A disabled subscription keeps the delivery pending until it is enabled again.

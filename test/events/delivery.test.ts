@@ -209,6 +209,40 @@ describe('subscriptions API', () => {
     for (const [method, path] of calls) expect((await send(method, path, empty)).status, `${method} ${path}`).toBeLessThan(300);
   });
 
+  it("holds a key to its model allow-list: it neither subscribes to other models nor sees its owner's subscriptions to them", async () => {
+    receiver = await startReceiver();
+    const users = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.users', targetUrl: receiver.url, captureMode: 'poll', events: ['create'] });
+    expect(users.status, JSON.stringify(users.body)).toBe(201);
+    const { key: narrow } = await rig.relay.createKey({ scopes: ['subscriptions'], allowedModels: ['res.partner'] });
+
+    const refused = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.users', targetUrl: receiver.url, captureMode: 'poll', events: ['create'] }, narrow);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: 'model_not_allowed', details: { model: 'res.users', allowed: ['res.partner'] } });
+    const own = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, captureMode: 'poll', events: ['create'], domain: [['name', '=', 'nobody']] }, narrow);
+    expect(own.status, JSON.stringify(own.body)).toBe(201);
+    // A subscription's model never changes, whoever asks.
+    expect((await rig.api('PATCH', `/api/v1/subscriptions/${own.body.subscription.id}`, { model: 'res.users' }, narrow)).body.code).toBe('invalid_request');
+
+    const listed = await rig.api('GET', '/api/v1/subscriptions', undefined, narrow);
+    const ids = listed.body.subscriptions.map((sub: { id: string }) => sub.id);
+    expect(ids).toContain(own.body.subscription.id);
+    expect(ids).not.toContain(users.body.subscription.id);
+    const base = `/api/v1/subscriptions/${users.body.subscription.id}`;
+    for (const [method, path, body] of [
+      ['GET', base, undefined],
+      ['GET', `${base}/deliveries`, undefined],
+      ['PATCH', base, { targetUrl: `${receiver.url}/elsewhere` }],
+      ['POST', `${base}/rotate-secret`, undefined],
+      ['POST', `${base}/replay`, {}],
+      ['POST', `${base}/test`, undefined],
+      ['DELETE', base, undefined],
+    ] as const) {
+      expect((await rig.api(method, path, body, narrow)).status, `${method} ${path}`).toBe(404);
+    }
+    // The owner's own view is unchanged.
+    expect((await rig.api('GET', base)).body.subscription).toMatchObject({ model: 'res.users', targetUrl: receiver.url });
+  });
+
   it("does not show one user's subscription to another", async () => {
     receiver = await startReceiver();
     const { subscription } = await subscribe();
