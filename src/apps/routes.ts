@@ -7,6 +7,7 @@ import { parseInput } from '../http/parse-input.js';
 import { credentialName, formChoices, idParams, limitFields, scopes } from '../dashboard/access-schemas.js';
 import { createApp, deleteApp, getApp, listApps, rotateAppSecrets, updateApp, type App, type AppSecrets } from './store.js';
 import { listAuthorizations, revokeAuthorization } from './authorizations.js';
+import { disableAppSubscriptions } from '../events/subscriptions-store.js';
 
 const redirectUris = z.array(z.string().trim().min(1).max(2000)).max(10, 'At most 10 redirect URIs');
 
@@ -78,8 +79,10 @@ export function registerAppRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.delete('/api/dashboard/apps/:id', guard, async (request) => {
     const { id } = parseInput(idParams, request.params);
+    const app = await getApp(db, id, request.session!.user.id);
     await deleteApp(db, id, request.session!.user.id);
-    return { success: true };
+    const paused = await disableAppSubscriptions(db, id, undefined, `paused: the app '${app.name}' that created it was deleted`);
+    return { success: true, pausedSubscriptions: paused };
   });
 
   app.get('/api/dashboard/authorized-apps', guard, async (request) => ({
@@ -89,7 +92,10 @@ export function registerAppRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.post('/api/dashboard/authorized-apps/:id/revoke', guard, async (request) => {
     const { id } = parseInput(idParams, request.params);
-    if (!(await revokeAuthorization(db, id, request.session!.user.id))) throw new RelayError('not_found', 'You have not authorized this app');
-    return { success: true };
+    const userId = request.session!.user.id;
+    if (!(await revokeAuthorization(db, id, userId))) throw new RelayError('not_found', 'You have not authorized this app');
+    const name = (await db.selectFrom('apps').select('name').where('id', '=', id).executeTakeFirst())?.name ?? id;
+    const paused = await disableAppSubscriptions(db, id, userId, `paused: you revoked the access of '${name}', the app that created it`);
+    return { success: true, pausedSubscriptions: paused };
   });
 }

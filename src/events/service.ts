@@ -155,9 +155,9 @@ export class EventsService {
   // the subscription's capture lease throughout, as polls do (capture-lease.ts).
 
   /** Creates a subscription and sets up its capture; the secret is returned this once. */
-  async createSubscription(userId: string, body: unknown): Promise<{ subscription: Subscription; secret: string }> {
+  async createSubscription(userId: string, body: unknown, appId: string | null = null): Promise<{ subscription: Subscription; secret: string }> {
     const deps = { db: this.d.storage.db, box: this.d.box, addressPolicy: this.addressPolicy };
-    const created = await createSubscription(deps, userId, body);
+    const created = await createSubscription(deps, userId, body, appId);
     await this.d.storage.db.insertInto('subscription_capture').values(initialCaptureRow(created.row.id)).execute();
     try {
       await this.withLease(created.row, async (lease) => {

@@ -100,8 +100,11 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext
   };
 
   app.post('/api/v1/subscriptions', doc(subscriptionDocs.create), async (request, reply) => {
-    checkRequestedModel(request.caller!, request.body);
-    const { subscription, secret } = await events.createSubscription(userOf(request), request.body);
+    const caller = request.caller!;
+    checkRequestedModel(caller, request.body);
+    // Made by a third-party app: revoking the app's access pauses it.
+    const appId = caller.kind === 'oauth2' || caller.kind === 'oauth1' ? caller.appId : null;
+    const { subscription, secret } = await events.createSubscription(caller.userId, request.body, appId);
     return reply.code(201).send({ success: true, subscription, secret });
   });
 

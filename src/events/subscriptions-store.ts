@@ -47,6 +47,8 @@ export interface Subscription {
   consecutiveFailures: number;
   disabledAt: number | null;
   disabledReason: string | null;
+  /** The OAuth app that created it: revoking that app's access pauses it. */
+  appId: string | null;
   secretRotatingUntil: number | null;
   createdAt: number;
   updatedAt: number;
@@ -147,6 +149,7 @@ export function toSubscription(row: SubscriptionsTable, box: SecretBox): Subscri
     consecutiveFailures: row.consecutive_failures,
     disabledAt: row.disabled_at,
     disabledReason: row.disabled_reason,
+    appId: row.app_id,
     secretRotatingUntil: row.previous_secret_until !== null && row.previous_secret_until > Date.now() ? row.previous_secret_until : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -164,6 +167,7 @@ export async function createSubscription(
   deps: StoreDeps,
   userId: string,
   body: unknown,
+  appId: string | null = null,
 ): Promise<{ subscription: Subscription; secret: string; row: SubscriptionsTable }> {
   const input = parseInput(subscriptionInputSchema, body);
   const targetUrl = checkSubscriptionUrl(input.targetUrl, deps.addressPolicy);
@@ -199,6 +203,7 @@ export async function createSubscription(
     consecutive_failures: 0,
     disabled_at: input.active ? null : now,
     disabled_reason: input.active ? null : 'created inactive',
+    app_id: appId,
     created_at: now,
     updated_at: now,
   };
@@ -375,6 +380,24 @@ export function secretRotationOf(row: SubscriptionsTable, box: SecretBox): Secre
 
 export function customHeadersOf(row: SubscriptionsTable, box: SecretBox): Record<string, string> {
   return row.headers_enc ? (JSON.parse(box.decrypt(row.headers_enc)) as Record<string, string>) : {};
+}
+
+/**
+ * Pauses the subscriptions an app created, when it loses access: for one user (who revoked
+ * it) or for all (the app was deleted). Their deliveries go to the app's receiver, which must
+ * not go on getting the user's records. Paused, not deleted: the user sees them, and why.
+ */
+export async function disableAppSubscriptions(db: Kysely<Database>, appId: string, userId: string | undefined, reason: string): Promise<number> {
+  const now = Date.now();
+  let q = db
+    .updateTable('subscriptions')
+    .set({ active: 0, disabled_at: now, disabled_reason: reason.slice(0, 500), updated_at: now })
+    .where('app_id', '=', appId)
+    .where('active', '=', 1);
+  if (userId !== undefined) q = q.where('user_id', '=', userId);
+  const paused = Number((await q.executeTakeFirst()).numUpdatedRows ?? 0);
+  if (paused) subscriptionsChanged.raise();
+  return paused;
 }
 
 /** Disables a subscription and records why, for the dashboard. Idempotent. */

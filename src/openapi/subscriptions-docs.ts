@@ -27,6 +27,7 @@ const subscription = z
     consecutiveFailures: z.number().int(),
     disabledAt: z.number().nullable(),
     disabledReason: z.string().nullable(),
+    appId: z.string().nullable().describe('The OAuth app whose token created it; revoking that app’s access pauses it.'),
     createdAt: z.number(),
     updatedAt: z.number(),
   })

@@ -445,6 +445,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('deliveries').addColumn('format', 'text').execute();
       },
     },
+    '0015_subscription_app': {
+      async up(db: Kysely<any>) {
+        // The third-party app that created a subscription: revoking the app's access pauses it.
+        await db.schema.alterTable('subscriptions').addColumn('app_id', 'text').execute();
+      },
+    },
   };
 }
 

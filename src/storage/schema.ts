@@ -154,6 +154,8 @@ export interface SubscriptionsTable {
   consecutive_failures: number;
   disabled_at: number | null;
   disabled_reason: string | null;
+  /** The OAuth app whose token created it (null: the dashboard, an API key, the CLI, or before 0015). */
+  app_id: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'undici';
 import * as oauth from 'oauth4webapi';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
@@ -24,7 +25,7 @@ describe('OAuth 2.0 flows', () => {
 
   beforeAll(async () => {
     sim = await startOdooSim({ version: 18, automationNoise: 'none' });
-    relay = await startTestRelay();
+    relay = await startTestRelay({ env: { EVENTS_ALLOW_PRIVATE_TARGETS: '127.0.0.0/8' } });
     await relay.connectOdoo({ url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
     as = await discover(relay);
     dashboard = await signIn(relay);
@@ -326,5 +327,34 @@ describe('OAuth 2.0 flows', () => {
     expect((await webhook(cc.body.access_token, searchRead)).status).toBe(200);
     expect((await dashboard.call('DELETE', `/api/dashboard/apps/${doomed.id}`)).status).toBe(200);
     expect((await webhook(cc.body.access_token, searchRead)).body.code).toBe('invalid_token');
+  });
+
+  it("revoking an app's access, or deleting it, pauses the subscriptions it created (their deliveries go to the app)", async () => {
+    const subscribe = async (authorization: string, name: string) => {
+      const body = { name, model: 'res.partner', targetUrl: 'http://127.0.0.1:9/app-receiver', captureMode: 'poll', events: ['create'] };
+      const r = await request(`${relay.url}/api/v1/subscriptions`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const answer = (await r.body.json()) as { subscription: { id: string; appId: string | null } };
+      expect(r.statusCode, JSON.stringify(answer)).toBe(201);
+      return answer.subscription;
+    };
+    const state = async (id: string) => (await dashboard.call('GET', `/api/v1/subscriptions/${id}`)).body.subscription;
+
+    const app = await registerApp(relay, { name: 'Collector' });
+    const tokens = await codeFlow(relay, as, dashboard, app);
+    const byApp = await subscribe(`Bearer ${tokens.access_token}`, 'made by the app');
+    expect(byApp.appId).toBe(app.id);
+    const byKey = await subscribe(`Bearer ${(await relay.createKey({ scopes: ['subscriptions'] })).key}`, 'made with a key');
+    expect(byKey.appId).toBeNull();
+
+    const revoked = await dashboard.call('POST', `/api/dashboard/authorized-apps/${app.id}/revoke`, {});
+    expect(revoked.body).toMatchObject({ success: true, pausedSubscriptions: 1 });
+    expect(await state(byApp.id)).toMatchObject({ active: false, disabledReason: "paused: you revoked the access of 'Collector', the app that created it" });
+    expect(await state(byKey.id)).toMatchObject({ active: true });
+
+    const doomed = await registerApp(relay, { name: 'Doomed collector' });
+    const cc = await postForm(`${relay.url}/oauth/token`, { grant_type: 'client_credentials' }, { authorization: basic(doomed.client.client_id, doomed.clientSecret!) });
+    const byDoomed = await subscribe(`Bearer ${cc.body.access_token}`, 'made by the doomed app');
+    expect((await dashboard.call('DELETE', `/api/dashboard/apps/${doomed.id}`)).body).toMatchObject({ success: true, pausedSubscriptions: 1 });
+    expect(await state(byDoomed.id)).toMatchObject({ active: false, disabledReason: "paused: the app 'Doomed collector' that created it was deleted" });
   });
 });

@@ -85,6 +85,7 @@ export interface Subscription {
   consecutiveFailures: number;
   disabledAt: number | null;
   disabledReason: string | null;
+  appId: string | null;
   secretRotatingUntil: number | null;
   createdAt: number;
   updatedAt: number;
