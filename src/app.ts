@@ -3,6 +3,7 @@ import cookie from '@fastify/cookie';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AppContext } from './context.js';
 import { randomBase62 } from './ids/random.js';
+import { statusOf } from './errors/index.js';
 import { requestLogRow } from './request-log/row.js';
 import { registerCors } from './http/cors.js';
 import { registerJsonBody } from './http/json-body.js';
@@ -110,32 +111,44 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   // turn each, which is visible in the relay's CPU per call.
   app.addHook('onSend', (request, reply, payload, done) => {
     answerHeaders(request, reply);
+    // The client left before its answer: Fastify runs no onResponse then (the answer never
+    // finishes), so the call is recorded here, or an Odoo write it made would leave no trace.
+    if (request.raw.socket?.destroyed) record(request, reply, true);
     done(null, payload);
   });
 
   app.addHook('onResponse', (request, reply, done) => {
-    try {
-      recordResponse(request, reply);
-    } catch (err) {
-      request.log.error({ err, reqId: request.id }, 'recording the response failed');
-    }
+    if (!request.trace?.abandoned) record(request, reply, false);
     done();
   });
 
-  const recordResponse = (request: FastifyRequest, reply: FastifyReply): void => {
+  const record = (request: FastifyRequest, reply: FastifyReply, abandoned: boolean): void => {
+    try {
+      recordResponse(request, reply, abandoned);
+    } catch (err) {
+      request.log.error({ err, reqId: request.id }, 'recording the response failed');
+    }
+  };
+
+  const recordResponse = (request: FastifyRequest, reply: FastifyReply, abandoned: boolean): void => {
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
-    ctx.metrics.httpRequests.inc({ route, status: String(reply.statusCode) });
+    const t = request.trace;
+    if (abandoned) {
+      t.abandoned = true;
+      t.code = 'client_closed_request';
+    }
+    const status = abandoned ? statusOf('client_closed_request') : reply.statusCode;
+    ctx.metrics.httpRequests.inc({ route, status: String(status) });
     ctx.metrics.httpDuration.observe({ route }, seconds);
     if (!LOGGED_ROUTES.has(route)) return;
-    const t = request.trace;
     if (route === WEBHOOK_ROUTE) ctx.metrics.webhookActions.inc({ action: t.action ?? 'none', code: t.code ?? 'ok' });
     ctx.requestLog.add(
       requestLogRow(request, {
         action: t.action ?? null,
         model: t.model ?? null,
         method: t.method ?? null,
-        status: reply.statusCode,
+        status,
         code: t.code ?? null,
         duration_ms: Math.round(reply.elapsedTime * 100) / 100,
         odoo_ms: t.odooMs === undefined ? null : Math.round(t.odooMs * 100) / 100,

@@ -6,6 +6,7 @@ import type { RequestTrace } from '../http/request-trace.js';
 import type { ExecuteMethodRequest } from './schema.js';
 import { odooForCaller } from './odoo-for-caller.js';
 import { ExecuteAnswer } from './answer-json.js';
+import type { TaskCaller } from '../odoo/concurrency-limit.js';
 
 /** Refusals a key's scopes and allow-lists impose before anything reaches Odoo (pure). */
 export function checkMethodAccess(caller: Caller, model: string, method: string): RelayError | null {
@@ -31,8 +32,11 @@ export function checkMethodAccess(caller: Caller, model: string, method: string)
   return null;
 }
 
-/** `execute_method`: one ORM call on the caller's Odoo, answered as `{success, result, meta}`. */
-export async function executeMethod(ctx: AppContext, caller: Caller, req: ExecuteMethodRequest, trace: RequestTrace) {
+/**
+ * `execute_method`: one ORM call on the caller's Odoo, answered as `{success, result, meta}`.
+ * `connection` is the caller's socket: a call still queued when it closes is not sent.
+ */
+export async function executeMethod(ctx: AppContext, caller: Caller, req: ExecuteMethodRequest, trace: RequestTrace, connection?: TaskCaller) {
   trace.model = req.model;
   trace.method = req.method;
   const refusal = checkMethodAccess(caller, req.model, req.method);
@@ -43,7 +47,7 @@ export async function executeMethod(ctx: AppContext, caller: Caller, req: Execut
   const started = performance.now();
   let outcome = 'error';
   try {
-    const answer = await client.executeKwVerbatim(req.model, req.method, req.args, req.kwargs ?? {});
+    const answer = await client.executeKwVerbatim(req.model, req.method, req.args, req.kwargs ?? {}, connection);
     outcome = 'ok';
     const odooMs = performance.now() - started;
     trace.odooMs = odooMs;

@@ -57,7 +57,7 @@ async function runAction(ctx: AppContext, request: FastifyRequest, caller: Calle
   }
   switch (name) {
     case 'execute_method':
-      return executeMethod(ctx, caller, input, request.trace);
+      return executeMethod(ctx, caller, input, request.trace, request.raw.socket);
     case 'get_config':
       return getConfig(ctx, caller);
     case 'test_connection':

@@ -44,6 +44,8 @@ export const errorCodes = {
   target_not_allowed: { status: 422, message: 'Subscription URL points at an address the relay may not call' },
   push_capture_unavailable: { status: 422, message: 'Push capture needs Odoo 17+ and an ingest URL Odoo can reach (EVENTS_INGEST_URL or PUBLIC_URL)' },
   unknown_ingest_token: { status: 404, message: 'Unknown ingest token' },
+  // 499 (nginx's "client closed request"): only ever logged, nobody is left to read it
+  client_closed_request: { status: 499, message: 'The client closed the connection before the answer; a queued Odoo call was not sent' },
   // 429
   rate_limited: { status: 429, message: 'Rate limit exceeded' },
   too_many_login_attempts: { status: 429, message: 'Too many login attempts, try again later' },

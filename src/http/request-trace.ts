@@ -15,6 +15,8 @@ export interface RequestTrace {
   odooMs?: number;
   /** A chat sent a writing call to Odoo: whatever ends the request, data may have changed. */
   odooWriteSent?: boolean;
+  /** The client closed its connection before the answer: recorded then, not again at onResponse. */
+  abandoned?: boolean;
 }
 
 declare module 'fastify' {

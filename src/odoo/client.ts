@@ -4,7 +4,7 @@
  * `executeKw` is exactly one HTTP round trip, and caps the calls in flight.
  */
 import { performance } from 'node:perf_hooks';
-import { ConcurrencyLimit } from './concurrency-limit.js';
+import { ConcurrencyLimit, type TaskCaller } from './concurrency-limit.js';
 import { OdooError, isOdooError } from './errors.js';
 import { kwargsForVersion } from './renamed-params.js';
 import { OdooHttp } from './http.js';
@@ -76,6 +76,7 @@ export class OdooClient {
         new OdooError('odoo_busy', `Too many Odoo calls in flight for this connection (${maxConcurrent} running, ${maxQueue} waiting)`, {
           retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS,
         }),
+      () => new OdooError('client_closed_request', 'The caller went away while the call waited for a slot; it was not sent to Odoo'),
     );
   }
 
@@ -90,14 +91,15 @@ export class OdooClient {
    * is. The text is proved to be JSON without being parsed: building every record only to
    * serialize it again, or to throw it away, was one of the largest costs of a call.
    */
-  executeKwVerbatim(model: string, method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): Promise<VerbatimResult> {
-    return this.call(model, method, args, kwargs, true);
+  executeKwVerbatim(model: string, method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, caller?: TaskCaller): Promise<VerbatimResult> {
+    return this.call(model, method, args, kwargs, true, caller);
   }
 
-  private call(model: string, method: string, args: unknown[], kwargs: Record<string, unknown>, verbatim: boolean): Promise<VerbatimResult> {
+  /** `caller`: the call is dropped, not sent, if its caller has gone by the time a queued call's turn comes. */
+  private call(model: string, method: string, args: unknown[], kwargs: Record<string, unknown>, verbatim: boolean, caller?: TaskCaller): Promise<VerbatimResult> {
     return this.guard(() => {
       checkCallShape(model, method, args, kwargs);
-      return this.limit.run(() => this.execute(model, method, args, kwargs, verbatim));
+      return this.limit.run(() => this.execute(model, method, args, kwargs, verbatim), caller);
     });
   }
 

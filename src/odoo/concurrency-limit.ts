@@ -1,3 +1,8 @@
+/** Whoever a task runs for: a task whose caller is gone by its turn is not run (a socket fits). */
+export interface TaskCaller {
+  readonly destroyed: boolean;
+}
+
 /**
  * At most `maxConcurrent` tasks run at once; up to `maxQueue` more wait in FIFO order; beyond
  * that a task is refused at once. A gateway in front of a slow Odoo must shed load early rather
@@ -11,6 +16,7 @@ export class ConcurrencyLimit {
     readonly maxConcurrent: number,
     readonly maxQueue: number,
     private readonly refuse: () => Error = () => new Error('queue full'),
+    private readonly abandoned: () => Error = () => new Error('caller gone'),
   ) {
     if (!(maxConcurrent >= 1)) throw new RangeError('maxConcurrent must be >= 1');
     if (!(maxQueue >= 0)) throw new RangeError('maxQueue must be >= 0');
@@ -30,15 +36,23 @@ export class ConcurrencyLimit {
    * Runs `task` when a slot is free; rejects with `refuse()` at once if the queue is full.
    * Not an async function: with a slot free (the usual case) the task's own promise gets one
    * continuation, where async/await and try/finally cost three promises a call.
+   *
+   * A task that waited, and whose `caller` has gone by its turn, is not run (`abandoned()`):
+   * nobody would read its answer, and a retry of it may already be on its way, so running it
+   * would write to Odoo twice. A task started at once runs whatever happens to its caller.
    */
-  run<T>(task: () => Promise<T>): Promise<T> {
+  run<T>(task: () => Promise<T>, caller?: TaskCaller): Promise<T> {
     if (this.active < this.maxConcurrent) {
       this.active += 1;
       return this.settle(task);
     }
     if (this.waiting.length >= this.maxQueue) return Promise.reject(this.refuse());
     // The slot is handed over by release(), already counted in `active`.
-    return new Promise<void>((resolve) => this.waiting.push(resolve)).then(() => this.settle(task));
+    return new Promise<void>((resolve) => this.waiting.push(resolve)).then(() => {
+      if (!caller?.destroyed) return this.settle(task);
+      this.release();
+      throw this.abandoned();
+    });
   }
 
   /** Runs the task in the slot it holds, and frees the slot however the task ends. */

@@ -20,6 +20,8 @@ export const ODOO_ERROR_CODES = [
   'odoo_bad_request',
   'odoo_unmappable_args',
   'odoo_server_error',
+  // Not sent: the caller had gone away while the call waited for a slot.
+  'client_closed_request',
 ] as const;
 
 export type OdooErrorCode = (typeof ODOO_ERROR_CODES)[number];

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'undici';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
 
@@ -313,6 +314,36 @@ describe('when Odoo misbehaves', () => {
     expect(retried.headers['idempotent-replayed']).toBeUndefined();
     const count = await relay.post('/api/n8n/webhook', { action: 'execute_method', model: 'res.partner', method: 'search_count', args: [[['name', '=', name]]] }, auth);
     expect(count.body.result).toBe(1);
+  });
+
+  it('does not send a queued call whose client has gone, and logs the call as client_closed_request', async () => {
+    sim.faults.setLatency(400);
+    const busy = count();
+    const name = `Abandoned create ${Date.now()}`;
+    // Queued behind the slow count; the client gives up before its turn (as n8n's timeout would, and then retry).
+    const gaveUp = new AbortController();
+    const abandoned = request(`${relay.url}/api/n8n/webhook`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'execute_method', model: 'res.partner', method: 'create', args: [{ name }] }),
+      signal: gaveUp.signal,
+    }).catch((err: Error) => err);
+    setTimeout(() => gaveUp.abort(), 150);
+    expect(await abandoned).toBeInstanceOf(Error);
+    expect((await busy).status).toBe(200);
+    sim.faults.reset();
+    const created = await relay.post('/api/n8n/webhook', { action: 'execute_method', model: 'res.partner', method: 'search_count', args: [[['name', '=', name]]] }, auth);
+    expect(created.body.result).toBe(0);
+    await relay.ctx.requestLog.flush();
+    const row = await relay.ctx.storage.db
+      .selectFrom('request_log')
+      .select(['status', 'code', 'method'])
+      .where('method', '=', 'create')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 499, code: 'client_closed_request', method: 'create' });
+    const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+    expect(metrics).toMatch(/relay_http_requests_total\{route="\/api\/n8n\/webhook",status="499"\} 1/);
   });
 
   it('answers 503 odoo_busy with Retry-After when the per-connection queue is full', async () => {

@@ -68,6 +68,25 @@ describe('ConcurrencyLimit', () => {
     expect(await limit.run(async () => 'ok')).toBe('ok');
   });
 
+  it('skips a queued task whose caller has gone by its turn, and hands its slot to the next', async () => {
+    const limit = new ConcurrencyLimit(1, 2, () => new Error('busy'), () => new Error('gone'));
+    const gate = deferred();
+    const first = limit.run(() => gate.promise.then(() => 'first'));
+    const caller = { destroyed: false };
+    const ran: string[] = [];
+    const leaving = limit.run(async () => ran.push('left'), caller);
+    const staying = limit.run(async () => 'stayed', { destroyed: false });
+    caller.destroyed = true;
+    gate.resolve();
+    expect(await first).toBe('first');
+    await expect(leaving).rejects.toThrow('gone');
+    expect(await staying).toBe('stayed');
+    expect(ran).toEqual([]);
+    expect(limit.running).toBe(0);
+    // A task that got a slot at once runs whatever happens to its caller.
+    expect(await limit.run(async () => 'ran', { destroyed: true })).toBe('ran');
+  });
+
   it('with maxQueue 0 refuses as soon as all slots are taken', async () => {
     const limit = new ConcurrencyLimit(1, 0, () => new Error('busy'));
     const gate = deferred();
