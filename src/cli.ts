@@ -9,7 +9,7 @@ import { environmentHelp } from './environment-help.js';
 import { migrate, openStorage } from './storage/database.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
 import { StartupError, dataDirInUse, environmentSecretMask, explainStartupFailure } from './startup-failure.js';
-import { countUsers, createUser, findUserByUsername, listUsers } from './auth/users.js';
+import { countUsers, createUser, findUserByUsername, listUsers, setPassword } from './auth/users.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './auth/api-keys.js';
 import { SCOPES, type Scope } from './auth/scopes.js';
 import { resolveConnection, saveDefaultConnection } from './connections/store.js';
@@ -120,6 +120,17 @@ users
       return createUser(ctx.storage.db, { username: opts.username, password, role });
     });
     console.log(`Created ${user.role} '${user.username}' (${user.id})`);
+  });
+users
+  .command('set-password')
+  .description("Set a user's password (a forgotten one, say); ends all of that user's sessions")
+  .requiredOption('-u, --username <name>')
+  .option('--password-stdin', 'read the password from standard input')
+  .action(async (opts) => {
+    const password = opts.passwordStdin ? await readStdin() : process.env.RELAY_USER_PASSWORD;
+    if (!password) throw new RelayError('invalid_request', 'Give the password with --password-stdin or RELAY_USER_PASSWORD');
+    const user = await withContext(async (ctx) => setPassword(ctx.storage.db, await userId(ctx, opts.username), password));
+    console.log(`Password of '${user.username}' set; their sessions have ended`);
   });
 users
   .command('list')
@@ -252,16 +263,15 @@ subscriptions
   .option('--header <name:value...>', 'custom header sent with every delivery (repeatable)')
   .action(async (opts) => {
     const list = (v?: string) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
-    const headers = opts.header
-      ? Object.fromEntries((opts.header as string[]).map((h) => [h.slice(0, h.indexOf(':')).trim(), h.slice(h.indexOf(':') + 1).trim()]))
-      : undefined;
+    const headers = opts.header ? Object.fromEntries((opts.header as string[]).map(headerOption)) : undefined;
+    const domain = opts.domain === undefined ? undefined : jsonOption('--domain', opts.domain);
     const created = await withContext(async (ctx) => {
       const owner = await userId(ctx, opts.user);
       return ctx.events.createSubscription(owner, {
         model: opts.model,
         targetUrl: opts.url,
         events: list(opts.events),
-        domain: opts.domain ? JSON.parse(opts.domain) : undefined,
+        domain,
         changedFields: list(opts.changedFields),
         fields: list(opts.fields),
         format: opts.format,
@@ -281,6 +291,22 @@ subscriptions
     await withContext((ctx) => ctx.events.deleteSubscription(undefined, id));
     console.log(`Deleted ${id}`);
   });
+
+/** `--header 'Name: value'` → [name, value]; refused without the colon (a whole value taken for a name). */
+function headerOption(text: string): [string, string] {
+  const colon = text.indexOf(':');
+  if (colon <= 0) throw new RelayError('invalid_request', `--header must be 'Name: value', got '${text.slice(0, 64)}'`, { field: 'headers' });
+  return [text.slice(0, colon).trim(), text.slice(colon + 1).trim()];
+}
+
+/** A JSON option, refused with its name rather than a parser's stack trace. */
+function jsonOption(flag: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new RelayError('invalid_request', `${flag} must be JSON (${(err as Error).message})`, { field: flag.slice(2) });
+  }
+}
 
 program.parseAsync().catch((err) => {
   // A setting found wrong after loading (the master key against the database): exits like loadConfig's.

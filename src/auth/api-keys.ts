@@ -103,8 +103,8 @@ export async function createApiKey(
     prefix: key.slice(0, VISIBLE_PREFIX_LENGTH),
     key_hash: sha256Hex(key),
     scopes: JSON.stringify(checkScopes(input.scopes ?? ['webhook'])),
-    allowed_models: input.allowedModels?.length ? JSON.stringify(input.allowedModels) : null,
-    allowed_methods: input.allowedMethods?.length ? JSON.stringify(input.allowedMethods) : null,
+    allowed_models: allowListColumn(input.allowedModels, 'allowedModels'),
+    allowed_methods: allowListColumn(input.allowedMethods, 'allowedMethods'),
     rate_limit: rateLimit,
     hmac_secret_enc: hmacSecret ? box.encrypt(hmacSecret) : null,
     expires_at: expiresAt,
@@ -170,6 +170,20 @@ export interface ApiKeyUpdate {
   connectionId?: string | null;
 }
 
+/** The entries the dashboard's form accepts too: names like res.partner, sale.* or search_read. */
+const ALLOW_ENTRY = /^[A-Za-z0-9_.*]{1,128}$/;
+
+/** An allow-list as stored: null for none; refused when an entry could never match a name. */
+function allowListColumn(list: string[] | null | undefined, field: 'allowedModels' | 'allowedMethods'): string | null {
+  if (!list?.length) return null;
+  const bad = list.find((entry) => !ALLOW_ENTRY.test(entry));
+  if (bad !== undefined) {
+    throw new RelayError('invalid_request', `Allow-list entries are names like res.partner, sale.* or search_read, got '${bad.slice(0, 64)}'`, { field });
+  }
+  if (list.length > 200) throw new RelayError('invalid_request', 'An allow-list holds at most 200 entries', { field });
+  return JSON.stringify(list);
+}
+
 function checkRateLimit(rateLimit: number): number {
   if (!Number.isInteger(rateLimit) || rateLimit < 1 || rateLimit > 1_000_000) {
     throw new RelayError('invalid_request', 'Rate limit must be an integer from 1 to 1000000 per minute', { field: 'rateLimit' });
@@ -201,8 +215,8 @@ export async function updateApiKey(db: Kysely<Database>, id: string, userId: str
     set.name = name;
   }
   if (patch.scopes !== undefined) set.scopes = JSON.stringify(checkScopes(patch.scopes));
-  if (patch.allowedModels !== undefined) set.allowed_models = patch.allowedModels?.length ? JSON.stringify(patch.allowedModels) : null;
-  if (patch.allowedMethods !== undefined) set.allowed_methods = patch.allowedMethods?.length ? JSON.stringify(patch.allowedMethods) : null;
+  if (patch.allowedModels !== undefined) set.allowed_models = allowListColumn(patch.allowedModels, 'allowedModels');
+  if (patch.allowedMethods !== undefined) set.allowed_methods = allowListColumn(patch.allowedMethods, 'allowedMethods');
   if (patch.rateLimit !== undefined) set.rate_limit = checkRateLimit(patch.rateLimit);
   if (patch.expiresAt !== undefined) set.expires_at = checkExpiry(patch.expiresAt);
   if (patch.connectionId !== undefined) {

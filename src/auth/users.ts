@@ -140,6 +140,23 @@ export async function changePassword(db: Kysely<Database>, userId: string, curre
   return { user: toUser(row), passwordHash };
 }
 
+/**
+ * An administrator's reset (the CLI's `users set-password`): no current password to prove.
+ * Every session of the user ends, as with a change they make themselves.
+ */
+export async function setPassword(db: Kysely<Database>, userId: string, password: string): Promise<User> {
+  const weak = validatePasswordStrength(password);
+  if (weak) throw new RelayError('invalid_request', weak, { field: 'password' });
+  const passwordHash = await hashPassword(password);
+  const row = await db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: Date.now() }).where('id', '=', userId).execute();
+    await deleteUserSessions(trx, userId);
+    return trx.selectFrom('users').select(['id', 'username', 'role', 'created_at']).where('id', '=', userId).executeTakeFirst();
+  });
+  if (!row) throw new RelayError('not_found', 'No such user');
+  return toUser(row);
+}
+
 export async function listUsers(db: Kysely<Database>): Promise<User[]> {
   const rows = await db.selectFrom('users').select(['id', 'username', 'role', 'created_at']).orderBy('created_at').execute();
   return rows.map(toUser);

@@ -81,6 +81,33 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
     }
   });
 
+  it('sets a forgotten password, and refuses malformed options with a message instead of a stack trace or a bad save', async () => {
+    expect(await cli(env, ['users', 'set-password', '-u', 'later', '--password-stdin'], 'a brand new long password\n')).toMatch(/Password of 'later' set/);
+    const storage = openStorage({ dataDir });
+    try {
+      const { checkCredentials } = await import('../../src/auth/users.js');
+      expect(await checkCredentials(storage.db, 'later', 'a brand new long password')).not.toBeNull();
+      expect(await checkCredentials(storage.db, 'later', 'a long enough password')).toBeNull();
+    } finally {
+      await storage.close();
+    }
+    const weak = await runCli(env, ['users', 'set-password', '-u', 'later', '--password-stdin'], 'short\n');
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toMatch(/^error \(invalid_request\): /);
+
+    const models = await runCli(env, ['keys', 'create', '-u', 'ops', '-n', 'odd', '--models', 'bad model!']);
+    expect(models.code).toBe(1);
+    expect(models.stderr).toContain("error (invalid_request): Allow-list entries are names like res.partner, sale.* or search_read, got 'bad model!'");
+    const sub = ['subscriptions', 'create', '-u', 'ops', '-m', 'res.partner', '--url', 'https://example.com/hook'];
+    const header = await runCli(env, [...sub, '--header', 'NoColonHere']);
+    expect(header.code).toBe(1);
+    expect(header.stderr).toContain("error (invalid_request): --header must be 'Name: value', got 'NoColonHere'");
+    const domain = await runCli(env, [...sub, '--domain', 'not json']);
+    expect(domain.code).toBe(1);
+    expect(domain.stderr).toMatch(/^error \(invalid_request\): --domain must be JSON/);
+    expect(domain.stderr).not.toContain('    at ');
+  });
+
   it('refuses a wrong environment with a message naming the variable', async () => {
     await expect(cli({ ...env, PORT: 'http' }, ['users', 'list'])).rejects.toThrow(/PORT/);
   });
