@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import fs from 'node:fs';
+import path from 'node:path';
 import { inspect } from 'node:util';
 import { Command, Option } from 'commander';
 import { loadConfig, ConfigError, describeConfig, type Config } from './config.js';
@@ -102,6 +104,29 @@ program
     const applied = await starting(c, () => migrate(storage));
     await storage.close();
     console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date');
+  });
+
+program
+  .command('backup <file>')
+  .description('Copy the SQLite database to <file>, consistent, also while the relay serves (PostgreSQL: pg_dump)')
+  .action(async (file: string) => {
+    const c = config();
+    if (c.databaseUrl) throw new RelayError('invalid_request', 'This relay keeps its data in PostgreSQL (DATABASE_URL): back it up with pg_dump');
+    const source = path.join(c.dataDir, 'relay.db');
+    // Opening a missing database would create an empty one, and back that up as if it were the data.
+    if (!fs.existsSync(source)) throw new RelayError('not_found', `No database at ${source} (is DATA_DIR right?)`);
+    if (fs.existsSync(file)) throw new RelayError('conflict', `${file} exists already; name a new file`);
+    const storage = await starting(c, async () => openStorage({ dataDir: c.dataDir }));
+    try {
+      // SQLite's online backup: the committed state, including what is still in the WAL file,
+      // which a copy of relay.db alone misses.
+      await storage.sqlite!.backup(file);
+      fs.chmodSync(file, 0o600);
+    } finally {
+      await storage.close();
+    }
+    console.log(`Backed up ${source} to ${file}`);
+    console.log('The master key is not in it: keep MASTER_KEY or the data folder\'s master.key safe, apart from the backup');
   });
 
 const users = program.command('users').description('Local dashboard accounts');

@@ -108,6 +108,26 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
     expect(domain.stderr).not.toContain('    at ');
   });
 
+  it('backs up the database consistently (what is still in the WAL included), and the backup restores', async () => {
+    const restored = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-restored-'));
+    try {
+      await cli(env, ['keys', 'create', '-u', 'ops', '-n', 'made just before the backup']);
+      const target = path.join(restored, 'relay.db');
+      expect(await cli(env, ['backup', target])).toContain(`to ${target}`);
+      expect(fs.statSync(target).mode & 0o777).toBe(0o600);
+      const again = await runCli(env, ['backup', target]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('exists already');
+      fs.copyFileSync(path.join(dataDir, 'master.key'), path.join(restored, 'master.key'));
+      expect(await cli({ ...env, DATA_DIR: restored }, ['keys', 'list'])).toContain('made just before the backup');
+      const nowhere = await runCli({ ...env, DATA_DIR: path.join(restored, 'missing') }, ['backup', path.join(restored, 'x.db')]);
+      expect(nowhere.code).toBe(1);
+      expect(nowhere.stderr).toContain('No database at');
+    } finally {
+      fs.rmSync(restored, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a wrong environment with a message naming the variable', async () => {
     await expect(cli({ ...env, PORT: 'http' }, ['users', 'list'])).rejects.toThrow(/PORT/);
   });
