@@ -7,7 +7,7 @@ import { secretMask } from './secrets/secret-mask.js';
  * are built from error codes and the settings, never copied from the error, so a password in
  * DATABASE_URL cannot reach them.
  */
-export type StartupErrorCode = 'data_dir_in_use' | 'data_dir_unusable' | 'address_unavailable' | 'database_unreachable';
+export type StartupErrorCode = 'data_dir_in_use' | 'data_dir_unusable' | 'address_unavailable' | 'database_unreachable' | 'database_too_new';
 
 export class StartupError extends Error {
   constructor(

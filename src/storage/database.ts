@@ -1,5 +1,6 @@
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
+import { StartupError } from '../startup-failure.js';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
@@ -59,6 +60,14 @@ export async function migrate(storage: Storage): Promise<string[]> {
   const migrator = new Migrator({ db: storage.db, provider: migrationProvider(storage.dialect) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
+    // Kysely's words for a database a newer build has migrated: this build lacks its migrations.
+    const newer = /previously executed migration (\S+) is missing/.exec((error as Error).message ?? '');
+    if (newer) {
+      throw new StartupError(
+        'database_too_new',
+        `The database was migrated by a newer odoo-relay (migration ${newer[1]} is unknown to this one); run that version, or restore the backup taken before the upgrade`,
+      );
+    }
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     // The cause keeps the driver's error code, by which the CLI explains a database it cannot reach.
     throw new Error(`Migration ${failed ?? '(unknown)'} failed: ${(error as Error).message ?? String(error)}`, { cause: error });
