@@ -17,6 +17,17 @@ const bool = z
  * either: no number variable takes a negative value. An empty value is unset (loadConfig), but
  * a blank one is refused: it is a value someone wrote, and there is no number in it.
  */
+/**
+ * A base URL other URLs are built on (`${PUBLIC_URL}/oauth/token`): http or https, with no
+ * query or fragment, which would end up in the middle of every URL built on it.
+ */
+function baseUrl() {
+  return z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).refine((u) => {
+    const parsed = new URL(u);
+    return parsed.search === '' && parsed.hash === '';
+  }, 'must have no ?query or #fragment: other URLs are built on it');
+}
+
 const int = (min: number, max: number) =>
   z
     .string()
@@ -88,7 +99,9 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64 (openssl rand -base64 32)')
     .optional()
     .describe('AES-256-GCM key for secrets at rest; unset means DATA_DIR/master.key, created when missing; the relay refuses a key its stored secrets were not sealed with'),
-  PUBLIC_URL: z.url().optional().describe('The URL users reach this relay at, shown in the dashboard'),
+  PUBLIC_URL: baseUrl()
+    .optional()
+    .describe('The URL users reach this relay at: origin checks, dashboard snippets, the OAuth issuer and endpoints, the URL OAuth 1.0a clients sign'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level of the JSON lines on stdout: fatal, error, warn, info, debug, trace or silent'),
   BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(1024 * 1024).describe('Largest accepted request body'),
   REQUEST_TIMEOUT_MS: int(1000, 3_600_000)
@@ -135,7 +148,7 @@ const envSchema = z.object({
   EVENTS_POLL_INTERVAL_MS: int(200, 86_400_000).default(10_000).describe('How often poll-mode subscriptions ask Odoo for changes'),
   EVENTS_RECONCILE_INTERVAL_MS: int(200, 86_400_000).default(300_000).describe('How often push-mode subscriptions are reconciled by a poll'),
   EVENTS_SWEEP_INTERVAL_MS: int(200, 86_400_000).default(300_000).describe('How often deletions are detected by comparing id sets (poll capture)'),
-  EVENTS_INGEST_URL: z.url().optional().describe('Base URL Odoo uses to reach this relay for push capture; defaults to PUBLIC_URL; unset means poll only'),
+  EVENTS_INGEST_URL: baseUrl().optional().describe('Base URL Odoo uses to reach this relay for push capture; defaults to PUBLIC_URL; unset means poll only'),
   EVENTS_POLL_SETTLE_SECONDS: int(0, 300).default(5).describe('Polls read only rows written at least this long ago, so a second is complete before its cursor passes'),
   EVENTS_RETENTION_DAYS: int(1, 3650).default(30).describe('Finished events, deliveries and attempts older than this are deleted'),
   EVENTS_COALESCE_QUIET_MS: int(0, 60_000).default(100).describe("Quiet time before a burst of Odoo's duplicate webhook posts becomes one re-read"),

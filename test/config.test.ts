@@ -24,6 +24,18 @@ describe('config', () => {
     }
   });
 
+  it('takes only http(s) base URLs without a query or fragment for PUBLIC_URL and EVENTS_INGEST_URL (other URLs are built on them)', () => {
+    for (const [name, value, problem] of [
+      ['PUBLIC_URL', 'javascript:alert(1)', 'must be an http:// or https:// URL'],
+      ['PUBLIC_URL', 'ftp://relay.example.com', 'must be an http:// or https:// URL'],
+      ['PUBLIC_URL', 'https://relay.example.com/?q=1', 'must have no ?query or #fragment'],
+      ['EVENTS_INGEST_URL', 'https://relay.example.com/#frag', 'must have no ?query or #fragment'],
+    ]) {
+      expect(() => loadConfig({ [name!]: value }), value).toThrowError(new RegExp(`${name}: ${problem!.replace(/[?#]/g, '\\$&')}`));
+    }
+    expect(loadConfig({ PUBLIC_URL: 'https://example.com/relay/' }).publicUrl).toBe('https://example.com/relay/');
+  });
+
   it('reads TRUST_PROXY as a switch, a hop count or the proxies\' addresses, and names a wrong entry', () => {
     expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
