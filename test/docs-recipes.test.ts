@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { Webhook } from 'standardwebhooks';
 import { actionSchemas, type ActionName } from '../src/actions/schema.js';
+
+const AsyncFunction = (async () => undefined).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<unknown>;
 
 /** Every JSON action in the n8n recipes must be a body the relay accepts. */
 describe('docs/n8n-recipes.md', () => {
@@ -16,6 +20,25 @@ describe('docs/n8n-recipes.md', () => {
     const schema = actionSchemas[body.action as ActionName];
     expect(schema, `unknown action ${body.action}`).toBeDefined();
     expect(schema.safeParse(body).success).toBe(true);
+  });
+
+  it("verifies a real signature with the 'Receiving record events' Code node, and refuses a forged one", async () => {
+    const section = doc.slice(doc.indexOf('## Receiving record events'));
+    const code = /```js\n([\s\S]*?)```/.exec(section)![1]!;
+    const secret = `whsec_${Buffer.from('a 32-byte secret for the recipe!').toString('base64')}`;
+    const payload = JSON.stringify({ type: 'res.partner.created', record_id: 7, data: { name: 'Zoë "Q" </tag> \u2028' } });
+    const id = 'msg_recipe';
+    const timestamp = new Date();
+    const signature = new Webhook(secret).sign(id, timestamp, payload);
+    const run = (sig: string) => {
+      const headers = { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)), 'webhook-signature': sig };
+      const node = new AsyncFunction('require', '$input', code.replace("'whsec_…'", JSON.stringify(secret)));
+      const context = { helpers: { getBinaryDataBuffer: async () => Buffer.from(payload) } };
+      return node.call(context, createRequire(import.meta.url), { first: () => ({ json: { headers } }) });
+    };
+    expect(await run(signature)).toEqual([{ json: JSON.parse(payload) }]);
+    const forged = new Webhook(`whsec_${Buffer.from('another secret, the attacker’s!!').toString('base64')}`).sign(id, timestamp, payload);
+    await expect(run(forged)).rejects.toThrow('invalid webhook signature');
   });
 
   it('has a paste-able n8n HTTP Request node whose body is a valid action', () => {
