@@ -68,6 +68,7 @@ export const errorCodes = {
   odoo_busy: { status: 503, message: 'Too many concurrent calls to this Odoo connection, retry shortly' },
   // features not set up
   chat_not_configured: { status: 503, message: 'Chat is not configured on this relay' },
+  storage_unavailable: { status: 503, message: 'The relay’s database cannot be reached right now, retry shortly' },
   not_ready: { status: 503, message: 'Not ready' },
   // chat: the LLM agent (provider details travel in `details`, never the provider's key)
   chat_writes_disabled: { status: 403, message: 'The model tried to change data, but this chat request is read-only' },

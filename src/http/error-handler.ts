@@ -3,6 +3,7 @@ import { errorBody, RelayError, statusOf, type ErrorCode } from '../errors/index
 import { OdooError } from '../odoo/index.js';
 import type { MaybePromise } from '../async/maybe-promise.js';
 import { drainRefusedBody } from './unread-body.js';
+import { isStorageUnavailable } from '../storage/unavailable.js';
 
 /**
  * A route schema refused the request (zod, through fastify-type-provider-zod): the same
@@ -50,9 +51,13 @@ export function fromOdooError(err: OdooError): RelayError {
   return new RelayError(err.code as ErrorCode, err.odooMessage || err.message, details, headers);
 }
 
+/** How long a caller refused for the database's sake is asked to wait. */
+const STORAGE_RETRY_AFTER_SECONDS = '5';
+
 export function toRelayError(err: unknown): RelayError | null {
   if (err instanceof RelayError) return err;
   if (err instanceof OdooError) return fromOdooError(err);
+  if (isStorageUnavailable(err)) return new RelayError('storage_unavailable', undefined, undefined, { 'retry-after': STORAGE_RETRY_AFTER_SECONDS });
   if (err && typeof err === 'object' && 'code' in err) return fromFastify(err as FastifyError);
   return null;
 }
@@ -76,6 +81,8 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
     if (request.trace) request.trace.code = 'internal_error';
     return reply.code(500).send(errorBody('internal_error', request.id));
   }
+  // Not the caller's fault nor a bug, but the operator must hear of it: one line, no stack.
+  if (relayError.code === 'storage_unavailable') request.log.warn({ reqId: request.id, reason: err instanceof Error ? err.message : String(err) }, 'database unavailable');
   if (relayError.headers) reply.headers(relayError.headers);
   drainRefusedBody(request, reply);
   if (relayError.code === 'forbidden_scope' && request.trace?.authMethod === 'oauth2') reply.header('www-authenticate', insufficientScope(relayError));
