@@ -16,6 +16,7 @@ import { RequestLogWriter } from './request-log/writer.js';
 import { requestLogBatchInsert } from './request-log/batch-insert.js';
 import { IdempotencyStore } from './actions/idempotency.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { registerQueueMetrics } from './ops/queue-metrics.js';
 import { EventsService } from './events/service.js';
 import { createChatService, type ChatService } from './chat/service.js';
 
@@ -71,6 +72,8 @@ export async function createContext(config: Config, logger?: Logger): Promise<Ap
     hmacKeys: new BoundedMemo(1000, (sealed) => new HmacSha256Key(box.decrypt(sealed))),
   };
   const events = new EventsService({ storage, box, logger: log, odooClients, config: config.events, shutdownGraceMs: config.shutdownGraceMs });
+  const metrics = createMetrics();
+  registerQueueMetrics(metrics.registry, storage.db);
   const unsubscribe = [apiKeysChanged.subscribe(() => caches.apiKeys.clear()), connectionsChanged.subscribe(() => caches.connections.clear())];
   return {
     caches,
@@ -84,7 +87,7 @@ export async function createContext(config: Config, logger?: Logger): Promise<Ap
     odooClients,
     requestLog,
     idempotency: new IdempotencyStore(storage.db, config.idempotencyTtlHours * 3_600_000),
-    metrics: createMetrics(),
+    metrics,
     events,
     chat: createChatService(config),
     async close() {

@@ -559,6 +559,24 @@ describe('delivery', () => {
     expect(await db().selectFrom('delivery_attempts').select('id').where('delivery_id', '=', replayedId).execute()).toHaveLength(1);
   });
 
+  it('shows the queue in /metrics: deliveries pending and in flight, the oldest pending one, subscriptions by state', async () => {
+    receiver = await startReceiver();
+    const { subscription } = await subscribe({ active: false });
+    await inject(subscription.id, 3, 900);
+    const gauge = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    const text = await (await fetch(`${rig.relay.url}/metrics`)).text();
+    const count = async (status: 'pending' | 'in_flight') =>
+      Number((await db().selectFrom('deliveries').select(db().fn.countAll().as('n')).where('status', '=', status).executeTakeFirstOrThrow()).n);
+    const pending = await count('pending');
+    expect(pending).toBeGreaterThanOrEqual(3);
+    expect(gauge(text, 'relay_deliveries_queued{status="pending"}')).toBe(pending);
+    expect(gauge(text, 'relay_deliveries_queued{status="in_flight"}')).toBe(await count('in_flight'));
+    expect(gauge(text, 'relay_deliveries_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(0);
+    const disabled = Number((await db().selectFrom('subscriptions').select(db().fn.countAll().as('n')).where('active', '=', 0).executeTakeFirstOrThrow()).n);
+    expect(disabled).toBeGreaterThanOrEqual(1);
+    expect(gauge(text, 'relay_subscriptions{state="disabled"}')).toBe(disabled);
+  });
+
   it('test-send queues one signed <model>.test event through the outbox, logged like any delivery', async () => {
     receiver = await startReceiver();
     const { subscription, secret } = await subscribe();
