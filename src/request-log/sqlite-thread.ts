@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { WAL_SIZE_LIMIT_BYTES } from '../storage/database.js';
 
 /**
  * The thread's code: opens the same SQLite file (WAL lets a second connection write beside the
@@ -15,6 +16,7 @@ try {
   db = new Database(workerData.file);
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
+  db.pragma('journal_size_limit = ' + workerData.walSizeLimit);
   chunk = db.prepare(workerData.chunkSql);
   one = db.prepare(workerData.rowSql);
 } catch (error) {
@@ -92,7 +94,7 @@ export class SqliteInsertThread {
   private start(): Worker {
     const { file, columns, chunkRows, chunkSql, rowSql } = this.options;
     const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
-    const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { driverPath, file, columns, chunkRows, chunkSql, rowSql } });
+    const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { driverPath, file, columns, chunkRows, chunkSql, rowSql, walSizeLimit: WAL_SIZE_LIMIT_BYTES } });
     // Never what keeps the process alive: close() lets it finish on shutdown.
     worker.unref();
     worker.on('message', ({ id, error }: { id: number; error?: string }) => this.settle(id, error ? new Error(error) : undefined));

@@ -9,6 +9,9 @@ import { createPrivateFile, ensureDataDir } from './data-dir.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/** The size the WAL file is cut back to after a checkpoint (also set by the request log's writer thread). */
+export const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
+
 /** The relay's database handle: Kysely plus the raw driver handle the rate limiter needs. */
 export interface Storage {
   db: Kysely<Database>;
@@ -51,6 +54,9 @@ export function openStorage(opts: { databaseUrl?: string; dataDir: string; onCon
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // After a checkpoint, SQLite keeps the WAL file at its largest size unless told otherwise: a
+  // burst (a prune of the request log) left it at its peak for good.
+  sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
 }
