@@ -73,6 +73,9 @@ export async function startRelay(config: Config, logger?: Logger): Promise<Runni
       state.shuttingDown = true;
       endDrain();
       clearInterval(timer);
+      // Calls still waiting for an Odoo slot are answered 503 odoo_busy now, unsent, rather than
+      // started while the process stops (and possibly cut off by SHUTDOWN_GRACE_MS once sent).
+      ctx.odooClients.stopQueues();
       // Fastify stops accepting, lets in-flight requests finish, then resolves.
       await app.close();
       // Stops the poller and the worker (in-flight sends finish within SHUTDOWN_GRACE_MS), then the database.

@@ -37,6 +37,11 @@ export class OdooClientCache {
     return client;
   }
 
+  /** Shutdown: every client stops queueing calls (see OdooClient.stopQueue). */
+  stopQueues(): void {
+    for (const { client } of this.clients.values()) client.stopQueue();
+  }
+
   async closeAll(): Promise<void> {
     const all = [...this.clients.values()];
     this.clients.clear();

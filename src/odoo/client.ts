@@ -167,6 +167,16 @@ export class OdooClient {
     );
   }
 
+  /** Shutdown: calls waiting for a slot are refused `odoo_busy` (not sent, so safe to retry elsewhere), running ones finish. */
+  stopQueue(): void {
+    this.limit.closeQueue(
+      () =>
+        new OdooError('odoo_busy', 'The relay is shutting down: this call was not sent to Odoo; retry it', {
+          retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS,
+        }),
+    );
+  }
+
   /** Releases the HTTP pool share; later calls fail with `odoo_unreachable`. */
   async close(): Promise<void> {
     this.closed = true;

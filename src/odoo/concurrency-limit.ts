@@ -10,7 +10,9 @@ export interface TaskCaller {
  */
 export class ConcurrencyLimit {
   private active = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly waiting: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  /** Set once the queue is closed (shutdown): what a task that would have to wait is refused with. */
+  private queueClosed: (() => Error) | undefined;
 
   constructor(
     readonly maxConcurrent: number,
@@ -46,9 +48,10 @@ export class ConcurrencyLimit {
       this.active += 1;
       return this.settle(task);
     }
+    if (this.queueClosed) return Promise.reject(this.queueClosed());
     if (this.waiting.length >= this.maxQueue) return Promise.reject(this.refuse());
     // The slot is handed over by release(), already counted in `active`.
-    return new Promise<void>((resolve) => this.waiting.push(resolve)).then(() => {
+    return new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject })).then(() => {
       if (!caller?.destroyed) return this.settle(task);
       this.release();
       throw this.abandoned();
@@ -79,7 +82,18 @@ export class ConcurrencyLimit {
   private release(): void {
     const next = this.waiting.shift();
     // Hand the slot straight to the next waiter, so `active` never dips and lets a newcomer jump the queue.
-    if (next) next();
+    if (next) next.resolve();
     else this.active -= 1;
+  }
+
+  /**
+   * From now on no task waits: those waiting are refused with `error()`, and so is any later
+   * task that finds every slot taken. Tasks running finish, and a free slot still runs a task at
+   * once. For shutdown: a queued call would otherwise start while the process is stopping, and
+   * may be cut off after it reached Odoo, its answer lost.
+   */
+  closeQueue(error: () => Error): void {
+    this.queueClosed = error;
+    for (const waiter of this.waiting.splice(0)) waiter.reject(error());
   }
 }

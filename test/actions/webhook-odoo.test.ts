@@ -386,3 +386,34 @@ describe('when Odoo misbehaves', () => {
     await wrong.close();
   });
 });
+
+describe('at shutdown', () => {
+  it('answers calls still waiting for an Odoo slot 503 odoo_busy, unsent, while the running call finishes', async () => {
+    const sim = await startOdooSim({ version: 18, automationNoise: 'none' });
+    const relay = await startTestRelay();
+    try {
+      await relay.connectOdoo({ url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin', maxConcurrent: 1 });
+      const auth = { authorization: `Bearer ${(await relay.createKey()).key}` };
+      const create = (name: string) => relay.post('/api/n8n/webhook', { action: 'execute_method', model: 'res.partner', method: 'create', args: [{ name }] }, auth);
+      expect((await create('Warm-up')).status).toBe(200);
+      sim.faults.setLatency(500);
+      const running = create('Running at shutdown');
+      await new Promise((r) => setTimeout(r, 100));
+      const waiting = create('Waiting at shutdown');
+      await new Promise((r) => setTimeout(r, 100));
+      const closing = relay.close();
+      const [ran, refused] = await Promise.all([running, waiting]);
+      await closing;
+      expect(ran.status).toBe(200);
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ code: 'odoo_busy', error: 'The relay is shutting down: this call was not sent to Odoo; retry it' });
+      expect(refused.headers['retry-after']).toBeDefined();
+      sim.faults.reset();
+      const names = (sim.engine.execute(2, 'res.partner', 'search_read', [[['name', 'like', 'at shutdown']], ['name']], {}) as { name: string }[]).map((r) => r.name);
+      expect(names).toEqual(['Running at shutdown']);
+    } finally {
+      await relay.close();
+      await sim.close();
+    }
+  });
+});

@@ -87,6 +87,22 @@ describe('ConcurrencyLimit', () => {
     expect(await limit.run(async () => 'ran', { destroyed: true })).toBe('ran');
   });
 
+  it('closing the queue refuses the tasks waiting and any that would wait; running ones finish, a free slot still runs', async () => {
+    const limit = new ConcurrencyLimit(1, 5, () => new Error('busy'));
+    const gate = deferred();
+    const running = limit.run(() => gate.promise.then(() => 'finished'));
+    const ran: string[] = [];
+    const waiting = limit.run(async () => ran.push('waiting'));
+    limit.closeQueue(() => new Error('stopping'));
+    await expect(waiting).rejects.toThrow('stopping');
+    await expect(limit.run(async () => ran.push('later'))).rejects.toThrow('stopping');
+    gate.resolve();
+    expect(await running).toBe('finished');
+    expect(ran).toEqual([]);
+    expect(limit.running).toBe(0);
+    expect(await limit.run(async () => 'free slot')).toBe('free slot');
+  });
+
   it('with maxQueue 0 refuses as soon as all slots are taken', async () => {
     const limit = new ConcurrencyLimit(1, 0, () => new Error('busy'));
     const gate = deferred();
