@@ -43,10 +43,12 @@ export function credentialName(caller: Caller): string {
 
 /**
  * RFC 6750 §3: a request to a route that takes bearer credentials, refused for want of any (or
- * for a malformed Authorization header), is told which scheme to use. Refused API keys get no
- * challenge: they are not OAuth 2.0 tokens (refused tokens get `error="invalid_token"`).
+ * for a malformed Authorization header), is told which scheme to use. RFC 7235 §3.1 wants a
+ * challenge on every 401: a refused API key is a bearer credential refused (`invalid_token`),
+ * which is also what an OAuth client with a mangled token (read as a key) must hear.
  */
 const BEARER_CHALLENGE = 'Bearer realm="odoo-relay"';
+const REFUSED_KEY_CHALLENGE = { 'www-authenticate': `${BEARER_CHALLENGE}, error="invalid_token"` };
 
 /** The API key a request presents: `Authorization: Bearer sk_live_…` or `X-API-Key: sk_live_…`. */
 export function presentedApiKey(request: FastifyRequest): string | undefined {
@@ -166,9 +168,9 @@ function apiKeyCaller(ctx: AppContext, request: FastifyRequest, found: KeyLookup
     request.trace.keyPrefix = known.prefix;
     request.trace.userId = known.userId;
   }
-  if (!found.ok) throw new RelayError(found.code);
+  if (!found.ok) throw new RelayError(found.code, undefined, undefined, REFUSED_KEY_CHALLENGE);
   // Expiry is checked against now, not the time the lookup was cached.
-  if (found.apiKey.expiresAt !== null && found.apiKey.expiresAt <= Date.now()) throw new RelayError('api_key_expired');
+  if (found.apiKey.expiresAt !== null && found.apiKey.expiresAt <= Date.now()) throw new RelayError('api_key_expired', undefined, undefined, REFUSED_KEY_CHALLENGE);
   void ctx.lastUsed.touch(found.apiKey.id)?.catch((err) => request.log.warn({ err, reqId: request.id }, 'last-used update failed'));
   return { kind: 'api_key', userId: found.apiKey.userId, grant: found.apiKey, apiKey: found.apiKey, hmacSecretEnc: found.hmacSecretEnc };
 }
@@ -177,7 +179,7 @@ async function sessionCaller(ctx: AppContext, request: FastifyRequest): Promise<
   const token = request.cookies?.[SESSION_COOKIE];
   if (token) {
     const session = await findSession(ctx.storage.db, token);
-    if (!session) throw new RelayError('session_expired');
+    if (!session) throw new RelayError('session_expired', undefined, undefined, { 'www-authenticate': BEARER_CHALLENGE });
     request.trace.authMethod = 'session';
     request.trace.userId = session.userId;
     return { kind: 'session', userId: session.userId, csrfToken: session.csrfToken };

@@ -28,6 +28,8 @@ describe('webhook authentication', () => {
       const r = await hook({ action: 'get_config' }, { authorization: auth });
       expect(r.status, auth).toBe(401);
       expect(r.body.code).toBe('invalid_api_key');
+      // RFC 7235 §3.1: every 401 names the scheme to use.
+      expect(String(r.headers['www-authenticate']), auth).toMatch(/^Bearer realm="odoo-relay", error="invalid_(token|request)"$/);
     }
   });
 
@@ -44,9 +46,13 @@ describe('webhook authentication', () => {
   it('refuses revoked and expired keys with their own codes', async () => {
     const revoked = await relay.createKey({ name: 'to revoke' });
     await relay.ctx.storage.db.updateTable('api_keys').set({ revoked_at: Date.now() }).where('id', '=', revoked.id).execute();
-    expect((await hook({ action: 'get_config' }, { authorization: `Bearer ${revoked.key}` })).body.code).toBe('api_key_revoked');
+    const refusedRevoked = await hook({ action: 'get_config' }, { authorization: `Bearer ${revoked.key}` });
+    expect(refusedRevoked.body.code).toBe('api_key_revoked');
+    expect(refusedRevoked.headers['www-authenticate']).toBe('Bearer realm="odoo-relay", error="invalid_token"');
     const expired = await relay.createKey({ name: 'expired', expiresAt: Date.now() - 1000 });
-    expect((await hook({ action: 'get_config' }, { authorization: `Bearer ${expired.key}` })).body.code).toBe('api_key_expired');
+    const refusedExpired = await hook({ action: 'get_config' }, { 'x-api-key': expired.key });
+    expect(refusedExpired.body.code).toBe('api_key_expired');
+    expect(refusedExpired.headers['www-authenticate']).toBe('Bearer realm="odoo-relay", error="invalid_token"');
   });
 
   it('records when a key was last used', async () => {
