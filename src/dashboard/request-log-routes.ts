@@ -5,6 +5,7 @@ import { RelayError } from '../errors/index.js';
 import { requireSession } from '../auth/routes.js';
 import { queryRequestLog } from '../request-log/query.js';
 import { parseInput } from '../http/parse-input.js';
+import { integerParam } from '../http/query-params.js';
 
 const optionalText = z
   .string()
@@ -12,20 +13,9 @@ const optionalText = z
   .max(128)
   .optional()
   .transform((v) => (v ? v : undefined));
-const optionalInt = (label: string) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v, c) => {
-      if (!v) return undefined;
-      const n = Number(v);
-      if (!Number.isSafeInteger(n) || n < 0) {
-        c.addIssue({ code: 'custom', message: `${label} must be a whole number` });
-        return z.NEVER;
-      }
-      return n;
-    });
+// The dashboard's filter form sends an empty value for a filter left blank: that is no filter.
+const optionalInt = (label: string, min: number, max: number) =>
+  z.preprocess((v) => (v === '' ? undefined : v), integerParam(label, min, max).optional());
 // Time bounds as epoch milliseconds or an ISO date-time.
 const optionalTime = (label: string) =>
   z
@@ -46,11 +36,11 @@ const filterQuery = z.object({
   apiKeyId: optionalText,
   action: optionalText,
   model: optionalText,
-  status: optionalInt('status'),
+  status: optionalInt('status', 100, 599),
   since: optionalTime('since'),
   until: optionalTime('until'),
-  before: optionalInt('before'),
-  limit: optionalInt('limit'),
+  before: optionalInt('before', 1, Number.MAX_SAFE_INTEGER),
+  limit: optionalInt('limit', 1, 500),
 });
 
 /** Admins see every row; other users only the calls made with their keys or session. */
@@ -73,7 +63,7 @@ export function registerRequestLogRoutes(app: FastifyInstance, ctx: AppContext):
   });
 
   app.get('/api/dashboard/request-log/:id', guard, async (request) => {
-    const { id } = parseInput(z.object({ id: optionalInt('id') }), request.params);
+    const { id } = parseInput(z.object({ id: integerParam('id', 1, Number.MAX_SAFE_INTEGER) }), request.params);
     if (id === undefined) throw new RelayError('not_found', 'Request log entry not found');
     await ctx.requestLog.flush();
     const { rows } = await queryRequestLog(db, { before: id + 1, limit: 1, userId: scopeUserId(request) });

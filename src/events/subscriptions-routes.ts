@@ -23,6 +23,7 @@ import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { verifyRequestHmac } from '../auth/request-hmac.js';
 import { RelayError } from '../errors/index.js';
 import { parseInput } from '../http/parse-input.js';
+import { integerParam } from '../http/query-params.js';
 import { getSubscriptionRow, listSubscriptions, rotateSigningSecret, toSubscription } from './subscriptions-store.js';
 import { enqueueTestEvent } from './test-send.js';
 import { deliveryCounts, listAttempts, listDeliveries, replayDeliveries } from './outbox.js';
@@ -72,8 +73,8 @@ const replaySchema = z.strictObject({
 
 const listQuery = z.object({
   status: z.enum(['pending', 'in_flight', 'delivered', 'failed']).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-  before: z.coerce.number().int().optional(),
+  limit: integerParam('limit', 1, 1000).optional(),
+  before: integerParam('before', 0, Number.MAX_SAFE_INTEGER).optional(),
   /** With `before`: continue after the delivery (before, beforeId), the last row of the previous page. */
   beforeId: z.string().min(1).max(64).optional(),
 });

@@ -1,5 +1,6 @@
 /** Request and response shapes of the REST API over Odoo models (validation and OpenAPI from one place). */
 import { z } from 'zod';
+import { integerParam } from '../http/query-params.js';
 import { DEFAULT_LIMIT, MAX_LIMIT, METHOD_NAME, MODEL_NAME, ORDER, parseDomain, parseFieldList } from './query.js';
 
 const model = z
@@ -27,14 +28,6 @@ const fields = z
   })
   .describe('Comma-separated field names, e.g. `name,email,phone`; all readable fields when absent');
 
-function integerText(name: string, min: number, max: number) {
-  return z
-    .string()
-    .regex(/^[0-9]{1,9}$/, `${name} must be an integer`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`);
-}
-
 export const modelParams = z.object({ model });
 export const recordParams = z.object({ model, id: recordId });
 export const methodParams = z.object({
@@ -58,8 +51,8 @@ export const listQuery = z.object({
     .optional()
     .describe('Odoo domain as JSON, e.g. `[["is_company","=",true]]` (URL-encoded); all records when absent'),
   fields: fields.optional(),
-  limit: integerText('limit', 1, MAX_LIMIT).optional().describe(`Page size, 1–${MAX_LIMIT}, default ${DEFAULT_LIMIT}`),
-  offset: integerText('offset', 0, 1e9).optional().describe('Records to skip, default 0'),
+  limit: integerParam('limit', 1, MAX_LIMIT).optional().describe(`Page size, 1–${MAX_LIMIT}, default ${DEFAULT_LIMIT}`),
+  offset: integerParam('offset', 0, 1e9).optional().describe('Records to skip, default 0'),
   order: z
     .string()
     .max(500)
