@@ -52,6 +52,10 @@ export async function runIdempotent(
   const raw = request.headers['idempotency-key'];
   const key = Array.isArray(raw) ? raw[0] : raw;
   if (key === undefined) return { ...(await run()), replayed: false };
+  // Node joins repeated headers with ", ": two keys would silently become a third one.
+  if (headerCount(request, 'idempotency-key') > 1) {
+    throw new RelayError('invalid_request', 'Idempotency-Key was sent more than once; send one', { field: 'Idempotency-Key' });
+  }
   if (!isValidIdempotencyKey(key)) {
     throw new RelayError('invalid_request', 'Idempotency-Key must be 1–255 printable ASCII characters', { field: 'Idempotency-Key' });
   }
@@ -96,4 +100,12 @@ export async function runIdempotent(
   } finally {
     clearInterval(renewal);
   }
+}
+
+/** How many times the request carried the header `name` (lower case), before Node joined them. */
+function headerCount(request: FastifyRequest, name: string): number {
+  const raw = request.raw.rawHeaders;
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === name.length && raw[i]!.toLowerCase() === name) count++;
+  return count;
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'undici';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
 import { startCountingProxy, type CountingProxy } from '../odoo/counting-proxy.js';
@@ -33,6 +34,19 @@ const send = (body: unknown, key: string) => relay.post('/api/n8n/webhook', body
 const countInOdoo = (name: string) => sim.engine.execute(2, 'res.partner', 'search_count', [[['name', '=', name]]], {});
 
 describe('Idempotency-Key', () => {
+  it('refuses the header sent twice (Node would join the two into a third key) and creates nothing', async () => {
+    const name = `Two keys ${Date.now()}`;
+    const res = await request(`${relay.url}/api/n8n/webhook`, {
+      method: 'POST',
+      headers: ['authorization', auth.authorization!, 'content-type', 'application/json', 'idempotency-key', 'd1', 'Idempotency-Key', 'd2'],
+      body: JSON.stringify(createBody(name)),
+    });
+    const body = (await res.body.json()) as { code: string; error: string; details: { field: string } };
+    expect(res.statusCode).toBe(400);
+    expect(body).toMatchObject({ code: 'invalid_request', error: 'Idempotency-Key was sent more than once; send one', details: { field: 'Idempotency-Key' } });
+    expect(countInOdoo(name)).toBe(0);
+  });
+
   it('answers 409 idempotency_in_progress to a repeat while the first request is still running, then replays the first answer', async () => {
     const name = `In progress ${Date.now()}`;
     const key = `in-progress-${name}`;
