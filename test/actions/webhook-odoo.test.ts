@@ -123,6 +123,24 @@ describe.each(cases)('$label', ({ version, secret, protocol }) => {
     expect(after.body.result[0].state).toBe('sale');
   });
 
+  it('copies a record with overrides (copy): the new id on Odoo 17, a list of ids from 18 on, as Odoo answers', async () => {
+    const original = (await exec('res.partner', 'create', [{ name: `Copied ${version} ${protocol}`, email: 'original@example.com', city: 'Namur' }])).body.result as number;
+    const r = await exec('res.partner', 'copy', [[original]], { default: { email: 'copy@example.com' } });
+    expect(r.status, r.text).toBe(200);
+    const copyId = version === 17 ? r.body.result : r.body.result[0];
+    if (version !== 17) expect(r.body.result).toEqual([copyId]);
+    expect(copyId).toBeGreaterThan(original);
+    const [copied] = (await exec('res.partner', 'read', [[copyId]], { fields: ['name', 'email', 'city'] })).body.result;
+    expect(copied).toEqual({ id: copyId, name: `Copied ${version} ${protocol} (copy)`, email: 'copy@example.com', city: 'Namur' });
+  });
+
+  it('reads many2one fields as bare ids with load other than _classic_read', async () => {
+    const [named] = (await exec('res.partner', 'read', [[9]], { fields: ['country_id'] })).body.result;
+    expect(named.country_id).toEqual([expect.any(Number), expect.any(String)]);
+    const [bare] = (await exec('res.partner', 'read', [[9]], { fields: ['country_id'], load: null })).body.result;
+    expect(bare.country_id).toBe(named.country_id[0]);
+  });
+
   it('groups with read_group', async () => {
     const r = await exec('sale.order', 'read_group', [[], ['amount_total:sum'], ['state']], { lazy: false });
     expect(r.status).toBe(200);

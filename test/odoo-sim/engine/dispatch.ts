@@ -25,6 +25,7 @@ interface Call {
   context: Record<string, unknown>;
   /** JSON-2 always answers records as id lists; execute_kw answers a single create with an id. */
   named: boolean;
+  version: OdooMajorVersion;
 }
 
 interface MethodSpec {
@@ -51,6 +52,12 @@ const fieldList = (v: unknown): string[] | undefined => (Array.isArray(v) ? (v a
 function nameField(orm: Orm, model: string): string {
   return orm.field(model, 'name') && !orm.field(model, 'name')!.compute ? 'name' : 'display_name';
 }
+
+/** Fields Odoo declares copy=False, left to their defaults on a copy (a new order number, a draft). */
+const NOT_COPIED: Record<string, string[]> = {
+  'sale.order': ['name', 'state', 'date_order', 'order_line'],
+  'account.move': ['name', 'state'],
+};
 
 const METHODS: Record<string, MethodSpec> = {
   search: {
@@ -81,8 +88,9 @@ const METHODS: Record<string, MethodSpec> = {
     // Missing ids are silently dropped, as Odoo's read does.
     run: ({ orm, model, ids, params }) => {
       const records = orm.read(model, ids, fieldList(params.fields));
-      if (params.load !== '_classic_write') return records;
-      // load='_classic_write' returns bare ids for many2one fields.
+      if (params.load === undefined || params.load === '_classic_read') return records;
+      // Any other load ('_classic_write', None, False) returns bare ids for many2one fields:
+      // Odoo names them only when load == '_classic_read'.
       for (const rec of records) for (const [k, v] of Object.entries(rec)) if (orm.field(model, k)?.type === 'many2one' && Array.isArray(v)) rec[k] = v[0];
       return records;
     },
@@ -226,6 +234,32 @@ const METHODS: Record<string, MethodSpec> = {
       return row ? [[id, orm.displayName(model, row)]] : [];
     }),
   },
+  // Each record's stored values (one2many, computed and log fields aside, and those Odoo marks
+  // copy=False), `default` over them; a contact's name gets " (copy)", as ResPartner.copy_data
+  // does. Odoo 17 answers the new id (@api.returns); 18+ return the new records, which
+  // execute_kw and JSON-2 both answer as their ids.
+  copy: {
+    params: ['default'],
+    onRecords: true,
+    access: 'create',
+    run: ({ orm, model, uid, ids, params, context, version }) => {
+      const info = orm.model(model);
+      const overrides = (params.default ?? {}) as Params;
+      if (typeof overrides !== 'object' || Array.isArray(overrides)) throw valueError(`Invalid default ${JSON.stringify(overrides)} for copy`);
+      const skip = new Set(['id', 'create_uid', 'create_date', 'write_uid', 'write_date', ...(NOT_COPIED[model] ?? [])]);
+      const valsList = orm.existing(model, ids, uid).map((row) => {
+        const vals: Params = {};
+        for (const f of info.fields.values()) {
+          if (skip.has(f.name) || f.compute || f.type === 'one2many' || row[f.name] === undefined) continue;
+          vals[f.name] = Array.isArray(row[f.name]) ? [[6, 0, row[f.name]]] : row[f.name];
+        }
+        if (model === 'res.partner' && typeof row.name === 'string') vals.name = `${row.name} (copy)`;
+        return { ...vals, ...overrides };
+      });
+      const created = orm.create(model, valsList, uid, context);
+      return version === 17 ? created[0] ?? false : created;
+    },
+  },
   exists: {
     params: [],
     onRecords: true,
@@ -343,6 +377,6 @@ export class Dispatcher {
 
   private run(spec: MethodSpec, uid: number, model: string, ids: number[], params: Params, context: Record<string, unknown>, named: boolean): unknown {
     if (spec.access) this.access.check(uid, model, this.orm.model(model).def.description, spec.access);
-    return this.orm.transaction(() => spec.run({ orm: this.orm, access: this.access, uid, model, ids, params, context, named }));
+    return this.orm.transaction(() => spec.run({ orm: this.orm, access: this.access, uid, model, ids, params, context, named, version: this.version }));
   }
 }
