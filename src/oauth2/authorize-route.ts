@@ -66,6 +66,11 @@ export function registerAuthorizeRoute(app: FastifyInstance, ctx: AppContext): v
         description:
           'Starts the authorization code flow. Bad client_id or redirect_uri answer an HTML error page; other errors redirect to the redirect URI with `error`, `state` and `iss`. On success, redirects the browser to the consent page, which redirects back with `code`, `state` and `iss` (RFC 9207).',
         querystring: authorizeQuery,
+        // Never a 200: the browser is sent on (302), or shown why it cannot be (400, HTML).
+        response: {
+          302: z.null().describe('To the consent page, or back to the redirect URI with `error`, `state` and `iss` (the Location header).'),
+          400: z.string().describe('An HTML page: the client_id or redirect_uri is unknown or wrong, so there is nowhere safe to redirect to.'),
+        },
       },
       // The schema documents the parameters; checks happen below, because which errors may be
       // redirected depends on which parameter is wrong.
