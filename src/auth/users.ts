@@ -37,8 +37,16 @@ async function newUserRow(db: Kysely<Database>, input: { username: string; passw
   }
   const weak = validatePasswordStrength(input.password);
   if (weak) throw new RelayError('invalid_request', weak, { field: 'password' });
-  const existing = await db.selectFrom('users').select('id').where('username', '=', input.username).executeTakeFirst();
-  if (existing) throw new RelayError('conflict', 'Username is already taken', { field: 'username' });
+  // Told apart by case only, two accounts (admin and Admin) would be one person's typo away from each other.
+  const existing = await db
+    .selectFrom('users')
+    .select('username')
+    .where(sql<string>`lower(username)`, '=', input.username.toLowerCase())
+    .executeTakeFirst();
+  if (existing) {
+    const taken = existing.username === input.username ? 'Username is already taken' : `Username is already taken (as '${existing.username}')`;
+    throw new RelayError('conflict', taken, { field: 'username' });
+  }
   const now = Date.now();
   return {
     id: newId('usr'),

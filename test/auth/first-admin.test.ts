@@ -38,6 +38,11 @@ describe.each([
         expect((o as PromiseRejectedResult).reason).toMatchObject({ code: 'conflict', details: { field: 'username' } });
       }
       expect(await relay.ctx.storage.db.selectFrom('users').select('id').where('username', '=', 'same-name').execute()).toHaveLength(1);
+      // A name differing only in case is the same name (on both databases: lower() in the query).
+      await expect(createUser(relay.ctx.storage.db, { username: 'Same-Name', password: 'a long enough password' })).rejects.toMatchObject({
+        code: 'conflict',
+        message: "Username is already taken (as 'same-name')",
+      });
     } finally {
       await relay.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
