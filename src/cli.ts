@@ -43,9 +43,23 @@ async function starting<T>(c: Config, start: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Runs a command with a context (database + master key), quietly, and closes it. */
-async function withContext<T>(fn: (ctx: AppContext) => Promise<T>): Promise<T> {
+/**
+ * Refuses a data folder with no database: run from another directory, or with DATA_DIR mistyped,
+ * a command would otherwise make a new empty database there, and a new master key with it.
+ */
+function requireDatabase(c: Config): void {
+  if (c.databaseUrl) return;
+  const folder = fs.statSync(c.dataDir, { throwIfNoEntry: false });
+  // A DATA_DIR that is not a folder is the start-up's to explain (data_dir_unusable).
+  if (folder && !folder.isDirectory()) return;
+  const file = path.join(c.dataDir, 'relay.db');
+  if (!fs.existsSync(file)) throw new RelayError('not_found', `No database at ${file} (is DATA_DIR right? users create, serve and migrate make a new one)`);
+}
+
+/** Runs a command with a context (database + master key), quietly, and closes it; `opts.create` for the commands that may make a new database. */
+async function withContext<T>(fn: (ctx: AppContext) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
   const c = config();
+  if (!opts.create) requireDatabase(c);
   const ctx = await starting(c, () => createContext({ ...c, logLevel: 'warn' }));
   try {
     return await fn(ctx);
@@ -114,7 +128,7 @@ program
     if (c.databaseUrl) throw new RelayError('invalid_request', 'This relay keeps its data in PostgreSQL (DATABASE_URL): back it up with pg_dump');
     const source = path.join(c.dataDir, 'relay.db');
     // Opening a missing database would create an empty one, and back that up as if it were the data.
-    if (!fs.existsSync(source)) throw new RelayError('not_found', `No database at ${source} (is DATA_DIR right?)`);
+    requireDatabase(c);
     if (fs.existsSync(file)) throw new RelayError('conflict', `${file} exists already; name a new file`);
     const storage = await starting(c, async () => openStorage({ dataDir: c.dataDir }));
     try {
@@ -143,7 +157,7 @@ users
       // Adding a colleague must not make a second administrator unless asked to.
       const role = opts.role ?? ((await countUsers(ctx.storage.db)) === 0 ? 'admin' : 'user');
       return createUser(ctx.storage.db, { username: opts.username, password, role });
-    });
+    }, { create: true });
     console.log(`Created ${user.role} '${user.username}' (${user.id})`);
   });
 users

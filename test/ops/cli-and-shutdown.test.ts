@@ -123,6 +123,11 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
       const nowhere = await runCli({ ...env, DATA_DIR: path.join(restored, 'missing') }, ['backup', path.join(restored, 'x.db')]);
       expect(nowhere.code).toBe(1);
       expect(nowhere.stderr).toContain('No database at');
+      // Nor does any other command make a new database (and master key) in a mistyped DATA_DIR.
+      const mistyped = await runCli({ ...env, DATA_DIR: path.join(restored, 'mistyped') }, ['keys', 'list']);
+      expect(mistyped.code).toBe(1);
+      expect(mistyped.stderr).toContain(`error (not_found): No database at ${path.join(restored, 'mistyped', 'relay.db')}`);
+      expect(fs.existsSync(path.join(restored, 'mistyped'))).toBe(false);
     } finally {
       fs.rmSync(restored, { recursive: true, force: true });
     }
