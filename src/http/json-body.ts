@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isUtf8 } from 'node:buffer';
 import sjson from 'secure-json-parse';
 import { RelayError } from '../errors/index.js';
 import { exceedsJsonDepth } from './json-depth.js';
@@ -34,6 +35,10 @@ export function registerJsonBody(
     (request, body, done) => {
       const raw = body as Buffer;
       request.rawBody = raw;
+      const refusedCharset = otherCharset(request.headers['content-type']);
+      if (refusedCharset) {
+        return done(new RelayError('unsupported_media_type', `JSON must be sent as UTF-8, not charset=${refusedCharset.slice(0, 40)}`), undefined);
+      }
       let checked: Promise<void> | undefined;
       try {
         checked = opts.beforeParse?.(request);
@@ -46,8 +51,21 @@ export function registerJsonBody(
   );
 }
 
+/**
+ * The charset a JSON Content-Type names when it is not UTF-8 (RFC 8259 §8.1: JSON between
+ * systems is UTF-8). The body would be read as UTF-8 all the same, and its text changed.
+ * Skipped at once for the usual bare `application/json`.
+ */
+function otherCharset(contentType: string | undefined): string | undefined {
+  if (!contentType || contentType.length <= 16) return undefined;
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType)?.[1];
+  return charset === undefined || /^utf-?8$/i.test(charset) ? undefined : charset;
+}
+
 /** Parses the body as JSON (secure-json-parse, depth-limited); an empty body is no body. */
 function parseJson(raw: Buffer, maxDepth: number, done: (err: Error | null, body?: unknown) => void): void {
+  // Bytes that are not UTF-8 would be decoded to U+FFFD and the text stored changed: refused.
+  if (!isUtf8(raw)) return done(new RelayError('invalid_json', 'Request body is not valid UTF-8'), undefined);
   const text = raw.toString('utf8');
   // No body, as many clients send a DELETE or a bodiless POST with their usual JSON
   // Content-Type: not a JSON error. Routes that need a body refuse its absence themselves,

@@ -31,6 +31,25 @@ describe('JSON request bodies', () => {
     expect(deleted.status).toBeLessThan(300);
   });
 
+  it('takes JSON only as UTF-8: another charset is 415, bytes that are not UTF-8 are invalid_json (never decoded into U+FFFD)', async () => {
+    const key = (await admin.call('POST', '/api/dashboard/api-keys', { name: 'charsets' })).body.key;
+    const send = (contentType: string, body: Buffer | string) =>
+      request(`${relay.url}/api/n8n/webhook`, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${key}` }, body }).then(readAnswer);
+    const action = JSON.stringify({ action: 'get_config' });
+    for (const contentType of ['application/json; charset=utf-16', 'application/json; charset="latin1"', 'application/json;charset=ISO-8859-1']) {
+      const r = await send(contentType, action);
+      expect(r.status, contentType).toBe(415);
+      expect(r.body.code).toBe('unsupported_media_type');
+    }
+    const broken = await send('application/json', Buffer.concat([Buffer.from('{"action":"get_config","x":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]));
+    expect(broken.status).toBe(400);
+    expect(broken.body).toMatchObject({ code: 'invalid_json', error: 'Request body is not valid UTF-8' });
+    // UTF-8, said or not, is read (this key has no Odoo connection: 404, past the body).
+    for (const contentType of ['application/json', 'application/json; charset=utf-8', 'application/json; charset="UTF-8"', 'application/json;charset=utf8']) {
+      expect((await send(contentType, JSON.stringify({ action: 'get_config', note: 'Zoë 東京 😀' }))).body.code, contentType).toBe('no_odoo_connection');
+    }
+  });
+
   it('refuses a webhook call without a body by naming the missing field, as for any body without an action', async () => {
     const key = (await admin.call('POST', '/api/dashboard/api-keys', { name: 'webhook' })).body.key;
     for (const body of ['', '  \n']) {
