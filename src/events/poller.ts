@@ -20,6 +20,7 @@ import { detachPushRules, removePushRules } from './push-rules.js';
 import { subscriptionsChanged } from './subscriptions-store.js';
 import { recordEvents } from './outbox.js';
 import { tryCaptureLease, type CaptureLease } from './capture-lease.js';
+import { RepeatedFailureLog } from '../ops/repeated-failure.js';
 
 export const POLL_BATCH = 500;
 
@@ -249,12 +250,16 @@ export class Poller {
   private running = false;
   private stopped = false;
   private tick: Promise<void> | undefined;
+  /** A tick runs every second: while the database is away, one log line a minute. */
+  private readonly tickFailures: RepeatedFailureLog;
 
   constructor(
     private readonly deps: PollDeps,
     private readonly tickMs: number,
     private readonly parallel = 4,
-  ) {}
+  ) {
+    this.tickFailures = new RepeatedFailureLog(deps.logger, 'poller tick');
+  }
 
   start(): void {
     this.running = true;
@@ -300,7 +305,10 @@ export class Poller {
     if (!this.running) return;
     this.timer = setTimeout(() => {
       this.tick = this.runOnce()
-        .catch((err) => this.deps.logger.error({ err }, 'poller tick failed'))
+        .then(
+          () => this.tickFailures.succeeded(),
+          (err: unknown) => this.tickFailures.failed(err),
+        )
         .finally(() => this.schedule(this.tickMs));
     }, ms);
     this.timer.unref();

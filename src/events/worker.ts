@@ -5,6 +5,7 @@
  * with thousands of deliveries a second.
  */
 import type { Logger } from 'pino';
+import { RepeatedFailureLog } from '../ops/repeated-failure.js';
 import type { Dispatcher } from 'undici';
 import type { Storage } from '../storage/database.js';
 import type { SubscriptionsTable } from '../storage/schema.js';
@@ -70,6 +71,8 @@ export class DeliveryWorker {
   private readonly subscriptions = new Map<string, CachedSubscription>();
   private completions: AttemptRecord[] = [];
   private flushing: Promise<void> | undefined;
+  /** Claims run every idle tick: while the database is away, one log line a minute, not four a second. */
+  private readonly claimFailures: RepeatedFailureLog;
   private readonly idle = new Set<() => void>();
   private flushTimer: NodeJS.Timeout | undefined;
   /** Free slots worth a claim while sends are in flight. */
@@ -83,6 +86,7 @@ export class DeliveryWorker {
     this.endpoints = new KeyedSemaphore(o.endpointConcurrency);
     this.claimThreshold = Math.max(1, Math.floor(o.concurrency / 4));
     this.unsubscribe = subscriptionsChanged.subscribe(() => this.subscriptions.clear());
+    this.claimFailures = new RepeatedFailureLog(o.logger, 'claiming deliveries');
   }
 
   async start(): Promise<void> {
@@ -132,8 +136,9 @@ export class DeliveryWorker {
       if (free >= this.claimThreshold || (this.inFlight === 0 && this.held === 0)) {
         try {
           claimed = await claimDueDeliveries(this.o.storage, this.id, Math.min(free, 500), this.o.leaseMarginMs ?? 5_000, Date.now(), this.saturatedSubscriptions());
+          this.claimFailures.succeeded();
         } catch (err) {
-          this.o.logger.error({ err }, 'claiming deliveries failed');
+          this.claimFailures.failed(err);
         }
       }
       const busy: string[] = [];
