@@ -31,6 +31,10 @@ interface Call {
 interface MethodSpec {
   /** Python parameter names after `self`, in order. */
   params: string[];
+  /** How many of `params`, from the first, have no default (Python's TypeError when one is missing). */
+  required?: number;
+  /** Keyword-only parameters (after `*` or taken by `**kwargs`): never positional. */
+  keywordOnly?: string[];
   /** Called on records: execute_kw's first positional arg is the ids. */
   onRecords?: boolean;
   access?: Operation;
@@ -67,7 +71,9 @@ const METHODS: Record<string, MethodSpec> = {
       orm.search(model, params.domain ?? [], { offset: optNumber(params.offset), limit: optNumber(params.limit), order: optString(params.order), context }),
   },
   search_read: {
-    params: ['domain', 'fields', 'offset', 'limit', 'order', 'load'],
+    // search_read(domain, fields, offset, limit, order, **read_kwargs): `load` travels in read_kwargs.
+    params: ['domain', 'fields', 'offset', 'limit', 'order'],
+    keywordOnly: ['load'],
     access: 'read',
     run: ({ orm, model, params, context }) => {
       const rows = orm.searchRows(model, params.domain ?? [], {
@@ -78,6 +84,7 @@ const METHODS: Record<string, MethodSpec> = {
   },
   search_count: {
     params: ['domain', 'limit'],
+    required: 1,
     access: 'read',
     run: ({ orm, model, params, context }) => orm.searchCount(model, params.domain ?? [], context, optNumber(params.limit)),
   },
@@ -111,6 +118,7 @@ const METHODS: Record<string, MethodSpec> = {
   },
   write: {
     params: ['vals'],
+    required: 1,
     onRecords: true,
     access: 'write',
     run: ({ orm, model, uid, ids, params, context }) => orm.write(model, ids, (params.vals ?? {}) as Params, uid, context),
@@ -337,7 +345,11 @@ export class Dispatcher {
     const ids = spec.onRecords ? asIds(positional.shift()) : [];
     const owner = spec.owner ?? 'BaseModel';
     if (positional.length > spec.params.length) {
-      throw typeError(`${owner}.${method}() takes ${spec.params.length + 1} positional arguments but ${positional.length + 1} were given`);
+      // Python counts self, and says "from N to M" when some parameters have defaults.
+      const most = spec.params.length + 1;
+      const least = (spec.required ?? 0) + 1;
+      const takes = least === most ? `${most}` : `from ${least} to ${most}`;
+      throw typeError(`${owner}.${method}() takes ${takes} positional arguments but ${positional.length + 1} were given`);
     }
     const params: Params = {};
     positional.forEach((v, i) => (params[spec.params[i]!] = v));
@@ -345,11 +357,11 @@ export class Dispatcher {
     const renamed = paramNames(method, this.version);
     for (const [k, v] of Object.entries(rest)) {
       const name = renamed?.[k] ?? k;
-      if (!name || !spec.params.includes(name)) throw this.unexpected(owner, method, k);
+      if (!name || !(spec.params.includes(name) || spec.keywordOnly?.includes(name))) throw this.unexpected(owner, method, k);
       if (name in params) throw typeError(`${owner}.${method}() got multiple values for argument '${k}'`);
       params[name] = v;
     }
-    return this.run(spec, uid, model, ids, params, (context ?? {}) as Record<string, unknown>, false);
+    return this.run(spec, method, uid, model, ids, params, (context ?? {}) as Record<string, unknown>, false);
   }
 
   /** JSON-2: `ids` and `context` plus the method's own named parameters; no positional args. */
@@ -363,10 +375,10 @@ export class Dispatcher {
     const renamed = paramNames(method, this.version);
     for (const [k, v] of Object.entries(rest)) {
       const name = renamed?.[k] ?? k;
-      if (!name || !spec.params.includes(name)) throw this.unexpected(owner, method, k);
+      if (!name || !(spec.params.includes(name) || spec.keywordOnly?.includes(name))) throw this.unexpected(owner, method, k);
       params[name] = v;
     }
-    return this.run(spec, uid, model, asIds(ids), params, (context ?? {}) as Record<string, unknown>, true);
+    return this.run(spec, method, uid, model, asIds(ids), params, (context ?? {}) as Record<string, unknown>, true);
   }
 
   private unexpected(owner: string, method: string, key: string): OdooException {
@@ -375,7 +387,14 @@ export class Dispatcher {
     return typeError(`${where}() got an unexpected keyword argument '${key}'`);
   }
 
-  private run(spec: MethodSpec, uid: number, model: string, ids: number[], params: Params, context: Record<string, unknown>, named: boolean): unknown {
+  private run(spec: MethodSpec, method: string, uid: number, model: string, ids: number[], params: Params, context: Record<string, unknown>, named: boolean): unknown {
+    const missing = spec.params.slice(0, spec.required ?? 0).filter((name) => !(name in params));
+    if (missing.length) {
+      // Python's own list: 'a', or 'a' and 'b', or 'a', 'b', and 'c'.
+      const quoted = missing.map((n) => `'${n}'`);
+      const names = quoted.length < 3 ? quoted.join(' and ') : `${quoted.slice(0, -1).join(', ')}, and ${quoted.at(-1)}`;
+      throw typeError(`${spec.owner ?? 'BaseModel'}.${method}() missing ${missing.length} required positional argument${missing.length > 1 ? 's' : ''}: ${names}`);
+    }
     if (spec.access) this.access.check(uid, model, this.orm.model(model).def.description, spec.access);
     return this.orm.transaction(() => spec.run({ orm: this.orm, access: this.access, uid, model, ids, params, context, named, version: this.version }));
   }

@@ -391,6 +391,11 @@ describe('RPC errors and binding', () => {
       [() => engine.executeNamed(ADMIN, 'no.such.model', 'search_read', { domain: [], limit: 1 }), 'werkzeug.exceptions.NotFound', "the model 'no.such.model' does not exist"],
       [() => engine.executeNamed(ADMIN, 'res.partner', 'search_read', { args: [[['is_company', '=', true]]] }), 'builtins.TypeError', "BaseModel._read_format() got an unexpected keyword argument 'args'"],
       [() => engine.executeNamed(ADMIN, 'res.partner', 'write', { ids: [999999], vals: { phone: '1' } }), 'odoo.exceptions.MissingError', 'Record does not exist or has been deleted.\n(Record: res.partner(999999,), User: 2)'],
+      // Python's signatures: search_count's domain has no default; search_read takes five positional parameters (load is a keyword).
+      [() => call('res.partner', 'search_count', []), 'builtins.TypeError', "BaseModel.search_count() missing 1 required positional argument: 'domain'"],
+      [() => engine.executeNamed(ADMIN, 'res.partner', 'search_count', {}), 'builtins.TypeError', "BaseModel.search_count() missing 1 required positional argument: 'domain'"],
+      [() => call('res.partner', 'search_read', [[], ['name'], 0, 1, 'id', '_classic_read']), 'builtins.TypeError', 'BaseModel.search_read() takes from 1 to 6 positional arguments but 7 were given'],
+      [() => call('res.partner', 'write', [[1]]), 'builtins.TypeError', "BaseModel.write() missing 1 required positional argument: 'vals'"],
     ];
     for (const [fn, name, message] of cases) {
       const err = odooError(fn);
