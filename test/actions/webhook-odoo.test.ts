@@ -141,6 +141,16 @@ describe.each(cases)('$label', ({ version, secret, protocol }) => {
     expect(bare.country_id).toBe(named.country_id[0]);
   });
 
+  it('creates a quotation whose line gives only its product and quantity: Odoo fills the description and price', async () => {
+    const [product] = (await exec('product.product', 'search_read', [[['sale_ok', '=', true]]], { fields: ['display_name', 'lst_price'], limit: 1 })).body.result;
+    const order = await exec('sale.order', 'create', [{ partner_id: 9, order_line: [[0, 0, { product_id: product.id, product_uom_qty: 2 }]] }]);
+    expect(order.status, order.text).toBe(200);
+    const [line] = (await exec('sale.order.line', 'search_read', [[['order_id', '=', order.body.result]]], { fields: ['name', 'price_unit'] })).body.result;
+    expect(line).toMatchObject({ name: product.display_name, price_unit: product.lst_price });
+    const [read] = (await exec('sale.order', 'read', [[order.body.result]], { fields: ['amount_total'] })).body.result;
+    expect(read.amount_total).toBeCloseTo(2 * product.lst_price, 2);
+  });
+
   it('groups with read_group', async () => {
     const r = await exec('sale.order', 'read_group', [[], ['amount_total:sum'], ['state']], { lazy: false });
     expect(r.status).toBe(200);

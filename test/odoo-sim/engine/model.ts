@@ -32,6 +32,11 @@ export interface FieldDef {
   help?: string;
   /** Non-stored computed value, evaluated on read, search and sort. */
   compute?: (row: Row, env: ComputeEnv) => unknown;
+  /**
+   * A stored field Odoo computes from the record's other fields when a create does not give it
+   * (compute with store=True, readonly=False): a sale line's description and price from its product.
+   */
+  fromRecord?: (row: Row, env: ComputeEnv) => unknown;
   default?: (ctx: DefaultContext) => unknown;
 }
 

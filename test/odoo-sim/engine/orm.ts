@@ -323,6 +323,12 @@ export class Orm implements DomainHost, ComputeEnv {
     for (const f of info.fields.values()) {
       if (f.type === 'many2many' && !(f.name in row)) row[f.name] = [];
     }
+    for (const f of info.fields.values()) {
+      if (f.fromRecord && !(f.name in given)) {
+        const computed = f.fromRecord(row, this);
+        if (computed !== undefined) row[f.name] = convertScalar(f, computed, model);
+      }
+    }
     Object.assign(row, { create_uid: uid, write_uid: uid, create_date: now, write_date: now });
     this.checkRequired(info, row);
     info.table.insert(row);

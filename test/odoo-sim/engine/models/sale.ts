@@ -53,6 +53,12 @@ export const saleOrder: ModelDef = {
   ],
 };
 
+/** `read` of the line's product, or undefined when it has none. */
+function withProduct(row: Row, env: ComputeEnv, read: (product: Row) => unknown): unknown {
+  const product = typeof row.product_id === 'number' ? env.row('product.product', row.product_id) : undefined;
+  return product ? read(product) : undefined;
+}
+
 export const saleOrderLine: ModelDef = {
   name: 'sale.order.line',
   description: 'Sales Order Line',
@@ -66,10 +72,11 @@ export const saleOrderLine: ModelDef = {
     ...magicFields(),
     many2one('order_id', 'Order Reference', 'sale.order', { required: true, ondelete: 'cascade' }),
     integer('sequence', 'Sequence', { default: () => 10 }),
-    text('name', 'Description', { required: true }),
+    // Odoo fills both from the product when a line is created without them.
+    text('name', 'Description', { required: true, fromRecord: (row, env) => withProduct(row, env, (p) => env.displayName('product.product', p)) }),
     many2one('product_id', 'Product', 'product.product'),
     float('product_uom_qty', 'Quantity', { default: () => 1 }),
-    float('price_unit', 'Unit Price'),
+    float('price_unit', 'Unit Price', { fromRecord: (row, env) => withProduct(row, env, (p) => env.value('product.product', p, 'lst_price')) }),
     float('discount', 'Discount (%)'),
     monetary('price_subtotal', 'Subtotal', { readonly: true, compute: (row) => lineSubtotal(row) }),
     monetary('price_total', 'Total', { readonly: true, compute: (row) => lineSubtotal(row) }),
