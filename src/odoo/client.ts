@@ -9,7 +9,7 @@ import { OdooError, isOdooError } from './errors.js';
 import { kwargsForVersion } from './renamed-params.js';
 import { OdooHttp } from './http.js';
 import { toJson2Call, shapeJson2Result, takesIdsFirst } from './json2-params.js';
-import { hasQuotedIds, isIdsLike, quotedIds } from './record-ids.js';
+import { hasQuotedIds, quotedIds } from './record-ids.js';
 import { Json2Transport } from './json2-transport.js';
 import { JsonRpcTransport } from './jsonrpc-transport.js';
 import {
@@ -432,5 +432,5 @@ function checkCallShape(model: unknown, method: unknown, args: unknown, kwargs: 
   }
   // On every protocol alike: JSON-2's mapping refuses them anyway, and a workflow must get the
   // same answer from Odoo 18 and 19.
-  if (args.length > 0 && !isIdsLike(args[0]) && hasQuotedIds(args[0]) && takesIdsFirst(method, args)) throw quotedIds(method, args[0] as unknown[]);
+  if (args.length > 0 && takesIdsFirst(method, args) && hasQuotedIds(args[0])) throw quotedIds(method, args[0] as unknown[]);
 }

@@ -14,12 +14,15 @@ export function isIdsLike(value: unknown): boolean {
   );
 }
 
-/**
- * `["6"]` or `[3, "4"]`. Asked only of a value that is not ids already, so ids given as
- * digits, some or all, are what makes it true.
- */
+/** `["6"]` or `[3, "4"]`: ids, at least one of them given as digits in text. One pass. */
 export function hasQuotedIds(value: unknown): boolean {
-  return Array.isArray(value) && value.length > 0 && value.every((v) => Number.isInteger(v) || (typeof v === 'string' && /^\d+$/.test(v)));
+  if (!Array.isArray(value)) return false;
+  let quoted = false;
+  for (const v of value) {
+    if (typeof v === 'string' && /^\d+$/.test(v)) quoted = true;
+    else if (!Number.isInteger(v)) return false;
+  }
+  return quoted;
 }
 
 /** The refusal of quoted ids, naming the first one and the fix in n8n. */
