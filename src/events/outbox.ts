@@ -13,6 +13,7 @@ import type { Database, DeliveriesTable, EventsTable } from '../storage/schema.j
 import type { Storage } from '../storage/database.js';
 import { generateWebhookId } from './signing.js';
 import { streakChanges, type StreakChange } from './failure-streak.js';
+import { disabledColumns } from './subscriptions-store.js';
 
 export interface NewEvent {
   id: string;
@@ -357,7 +358,7 @@ async function countStreak(
 async function disableIn(trx: Transaction<Database>, id: string, reason: string, now: number, out: CompletionOutcome['disabled']): Promise<void> {
   const r = await trx
     .updateTable('subscriptions')
-    .set({ active: 0, disabled_at: now, disabled_reason: reason.slice(0, 500), updated_at: now })
+    .set(disabledColumns(reason, now))
     .where('id', '=', id)
     .where('active', '=', 1)
     .executeTakeFirst();

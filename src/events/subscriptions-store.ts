@@ -382,6 +382,11 @@ export function customHeadersOf(row: SubscriptionsTable, box: SecretBox): Record
   return row.headers_enc ? (JSON.parse(box.decrypt(row.headers_enc)) as Record<string, string>) : {};
 }
 
+/** The columns that disable a subscription, and say why (for the dashboard). */
+export function disabledColumns(reason: string, now: number) {
+  return { active: 0, disabled_at: now, disabled_reason: reason.slice(0, 500), updated_at: now };
+}
+
 /**
  * Pauses the subscriptions an app created, when it loses access: for one user (who revoked
  * it) or for all (the app was deleted). Their deliveries go to the app's receiver, which must
@@ -391,7 +396,7 @@ export async function disableAppSubscriptions(db: Kysely<Database>, appId: strin
   const now = Date.now();
   let q = db
     .updateTable('subscriptions')
-    .set({ active: 0, disabled_at: now, disabled_reason: reason.slice(0, 500), updated_at: now })
+    .set(disabledColumns(reason, now))
     .where('app_id', '=', appId)
     .where('active', '=', 1);
   if (userId !== undefined) q = q.where('user_id', '=', userId);
@@ -405,7 +410,7 @@ export async function disableSubscription(db: Kysely<Database>, id: string, reas
   const now = Date.now();
   await db
     .updateTable('subscriptions')
-    .set({ active: 0, disabled_at: now, disabled_reason: reason.slice(0, 500), updated_at: now })
+    .set(disabledColumns(reason, now))
     .where('id', '=', id)
     .where('active', '=', 1)
     .execute();
