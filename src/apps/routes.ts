@@ -79,8 +79,7 @@ export function registerAppRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.delete('/api/dashboard/apps/:id', guard, async (request) => {
     const { id } = parseInput(idParams, request.params);
-    const app = await getApp(db, id, request.session!.user.id);
-    await deleteApp(db, id, request.session!.user.id);
+    const app = await deleteApp(db, id, request.session!.user.id);
     const paused = await disableAppSubscriptions(db, id, undefined, `paused: the app '${app.name}' that created it was deleted`);
     return { success: true, pausedSubscriptions: paused };
   });
@@ -94,7 +93,8 @@ export function registerAppRoutes(app: FastifyInstance, ctx: AppContext): void {
     const { id } = parseInput(idParams, request.params);
     const userId = request.session!.user.id;
     if (!(await revokeAuthorization(db, id, userId))) throw new RelayError('not_found', 'You have not authorized this app');
-    const name = (await db.selectFrom('apps').select('name').where('id', '=', id).executeTakeFirst())?.name ?? id;
+    // The user revoked an app they do not own: its name, whoever owns it (its id if deleted meanwhile).
+    const name = await getApp(db, id).then((revoked) => revoked.name, () => id);
     const paused = await disableAppSubscriptions(db, id, userId, `paused: you revoked the access of '${name}', the app that created it`);
     return { success: true, pausedSubscriptions: paused };
   });

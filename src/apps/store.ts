@@ -250,9 +250,10 @@ export async function rotateAppSecrets(db: Kysely<Database>, box: SecretBox, id:
   return { app: await getApp(db, id, userId), secrets: { clientSecret, consumerSecret } };
 }
 
-/** Deletes an app; its tokens go with it (foreign keys cascade). */
-export async function deleteApp(db: Kysely<Database>, id: string, userId?: string): Promise<void> {
+/** Deletes an app; its tokens go with it (foreign keys cascade). Answers the app as it was. */
+export async function deleteApp(db: Kysely<Database>, id: string, userId?: string): Promise<App> {
   const current = await getApp(db, id, userId);
   await db.deleteFrom('apps').where('id', '=', current.id).execute();
   appsChanged.raise();
+  return current;
 }
