@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import fs from 'node:fs';
-import path from 'node:path';
 import { inspect } from 'node:util';
 import { Command, Option } from 'commander';
 import { loadConfig, ConfigError, describeConfig, type Config } from './config.js';
@@ -8,7 +7,7 @@ import { createContext, type AppContext } from './context.js';
 import { startRelay } from './server.js';
 import { stopOnSignals } from './ops/shutdown.js';
 import { environmentHelp } from './environment-help.js';
-import { migrate, openStorage } from './storage/database.js';
+import { databaseFile, migrate, openStorage } from './storage/database.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
 import { StartupError, dataDirInUse, environmentSecretMask, explainStartupFailure } from './startup-failure.js';
 import { countUsers, createUser, findUserByUsername, listUsers, setPassword } from './auth/users.js';
@@ -52,7 +51,7 @@ function requireDatabase(c: Config): void {
   const folder = fs.statSync(c.dataDir, { throwIfNoEntry: false });
   // A DATA_DIR that is not a folder is the start-up's to explain (data_dir_unusable).
   if (folder && !folder.isDirectory()) return;
-  const file = path.join(c.dataDir, 'relay.db');
+  const file = databaseFile(c.dataDir);
   if (!fs.existsSync(file)) throw new RelayError('not_found', `No database at ${file} (is DATA_DIR right? users create, serve and migrate make a new one)`);
 }
 
@@ -83,6 +82,13 @@ function holdDataDir(dataDir: string): void {
   const lock = lockDataDir(dataDir);
   if (!lock.held) throw dataDirInUse(dataDir, lock.holder);
   process.once('exit', () => lock.release());
+}
+
+/** A user's new password: from stdin with --password-stdin, else RELAY_USER_PASSWORD; refused when neither gives one. */
+async function passwordOption(opts: { passwordStdin?: boolean }): Promise<string> {
+  const password = opts.passwordStdin ? await readStdin() : process.env.RELAY_USER_PASSWORD;
+  if (!password) throw new RelayError('invalid_request', 'Give the password with --password-stdin or RELAY_USER_PASSWORD');
+  return password;
 }
 
 /** Reads a secret from stdin (so it never lands in shell history or `ps`). */
@@ -126,7 +132,6 @@ program
   .action(async (file: string) => {
     const c = config();
     if (c.databaseUrl) throw new RelayError('invalid_request', 'This relay keeps its data in PostgreSQL (DATABASE_URL): back it up with pg_dump');
-    const source = path.join(c.dataDir, 'relay.db');
     // Opening a missing database would create an empty one, and back that up as if it were the data.
     requireDatabase(c);
     if (fs.existsSync(file)) throw new RelayError('conflict', `${file} exists already; name a new file`);
@@ -139,7 +144,7 @@ program
     } finally {
       await storage.close();
     }
-    console.log(`Backed up ${source} to ${file}`);
+    console.log(`Backed up ${databaseFile(c.dataDir)} to ${file}`);
     console.log('The master key is not in it: keep MASTER_KEY or the data folder\'s master.key safe, apart from the backup');
   });
 
@@ -151,8 +156,7 @@ users
   .option('--password-stdin', 'read the password from standard input')
   .addOption(new Option('--role <role>', 'default: admin for the first user, user after').choices(['admin', 'user']))
   .action(async (opts) => {
-    const password = opts.passwordStdin ? await readStdin() : process.env.RELAY_USER_PASSWORD;
-    if (!password) throw new RelayError('invalid_request', 'Give the password with --password-stdin or RELAY_USER_PASSWORD');
+    const password = await passwordOption(opts);
     const user = await withContext(async (ctx) => {
       // Adding a colleague must not make a second administrator unless asked to.
       const role = opts.role ?? ((await countUsers(ctx.storage.db)) === 0 ? 'admin' : 'user');
@@ -166,8 +170,7 @@ users
   .requiredOption('-u, --username <name>')
   .option('--password-stdin', 'read the password from standard input')
   .action(async (opts) => {
-    const password = opts.passwordStdin ? await readStdin() : process.env.RELAY_USER_PASSWORD;
-    if (!password) throw new RelayError('invalid_request', 'Give the password with --password-stdin or RELAY_USER_PASSWORD');
+    const password = await passwordOption(opts);
     const user = await withContext(async (ctx) => setPassword(ctx.storage.db, await userId(ctx, opts.username), password));
     console.log(`Password of '${user.username}' set; their sessions have ended`);
   });

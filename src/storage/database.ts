@@ -27,6 +27,11 @@ export interface Storage {
 // string timestamps would leak into every comparison.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+/** The SQLite database file in a data folder. */
+export function databaseFile(dataDir: string): string {
+  return path.join(dataDir, 'relay.db');
+}
+
 /**
  * Opens SQLite in dataDir (WAL) or PostgreSQL when a URL is given. `onConnectionError` hears
  * of PostgreSQL connections lost outside a query (a restart, a failover, an idle timeout).
@@ -45,7 +50,7 @@ export function openStorage(opts: { databaseUrl?: string; dataDir: string; onCon
     return { db, dialect: 'postgres', pgPool: pool, close: () => db.destroy() };
   }
   ensureDataDir(opts.dataDir);
-  const file = path.join(opts.dataDir, 'relay.db');
+  const file = databaseFile(opts.dataDir);
   // An empty file is an empty database; SQLite would create it 0644.
   createPrivateFile(file);
   const sqlite = new SQLite(file);
