@@ -3,7 +3,7 @@ import { errorBody, RelayError, statusOf, type ErrorCode } from '../errors/index
 import { OdooError } from '../odoo/index.js';
 import type { MaybePromise } from '../async/maybe-promise.js';
 import { drainRefusedBody } from './unread-body.js';
-import { isStorageUnavailable } from '../storage/unavailable.js';
+import { isStorageUnavailable, unavailableReason } from '../storage/unavailable.js';
 
 /**
  * A route schema refused the request (zod, through fastify-type-provider-zod): the same
@@ -82,7 +82,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
     return reply.code(500).send(errorBody('internal_error', request.id));
   }
   // Not the caller's fault nor a bug, but the operator must hear of it: one line, no stack.
-  if (relayError.code === 'storage_unavailable') request.log.warn({ reqId: request.id, reason: err instanceof Error ? err.message : String(err) }, 'database unavailable');
+  if (relayError.code === 'storage_unavailable') request.log.warn({ reqId: request.id, reason: unavailableReason(err) }, 'database unavailable');
   if (relayError.headers) reply.headers(relayError.headers);
   drainRefusedBody(request, reply);
   if (relayError.code === 'forbidden_scope' && request.trace?.authMethod === 'oauth2') reply.header('www-authenticate', insufficientScope(relayError));

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { isStorageUnavailable } from '../storage/unavailable.js';
+import { isStorageUnavailable, unavailableReason } from '../storage/unavailable.js';
 
 /**
  * The log of a background step that runs every few hundred milliseconds and may fail for a
@@ -24,7 +24,7 @@ export class RepeatedFailureLog {
     if (this.failures > 1 && now - this.lastLoggedAt < this.everyMs) return;
     this.lastLoggedAt = now;
     // The database being away is the operator's to fix, not a bug: its message, no stack.
-    const detail = isStorageUnavailable(err) ? { reason: err instanceof Error ? err.message : String(err) } : { err };
+    const detail = isStorageUnavailable(err) ? { reason: unavailableReason(err) } : { err };
     if (this.failures === 1) this.logger.error(detail, `${this.what} failed`);
     else this.logger.error({ ...detail, failures: this.failures }, `${this.what} still failing`);
   }

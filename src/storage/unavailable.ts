@@ -24,3 +24,8 @@ export function isStorageUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/** What to log of such an error: its message alone (a stack says nothing about a database that is away). */
+export function unavailableReason(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
