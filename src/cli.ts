@@ -11,6 +11,7 @@ import { databaseFile, migrate, openStorage } from './storage/database.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
 import { StartupError, dataDirInUse, environmentSecretMask, explainStartupFailure } from './startup-failure.js';
 import { countUsers, createUser, findUserByUsername, listUsers, setPassword } from './auth/users.js';
+import { deleteUser, disableUser, enableUser, holdingsOf, setUserRole, type AccountHoldings } from './auth/user-admin.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './auth/api-keys.js';
 import { SCOPES, type Scope } from './auth/scopes.js';
 import { resolveConnection, saveDefaultConnection } from './connections/store.js';
@@ -177,8 +178,63 @@ users
 users
   .command('list')
   .action(async () => {
-    for (const u of await withContext((ctx) => listUsers(ctx.storage.db))) console.log(`${u.id}  ${u.role.padEnd(5)}  ${u.username}`);
+    for (const u of await withContext((ctx) => listUsers(ctx.storage.db))) {
+      console.log(`${u.id}  ${u.role.padEnd(5)}  ${u.username}${u.disabledAt === null ? '' : `  (disabled ${new Date(u.disabledAt).toISOString()})`}`);
+    }
   });
+users
+  .command('disable')
+  .description("Disable a user: ends their sessions, pauses their subscriptions, refuses their API keys and OAuth grants; nothing is deleted")
+  .requiredOption('-u, --username <name>')
+  .action(async (opts) => {
+    const done = await withContext(async (ctx) => disableUser(ctx.storage, await userId(ctx, opts.username)));
+    console.log(`Disabled '${done.user.username}': ${plural(done.endedSessions, 'session')} ended, ${plural(done.pausedSubscriptions, 'subscription')} paused`);
+    console.log(`A serving relay refuses their API keys within AUTH_CACHE_SECONDS; 'users enable -u ${done.user.username}' undoes this`);
+  });
+users
+  .command('enable')
+  .description('Enable a disabled user: their API keys, OAuth grants and connections work again (paused subscriptions stay paused)')
+  .requiredOption('-u, --username <name>')
+  .action(async (opts) => {
+    const user = await withContext(async (ctx) => enableUser(ctx.storage.db, await userId(ctx, opts.username)));
+    console.log(`Enabled '${user.username}'; they resume the subscriptions they still want in the dashboard`);
+  });
+users
+  .command('set-role')
+  .description("Make a user an admin (sees every user's request log) or a plain user")
+  .requiredOption('-u, --username <name>')
+  .addOption(new Option('--role <role>').choices(['admin', 'user']).makeOptionMandatory())
+  .action(async (opts) => {
+    const user = await withContext(async (ctx) => setUserRole(ctx.storage, await userId(ctx, opts.username), opts.role));
+    console.log(`'${user.username}' is now ${user.role === 'admin' ? 'an admin' : 'a user'}`);
+  });
+users
+  .command('delete')
+  .description('Delete a user and all they own: API keys, Odoo connections, subscriptions, apps (not undoable; disable is)')
+  .requiredOption('-u, --username <name>')
+  .option('--yes', 'confirm: without it nothing is deleted and what would be is listed')
+  .action(async (opts) => {
+    const deleted = await withContext(async (ctx) => {
+      const id = await userId(ctx, opts.username);
+      if (opts.yes) return deleteUser(ctx.storage, id);
+      const owned = holdingsText(await holdingsOf(ctx.storage.db, id));
+      throw new RelayError('invalid_request', `Deleting '${opts.username}' also deletes their ${owned}. Run again with --yes to delete, or use 'users disable' to keep them`);
+    });
+    const paused = deleted.pausedSubscriptions;
+    console.log(
+      `Deleted '${deleted.user.username}' with their ${holdingsText(deleted)}` +
+        (paused ? `; ${plural(paused, "other user's subscription", "other users' subscriptions")} made by those apps paused` : ''),
+    );
+  });
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** What deleting a user takes with it, in words. */
+function holdingsText(h: AccountHoldings): string {
+  return `${plural(h.apiKeys, 'API key')}, ${plural(h.connections, 'Odoo connection')}, ${plural(h.subscriptions, 'subscription')} and ${plural(h.apps, 'app')}`;
+}
 
 const keys = program.command('keys').description('API keys for the webhook endpoint');
 keys

@@ -121,7 +121,7 @@ export type KeyLookup =
   | { ok: true; apiKey: ApiKey; hmacSecretEnc: string | null }
   | { ok: false; code: 'invalid_api_key' }
   /** A known key that may no longer be used: who it belonged to, for the request log. */
-  | { ok: false; code: 'api_key_revoked' | 'api_key_expired'; apiKey: ApiKey };
+  | { ok: false; code: 'api_key_revoked' | 'api_key_expired' | 'account_disabled'; apiKey: ApiKey };
 
 /**
  * Finds the key behind a presented secret. Refusals are returned, not thrown: they are the
@@ -130,10 +130,18 @@ export type KeyLookup =
  */
 export async function lookupApiKey(db: Kysely<Database>, presented: string, now = Date.now()): Promise<KeyLookup> {
   if (!KEY_SHAPE.test(presented)) return { ok: false, code: 'invalid_api_key' };
-  const row = await db.selectFrom('api_keys').selectAll().where('key_hash', '=', sha256Hex(presented)).executeTakeFirst();
-  if (!row) return { ok: false, code: 'invalid_api_key' };
+  const found = await db
+    .selectFrom('api_keys')
+    .innerJoin('users', 'users.id', 'api_keys.user_id')
+    .selectAll('api_keys')
+    .select('users.disabled_at as owner_disabled_at')
+    .where('api_keys.key_hash', '=', sha256Hex(presented))
+    .executeTakeFirst();
+  if (!found) return { ok: false, code: 'invalid_api_key' };
+  const { owner_disabled_at, ...row } = found;
   if (row.revoked_at !== null) return { ok: false, code: 'api_key_revoked', apiKey: toApiKey(row) };
   if (row.expires_at !== null && row.expires_at <= now) return { ok: false, code: 'api_key_expired', apiKey: toApiKey(row) };
+  if (owner_disabled_at !== null) return { ok: false, code: 'account_disabled', apiKey: toApiKey(row) };
   return { ok: true, apiKey: toApiKey(row), hmacSecretEnc: row.hmac_secret_enc };
 }
 

@@ -168,7 +168,8 @@ function apiKeyCaller(ctx: AppContext, request: FastifyRequest, found: KeyLookup
     request.trace.keyPrefix = known.prefix;
     request.trace.userId = known.userId;
   }
-  if (!found.ok) throw new RelayError(found.code, undefined, undefined, REFUSED_KEY_CHALLENGE);
+  // A disabled owner's key is a valid credential that may not act now: 403, no challenge.
+  if (!found.ok) throw new RelayError(found.code, undefined, undefined, found.code === 'account_disabled' ? undefined : REFUSED_KEY_CHALLENGE);
   // Expiry is checked against now, not the time the lookup was cached.
   if (found.apiKey.expiresAt !== null && found.apiKey.expiresAt <= Date.now()) throw new RelayError('api_key_expired', undefined, undefined, REFUSED_KEY_CHALLENGE);
   void ctx.lastUsed.touch(found.apiKey.id)?.catch((err) => request.log.warn({ err, reqId: request.id }, 'last-used update failed'));

@@ -97,6 +97,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
     const verified = await checkCredentials(db, input.username, input.password);
     if (!verified) throw new RelayError('invalid_credentials');
     await ctx.loginThrottle.succeeded(input.username, request.ip);
+    // Said only to whoever knows the password: to anyone else the account looks like any other.
+    if (verified.user.disabledAt !== null) throw new RelayError('account_disabled', 'This account is disabled; ask an administrator to enable it');
     return { success: true, ...(await startSession(ctx, request, reply, verified)) };
   });
 

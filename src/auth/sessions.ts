@@ -31,7 +31,7 @@ export async function createSession(
   const now = Date.now();
   const session = { userId: user.id, csrfToken: randomBase62(32), expiresAt: now + ttlHours * 3_600_000 };
   return storage.db.transaction().execute(async (trx) => {
-    let current = trx.selectFrom('users').select('id').where('id', '=', user.id).where('password_hash', '=', passwordHash);
+    let current = trx.selectFrom('users').select('id').where('id', '=', user.id).where('password_hash', '=', passwordHash).where('disabled_at', 'is', null);
     if (storage.dialect === 'postgres') current = current.forShare();
     if (!(await current.executeTakeFirst())) return null;
     await trx
@@ -45,7 +45,15 @@ export async function createSession(
 /** The live session behind a cookie value, or null (unknown or expired). */
 export async function findSession(db: Kysely<Database>, token: string): Promise<Session | null> {
   if (!/^[A-Za-z0-9]{20,100}$/.test(token)) return null;
-  const row = await db.selectFrom('sessions').selectAll().where('id_hash', '=', sha256Hex(token)).executeTakeFirst();
+  // Joined with the account: a session of a disabled account (one started as it was being
+  // disabled) is no session.
+  const row = await db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('sessions')
+    .where('sessions.id_hash', '=', sha256Hex(token))
+    .where('users.disabled_at', 'is', null)
+    .executeTakeFirst();
   if (!row || row.expires_at <= Date.now()) return null;
   return { userId: row.user_id, csrfToken: row.csrf_token, expiresAt: row.expires_at };
 }

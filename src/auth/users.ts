@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Storage } from '../storage/database.js';
 import { isUniqueViolation } from '../storage/unique-violation.js';
 import type { Database, UsersTable } from '../storage/schema.js';
@@ -12,6 +12,8 @@ export interface User {
   username: string;
   role: 'admin' | 'user';
   createdAt: number;
+  /** When an administrator disabled the account (`users disable`), or null. */
+  disabledAt: number | null;
 }
 
 /**
@@ -26,12 +28,15 @@ export interface VerifiedUser {
 
 const USERNAME = /^[A-Za-z0-9._@+-]{3,64}$/;
 
-function toUser(row: Pick<UsersTable, 'id' | 'username' | 'role' | 'created_at'>): User {
-  return { id: row.id, username: row.username, role: row.role, createdAt: row.created_at };
+/** The columns a User is read from: never the password hash. */
+export const USER_COLUMNS = ['id', 'username', 'role', 'created_at', 'disabled_at'] as const;
+
+export function toUser(row: Pick<Selectable<UsersTable>, (typeof USER_COLUMNS)[number]>): User {
+  return { id: row.id, username: row.username, role: row.role, createdAt: row.created_at, disabledAt: row.disabled_at };
 }
 
 /** A new account's row: refuses weak passwords and taken usernames with stable codes. */
-async function newUserRow(db: Kysely<Database>, input: { username: string; password: string; role?: 'admin' | 'user' }): Promise<UsersTable> {
+async function newUserRow(db: Kysely<Database>, input: { username: string; password: string; role?: 'admin' | 'user' }): Promise<Omit<Selectable<UsersTable>, 'disabled_at'>> {
   if (!USERNAME.test(input.username)) {
     throw new RelayError('invalid_request', 'Username must be 3–64 letters, digits or . _ @ + -', { field: 'username' });
   }
@@ -71,7 +76,7 @@ export async function createUser(
     if (isUniqueViolation(err)) throw new RelayError('conflict', 'Username is already taken', { field: 'username' });
     throw err;
   }
-  return toUser(row);
+  return toUser({ ...row, disabled_at: null });
 }
 
 /**
@@ -87,7 +92,7 @@ export async function createFirstAdmin(storage: Storage, input: { username: stri
     if (storage.dialect === 'postgres') await sql`LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
     if ((await countUsers(trx)) > 0) return null;
     await trx.insertInto('users').values(row).execute();
-    return { user: toUser(row), passwordHash: row.password_hash };
+    return { user: toUser({ ...row, disabled_at: null }), passwordHash: row.password_hash };
   });
 }
 
@@ -97,14 +102,20 @@ export async function countUsers(db: Kysely<Database>): Promise<number> {
 }
 
 export async function findUserById(db: Kysely<Database>, id: string): Promise<User | undefined> {
-  const row = await db.selectFrom('users').select(['id', 'username', 'role', 'created_at']).where('id', '=', id).executeTakeFirst();
+  const row = await db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
   return row && toUser(row);
+}
+
+/** Whether the account is disabled (an unknown one counts as disabled: nothing may act for it). */
+export async function isUserDisabled(db: Kysely<Database>, id: string): Promise<boolean> {
+  const row = await db.selectFrom('users').select('disabled_at').where('id', '=', id).executeTakeFirst();
+  return !row || row.disabled_at !== null;
 }
 
 export async function findUserByUsername(db: Kysely<Database>, username: string): Promise<User | undefined> {
   const row = await db
     .selectFrom('users')
-    .select(['id', 'username', 'role', 'created_at'])
+    .select(USER_COLUMNS)
     .where('username', '=', username)
     .executeTakeFirst();
   return row && toUser(row);
@@ -159,13 +170,13 @@ export async function setPassword(db: Kysely<Database>, userId: string, password
   const row = await db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: Date.now() }).where('id', '=', userId).execute();
     await deleteUserSessions(trx, userId);
-    return trx.selectFrom('users').select(['id', 'username', 'role', 'created_at']).where('id', '=', userId).executeTakeFirst();
+    return trx.selectFrom('users').select(USER_COLUMNS).where('id', '=', userId).executeTakeFirst();
   });
   if (!row) throw new RelayError('not_found', 'No such user');
   return toUser(row);
 }
 
 export async function listUsers(db: Kysely<Database>): Promise<User[]> {
-  const rows = await db.selectFrom('users').select(['id', 'username', 'role', 'created_at']).orderBy('created_at').execute();
+  const rows = await db.selectFrom('users').select(USER_COLUMNS).orderBy('created_at').execute();
   return rows.map(toUser);
 }

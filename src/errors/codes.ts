@@ -26,6 +26,7 @@ export const errorCodes = {
   cross_site_request: { status: 403, message: 'Cross-site requests are refused' },
   csrf_failed: { status: 403, message: 'Missing or invalid CSRF token' },
   setup_already_done: { status: 403, message: 'Setup has already been completed' },
+  account_disabled: { status: 403, message: 'The relay account this credential acts for is disabled' },
   // 404
   not_found: { status: 404, message: 'Not found' },
   no_odoo_connection: { status: 404, message: 'No Odoo configuration, configure it in Settings' },

@@ -5,6 +5,7 @@ import { appGrant } from '../apps/store.js';
 import { oauth1Error, realmOf, signedUrl, verifySignedRequest } from './verify.js';
 import { tokenScopes } from './tokens.js';
 import { RelayError } from '../errors/index.js';
+import { isUserDisabled } from '../auth/users.js';
 
 /**
  * A resource call signed with OAuth 1.0a (`Authorization: OAuth …`), as a Caller. Runs in
@@ -27,6 +28,7 @@ export async function authenticateOAuth1(ctx: AppContext, request: FastifyReques
     request.trace,
   );
   const userId = verified.userId!;
+  if (await isUserDisabled(ctx.storage.db, userId)) throw new RelayError('account_disabled');
   let scopes = verified.app.scopes;
   if (verified.token) {
     const approved = tokenScopes(verified.token);

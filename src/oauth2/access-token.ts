@@ -25,5 +25,6 @@ export async function authenticateAccessToken(ctx: AppContext, request: FastifyR
   request.trace.authMethod = 'oauth2';
   request.trace.appId = found.app.id;
   request.trace.userId = found.userId;
+  if (found.userDisabled) throw new RelayError('account_disabled');
   return { kind: 'oauth2', userId: found.userId, appId: found.app.id, grant: appGrant(found.app, found.userId, found.scopes) };
 }

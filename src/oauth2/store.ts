@@ -186,20 +186,21 @@ export async function findLiveToken(db: Db, token: string): Promise<OAuth2Tokens
  * A live access token with the app it was issued to, in one query: this runs on every OAuth 2.0
  * call. A token outlives no app (the foreign key cascades), so the inner join loses nothing.
  */
-export async function findLiveAccessToken(db: Db, token: string): Promise<{ userId: string; scopes: Scope[]; app: App } | null> {
+export async function findLiveAccessToken(db: Db, token: string): Promise<{ userId: string; scopes: Scope[]; app: App; userDisabled: boolean } | null> {
   const row = await db
     .selectFrom('oauth2_tokens')
     .innerJoin('apps', 'apps.id', 'oauth2_tokens.app_id')
+    .innerJoin('users', 'users.id', 'oauth2_tokens.user_id')
     .selectAll('apps')
-    .select(['oauth2_tokens.user_id as token_user_id', 'oauth2_tokens.scopes as token_scopes'])
+    .select(['oauth2_tokens.user_id as token_user_id', 'oauth2_tokens.scopes as token_scopes', 'users.disabled_at as user_disabled_at'])
     .where('oauth2_tokens.token_hash', '=', sha256Hex(token))
     .where('oauth2_tokens.kind', '=', 'access')
     .where('oauth2_tokens.expires_at', '>', Date.now())
     .where('oauth2_tokens.rotated_at', 'is', null)
     .executeTakeFirst();
   if (!row) return null;
-  const { token_user_id, token_scopes, ...appRow } = row;
-  return { userId: token_user_id, scopes: JSON.parse(token_scopes), app: toApp(appRow) };
+  const { token_user_id, token_scopes, user_disabled_at, ...appRow } = row;
+  return { userId: token_user_id, scopes: JSON.parse(token_scopes), app: toApp(appRow), userDisabled: user_disabled_at !== null };
 }
 
 /**

@@ -451,6 +451,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('subscriptions').addColumn('app_id', 'text').execute();
       },
     },
+    '0016_user_disabled': {
+      async up(db: Kysely<any>) {
+        // When an administrator disabled the account: every credential acting for it is refused
+        // while it is set, and all of them work again once it is cleared.
+        await db.schema.alterTable('users').addColumn('disabled_at', 'bigint').execute();
+      },
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /** Row types of the relay's tables. Times are epoch milliseconds; booleans are 0/1 (portable). */
 export interface UsersTable {
@@ -8,6 +8,12 @@ export interface UsersTable {
   role: 'admin' | 'user';
   created_at: number;
   updated_at: number;
+  /**
+   * Set while an administrator has the account disabled (migration 0016). Left out of inserts
+   * (the column defaults to null), so an account can be created on a database not yet migrated
+   * that far, as the migration tests do.
+   */
+  disabled_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface SessionsTable {

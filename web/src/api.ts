@@ -5,6 +5,8 @@ export interface User {
   username: string;
   role: 'admin' | 'user';
   createdAt: number;
+  /** Always null for the signed-in user: a disabled account has no session. */
+  disabledAt: number | null;
 }
 
 export interface ApiKey {

@@ -1,0 +1,151 @@
+/**
+ * An administrator's changes to other accounts (the CLI's `users disable/enable/delete/set-role`):
+ * what an operator needs when a colleague leaves, is away, or changes duties.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Storage } from '../storage/database.js';
+import type { Database } from '../storage/schema.js';
+import { RelayError } from '../errors/index.js';
+import { deleteUserSessions } from './sessions.js';
+import { apiKeysChanged } from './api-keys.js';
+import { USER_COLUMNS, toUser, type User } from './users.js';
+import { disabledColumns, subscriptionsChanged } from '../events/subscriptions-store.js';
+
+/** What disabling an account stopped at once (the rest is refused at use). */
+export interface DisabledAccount {
+  user: User;
+  endedSessions: number;
+  pausedSubscriptions: number;
+}
+
+/** What an account owns, which deleting it deletes too (the foreign keys cascade). */
+export interface AccountHoldings {
+  apiKeys: number;
+  connections: number;
+  subscriptions: number;
+  apps: number;
+}
+
+export async function holdingsOf(db: Kysely<Database>, userId: string): Promise<AccountHoldings> {
+  const count = async (table: 'api_keys' | 'odoo_connections' | 'subscriptions' | 'apps') =>
+    Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow()).n);
+  return { apiKeys: await count('api_keys'), connections: await count('odoo_connections'), subscriptions: await count('subscriptions'), apps: await count('apps') };
+}
+
+/** What deleting an account removed with it. */
+export interface DeletedAccount extends AccountHoldings {
+  user: User;
+  /** Other users' subscriptions that the deleted apps had made, paused as an app's deletion pauses them. */
+  pausedSubscriptions: number;
+}
+
+async function userRow(db: Kysely<Database>, id: string): Promise<User> {
+  const row = await db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
+  if (!row) throw new RelayError('not_found', 'No such user');
+  return toUser(row);
+}
+
+/**
+ * Refuses a change that would leave no enabled administrator: nobody could then see every
+ * call in the request log, and the only way back would be editing the database by hand.
+ */
+async function keepAnAdmin(trx: Transaction<Database>, user: User, what: string): Promise<void> {
+  if (user.role !== 'admin' || user.disabledAt !== null) return;
+  const others = await trx
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('role', '=', 'admin')
+    .where('disabled_at', 'is', null)
+    .where('id', '!=', user.id)
+    .executeTakeFirstOrThrow();
+  if (Number(others.n) === 0) {
+    throw new RelayError('conflict', `'${user.username}' is the only enabled administrator: make another user an admin before you ${what} them`);
+  }
+}
+
+/**
+ * Runs `change` in a transaction that sees the users table as it is, so two administrators
+ * demoting each other at once cannot both pass keepAnAdmin: on PostgreSQL the table lock makes
+ * the second wait for the first to commit; SQLite runs the relay's transactions one at a time.
+ */
+function withUsersLocked<T>(storage: Pick<Storage, 'db' | 'dialect'>, change: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return storage.db.transaction().execute(async (trx) => {
+    if (storage.dialect === 'postgres') await sql`LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
+    return change(trx);
+  });
+}
+
+/**
+ * Disables an account without losing anything: its sessions end and its active subscriptions
+ * pause (their deliveries would go on sending its records); its API keys, OAuth grants and
+ * connections stay, refused with `account_disabled` while it is disabled. Idempotent.
+ */
+export async function disableUser(storage: Pick<Storage, 'db' | 'dialect'>, userId: string): Promise<DisabledAccount> {
+  const done = await withUsersLocked(storage, async (trx) => {
+    const user = await userRow(trx, userId);
+    if (user.disabledAt !== null) return { user, endedSessions: 0, pausedSubscriptions: 0 };
+    await keepAnAdmin(trx, user, 'disable');
+    const now = Date.now();
+    await trx.updateTable('users').set({ disabled_at: now, updated_at: now }).where('id', '=', userId).execute();
+    const sessions = await trx.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
+    await deleteUserSessions(trx, userId);
+    const paused = await trx
+      .updateTable('subscriptions')
+      .set(disabledColumns(`paused: the account '${user.username}' was disabled`, now))
+      .where('user_id', '=', userId)
+      .where('active', '=', 1)
+      .executeTakeFirst();
+    return { user: { ...user, disabledAt: now }, endedSessions: Number(sessions.n), pausedSubscriptions: Number(paused.numUpdatedRows ?? 0) };
+  });
+  // Keys looked up before the change are cached in this process: drop them.
+  apiKeysChanged.raise();
+  if (done.pausedSubscriptions) subscriptionsChanged.raise();
+  return done;
+}
+
+/**
+ * Enables a disabled account: its keys, grants and connections work again. Its subscriptions
+ * stay paused: the owner resumes those still wanted (some may point at receivers gone since).
+ */
+export async function enableUser(db: Kysely<Database>, userId: string): Promise<User> {
+  await db.updateTable('users').set({ disabled_at: null, updated_at: Date.now() }).where('id', '=', userId).execute();
+  apiKeysChanged.raise();
+  return userRow(db, userId);
+}
+
+export async function setUserRole(storage: Pick<Storage, 'db' | 'dialect'>, userId: string, role: User['role']): Promise<User> {
+  return withUsersLocked(storage, async (trx) => {
+    const user = await userRow(trx, userId);
+    if (user.role === role) return user;
+    if (role === 'user') await keepAnAdmin(trx, user, 'demote');
+    await trx.updateTable('users').set({ role, updated_at: Date.now() }).where('id', '=', userId).execute();
+    return { ...user, role };
+  });
+}
+
+/**
+ * Deletes an account and everything it owns: API keys, Odoo connections, subscriptions with
+ * their queued deliveries, apps with their grants, sessions (the foreign keys cascade). The
+ * request log keeps its rows, which name the user by id only. Not undoable: `disableUser` is.
+ */
+export async function deleteUser(storage: Pick<Storage, 'db' | 'dialect'>, userId: string): Promise<DeletedAccount> {
+  const deleted = await withUsersLocked(storage, async (trx) => {
+    const user = await userRow(trx, userId);
+    await keepAnAdmin(trx, user, 'delete');
+    const owned = await holdingsOf(trx, userId);
+    // Subscriptions record their app without a foreign key: other users' subscriptions made by
+    // this user's apps would outlive the apps and go on delivering to their receivers.
+    const now = Date.now();
+    const paused = await trx
+      .updateTable('subscriptions')
+      .set(disabledColumns(`paused: the app that created it was deleted with the account '${user.username}'`, now))
+      .where('app_id', 'in', trx.selectFrom('apps').select('id').where('user_id', '=', userId))
+      .where('active', '=', 1)
+      .executeTakeFirst();
+    await trx.deleteFrom('users').where('id', '=', userId).execute();
+    return { user, ...owned, pausedSubscriptions: Number(paused.numUpdatedRows ?? 0) };
+  });
+  apiKeysChanged.raise();
+  if (deleted.subscriptions || deleted.pausedSubscriptions) subscriptionsChanged.raise();
+  return deleted;
+}
