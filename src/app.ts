@@ -27,7 +27,8 @@ import { registerOAuth2 } from './oauth2/index.js';
 
 export interface RelayApp {
   app: FastifyInstance;
-  state: { shuttingDown: boolean };
+  /** shuttingDown: from the stop signal (drain included); closing: from the listener's close on. */
+  state: { shuttingDown: boolean; closing: boolean };
 }
 
 const WEBHOOK_ROUTE = '/api/n8n/webhook';
@@ -51,7 +52,7 @@ function trustHops(hops: number): (address: string, hop: number) => boolean {
 
 /** Builds the HTTP app from the capability plugins; the caller decides when to listen. */
 export async function buildApp(ctx: AppContext): Promise<RelayApp> {
-  const state = { shuttingDown: false };
+  const state = { shuttingDown: false, closing: false };
   const pageHeaders = pageSecurityHeaders();
   /** The headers every answer carries: security headers for its content type, the request id. */
   const answerHeaders = (request: FastifyRequest, reply: FastifyReply): void => {
@@ -74,6 +75,8 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
     requestIdHeader: false,
     // Idle keep-alive sockets close at shutdown; in-flight requests finish first.
     forceCloseConnections: 'idle',
+    // Its body is not the relay's envelope: registerRequestTrace answers `shutting_down` instead.
+    return503OnClosing: false,
     routerOptions: { maxParamLength: 200 },
     // No per-request child logger: creating one for every call was a measurable cost, and the
     // few lines logged during a request carry the request id explicitly.
@@ -97,7 +100,7 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   // Before any route: @fastify/swagger builds the OpenAPI document from routes as they are added.
   await registerOpenApi(app);
   await app.register(cookie);
-  registerRequestTrace(app);
+  registerRequestTrace(app, state);
   registerJsonBody(app, {
     bodyLimit: ctx.config.bodyLimitBytes,
     maxDepth: ctx.config.jsonMaxDepth,

@@ -76,7 +76,9 @@ export async function startRelay(config: Config, logger?: Logger): Promise<Runni
       // Calls still waiting for an Odoo slot are answered 503 odoo_busy now, unsent, rather than
       // started while the process stops (and possibly cut off by SHUTDOWN_GRACE_MS once sent).
       ctx.odooClients.stopQueues();
-      // Fastify stops accepting, lets in-flight requests finish, then resolves.
+      // Fastify stops accepting, lets in-flight requests finish, then resolves. Requests that
+      // still come on busy keep-alive connections are refused `shutting_down` meanwhile.
+      state.closing = true;
       await app.close();
       // Stops the poller and the worker (in-flight sends finish within SHUTDOWN_GRACE_MS), then the database.
       await ctx.close();

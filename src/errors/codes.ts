@@ -71,6 +71,7 @@ export const errorCodes = {
   chat_not_configured: { status: 503, message: 'Chat is not configured on this relay' },
   storage_unavailable: { status: 503, message: 'The relay’s database cannot be reached right now, retry shortly' },
   not_ready: { status: 503, message: 'Not ready' },
+  shutting_down: { status: 503, message: 'The relay is shutting down; retry shortly (another instance, or this one once restarted)' },
   // chat: the LLM agent (provider details travel in `details`, never the provider's key)
   chat_writes_disabled: { status: 403, message: 'The model tried to change data, but this chat request is read-only' },
   chat_step_limit: { status: 422, message: 'The model used every allowed step without answering' },

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { RelayError } from '../errors/index.js';
 
 /** What a request did, collected along the way for the request log and metrics. */
 export interface RequestTrace {
@@ -25,11 +26,22 @@ declare module 'fastify' {
   }
 }
 
-export function registerRequestTrace(app: FastifyInstance): void {
+/**
+ * Gives every request its trace. Also where a request that arrives once the relay is closing (on a
+ * keep-alive connection still busy with another) is refused: `shutting_down` in the relay's
+ * envelope, in place of Fastify's own 503 body (its `return503OnClosing` is off for this), so
+ * a workflow branching on `code` sees a code. Answered before any route work, as Fastify's is.
+ */
+export function registerRequestTrace(app: FastifyInstance, state: { closing: boolean } = { closing: false }): void {
   app.decorateRequest('trace', null as unknown as RequestTrace);
   // Callback style: an async hook costs a promise and a microtask turn on every request.
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     request.trace = {};
-    done();
+    if (!state.closing) return done();
+    reply.header('retry-after', SHUTDOWN_RETRY_AFTER_SECONDS);
+    done(new RelayError('shutting_down'));
   });
 }
+
+/** A restarted relay (or the balancer's next instance) is usually there within seconds. */
+const SHUTDOWN_RETRY_AFTER_SECONDS = '5';

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
 import pino from 'pino';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { httpGet, httpPost, startTestRelay, type TestRelay } from '../helpers/relay.js';
@@ -56,6 +57,53 @@ describe('RunningRelay.drain()', () => {
     await relay.close();
     await drain;
     await expect(httpGet(`${relay.url}/readyz`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('RunningRelay.close()', () => {
+  /** The answer on a raw socket: status, headers and JSON body of one HTTP/1.1 response. */
+  function readResponse(socket: net.Socket): Promise<{ status: number; headers: Record<string, string>; body: any }> {
+    return new Promise((resolve, reject) => {
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        text += chunk;
+        const end = text.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const [statusLine, ...lines] = text.slice(0, end).split('\r\n');
+        const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+        const body = text.slice(end + 4);
+        if (Buffer.byteLength(body) < Number(headers['content-length'])) return;
+        resolve({ status: Number(statusLine!.split(' ')[1]), headers, body: JSON.parse(body) });
+      });
+      socket.on('error', reject);
+    });
+  }
+
+  it('answers a request that completes once the listener is closing with 503 shutting_down in the envelope', async () => {
+    const relay: TestRelay = await startTestRelay();
+    cleanups.push(() => relay.close());
+    const { key } = await relay.createKey();
+    const { port } = new URL(relay.url);
+    const body = JSON.stringify({ action: 'get_config' });
+    // Begun before the close, so the connection is not idle and stays open: a client whose
+    // request was on its way when the relay began to close.
+    const socket = net.connect(Number(port), '127.0.0.1');
+    cleanups.push(async () => socket.destroy());
+    const answer = readResponse(socket);
+    await new Promise<void>((resolve) => socket.write('POST /api/n8n/webhook HTTP/1.1\r\nHost: relay\r\n', () => resolve()));
+    // This process is the relay's too: a pause lets its event loop read the bytes first.
+    await new Promise((r) => setTimeout(r, 100));
+
+    const closed = relay.close();
+    socket.write(`Authorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    const refused = await answer;
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ success: false, code: 'shutting_down' });
+    expect(refused.body.requestId).toBe(refused.headers['x-request-id']);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(refused.headers.connection).toBe('close');
+    await closed;
   });
 });
 
