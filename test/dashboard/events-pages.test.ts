@@ -6,6 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { FAST_EVENTS_ENV } from '../events/helpers.js';
+import { createApp, deleteApp } from '../../src/apps/store.js';
 import { launchChromium, DASHBOARD_PASSWORD, SCREENSHOTS, until, openDashboardPage, setUpAdminAndOdoo, startFreshRelay, type FreshRelay } from './helpers.js';
 
 // The committed screenshots change only on purpose: `UPDATE_SCREENSHOTS=1 npx vitest run test/dashboard/events-pages.test.ts`.
@@ -225,6 +226,27 @@ describe('events pages in a browser', { timeout: 120_000 }, () => {
     await page.getByRole('dialog', { name: 'Delete subscription?' }).getByRole('button', { name: 'Delete subscription' }).click();
     await until(() => page.getByRole('heading', { name: 'No subscriptions yet' }).isVisible()).toBe(true);
 
+    expect(problems).toEqual([]);
+  });
+
+  it('names the app that made a subscription, and shows its id once the app is gone', async () => {
+    const db = relay.ctx.storage.db;
+    const owner = await db.selectFrom('users').select('id').executeTakeFirstOrThrow();
+    const { app } = await createApp(db, relay.ctx.box, { userId: owner.id, name: 'CRM sync', scopes: ['subscriptions'] }, 100);
+    const body = { name: 'Made by an app', model: 'res.partner', targetUrl: receiver.url, captureMode: 'poll', events: ['create'] };
+    await relay.ctx.events.createSubscription(owner.id, body, app.id);
+    await relay.ctx.events.createSubscription(owner.id, { ...body, name: 'Made in the dashboard' }, null);
+
+    await page.reload();
+    const made = page.locator('[data-testid=subscriptions-table] tbody tr', { hasText: 'Made by an app' });
+    await until(() => made.getByTestId('subscription-app').textContent()).toBe('made by the app “CRM sync”');
+    const own = page.locator('[data-testid=subscriptions-table] tbody tr', { hasText: 'Made in the dashboard' });
+    expect(await own.getByTestId('subscription-app').count()).toBe(0);
+
+    // Once the app is deleted, its id is all that is left to show.
+    await deleteApp(db, app.id, owner.id);
+    await page.reload();
+    await until(() => made.getByTestId('subscription-app').textContent()).toBe(`made by the app ${app.id}`);
     expect(problems).toEqual([]);
   });
 });

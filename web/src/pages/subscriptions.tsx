@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type RecordEvent, type Subscription } from '../api';
+import { api, ApiError, type AuthorizedApp, type RecordEvent, type RegisteredApp, type Subscription } from '../api';
 import { Badge, Button, CopyField, Field, Loading, LoadError, Notice, PageHeader, TableHead, TextAreaField, TextField } from '../components';
 import { ConfirmDialog, FormDialog, ShownOnceDialog } from '../dialogs';
 import { formatDate, parseList, relative } from '../format';
@@ -98,6 +98,18 @@ function toBody(f: SubForm, existing: Subscription | null): { body: Record<strin
 
 type Once = { title: string; name: string; secret: string; note?: string };
 
+/**
+ * Names of the apps that may have made the user's subscriptions: those the user authorized, and
+ * their own (client_credentials acts for the owner). A list that fails to load leaves ids shown.
+ */
+async function subscriptionAppNames(): Promise<ReadonlyMap<string, string>> {
+  const [authorized, own] = await Promise.all([
+    api<{ authorizedApps: AuthorizedApp[] }>('GET', '/api/dashboard/authorized-apps').then((r) => r.authorizedApps.map((a) => [a.appId, a.name] as const), () => []),
+    api<{ apps: RegisteredApp[] }>('GET', '/api/dashboard/apps').then((r) => r.apps.map((a) => [a.id, a.name] as const), () => []),
+  ]);
+  return new Map([...authorized, ...own]);
+}
+
 export function SubscriptionsPage() {
   const [subs, setSubs] = useState<Subscription[] | null>(null);
   const [loadError, setLoadError] = useState<ApiError | null>(null);
@@ -110,11 +122,14 @@ export function SubscriptionsPage() {
   const [once, setOnce] = useState<Once | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
 
+  const [appNames, setAppNames] = useState<ReadonlyMap<string, string>>(new Map());
+
   const load = useCallback(async () => {
     try {
       const r = await api<{ subscriptions: Subscription[] }>('GET', '/api/v1/subscriptions');
       setSubs(r.subscriptions);
       setLoadError(null);
+      if (r.subscriptions.some((s) => s.appId)) setAppNames(await subscriptionAppNames());
     } catch (e) {
       setLoadError(e as ApiError);
     }
@@ -214,6 +229,11 @@ export function SubscriptionsPage() {
                     <div class="sub">
                       <code>{s.model}</code>
                     </div>
+                    {s.appId && (
+                      <div class="sub" data-testid="subscription-app">
+                        made by the app {appNames.has(s.appId) ? `“${appNames.get(s.appId)}”` : <code>{s.appId}</code>}
+                      </div>
+                    )}
                   </th>
                   <td data-label="Events">{s.events.map((e) => <Badge key={e} tone="info">{e}</Badge>)}</td>
                   <td data-label="Target URL" class="break">
