@@ -205,6 +205,16 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     await until(() => rows.count()).toBe(1);
     expect(await rows.first().textContent()).toContain('rest.list');
+    // The applied filters are the page's URL: Back and Forward move between them, a reload keeps them.
+    expect(new URL(page.url()).search).toBe('?action=rest.list');
+    await page.goBack();
+    await until(() => page.getByLabel('Model').inputValue()).toBe('sale.order');
+    await until(() => page.getByRole('heading', { name: 'No requests match these filters' }).isVisible()).toBe(true);
+    await page.goForward();
+    await until(() => rows.count()).toBe(1);
+    await page.reload();
+    await until(() => page.getByLabel('Action').inputValue()).toBe('rest.list');
+    await until(() => rows.count()).toBe(1);
 
     // Revoke with confirmation; the next call is refused.
     // With the keyboard: the row's buttons go away with the revocation, so the focus goes to the
@@ -227,9 +237,12 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     expect(refused.status).toBe(401);
     expect(refused.body.code).toBe('api_key_revoked');
 
-    // The refusal shows in the log too.
-    await nav('Request log');
-    await until(() => page.locator('[data-testid="log-table"] tbody tr').first().textContent()).toContain('api_key_revoked');
+    // The refusal shows in the log too: the key's own requests, from its row (revoked keys keep the link).
+    await page.getByRole('link', { name: 'Requests made with n8n production' }).click();
+    await until(() => rows.count()).toBe(3);
+    expect(await rows.first().textContent()).toContain('api_key_revoked');
+    expect(new URL(page.url()).searchParams.get('apiKeyId')).toMatch(/^key_/);
+    expect(await page.getByLabel('API key').inputValue()).toBe(new URL(page.url()).searchParams.get('apiKeyId'));
 
     // Account page, then log out and back in.
     await page.getByRole('link', { name: /admin/ }).click();

@@ -6,6 +6,7 @@ import { ConfirmDialog, FormDialog, ShownOnceDialog } from '../dialogs';
 import { formatDate, relative } from '../format';
 import { useEditForm } from '../use-edit-form';
 import { SCOPE_HELP } from '../scope-help';
+import { logsPath, NO_FILTERS } from '../log-filters';
 
 interface KeyForm extends AccessForm {
   name: string;
@@ -131,6 +132,10 @@ export function KeysPage() {
                       {k.revokedAt && <div class="sub">{formatDate(k.revokedAt)}</div>}
                     </td>
                     <td class="row-actions">
+                      {/* Revoked keys too: what a key did is worth reading after it is gone. */}
+                      <a class="btn btn-secondary btn-small" href={logsPath({ ...NO_FILTERS, apiKeyId: k.id })} aria-label={`Requests made with ${k.name}`}>
+                        Requests
+                      </a>
                       {live && (
                         <>
                           <Button class="btn-small" onClick={() => setEditing(k)} aria-label={`Edit ${k.name}`}>

@@ -2,40 +2,18 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type ApiKey, type LogRow, type User } from '../api';
 import { Badge, Button, Dialog, ErrorText, Field, Loading, PageHeader, TextField } from '../components';
 import { formatDate, formatTime } from '../format';
+import { apiQuery, filtersFromSearch, logsPath, NO_FILTERS, type LogFilters as Filters } from '../log-filters';
+import { navigate } from '../router';
 // The relay's own list of logged actions, so the filter offers every action the log can hold.
 import { REST_ACTIONS, WEBHOOK_ACTIONS } from '../../../src/request-log/actions.js';
-
-interface Filters {
-  apiKeyId: string;
-  action: string;
-  model: string;
-  status: string;
-  since: string;
-  until: string;
-}
-const NO_FILTERS: Filters = { apiKeyId: '', action: '', model: '', status: '', since: '', until: '' };
-
-function query(f: Filters, before?: number): string {
-  const p = new URLSearchParams();
-  if (f.apiKeyId) p.set('apiKeyId', f.apiKeyId);
-  if (f.action) p.set('action', f.action);
-  if (f.model.trim()) p.set('model', f.model.trim());
-  if (f.status.trim()) p.set('status', f.status.trim());
-  // datetime-local is local time; the API takes instants.
-  if (f.since) p.set('since', String(new Date(f.since).getTime()));
-  if (f.until) p.set('until', String(new Date(f.until).getTime()));
-  if (before !== undefined) p.set('before', String(before));
-  p.set('limit', '50');
-  return p.toString();
-}
 
 function statusTone(s: number): 'ok' | 'warn' | 'error' {
   return s < 300 ? 'ok' : s < 500 ? 'warn' : 'error';
 }
 
 export function LogsPage({ user }: { user: User }) {
-  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
-  const [applied, setApplied] = useState<Filters>(NO_FILTERS);
+  const [filters, setFilters] = useState<Filters>(() => filtersFromSearch(location.search));
+  const [applied, setApplied] = useState<Filters>(filters);
   const [rows, setRows] = useState<LogRow[] | null>(null);
   const [nextBefore, setNextBefore] = useState<number | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -50,7 +28,7 @@ export function LogsPage({ user }: { user: User }) {
     setError(null);
     setFields({});
     try {
-      const r = await api<{ rows: LogRow[]; nextBefore: number | null }>('GET', `/api/dashboard/request-log?${query(f)}`);
+      const r = await api<{ rows: LogRow[]; nextBefore: number | null }>('GET', `/api/dashboard/request-log?${apiQuery(f)}`);
       setRows(r.rows);
       setNextBefore(r.nextBefore);
       setApplied(f);
@@ -62,16 +40,33 @@ export function LogsPage({ user }: { user: User }) {
     }
   }, []);
 
+  // The URL holds the applied filters: opened from a link, or moved through with Back and
+  // Forward, the page shows what its URL says.
   useEffect(() => {
-    void load(NO_FILTERS);
+    const fromUrl = () => {
+      if (location.pathname !== '/logs') return;
+      const f = filtersFromSearch(location.search);
+      setFilters(f);
+      void load(f);
+    };
+    fromUrl();
+    window.addEventListener('popstate', fromUrl);
     api<{ apiKeys: ApiKey[] }>('GET', '/api/dashboard/api-keys').then((r) => setKeys(r.apiKeys), () => undefined);
+    return () => window.removeEventListener('popstate', fromUrl);
   }, [load]);
+
+  /** Applies filters: a new history entry, unless the URL says so already (then a reload). */
+  const apply = (f: Filters) => {
+    const path = logsPath(f);
+    if (path === location.pathname + location.search) void load(f);
+    else navigate(path);
+  };
 
   const more = async () => {
     if (nextBefore === null) return;
     setBusy('more');
     try {
-      const r = await api<{ rows: LogRow[]; nextBefore: number | null }>('GET', `/api/dashboard/request-log?${query(applied, nextBefore)}`);
+      const r = await api<{ rows: LogRow[]; nextBefore: number | null }>('GET', `/api/dashboard/request-log?${apiQuery(applied, nextBefore)}`);
       setRows((old) => [...(old ?? []), ...r.rows]);
       setNextBefore(r.nextBefore);
     } catch (e) {
@@ -118,7 +113,7 @@ export function LogsPage({ user }: { user: User }) {
         aria-label="Filter requests"
         onSubmit={(e) => {
           e.preventDefault();
-          void load(filters);
+          apply(filters);
         }}
       >
         <Field label="API key">
@@ -163,10 +158,7 @@ export function LogsPage({ user }: { user: User }) {
             Apply
           </Button>
           <Button
-            onClick={() => {
-              setFilters(NO_FILTERS);
-              void load(NO_FILTERS);
-            }}
+            onClick={() => apply(NO_FILTERS)}
           >
             Clear
           </Button>
