@@ -348,8 +348,8 @@ export class Dispatcher {
       // Python counts self, and says "from N to M" when some parameters have defaults.
       const most = spec.params.length + 1;
       const least = (spec.required ?? 0) + 1;
-      const takes = least === most ? `${most}` : `from ${least} to ${most}`;
-      throw typeError(`${owner}.${method}() takes ${takes} positional arguments but ${positional.length + 1} were given`);
+      const takes = least === most ? `${most} positional argument${most === 1 ? '' : 's'}` : `from ${least} to ${most} positional arguments`;
+      throw typeError(`${owner}.${method}() takes ${takes} but ${positional.length + 1} were given`);
     }
     const params: Params = {};
     positional.forEach((v, i) => (params[spec.params[i]!] = v));

@@ -396,6 +396,8 @@ describe('RPC errors and binding', () => {
       [() => engine.executeNamed(ADMIN, 'res.partner', 'search_count', {}), 'builtins.TypeError', "BaseModel.search_count() missing 1 required positional argument: 'domain'"],
       [() => call('res.partner', 'search_read', [[], ['name'], 0, 1, 'id', '_classic_read']), 'builtins.TypeError', 'BaseModel.search_read() takes from 1 to 6 positional arguments but 7 were given'],
       [() => call('res.partner', 'write', [[1]]), 'builtins.TypeError', "BaseModel.write() missing 1 required positional argument: 'vals'"],
+      // Python says "argument", singular, when it takes one (self).
+      [() => call('res.partner', 'unlink', [[1], 'extra']), 'builtins.TypeError', 'BaseModel.unlink() takes 1 positional argument but 2 were given'],
     ];
     for (const [fn, name, message] of cases) {
       const err = odooError(fn);
