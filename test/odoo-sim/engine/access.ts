@@ -18,7 +18,9 @@ export interface SimUser {
 const VERBS: Record<Operation, string> = { read: 'access', write: 'modify', create: 'create', unlink: 'delete' };
 
 /** Models an internal user may only read (configuration owned by administrators). */
-const CONFIG_MODELS = new Set(['res.users', 'res.company', 'res.currency', 'res.country', 'res.country.state', 'ir.model', 'ir.model.fields']);
+const CONFIG_MODELS = new Set([
+  'res.users', 'res.company', 'res.currency', 'res.country', 'res.country.state', 'ir.model', 'ir.model.fields', 'ir.model.data',
+]);
 /** Models only administrators may see at all. */
 const ADMIN_ONLY_MODELS = new Set(['ir.actions.server', 'base.automation']);
 /** What the restricted reader may read; everything else is closed to it. */

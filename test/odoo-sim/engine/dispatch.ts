@@ -9,6 +9,7 @@ import {
   json2UnknownModel, OdooException, privateMethod, typeError, unknownMethod, unknownModel, accessDenied, valueError,
 } from './errors.js';
 import { describeField } from './fields.js';
+import { getMetadata } from './metadata.js';
 import type { Orm } from './orm.js';
 import { formattedReadGroup, readGroup } from './read-group.js';
 import { textMatcher } from './domain.js';
@@ -52,6 +53,8 @@ const asIds = (v: unknown): number[] => asList(v).filter((x): x is number => typ
 const optNumber = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
 const optString = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 const fieldList = (v: unknown): string[] | undefined => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : undefined);
+
+const OPERATIONS: Operation[] = ['read', 'write', 'create', 'unlink'];
 
 function nameField(orm: Orm, model: string): string {
   return orm.field(model, 'name') && !orm.field(model, 'name')!.compute ? 'name' : 'display_name';
@@ -284,6 +287,28 @@ const METHODS: Record<string, MethodSpec> = {
       const user = orm.read('res.users', [uid], ['lang', 'tz'])[0] ?? {};
       return { lang: user.lang || 'en_US', tz: user.tz || false };
     },
+  },
+  // Odoo 18+: raises AccessError when the user may not do `operation` on the records, returns None
+  // otherwise. The record-rule half reads the records, so a missing one is a MissingError.
+  check_access: {
+    params: ['operation'],
+    required: 1,
+    onRecords: true,
+    versions: [18, 19],
+    run: ({ orm, access, uid, model, ids, params }) => {
+      const operation = params.operation as Operation;
+      // ir.model.access._get_allowed_models asserts the mode.
+      if (!OPERATIONS.includes(operation)) throw new OdooException('builtins.AssertionError', 'Invalid access mode');
+      access.check(uid, model, orm.model(model).def.description, operation);
+      orm.existing(model, ids, uid);
+      return null;
+    },
+  },
+  get_metadata: {
+    params: [],
+    onRecords: true,
+    access: 'read',
+    run: ({ orm, model, ids }) => getMetadata(orm, model, ids),
   },
   action_confirm: {
     params: [],

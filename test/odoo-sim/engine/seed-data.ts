@@ -74,3 +74,22 @@ export const PRODUCTS: [string, string, number, number, 'office' | 'furniture' |
   ['FURN_3800', 'Three-Seat Sofa', 1500, 1000, 'furniture', 7, 'consu'],
   ['SERV_0001', 'Virtual Home Staging', 38.25, 25.5, 'services', 0, 'service'],
 ];
+
+/**
+ * External identifiers of the well-known records: [module, name, model, res_id, noupdate].
+ * Countries get theirs (`base.<code>`) from COUNTRIES.
+ */
+export const XMLIDS: [string, string, string, number, boolean][] = [
+  ['base', 'main_partner', 'res.partner', 1, true],
+  ['base', 'partner_root', 'res.partner', 2, true],
+  ['base', 'partner_admin', 'res.partner', 3, true],
+  ['base', 'public_partner', 'res.partner', 4, true],
+  ['base', 'partner_demo', 'res.partner', 7, true],
+  ['base', 'main_company', 'res.company', 1, true],
+  ['base', 'user_root', 'res.users', 1, true],
+  ['base', 'user_admin', 'res.users', 2, true],
+  ['base', 'user_demo', 'res.users', 6, true],
+  ['base', 'USD', 'res.currency', 1, false],
+  ['base', 'EUR', 'res.currency', 2, false],
+  ['base', 'GBP', 'res.currency', 3, false],
+];

@@ -7,7 +7,7 @@ import type { AccessControl } from './access.js';
 import type { ModelDef } from './model.js';
 import type { Orm } from './orm.js';
 import { moveTotal } from './models/account.js';
-import { COMPANIES, CONTACTS, COUNTRIES, INDIVIDUALS, PRODUCTS } from './seed-data.js';
+import { COMPANIES, CONTACTS, COUNTRIES, INDIVIDUALS, PRODUCTS, XMLIDS } from './seed-data.js';
 
 /** Seed records are created by the superuser (uid 1), as Odoo's data loading does. */
 const SUPERUSER = 1;
@@ -41,6 +41,16 @@ export function seedDemoData(orm: Orm, access: AccessControl, models: ModelDef[]
   seedSales(orm, productIds);
   seedInvoices(orm, productIds);
   seedCrm(orm);
+  seedModelData(orm);
+}
+
+/** ir.model.data rows, as Odoo's module data files leave them: the xmlids of the records above. */
+function seedModelData(orm: Orm): void {
+  const rows: [string, string, string, number, boolean][] = [
+    ...XMLIDS,
+    ...COUNTRIES.map(([id, , code]): [string, string, string, number, boolean] => ['base', code.toLowerCase(), 'res.country', id, false]),
+  ];
+  for (const [module, name, model, resId, noupdate] of rows) create(orm, 'ir.model.data', { module, name, model, res_id: resId, noupdate });
 }
 
 function seedCrm(orm: Orm): void {

@@ -3,7 +3,7 @@ import type { ModelDef } from '../model.js';
 import { accountMove, accountMoveLine } from './account.js';
 import { resCompany, resCountry, resCountryState, resCurrency, resPartner, resPartnerCategory, resUsers } from './base.js';
 import { crmLead, crmStage } from './crm.js';
-import { baseAutomation, irActionsServer, irModel, irModelFields } from './ir.js';
+import { baseAutomation, irActionsServer, irModel, irModelData, irModelFields } from './ir.js';
 import { productCategory, productProduct, productTemplate } from './product.js';
 import { saleOrder, saleOrderLine } from './sale.js';
 import { stockLocation, stockQuant, stockWarehouse } from './stock.js';
@@ -16,4 +16,5 @@ export const MODELS: ModelDef[] = [
   accountMove, accountMoveLine,
   crmStage, crmLead,
   irModel, irModelFields, irActionsServer, baseAutomation,
+  irModelData,
 ];

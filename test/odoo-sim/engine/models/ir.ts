@@ -1,4 +1,7 @@
-/** Technical models: ir.model / ir.model.fields (rows generated from the registry), server actions, automation rules. */
+/**
+ * Technical models: ir.model / ir.model.fields (rows generated from the registry), external
+ * identifiers (ir.model.data), server actions, automation rules.
+ */
 import { boolean, char, integer, magicFields, many2many, many2one, one2many, selection, text } from '../fields.js';
 import type { FieldType, ModelDef } from '../model.js';
 
@@ -92,3 +95,22 @@ export const baseAutomation: ModelDef = {
 };
 
 
+
+/** External identifiers (module.name → model, res_id): what env.ref, get_metadata and subtype_xmlid look up. */
+export const irModelData: ModelDef = {
+  name: 'ir.model.data',
+  description: 'Model Data',
+  className: 'IrModelData',
+  order: 'module asc, model asc, name asc',
+  displayName: (row) => `${row.module}.${row.name}`,
+  fields: [
+    ...magicFields(),
+    char('name', 'External Identifier', { required: true }),
+    char('complete_name', 'Complete ID', { compute: (row) => `${row.module}.${row.name}` }),
+    char('model', 'Model Name', { required: true }),
+    char('module', 'Module', { required: true, default: () => '' }),
+    // A many2one_reference in Odoo (paired with `model`); stored as an integer here.
+    integer('res_id', 'Record ID'),
+    boolean('noupdate', 'Non Updatable', { default: () => false }),
+  ],
+};
