@@ -20,6 +20,7 @@ const VERBS: Record<Operation, string> = { read: 'access', write: 'modify', crea
 /** Models an internal user may only read (configuration owned by administrators). */
 const CONFIG_MODELS = new Set([
   'res.users', 'res.company', 'res.currency', 'res.country', 'res.country.state', 'ir.model', 'ir.model.fields', 'ir.model.data',
+  'mail.message.subtype',
 ]);
 /** Models only administrators may see at all. */
 const ADMIN_ONLY_MODELS = new Set(['ir.actions.server', 'base.automation']);
@@ -39,6 +40,7 @@ const GROUPS: [prefix: string, group: string][] = [
   ['base.', 'Role / Administrator'],
   ['res.users', 'Role / Administrator'],
   ['res.', 'Role / User'],
+  ['mail.', 'Role / User'],
 ];
 
 export class AccessControl {

@@ -9,7 +9,9 @@ import {
   json2UnknownModel, OdooException, privateMethod, typeError, unknownMethod, unknownModel, accessDenied, valueError,
 } from './errors.js';
 import { describeField } from './fields.js';
+import { messagePost, messagePostParams } from './mail.js';
 import { getMetadata } from './metadata.js';
+import { MAIL_THREAD_MODELS } from './models/index.js';
 import type { Orm } from './orm.js';
 import { formattedReadGroup, readGroup } from './read-group.js';
 import { textMatcher } from './domain.js';
@@ -36,6 +38,8 @@ interface MethodSpec {
   required?: number;
   /** Keyword-only parameters (after `*` or taken by `**kwargs`): never positional. */
   keywordOnly?: string[];
+  /** The method takes `**kwargs`: any other keyword reaches run() under its own name. */
+  extraKeywords?: boolean;
   /** Called on records: execute_kw's first positional arg is the ids. */
   onRecords?: boolean;
   access?: Operation;
@@ -310,6 +314,20 @@ const METHODS: Record<string, MethodSpec> = {
     access: 'read',
     run: ({ orm, model, ids }) => getMetadata(orm, model, ids),
   },
+  // Keyword-only parameters and **kwargs; mail.ts checks them as Odoo does. Up to 18 Odoo
+  // answers the message id (@api.returns with `lambda value: value.id`); 18.1 dropped
+  // @api.returns (odoo/odoo#182709) and RPC answers records as their ids: [id].
+  message_post: {
+    params: [],
+    onRecords: true,
+    extraKeywords: true,
+    models: MAIL_THREAD_MODELS,
+    owner: 'MailThread',
+    run: ({ orm, access, uid, model, ids, params, version }) => {
+      const id = messagePost({ orm, access, uid, model, ids, params, known: new Set(messagePostParams(version)) });
+      return version >= 19 ? [id] : id;
+    },
+  },
   action_confirm: {
     params: [],
     onRecords: true,
@@ -382,7 +400,7 @@ export class Dispatcher {
     const renamed = paramNames(method, this.version);
     for (const [k, v] of Object.entries(rest)) {
       const name = renamed?.[k] ?? k;
-      if (!name || !(spec.params.includes(name) || spec.keywordOnly?.includes(name))) throw this.unexpected(owner, method, k);
+      if (!name || !(spec.params.includes(name) || spec.keywordOnly?.includes(name) || spec.extraKeywords)) throw this.unexpected(owner, method, k);
       if (name in params) throw typeError(`${owner}.${method}() got multiple values for argument '${k}'`);
       params[name] = v;
     }
@@ -400,7 +418,7 @@ export class Dispatcher {
     const renamed = paramNames(method, this.version);
     for (const [k, v] of Object.entries(rest)) {
       const name = renamed?.[k] ?? k;
-      if (!name || !(spec.params.includes(name) || spec.keywordOnly?.includes(name))) throw this.unexpected(owner, method, k);
+      if (!name || !(spec.params.includes(name) || spec.keywordOnly?.includes(name) || spec.extraKeywords)) throw this.unexpected(owner, method, k);
       params[name] = v;
     }
     return this.run(spec, method, uid, model, asIds(ids), params, (context ?? {}) as Record<string, unknown>, true);

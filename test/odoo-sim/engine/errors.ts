@@ -20,6 +20,17 @@ export function missingError(model: string, ids: number[], uid: number): OdooExc
   );
 }
 
+/**
+ * PostgreSQL's foreign-key violation as Odoo reports it, for an insert or a delete alike. `model`
+ * is the one whose table holds the constraint (Odoo falls back on `base` for a relation table).
+ */
+export function foreignKeyViolation(description: string, model: string, constraint: string): OdooException {
+  return validationError(
+    'The operation cannot be completed: another model requires the record being deleted. If possible, archive it instead.\n\n' +
+      `Model: ${description} (${model})\nConstraint: ${constraint}`,
+  );
+}
+
 export function unknownModel(model: string): OdooException {
   return userError(`Object ${model} doesn't exist`);
 }

@@ -35,7 +35,7 @@ describe('get_metadata', () => {
         xmlids: [{ xmlid: 'base.main_partner', noupdate: true }],
       },
     ]);
-    expect(engine.executeNamed(ADMIN, 'res.users', 'get_metadata', { ids: [2] })).toMatchObject([{ id: 2, xmlid: 'base.user_admin' }]);
+    expect(engine.executeNamed(ADMIN, 'mail.message.subtype', 'get_metadata', { ids: [2] })).toMatchObject([{ id: 2, xmlid: 'mail.mt_note' }]);
     expect(engine.execute(ADMIN, 'ir.model.data', 'search_read', [[['model', '=', 'res.country'], ['res_id', '=', 21]]], { fields: ['complete_name', 'noupdate'] })).toEqual([
       { id: expect.any(Number), complete_name: 'base.be', noupdate: false },
     ]);

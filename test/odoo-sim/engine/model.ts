@@ -68,4 +68,6 @@ export interface ModelDef {
   displayName?: (row: Row, env: ComputeEnv) => string;
   /** Python class name, used in TypeError texts for business methods. */
   className: string;
+  /** Inherits mail.thread: has a chatter (message_post), whose messages go when the record goes. */
+  mailThread?: boolean;
 }

@@ -3,7 +3,7 @@
  * nothing about users' rights (access.ts) or RPC argument shapes (dispatch.ts).
  */
 import { compileNode, mentionsField, parseDomain, type DomainHost, type DomainNode } from './domain.js';
-import { missingError, validationError, valueError } from './errors.js';
+import { foreignKeyViolation, missingError, validationError, valueError } from './errors.js';
 import { convertScalar, emptyValue, isX2many, toReadFormat } from './fields.js';
 import type { ComputeEnv, DefaultContext, FieldDef, ModelDef, Row } from './model.js';
 import { parseOrder, sortRows, type OrderTerm } from './order.js';
@@ -412,6 +412,12 @@ export class Orm implements DomainHost, ComputeEnv {
       if (ref.ondelete === 'restrict') throw foreignKeyError(this.model(ref.model), ref.field);
     }
     this.observer.beforeUnlink?.(model, ids);
+    // mail.thread's unlink deletes the records' messages: they point at them by (model, res_id),
+    // which no foreign key cascades.
+    if (info.def.mailThread && this.models.has('mail.message')) {
+      const messages = [...this.rows('mail.message')].filter((m) => m.model === model && doomed.has(m.res_id as number)).map((m) => m.id);
+      if (messages.length) this.unlink('mail.message', messages, uid);
+    }
     for (const id of ids) info.table.delete(id);
     for (const ref of references) {
       const table = this.model(ref.model).table;
@@ -459,10 +465,7 @@ export class Orm implements DomainHost, ComputeEnv {
 
 /** PostgreSQL's foreign-key violation, as Odoo reports it (the model is the referencing one). */
 function foreignKeyError(info: ModelInfo, f: FieldDef) {
-  return validationError(
-    'The operation cannot be completed: another model requires the record being deleted. If possible, archive it instead.\n\n' +
-      `Model: ${info.def.description} (${info.def.name})\nConstraint: ${info.def.name.replace(/\./g, '_')}_${f.name}_fkey`,
-  );
+  return foreignKeyViolation(info.def.description, info.def.name, `${info.def.name.replace(/\./g, '_')}_${f.name}_fkey`);
 }
 
 /** PostgreSQL's NOT NULL violation, as Odoo reports it. */

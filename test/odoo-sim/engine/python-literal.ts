@@ -150,3 +150,10 @@ export function pythonRepr(value: unknown, asTuple = false): string {
   }
   return String(value);
 }
+
+/** Python's truth value of a JSON value: None, False, 0, '', [] and {} are false. */
+export function pythonTruthy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object' && value !== null) return Object.keys(value).length > 0;
+  return Boolean(value);
+}

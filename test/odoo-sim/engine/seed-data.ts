@@ -75,6 +75,13 @@ export const PRODUCTS: [string, string, number, number, 'office' | 'furniture' |
   ['SERV_0001', 'Virtual Home Staging', 38.25, 25.5, 'services', 0, 'service'],
 ];
 
+/** The chatter's message subtypes under their Odoo ids: [id, xmlid name in `mail`, name, sequence, internal, default]. */
+export const MESSAGE_SUBTYPES: [number, string, string, number, boolean, boolean][] = [
+  [1, 'mt_comment', 'Discussions', 0, false, true],
+  [2, 'mt_note', 'Note', 100, true, false],
+  [3, 'mt_activities', 'Activities', 90, true, false],
+];
+
 /**
  * External identifiers of the well-known records: [module, name, model, res_id, noupdate].
  * Countries get theirs (`base.<code>`) from COUNTRIES.

@@ -7,7 +7,7 @@ import type { AccessControl } from './access.js';
 import type { ModelDef } from './model.js';
 import type { Orm } from './orm.js';
 import { moveTotal } from './models/account.js';
-import { COMPANIES, CONTACTS, COUNTRIES, INDIVIDUALS, PRODUCTS, XMLIDS } from './seed-data.js';
+import { COMPANIES, CONTACTS, COUNTRIES, INDIVIDUALS, MESSAGE_SUBTYPES, PRODUCTS, XMLIDS } from './seed-data.js';
 
 /** Seed records are created by the superuser (uid 1), as Odoo's data loading does. */
 const SUPERUSER = 1;
@@ -41,7 +41,14 @@ export function seedDemoData(orm: Orm, access: AccessControl, models: ModelDef[]
   seedSales(orm, productIds);
   seedInvoices(orm, productIds);
   seedCrm(orm);
+  seedMail(orm);
   seedModelData(orm);
+}
+
+function seedMail(orm: Orm): void {
+  for (const [id, , name, sequence, internal, isDefault] of MESSAGE_SUBTYPES) {
+    createAt(orm, 'mail.message.subtype', id, { name, sequence, internal, default: isDefault });
+  }
 }
 
 /** ir.model.data rows, as Odoo's module data files leave them: the xmlids of the records above. */
@@ -49,6 +56,7 @@ function seedModelData(orm: Orm): void {
   const rows: [string, string, string, number, boolean][] = [
     ...XMLIDS,
     ...COUNTRIES.map(([id, , code]): [string, string, string, number, boolean] => ['base', code.toLowerCase(), 'res.country', id, false]),
+    ...MESSAGE_SUBTYPES.map(([id, name]): [string, string, string, number, boolean] => ['mail', name, 'mail.message.subtype', id, false]),
   ];
   for (const [module, name, model, resId, noupdate] of rows) create(orm, 'ir.model.data', { module, name, model, res_id: resId, noupdate });
 }

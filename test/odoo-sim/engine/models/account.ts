@@ -17,6 +17,7 @@ export const accountMove: ModelDef = {
   name: 'account.move',
   description: 'Journal Entry',
   className: 'AccountMove',
+  mailThread: true,
   order: 'date desc, name desc, invoice_date desc, id desc',
   displayName: (row) => (row.state === 'draft' && (!row.name || row.name === '/') ? `Draft Invoice (* ${row.id})` : String(row.name || '/')),
   fields: [

@@ -21,6 +21,7 @@ export const resPartner: ModelDef = {
   name: 'res.partner',
   description: 'Contact',
   className: 'ResPartner',
+  mailThread: true,
   order: 'complete_name asc, id desc',
   parentField: 'parent_id',
   // Contacts of a company read as "Company, Person", as in Odoo.

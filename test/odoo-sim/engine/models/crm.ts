@@ -22,6 +22,7 @@ export const crmLead: ModelDef = {
   name: 'crm.lead',
   description: 'Lead/Opportunity',
   className: 'CrmLead',
+  mailThread: true,
   order: 'priority desc, id desc',
   fields: [
     ...magicFields(),

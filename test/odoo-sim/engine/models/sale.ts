@@ -23,6 +23,7 @@ export const saleOrder: ModelDef = {
   name: 'sale.order',
   description: 'Sales Order',
   className: 'SaleOrder',
+  mailThread: true,
   order: 'date_order desc, id desc',
   fields: [
     ...magicFields(),
