@@ -14,6 +14,7 @@ import { getMetadata } from './metadata.js';
 import { MAIL_THREAD_MODELS } from './models/index.js';
 import type { Orm } from './orm.js';
 import { formattedReadGroup, readGroup } from './read-group.js';
+import { cancelSaleOrders, draftSaleOrders } from './sale-cancel.js';
 import { textMatcher } from './domain.js';
 
 type Params = Record<string, unknown>;
@@ -66,7 +67,7 @@ function nameField(orm: Orm, model: string): string {
 
 /** Fields Odoo declares copy=False, left to their defaults on a copy (a new order number, a draft). */
 const NOT_COPIED: Record<string, string[]> = {
-  'sale.order': ['name', 'state', 'date_order', 'order_line'],
+  'sale.order': ['name', 'state', 'date_order', 'order_line', 'locked'],
   'account.move': ['name', 'state'],
 };
 
@@ -327,6 +328,22 @@ const METHODS: Record<string, MethodSpec> = {
       const id = messagePost({ orm, access, uid, model, ids, params, known: new Set(messagePostParams(version)) });
       return version >= 19 ? [id] : id;
     },
+  },
+  action_cancel: {
+    params: [],
+    onRecords: true,
+    access: 'write',
+    models: ['sale.order'],
+    owner: 'SaleOrder',
+    run: ({ orm, ids, uid, context, version }) => cancelSaleOrders(orm, ids, uid, context, version),
+  },
+  action_draft: {
+    params: [],
+    onRecords: true,
+    access: 'write',
+    models: ['sale.order'],
+    owner: 'SaleOrder',
+    run: ({ orm, ids, uid, context }) => draftSaleOrders(orm, ids, uid, context),
   },
   action_confirm: {
     params: [],

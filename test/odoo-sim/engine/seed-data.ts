@@ -84,7 +84,9 @@ export const MESSAGE_SUBTYPES: [number, string, string, number, boolean, boolean
 
 /**
  * External identifiers of the well-known records: [module, name, model, res_id, noupdate].
- * Countries get theirs (`base.<code>`) from COUNTRIES.
+ * Countries get theirs (`base.<code>`) from COUNTRIES. The view and the mail template are not
+ * records here (the simulator has no ir.ui.view or mail.template); their ids only stand for
+ * "it exists", as the sale cancel wizard's action carries them.
  */
 export const XMLIDS: [string, string, string, number, boolean][] = [
   ['base', 'main_partner', 'res.partner', 1, true],
@@ -99,4 +101,6 @@ export const XMLIDS: [string, string, string, number, boolean][] = [
   ['base', 'USD', 'res.currency', 1, false],
   ['base', 'EUR', 'res.currency', 2, false],
   ['base', 'GBP', 'res.currency', 3, false],
+  ['sale', 'sale_order_cancel_view_form', 'ir.ui.view', 2263, false],
+  ['sale', 'mail_template_sale_cancellation', 'mail.template', 27, true],
 ];

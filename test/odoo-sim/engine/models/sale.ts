@@ -1,5 +1,5 @@
 /** sale.order and sale.order.line; amounts are computed from lines (no taxes in this simulator). */
-import { char, date, datetime, float, magicFields, many2one, monetary, one2many, selection, text, integer } from '../fields.js';
+import { boolean, char, date, datetime, float, magicFields, many2one, monetary, one2many, selection, text, integer } from '../fields.js';
 import type { ComputeEnv, ModelDef, Row } from '../model.js';
 
 export function lineSubtotal(line: Row): number {
@@ -48,6 +48,9 @@ export const saleOrder: ModelDef = {
     many2one('user_id', 'Salesperson', 'res.users', { default: (ctx) => ctx.uid }),
     char('client_order_ref', 'Customer Reference'),
     text('note', 'Terms and conditions'),
+    // Odoo 17+ locks confirmed orders when "Lock Confirmed Sales" is on (off by default); a locked
+    // order cannot be cancelled.
+    boolean('locked', 'Locked', { default: () => false, help: 'Locked orders cannot be modified.' }),
     selection('invoice_status', 'Invoice Status', [
       ['upselling', 'Upselling Opportunity'], ['invoiced', 'Fully Invoiced'], ['to invoice', 'To Invoice'], ['no', 'Nothing to Invoice'],
     ], { readonly: true, default: () => 'no' }),
