@@ -16,6 +16,7 @@ import type { Orm } from './orm.js';
 import { formattedReadGroup, readGroup } from './read-group.js';
 import { cancelSaleOrders, draftSaleOrders } from './sale-cancel.js';
 import { textMatcher } from './domain.js';
+import { webRead, webSearchRead, type WebReadEnv } from './web-read.js';
 
 type Params = Record<string, unknown>;
 
@@ -60,6 +61,11 @@ const optString = (v: unknown): string | undefined => (typeof v === 'string' && 
 const fieldList = (v: unknown): string[] | undefined => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : undefined);
 
 const OPERATIONS: Operation[] = ['read', 'write', 'create', 'unlink'];
+
+/** What web_read needs: the ORM, and the user's read right on each co-model it reads. */
+function webReadEnv({ orm, access, uid }: Call): WebReadEnv {
+  return { orm, checkRead: (model) => access.check(uid, model, orm.model(model).def.description, 'read') };
+}
 
 function nameField(orm: Orm, model: string): string {
   return orm.field(model, 'name') && !orm.field(model, 'name')!.compute ? 'name' : 'display_name';
@@ -314,6 +320,32 @@ const METHODS: Record<string, MethodSpec> = {
     onRecords: true,
     access: 'read',
     run: ({ orm, model, ids }) => getMetadata(orm, model, ids),
+  },
+  web_read: {
+    params: ['specification'],
+    required: 1,
+    onRecords: true,
+    access: 'read',
+    owner: 'Base',
+    run: (call) => webRead(webReadEnv(call), call.model, call.ids, call.params.specification),
+  },
+  web_search_read: {
+    params: ['domain', 'specification', 'offset', 'limit', 'order', 'count_limit'],
+    required: 2,
+    access: 'read',
+    owner: 'Base',
+    run: (call) => {
+      const { params, context } = call;
+      return webSearchRead(webReadEnv(call), call.model, {
+        domain: params.domain,
+        specification: params.specification,
+        offset: optNumber(params.offset) ?? 0,
+        limit: optNumber(params.limit),
+        order: optString(params.order),
+        countLimit: optNumber(params.count_limit),
+        context,
+      });
+    },
   },
   // Keyword-only parameters and **kwargs; mail.ts checks them as Odoo does. Up to 18 Odoo
   // answers the message id (@api.returns with `lambda value: value.id`); 18.1 dropped

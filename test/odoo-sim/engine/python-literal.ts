@@ -151,6 +151,16 @@ export function pythonRepr(value: unknown, asTuple = false): string {
   return String(value);
 }
 
+/** The name Python gives the type of a JSON value, as its TypeError and AttributeError texts print it. */
+export function pythonTypeName(value: unknown): string {
+  if (value === null || value === undefined) return 'NoneType';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (typeof value === 'string') return 'str';
+  if (Array.isArray(value)) return 'list';
+  return 'dict';
+}
+
 /** Python's truth value of a JSON value: None, False, 0, '', [] and {} are false. */
 export function pythonTruthy(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > 0;
