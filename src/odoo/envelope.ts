@@ -77,7 +77,12 @@ export function parseJsonRpcResponse(raw: RawOdooResponse): unknown {
   if (body.ok && isObject(body.value) && (body.value.jsonrpc === '2.0' || 'result' in body.value || 'error' in body.value)) {
     const envelope = body.value;
     if (isObject(envelope.error)) return throwJsonRpcError(envelope.error, raw.status);
-    if ('result' in envelope && raw.status >= 200 && raw.status < 300) return envelope.result;
+    if (raw.status >= 200 && raw.status < 300) {
+      if ('result' in envelope) return envelope.result;
+      // Odoo adds `result` only when it is not None (JsonRPCDispatcher._response): a method that
+      // returns nothing (check_access, some action_* buttons) answers {jsonrpc, id}, a success.
+      if (envelope.jsonrpc === '2.0' && !('error' in envelope)) return null;
+    }
   }
   throw badResponse(raw, body.ok ? 'not a JSON-RPC answer' : undefined);
 }

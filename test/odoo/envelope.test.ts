@@ -152,6 +152,11 @@ describe('envelope parsing of every recorded Odoo 19 answer', () => {
     expect(catchError(() => parseJsonRpcResponse({ status: 200, contentType: 'application/json', text })).code).toBe('odoo_auth_failed');
   });
 
+  it('reads an answer without result as None: Odoo leaves result out when the method returned None', () => {
+    expect(parseJsonRpcResponse({ status: 200, contentType: 'application/json', text: '{"jsonrpc":"2.0","id":1}' })).toBeNull();
+    expect(parseJsonRpcResponse({ status: 200, contentType: 'application/json', text: '{"jsonrpc":"2.0","id":1,"result":false}' })).toBe(false);
+  });
+
   it('accepts the older error code 200 like 0', () => {
     const text = JSON.stringify({
       jsonrpc: '2.0',
@@ -164,7 +169,8 @@ describe('envelope parsing of every recorded Odoo 19 answer', () => {
   });
 
   it.each([
-    ['JSON-RPC 200 without result or error', () => parseJsonRpcResponse({ status: 200, contentType: 'application/json', text: '{"jsonrpc":"2.0","id":1}' })],
+    ['JSON-RPC 200 without jsonrpc, result or error', () => parseJsonRpcResponse({ status: 200, contentType: 'application/json', text: '{"id":1}' })],
+    ['JSON-RPC 502 without result or error', () => parseJsonRpcResponse({ status: 502, contentType: 'application/json', text: '{"jsonrpc":"2.0","id":1}' })],
     ['JSON-RPC garbage', () => parseJsonRpcResponse({ status: 200, contentType: 'application/json', text: '{"jsonr' })],
     ['JSON-RPC proxy 502 page', () => parseJsonRpcResponse({ status: 502, contentType: 'text/html', text: '<html>Bad Gateway</html>' })],
     ['JSON-2 500 without Odoo body', () => parseJson2Response({ status: 500, contentType: 'text/plain', text: 'Internal Server Error' })],
