@@ -268,6 +268,12 @@ describe.each([17, 18, 19] as const)('Odoo %i', (version) => {
       const positional = await json2(sim.url, 'res.partner', 'search_read', { args: [[]] }, auth);
       expect(positional.status).toBe(500);
       expect(positional.json.name).toBe('builtins.TypeError');
+      // A body the controller cannot bind to the method is its own 422, before the method runs.
+      const unbound = await json2(sim.url, 'res.partner', 'write', { ids: [3], values: { phone: '1' } }, auth);
+      expect([unbound.status, unbound.json.name, unbound.json.message]).toEqual([422, 'werkzeug.exceptions.UnprocessableEntity', "missing a required argument: 'vals'"]);
+      expect(unbound.json.arguments).toEqual(["missing a required argument: 'vals'", 422]);
+      const withIds = await json2(sim.url, 'res.partner', 'search_count', { ids: [3], domain: [] }, auth);
+      expect([withIds.status, withIds.json.message]).toEqual([422, 'cannot call res.partner.search_count with ids']);
     });
 
     it('rejects a body that is not a JSON object with 400, and GET with 405', async () => {

@@ -6,7 +6,7 @@ import type { OdooMajorVersion } from '../contract.js';
 import type { AccessControl, Operation } from './access.js';
 import { confirmSaleOrders, postMoves } from './business.js';
 import {
-  json2UnknownModel, OdooException, privateMethod, typeError, unknownMethod, unknownModel, accessDenied, valueError,
+  json2UnknownModel, OdooException, privateMethod, typeError, unknownMethod, unknownModel, unprocessable, accessDenied, valueError,
 } from './errors.js';
 import { describeField } from './fields.js';
 import { messagePost, messagePostParams } from './mail.js';
@@ -16,6 +16,7 @@ import type { Orm } from './orm.js';
 import { formattedReadGroup, readGroup } from './read-group.js';
 import { cancelSaleOrders, draftSaleOrders } from './sale-cancel.js';
 import { textMatcher } from './domain.js';
+import { pythonTruthy } from './python-literal.js';
 import { webRead, webSearchRead, type WebReadEnv } from './web-read.js';
 
 type Params = Record<string, unknown>;
@@ -42,6 +43,8 @@ interface MethodSpec {
   keywordOnly?: string[];
   /** The method takes `**kwargs`: any other keyword reaches run() under its own name. */
   extraKeywords?: boolean;
+  /** The method's `**kwargs` go on to this function, whose TypeError an unknown keyword gets. */
+  forwardsKeywordsTo?: string;
   /** Called on records: execute_kw's first positional arg is the ids. */
   onRecords?: boolean;
   access?: Operation;
@@ -88,6 +91,7 @@ const METHODS: Record<string, MethodSpec> = {
     // search_read(domain, fields, offset, limit, order, **read_kwargs): `load` travels in read_kwargs.
     params: ['domain', 'fields', 'offset', 'limit', 'order'],
     keywordOnly: ['load'],
+    forwardsKeywordsTo: 'BaseModel._read_format',
     access: 'read',
     run: ({ orm, model, params, context }) => {
       const rows = orm.searchRows(model, params.domain ?? [], {
@@ -118,6 +122,7 @@ const METHODS: Record<string, MethodSpec> = {
   },
   create: {
     params: ['vals_list'],
+    required: 1,
     access: 'create',
     run: ({ orm, model, uid, params, context, named }) => {
       const single = !Array.isArray(params.vals_list);
@@ -463,19 +468,28 @@ export class Dispatcher {
     const spec = this.lookup(model, method);
     const { ids, context, ...rest } = body ?? {};
     const owner = spec.owner ?? 'BaseModel';
+    // json2.py refuses ids for an @api.model method (every method here not called on records)...
+    if (!spec.onRecords && pythonTruthy(ids)) throw unprocessable(`cannot call ${model}.${method} with ids`);
     const params: Params = {};
+    const unknown: string[] = [];
     const renamed = paramNames(method, this.version);
     for (const [k, v] of Object.entries(rest)) {
       const name = renamed?.[k] ?? k;
-      if (!name || !(spec.params.includes(name) || spec.keywordOnly?.includes(name) || spec.extraKeywords)) throw this.unexpected(owner, method, k);
-      params[name] = v;
+      if (!name || !(spec.params.includes(name) || spec.keywordOnly?.includes(name) || spec.extraKeywords)) unknown.push(k);
+      else params[name] = v;
     }
+    // ...and binds the body to the signature before calling (inspect.Signature.bind: a missing
+    // argument first, then the first unknown keyword), so the caller's mistake is a 422 there,
+    // unless **kwargs takes it on to a function that raises its own TypeError.
+    const missing = spec.params.slice(0, spec.required ?? 0).find((name) => !(name in params));
+    if (missing) throw unprocessable(`missing a required argument: '${missing}'`);
+    if (unknown.length) throw spec.forwardsKeywordsTo ? this.unexpected(owner, method, unknown[0]!) : unprocessable(`got an unexpected keyword argument '${unknown[0]}'`);
     return this.run(spec, method, uid, model, asIds(ids), params, (context ?? {}) as Record<string, unknown>, true);
   }
 
   private unexpected(owner: string, method: string, key: string): OdooException {
     // search_read forwards unknown keywords to _read_format, which is where Python complains.
-    const where = method === 'search_read' ? 'BaseModel._read_format' : `${owner}.${method}`;
+    const where = METHODS[method]?.forwardsKeywordsTo ?? `${owner}.${method}`;
     return typeError(`${where}() got an unexpected keyword argument '${key}'`);
   }
 

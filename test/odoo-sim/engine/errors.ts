@@ -41,6 +41,14 @@ export function json2UnknownModel(model: string): OdooException {
   return new OdooException('werkzeug.exceptions.NotFound', msg, [msg, 404]);
 }
 
+/**
+ * The JSON-2 controller's refusal of a body it cannot bind to the method (ids for an @api.model
+ * method, a missing or unknown argument): UnprocessableEntity, 422 (addons/rpc/controllers/json2.py).
+ */
+export function unprocessable(message: string): OdooException {
+  return new OdooException('werkzeug.exceptions.UnprocessableEntity', message);
+}
+
 export function unknownMethod(model: string, method: string): OdooException {
   return attributeError(`The method '${model}.${method}' does not exist`);
 }
