@@ -21,7 +21,8 @@ import { webRead, webSearchRead, type WebReadEnv } from './web-read.js';
 
 type Params = Record<string, unknown>;
 
-interface Call {
+/** One method call as dispatch hands it to a method's implementation. */
+export interface Call {
   orm: Orm;
   access: AccessControl;
   uid: number;

@@ -5,7 +5,7 @@
  * from `subtype_xmlid` or `subtype_id` (Note when neither names one), and the thread's first
  * message as parent. Followers, notifications and attachment storage are not simulated.
  */
-import type { AccessControl } from './access.js';
+import type { Call } from './dispatch.js';
 import { foreignKeyViolation, missingError, userError, valueError } from './errors.js';
 import { xmlidTarget } from './model-data.js';
 import type { Orm } from './orm.js';
@@ -46,16 +46,8 @@ const unsupported = (names: string[]) =>
 
 const isIdList = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => Number.isInteger(x));
 
-export interface PostContext {
-  orm: Orm;
-  access: AccessControl;
-  uid: number;
-  model: string;
-  ids: number[];
-  /** The named parameters, then any other keyword arguments under their own names. */
-  params: Params;
-  known: Set<string>;
-}
+/** The call (its params: the named parameters, then any other keyword under its own name) and the keywords this version knows. */
+export type PostContext = Pick<Call, 'orm' | 'access' | 'uid' | 'model' | 'ids' | 'params'> & { known: Set<string> };
 
 /** Posts on one record; returns the new mail.message id. */
 export function messagePost({ orm, access, uid, model, ids, params, known }: PostContext): number {

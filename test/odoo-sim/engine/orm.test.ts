@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { OdooException } from '../contract.js';
+import { odooError } from './testing.js';
 import { createSimEngine, type SimEngineWithInternals } from '../engine.js';
 
 type R = Record<string, any>;
@@ -10,15 +10,6 @@ const ADMIN = 2;
 const call = (model: string, method: string, args: unknown[] = [], kwargs: R = {}, uid = ADMIN): any =>
   engine.execute(uid, model, method, args, kwargs);
 
-function odooError(fn: () => unknown): OdooException {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof OdooException) return err;
-    throw err;
-  }
-  throw new Error('expected an OdooException');
-}
 
 beforeEach(() => {
   clock = new Date('2026-11-24T13:27:11.123Z');
