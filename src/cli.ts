@@ -216,7 +216,7 @@ users
   .action(async (opts) => {
     const deleted = await withContext(async (ctx) => {
       const id = await userId(ctx, opts.username);
-      if (opts.yes) return deleteUser(ctx.storage, id);
+      if (opts.yes) return deleteUser(ctx, id);
       const owned = holdingsText(await holdingsOf(ctx.storage.db, id));
       throw new RelayError('invalid_request', `Deleting '${opts.username}' also deletes their ${owned}. Run again with --yes to delete, or use 'users disable' to keep them`);
     });

@@ -10,6 +10,7 @@ import { deleteUserSessions } from './sessions.js';
 import { apiKeysChanged } from './api-keys.js';
 import { USER_COLUMNS, toUser, type User } from './users.js';
 import { disabledColumns, subscriptionsChanged } from '../events/subscriptions-store.js';
+import type { EventsService } from '../events/service.js';
 
 /** What disabling an account stopped at once (the rest is refused at use). */
 export interface DisabledAccount {
@@ -123,16 +124,36 @@ export async function setUserRole(storage: Pick<Storage, 'db' | 'dialect'>, user
   });
 }
 
+/** What deleting an account needs: the database, and the events service to delete subscriptions with. */
+export interface AccountDeletionDeps {
+  storage: Pick<Storage, 'db' | 'dialect'>;
+  events: Pick<EventsService, 'deleteSubscription'>;
+}
+
 /**
  * Deletes an account and everything it owns: API keys, Odoo connections, subscriptions with
  * their queued deliveries, apps with their grants, sessions (the foreign keys cascade). The
  * request log keeps its rows, which name the user by id only. Not undoable: `disableUser` is.
  */
-export async function deleteUser(storage: Pick<Storage, 'db' | 'dialect'>, userId: string): Promise<DeletedAccount> {
+export async function deleteUser(deps: AccountDeletionDeps, userId: string): Promise<DeletedAccount> {
+  const { storage } = deps;
+  // Checked before anything goes, so that a refusal leaves the account whole.
+  const owned = await withUsersLocked(storage, async (trx) => {
+    await keepAnAdmin(trx, await userRow(trx, userId), 'delete');
+    return holdingsOf(trx, userId);
+  });
+  // Subscriptions go through the events service: it also removes their push-capture automation
+  // rules from Odoo, which the cascade cannot reach. Left there, the rules would go on posting
+  // every change to the relay, each post slowing Odoo's writes, for a token that no longer exists.
+  const subscriptions = await storage.db.selectFrom('subscriptions').select('id').where('user_id', '=', userId).execute();
+  for (const { id } of subscriptions) {
+    await deps.events.deleteSubscription(userId, id).catch((err: unknown) => {
+      if (!(err instanceof RelayError && err.code === 'not_found')) throw err; // deleted meanwhile
+    });
+  }
   const deleted = await withUsersLocked(storage, async (trx) => {
     const user = await userRow(trx, userId);
     await keepAnAdmin(trx, user, 'delete');
-    const owned = await holdingsOf(trx, userId);
     // Subscriptions record their app without a foreign key: other users' subscriptions made by
     // this user's apps would outlive the apps and go on delivering to their receivers.
     const now = Date.now();

@@ -54,7 +54,8 @@ describe('users disable, enable, set-role, delete (CLI beside a serving relay)',
   beforeAll(async () => {
     sim = await startOdooSim({ version: 19, automationNoise: 'none' });
     // AUTH_CACHE_SECONDS=0: the relay sees the CLI's change on the very next call.
-    relay = await startTestRelay({ env: { AUTH_CACHE_SECONDS: '0', EVENTS_ALLOW_PRIVATE_TARGETS: '127.0.0.0/8' } });
+    // An ingest URL lets subscriptions capture by push: automation rules in Odoo (nothing is posted here).
+    relay = await startTestRelay({ env: { AUTH_CACHE_SECONDS: '0', EVENTS_ALLOW_PRIVATE_TARGETS: '127.0.0.0/8', EVENTS_INGEST_URL: 'http://127.0.0.1:9' } });
     await relay.connectOdoo({ url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
     env = { DATA_DIR: relay.dataDir, LOG_LEVEL: 'silent' };
   });
@@ -118,6 +119,15 @@ describe('users disable, enable, set-role, delete (CLI beside a serving relay)',
 
   it('deletes only with --yes, then the account and all it owns are gone; subscriptions its apps made for others pause', async () => {
     const gone = await colleague(relay, sim, 'gone');
+    // Captured by push: the relay's automation rules in Odoo, which the database's cascade cannot reach.
+    const { subscription: pushed } = await relay.ctx.events.createSubscription(gone.user.id, {
+      model: 'res.partner',
+      targetUrl: 'https://receiver.example.com/pushed',
+      captureMode: 'push',
+      events: ['create'],
+    });
+    const rulesOf = (id: string) => sim.engine.execute(2, 'base.automation', 'search_count', [[['name', 'like', id]]]);
+    expect(rulesOf(pushed.id)).toBeGreaterThan(0);
     // Another user's subscription made through one of gone's apps.
     const { subscription: throughApp } = await relay.ctx.events.createSubscription(
       relay.admin.id,
@@ -127,12 +137,13 @@ describe('users disable, enable, set-role, delete (CLI beside a serving relay)',
 
     const unconfirmed = await runCli(env, ['users', 'delete', '-u', 'gone']);
     expect(unconfirmed.code).toBe(1);
-    expect(unconfirmed.stderr).toContain("error (invalid_request): Deleting 'gone' also deletes their 1 API key, 1 Odoo connection, 1 subscription and 2 apps");
+    expect(unconfirmed.stderr).toContain("error (invalid_request): Deleting 'gone' also deletes their 1 API key, 1 Odoo connection, 2 subscriptions and 2 apps");
     expect((await gone.viaKey()).status).toBe(200);
 
     const deleted = await runCli(env, ['users', 'delete', '-u', 'gone', '--yes']);
     expect(deleted.code, deleted.stderr).toBe(0);
-    expect(deleted.stdout).toContain("Deleted 'gone' with their 1 API key, 1 Odoo connection, 1 subscription and 2 apps; 1 other user's subscription made by those apps paused");
+    expect(deleted.stdout).toContain("Deleted 'gone' with their 1 API key, 1 Odoo connection, 2 subscriptions and 2 apps; 1 other user's subscription made by those apps paused");
+    expect(rulesOf(pushed.id)).toBe(0);
     expect((await gone.viaKey()).body.code).toBe('invalid_api_key');
     expect((await gone.viaOAuth2()).body.code).toBe('invalid_token');
     expect(await findUserById(relay.ctx.storage.db, gone.user.id)).toBeUndefined();
@@ -172,7 +183,7 @@ describe.each(['sqlite', 'postgres'] as const)('account administration on %s', (
     const [first, second] = [await disableUser(storage, other.id), await disableUser(storage, other.id)];
     expect(second.user.disabledAt).toBe(first.user.disabledAt);
     expect((await enableUser(storage.db, other.id)).disabledAt).toBeNull();
-    expect((await deleteUser(storage, other.id)).user.id).toBe(other.id);
-    await expect(deleteUser(storage, other.id)).rejects.toMatchObject({ code: 'not_found' });
+    expect((await deleteUser(relay.ctx, other.id)).user.id).toBe(other.id);
+    await expect(deleteUser(relay.ctx, other.id)).rejects.toMatchObject({ code: 'not_found' });
   });
 });
