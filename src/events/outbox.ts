@@ -165,6 +165,28 @@ export async function claimDueDeliveries(
 }
 
 /**
+ * Renews one claim's lease before a send that waited for its receiver's slot: false when the
+ * claim is no longer the one this worker holds (its lease ran out meanwhile, and it was taken back
+ * and maybe claimed again, by another worker or by this one). The claim is known by its lease end,
+ * which every claim sets anew, so a second claim by the same worker does not pass for the first.
+ */
+export async function renewClaim(db: Kysely<Database>, workerId: string, claim: Pick<DeliveriesTable, 'id' | 'locked_until'>, leaseMarginMs: number, now: number = Date.now()): Promise<boolean> {
+  if (claim.locked_until === null) return false;
+  const r = await db
+    .updateTable('deliveries')
+    .set({
+      locked_until: sql<number>`CAST(${now + leaseMarginMs} AS bigint) + 2 * (SELECT s.timeout_ms FROM subscriptions s WHERE s.id = deliveries.subscription_id)`,
+      updated_at: now,
+    })
+    .where('id', '=', claim.id)
+    .where('status', '=', 'in_flight')
+    .where('locked_by', '=', workerId)
+    .where('locked_until', '=', claim.locked_until)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows ?? 0) === 1;
+}
+
+/**
  * Claims whose lease ran out (their worker died or lost the database) become pending again,
  * due at once; they keep their webhook-id. Safe to run from every instance.
  */

@@ -11,7 +11,7 @@ import type { Storage } from '../storage/database.js';
 import type { SubscriptionsTable } from '../storage/schema.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { newId } from '../ids/random.js';
-import { claimDueDeliveries, completeAttempts, reclaimExpired, releaseAllClaims, releaseClaims, type AttemptRecord, type ClaimedDelivery } from './outbox.js';
+import { claimDueDeliveries, completeAttempts, reclaimExpired, releaseAllClaims, releaseClaims, renewClaim, type AttemptRecord, type ClaimedDelivery } from './outbox.js';
 import { customHeadersOf, secretRotationOf, subscriptionsChanged } from './subscriptions-store.js';
 import { signDelivery, signingSecrets, type SecretRotation } from './signing.js';
 import { sendWebhook } from './sender.js';
@@ -176,7 +176,10 @@ export class DeliveryWorker {
    * Starts sending one delivery, or holds it until its endpoint has a free slot; false when
    * the endpoint already has a full queue here (the claim goes back to the database).
    * At most `endpointConcurrency` are held per endpoint, so a held delivery waits for at most
-   * one round of sends: its lease (twice the timeout plus a margin) covers that.
+   * one round of sends. Its lease (twice its own timeout plus a margin) does not always cover
+   * that: another subscription on the same receiver may have a longer timeout. So a held
+   * delivery's claim is renewed before it is sent, and it is not sent when the claim was lost
+   * meanwhile (it went back to pending and was, or will be, sent under another claim).
    */
   private dispatch(delivery: ClaimedDelivery): boolean {
     const sub = this.subscriptions.get(delivery.subscription_id);
@@ -199,9 +202,9 @@ export class DeliveryWorker {
     return true;
   }
 
-  private launch(delivery: ClaimedDelivery, release: () => void, key?: string): void {
+  private launch(delivery: ClaimedDelivery, release: () => void, key?: string, held = false): void {
     this.inFlight += 1;
-    void this.deliver(delivery)
+    void (held ? this.sendIfStillClaimed(delivery) : this.deliver(delivery))
       .catch((err) => this.o.logger.error({ err, delivery: delivery.id }, 'delivery crashed'))
       .finally(() => {
         this.inFlight -= 1;
@@ -210,7 +213,7 @@ export class DeliveryWorker {
           // Hand the endpoint's slot straight to the next held delivery.
           this.held -= 1;
           if (this.waiting.get(key!)!.length === 0) this.waiting.delete(key!);
-          this.launch(next, release, key);
+          this.launch(next, release, key, true);
         } else {
           release();
         }
@@ -218,6 +221,15 @@ export class DeliveryWorker {
         const free = this.o.concurrency - this.inFlight - this.held;
         if (free === this.claimThreshold || (this.inFlight === 0 && this.held === 0)) this.wake();
       });
+  }
+
+  /** Sends a delivery that waited for its endpoint's slot, once its claim is renewed (see dispatch). */
+  private async sendIfStillClaimed(delivery: ClaimedDelivery): Promise<void> {
+    const leaseMarginMs = this.o.leaseMarginMs ?? 5_000;
+    // A database that cannot renew cannot tell whether the claim still holds: not sent now, the
+    // delivery is taken back once its lease ends and sent then.
+    if (!(await renewClaim(this.o.storage.db, this.id, delivery, leaseMarginMs).catch(() => false))) return;
+    await this.deliver(delivery);
   }
 
   /** Subscriptions whose endpoint queue here is full: the next claim skips them. */

@@ -126,7 +126,7 @@ describe('users disable, enable, set-role, delete (CLI beside a serving relay)',
       captureMode: 'push',
       events: ['create'],
     });
-    const rulesOf = (id: string) => sim.engine.execute(2, 'base.automation', 'search_count', [[['name', 'like', id]]]);
+    const rulesOf = (id: string) => sim.engine.execute(2, 'base.automation', 'search_count', [[['name', 'like', id]]], {});
     expect(rulesOf(pushed.id)).toBeGreaterThan(0);
     // Another user's subscription made through one of gone's apps.
     const { subscription: throughApp } = await relay.ctx.events.createSubscription(
