@@ -1,6 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
+import { within } from '../async/deadline.js';
 
 /**
  * The outbound queue as gauges, read from the database at each scrape: a receiver that is down
@@ -54,10 +55,10 @@ export function registerQueueMetrics(registry: Registry, db: Kysely<Database>): 
   });
 }
 
+/** How long a scrape waits for the database before it answers with the last values. */
+const SCRAPE_WAIT_MS = 2_000;
+
 async function orLeave(read: () => Promise<void>): Promise<void> {
-  try {
-    await read();
-  } catch {
-    // Unanswered: the gauges keep their last values.
-  }
+  // Unanswered, whether it failed or did not answer in time: the gauges keep their last values.
+  await within(read(), SCRAPE_WAIT_MS).catch(() => undefined);
 }

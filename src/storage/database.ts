@@ -38,7 +38,17 @@ export function databaseFile(dataDir: string): string {
  */
 export function openStorage(opts: { databaseUrl?: string; dataDir: string; onConnectionError?: (err: Error) => void }): Storage {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: 10,
+      // A request waits at most this long for a connection (a free one, or a new one made): past
+      // it, 503 storage_unavailable. Without it, a database that stops answering, or ten slow
+      // queries holding every connection, made every request wait without end.
+      connectionTimeoutMillis: 5_000,
+      // TCP keepalive: a server gone without closing the connection (a failover that moved its
+      // address, a dropped network path) is noticed by the kernel instead of never.
+      keepAlive: true,
+    });
     // node-postgres emits 'error' when the server ends a connection that is not running a
     // query, on the client and, for an idle one, on the pool too: unheard, either event ends
     // the process. The pool drops such a client and connects anew on next use, and a query on
