@@ -12,6 +12,7 @@ import { BoundedMemo } from './cache/bounded-memo.js';
 import { HmacSha256Key } from './auth/hmac-key.js';
 import { TtlCache } from './cache/ttl-cache.js';
 import { OdooClientCache } from './connections/client-cache.js';
+import { RepeatedFailureLog } from './ops/repeated-failure.js';
 import { RequestLogWriter } from './request-log/writer.js';
 import { requestLogBatchInsert } from './request-log/batch-insert.js';
 import { IdempotencyStore } from './actions/idempotency.js';
@@ -64,7 +65,8 @@ export async function createContext(config: Config, logger?: Logger): Promise<Ap
     await storage.close();
     throw err;
   }
-  const requestLog = new RequestLogWriter(requestLogBatchInsert(storage), (err) => log.error({ err }, 'request log write failed'));
+  // A database outage fails a batch every 100 ms under load: logged once a minute, not each time.
+  const requestLog = new RequestLogWriter(requestLogBatchInsert(storage), new RepeatedFailureLog(log, 'request log write'));
   const odooClients = new OdooClientCache(box, { maxQueue: config.odooMaxQueue, allowedOrigins: config.odooAllowedOrigins });
   const caches = {
     apiKeys: new TtlCache<KeyLookup>(config.authCacheSeconds * 1000),

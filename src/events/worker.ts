@@ -73,6 +73,7 @@ export class DeliveryWorker {
   private flushing: Promise<void> | undefined;
   /** Claims run every idle tick: while the database is away, one log line a minute, not four a second. */
   private readonly claimFailures: RepeatedFailureLog;
+  private readonly reclaimFailures: RepeatedFailureLog;
   private readonly idle = new Set<() => void>();
   private flushTimer: NodeJS.Timeout | undefined;
   /** Free slots worth a claim while sends are in flight. */
@@ -87,6 +88,7 @@ export class DeliveryWorker {
     this.claimThreshold = Math.max(1, Math.floor(o.concurrency / 4));
     this.unsubscribe = subscriptionsChanged.subscribe(() => this.subscriptions.clear());
     this.claimFailures = new RepeatedFailureLog(o.logger, 'claiming deliveries');
+    this.reclaimFailures = new RepeatedFailureLog(o.logger, 'reclaiming expired claims');
   }
 
   async start(): Promise<void> {
@@ -128,7 +130,10 @@ export class DeliveryWorker {
       const now = Date.now();
       if (now - lastReclaim >= RECLAIM_EVERY_MS) {
         lastReclaim = now;
-        await reclaimExpired(this.o.storage.db, now).catch((err) => this.o.logger.error({ err }, 'reclaiming expired claims failed'));
+        await reclaimExpired(this.o.storage.db, now).then(
+          () => this.reclaimFailures.succeeded(),
+          (err: unknown) => this.reclaimFailures.failed(err),
+        );
       }
       const free = this.o.concurrency - this.inFlight - this.held;
       let claimed: ClaimedDelivery[] = [];

@@ -34,7 +34,8 @@ parentPort.on('message', ({ id, values }) => {
     insertAll(values);
     parentPort.postMessage({ id });
   } catch (error) {
-    parentPort.postMessage({ id, error: String((error && error.message) || error) });
+    // The code too (SQLITE_BUSY): it tells a database locked by another process from a bug.
+    parentPort.postMessage({ id, error: String((error && error.message) || error), code: error && error.code });
   }
 });
 `;
@@ -97,7 +98,9 @@ export class SqliteInsertThread {
     const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { driverPath, file, columns, chunkRows, chunkSql, rowSql, walSizeLimit: WAL_SIZE_LIMIT_BYTES } });
     // Never what keeps the process alive: close() lets it finish on shutdown.
     worker.unref();
-    worker.on('message', ({ id, error }: { id: number; error?: string }) => this.settle(id, error ? new Error(error) : undefined));
+    worker.on('message', ({ id, error, code }: { id: number; error?: string; code?: string }) =>
+      this.settle(id, error ? Object.assign(new Error(error), typeof code === 'string' ? { code } : {}) : undefined),
+    );
     // A thread that dies fails only its own batches; the next insert starts a new one.
     const fail = (error: Error) => {
       if (this.worker === worker) this.worker = undefined;

@@ -16,7 +16,8 @@ export class RequestLogWriter {
 
   constructor(
     private readonly insertBatch: BatchInsert,
-    private readonly onError: (err: unknown) => void,
+    /** Hears of each batch: a failure (the rows are lost), or that one was written. */
+    private readonly report: { failed(err: unknown): void; succeeded?(): void },
     private readonly flushMs = 100,
     private readonly maxBatch = 500,
   ) {}
@@ -37,8 +38,9 @@ export class RequestLogWriter {
     this.flushing = this.flushing.then(async () => {
       try {
         await this.insertBatch.write(rows);
+        this.report.succeeded?.();
       } catch (err) {
-        this.onError(err);
+        this.report.failed(err);
       }
     });
     return this.flushing;

@@ -32,7 +32,7 @@ describe('request-log writer on SQLite', () => {
     await migrate(storage);
     const errors: unknown[] = [];
     // A flush interval long enough that only flush() commits here.
-    const writer = new RequestLogWriter(requestLogBatchInsert(storage), (e) => errors.push(e), 60_000);
+    const writer = new RequestLogWriter(requestLogBatchInsert(storage), { failed: (e) => errors.push(e) }, 60_000);
     for (const row of requestLogRows(100)) writer.add(row);
     expect(await requestIds(storage)).toEqual([]);
     await writer.flush();
@@ -47,7 +47,7 @@ describe('request-log writer on SQLite', () => {
   it('writes what is buffered when closed without a flush', async () => {
     const storage = sqlite();
     await migrate(storage);
-    const writer = new RequestLogWriter(requestLogBatchInsert(storage), () => undefined, 60_000);
+    const writer = new RequestLogWriter(requestLogBatchInsert(storage), { failed: () => undefined }, 60_000);
     for (const row of requestLogRows(70)) writer.add(row);
     await writer.close();
     expect(await requestIds(storage)).toHaveLength(70);
@@ -56,7 +56,7 @@ describe('request-log writer on SQLite', () => {
   it('commits on its own once maxBatch rows wait', async () => {
     const storage = sqlite();
     await migrate(storage);
-    const writer = new RequestLogWriter(requestLogBatchInsert(storage), () => undefined, 60_000, 50);
+    const writer = new RequestLogWriter(requestLogBatchInsert(storage), { failed: () => undefined }, 60_000, 50);
     for (const row of requestLogRows(50)) writer.add(row);
     // The 50th row started a flush; an empty flush resolves once it has.
     await writer.flush();
@@ -67,7 +67,7 @@ describe('request-log writer on SQLite', () => {
   it('reports a refused batch and writes the next one', async () => {
     const storage = sqlite();
     const errors: Error[] = [];
-    const writer = new RequestLogWriter(requestLogBatchInsert(storage), (e) => errors.push(e as Error), 60_000);
+    const writer = new RequestLogWriter(requestLogBatchInsert(storage), { failed: (e) => errors.push(e as Error) }, 60_000);
     // No table yet: the thread cannot prepare its statements.
     for (const row of requestLogRows(40)) writer.add(row);
     await writer.flush();

@@ -3,6 +3,7 @@ import SQLite from 'better-sqlite3';
 import { isStorageUnavailable } from '../../src/storage/unavailable.js';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { captureLog } from '../helpers/log-capture.js';
 
 describe('isStorageUnavailable (pure)', () => {
   const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
@@ -36,9 +37,12 @@ describe('the SQLite database locked by another process', () => {
   let sim: OdooSim;
   let relay: TestRelay;
   let key: string;
+  const log = captureLog('info');
   beforeAll(async () => {
     sim = await startOdooSim({ version: 18, automationNoise: 'none' });
-    relay = await startTestRelay();
+    // No delivery worker: its reclaim, a write every second on the locked database, would hold
+    // the event loop for SQLite's 5 s busy timeout each time and make this file slow.
+    relay = await startTestRelay({ logger: log.logger, env: { EVENTS_WORKER: 'false' } });
     await relay.connectOdoo({ url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
     key = (await relay.createKey()).key;
   });
@@ -63,5 +67,31 @@ describe('the SQLite database locked by another process', () => {
     }
     const again = await relay.post('/api/n8n/webhook', body, { authorization: `Bearer ${key}`, 'idempotency-key': 'while-locked' });
     expect(again.status).toBe(200);
+  });
+
+  it('logs the background writes that fail meanwhile once, without a stack, then once that they work again', { timeout: 60_000 }, async () => {
+    const body = { action: 'execute_method', model: 'res.partner', method: 'search_count', args: [[]] };
+    const lines = () => log.lines.map((l) => JSON.parse(l) as { msg: string; err?: unknown; reason?: string });
+    const named = (msg: string) => lines().filter((l) => l.msg === msg);
+    const other = new SQLite(relay.ctx.storage.sqlite!.name);
+    try {
+      other.exec('BEGIN EXCLUSIVE');
+      // Reads still answer; the call's request-log row waits for the lock in the writer's thread.
+      expect((await relay.post('/api/n8n/webhook', body, { authorization: `Bearer ${key}` })).status).toBe(200);
+      await relay.ctx.requestLog.flush();
+      // A second failed batch: counted, not logged again.
+      expect((await relay.post('/api/n8n/webhook', body, { authorization: `Bearer ${key}` })).status).toBe(200);
+      await relay.ctx.requestLog.flush();
+      expect(named('request log write failed')).toHaveLength(1);
+      expect(named('request log write failed')[0]!.reason).toBe('database is locked');
+      expect(named('request log write failed')[0]!.err).toBeUndefined();
+      expect(named('request log write still failing')).toHaveLength(0);
+      other.exec('COMMIT');
+    } finally {
+      other.close();
+    }
+    await relay.post('/api/n8n/webhook', body, { authorization: `Bearer ${key}` });
+    await relay.ctx.requestLog.flush();
+    expect(named('request log write works again')).toHaveLength(1);
   });
 });
