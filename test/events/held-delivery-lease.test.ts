@@ -10,18 +10,21 @@ import type { AddressInfo } from 'node:net';
 import { startEventsRig, until, type EventsRig } from './helpers.js';
 import { recordEvents } from '../../src/events/outbox.js';
 import { buildEventPayload } from '../../src/events/payload.js';
+import { createTestDatabase } from '../helpers/postgres.js';
 
 const SLOW_MS = 9_000;
 
-describe('a delivery held for its receiver past its lease', { timeout: 60_000 }, () => {
+describe.each(['sqlite', 'postgres'] as const)('a delivery held for its receiver past its lease, on %s', { timeout: 60_000 }, (database) => {
   let rig: EventsRig;
   let receiver: Server;
   let origin: string;
-  const received: { path: string; webhookId: string }[] = [];
+  let received: { path: string; webhookId: string }[] = [];
 
   beforeAll(async () => {
+    received = [];
     // Two sends at a time per receiver: two slow ones hold it while a fast subscription's delivery waits.
-    rig = await startEventsRig({ env: { EVENTS_ENDPOINT_CONCURRENCY: '2' }, noise: 'none' });
+    const onPostgres: Record<string, string> = database === 'postgres' ? { DATABASE_URL: await createTestDatabase() } : {};
+    rig = await startEventsRig({ env: { EVENTS_ENDPOINT_CONCURRENCY: '2', ...onPostgres }, noise: 'none' });
     receiver = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
