@@ -42,15 +42,37 @@ export interface AgentRequest {
 
 /** Compiles a caller's JSON schema; a schema ajv cannot compile is the caller's mistake (400). */
 export function compileOutputSchema(schema: Record<string, unknown>): (value: unknown) => { ok: true } | { ok: false; message: string } {
-  const ajv = new Ajv({ allErrors: false, strict: false });
+  const ajv = new Ajv({ allErrors: false, strict: false, code: { regExp: refuseRegExp } });
   let validate;
   try {
     validate = ajv.compile(schema);
   } catch (err) {
+    if (err instanceof PatternRefused) {
+      throw new RelayError('invalid_request', `schema may not use "pattern" or "patternProperties" (got ${JSON.stringify(err.pattern.slice(0, 80))}): describe the format in "description" instead`, { field: 'schema' });
+    }
     throw new RelayError('invalid_request', `schema is not a valid JSON Schema: ${(err as Error).message.slice(0, 300)}`, { field: 'schema' });
   }
   return (value) => (validate(value) ? { ok: true } : { ok: false, message: ajv.errorsText(validate.errors) });
 }
+
+class PatternRefused extends Error {
+  constructor(readonly pattern: string) {
+    super('pattern refused');
+  }
+}
+
+/**
+ * The regular-expression engine ajv is given for a caller's schema: none. The model's answer is
+ * checked on the event loop, and a pattern like ^(a+)+$ against an answer of thirty a's held the
+ * whole relay, every caller, for 36 s (catastrophic backtracking, which no timeout interrupts).
+ * ajv asks for its engine wherever a schema uses a pattern, so this refuses exactly those.
+ */
+const refuseRegExp = Object.assign(
+  (pattern: string): never => {
+    throw new PatternRefused(pattern);
+  },
+  { code: 'new RegExp' },
+);
 
 export function systemPrompt(allowWrites: boolean, now: Date): string {
   return [

@@ -151,6 +151,9 @@ describe('chat over an OpenAI-compatible provider', () => {
     ['a schema that is not an object schema', { type: 'array', items: { type: 'string' } }, /type.*object/],
     ['an oversized schema', { type: 'object', properties: Object.fromEntries(Array.from({ length: 800 }, (_, i) => [`field_${i}`, { type: 'string', description: 'x'.repeat(10) }])) }, /too large/],
     ['a schema ajv cannot compile', { type: 'object', properties: { a: { type: 'no-such-type' } } }, /not a valid JSON Schema/],
+    // Checked on the event loop: ^(a+)+$ against thirty a's held every caller for 36 s.
+    ['a regular expression', { type: 'object', properties: { code: { type: 'string', pattern: '^(a+)+$' } } }, /may not use "pattern"/],
+    ['a regular expression deeper down', { type: 'object', properties: { rows: { type: 'array', items: { type: 'object', patternProperties: { '^x': { type: 'string' } } } } } }, /may not use "pattern"/],
   ])('refuses %s before calling the model', async (_label, schema, message) => {
     llm.play([]);
     const r = await ask({ message: 'x', format: 'json', schema });

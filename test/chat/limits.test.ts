@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { effectiveLimit, fitToolResult, outputSchemaProblem, overBudget, RepeatDetector, toolCallSignature } from '../../src/chat/limits.js';
+import { compileOutputSchema } from '../../src/chat/agent.js';
 import { ConversationStore, trimToTurns } from '../../src/chat/conversations.js';
 import { invalidCallRefusal } from '../../src/chat/agent.js';
 import type { ModelMessage } from 'ai';
@@ -112,5 +113,13 @@ describe('fitToolResult', () => {
     expect(out.partial).toHaveLength(2_000);
     expect(out.partial.startsWith('{"rows":[{"id":0,')).toBe(true);
     expect(out.note).toMatch(/Ask for fewer rows or fields/);
+  });
+});
+
+describe('compileOutputSchema', () => {
+  it('takes a property named pattern (a name, not the keyword) and checks answers against the schema', () => {
+    const check = compileOutputSchema({ type: 'object', properties: { pattern: { type: 'string' } }, required: ['pattern'] });
+    expect(check({ pattern: 'stripes' })).toEqual({ ok: true });
+    expect(check({ pattern: 7 })).toMatchObject({ ok: false });
   });
 });
