@@ -104,7 +104,9 @@ export async function runAgent(req: AgentRequest): Promise<{ run: ChatRunResult;
     },
   };
 
-  const tools: ToolSet = {};
+  // No prototype: the SDK looks a called tool up by name, and a model calling `constructor` or
+  // `toString` found Object.prototype's member, which ended the chat with a false step-limit error.
+  const tools: ToolSet = Object.create(null);
   for (const t of toolsFor(env.allowWrites, env.caller)) {
     tools[t.name] = tool({
       description: t.description,
@@ -188,7 +190,9 @@ export async function runAgent(req: AgentRequest): Promise<{ run: ChatRunResult;
   if (stop) throw stop;
 
   const usage = result.totalUsage;
-  if (result.finishReason === 'tool-calls') {
+  // Some providers end a turn of tool calls with "stop" (OpenAI now and then, vLLM with a named
+  // tool choice): a last step that called tools is no answer, whatever its finish reason says.
+  if (result.finishReason === 'tool-calls' || (result.steps.at(-1)?.toolCalls.length ?? 0) > 0) {
     // The model still wanted to call tools when a limit stopped it: no answer to give.
     if (overBudget(result.steps.map((s) => s.usage), req.limits.maxTokens)) {
       throw new RelayError('chat_token_budget', `The model used the token budget (${req.limits.maxTokens}) without answering`, {

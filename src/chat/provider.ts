@@ -5,7 +5,7 @@
  */
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { APICallError, RetryError, type LanguageModel } from 'ai';
+import { APICallError, EmptyResponseBodyError, InvalidResponseDataError, RetryError, type LanguageModel } from 'ai';
 import type { Caller } from '../auth/caller.js';
 import type { ChatProviderConfig } from '../config.js';
 import { secretMask } from '../secrets/secret-mask.js';
@@ -48,6 +48,11 @@ export function languageModelFor(config: ChatProviderConfig): LanguageModel {
  * provider error bodies sometimes quote the key (OpenAI's 401 shows part of it) or the URL.
  */
 export function providerFailure(err: unknown, provider: ChatProviderConfig['provider'], secret: string | undefined): RelayError | null {
+  // A 200 the SDK could not read (`"choices": []`, a message without content): the provider's
+  // fault, as an unreadable body with another status is.
+  if (InvalidResponseDataError.isInstance(err) || EmptyResponseBodyError.isInstance(err)) {
+    return new RelayError('chat_provider_error', `The LLM provider (${provider}) answered without a usable message`, { provider, reason: 'invalid_response' });
+  }
   const apiError = unwrapApiCallError(err);
   if (!apiError) return null;
   const status = apiError.statusCode;

@@ -331,6 +331,32 @@ describe('chat over an OpenAI-compatible provider', () => {
     expect(llm.requests).toHaveLength(3);
   });
 
+  it('stops at the step limit when the provider ends turns of tool calls with "stop"', async () => {
+    relay.ctx.config.chatLimits.maxSteps = 3;
+    llm.play([0, 1, 2, 3].map((n) => ({ toolCalls: [{ name: 'search_count', args: { model: 'res.partner', domain: [['id', '>', n]] } }], finish: 'stop' })));
+    const r = await ask({ message: 'Count forever' });
+    expect(r.status, r.text).toBe(422);
+    expect(r.body).toMatchObject({ code: 'chat_step_limit', details: { reason: 'max_steps', maxSteps: 3 } });
+  });
+
+  it("answers a call of a tool named like Object.prototype's members unknown_tool, and the model goes on", async () => {
+    llm.play([{ toolCalls: [{ name: 'constructor', args: {} }, { name: 'toString', args: {} }] }, { text: 'Sorry, here is the answer.' }]);
+    const r = await ask({ message: 'Anything' });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.answer).toBe("Sorry, here is the answer.");
+    expect(r.body.steps.map((s: any) => [s.tool, s.error?.code])).toEqual([
+      ['constructor', 'unknown_tool'],
+      ['toString', 'unknown_tool'],
+    ]);
+  });
+
+  it('answers 502 chat_provider_error, not 500, when the provider answers 200 without a message', async () => {
+    llm.play([{ status: 200, body: { id: 'chatcmpl-x', object: 'chat.completion', created: 1_760_000_000, model: 'm', choices: [] } }]);
+    const r = await ask({ message: 'Anything' });
+    expect(r.status, r.text).toBe(502);
+    expect(r.body).toMatchObject({ code: 'chat_provider_error', details: { reason: 'invalid_response' } });
+  });
+
   it('stops a model that repeats the same call', async () => {
     const same = { toolCalls: [{ name: 'search_count', args: { domain: [], model: 'res.partner' } }] };
     llm.play([same, same, same, same, { text: 'x' }]);

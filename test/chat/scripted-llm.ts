@@ -8,7 +8,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 
 export type ScriptedTurn =
-  | { toolCalls: { name: string; args: unknown; id?: string }[]; usage?: { input: number; output: number } }
+  | {
+      toolCalls: { name: string; args: unknown; id?: string }[];
+      usage?: { input: number; output: number };
+      /** finish_reason to send (default tool_calls): some providers say "stop" with tool calls. */
+      finish?: string;
+    }
   | { text: string; usage?: { input: number; output: number } }
   | { status: number; body: unknown }
   | { hang: true };
@@ -136,7 +141,7 @@ function openAiAnswer(res: ServerResponse, body: any, turn: AnswerTurn, i: numbe
         }))
       : undefined;
   const message = { role: 'assistant', content: 'text' in turn ? turn.text : null, ...(toolCalls && { tool_calls: toolCalls }) };
-  const finish = toolCalls ? 'tool_calls' : 'stop';
+  const finish = 'finish' in turn && turn.finish ? turn.finish : toolCalls ? 'tool_calls' : 'stop';
   const u = { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output };
   // generateText does not stream, so the relay never asks for SSE; refuse it rather than pretend.
   if (body.stream) return json(res, 400, { error: { message: 'this scripted server does not stream' } });
