@@ -48,6 +48,14 @@ export async function chat(ctx: AppContext, caller: Caller, req: ChatRequest, re
       { 'retry-after': String(CONVERSATION_BUSY_RETRY_SECONDS) },
     );
   }
+  // n8n gave up (its timeout) or the workflow was stopped: the chat stops with it, rather than
+  // go on calling the model and Odoo (writing, maybe) for an answer nobody reads. Its turn is not
+  // kept either: the next question must not build on an exchange its asker never saw.
+  const gone = new AbortController();
+  const socket = request.raw.socket;
+  const onClose = () => gone.abort();
+  if (socket.destroyed) gone.abort();
+  else socket.once('close', onClose);
   try {
     const logStep = toolStepLogger(ctx, request, 'chat.tool');
     const { run, messages } = await runAgent({
@@ -72,11 +80,13 @@ export async function chat(ctx: AppContext, caller: Caller, req: ChatRequest, re
       },
       history: turn.history,
       message: req.message,
+      callerGone: gone.signal,
       ...(req.schema && { outputSchema: req.schema }),
     });
     turn.save(messages);
     return chatResponse(run, conversationId, turn.number);
   } finally {
+    socket.off('close', onClose);
     turn.end();
   }
 }

@@ -38,6 +38,8 @@ export interface AgentRequest {
   /** Caller's JSON schema for format "json" (already checked by outputSchemaProblem). */
   outputSchema?: Record<string, unknown>;
   now?: Date;
+  /** Aborts when the caller has gone: no further model turn or tool call is started for nobody. */
+  callerGone?: AbortSignal;
 }
 
 /** Compiles a caller's JSON schema; a schema ajv cannot compile is the caller's mistake (400). */
@@ -146,7 +148,8 @@ export async function runAgent(req: AgentRequest): Promise<{ run: ChatRunResult;
   let validateOutput: ReturnType<typeof compileOutputSchema> | undefined;
   if (req.outputSchema) validateOutput = compileOutputSchema(req.outputSchema);
 
-  const signal = AbortSignal.timeout(req.limits.timeoutMs);
+  const deadline = AbortSignal.timeout(req.limits.timeoutMs);
+  const signal = req.callerGone ? AbortSignal.any([deadline, req.callerGone]) : deadline;
   const history = [...req.history, { role: 'user', content: req.message } satisfies ModelMessage];
   let result;
   try {
@@ -178,6 +181,7 @@ export async function runAgent(req: AgentRequest): Promise<{ run: ChatRunResult;
     });
   } catch (err) {
     if (stop) throw stop;
+    if (req.callerGone?.aborted) throw new RelayError('client_closed_request', 'The client closed the connection before the answer; the chat stopped');
     if (signal.aborted) throw timeoutError(req.limits.timeoutMs);
     const failure = providerFailure(err, req.provider.provider, req.provider.apiKey);
     if (failure) throw failure;

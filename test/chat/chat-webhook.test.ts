@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } 
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
 import { queryRequestLog } from '../../src/request-log/query.js';
+import { request } from 'undici';
 import { OUTSTANDING_INVOICES_TURN, openAiToolResults, startScriptedLlm, type ScriptedLlm } from './scripted-llm.js';
 
 /**
@@ -355,6 +356,47 @@ describe('chat over an OpenAI-compatible provider', () => {
     const r = await ask({ message: 'Anything' });
     expect(r.status, r.text).toBe(502);
     expect(r.body).toMatchObject({ code: 'chat_provider_error', details: { reason: 'invalid_response' } });
+  });
+
+  it('stops a chat whose client has gone: no further model turn or tool call, and its turn is not kept', async () => {
+    let answered!: () => void;
+    const asked = new Promise<void>((resolve) => (answered = resolve));
+    let reachModel!: () => void;
+    const reached = new Promise<void>((resolve) => (reachModel = resolve));
+    llm.play([
+      async () => {
+        reachModel();
+        await asked; // held until the client has gone
+        return { toolCalls: [{ name: 'search_count', args: { model: 'res.partner', domain: [] } }] };
+      },
+      { text: 'nobody reads this' },
+    ]);
+    const calls = odooCalls.length;
+    const client = new AbortController();
+    const sent = request(`${relay.url}/api/n8n/webhook`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${writeKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'chat', message: 'Count the contacts', conversation_id: 'conv_client_gone' }),
+      signal: client.signal,
+    }).then(
+      () => 'answered',
+      () => 'aborted',
+    );
+    await reached;
+    client.abort();
+    expect(await sent).toBe('aborted');
+    await new Promise((r) => setTimeout(r, 200));
+    answered();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(llm.requests).toHaveLength(1);
+    expect(odooCalls.length).toBe(calls);
+
+    // The conversation is free at once, and starts again at turn 1: the abandoned exchange is not in it.
+    llm.play([{ text: 'Hello again' }]);
+    const next = await ask({ message: 'Hello', conversation_id: 'conv_client_gone' });
+    expect(next.status, next.text).toBe(200);
+    expect(next.body.turn).toBe(1);
+    expect(llm.requests[0]!.body.messages.filter((m: any) => m.role === 'user')).toHaveLength(1);
   });
 
   it('stops a model that repeats the same call', async () => {
