@@ -16,6 +16,17 @@ import { odooForCaller } from './odoo-for-caller.js';
 const CONVERSATION_BUSY_RETRY_SECONDS = 5;
 
 /**
+ * A chat's failure after it sent a write to Odoo: the data may have changed (it did, if the write
+ * succeeded), which the body says as every uncertain outcome does (`details.mayHaveRun`), and it
+ * does not invite a blind retry with Retry-After, which would write again.
+ */
+function afterWrite(err: RelayError): RelayError {
+  const details = err.details && typeof err.details === 'object' && !Array.isArray(err.details) ? err.details : err.details === undefined ? {} : { detail: err.details };
+  const { 'retry-after': _dropped, ...headers } = err.headers ?? {};
+  return new RelayError(err.code, err.message, { ...details, mayHaveRun: true }, Object.keys(headers).length ? headers : undefined, err.extra);
+}
+
+/**
  * `chat`: a natural-language question answered by the LLM agent over the caller's Odoo, with the
  * caller's scopes and allow-lists. Read-only unless the key may write and the request opts in.
  */
@@ -85,6 +96,8 @@ export async function chat(ctx: AppContext, caller: Caller, req: ChatRequest, re
     });
     turn.save(messages);
     return chatResponse(run, conversationId, turn.number);
+  } catch (err) {
+    throw request.trace.odooWriteSent && err instanceof RelayError ? afterWrite(err) : err;
   } finally {
     socket.off('close', onClose);
     turn.end();

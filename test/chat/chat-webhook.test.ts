@@ -210,6 +210,9 @@ describe('chat over an OpenAI-compatible provider', () => {
     const first = await send();
     expect(first.status, first.text).toBe(502);
     expect(first.body.code).toBe('chat_provider_error');
+    // It wrote: the body says the data may have changed, and no Retry-After invites a blind retry.
+    expect(first.body.details).toMatchObject({ mayHaveRun: true, status: 500 });
+    expect(first.headers['retry-after']).toBeUndefined();
     const calls = llm.requests.length;
     const retry = await send();
     expect(retry.status).toBe(409);
