@@ -13,6 +13,7 @@ import { HmacSha256Key } from './auth/hmac-key.js';
 import { TtlCache } from './cache/ttl-cache.js';
 import { OdooClientCache } from './connections/client-cache.js';
 import { RepeatedFailureLog } from './ops/repeated-failure.js';
+import type { FieldRelations } from './actions/linked-writes.js';
 import { RequestLogWriter } from './request-log/writer.js';
 import { requestLogBatchInsert } from './request-log/batch-insert.js';
 import { IdempotencyStore } from './actions/idempotency.js';
@@ -44,6 +45,8 @@ export interface AppContext {
     connections: TtlCache<ResolvedConnection | null>;
     /** HMAC keys prepared from their sealed secrets, so a signed call does not decrypt and pad again. */
     hmacKeys: BoundedMemo<HmacSha256Key>;
+    /** Each model's x2many fields and their comodels, per connection: see actions/linked-writes.ts. */
+    fieldRelations: TtlCache<FieldRelations>;
   };
   close(): Promise<void>;
 }
@@ -72,6 +75,8 @@ export async function createContext(config: Config, logger?: Logger): Promise<Ap
     apiKeys: new TtlCache<KeyLookup>(config.authCacheSeconds * 1000),
     connections: new TtlCache<ResolvedConnection | null>(config.authCacheSeconds * 1000),
     hmacKeys: new BoundedMemo(1000, (sealed) => new HmacSha256Key(box.decrypt(sealed))),
+    // Field types change only with an Odoo module upgrade: ten minutes is plenty.
+    fieldRelations: new TtlCache<FieldRelations>(10 * 60_000, 2_000),
   };
   const events = new EventsService({ storage, box, logger: log, odooClients, config: config.events, shutdownGraceMs: config.shutdownGraceMs });
   const metrics = createMetrics();

@@ -11,6 +11,7 @@ import { callerMayWrite } from '../chat/tools.js';
 import { toolStepLogger } from '../chat/tool-log.js';
 import type { ChatRequest } from './schema.js';
 import { odooForCaller } from './odoo-for-caller.js';
+import { relationsLoader } from './linked-writes.js';
 
 /** Suggested wait before asking again on a busy conversation: a turn usually takes seconds. */
 const CONVERSATION_BUSY_RETRY_SECONDS = 5;
@@ -80,6 +81,7 @@ export async function chat(ctx: AppContext, caller: Caller, req: ChatRequest, re
         maxRowsPerCall: ctx.config.chatLimits.maxRowsPerCall,
         allowWrites: req.allow_writes,
         fieldsCache: ctx.chat.fieldsCache,
+        relations: relationsLoader(ctx.caches.fieldRelations, connection.id, client),
         onStep: (step) => {
           logStep(step);
           // The question's own request-log row shows the Odoo time of all its tool calls together.

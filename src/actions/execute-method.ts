@@ -6,6 +6,7 @@ import type { RequestTrace } from '../http/request-trace.js';
 import type { ExecuteMethodRequest } from './schema.js';
 import { odooForCaller } from './odoo-for-caller.js';
 import { ExecuteAnswer } from './answer-json.js';
+import { linkedWriteRefusal, mayWriteLinkedRecords, relationsLoader } from './linked-writes.js';
 import type { TaskCaller } from '../odoo/concurrency-limit.js';
 
 /** Refusals a key's scopes and allow-lists impose before anything reaches Odoo (pure). */
@@ -43,7 +44,13 @@ export async function executeMethod(ctx: AppContext, caller: Caller, req: Execut
   if (refusal) throw refusal;
   // Awaited only when it is a promise: a cached connection (the usual case) saves a microtask turn.
   const target = odooForCaller(ctx, caller);
-  const { client } = target instanceof Promise ? await target : target;
+  const { client, connection: odoo } = target instanceof Promise ? await target : target;
+  // Only for a key with a model allow-list calling create, write, copy or web_save.
+  if (mayWriteLinkedRecords(caller, req.method)) {
+    const fieldsOf = relationsLoader(ctx.caches.fieldRelations, odoo.id, client);
+    const linked = await linkedWriteRefusal(caller, req.model, req.method, req.args, req.kwargs ?? {}, fieldsOf);
+    if (linked) throw linked;
+  }
   const started = performance.now();
   let outcome = 'error';
   try {

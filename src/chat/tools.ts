@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { grantOf, type Caller } from '../auth/caller.js';
 import { matchesAllowList, scopesAllowMethod } from '../auth/scopes.js';
 import { checkMethodAccess } from '../actions/execute-method.js';
+import { linkedWriteRefusal, type FieldsOf } from '../actions/linked-writes.js';
 import { isErrorCode, RelayError, statusOf } from '../errors/index.js';
 import { fromOdooError } from '../http/error-handler.js';
 import { OdooError, type OdooClient } from '../odoo/index.js';
@@ -43,6 +44,8 @@ export interface ToolEnv {
   maxRowsPerCall: number;
   allowWrites: boolean;
   fieldsCache: TtlCache<Record<string, unknown>>;
+  /** Field types of the caller's Odoo, for the allow-list check of values that reach other models. */
+  relations?: FieldsOf;
   /** Called once per tool call, after it ends (request log, response steps). */
   onStep(step: ToolStep): void;
   /** Called before a writing call is sent to Odoo: from then on the request may have changed data. */
@@ -277,6 +280,12 @@ export async function runTool(env: ToolEnv, tool: OdooTool, input: any): Promise
     // A model outside the allow-list goes back to the model (it may pick an allowed one); any other refusal ends the run.
     if (refusal?.code === 'model_not_allowed') throw refusal;
     if (refusal) throw new ChatStop(refusal);
+    if (tool.writes && env.relations) {
+      // Values that would change records of a model outside the allow-list go back to the model too.
+      const args = tool.method === 'write' ? [input.ids, input.values] : [input.values];
+      const linked = await linkedWriteRefusal(env.caller, model, tool.method, args, {}, env.relations);
+      if (linked) throw linked;
+    }
     if (env.repeats?.seen(tool.name, input).looping) {
       throw new ChatStop(new RelayError('chat_step_limit', `The model repeated the same '${tool.name}' call without making progress`, { reason: 'repeated_tool_call', tool: tool.name }));
     }

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { Caller } from '../auth/caller.js';
 import { odooForCaller } from '../actions/odoo-for-caller.js';
+import { linkedWriteRefusal, mayWriteLinkedRecords, relationsLoader } from '../actions/linked-writes.js';
 
 /**
  * Runs ORM calls on the caller's Odoo (concurrently when several), adding their wall time to
@@ -14,7 +15,12 @@ export async function callOdoo<T extends unknown[]>(
   caller: Caller,
   calls: { [K in keyof T]: { model: string; method: string; args?: unknown[]; kwargs?: Record<string, unknown> } },
 ): Promise<T> {
-  const { client } = await odooForCaller(ctx, caller);
+  const { client, connection } = await odooForCaller(ctx, caller);
+  for (const c of calls) {
+    if (!mayWriteLinkedRecords(caller, c.method)) continue;
+    const refused = await linkedWriteRefusal(caller, c.model, c.method, c.args ?? [], c.kwargs ?? {}, relationsLoader(ctx.caches.fieldRelations, connection.id, client));
+    if (refused) throw refused;
+  }
   const started = performance.now();
   let outcome = 'error';
   try {

@@ -402,6 +402,19 @@ describe('chat over an OpenAI-compatible provider', () => {
     expect(llm.requests[0]!.body.messages.filter((m: any) => m.role === 'user')).toHaveLength(1);
   });
 
+  it("refuses a write whose values reach a model outside the key's allow-list, and the model is told", async () => {
+    const partnersOnly = (await relay.createKey({ scopes: ['webhook'], allowedModels: ['res.partner'] })).key;
+    const [order] = sim.engine.execute(2, 'sale.order', 'search_read', [[['partner_id', '!=', false]]], { fields: ['partner_id', 'client_order_ref'], limit: 1 }) as any[];
+    llm.play([
+      { toolCalls: [{ name: 'write', args: { model: 'res.partner', ids: [order.partner_id[0]], values: { sale_order_ids: [[1, order.id, { client_order_ref: 'PWNED' }]] } } }] },
+      { text: 'I may not change sales orders.' },
+    ]);
+    const r = await ask({ message: 'Set the reference of their order', allow_writes: true }, partnersOnly);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.steps[0]).toMatchObject({ tool: 'write', error: { code: 'model_not_allowed' } });
+    expect((sim.engine.execute(2, 'sale.order', 'read', [[order.id], ['client_order_ref']], {}) as any[])[0].client_order_ref).toBe(order.client_order_ref);
+  });
+
   it('stops a model that repeats the same call', async () => {
     const same = { toolCalls: [{ name: 'search_count', args: { domain: [], model: 'res.partner' } }] };
     llm.play([same, same, same, same, { text: 'x' }]);

@@ -1,0 +1,101 @@
+/**
+ * A model allow-list must hold for the records a call changes, not only for the model it is
+ * called on. Odoo's x2many commands in the values of create and write reach other models: on a
+ * partner, `sale_order_ids: [[1, 15, {...}]]` updates sale order 15 and `category_id: [[0, 0,
+ * {...}]]` creates a tag. A key allowed only `res.partner` could change sale orders that way,
+ * which it is refused when it calls sale.order itself.
+ *
+ * What changes the linked model's records, and so needs that model in the allow-list:
+ * - on a one2many field, any command and a plain list of ids (they create, update or delete the
+ *   linked records, or set their inverse many2one);
+ * - on a many2many field, commands 0 (create), 1 (update) and 2 (delete). Linking and unlinking
+ *   existing records (3, 4, 5, 6, or a list of ids) changes only the relation, which is the
+ *   called record's own field: tagging an allowed partner stays allowed.
+ * Commands 0 and 1 carry values for the linked model, checked the same way in turn.
+ */
+import { grantOf, credentialName, type Caller } from '../auth/caller.js';
+import { matchesAllowList } from '../auth/scopes.js';
+import { RelayError } from '../errors/index.js';
+import type { TtlCache } from '../cache/ttl-cache.js';
+import type { OdooClient } from '../odoo/index.js';
+
+/** A field's type and, for relational ones, its comodel: what fields_get answers for these two attributes. */
+export type FieldRelations = Record<string, { type?: string; relation?: string }>;
+
+/** The fields of `model` on the caller's Odoo (cached by the caller of this module). */
+export type FieldsOf = (model: string) => Promise<FieldRelations>;
+
+/** Where the values are in the calls that take them: `create(vals_list)`, `write(ids, vals)`, `copy(ids, default)`, `web_save(ids, vals)`. */
+const VALUES_OF: Record<string, (args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>) => unknown> = {
+  create: (args, kwargs) => args[0] ?? kwargs.vals_list ?? kwargs.vals,
+  write: (args, kwargs) => args[1] ?? kwargs.vals,
+  copy: (args, kwargs) => args[1] ?? kwargs.default,
+  web_save: (args, kwargs) => args[1] ?? kwargs.vals,
+};
+
+/** Deeper than any real nesting of commands; a body built to recurse for ever stops here. */
+const MAX_DEPTH = 8;
+
+/** Whether the call may carry values for other models at all: decided without Odoo, so other calls pay nothing. */
+export function mayWriteLinkedRecords(caller: Caller, method: string): boolean {
+  return grantOf(caller)?.allowedModels != null && Object.hasOwn(VALUES_OF, method);
+}
+
+/**
+ * The refusal of a call whose values would change records of a model outside the caller's
+ * allow-list, or null. Asks Odoo for field types only when some value is a list.
+ */
+export async function linkedWriteRefusal(
+  caller: Caller,
+  model: string,
+  method: string,
+  args: readonly unknown[],
+  kwargs: Readonly<Record<string, unknown>>,
+  fieldsOf: FieldsOf,
+): Promise<RelayError | null> {
+  if (!mayWriteLinkedRecords(caller, method)) return null;
+  const allowed = grantOf(caller)!.allowedModels!;
+  const values = VALUES_OF[method]!(args, kwargs);
+  for (const vals of Array.isArray(values) ? values : [values]) {
+    const refused = await checkValues(model, vals, 0);
+    if (refused) return refused;
+  }
+  return null;
+
+  async function checkValues(onModel: string, vals: unknown, depth: number): Promise<RelayError | null> {
+    if (!isPlainObject(vals) || depth > MAX_DEPTH) return null;
+    const lists = Object.keys(vals).filter((name) => Array.isArray(vals[name]));
+    if (lists.length === 0) return null;
+    const fields = await fieldsOf(onModel);
+    for (const name of lists) {
+      const field = Object.hasOwn(fields, name) ? fields[name]! : undefined;
+      // An unknown field, or a list in a field that is not x2many: Odoo's own error follows.
+      if (!field?.relation || (field.type !== 'one2many' && field.type !== 'many2many')) continue;
+      const value = vals[name] as unknown[];
+      const changesLinked = field.type === 'one2many' ? value.length > 0 : value.some((c) => Array.isArray(c) && (c[0] === 0 || c[0] === 1 || c[0] === 2));
+      if (changesLinked && !matchesAllowList(allowed, field.relation)) {
+        return new RelayError(
+          'model_not_allowed',
+          `'${onModel}.${name}' would change records of '${field.relation}', which is not in this ${credentialName(caller)}'s allow-list`,
+          { model: field.relation, field: `${onModel}.${name}`, allowed },
+        );
+      }
+      for (const command of value) {
+        if (!Array.isArray(command) || (command[0] !== 0 && command[0] !== 1)) continue;
+        const refused = await checkValues(field.relation, command[2], depth + 1);
+        if (refused) return refused;
+      }
+    }
+    return null;
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Field types and comodels of the caller's Odoo, asked once per model and connection for ten minutes. */
+export function relationsLoader(cache: TtlCache<FieldRelations>, connectionId: string, client: Pick<OdooClient, 'executeKw'>): FieldsOf {
+  return async (model) =>
+    cache.getOrLoad(`${connectionId}|${model}`, async () => (await client.executeKw(model, 'fields_get', [], { attributes: ['type', 'relation'] })) as FieldRelations);
+}
