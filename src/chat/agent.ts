@@ -28,6 +28,9 @@ import { ChatStop, odooTools, runTool, toolsFor, type ToolEnv, type ToolStep } f
 // The SDK prints provider warnings to the console; the relay logs through pino or not at all.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
+/** Tool calls run per model turn; more in the same turn get an error result instead. */
+export const MAX_TOOL_CALLS_PER_TURN = 10;
+
 export interface AgentRequest {
   model: LanguageModel;
   provider: ChatProviderConfig;
@@ -114,6 +117,13 @@ export async function runAgent(req: AgentRequest): Promise<{ run: ChatRunResult;
       description: t.description,
       inputSchema: t.input,
       execute: async (input: unknown, options: { abortSignal?: AbortSignal }) => {
+        // Told to the model rather than run: one turn of 100 parallel reads made 100 Odoo calls,
+        // filled the connection's queue and sent megabytes back to the provider.
+        if (++callsThisTurn > MAX_TOOL_CALLS_PER_TURN) {
+          const message = `Too many tool calls in one turn: only the first ${MAX_TOOL_CALLS_PER_TURN} were run; ask for fewer, or for totals with read_group`;
+          env.onStep({ tool: t.name, args: input, rowCount: null, durationMs: 0, error: { code: 'too_many_tool_calls', message } });
+          throw new Error(message);
+        }
         try {
           // CHAT_TIMEOUT_MS covers Odoo calls too: a slow one is left behind (its own timeout
           // ends it) rather than awaited past the question's deadline.
@@ -130,7 +140,9 @@ export async function runAgent(req: AgentRequest): Promise<{ run: ChatRunResult;
 
   // Invalid tool calls never reach `execute`: the SDK answers them with an error for the model.
   // They are recorded as steps, and a write or private method the request may not use ends the run.
+  let callsThisTurn = 0;
   const noteInvalidCalls = (step: StepResult<ToolSet>) => {
+    callsThisTurn = 0;
     for (const call of step.toolCalls) {
       if (!('invalid' in call) || !call.invalid) continue;
       const known = Object.hasOwn(tools, call.toolName);

@@ -415,6 +415,18 @@ describe('chat over an OpenAI-compatible provider', () => {
     expect((sim.engine.execute(2, 'sale.order', 'read', [[order.id], ['client_order_ref']], {}) as any[])[0].client_order_ref).toBe(order.client_order_ref);
   });
 
+  it('runs at most 10 tool calls of one turn; the others get an error the model can act on', async () => {
+    const calls = odooCalls.length;
+    llm.play([
+      { toolCalls: Array.from({ length: 12 }, (_, n) => ({ name: 'search_count', args: { model: 'res.partner', domain: [['id', '>', n]] } })) },
+      { text: 'Counted what I could.' },
+    ]);
+    const r = await ask({ message: 'Count everything at once' });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.steps.filter((s: any) => s.error?.code === 'too_many_tool_calls')).toHaveLength(2);
+    expect(odooCalls.slice(calls).filter((c) => c.method === 'search_count')).toHaveLength(10);
+  });
+
   it('stops a model that repeats the same call', async () => {
     const same = { toolCalls: [{ name: 'search_count', args: { domain: [], model: 'res.partner' } }] };
     llm.play([same, same, same, same, { text: 'x' }]);
