@@ -29,6 +29,12 @@ export interface ChatResponse {
   data: unknown[];
   steps: { tool: string; args: unknown; rowCount: number | null; durationMs: number; error?: { code: string; message: string } }[];
   usage: ChatUsage;
+  /**
+   * Why the model's last turn ended: `stop` for a whole answer; `length` when the provider cut it
+   * at its output limit, `content-filter` when the provider withheld it. A workflow should not
+   * take those two for a complete answer.
+   */
+  finishReason: string;
   conversation_id: string;
   turn: number;
 }
@@ -47,6 +53,7 @@ export function chatResponse(run: ChatRunResult, conversationId: string, turn: n
       ...(s.error && { error: s.error }),
     })),
     usage: run.usage,
+    finishReason: run.finishReason,
     conversation_id: conversationId,
     turn,
   };

@@ -102,7 +102,13 @@ export const toolInputs = {
       .max(20)
       .default([])
       .describe('Aggregated fields, e.g. ["amount_residual:sum"]'),
-    orderby: z.string().max(200).optional().describe('e.g. "amount_residual desc"'),
+    // Checked like search_read's order: Odoo splices it into its SQL (after its own checks).
+    orderby: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*(:[a-z_]+)?( (asc|desc))?(, ?[a-z_][a-z0-9_]*(:[a-z_]+)?( (asc|desc))?)*$/i)
+      .max(200)
+      .optional()
+      .describe('e.g. "amount_residual desc"'),
     limit: z.number().int().min(1).optional(),
   }),
   create: z.object({ model: modelName, values }),
@@ -124,6 +130,20 @@ export interface OdooTool<N extends ToolName = ToolName> {
 
 const FIELD_ATTRIBUTES = ['string', 'type', 'relation', 'selection', 'required', 'readonly'];
 
+const LIST_MODELS_LIMIT = 500;
+
+/**
+ * A model allow-list as an ir.model domain (empty for no list, or one with `*`): exact names by
+ * `=`, `sale.*` by `=like 'sale.%'` with LIKE's own wildcards in the prefix escaped.
+ */
+export function allowListDomain(allowed: readonly string[] | null): unknown[] {
+  if (!allowed || allowed.length === 0 || allowed.includes('*')) return [];
+  const leaves = allowed.map((entry) =>
+    entry.endsWith('.*') ? ['model', '=like', `${entry.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`] : ['model', '=', entry],
+  );
+  return [...Array<string>(leaves.length - 1).fill('|'), ...leaves];
+}
+
 export const odooTools: { [N in ToolName]: OdooTool<N> } = {
   list_models: {
     name: 'list_models',
@@ -134,14 +154,17 @@ export const odooTools: { [N in ToolName]: OdooTool<N> } = {
     async run(env, input) {
       const d: unknown[] = [['transient', '=', false]];
       if (input.search) d.push('|', ['model', 'ilike', input.search], ['name', 'ilike', input.search]);
-      const rows = (await env.client.executeKw('ir.model', 'search_read', [d], { fields: ['model', 'name'], order: 'model', limit: 500 })) as {
+      // The allow-list goes into the domain: filtered after a limit, a key's models could all fall
+      // past the first 500 of a big database and the list came back empty, "not truncated".
+      const allowed = grantOf(env.caller)?.allowedModels ?? null;
+      d.push(...allowListDomain(allowed));
+      const rows = (await env.client.executeKw('ir.model', 'search_read', [d], { fields: ['model', 'name'], order: 'model', limit: LIST_MODELS_LIMIT })) as {
         model: string;
         name: string;
       }[];
-      const allowed = grantOf(env.caller)?.allowedModels ?? null;
       const visible = rows.filter((r) => matchesAllowList(allowed, r.model)).map((r) => ({ model: r.model, name: r.name }));
       const shown = visible.slice(0, env.maxRowsPerCall * 4);
-      return { result: { models: shown, truncated: shown.length < visible.length }, rowCount: shown.length };
+      return { result: { models: shown, truncated: shown.length < visible.length || rows.length === LIST_MODELS_LIMIT }, rowCount: shown.length };
     },
   },
   describe_model: {

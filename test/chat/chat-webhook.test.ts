@@ -427,6 +427,29 @@ describe('chat over an OpenAI-compatible provider', () => {
     expect(odooCalls.slice(calls).filter((c) => c.method === 'search_count')).toHaveLength(10);
   });
 
+  it('says when the provider cut the answer short, in finishReason', async () => {
+    llm.play([{ text: '| Customer | Amo', finish: 'length' }]);
+    const cut = await ask({ message: 'List every customer' });
+    expect(cut.status, cut.text).toBe(200);
+    expect(cut.body.finishReason).toBe('length');
+    llm.play([{ text: 'All of them.' }]);
+    expect((await ask({ message: 'List every customer' })).body.finishReason).toBe('stop');
+  });
+
+  it("lists a key's allowed models from Odoo's own filter, and checks read_group's orderby like search_read's order", async () => {
+    const salesOnly = (await relay.createKey({ scopes: ['read'], allowedModels: ['sale.*'] })).key;
+    llm.play([
+      { toolCalls: [{ name: 'list_models', args: {} }] },
+      { toolCalls: [{ name: 'read_group', args: { model: 'sale.order', domain: [], groupby: ['partner_id'], aggregates: ['amount_total:sum'], orderby: 'name); delete from res_partner --' } }] },
+      (body) => ({ text: openAiToolResults(body).find((t) => t.content.models)!.content.models.map((m: any) => m.model).join(', ') }),
+    ]);
+    const r = await ask({ message: 'Which models?' }, salesOnly);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.answer.split(', ').every((m: string) => m.startsWith('sale.'))).toBe(true);
+    expect(r.body.answer).toContain('sale.order');
+    expect(r.body.steps[1]).toMatchObject({ tool: 'read_group', error: { code: 'invalid_tool_args' } });
+  });
+
   it('stops a model that repeats the same call', async () => {
     const same = { toolCalls: [{ name: 'search_count', args: { domain: [], model: 'res.partner' } }] };
     llm.play([same, same, same, same, { text: 'x' }]);

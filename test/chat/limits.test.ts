@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { effectiveLimit, fitToolResult, outputSchemaProblem, overBudget, RepeatDetector, toolCallSignature } from '../../src/chat/limits.js';
 import { compileOutputSchema } from '../../src/chat/agent.js';
+import { allowListDomain } from '../../src/chat/tools.js';
+import { textMatcher } from '../odoo-sim/engine/domain.js';
 import { ConversationStore, trimToTurns } from '../../src/chat/conversations.js';
 import { invalidCallRefusal } from '../../src/chat/agent.js';
 import type { ModelMessage } from 'ai';
@@ -121,5 +123,18 @@ describe('compileOutputSchema', () => {
     const check = compileOutputSchema({ type: 'object', properties: { pattern: { type: 'string' } }, required: ['pattern'] });
     expect(check({ pattern: 'stripes' })).toEqual({ ok: true });
     expect(check({ pattern: 7 })).toMatchObject({ ok: false });
+  });
+});
+
+describe('allowListDomain', () => {
+  it('turns a model allow-list into an ir.model domain, LIKE wildcards in prefixes escaped', () => {
+    expect(allowListDomain(null)).toEqual([]);
+    expect(allowListDomain(['sale.*', '*'])).toEqual([]);
+    expect(allowListDomain(['res.partner'])).toEqual([['model', '=', 'res.partner']]);
+    const domain = allowListDomain(['res.partner', 'x_studio.*', 'sale.*']);
+    expect(domain).toEqual(['|', '|', ['model', '=', 'res.partner'], ['model', '=like', 'x\\_studio.%'], ['model', '=like', 'sale.%']]);
+    // As PostgreSQL reads the escaped prefix (the Odoo test server does the same).
+    const matches = textMatcher('=like', 'x\\_studio.%');
+    expect([matches('x_studio.lead'), matches('xystudio.lead')]).toEqual([true, false]);
   });
 });

@@ -14,7 +14,7 @@ export type ScriptedTurn =
       /** finish_reason to send (default tool_calls): some providers say "stop" with tool calls. */
       finish?: string;
     }
-  | { text: string; usage?: { input: number; output: number } }
+  | { text: string; usage?: { input: number; output: number }; finish?: string }
   | { status: number; body: unknown }
   | { hang: true };
 

@@ -298,10 +298,16 @@ export function textMatcher(operator: string, value: string): (s: string) => boo
   }
   const pattern = raw ? value : `%${value}%`;
   let source = '';
+  let escaped = false;
   for (const ch of pattern) {
-    if (ch === '%') source += '.*';
-    else if (ch === '_') source += '.';
-    else source += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    // PostgreSQL's LIKE takes a backslash as its escape character: `\_` is a literal underscore.
+    if (!escaped && ch === '\\') escaped = true;
+    else if (!escaped && ch === '%') source += '.*';
+    else if (!escaped && ch === '_') source += '.';
+    else {
+      source += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      escaped = false;
+    }
   }
   const re = new RegExp(`^${source}$`, insensitive ? 'is' : 's');
   return (s) => re.test(s);
