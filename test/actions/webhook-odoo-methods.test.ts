@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { ODOO_PROTOCOL_CASES, SIM_API_KEY } from '../helpers/odoo-versions.js';
 
 /**
  * Methods n8n flows call beyond CRUD, through the webhook as n8n sends them (`execute_method`
@@ -9,12 +10,8 @@ import { startTestRelay, type TestRelay } from '../helpers/relay.js';
  * get_metadata and check_access. The answers are Odoo's own, which differ by version: the relay
  * passes them on as they are.
  */
-const SIM_API_KEY = 'sim-admin-api-key-0123456789';
-const cases = [
-  { label: 'Odoo 18 over JSON-RPC', version: 18 as const, secret: 'admin', protocol: 'jsonrpc' },
-  { label: 'Odoo 19 over JSON-2 (API key)', version: 19 as const, secret: SIM_API_KEY, protocol: 'json2' },
-  { label: 'Odoo 19 with a password (JSON-RPC)', version: 19 as const, secret: 'admin', protocol: 'jsonrpc' },
-];
+// message_post and the others are checked from 18 on.
+const cases = ODOO_PROTOCOL_CASES.filter((c) => c.version >= 18);
 
 describe.each(cases)('$label', ({ version, secret, protocol }) => {
   let sim: OdooSim;

@@ -2,18 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { ODOO_PROTOCOL_CASES, SIM_API_KEY } from '../helpers/odoo-versions.js';
 
 /**
  * The webhook end to end against the Odoo test server over HTTP, once per protocol the relay
  * speaks: JSON-RPC (17, 18, and 19 with a password) and JSON-2 (19 with an API key).
  */
-const SIM_API_KEY = 'sim-admin-api-key-0123456789';
-const cases = [
-  { label: 'Odoo 17 over JSON-RPC', version: 17 as const, secret: 'admin', protocol: 'jsonrpc' },
-  { label: 'Odoo 18 over JSON-RPC', version: 18 as const, secret: 'admin', protocol: 'jsonrpc' },
-  { label: 'Odoo 19 over JSON-2 (API key)', version: 19 as const, secret: SIM_API_KEY, protocol: 'json2' },
-  { label: 'Odoo 19 with a password (falls back to JSON-RPC)', version: 19 as const, secret: 'admin', protocol: 'jsonrpc' },
-];
+const cases = ODOO_PROTOCOL_CASES;
 
 describe.each(cases)('$label', ({ version, secret, protocol }) => {
   let sim: OdooSim;
