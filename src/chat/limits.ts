@@ -54,7 +54,9 @@ export interface TokenUsage {
 /** Total tokens of a usage record, falling back to input + output. */
 export function tokensOf(usage: TokenUsage | undefined): number {
   if (!usage) return 0;
-  return usage.totalTokens ?? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
+  // A provider's count is taken as given, but never below zero: a negative one would buy budget.
+  const total = usage.totalTokens ?? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
+  return Number.isFinite(total) && total > 0 ? total : 0;
 }
 
 /** Whether the steps so far used the whole budget (checked between steps, so one step may overshoot). */

@@ -74,9 +74,19 @@ export function providerFailure(err: unknown, provider: ChatProviderConfig['prov
   }
   const hint = status === 404 ? '; check CHAT_BASE_URL and CHAT_MODEL' : status === 429 ? '; the provider is rate limiting or out of quota' : '';
   const details: Record<string, unknown> = { provider, status };
-  const headers = status === 429 || status >= 500 ? { 'retry-after': '5' } : undefined;
+  const headers = status === 429 || status >= 500 ? { 'retry-after': String(providerWait(apiError.responseHeaders?.['retry-after'])) } : undefined;
   const error = new RelayError('chat_provider_error', scrub(`The LLM provider (${provider}) answered HTTP ${status}${hint}`, secret), details, headers);
   return error;
+}
+
+/**
+ * How long a caller refused for the provider's sake is asked to wait: the provider's own
+ * Retry-After in seconds when it gave a sensible one (a rate limit's window can be minutes,
+ * and 5 s sent n8n back into it), else 5 s.
+ */
+function providerWait(retryAfter: string | undefined): number {
+  const seconds = Number(retryAfter);
+  return Number.isInteger(seconds) && seconds >= 1 && seconds <= 3_600 ? seconds : 5;
 }
 
 function unwrapApiCallError(err: unknown): APICallError | null {

@@ -664,6 +664,14 @@ describe('chat failures at the provider', () => {
     expect(r.text).not.toContain(LLM_KEY);
   });
 
+  it("passes the provider's own Retry-After on, when it gave a sensible one", async () => {
+    const ask = await relayWith({ CHAT_BASE_URL: llm.baseUrl, CHAT_API_KEY: LLM_KEY });
+    llm.play([{ status: 429, body: { error: { message: 'rate limited' } }, headers: { 'retry-after': '120' } }]);
+    expect((await ask({ message: OUTSTANDING })).headers['retry-after']).toBe('120');
+    llm.play([{ status: 503, body: { error: { message: 'overloaded' } }, headers: { 'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT' } }]);
+    expect((await ask({ message: OUTSTANDING })).headers['retry-after']).toBe('5');
+  });
+
   it('gives up after the total timeout', async () => {
     const ask = await relayWith({ CHAT_BASE_URL: llm.baseUrl, CHAT_API_KEY: LLM_KEY }, 400);
     llm.play([{ hang: true }]);

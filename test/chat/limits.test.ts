@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveLimit, fitToolResult, outputSchemaProblem, overBudget, RepeatDetector, toolCallSignature } from '../../src/chat/limits.js';
+import { effectiveLimit, fitToolResult, outputSchemaProblem, overBudget, RepeatDetector, tokensOf, toolCallSignature } from '../../src/chat/limits.js';
 import { compileOutputSchema } from '../../src/chat/agent.js';
 import { allowListDomain } from '../../src/chat/tools.js';
 import { textMatcher } from '../odoo-sim/engine/domain.js';
@@ -136,5 +136,14 @@ describe('allowListDomain', () => {
     // As PostgreSQL reads the escaped prefix (the Odoo test server does the same).
     const matches = textMatcher('=like', 'x\\_studio.%');
     expect([matches('x_studio.lead'), matches('xystudio.lead')]).toEqual([true, false]);
+  });
+});
+
+describe('tokensOf', () => {
+  it('never counts below zero, so a provider reporting negative usage buys no budget', () => {
+    expect(tokensOf({ inputTokens: -5, outputTokens: 2 })).toBe(0);
+    expect(tokensOf({ totalTokens: -100 })).toBe(0);
+    expect(tokensOf({ inputTokens: 10, outputTokens: 5 })).toBe(15);
+    expect(overBudget([{ totalTokens: -1_000_000 }, { totalTokens: 900 }], 800)).toBe(true);
   });
 });

@@ -15,7 +15,7 @@ export type ScriptedTurn =
       finish?: string;
     }
   | { text: string; usage?: { input: number; output: number }; finish?: string }
-  | { status: number; body: unknown }
+  | { status: number; body: unknown; headers?: Record<string, string> }
   | { hang: true };
 
 /** A turn, or a function of the request body that returns one (a promise of one holds the answer until it settles). */
@@ -97,7 +97,10 @@ export async function startScriptedLlm(options: { wire: 'openai' | 'anthropic'; 
     if (!step) return json(res, 500, { error: { message: `script exhausted at request ${i + 1}` } });
     const turn = typeof step === 'function' ? await step(body, i) : step;
     if ('hang' in turn) return; // never answers; the relay's timeout must fire
-    if ('status' in turn) return json(res, turn.status, turn.body);
+    if ('status' in turn) {
+      for (const [name, value] of Object.entries(turn.headers ?? {})) res.setHeader(name, value);
+      return json(res, turn.status, turn.body);
+    }
     if (options.wire === 'openai') return openAiAnswer(res, body, turn, i);
     return anthropicAnswer(res, body, turn, i);
   });
