@@ -2,13 +2,13 @@
  * An administrator's changes to other accounts (the CLI's `users disable/enable/delete/set-role`):
  * what an operator needs when a colleague leaves, is away, or changes duties.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Storage } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
 import { RelayError } from '../errors/index.js';
 import { deleteUserSessions } from './sessions.js';
 import { apiKeysChanged } from './api-keys.js';
-import { USER_COLUMNS, toUser, type User } from './users.js';
+import { findUserById, withUsersLocked, type User } from './users.js';
 import { disabledColumns, subscriptionsChanged } from '../events/subscriptions-store.js';
 import type { EventsService } from '../events/service.js';
 
@@ -41,9 +41,9 @@ export interface DeletedAccount extends AccountHoldings {
 }
 
 async function userRow(db: Kysely<Database>, id: string): Promise<User> {
-  const row = await db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
-  if (!row) throw new RelayError('not_found', 'No such user');
-  return toUser(row);
+  const user = await findUserById(db, id);
+  if (!user) throw new RelayError('not_found', 'No such user');
+  return user;
 }
 
 /**
@@ -62,18 +62,6 @@ async function keepAnAdmin(trx: Transaction<Database>, user: User, what: string)
   if (Number(others.n) === 0) {
     throw new RelayError('conflict', `'${user.username}' is the only enabled administrator: make another user an admin before you ${what} them`);
   }
-}
-
-/**
- * Runs `change` in a transaction that sees the users table as it is, so two administrators
- * demoting each other at once cannot both pass keepAnAdmin: on PostgreSQL the table lock makes
- * the second wait for the first to commit; SQLite runs the relay's transactions one at a time.
- */
-function withUsersLocked<T>(storage: Pick<Storage, 'db' | 'dialect'>, change: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-  return storage.db.transaction().execute(async (trx) => {
-    if (storage.dialect === 'postgres') await sql`LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
-    return change(trx);
-  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Storage } from '../storage/database.js';
 import { isUniqueViolation } from '../storage/unique-violation.js';
 import type { Database, UsersTable } from '../storage/schema.js';
@@ -29,9 +29,9 @@ export interface VerifiedUser {
 const USERNAME = /^[A-Za-z0-9._@+-]{3,64}$/;
 
 /** The columns a User is read from: never the password hash. */
-export const USER_COLUMNS = ['id', 'username', 'role', 'created_at', 'disabled_at'] as const;
+const USER_COLUMNS = ['id', 'username', 'role', 'created_at', 'disabled_at'] as const;
 
-export function toUser(row: Pick<Selectable<UsersTable>, (typeof USER_COLUMNS)[number]>): User {
+function toUser(row: Pick<Selectable<UsersTable>, (typeof USER_COLUMNS)[number]>): User {
   return { id: row.id, username: row.username, role: row.role, createdAt: row.created_at, disabledAt: row.disabled_at };
 }
 
@@ -88,11 +88,23 @@ export async function createUser(
  */
 export async function createFirstAdmin(storage: Storage, input: { username: string; password: string }): Promise<VerifiedUser | null> {
   const row = await newUserRow(storage.db, { ...input, role: 'admin' });
-  return storage.db.transaction().execute(async (trx) => {
-    if (storage.dialect === 'postgres') await sql`LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
+  return withUsersLocked(storage, async (trx) => {
     if ((await countUsers(trx)) > 0) return null;
     await trx.insertInto('users').values(row).execute();
     return { user: toUser({ ...row, disabled_at: null }), passwordHash: row.password_hash };
+  });
+}
+
+/**
+ * Runs `change` in a transaction that sees the users table as it is: a decision about the set of
+ * accounts (none yet, one admin left) cannot be made by two changes at once. On PostgreSQL the
+ * table lock makes the second wait for the first to commit and then see its rows; on SQLite
+ * Kysely runs one transaction at a time on the relay's connection.
+ */
+export function withUsersLocked<T>(storage: Pick<Storage, 'db' | 'dialect'>, change: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return storage.db.transaction().execute(async (trx) => {
+    if (storage.dialect === 'postgres') await sql`LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
+    return change(trx);
   });
 }
 
