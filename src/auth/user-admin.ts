@@ -9,7 +9,7 @@ import { RelayError } from '../errors/index.js';
 import { deleteUserSessions } from './sessions.js';
 import { apiKeysChanged } from './api-keys.js';
 import { findUserById, withUsersLocked, type User } from './users.js';
-import { disabledColumns, subscriptionsChanged } from '../events/subscriptions-store.js';
+import { pauseSubscriptions, subscriptionsChanged } from '../events/subscriptions-store.js';
 import type { EventsService } from '../events/service.js';
 
 /** What disabling an account stopped at once (the rest is refused at use). */
@@ -78,13 +78,8 @@ export async function disableUser(storage: Pick<Storage, 'db' | 'dialect'>, user
     await trx.updateTable('users').set({ disabled_at: now, updated_at: now }).where('id', '=', userId).execute();
     const sessions = await trx.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
     await deleteUserSessions(trx, userId);
-    const paused = await trx
-      .updateTable('subscriptions')
-      .set(disabledColumns(`paused: the account '${user.username}' was disabled`, now))
-      .where('user_id', '=', userId)
-      .where('active', '=', 1)
-      .executeTakeFirst();
-    return { user: { ...user, disabledAt: now }, endedSessions: Number(sessions.n), pausedSubscriptions: Number(paused.numUpdatedRows ?? 0) };
+    const paused = await pauseSubscriptions(trx, { userId }, `paused: the account '${user.username}' was disabled`);
+    return { user: { ...user, disabledAt: now }, endedSessions: Number(sessions.n), pausedSubscriptions: paused };
   });
   // Keys looked up before the change are cached in this process: drop them.
   apiKeysChanged.raise();
@@ -144,15 +139,10 @@ export async function deleteUser(deps: AccountDeletionDeps, userId: string): Pro
     await keepAnAdmin(trx, user, 'delete');
     // Subscriptions record their app without a foreign key: other users' subscriptions made by
     // this user's apps would outlive the apps and go on delivering to their receivers.
-    const now = Date.now();
-    const paused = await trx
-      .updateTable('subscriptions')
-      .set(disabledColumns(`paused: the app that created it was deleted with the account '${user.username}'`, now))
-      .where('app_id', 'in', trx.selectFrom('apps').select('id').where('user_id', '=', userId))
-      .where('active', '=', 1)
-      .executeTakeFirst();
+    const appIds = (await trx.selectFrom('apps').select('id').where('user_id', '=', userId).execute()).map((a) => a.id);
+    const paused = await pauseSubscriptions(trx, { appIds }, `paused: the app that created it was deleted with the account '${user.username}'`);
     await trx.deleteFrom('users').where('id', '=', userId).execute();
-    return { user, ...owned, pausedSubscriptions: Number(paused.numUpdatedRows ?? 0) };
+    return { user, ...owned, pausedSubscriptions: paused };
   });
   apiKeysChanged.raise();
   if (deleted.subscriptions || deleted.pausedSubscriptions) subscriptionsChanged.raise();

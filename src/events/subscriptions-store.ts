@@ -388,19 +388,30 @@ export function disabledColumns(reason: string, now: number) {
 }
 
 /**
+ * Pauses the active subscriptions of a user, or made by some apps (for one user or all), saying
+ * why; answers how many. Paused, not deleted: their owners see them, and why. It does not raise
+ * subscriptionsChanged, so that it can run inside a transaction: its caller raises it once the
+ * change is committed.
+ */
+export async function pauseSubscriptions(
+  db: Kysely<Database>,
+  match: { userId?: string; appIds?: readonly string[] },
+  reason: string,
+): Promise<number> {
+  if (match.appIds?.length === 0) return 0;
+  let q = db.updateTable('subscriptions').set(disabledColumns(reason, Date.now())).where('active', '=', 1);
+  if (match.userId !== undefined) q = q.where('user_id', '=', match.userId);
+  if (match.appIds !== undefined) q = q.where('app_id', 'in', match.appIds);
+  return Number((await q.executeTakeFirst()).numUpdatedRows ?? 0);
+}
+
+/**
  * Pauses the subscriptions an app created, when it loses access: for one user (who revoked
  * it) or for all (the app was deleted). Their deliveries go to the app's receiver, which must
- * not go on getting the user's records. Paused, not deleted: the user sees them, and why.
+ * not go on getting the user's records.
  */
 export async function disableAppSubscriptions(db: Kysely<Database>, appId: string, userId: string | undefined, reason: string): Promise<number> {
-  const now = Date.now();
-  let q = db
-    .updateTable('subscriptions')
-    .set(disabledColumns(reason, now))
-    .where('app_id', '=', appId)
-    .where('active', '=', 1);
-  if (userId !== undefined) q = q.where('user_id', '=', userId);
-  const paused = Number((await q.executeTakeFirst()).numUpdatedRows ?? 0);
+  const paused = await pauseSubscriptions(db, { appIds: [appId], userId }, reason);
   if (paused) subscriptionsChanged.raise();
   return paused;
 }
