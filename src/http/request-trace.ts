@@ -35,11 +35,10 @@ declare module 'fastify' {
 export function registerRequestTrace(app: FastifyInstance, state: { closing: boolean } = { closing: false }): void {
   app.decorateRequest('trace', null as unknown as RequestTrace);
   // Callback style: an async hook costs a promise and a microtask turn on every request.
-  app.addHook('onRequest', (request, reply, done) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     request.trace = {};
     if (!state.closing) return done();
-    reply.header('retry-after', SHUTDOWN_RETRY_AFTER_SECONDS);
-    done(new RelayError('shutting_down'));
+    done(new RelayError('shutting_down', undefined, undefined, { 'retry-after': SHUTDOWN_RETRY_AFTER_SECONDS }));
   });
 }
 
