@@ -74,6 +74,8 @@ export class DeliveryWorker {
   /** Claims run every idle tick: while the database is away, one log line a minute, not four a second. */
   private readonly claimFailures: RepeatedFailureLog;
   private readonly reclaimFailures: RepeatedFailureLog;
+  /** Added to a subscription's timeout to form a claim's lease, at claim and at renewal alike. */
+  private readonly leaseMarginMs: number;
   private readonly idle = new Set<() => void>();
   private flushTimer: NodeJS.Timeout | undefined;
   /** Free slots worth a claim while sends are in flight. */
@@ -89,6 +91,7 @@ export class DeliveryWorker {
     this.unsubscribe = subscriptionsChanged.subscribe(() => this.subscriptions.clear());
     this.claimFailures = new RepeatedFailureLog(o.logger, 'claiming deliveries');
     this.reclaimFailures = new RepeatedFailureLog(o.logger, 'reclaiming expired claims');
+    this.leaseMarginMs = o.leaseMarginMs ?? 5_000;
   }
 
   async start(): Promise<void> {
@@ -140,7 +143,7 @@ export class DeliveryWorker {
       // Claim in chunks, not one per finished send: every claim is a write transaction.
       if (free >= this.claimThreshold || (this.inFlight === 0 && this.held === 0)) {
         try {
-          claimed = await claimDueDeliveries(this.o.storage, this.id, Math.min(free, 500), this.o.leaseMarginMs ?? 5_000, Date.now(), this.saturatedSubscriptions());
+          claimed = await claimDueDeliveries(this.o.storage, this.id, Math.min(free, 500), this.leaseMarginMs, Date.now(), this.saturatedSubscriptions());
           this.claimFailures.succeeded();
         } catch (err) {
           this.claimFailures.failed(err);
@@ -230,10 +233,9 @@ export class DeliveryWorker {
 
   /** Sends a delivery that waited for its endpoint's slot, once its claim is renewed (see dispatch). */
   private async sendIfStillClaimed(delivery: ClaimedDelivery): Promise<void> {
-    const leaseMarginMs = this.o.leaseMarginMs ?? 5_000;
     // A database that cannot renew cannot tell whether the claim still holds: not sent now, the
     // delivery is taken back once its lease ends and sent then.
-    if (!(await renewClaim(this.o.storage.db, this.id, delivery, leaseMarginMs).catch(() => false))) return;
+    if (!(await renewClaim(this.o.storage.db, this.id, delivery, this.leaseMarginMs).catch(() => false))) return;
     await this.deliver(delivery);
   }
 
