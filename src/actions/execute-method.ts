@@ -45,7 +45,8 @@ export async function executeMethod(ctx: AppContext, caller: Caller, req: Execut
   // Awaited only when it is a promise: a cached connection (the usual case) saves a microtask turn.
   const target = odooForCaller(ctx, caller);
   const { client, connection: odoo } = target instanceof Promise ? await target : target;
-  // Only for a key with a model allow-list calling create, write, copy or web_save.
+  // Only for a key with a model allow-list calling create, write, copy or web_save; asked here
+  // without a promise, so the usual call (no list, or a read) costs no extra microtask turn.
   if (mayWriteLinkedRecords(caller, req.method)) {
     const fieldsOf = relationsLoader(ctx.caches.fieldRelations, odoo.id, client);
     const linked = await linkedWriteRefusal(caller, req.model, req.method, req.args, req.kwargs ?? {}, fieldsOf);
