@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type AuthorizedApp, type RecordEvent, type RegisteredApp, type Subscription } from '../api';
 import { Badge, Button, CopyField, Field, Loading, LoadError, Notice, PageHeader, TableHead, TextAreaField, TextField } from '../components';
 import { ConfirmDialog, FormDialog, ShownOnceDialog } from '../dialogs';
@@ -123,13 +123,19 @@ export function SubscriptionsPage() {
   const [busy, setBusy] = useState<string | null>(null);
 
   const [appNames, setAppNames] = useState<ReadonlyMap<string, string>>(new Map());
+  const askedAppIds = useRef(new Set<string>());
 
   const load = useCallback(async () => {
     try {
       const r = await api<{ subscriptions: Subscription[] }>('GET', '/api/v1/subscriptions');
       setSubs(r.subscriptions);
       setLoadError(null);
-      if (r.subscriptions.some((s) => s.appId)) setAppNames(await subscriptionAppNames());
+      // Looked up again only for an app id not asked about yet, not on every reload after an action.
+      const newAppIds = r.subscriptions.flatMap((s) => (s.appId && !askedAppIds.current.has(s.appId) ? [s.appId] : []));
+      if (newAppIds.length) {
+        for (const id of newAppIds) askedAppIds.current.add(id);
+        setAppNames(await subscriptionAppNames());
+      }
     } catch (e) {
       setLoadError(e as ApiError);
     }
