@@ -13,7 +13,7 @@ import { HmacSha256Key } from './auth/hmac-key.js';
 import { TtlCache } from './cache/ttl-cache.js';
 import { OdooClientCache } from './connections/client-cache.js';
 import { RepeatedFailureLog } from './ops/repeated-failure.js';
-import type { FieldRelations } from './actions/linked-writes.js';
+import type { FieldRelations } from './actions/linked-models.js';
 import { RequestLogWriter } from './request-log/writer.js';
 import { requestLogBatchInsert } from './request-log/batch-insert.js';
 import { IdempotencyStore } from './actions/idempotency.js';
@@ -45,7 +45,7 @@ export interface AppContext {
     connections: TtlCache<ResolvedConnection | null>;
     /** HMAC keys prepared from their sealed secrets, so a signed call does not decrypt and pad again. */
     hmacKeys: BoundedMemo<HmacSha256Key>;
-    /** Each model's x2many fields and their comodels, per connection: see actions/linked-writes.ts. */
+    /** Each model's relational fields and their comodels, per connection: see actions/linked-models.ts. */
     fieldRelations: TtlCache<FieldRelations>;
   };
   close(): Promise<void>;

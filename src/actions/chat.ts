@@ -11,7 +11,7 @@ import { callerMayWrite } from '../chat/tools.js';
 import { toolStepLogger } from '../chat/tool-log.js';
 import type { ChatRequest } from './schema.js';
 import { odooForCaller } from './odoo-for-caller.js';
-import { relationsLoader } from './linked-writes.js';
+import { relationsLoader } from './linked-models.js';
 
 /** Suggested wait before asking again on a busy conversation: a turn usually takes seconds. */
 const CONVERSATION_BUSY_RETRY_SECONDS = 5;

@@ -16,14 +16,8 @@
 import { grantOf, credentialName, type Caller } from '../auth/caller.js';
 import { matchesAllowList } from '../auth/scopes.js';
 import { RelayError } from '../errors/index.js';
-import type { TtlCache } from '../cache/ttl-cache.js';
-import type { OdooClient } from '../odoo/index.js';
-
-/** A field's type and, for relational ones, its comodel: what fields_get answers for these two attributes. */
-export type FieldRelations = Record<string, { type?: string; relation?: string }>;
-
-/** The fields of `model` on the caller's Odoo (cached by the caller of this module). */
-export type FieldsOf = (model: string) => Promise<FieldRelations>;
+import type { FieldsOf } from './linked-models.js';
+import { isPlainObject } from './linked-reads.js';
 
 /** Where the values are in the calls that take them: `create(vals_list)`, `write(ids, vals)`, `copy(ids, default)`, `web_save(ids, vals)`. */
 const VALUES_OF: Record<string, (args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>) => unknown> = {
@@ -35,11 +29,6 @@ const VALUES_OF: Record<string, (args: readonly unknown[], kwargs: Readonly<Reco
 
 /** Deeper than any real nesting of commands; a body built to recurse for ever stops here. */
 const MAX_DEPTH = 8;
-
-/** Whether the call may carry values for other models at all: decided without Odoo, so other calls pay nothing. */
-export function mayWriteLinkedRecords(caller: Caller, method: string): boolean {
-  return grantOf(caller)?.allowedModels != null && Object.hasOwn(VALUES_OF, method);
-}
 
 /**
  * The refusal of a call whose values would change records of a model outside the caller's
@@ -53,8 +42,8 @@ export async function linkedWriteRefusal(
   kwargs: Readonly<Record<string, unknown>>,
   fieldsOf: FieldsOf,
 ): Promise<RelayError | null> {
-  if (!mayWriteLinkedRecords(caller, method)) return null;
-  const allowed = grantOf(caller)!.allowedModels!;
+  const allowed = grantOf(caller)?.allowedModels ?? null;
+  if (!allowed || !Object.hasOwn(VALUES_OF, method)) return null;
   const values = VALUES_OF[method]!(args, kwargs);
   for (const vals of Array.isArray(values) ? values : [values]) {
     const refused = await checkValues(model, vals, 0);
@@ -88,14 +77,4 @@ export async function linkedWriteRefusal(
     }
     return null;
   }
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Field types and comodels of the caller's Odoo, asked once per model and connection for ten minutes. */
-export function relationsLoader(cache: TtlCache<FieldRelations>, connectionId: string, client: Pick<OdooClient, 'executeKw'>): FieldsOf {
-  return async (model) =>
-    cache.getOrLoad(`${connectionId}|${model}`, async () => (await client.executeKw(model, 'fields_get', [], { attributes: ['type', 'relation'] })) as FieldRelations);
 }

@@ -12,6 +12,8 @@ export class TtlCache<V> {
    * kept, or the revoked key would stay usable here for a whole time to live.
    */
   private generation = 0;
+  /** Loads under way: callers that miss together share one (one fields_get for a burst of calls, not one each). */
+  private readonly loading = new Map<string, Promise<V>>();
 
   constructor(
     private readonly ttlMs: number,
@@ -27,23 +29,38 @@ export class TtlCache<V> {
     if (this.ttlMs <= 0) return load();
     const hit = this.entries.get(key);
     if (hit && hit.expiresAt > now) return hit.value;
+    const under = this.loading.get(key);
+    if (under) return under;
     const generation = this.generation;
-    return load().then((value) => {
-      if (generation !== this.generation) return value;
-      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(key, { value, expiresAt: now + this.ttlMs });
-      return value;
-    });
+    const loaded = load().then(
+      (value) => {
+        if (this.loading.get(key) === loaded) this.loading.delete(key);
+        if (generation !== this.generation) return value;
+        if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+        this.entries.set(key, { value, expiresAt: now + this.ttlMs });
+        return value;
+      },
+      (err: unknown) => {
+        if (this.loading.get(key) === loaded) this.loading.delete(key);
+        throw err;
+      },
+    );
+    this.loading.set(key, loaded);
+    return loaded;
   }
 
+  // A change forgets the loads under way too: a caller arriving after it must not join a load
+  // that may have read the old row.
   delete(key: string): void {
     this.generation++;
     this.entries.delete(key);
+    this.loading.delete(key);
   }
 
   clear(): void {
     this.generation++;
     this.entries.clear();
+    this.loading.clear();
   }
 }
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { grantOf, type Caller } from '../auth/caller.js';
 import { matchesAllowList, scopesAllowMethod } from '../auth/scopes.js';
 import { checkMethodAccess } from '../actions/execute-method.js';
-import { linkedWriteRefusal, type FieldsOf } from '../actions/linked-writes.js';
+import { linkedModelsRefusal, type FieldsOf } from '../actions/linked-models.js';
 import { isErrorCode, RelayError, statusOf } from '../errors/index.js';
 import { fromOdooError } from '../http/error-handler.js';
 import { OdooError, type OdooClient } from '../odoo/index.js';
@@ -44,7 +44,7 @@ export interface ToolEnv {
   maxRowsPerCall: number;
   allowWrites: boolean;
   fieldsCache: TtlCache<Record<string, unknown>>;
-  /** Field types of the caller's Odoo, for the allow-list check of values that reach other models. */
+  /** Field types of the caller's Odoo, for the allow-list check of values, domains and orders that reach other models. */
   relations?: FieldsOf;
   /** Called once per tool call, after it ends (request log, response steps). */
   onStep(step: ToolStep): void;
@@ -281,6 +281,24 @@ function targetModel(tool: OdooTool, input: any): string {
   return tool.name === 'list_models' ? 'ir.model' : input.model;
 }
 
+/** The parts of a tool's ORM call that may name other models' fields, placed as the call places them (limits left out). */
+function reachingParts(tool: OdooTool, input: any): { args: unknown[]; kwargs: Record<string, unknown> } {
+  switch (tool.name) {
+    case 'search_read':
+      return { args: [input.domain], kwargs: { fields: input.fields, order: input.order } };
+    case 'search_count':
+      return { args: [input.domain], kwargs: {} };
+    case 'read_group':
+      return { args: [input.domain, input.aggregates, input.groupby], kwargs: { orderby: input.orderby } };
+    case 'create':
+      return { args: [input.values], kwargs: {} };
+    case 'write':
+      return { args: [input.ids, input.values], kwargs: {} };
+    default:
+      return { args: [], kwargs: {} };
+  }
+}
+
 /**
  * Runs one tool call with the caller's access rules, and records it. Access refusals (private
  * method, scope, method allow-list), loops and Odoo outages throw ChatStop (the run ends with
@@ -303,10 +321,10 @@ export async function runTool(env: ToolEnv, tool: OdooTool, input: any): Promise
     // A model outside the allow-list goes back to the model (it may pick an allowed one); any other refusal ends the run.
     if (refusal?.code === 'model_not_allowed') throw refusal;
     if (refusal) throw new ChatStop(refusal);
-    if (tool.writes && env.relations) {
-      // Values that would change records of a model outside the allow-list go back to the model too.
-      const args = tool.method === 'write' ? [input.ids, input.values] : [input.values];
-      const linked = await linkedWriteRefusal(env.caller, model, tool.method, args, {}, env.relations);
+    if (env.relations) {
+      // Values, domains and orders that reach a model outside the allow-list go back to the model too.
+      const { args, kwargs } = reachingParts(tool, input);
+      const linked = await linkedModelsRefusal(env.caller, model, tool.method, args, kwargs, env.relations);
       if (linked) throw linked;
     }
     if (env.repeats?.seen(tool.name, input).looping) {

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { Caller } from '../auth/caller.js';
 import { odooForCaller } from '../actions/odoo-for-caller.js';
-import { linkedWriteRefusal, relationsLoader } from '../actions/linked-writes.js';
+import { linkedModelsRefusal, relationsLoader } from '../actions/linked-models.js';
 
 /**
  * Runs ORM calls on the caller's Odoo (concurrently when several), adding their wall time to
@@ -16,10 +16,10 @@ export async function callOdoo<T extends unknown[]>(
   calls: { [K in keyof T]: { model: string; method: string; args?: unknown[]; kwargs?: Record<string, unknown> } },
 ): Promise<T> {
   const { client, connection } = await odooForCaller(ctx, caller);
-  // Values reaching models outside a model allow-list (linkedWriteRefusal answers at once when the key has none).
+  // Values, domains and orders reaching models outside a model allow-list (answered at once when the key has none).
   const fieldsOf = relationsLoader(ctx.caches.fieldRelations, connection.id, client);
   for (const c of calls) {
-    const refused = await linkedWriteRefusal(caller, c.model, c.method, c.args ?? [], c.kwargs ?? {}, fieldsOf);
+    const refused = await linkedModelsRefusal(caller, c.model, c.method, c.args ?? [], c.kwargs ?? {}, fieldsOf);
     if (refused) throw refused;
   }
   const started = performance.now();

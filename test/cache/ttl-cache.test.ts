@@ -45,6 +45,48 @@ describe('TtlCache', () => {
     }
   });
 
+  it('shares one load among callers that miss together; a failed one is shared too, and not kept', async () => {
+    const cache = new TtlCache<string>(60_000);
+    let loads = 0;
+    let answer!: (value: string) => void;
+    const load = () => {
+      loads++;
+      return new Promise<string>((resolve) => (answer = resolve));
+    };
+    const [a, b] = [cache.getOrLoad('k', load, 0), cache.getOrLoad('k', load, 0)];
+    answer('value');
+    expect([await a, await b, loads]).toEqual(['value', 'value', 1]);
+
+    let fail!: (err: Error) => void;
+    const failing = () => new Promise<string>((_, reject) => (fail = reject));
+    const [c, d] = [cache.getOrLoad('f', failing, 0), cache.getOrLoad('f', failing, 0)];
+    fail(new Error('odoo down'));
+    await expect(c).rejects.toThrow('odoo down');
+    await expect(d).rejects.toThrow('odoo down');
+    expect(await cache.getOrLoad('f', async () => 'recovered', 1)).toBe('recovered');
+  });
+
+  it('starts a new load for a caller that arrives after a change, and forgets a load overtaken by a change to another key', async () => {
+    const cache = new TtlCache<string>(60_000);
+    let answers: ((value: string) => void)[] = [];
+    const load = () => new Promise<string>((resolve) => answers.push(resolve));
+    const before = cache.getOrLoad('key', load, 0);
+    cache.delete('key');
+    const after = cache.getOrLoad('key', load, 0);
+    expect(answers).toHaveLength(2);
+    answers[0]!('old row');
+    answers[1]!('new row');
+    expect([await before, await after]).toEqual(['old row', 'new row']);
+
+    answers = [];
+    const overtaken = cache.getOrLoad('other', load, 0);
+    cache.delete('unrelated');
+    answers[0]!('value');
+    await overtaken;
+    // Not kept (the change may have touched it), and not left behind as a load under way.
+    expect(await cache.getOrLoad('other', async () => 'loaded again', 1)).toBe('loaded again');
+  });
+
   it('never caches when the time to live is zero (caching switched off)', async () => {
     const cache = new TtlCache<number>(0);
     let loads = 0;

@@ -415,6 +415,29 @@ describe('chat over an OpenAI-compatible provider', () => {
     expect((sim.engine.execute(2, 'sale.order', 'read', [[order.id], ['client_order_ref']], {}) as any[])[0].client_order_ref).toBe(order.client_order_ref);
   });
 
+  it("refuses a read whose domain reaches a model outside the key's allow-list, and the model is told", async () => {
+    const salesOnly = (await relay.createKey({ scopes: ['read'], allowedModels: ['sale.*'] })).key;
+    const calls = odooCalls.length;
+    llm.play([
+      {
+        toolCalls: [
+          { name: 'search_count', args: { model: 'sale.order', domain: [['partner_id.email', '=like', 'a%']] } },
+          { name: 'search_read', args: { model: 'sale.order', domain: [['partner_id', 'ilike', 'azure']], fields: ['name'] } },
+        ],
+      },
+      { text: 'I may not look at customers.' },
+    ]);
+    const r = await ask({ message: 'How many orders have a customer whose e-mail starts with a?' }, salesOnly);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.steps.map((s: any) => [s.tool, s.error?.code])).toEqual([
+      ['search_count', 'model_not_allowed'],
+      ['search_read', 'model_not_allowed'],
+    ]);
+    expect(openAiToolResults(llm.requests[1]!.body)[0]!.content).toMatch(/^model_not_allowed: 'sale.order.partner_id' reaches records of 'res.partner'/);
+    // Only the field types were asked for (sale.order's, once); neither read reached Odoo.
+    expect(odooCalls.slice(calls).map((c) => c.method)).toEqual(['fields_get']);
+  });
+
   it('runs at most 10 tool calls of one turn; the others get an error the model can act on', async () => {
     const calls = odooCalls.length;
     llm.play([
