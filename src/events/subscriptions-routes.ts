@@ -22,6 +22,9 @@ import { matchesAllowList } from '../auth/scopes.js';
 import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { verifyRequestHmac } from '../auth/request-hmac.js';
 import { RelayError } from '../errors/index.js';
+import { resolveConnection } from '../connections/store.js';
+import { hasModelAllowList, linkedModelsRefusal, relationsLoader } from '../actions/linked-models.js';
+import { isPlainObject } from '../actions/linked-reads.js';
 import { parseInput } from '../http/parse-input.js';
 import { integerParam } from '../http/query-params.js';
 import { getSubscriptionRow, listSubscriptions, rotateSigningSecret, toSubscription } from './subscriptions-store.js';
@@ -100,9 +103,25 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext
     return row;
   };
 
+  /**
+   * A domain that reaches models outside the caller's allow-list is refused as a webhook call's
+   * would be: which records a subscription delivers answers what a search would.
+   */
+  const checkDomainReach = async (caller: Caller, model: unknown, body: unknown, connectionId: unknown) => {
+    const domain = isPlainObject(body) ? body.domain : undefined;
+    if (!hasModelAllowList(caller) || !Array.isArray(domain) || typeof model !== 'string') return;
+    const resolved = await resolveConnection(ctx.storage.db, caller.userId, typeof connectionId === 'string' ? connectionId : null);
+    if (!resolved) return; // creating it answers no_odoo_connection
+    const fieldsOf = relationsLoader(ctx.caches.fieldRelations, resolved.connection.id, ctx.odooClients.get(resolved.connection, resolved.secretEnc));
+    const refused = await linkedModelsRefusal(caller, model, 'search', [domain], {}, fieldsOf);
+    if (refused) throw refused;
+  };
+
   app.post('/api/v1/subscriptions', doc(subscriptionDocs.create), async (request, reply) => {
     const caller = request.caller!;
     checkRequestedModel(caller, request.body);
+    const body = isPlainObject(request.body) ? request.body : {};
+    await checkDomainReach(caller, body.model, body, body.connectionId);
     // Made by a third-party app: revoking the app's access pauses it.
     const appId = caller.kind === 'oauth2' || caller.kind === 'oauth1' ? caller.appId : null;
     const { subscription, secret } = await events.createSubscription(caller.userId, request.body, appId);
@@ -121,6 +140,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext
 
   app.patch('/api/v1/subscriptions/:id', doc(subscriptionDocs.update), async (request) => {
     const before = await rowOf(request);
+    await checkDomainReach(request.caller!, before.model, request.body, before.connection_id);
     const subscription = await events.updateSubscription(userOf(request), before.id, request.body);
     const answer: Record<string, unknown> = { success: true, subscription };
     if (before.active === 0 && subscription.active) {

@@ -1,6 +1,6 @@
 /** Where a call's domain, order, groupby, specification or export fields reach other models (pure). */
 import { describe, expect, it } from 'vitest';
-import { domainReaches, exportReaches, fieldSpecReaches, orderReaches, readReaches, specificationReaches } from '../../src/actions/linked-reads.js';
+import { domainReaches, exportReaches, fieldSpecReaches, orderReaches, readReaches, specificationReaches, type Reach } from '../../src/actions/linked-reads.js';
 
 describe('readReaches', () => {
   it('finds nothing in the usual calls: plain fields compared with numbers, booleans or nothing', () => {
@@ -50,7 +50,7 @@ describe('domainReaches', () => {
     let deep: unknown[] = [['x.y', '=', 1]];
     for (let i = 0; i < 20; i++) deep = [['line_ids', 'any', deep]];
     let depth = 0;
-    for (let reach = domainReaches(deep, 0)[0]; reach; reach = reach.then?.[0]) depth++;
+    for (let reach: Reach | undefined = domainReaches(deep, 0)[0]; reach; reach = reach.then?.[0]) depth++;
     expect(depth).toBe(9);
   });
 });

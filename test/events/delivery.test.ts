@@ -222,6 +222,16 @@ describe('subscriptions API', () => {
     expect(own.status, JSON.stringify(own.body)).toBe(201);
     // A subscription's model never changes, whoever asks.
     expect((await rig.api('PATCH', `/api/v1/subscriptions/${own.body.subscription.id}`, { model: 'res.users' }, narrow)).body.code).toBe('invalid_request');
+    // Nor does its domain reach another model: which partners it delivers would tell which countries match.
+    const reaching = { model: 'res.partner', targetUrl: receiver.url, captureMode: 'poll', events: ['create'], domain: [['country_id.code', '=like', 'B%']] };
+    const viaCountry = await rig.api('POST', '/api/v1/subscriptions', reaching, narrow);
+    expect(viaCountry.status, JSON.stringify(viaCountry.body)).toBe(403);
+    expect(viaCountry.body).toMatchObject({ code: 'model_not_allowed', details: { model: 'res.country', field: 'res.partner.country_id' } });
+    const patched = await rig.api('PATCH', `/api/v1/subscriptions/${own.body.subscription.id}`, { domain: [['category_id', 'any', [['name', '=', 'VIP']]]] }, narrow);
+    expect(patched.status, JSON.stringify(patched.body)).toBe(403);
+    expect((await rig.api('GET', `/api/v1/subscriptions/${own.body.subscription.id}`, undefined, narrow)).body.subscription.domain).toEqual([['name', '=', 'nobody']]);
+    // The owner, without an allow-list, may.
+    expect((await rig.api('POST', '/api/v1/subscriptions', reaching)).status).toBe(201);
 
     const listed = await rig.api('GET', '/api/v1/subscriptions', undefined, narrow);
     const ids = listed.body.subscriptions.map((sub: { id: string }) => sub.id);
