@@ -45,7 +45,7 @@ export interface ToolEnv {
   allowWrites: boolean;
   fieldsCache: TtlCache<Record<string, unknown>>;
   /** Field types of the caller's Odoo, for the allow-list check of values, domains and orders that reach other models. */
-  relations?: FieldsOf;
+  relations: FieldsOf;
   /** Called once per tool call, after it ends (request log, response steps). */
   onStep(step: ToolStep): void;
   /** Called before a writing call is sent to Odoo: from then on the request may have changed data. */
@@ -321,12 +321,10 @@ export async function runTool(env: ToolEnv, tool: OdooTool, input: any): Promise
     // A model outside the allow-list goes back to the model (it may pick an allowed one); any other refusal ends the run.
     if (refusal?.code === 'model_not_allowed') throw refusal;
     if (refusal) throw new ChatStop(refusal);
-    if (env.relations) {
-      // Values, domains and orders that reach a model outside the allow-list go back to the model too.
-      const { args, kwargs } = reachingParts(tool, input);
-      const linked = await linkedModelsRefusal(env.caller, model, tool.method, args, kwargs, env.relations);
-      if (linked) throw linked;
-    }
+    // Values, domains and orders that reach a model outside the allow-list go back to the model too.
+    const { args, kwargs } = reachingParts(tool, input);
+    const linked = await linkedModelsRefusal(env.caller, model, tool.method, args, kwargs, env.relations);
+    if (linked) throw linked;
     if (env.repeats?.seen(tool.name, input).looping) {
       throw new ChatStop(new RelayError('chat_step_limit', `The model repeated the same '${tool.name}' call without making progress`, { reason: 'repeated_tool_call', tool: tool.name }));
     }

@@ -13,6 +13,7 @@ import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { RelayError } from '../errors/index.js';
 import { odooForCaller } from '../actions/odoo-for-caller.js';
 import { callerMayWrite, type ToolEnv } from '../chat/tools.js';
+import { relationsLoader } from '../actions/linked-models.js';
 import { toolStepLogger } from '../chat/tool-log.js';
 import { buildMcpServer } from './server.js';
 
@@ -65,6 +66,7 @@ export function registerMcpRoute(app: FastifyInstance, ctx: AppContext): void {
           maxRowsPerCall: ctx.config.chatLimits.maxRowsPerCall,
           allowWrites,
           fieldsCache: ctx.chat.fieldsCache,
+          relations: relationsLoader(ctx.caches.fieldRelations, connection.id, client),
           onStep: toolStepLogger(ctx, request, 'mcp.tool'),
         };
       })());

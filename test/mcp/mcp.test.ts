@@ -115,6 +115,21 @@ describe('MCP server', () => {
     expect(models).toEqual(['res.partner']);
   });
 
+  it("holds the allow-list for the models a tool's values or domain reach", async () => {
+    const limited = (await relay.createKey({ scopes: ['webhook'], allowedModels: ['res.partner'] })).key;
+    const client = await connect(limited, '?allow_writes=true');
+    const viaCountry = await client.callTool({ name: 'search_count', arguments: { model: 'res.partner', domain: [['country_id.code', '=', 'BE']] } });
+    expect(viaCountry.isError).toBe(true);
+    expect(text(viaCountry)).toMatch(/^model_not_allowed: 'res.partner.country_id' reaches records of 'res.country'/);
+    const newTag = await client.callTool({ name: 'create', arguments: { model: 'res.partner', values: { name: 'Tagged by MCP', category_id: [[0, 0, { name: 'Made through MCP' }]] } } });
+    expect(newTag.isError).toBe(true);
+    expect(text(newTag)).toMatch(/^model_not_allowed: 'res.partner.category_id' would change records of 'res.partner.category'/);
+    expect(sim.engine.execute(2, 'res.partner.category', 'search_count', [[['name', '=', 'Made through MCP']]], {})).toBe(0);
+    // Comparing with ids stays on the partner.
+    const byId = await client.callTool({ name: 'search_count', arguments: { model: 'res.partner', domain: [['country_id', '!=', false]] } });
+    expect(byId.isError, text(byId)).toBeFalsy();
+  });
+
   it('refuses a bad key and a missing key', async () => {
     await expect(connect('sk_live_notarealkey0000000000000000')).rejects.toThrow(/invalid_api_key/);
     const anonymous = new Client({ name: 'anon', version: '1' });
