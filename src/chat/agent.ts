@@ -19,7 +19,7 @@ import {
 import type { ChatLimits, ChatProviderConfig } from '../config.js';
 import { RelayError } from '../errors/index.js';
 import { isOdooError } from '../odoo/index.js';
-import { fitToolResult, overBudget, RepeatDetector } from './limits.js';
+import { fitToolResult, overBudget, RepeatDetector, usageMissing, usedTokens } from './limits.js';
 import { isStrictCompatible } from './strict-schema.js';
 import { maskProviderSecrets, providerFailure } from './provider.js';
 import type { ChatRunResult } from './response.js';
@@ -175,7 +175,7 @@ export async function runAgent(req: AgentRequest): Promise<{ run: ChatRunResult;
       stopWhen: [
         stepCountIs(req.limits.maxSteps),
         () => stop !== null,
-        ({ steps: done }) => overBudget(done.map((s) => s.usage), req.limits.maxTokens),
+        ({ steps: done }) => overBudget(done, req.limits.maxTokens),
       ],
       onStepFinish: noteInvalidCalls,
       ...(req.outputSchema && {
@@ -206,14 +206,17 @@ export async function runAgent(req: AgentRequest): Promise<{ run: ChatRunResult;
   if (stop) throw stop;
 
   const usage = result.totalUsage;
+  // A provider that reports no usage is charged an estimate (see stepTokens), and says so.
+  const estimated = result.steps.some((step) => usageMissing(step.usage));
   // Some providers end a turn of tool calls with "stop" (OpenAI now and then, vLLM with a named
   // tool choice): a last step that called tools is no answer, whatever its finish reason says.
   if (result.finishReason === 'tool-calls' || (result.steps.at(-1)?.toolCalls.length ?? 0) > 0) {
     // The model still wanted to call tools when a limit stopped it: no answer to give.
-    if (overBudget(result.steps.map((s) => s.usage), req.limits.maxTokens)) {
+    if (overBudget(result.steps, req.limits.maxTokens)) {
       throw new RelayError('chat_token_budget', `The model used the token budget (${req.limits.maxTokens}) without answering`, {
         maxTokens: req.limits.maxTokens,
-        usedTokens: usage.totalTokens ?? null,
+        usedTokens: usedTokens(result.steps),
+        ...(estimated && { estimated: true }),
       });
     }
     throw new RelayError('chat_step_limit', `The model used all ${req.limits.maxSteps} steps without answering; ask a narrower question or raise CHAT_MAX_STEPS`, {
@@ -239,7 +242,8 @@ export async function runAgent(req: AgentRequest): Promise<{ run: ChatRunResult;
     usage: {
       inputTokens: usage.inputTokens ?? 0,
       outputTokens: usage.outputTokens ?? 0,
-      totalTokens: usage.totalTokens ?? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0),
+      totalTokens: estimated ? usedTokens(result.steps) : (usage.totalTokens ?? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0)),
+      ...(estimated && { estimated: true }),
       modelCalls: result.steps.length,
       toolCalls: steps.length,
       durationMs: Math.round(performance.now() - started),

@@ -59,9 +59,43 @@ export function tokensOf(usage: TokenUsage | undefined): number {
   return Number.isFinite(total) && total > 0 ? total : 0;
 }
 
+/** What the budget reads of one model call: an AI SDK step. */
+export interface BudgetStep {
+  usage?: TokenUsage | undefined;
+  request?: { body?: unknown } | undefined;
+  text?: string | undefined;
+  toolCalls?: readonly { input?: unknown }[] | undefined;
+}
+
+/** Characters per token of the estimate: OpenAI's rule of thumb for English text. */
+const CHARS_PER_TOKEN = 4;
+
+/** Whether the provider said nothing of a step's usage (some self-hosted servers never do). */
+export function usageMissing(usage: TokenUsage | undefined): boolean {
+  return !usage || (usage.inputTokens === undefined && usage.outputTokens === undefined && usage.totalTokens === undefined);
+}
+
+/**
+ * Tokens of one step: the provider's count or, when it gave none, an estimate from the
+ * characters sent (the whole request: history, tools, results) and received. Without it a
+ * provider that reports no usage could run a question past CHAT_MAX_TOKENS unchecked.
+ */
+export function stepTokens(step: BudgetStep): number {
+  if (!usageMissing(step.usage)) return tokensOf(step.usage);
+  const body = step.request?.body;
+  const sent = typeof body === 'string' ? body.length : body === undefined ? 0 : (JSON.stringify(body)?.length ?? 0);
+  const received = (step.text?.length ?? 0) + (step.toolCalls?.length ? JSON.stringify(step.toolCalls.map((c) => c.input ?? null)).length : 0);
+  return Math.ceil((sent + received) / CHARS_PER_TOKEN);
+}
+
+/** Tokens of all steps so far, counted or estimated. */
+export function usedTokens(steps: readonly BudgetStep[]): number {
+  return steps.reduce((sum, step) => sum + stepTokens(step), 0);
+}
+
 /** Whether the steps so far used the whole budget (checked between steps, so one step may overshoot). */
-export function overBudget(stepUsages: readonly (TokenUsage | undefined)[], maxTokens: number): boolean {
-  return stepUsages.reduce((sum, u) => sum + tokensOf(u), 0) >= maxTokens;
+export function overBudget(steps: readonly BudgetStep[], maxTokens: number): boolean {
+  return usedTokens(steps) >= maxTokens;
 }
 
 /** Largest JSON schema a caller may send with `format: "json"`, in characters of compact JSON. */

@@ -5,6 +5,8 @@ export interface ChatUsage {
   inputTokens: number;
   outputTokens: number;
   totalTokens: number;
+  /** Present (true) when the provider reported no usage: totalTokens is then estimated from characters, about four per token. */
+  estimated?: true;
   /** Model turns (one request to the provider each). */
   modelCalls: number;
   toolCalls: number;

@@ -494,6 +494,24 @@ describe('chat over an OpenAI-compatible provider', () => {
     expect(llm.requests).toHaveLength(1);
   });
 
+  it('estimates the tokens of a provider that reports no usage, and holds it to the budget', async () => {
+    llm.play([{ text: 'Ninety-one partners.', usage: null }]);
+    const answered = await ask({ message: 'How many partners?' });
+    expect(answered.status, answered.text).toBe(200);
+    // About four characters a token, of the request the relay sent and the answer it got.
+    const sent = JSON.stringify(llm.requests[0]!.body).length;
+    expect(answered.body.usage).toMatchObject({ estimated: true, totalTokens: Math.ceil((sent + 'Ninety-one partners.'.length) / 4), modelCalls: 1 });
+
+    // The system prompt and the tools alone are more than 500 tokens: the first turn uses the budget.
+    relay.ctx.config.chatLimits.maxTokens = 500;
+    llm.play([{ toolCalls: [{ name: 'search_count', args: { model: 'res.partner', domain: [] } }], usage: null }, { text: 'too late', usage: null }]);
+    const r = await ask({ message: 'Count' });
+    expect(r.status, r.text).toBe(422);
+    expect(r.body).toMatchObject({ code: 'chat_token_budget', details: { maxTokens: 500, estimated: true } });
+    expect(r.body.details.usedTokens).toBeGreaterThanOrEqual(500);
+    expect(llm.requests).toHaveLength(1);
+  });
+
   it('caps the rows a tool call returns and tells the model', async () => {
     relay.ctx.config.chatLimits.maxRowsPerCall = 2;
     llm.play([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveLimit, fitToolResult, outputSchemaProblem, overBudget, RepeatDetector, tokensOf, toolCallSignature } from '../../src/chat/limits.js';
+import { effectiveLimit, fitToolResult, outputSchemaProblem, overBudget, RepeatDetector, stepTokens, tokensOf, toolCallSignature, usedTokens } from '../../src/chat/limits.js';
 import { compileOutputSchema } from '../../src/chat/agent.js';
 import { allowListDomain } from '../../src/chat/tools.js';
 import { textMatcher } from '../odoo-sim/engine/domain.js';
@@ -26,9 +26,19 @@ describe('chat limits', () => {
   });
 
   it('adds token usage across steps', () => {
-    expect(overBudget([{ totalTokens: 400 }, { inputTokens: 300, outputTokens: 200 }], 1000)).toBe(false);
-    expect(overBudget([{ totalTokens: 400 }, { inputTokens: 400, outputTokens: 200 }], 1000)).toBe(true);
-    expect(overBudget([undefined], 1)).toBe(false);
+    expect(overBudget([{ usage: { totalTokens: 400 } }, { usage: { inputTokens: 300, outputTokens: 200 } }], 1000)).toBe(false);
+    expect(overBudget([{ usage: { totalTokens: 400 } }, { usage: { inputTokens: 400, outputTokens: 200 } }], 1000)).toBe(true);
+    // A provider's zero is a count, not a missing one.
+    expect(overBudget([{ usage: { inputTokens: 0, outputTokens: 0 }, request: { body: 'x'.repeat(4000) } }], 1)).toBe(false);
+  });
+
+  it('estimates a step the provider reported no usage for: about four characters a token, sent and received', () => {
+    const step = { usage: { inputTokens: undefined, outputTokens: undefined, totalTokens: undefined }, request: { body: 'x'.repeat(4000) }, text: 'y'.repeat(400), toolCalls: [] };
+    expect(stepTokens(step)).toBe(1100);
+    expect(stepTokens({ request: { body: { messages: [{ role: 'user', content: 'z'.repeat(98) }] } }, toolCalls: [{ input: { model: 'res.partner' } }] })).toBe(Math.ceil((JSON.stringify({ messages: [{ role: 'user', content: 'z'.repeat(98) }] }).length + JSON.stringify([{ model: 'res.partner' }]).length) / 4));
+    expect(usedTokens([step, { usage: { totalTokens: 50 } }])).toBe(1150);
+    expect(overBudget([step, step], 2200)).toBe(true);
+    expect(stepTokens({})).toBe(0);
   });
 
   it('accepts a small object schema and refuses the rest with a reason', () => {
@@ -144,6 +154,6 @@ describe('tokensOf', () => {
     expect(tokensOf({ inputTokens: -5, outputTokens: 2 })).toBe(0);
     expect(tokensOf({ totalTokens: -100 })).toBe(0);
     expect(tokensOf({ inputTokens: 10, outputTokens: 5 })).toBe(15);
-    expect(overBudget([{ totalTokens: -1_000_000 }, { totalTokens: 900 }], 800)).toBe(true);
+    expect(overBudget([{ usage: { totalTokens: -1_000_000 } }, { usage: { totalTokens: 900 } }], 800)).toBe(true);
   });
 });

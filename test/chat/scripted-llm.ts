@@ -10,11 +10,12 @@ import type { AddressInfo, Socket } from 'node:net';
 export type ScriptedTurn =
   | {
       toolCalls: { name: string; args: unknown; id?: string }[];
-      usage?: { input: number; output: number };
+      /** null: the answer carries no usage at all, as some self-hosted servers send it. */
+      usage?: { input: number; output: number } | null;
       /** finish_reason to send (default tool_calls): some providers say "stop" with tool calls. */
       finish?: string;
     }
-  | { text: string; usage?: { input: number; output: number }; finish?: string }
+  | { text: string; usage?: { input: number; output: number } | null; finish?: string }
   | { status: number; body: unknown; headers?: Record<string, string> }
   | { hang: true };
 
@@ -134,7 +135,7 @@ function json(res: ServerResponse, status: number, body: unknown) {
 type AnswerTurn = Extract<ScriptedTurn, { toolCalls: unknown } | { text: string }>;
 
 function openAiAnswer(res: ServerResponse, body: any, turn: AnswerTurn, i: number) {
-  const usage = turn.usage ?? { input: 100, output: 20 };
+  const usage = turn.usage === undefined ? { input: 100, output: 20 } : turn.usage;
   const toolCalls =
     'toolCalls' in turn
       ? turn.toolCalls.map((c, n) => ({
@@ -145,14 +146,14 @@ function openAiAnswer(res: ServerResponse, body: any, turn: AnswerTurn, i: numbe
       : undefined;
   const message = { role: 'assistant', content: 'text' in turn ? turn.text : null, ...(toolCalls && { tool_calls: toolCalls }) };
   const finish = 'finish' in turn && turn.finish ? turn.finish : toolCalls ? 'tool_calls' : 'stop';
-  const u = { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output };
+  const u = usage && { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output };
   // generateText does not stream, so the relay never asks for SSE; refuse it rather than pretend.
   if (body.stream) return json(res, 400, { error: { message: 'this scripted server does not stream' } });
-  return json(res, 200, { id: `chatcmpl-${i}`, object: 'chat.completion', created: 1_760_000_000, model: body.model, choices: [{ index: 0, message, finish_reason: finish }], usage: u });
+  return json(res, 200, { id: `chatcmpl-${i}`, object: 'chat.completion', created: 1_760_000_000, model: body.model, choices: [{ index: 0, message, finish_reason: finish }], ...(u && { usage: u }) });
 }
 
 function anthropicAnswer(res: ServerResponse, body: any, turn: AnswerTurn, i: number) {
-  const usage = turn.usage ?? { input: 100, output: 20 };
+  const usage = turn.usage === undefined ? { input: 100, output: 20 } : turn.usage;
   const content =
     'toolCalls' in turn
       ? turn.toolCalls.map((c, n) => ({ type: 'tool_use', id: c.id ?? `toolu_${i}_${n}`, name: c.name, input: c.args }))
@@ -165,6 +166,6 @@ function anthropicAnswer(res: ServerResponse, body: any, turn: AnswerTurn, i: nu
     content,
     stop_reason: 'toolCalls' in turn ? 'tool_use' : 'end_turn',
     stop_sequence: null,
-    usage: { input_tokens: usage.input, output_tokens: usage.output },
+    usage: { input_tokens: usage?.input ?? 0, output_tokens: usage?.output ?? 0 },
   });
 }
