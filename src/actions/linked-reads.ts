@@ -54,10 +54,15 @@ const PLACES: Record<string, Places> = {
   export_data: { exportFields: 1 },
 };
 
-/** Keyword arguments read for every method, so a custom method's `domain` or `order` is checked too. */
-const DOMAIN_KEYWORDS = ['domain', 'search_domain', 'category_domain', 'filter_domain'];
+/**
+ * Keyword arguments read for every method, so a custom method's `domain` or `order` is checked
+ * too: any keyword ending in `domain` (search_panel's `search_domain`, `category_domain`…) or in
+ * `specification` (web_read_group's `unfold_read_specification` on Odoo 19).
+ */
 const ORDER_KEYWORDS = ['order', 'orderby'];
 const FIELD_SPEC_KEYWORDS = ['fields', 'groupby', 'group_by', 'aggregates'];
+const keywordsEndingIn = (kwargs: Readonly<Record<string, unknown>>, suffix: string) =>
+  Object.keys(kwargs).filter((name) => name.endsWith(suffix)).map((name) => kwargs[name]);
 
 /** Deeper than any real nesting; a body built to recurse for ever stops here. */
 const MAX_DEPTH = 8;
@@ -69,12 +74,12 @@ export function readReaches(method: string, args: readonly unknown[], kwargs: Re
   const at = (index: number | undefined) => (index === undefined ? undefined : args[index]);
   const kw = (name: string) => (Object.hasOwn(kwargs, name) ? kwargs[name] : undefined);
 
-  for (const domain of [at(places.domain), ...DOMAIN_KEYWORDS.map(kw), method === 'name_search' ? kw('args') : undefined]) {
+  for (const domain of [at(places.domain), ...keywordsEndingIn(kwargs, 'domain'), method === 'name_search' ? kw('args') : undefined]) {
     out.push(...domainReaches(domain, 0));
   }
   for (const order of [at(places.order), ...ORDER_KEYWORDS.map(kw)]) out.push(...orderReaches(order));
   for (const specs of [...(places.fieldSpecs ?? []).map(at), ...FIELD_SPEC_KEYWORDS.map(kw)]) out.push(...fieldSpecReaches(specs));
-  for (const spec of [at(places.specification), kw('specification')]) out.push(...specificationReaches(spec, 0));
+  for (const spec of [at(places.specification), ...keywordsEndingIn(kwargs, 'specification')]) out.push(...specificationReaches(spec, 0));
   for (const fields of [at(places.exportFields), kw('fields_to_export')]) out.push(...exportReaches(fields));
   return out;
 }

@@ -17,6 +17,8 @@ describe('readReaches', () => {
     expect(readReaches('name_search', ['a', dotted], {})).toEqual([reach]);
     expect(readReaches('name_search', [], { name: 'a', args: dotted })).toEqual([reach]);
     expect(readReaches('my_custom_report', [], { domain: dotted })).toEqual([reach]);
+    expect(readReaches('search_panel_select_range', ['partner_id'], { search_domain: dotted, category_domain: [] })).toEqual([reach]);
+    expect(readReaches('web_read_group', [[], ['partner_id']], { unfold_read_specification: { partner_id: { fields: { email: {} } } } })).toEqual([{ path: ['partner_id'], full: true, then: [] }]);
     // A domain where a method does not take one is not read as one.
     expect(readReaches('write', [dotted, { name: 'x' }], {})).toEqual([]);
   });
