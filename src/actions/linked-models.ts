@@ -40,7 +40,14 @@ export async function linkedModelsRefusal(
   const written = await linkedWriteRefusal(caller, model, method, args, kwargs, fieldsOf);
   if (written) return written;
   const allowed = grantOf(caller)!.allowedModels!;
-  return firstRefusal(model, readReaches(method, args, kwargs));
+  let reaches: Reach[];
+  try {
+    reaches = readReaches(method, args, kwargs);
+  } catch (err) {
+    if (err instanceof RelayError) return err; // nested deeper than the check follows
+    throw err;
+  }
+  return firstRefusal(model, reaches);
 
   async function firstRefusal(onModel: string, reaches: readonly Reach[]): Promise<RelayError | null> {
     for (const reach of reaches) {

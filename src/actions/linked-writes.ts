@@ -17,7 +17,7 @@ import { grantOf, credentialName, type Caller } from '../auth/caller.js';
 import { matchesAllowList } from '../auth/scopes.js';
 import { RelayError } from '../errors/index.js';
 import type { FieldsOf } from './linked-models.js';
-import { isPlainObject } from './linked-reads.js';
+import { isPlainObject, MAX_DEPTH, nestingTooDeep } from './linked-reads.js';
 
 /** Where the values are in the calls that take them: `create(vals_list)`, `write(ids, vals)`, `copy(ids, default)`, `web_save(ids, vals)`. */
 const VALUES_OF: Record<string, (args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>) => unknown> = {
@@ -27,8 +27,14 @@ const VALUES_OF: Record<string, (args: readonly unknown[], kwargs: Readonly<Reco
   web_save: (args, kwargs) => args[1] ?? kwargs.vals,
 };
 
-/** Deeper than any real nesting of commands; a body built to recurse for ever stops here. */
-const MAX_DEPTH = 8;
+/**
+ * A command's code as Odoo reads it: Command is an IntEnum compared with `==`, so Python's
+ * False and True are commands 0 (create) and 1 (update) too.
+ */
+function commandCode(command: unknown): unknown {
+  if (!Array.isArray(command)) return undefined;
+  return typeof command[0] === 'boolean' ? Number(command[0]) : command[0];
+}
 
 /**
  * The refusal of a call whose values would change records of a model outside the caller's
@@ -52,7 +58,8 @@ export async function linkedWriteRefusal(
   return null;
 
   async function checkValues(onModel: string, vals: unknown, depth: number): Promise<RelayError | null> {
-    if (!isPlainObject(vals) || depth > MAX_DEPTH) return null;
+    if (!isPlainObject(vals)) return null;
+    if (depth > MAX_DEPTH) return nestingTooDeep(allowed);
     const lists = Object.keys(vals).filter((name) => Array.isArray(vals[name]));
     if (lists.length === 0) return null;
     const fields = await fieldsOf(onModel);
@@ -61,7 +68,7 @@ export async function linkedWriteRefusal(
       // An unknown field, or a list in a field that is not x2many: Odoo's own error follows.
       if (!field?.relation || (field.type !== 'one2many' && field.type !== 'many2many')) continue;
       const value = vals[name] as unknown[];
-      const changesLinked = field.type === 'one2many' ? value.length > 0 : value.some((c) => Array.isArray(c) && (c[0] === 0 || c[0] === 1 || c[0] === 2));
+      const changesLinked = field.type === 'one2many' ? value.length > 0 : value.some((c) => [0, 1, 2].includes(commandCode(c) as number));
       if (changesLinked && !matchesAllowList(allowed, field.relation)) {
         return new RelayError(
           'model_not_allowed',
@@ -70,8 +77,9 @@ export async function linkedWriteRefusal(
         );
       }
       for (const command of value) {
-        if (!Array.isArray(command) || (command[0] !== 0 && command[0] !== 1)) continue;
-        const refused = await checkValues(field.relation, command[2], depth + 1);
+        const code = commandCode(command);
+        if (code !== 0 && code !== 1) continue;
+        const refused = await checkValues(field.relation, (command as unknown[])[2], depth + 1);
         if (refused) return refused;
       }
     }

@@ -61,6 +61,18 @@ describe.each([
     expect(company.status, company.text).toBe(200);
   });
 
+  it("refuses commands written with Python's booleans (False is create, True update), and values nested deeper than the check follows", async () => {
+    const r = await exec(partnersOnly, 'res.partner', 'create', [{ name: 'Tagged', category_id: [[false, 0, { name: 'Made with False' }]] }]);
+    expect(r.status, r.text).toBe(403);
+    expect(r.body).toMatchObject({ code: 'model_not_allowed', details: { model: 'res.partner.category' } });
+    let contact: Record<string, unknown> = { name: 'Deepest', category_id: [[0, 0, { name: 'Made deep down' }]] };
+    for (let i = 0; i < 10; i++) contact = { name: `Level ${i}`, child_ids: [[0, 0, contact]] };
+    const deep = await exec(partnersOnly, 'res.partner', 'create', [contact]);
+    expect(deep.status, deep.text).toBe(403);
+    expect(deep.body.details).toMatchObject({ reason: 'nesting_too_deep' });
+    expect(sim.engine.execute(2, 'res.partner.category', 'search_count', [[['name', '=', 'Made deep down']]], {})).toBe(0);
+  });
+
   it('lets sale.* create an order with its lines, and checks values nested in the lines', async () => {
     const product = (sim.engine.execute(2, 'product.product', 'search', [[]], { limit: 1 }) as number[])[0]!;
     const order = await exec(salesOnly, 'sale.order', 'create', [{ partner_id: 9, order_line: [[0, 0, { product_id: product, product_uom_qty: 2 }]] }]);
@@ -107,6 +119,28 @@ describe.each([
       const page = await exec(salesOnly, 'sale.order', 'web_search_read', [], { domain: [['state', '=', 'sale']], specification: { name: {}, partner_id: {} }, limit: 2 });
       expect(page.status, page.text).toBe(200);
       expect(page.body.result.records[0].partner_id).toEqual(expect.any(Number));
+    });
+
+    it('refuses a condition on another model hidden under more levels of nesting than the check follows', async () => {
+      // Nine `any`s through allowed lines and orders, then the partner's e-mail.
+      let domain: unknown[] = [['partner_id.email', '=like', 'a%']];
+      for (let i = 0; i < 10; i++) domain = [[i % 2 ? 'order_id' : 'order_line', 'any', domain]];
+      const r = await exec(salesOnly, 'sale.order', 'search_count', [domain]);
+      expect(r.status, r.text).toBe(403);
+      expect(r.body).toMatchObject({ code: 'model_not_allowed', details: { reason: 'nesting_too_deep', maxDepth: 8 } });
+    });
+
+    it("lets the web client's nested display names through, as every read shows them", async () => {
+      const page = await exec(salesOnly, 'sale.order', 'web_search_read', [], {
+        domain: [],
+        specification: { name: {}, partner_id: { fields: { display_name: {} } }, order_line: { fields: { product_id: { fields: { display_name: {} } } } } },
+        limit: 1,
+      });
+      expect(page.status, page.text).toBe(200);
+      expect(page.body.result.records[0].partner_id).toMatchObject({ id: expect.any(Number), display_name: expect.any(String) });
+      // Sorting the lines by their product's price is more than that.
+      const ranked = await exec(salesOnly, 'sale.order', 'web_read', [[1], { order_line: { fields: { product_id: {} }, order: 'product_id.list_price desc' } }]);
+      refused(ranked, 'product.product', 'sale.order.line.product_id');
     });
 
     it('leaves a key without a model allow-list free to follow any path', async () => {

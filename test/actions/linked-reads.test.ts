@@ -46,14 +46,21 @@ describe('domainReaches', () => {
     ]);
   });
 
-  it('ignores what is not a condition, and stops at a depth no real domain has', () => {
+  it('ignores what is not a condition, follows eight levels of nesting and refuses a ninth rather than skip it', () => {
     expect(domainReaches('partner_id.email', 0)).toEqual([]);
     expect(domainReaches([[1, '=', 1], ['a.b'], [null, 'ilike', 'x'], '&', 7], 0)).toEqual([]);
-    let deep: unknown[] = [['x.y', '=', 1]];
-    for (let i = 0; i < 20; i++) deep = [['line_ids', 'any', deep]];
+    const nested = (levels: number) => {
+      let d: unknown[] = [['user_id.login', '=like', 'a%']];
+      for (let i = 0; i < levels; i++) d = [['child_ids', 'any', d]];
+      return d;
+    };
     let depth = 0;
-    for (let reach: Reach | undefined = domainReaches(deep, 0)[0]; reach; reach = reach.then?.[0]) depth++;
+    for (let reach: Reach | undefined = domainReaches(nested(8), 0)[0]; reach; reach = reach.then?.[0]) depth++;
     expect(depth).toBe(9);
+    expect(() => domainReaches(nested(9), 0)).toThrow(expect.objectContaining({ code: 'model_not_allowed', details: { reason: 'nesting_too_deep', maxDepth: 8 } }));
+    let spec: Record<string, unknown> = { email: {} };
+    for (let i = 0; i < 10; i++) spec = { parent_id: { fields: spec } };
+    expect(() => specificationReaches(spec, 0)).toThrow(expect.objectContaining({ code: 'model_not_allowed' }));
   });
 });
 
@@ -66,6 +73,36 @@ describe('the other parts', () => {
   it('reads a single groupby string like a list of one', () => {
     expect(fieldSpecReaches('partner_id.country_id:day')).toEqual([{ path: ['partner_id', 'country_id'], full: false }]);
     expect(fieldSpecReaches([7, null, 'name'])).toEqual([]);
+  });
+
+  it("lets a nested read of a record's id and display name through, as every read shows them, and reaches for anything more", () => {
+    expect(specificationReaches({ partner_id: { fields: { display_name: {} } }, order_line: { fields: { product_id: { fields: { display_name: {}, id: {} } } } } }, 0)).toEqual([
+      { path: ['order_line'], full: true, then: [] },
+    ]);
+    // Odoo reads `fields` through dict(): pairs count; a form it cannot read is taken to reach.
+    expect(specificationReaches({ partner_id: { fields: [['email', {}]] }, user_id: { fields: 'email' } }, 0)).toEqual([
+      { path: ['partner_id'], full: true, then: [] },
+      { path: ['user_id'], full: true, then: [] },
+    ]);
+    // A nested order sorts the comodel's records: it reaches them without reading a field.
+    expect(specificationReaches({ sale_order_ids: { order: 'amount_total desc', limit: 1 }, child_ids: { limit: 3 } }, 0)).toEqual([{ path: ['sale_order_ids'], full: true, then: [] }]);
+  });
+
+  it('reads the places of onchange, web_name_search, load and web_read_group on Odoo 19', () => {
+    const emailSpec = { partner_id: { fields: { email: {} } } };
+    const reach = [{ path: ['partner_id'], full: true, then: [] }];
+    expect(readReaches('onchange', [[], {}, ['partner_id'], emailSpec], {})).toEqual(reach);
+    expect(readReaches('onchange', [[], {}, ['partner_id']], { fields_spec: emailSpec })).toEqual(reach);
+    expect(readReaches('web_name_search', ['a', emailSpec, [['partner_id.email', '!=', false]]], {})).toEqual([{ path: ['partner_id', 'email'], full: false }, ...reach]);
+    expect(readReaches('web_read_group', [[], ['partner_id']], { groupby_read_specification: { partner_id: { email: {} } } })).toEqual(reach);
+    expect(readReaches('web_read_group', [[], ['partner_id']], { groupby_read_specification: { partner_id: { display_name: {} } } })).toEqual([]);
+    expect(readReaches('load', [['name', 'sale_order_ids/client_order_ref', 'category_id/id'], [['x', 'y', 'z']]], {})).toEqual([{ path: ['sale_order_ids', 'client_order_ref'], full: false }]);
+    expect(readReaches('load', [], { fields: ['sale_order_ids/client_order_ref'], data: [] })).toEqual([{ path: ['sale_order_ids', 'client_order_ref'], full: false }]);
+  });
+
+  it('reads quoted names in orders and groupbys', () => {
+    expect(orderReaches('"partner_id".email desc')).toEqual([{ path: ['partner_id', 'email'], full: false }]);
+    expect(fieldSpecReaches(['"partner_id".country_id'])).toEqual([{ path: ['partner_id', 'country_id'], full: false }]);
   });
 
   it('follows nested specifications and their orders', () => {
