@@ -57,6 +57,41 @@ function modelAllowed(caller: Caller, model: string): boolean {
   return !grant || matchesAllowList(grant.allowedModels, model);
 }
 
+/** A key pinned to one Odoo connection subscribes on that one only, as its calls go there only. */
+function connectionAllowed(caller: Caller, connectionId: string): boolean {
+  const pinned = grantOf(caller)?.connectionId;
+  return !pinned || pinned === connectionId;
+}
+
+/** Whether the caller may see and manage `row`: its model in the allow-list, on the connection the caller is pinned to. */
+function rowAllowed(caller: Caller, row: Pick<SubscriptionsTable, 'model' | 'connection_id'>): boolean {
+  return modelAllowed(caller, row.model) && connectionAllowed(caller, row.connection_id);
+}
+
+/**
+ * A new subscription's connection: a pinned key's own (naming another is refused), else the
+ * one asked for (the default when none is). A subscription reads its records, so a method
+ * allow-list must allow reading them.
+ */
+function checkNewSubscription(caller: Caller, body: Record<string, unknown>): Record<string, unknown> {
+  const grant = grantOf(caller);
+  if (!grant) return body;
+  if (grant.allowedMethods && !['read', 'search_read'].some((m) => matchesAllowList(grant.allowedMethods, m))) {
+    throw new RelayError('method_not_allowed', `A subscription reads its model's records: this ${credentialName(caller)}'s method allow-list must allow 'read' or 'search_read'`, {
+      method: 'read',
+      allowed: grant.allowedMethods,
+    });
+  }
+  if (!grant.connectionId) return body;
+  if (body.connectionId !== undefined && body.connectionId !== grant.connectionId) {
+    throw new RelayError('connection_not_allowed', `This ${credentialName(caller)} acts on its own Odoo connection only; leave connectionId out or name that one`, {
+      field: 'connectionId',
+      connectionId: grant.connectionId,
+    });
+  }
+  return { ...body, connectionId: grant.connectionId };
+}
+
 /** The model a create asks for (a subscription's model never changes), refused when the caller's allow-list lacks it. */
 function checkRequestedModel(caller: Caller, body: unknown): void {
   const model = typeof body === 'object' && body !== null ? (body as { model?: unknown }).model : undefined;
@@ -99,7 +134,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext
   /** The caller's subscription named in the path: its own, and to a model its allow-list has. */
   const rowOf = async (request: FastifyRequest): Promise<SubscriptionsTable> => {
     const row = await getSubscriptionRow(ctx.storage.db, idOf(request), userOf(request));
-    if (!modelAllowed(request.caller!, row.model)) throw new RelayError('not_found', `No subscription ${idOf(request).slice(0, 64)}`);
+    if (!rowAllowed(request.caller!, row)) throw new RelayError('not_found', `No subscription ${idOf(request).slice(0, 64)}`);
     return row;
   };
 
@@ -120,17 +155,19 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext
   app.post('/api/v1/subscriptions', doc(subscriptionDocs.create), async (request, reply) => {
     const caller = request.caller!;
     checkRequestedModel(caller, request.body);
-    const body = isPlainObject(request.body) ? request.body : {};
+    const body = checkNewSubscription(caller, isPlainObject(request.body) ? request.body : {});
     await checkDomainReach(caller, body.model, body, body.connectionId);
     // Made by a third-party app: revoking the app's access pauses it.
     const appId = caller.kind === 'oauth2' || caller.kind === 'oauth1' ? caller.appId : null;
-    const { subscription, secret } = await events.createSubscription(caller.userId, request.body, appId);
+    const { subscription, secret } = await events.createSubscription(caller.userId, isPlainObject(request.body) ? body : request.body, appId);
     return reply.code(201).send({ success: true, subscription, secret });
   });
 
   app.get('/api/v1/subscriptions', doc(subscriptionDocs.list), async (request) => ({
     success: true,
-    subscriptions: (await listSubscriptions({ db: ctx.storage.db, box: ctx.box }, userOf(request))).filter((sub) => modelAllowed(request.caller!, sub.model)),
+    subscriptions: (await listSubscriptions({ db: ctx.storage.db, box: ctx.box }, userOf(request))).filter(
+      (sub) => modelAllowed(request.caller!, sub.model) && connectionAllowed(request.caller!, sub.connectionId),
+    ),
   }));
 
   app.get('/api/v1/subscriptions/:id', doc(subscriptionDocs.get), async (request) => {

@@ -253,6 +253,40 @@ describe('subscriptions API', () => {
     expect((await rig.api('GET', base)).body.subscription).toMatchObject({ model: 'res.users', targetUrl: receiver.url });
   });
 
+  it('holds a key pinned to one Odoo connection to that connection, and a method allow-list to reading', async () => {
+    receiver = await startReceiver();
+    const db = rig.relay.ctx.storage.db;
+    const main = await db.selectFrom('odoo_connections').selectAll().where('user_id', '=', rig.relay.admin.id).where('is_default', '=', 1).executeTakeFirstOrThrow();
+    // A second connection of the same user (a staging database), not the default.
+    const stagingId = `con_staging${Date.now()}`;
+    await db.insertInto('odoo_connections').values({ ...main, id: stagingId, name: 'staging', is_default: 0 }).execute();
+    const { key: pinned } = await rig.relay.createKey({ scopes: ['subscriptions'], connectionId: stagingId });
+    const sub = { model: 'res.partner', targetUrl: receiver.url, captureMode: 'poll', events: ['create'] };
+
+    const onItsOwn = await rig.api('POST', '/api/v1/subscriptions', sub, pinned);
+    expect(onItsOwn.status, JSON.stringify(onItsOwn.body)).toBe(201);
+    expect(onItsOwn.body.subscription.connectionId).toBe(stagingId);
+    const elsewhere = await rig.api('POST', '/api/v1/subscriptions', { ...sub, connectionId: main.id }, pinned);
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.body).toMatchObject({ code: 'connection_not_allowed', details: { field: 'connectionId' } });
+
+    // The owner's subscriptions on the main connection are not the pinned key's to see or change.
+    const owners = await rig.api('POST', '/api/v1/subscriptions', sub);
+    expect(owners.body.subscription.connectionId).toBe(main.id);
+    const listed = (await rig.api('GET', '/api/v1/subscriptions', undefined, pinned)).body.subscriptions.map((s: { id: string }) => s.id);
+    expect(listed).toContain(onItsOwn.body.subscription.id);
+    expect(listed).not.toContain(owners.body.subscription.id);
+    expect((await rig.api('PATCH', `/api/v1/subscriptions/${owners.body.subscription.id}`, { targetUrl: `${receiver.url}/x` }, pinned)).status).toBe(404);
+
+    // Deliveries carry the records' fields: a key allowed only to count cannot subscribe.
+    const { key: counter } = await rig.relay.createKey({ scopes: ['subscriptions'], allowedMethods: ['search_count'] });
+    const counted = await rig.api('POST', '/api/v1/subscriptions', sub, counter);
+    expect(counted.status).toBe(403);
+    expect(counted.body).toMatchObject({ code: 'method_not_allowed', details: { method: 'read' } });
+    const { key: reader } = await rig.relay.createKey({ scopes: ['subscriptions'], allowedMethods: ['search_read'] });
+    expect((await rig.api('POST', '/api/v1/subscriptions', sub, reader)).status).toBe(201);
+  });
+
   it("does not show one user's subscription to another", async () => {
     receiver = await startReceiver();
     const { subscription } = await subscribe();
