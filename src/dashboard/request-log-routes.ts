@@ -6,6 +6,8 @@ import { requireSession } from '../auth/routes.js';
 import { queryRequestLog } from '../request-log/query.js';
 import { parseInput } from '../http/parse-input.js';
 import { integerParam } from '../http/query-params.js';
+import { listApiKeys } from '../auth/api-keys.js';
+import { listUsers } from '../auth/users.js';
 
 const optionalText = z
   .string()
@@ -60,6 +62,18 @@ export function registerRequestLogRoutes(app: FastifyInstance, ctx: AppContext):
     await ctx.requestLog.flush();
     const page = await queryRequestLog(db, { ...f, limit: f.limit ?? 50, userId: scopeUserId(request) });
     return { success: true, ...page };
+  });
+
+  // The keys whose calls the caller sees, for the log's key filter: an admin's are everyone's,
+  // each with its owner's name (an admin's own key list holds only their keys).
+  app.get('/api/dashboard/request-log/api-keys', guard, async (request) => {
+    const userId = scopeUserId(request);
+    const keys = await listApiKeys(db, userId);
+    const owners = userId ? null : new Map((await listUsers(db)).map((u) => [u.id, u.username]));
+    return {
+      success: true,
+      apiKeys: keys.map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, revokedAt: k.revokedAt, owner: owners?.get(k.userId) ?? null })),
+    };
   });
 
   app.get('/api/dashboard/request-log/:id', guard, async (request) => {

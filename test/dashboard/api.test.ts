@@ -282,6 +282,16 @@ describe('dashboard API', () => {
       expect((await admin.call('GET', `/api/dashboard/request-log/${adminRow.id}`)).body.entry).toEqual(adminRow);
       const hidden = await user.call('GET', `/api/dashboard/request-log/${adminRow.id}`);
       expect(hidden.status).toBe(404);
+
+      // The key filter offers the keys whose calls each one sees: everyone's to an admin, with owners.
+      const adminKeys = (await admin.call('GET', '/api/dashboard/request-log/api-keys')).body.apiKeys;
+      expect(adminKeys).toContainEqual({ id: bobKey.apiKey.id, name: bobKey.apiKey.name, prefix: bobKey.apiKey.prefix, revokedAt: null, owner: 'bob' });
+      expect(adminKeys.some((k: any) => k.id === adminKey.apiKey.id)).toBe(true);
+      const bobKeys = (await user.call('GET', '/api/dashboard/request-log/api-keys')).body.apiKeys;
+      const bobsOwn = (await user.call('GET', '/api/dashboard/api-keys')).body.apiKeys.map((k: any) => k.id);
+      expect(bobKeys.map((k: any) => k.id).sort()).toEqual([...bobsOwn].sort());
+      expect(bobKeys.map((k: any) => k.id)).toContain(bobKey.apiKey.id);
+      expect(bobKeys.every((k: any) => k.owner === null)).toBe(true);
     });
 
     it('refuses malformed filters naming the field', async () => {

@@ -202,11 +202,18 @@ describe('events pages in a browser', { timeout: 120_000 }, () => {
     const edit = page.getByRole('dialog', { name: `Edit “${NAME}”` });
     expect(await edit.getByLabel('Model', { exact: true }).isDisabled()).toBe(true);
     expect(await edit.getByLabel('Domain (optional, JSON)').inputValue()).toContain('nobody-matches-this');
+    // An emptied name or timeout is named on its field, not dropped or called too small.
+    await edit.getByLabel('Name (optional)').fill('');
+    await edit.getByLabel('Timeout (ms)').fill('');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await until(() => edit.getByText(`give it a name (it was “${NAME}”)`).isVisible()).toBe(true);
+    expect(await edit.textContent()).toContain('enter the timeout in milliseconds');
+    await edit.getByLabel('Name (optional)').fill(NAME);
     await edit.getByLabel('Timeout (ms)').fill('4000');
     await edit.getByRole('button', { name: 'Save changes' }).click();
     await until(() => page.getByText(`Saved “${NAME}”.`).isVisible()).toBe(true);
     const stored = await client.call('GET', '/api/v1/subscriptions');
-    expect(stored.body.subscriptions[0]).toMatchObject({ timeoutMs: 4000, events: ['create'] });
+    expect(stored.body.subscriptions[0]).toMatchObject({ name: NAME, timeoutMs: 4000, events: ['create'] });
     expect(stored.body.subscriptions[0].headerNames.map((h: string) => h.toLowerCase())).toEqual(['x-receiver-token']);
 
     // Rotate: a new secret, shown once; deliveries verify with it.
@@ -220,6 +227,13 @@ describe('events pages in a browser', { timeout: 120_000 }, () => {
     await page.getByRole('button', { name: `Send a test event to ${NAME}` }).click();
     const after = await receiver.waitFor(6, 15_000);
     expect(new Webhook(rotated).verify(after[5]!.rawBody.toString('utf8'), after[5]!.headers as Record<string, string>)).toMatchObject({ type: 'res.partner.test' });
+
+    // The custom headers can be removed (their values are never shown, so an empty box keeps them).
+    await page.getByRole('button', { name: `Edit ${NAME}` }).click();
+    await edit.getByLabel(/Remove the custom headers/).check();
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await until(() => page.getByText(`Saved “${NAME}”.`).isVisible()).toBe(true);
+    expect((await client.call('GET', '/api/v1/subscriptions')).body.subscriptions[0].headerNames).toEqual([]);
 
     // Delete, after confirming.
     await page.getByRole('button', { name: `Delete ${NAME}` }).click();

@@ -72,4 +72,14 @@ describe('form refusals in a browser', { timeout: 90_000 }, () => {
     expect(await noticeInView(page)).toBe(true);
     expect(problems).toEqual([]);
   });
+
+  it('names an emptied number field on the connection page instead of calling it too small', async () => {
+    await page.goto(`${relay.url}/connection`);
+    await until(() => page.getByLabel('Timeout (seconds)').inputValue()).toBe('30');
+    await page.getByLabel('Timeout (seconds)').fill('');
+    await page.getByRole('button', { name: 'Save connection' }).click();
+    await until(() => page.getByText('enter the timeout in seconds, e.g. 30').isVisible()).toBe(true);
+    expect(await page.locator('main').textContent()).not.toContain('at least 100 ms');
+    expect(problems).toEqual([]);
+  });
 });

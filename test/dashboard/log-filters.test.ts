@@ -10,8 +10,14 @@ describe('request log filters in the page URL', () => {
     expect(url.searchParams.get('since')).toBe(new Date('2026-12-05T09:30').toISOString());
     expect(filtersFromSearch(url.search)).toEqual(filters);
     expect(apiQuery(filters)).toBe(
-      `apiKeyId=key_1&action=rest.list&model=sale.order&status=502&since=${new Date('2026-12-05T09:30').getTime()}&until=${new Date('2026-12-05T10:00').getTime()}&limit=50`,
+      `apiKeyId=key_1&action=rest.list&model=sale.order&status=502&since=${new Date('2026-12-05T09:30').getTime()}&until=${new Date('2026-12-05T10:00').getTime() + 60_000}&limit=50`,
     );
+  });
+
+  it('sends "To" as the end of the minute it shows, so the calls of that minute are in', () => {
+    const at = (local: string) => new Date(local).getTime();
+    expect(apiQuery({ ...NO_FILTERS, since: '2026-12-05T08:19', until: '2026-12-05T08:19' })).toBe(`since=${at('2026-12-05T08:19')}&until=${at('2026-12-05T08:20')}&limit=50`);
+    expect(apiQuery({ ...NO_FILTERS, until: '2026-12-05T08:19:30' })).toBe(`until=${at('2026-12-05T08:19:31')}&limit=50`);
   });
 
   it('leaves out empty filters, and ignores what a hand-edited URL gets wrong', () => {

@@ -100,4 +100,80 @@ describe('session expiry in a browser', { timeout: 90_000 }, () => {
     await until(() => page.getByRole('heading', { name: 'Request log' }).isVisible()).toBe(true);
     expect(problems).toEqual([]);
   });
+
+  /** Signs in from another tab of the same browser: the session (and its CSRF token) this page holds is replaced. */
+  const signInFromAnotherTab = async (username: string, password: string) => {
+    const other = await page.context().newPage();
+    await other.goto(`${relay.url}/account`);
+    const answer = await other.evaluate(
+      async ([u, p]) => {
+        const r = await fetch('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: u, password: p }) });
+        return `${r.status} ${await r.text()}`;
+      },
+      [username, password] as const,
+    );
+    expect(answer).toMatch(/^200 /);
+    await other.close();
+  };
+  const keyRows = () => page.locator('[data-testid="keys-table"] tbody tr').allTextContents();
+
+  it('goes on working after another tab signed in again as the same account (a fresh CSRF token, fetched once)', async () => {
+    await nav('API keys');
+    await until(() => page.locator('[data-testid="keys-table"]').count()).toBe(1);
+    await signInFromAnotherTab('admin', DASHBOARD_PASSWORD);
+    await page.getByRole('button', { name: 'Generate new API key' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Generate new API key' });
+    await dialog.getByLabel('Name').fill('after the other tab');
+    await dialog.getByRole('button', { name: 'Generate key' }).click();
+    await until(() => page.getByTestId('secret-once').isVisible()).toBe(true);
+    await page.getByRole('button', { name: /I have saved/ }).click();
+    await until(keyRows).toContainEqual(expect.stringContaining('after the other tab'));
+  });
+
+  it('logs out for real when its CSRF token went stale in another tab', async () => {
+    await signInFromAnotherTab('admin', DASHBOARD_PASSWORD);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await until(() => page.getByRole('heading', { name: 'Sign in' }).isVisible()).toBe(true);
+    // The browser's session ended too: reloading does not sign anyone back in.
+    expect(await relay.ctx.storage.db.selectFrom('sessions').select('id_hash').where('expires_at', '>', Date.now()).execute()).toEqual([]);
+    await page.reload();
+    await until(() => page.getByRole('heading', { name: 'Sign in' }).isVisible()).toBe(true);
+  });
+
+  it("shows the other account, not this one's name over its data, when another tab signed in as someone else", async () => {
+    const { createUser } = await import('../../src/auth/users.js');
+    await createUser(relay.ctx.storage.db, { username: 'bob', password: DASHBOARD_PASSWORD, role: 'user' });
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill(DASHBOARD_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await nav('API keys');
+    await until(keyRows).toContainEqual(expect.stringContaining('after the other tab'));
+    await signInFromAnotherTab('bob', DASHBOARD_PASSWORD);
+    await page.getByRole('button', { name: 'Generate new API key' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Generate new API key' });
+    await dialog.getByLabel('Name').fill('meant for admin');
+    await dialog.getByRole('button', { name: 'Generate key' }).click();
+    // Nothing was created for either account; the page now shows bob, with bob's (no) keys.
+    await until(() => page.locator('.user-name').textContent()).toBe('bob');
+    await until(() => page.getByRole('dialog', { name: 'Generate new API key' }).count()).toBe(0);
+    expect(await page.locator('[data-testid="keys-table"]').count()).toBe(0);
+    const names = (await relay.ctx.storage.db.selectFrom('api_keys').select('name').execute()).map((k) => k.name);
+    expect(names).not.toContain('meant for admin');
+  });
+
+  it('gives a chat question back to its box when the session ended before it was asked', async () => {
+    await nav('Chat');
+    const box = page.getByRole('textbox').first();
+    await box.fill('How many customers do we have?');
+    await expireSessions();
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    const again = page.getByRole('dialog', { name: 'Your session expired' });
+    await until(() => again.isVisible()).toBe(true);
+    await again.getByLabel('Password').fill(DASHBOARD_PASSWORD);
+    await again.getByRole('button', { name: 'Sign in' }).click();
+    await until(() => again.isVisible()).toBe(false);
+    expect(await box.inputValue()).toBe('How many customers do we have?');
+    expect(await page.locator('main').textContent()).not.toContain('session_expired');
+    expect(problems).toEqual([]);
+  });
 });

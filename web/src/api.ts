@@ -44,6 +44,15 @@ export interface ConnectionTest {
   latencyMs: number;
 }
 
+/** A key whose calls the request log shows the signed-in user; `owner` names its user for an admin. */
+export interface LogKey {
+  id: string;
+  name: string;
+  prefix: string;
+  revokedAt: number | null;
+  owner: string | null;
+}
+
 export interface LogRow {
   id: number;
   createdAt: number;
@@ -148,12 +157,24 @@ export class ApiError extends Error {
 }
 
 let csrfToken: string | null = null;
-export function setCsrfToken(token: string | null): void {
+/** Whose session the page shows: a session another tab started for someone else is not this page's. */
+let signedInUserId: string | null = null;
+export function setCsrfToken(token: string | null, userId?: string): void {
   csrfToken = token;
+  if (userId !== undefined || token === null) signedInUserId = userId ?? null;
 }
 
 /** Fired when the session is gone, so the app can ask the user to sign in again. */
 export const SIGNED_OUT_EVENT = 'relay:signed-out';
+
+/** Fired when another tab signed in as someone else: the page must not go on showing (or acting as) the first account. */
+export const ACCOUNT_CHANGED_EVENT = 'relay:account-changed';
+
+/** What ACCOUNT_CHANGED_EVENT carries: the account the browser's session is now for. */
+export interface AccountChangedDetail {
+  user: User;
+  csrfToken: string;
+}
 
 /** What SIGNED_OUT_EVENT carries: why, and whether the refused request was a read (GET). */
 export interface SignedOutDetail {
@@ -161,7 +182,47 @@ export interface SignedOutDetail {
   read: boolean;
 }
 
-export async function api<T = any>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export async function api<T = any>(method: Method, path: string, body?: unknown): Promise<T> {
+  try {
+    return await send<T>(method, path, body);
+  } catch (err) {
+    // A write refused for its CSRF token while the browser still has a session: another tab
+    // signed in again (a password change, a new sign-in), which replaced the session and its
+    // token. Nothing was done; with the new token the request is sent once more.
+    if (!(err instanceof ApiError) || err.code !== 'csrf_failed' || method === 'GET' || !signedInUserId) throw err;
+    const me = await currentSession();
+    if (!me) return signedOut(err, method);
+    if (me.user.id !== signedInUserId) {
+      setCsrfToken(me.csrfToken, me.user.id);
+      err.signedOut = true;
+      window.dispatchEvent(new CustomEvent<AccountChangedDetail>(ACCOUNT_CHANGED_EVENT, { detail: me }));
+      throw err;
+    }
+    setCsrfToken(me.csrfToken);
+    return send<T>(method, path, body);
+  }
+}
+
+/** The browser's session now, or null when it has none. */
+async function currentSession(): Promise<AccountChangedDetail | null> {
+  try {
+    return await send<AccountChangedDetail>('GET', '/api/auth/me');
+  } catch (err) {
+    if (err instanceof ApiError && (err.code === 'unauthenticated' || err.code === 'session_expired')) return null;
+    throw err;
+  }
+}
+
+function signedOut(err: ApiError, method: Method): never {
+  err.signedOut = true;
+  const detail: SignedOutDetail = { code: err.code === 'session_expired' ? 'session_expired' : 'unauthenticated', read: method === 'GET' };
+  window.dispatchEvent(new CustomEvent(SIGNED_OUT_EVENT, { detail }));
+  throw err;
+}
+
+async function send<T>(method: Method, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
@@ -179,11 +240,7 @@ export async function api<T = any>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'D
   }
   if (!res.ok || !data || data.success !== true) {
     const err = new ApiError(res.status, data?.code ?? 'http_error', data?.error ?? `HTTP ${res.status}`, data?.details ?? null, data?.requestId);
-    if ((err.code === 'unauthenticated' || err.code === 'session_expired') && !path.startsWith('/api/auth/')) {
-      err.signedOut = true;
-      const detail: SignedOutDetail = { code: err.code, read: method === 'GET' };
-      window.dispatchEvent(new CustomEvent(SIGNED_OUT_EVENT, { detail }));
-    }
+    if ((err.code === 'unauthenticated' || err.code === 'session_expired') && !path.startsWith('/api/auth/')) signedOut(err, method);
     throw err;
   }
   return data as T;

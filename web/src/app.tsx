@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { Fragment } from 'preact';
-import { api, ApiError, setCsrfToken, SIGNED_OUT_EVENT, type SignedOutDetail, type User } from './api';
+import { ACCOUNT_CHANGED_EVENT, api, ApiError, setCsrfToken, SIGNED_OUT_EVENT, type AccountChangedDetail, type SignedOutDetail, type User } from './api';
 import { navigate, onLinkClick, usePath } from './router';
 import { Button, ErrorText, Loading } from './components';
 import { LoginPage, SetupPage } from './pages/auth';
@@ -40,6 +40,7 @@ export function App() {
   const [lost, setLost] = useState<Lost | null>(null);
   // Bumped to mount the page afresh, so it loads its data again.
   const [pageKey, setPageKey] = useState(0);
+  const [logoutError, setLogoutError] = useState<ApiError | null>(null);
   const path = usePath();
 
   const boot = useCallback(async () => {
@@ -47,7 +48,7 @@ export function App() {
       const setup = await api<{ needsSetup: boolean }>('GET', '/api/auth/setup');
       if (setup.needsSetup) return setPhase({ kind: 'setup' });
       const me = await api<{ user: User; csrfToken: string }>('GET', '/api/auth/me');
-      setCsrfToken(me.csrfToken);
+      setCsrfToken(me.csrfToken, me.user.id);
       setPhase({ kind: 'ready', user: me.user });
     } catch (e) {
       const err = e as ApiError;
@@ -64,12 +65,23 @@ export function App() {
       setCsrfToken(null);
       setLost((was) => ({ code: was?.code ?? code, readsOnly: (was?.readsOnly ?? true) && read }));
     };
+    // Another tab signed in as someone else: show that account, its pages loaded afresh.
+    const onAccountChanged = (e: Event) => {
+      const { user } = (e as CustomEvent<AccountChangedDetail>).detail;
+      setLost(null);
+      setPhase({ kind: 'ready', user });
+      setPageKey((k) => k + 1);
+    };
     window.addEventListener(SIGNED_OUT_EVENT, onSignedOut);
-    return () => window.removeEventListener(SIGNED_OUT_EVENT, onSignedOut);
+    window.addEventListener(ACCOUNT_CHANGED_EVENT, onAccountChanged);
+    return () => {
+      window.removeEventListener(SIGNED_OUT_EVENT, onSignedOut);
+      window.removeEventListener(ACCOUNT_CHANGED_EVENT, onAccountChanged);
+    };
   }, [boot]);
 
   const signedIn = (user: User, csrfToken: string, to?: string) => {
-    setCsrfToken(csrfToken);
+    setCsrfToken(csrfToken, user.id);
     setLost(null);
     setPhase({ kind: 'ready', user });
     const here = location.pathname;
@@ -97,7 +109,7 @@ export function App() {
 
   const user = phase.user;
   const signedInAgain = (u: User, csrfToken: string) => {
-    setCsrfToken(csrfToken);
+    setCsrfToken(csrfToken, u.id);
     setLost(null);
     // Another account's page must not stay on screen; a page whose loads were refused loads again.
     if (u.id !== user.id) setPhase({ kind: 'ready', user: u });
@@ -122,13 +134,28 @@ export function App() {
     );
 
   const logout = async () => {
+    setLogoutError(null);
     try {
       await api('POST', '/api/auth/logout');
-    } finally {
-      setCsrfToken(null);
-      setPhase({ kind: 'login' });
-      navigate('/login', true);
+    } catch (e) {
+      const err = e as ApiError;
+      // Already signed out: nothing to end. Anything else (the relay unreachable, a refusal):
+      // the session may still be live, so the page says so instead of pretending.
+      if (!err.signedOut && err.code !== 'unauthenticated' && err.code !== 'session_expired') return setLogoutError(err);
+      // Another tab had signed in as someone else (api() switched to that session): the user
+      // asked to sign out, so that session ends too.
+      if (err.code === 'csrf_failed') {
+        try {
+          await api('POST', '/api/auth/logout');
+        } catch (again) {
+          const e2 = again as ApiError;
+          if (e2.code !== 'unauthenticated' && e2.code !== 'session_expired') return setLogoutError(e2);
+        }
+      }
     }
+    setCsrfToken(null);
+    setPhase({ kind: 'login' });
+    navigate('/login', true);
   };
 
   const page = route(path, phase.user, (u, t) => signedIn(u, t, '/account'));
@@ -150,6 +177,11 @@ export function App() {
           <Button variant="ghost" class="btn-small" onClick={logout}>
             Log out
           </Button>
+          {logoutError && (
+            <p class="topbar-error" role="alert">
+              Not signed out: <ErrorText error={logoutError} />
+            </p>
+          )}
         </div>
       </header>
       <nav class="sidebar" aria-label="Dashboard">

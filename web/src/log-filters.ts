@@ -23,6 +23,16 @@ function instantOf(local: string): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
+/**
+ * How long the time a datetime-local value shows lasts: a minute for `08:19`, a second for
+ * `08:19:30`. The API's `until` excludes its instant, so "To 08:19" must end after 08:19:59.
+ */
+function shownSpanMs(local: string): number {
+  if (/T\d\d:\d\d$/.test(local)) return 60_000;
+  if (/T\d\d:\d\d:\d\d$/.test(local)) return 1_000;
+  return 0;
+}
+
 /** An instant as a datetime-local value in the browser's time zone (what the input shows). */
 function localInputOf(d: Date): string {
   const two = (n: number) => String(n).padStart(2, '0');
@@ -65,7 +75,7 @@ export function apiQuery(f: LogFilters, before?: number): string {
   for (const k of TIME_FILTERS) {
     if (!f[k]) continue;
     const d = instantOf(f[k]);
-    p.set(k, d ? String(d.getTime()) : f[k]);
+    p.set(k, d ? String(d.getTime() + (k === 'until' ? shownSpanMs(f[k]) : 0)) : f[k]);
   }
   if (before !== undefined) p.set('before', String(before));
   p.set('limit', '50');

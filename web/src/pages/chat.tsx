@@ -45,6 +45,14 @@ export function ChatPage() {
       setAnnounce(`Answer received: ${answer.steps.length} tool ${answer.steps.length === 1 ? 'call' : 'calls'}, ${answer.data.length} ${answer.data.length === 1 ? 'row' : 'rows'}.`);
     } catch (e) {
       const error = e instanceof ApiError ? e : new ApiError(0, 'client_error', String(e), null);
+      if (error.signedOut) {
+        // The session ended (the sign-in dialog is up): the question was not asked. It goes
+        // back in the box, unless something new was typed meanwhile, to be asked again.
+        setTurns((t) => t.filter((x) => x.id !== turn.id));
+        setMessage((now) => (now.trim() ? now : text));
+        setAnnounce('Sign in again, then ask the question again.');
+        return;
+      }
       setTurns((t) => t.map((x) => (x.id === turn.id ? { ...x, error } : x)));
       setAnnounce(`The question failed: ${error.code}.`);
     } finally {

@@ -22,6 +22,14 @@ function typedNumber(text: string): number {
   return text.trim() !== '' && Number.isFinite(n) ? n : -1;
 }
 
+/** Number fields left empty or not numbers, named before asking the relay (which would call an empty timeout "too small"). */
+function numberProblems(f: Form): Record<string, string> | null {
+  const out: Record<string, string> = {};
+  if (typedNumber(f.timeoutSeconds) === -1) out.timeoutSeconds = 'enter the timeout in seconds, e.g. 30';
+  if (typedNumber(f.maxConcurrent) === -1) out.maxConcurrent = 'enter how many calls may run at once, e.g. 4';
+  return Object.keys(out).length ? out : null;
+}
+
 function toBody(f: Form) {
   const seconds = typedNumber(f.timeoutSeconds);
   return {
@@ -107,6 +115,12 @@ export function ConnectionPage() {
     setSuccess(null);
     setWarning(null);
     setFields({});
+    const problems = numberProblems(form);
+    if (problems) {
+      setFields(problems);
+      setError(new ApiError(400, 'invalid_request', 'Check the highlighted fields.', null));
+      return setBusy(null);
+    }
     try {
       // The relay logs in before it saves: credentials Odoo refuses come back as odoo_auth_failed, unsaved.
       const r = await api<SaveAnswer>('PUT', '/api/dashboard/connection', toBody(form));
@@ -135,6 +149,12 @@ export function ConnectionPage() {
     // The last Save's refusal is about what was typed then; this test answers for what is typed now.
     setError(null);
     setFields({});
+    const problems = numberProblems(form);
+    if (problems) {
+      setFields(problems);
+      setTest({ ok: false, error: new ApiError(400, 'invalid_request', 'Check the highlighted fields.', null) });
+      return setBusy(null);
+    }
     try {
       const r = await api<{ result: ConnectionTest }>('POST', '/api/dashboard/connection/test', toBody(form));
       setTest({ ok: true, result: r.result });

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type ApiKey, type LogRow, type User } from '../api';
+import { api, ApiError, type LogKey, type LogRow, type User } from '../api';
 import { Badge, Button, Dialog, ErrorText, Field, Loading, PageHeader, TextField } from '../components';
 import { formatDate, formatTime } from '../format';
 import { apiQuery, filtersFromSearch, logsPath, NO_FILTERS, type LogFilters as Filters } from '../log-filters';
@@ -19,7 +19,7 @@ export function LogsPage({ user }: { user: User }) {
   const [error, setError] = useState<ApiError | null>(null);
   const [fields, setFields] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState<'load' | 'more' | null>('load');
-  const [keys, setKeys] = useState<ApiKey[]>([]);
+  const [keys, setKeys] = useState<LogKey[]>([]);
   const [detail, setDetail] = useState<LogRow | null>(null);
   const [detailError, setDetailError] = useState<ApiError | null>(null);
 
@@ -51,7 +51,7 @@ export function LogsPage({ user }: { user: User }) {
     };
     fromUrl();
     window.addEventListener('popstate', fromUrl);
-    api<{ apiKeys: ApiKey[] }>('GET', '/api/dashboard/api-keys').then((r) => setKeys(r.apiKeys), () => undefined);
+    api<{ apiKeys: LogKey[] }>('GET', '/api/dashboard/request-log/api-keys').then((r) => setKeys(r.apiKeys), () => undefined);
     return () => window.removeEventListener('popstate', fromUrl);
   }, [load]);
 
@@ -122,6 +122,7 @@ export function LogsPage({ user }: { user: User }) {
               <option value="">Any</option>
               {keys.map((k) => (
                 <option key={k.id} value={k.id}>
+                  {k.owner ? `${k.owner}: ` : ''}
                   {k.name} ({k.prefix}…){k.revokedAt ? ' — revoked' : ''}
                 </option>
               ))}

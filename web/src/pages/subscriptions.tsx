@@ -25,10 +25,12 @@ interface SubForm {
   timeoutMs: string;
   retries: string;
   headers: string;
+  /** Editing: drop the stored custom headers (their values are never shown, so an empty box keeps them). */
+  removeHeaders: boolean;
   captureMode: Subscription['captureMode'];
 }
 
-const EMPTY: SubForm = { name: '', model: '', events: ['create', 'write', 'unlink'], domain: '', changedFields: '', fields: '', targetUrl: '', format: 'json', timeoutMs: '5000', retries: '5', headers: '', captureMode: 'auto' };
+const EMPTY: SubForm = { name: '', model: '', events: ['create', 'write', 'unlink'], domain: '', changedFields: '', fields: '', targetUrl: '', format: 'json', timeoutMs: '5000', retries: '5', headers: '', removeHeaders: false, captureMode: 'auto' };
 
 function formOf(s: Subscription): SubForm {
   return {
@@ -43,6 +45,7 @@ function formOf(s: Subscription): SubForm {
     timeoutMs: String(s.timeoutMs),
     retries: String(s.retries),
     headers: '',
+    removeHeaders: false,
     captureMode: s.captureMode,
   };
 }
@@ -77,6 +80,11 @@ function toBody(f: SubForm, existing: Subscription | null): { body: Record<strin
   const headers = parseHeaders(f.headers);
   if (typeof headers === 'string') errors.headers = headers;
   if (f.events.length === 0) errors.events = 'pick at least one event';
+  // Left empty, a new subscription is named after its model and target; an existing one keeps a name.
+  if (existing && !f.name.trim()) errors.name = `give it a name (it was “${existing.name}”)`;
+  for (const [key, what] of [['timeoutMs', 'the timeout in milliseconds, e.g. 5000'], ['retries', 'the number of retries, e.g. 5']] as const) {
+    if (f[key].trim() === '' || !Number.isFinite(Number(f[key]))) errors[key] = `enter ${what}`;
+  }
   if (Object.keys(errors).length) return { errors };
   const body: Record<string, unknown> = {
     ...(f.name.trim() ? { name: f.name.trim() } : {}),
@@ -93,6 +101,7 @@ function toBody(f: SubForm, existing: Subscription | null): { body: Record<strin
   if (!existing) body.model = f.model.trim();
   // Header values are never shown again; an empty box on edit keeps the stored ones.
   if (!existing || f.headers.trim()) body.headers = typeof headers === 'string' || Object.keys(headers).length === 0 ? null : headers;
+  else if (f.removeHeaders) body.headers = null;
   return { body };
 }
 
@@ -478,6 +487,12 @@ function SubscriptionFormDialog(props: { target: Subscription | 'new' | null; on
           : <>One <code>Name: value</code> per line, sent with every delivery (stored encrypted).</>,
         'Authorization: Bearer …',
       )}
+      {existing?.headerNames.length && !form.headers.trim() ? (
+        <label class="check check-block">
+          <input type="checkbox" name="removeHeaders" checked={form.removeHeaders} onChange={(e) => set('removeHeaders')((e.target as HTMLInputElement).checked)} />
+          Remove the custom headers ({existing.headerNames.join(', ')})
+        </label>
+      ) : null}
     </FormDialog>
   );
 }
