@@ -125,6 +125,12 @@ describe('Users page in a browser', { timeout: 90_000 }, () => {
     expect(await db.selectFrom('api_keys').select('id').where('user_id', '=', colleague.id).execute()).toEqual([]);
     expect((await httpPost(`${relay.url}/api/n8n/webhook`, { action: 'get_config' }, { authorization: `Bearer ${key}` })).body.code).toBe('invalid_api_key');
 
+    // 375 px wide: the table turns into cards, nothing forces a horizontal scroll.
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.reload();
+    await until(() => page.locator('[data-testid="users-table"] tbody tr').allTextContents()).toEqual([expect.stringContaining('admin')]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+
     expect(problems).toEqual([]);
     await page.context().close();
   });
