@@ -37,6 +37,21 @@ export function requireSession(ctx: AppContext) {
   };
 }
 
+/**
+ * requireSession, and the signed-in user must be an administrator: for the routes that change
+ * other people's accounts. The role is read with the session on every request, so a demotion
+ * takes effect on the next one.
+ */
+export function requireAdmin(ctx: AppContext) {
+  const session = requireSession(ctx);
+  return async (request: FastifyRequest) => {
+    await session(request);
+    if (request.session!.user.role !== 'admin') {
+      throw new RelayError('admin_required', 'Only administrators can do this; ask one to make you an admin');
+    }
+  };
+}
+
 function cookieSecure(ctx: AppContext, request: FastifyRequest): boolean {
   if (ctx.config.secureCookies === 'auto') return request.protocol === 'https';
   return ctx.config.secureCookies === 'true';

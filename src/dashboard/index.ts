@@ -4,6 +4,7 @@ import { requireSession } from '../auth/routes.js';
 import { registerConnectionRoutes } from './connection-routes.js';
 import { registerApiKeyRoutes } from './api-key-routes.js';
 import { registerRequestLogRoutes } from './request-log-routes.js';
+import { registerUserRoutes } from './user-routes.js';
 import { registerDashboardStatic } from './static.js';
 
 /** The relay's own public origin: PUBLIC_URL when configured, else what the browser used. */
@@ -17,6 +18,7 @@ export async function registerDashboard(app: FastifyInstance, ctx: AppContext, o
   registerConnectionRoutes(app, ctx);
   registerApiKeyRoutes(app, ctx);
   registerRequestLogRoutes(app, ctx);
+  registerUserRoutes(app, ctx);
 
   app.get('/api/dashboard/webhook', { preHandler: requireSession(ctx) }, async (request) => ({
     success: true,

@@ -22,7 +22,7 @@ export function defaultWebRoot(): string {
 }
 
 /** Paths the single-page app answers (web/src/app.tsx routes them). */
-export const DASHBOARD_PAGES = ['/', '/setup', '/login', '/connection', '/keys', '/webhook', '/chat', '/logs', '/subscriptions', '/deliveries', '/account', '/apps', '/oauth/consent', '/api-reference'];
+export const DASHBOARD_PAGES = ['/', '/setup', '/login', '/connection', '/keys', '/webhook', '/chat', '/logs', '/subscriptions', '/deliveries', '/account', '/apps', '/users', '/oauth/consent', '/api-reference'];
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>odoo-relay</title></head>
 <body><h1>Dashboard not built</h1><p>Run <code>npm run build</code> (or <code>npm start</code>), then reload.

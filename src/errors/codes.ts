@@ -23,6 +23,7 @@ export const errorCodes = {
   method_not_allowed: { status: 403, message: 'Method is not allowed for this API key' },
   private_method: { status: 403, message: 'Private methods cannot be called' },
   odoo_url_not_allowed: { status: 403, message: 'This relay may not call Odoo at that address (ODOO_ALLOWED_ORIGINS)' },
+  admin_required: { status: 403, message: 'Only administrators can do this' },
   connection_not_allowed: { status: 403, message: 'This credential acts on another Odoo connection' },
   cross_site_request: { status: 403, message: 'Cross-site requests are refused' },
   csrf_failed: { status: 403, message: 'Missing or invalid CSRF token' },

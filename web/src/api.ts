@@ -9,6 +9,14 @@ export interface User {
   disabledAt: number | null;
 }
 
+/** What an account owns, which deleting it deletes too (GET /api/dashboard/users/:id). */
+export interface AccountHoldings {
+  apiKeys: number;
+  connections: number;
+  subscriptions: number;
+  apps: number;
+}
+
 export interface ApiKey {
   id: string;
   name: string;

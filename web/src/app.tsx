@@ -15,6 +15,7 @@ import { DeliveriesPage } from './pages/deliveries';
 import { OAuth1AuthorizePage } from './pages/oauth1-authorize';
 import { ApiReferencePage } from './pages/api-reference';
 import { AppsPage } from './pages/apps';
+import { UsersPage } from './pages/users';
 import { ConsentPage } from './pages/consent';
 import { SessionExpiredDialog } from './session-expired';
 
@@ -23,10 +24,12 @@ type Phase = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login'; expired?
 /** The session ended while a page was in use: why, and whether only reads were refused (then the page reloads its data after sign-in). */
 type Lost = { code: SignedOutDetail['code']; readsOnly: boolean };
 
-const NAV = [
+/** The sidebar's links; `adminOnly` ones are listed for administrators alone (the relay refuses others anyway). */
+const NAV: { section: string; href: string; label: string; icon: string; adminOnly?: boolean }[] = [
   { section: 'Settings', href: '/connection', label: 'Odoo connection', icon: 'M12 3c-4.4 0-8 1.3-8 3v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6c0-1.7-3.6-3-8-3zm0 2c3.9 0 6 1.1 6 1s-2.1 1-6 1-6-1.1-6-1 2.1-1 6-1zM6 9.2C7.5 9.7 9.6 10 12 10s4.5-.3 6-.8V12c0 .1-2.1 1-6 1s-6-.9-6-1zm0 6c1.5.5 3.6.8 6 .8s4.5-.3 6-.8V18c0 .1-2.1 1-6 1s-6-.9-6-1z' },
   { section: 'Settings', href: '/keys', label: 'API keys', icon: 'M7 14a2 2 0 1 1 0-4 2 2 0 0 1 0 4zm5.6-4A6 6 0 1 0 7 18a6 6 0 0 0 5.6-4H16v3h3v-3h2v-4z' },
   { section: 'Settings', href: '/apps', label: 'Apps', icon: 'M4 4h7v7H4zm9 0h7v7h-7zM4 13h7v7H4zm9 0h7v7h-7z' },
+  { section: 'Settings', href: '/users', label: 'Users', adminOnly: true, icon: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-4.4 0-8 2.2-8 5v1h16v-1c0-2.8-3.6-5-8-5z' },
   { section: 'Use', href: '/webhook', label: 'Webhook', icon: 'M13 2 4 14h7l-1 8 9-12h-7z' },
   { section: 'Use', href: '/chat', label: 'Chat', icon: 'M4 4h16v11H8l-4 4zm4 4v2h8V8zm0 3v2h5v-2z' },
   { section: 'Events', href: '/subscriptions', label: 'Subscriptions', icon: 'M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-6V11c0-3.1-1.6-5.6-4.5-6.3V4a1.5 1.5 0 0 0-3 0v.7C7.6 5.4 6 7.9 6 11v5l-2 2v1h16v-1z' },
@@ -192,7 +195,7 @@ export function App() {
               {section}
             </p>
             <ul aria-labelledby={`nav-${section}`}>
-              {NAV.filter((n) => n.section === section).map((n) => (
+              {NAV.filter((n) => n.section === section && (!n.adminOnly || phase.user.role === 'admin')).map((n) => (
                 <li key={n.href}>
                   <a href={n.href} aria-current={path.startsWith(n.href) ? 'page' : undefined}>
                     <svg class="nav-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
@@ -217,6 +220,7 @@ export function App() {
 function route(path: string, user: User, onPasswordChanged: (u: User, csrf: string) => void) {
   if (path.startsWith('/keys')) return <KeysPage />;
   if (path.startsWith('/apps')) return <AppsPage />;
+  if (path.startsWith('/users')) return <UsersPage user={user} />;
   if (path.startsWith('/webhook')) return <WebhookPage />;
   if (path.startsWith('/chat')) return <ChatPage />;
   if (path.startsWith('/subscriptions')) return <SubscriptionsPage />;
