@@ -103,6 +103,8 @@ export interface PollBatchInput {
   /** Ids the relay has already announced; when given, decides create vs write. Add each
    *  emitted change's id afterwards (`addIds`), as the deletion sweep relies on the same set. */
   knownIds?: IdRanges;
+  /** The second `knownIds` was snapshotted at (see classifyChange); null when unknown. */
+  knownSince?: string | null;
 }
 
 export interface PollBatchPlan {
@@ -136,7 +138,7 @@ export function planPollBatch(input: PollBatchInput): PollBatchPlan {
       idsAtLast = new Set();
     }
     idsAtLast.add(row.id);
-    changes.push({ recordId: row.id, event: eventFor(row, writeDate, input.knownIds, cursor.writeDate), writeDate, row });
+    changes.push({ recordId: row.id, event: eventFor(row, writeDate, input.knownIds, input.knownSince ?? null), writeDate, row });
   }
 
   return {
@@ -156,10 +158,16 @@ function eventFor(row: PolledRow, writeDate: string, knownIds: IdRanges | undefi
  * unknown one is not necessarily new: the known set holds only records that matched the
  * subscription's domain, so a record a write has just brought into the domain is unknown too
  * (Odoo's own "on update" automation with a filter domain fires when the record matches after
- * the write). Its `create_date` tells: created before `watermark` — the second up to which
- * capture has already looked (the poll cursor) — it existed already and this is a write.
- * Cheaper than tracking every id of the model and keeps the deletion sweep to records that
- * were announced. A record without a readable create_date counts as new, as before.
+ * the write). Its `create_date` tells: created before `watermark` — the second the known set
+ * was snapshotted at — it existed then outside the domain, and this is a write; created after,
+ * it is new to the relay, a create.
+ *
+ * The watermark must not be the poll cursor: a record created at 10:00:00 and written again at
+ * 10:00:02, before any poll read 10:00:00, carries write_date 10:00:02 and is first read after
+ * the cursor has passed 10:00:00 for other records, so it looked old and a create-only
+ * subscription never heard of it. Cheaper than tracking every id of the model, and keeps the
+ * deletion sweep to records that were announced. A record without a readable create_date (or
+ * without a watermark) counts as new.
  */
 export function classifyChange(row: { id: number; create_date?: unknown }, knownIds: IdRanges, watermark: string | null): 'create' | 'write' {
   if (hasId(knownIds, row.id)) return 'write';

@@ -52,6 +52,7 @@ export function initialCaptureRow(subscriptionId: string, now: number = Date.now
     cursor_write_date: new Date(Math.floor(now / 1000) * 1000).toISOString().slice(0, 19).replace('T', ' '),
     cursor_ids: '[]',
     known_ids: null,
+    known_since: null,
     // Capture set-up schedules the first poll once the known ids are in; until then, none.
     next_poll_at: now + 3_600_000,
     next_sweep_at: now + 3_600_000,
@@ -167,6 +168,8 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
     let known: IdRanges = snapshot ?? (JSON.parse(cap.known_ids!) as IdRanges);
     const cursor: PollCursor = { writeDate: cap.cursor_write_date, idsAtWriteDate: JSON.parse(cap.cursor_ids) };
     const horizon = pollHorizon(new Date(now), deps.settleSeconds);
+    // A snapshot taken now holds every record then in the domain, up to the settled horizon.
+    const knownSince = snapshot ? horizon : cap.known_since;
     const domain = [...pollDomain(cursor, horizon), ...(sub.domain ? (JSON.parse(sub.domain) as unknown[]) : [])];
     const fields = fieldsToRead(sub);
     const rows = (await client.executeKw(sub.model, 'search_read', [domain], {
@@ -176,7 +179,7 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
       context: { active_test: false },
     })) as PolledRow[];
     odooCalls++;
-    const plan = planPollBatch({ cursor, rows, limit: POLL_BATCH, knownIds: known });
+    const plan = planPollBatch({ cursor, rows, limit: POLL_BATCH, knownIds: known, knownSince });
     const events = await eventsForChanges(db, sub, plan.changes.map((c) => ({ row: c.row, event: c.event })), 'poll');
     if (plan.changes.length) known = addIds(known, plan.changes.map((c) => c.recordId));
 
@@ -218,6 +221,7 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
       {
         cursor_write_date: plan.nextCursor.writeDate,
         cursor_ids: JSON.stringify(plan.nextCursor.idsAtWriteDate),
+        ...(snapshot && { known_since: knownSince }),
         // From the poll's end, not its start: after a slow Odoo the next poll is not due at once,
         // and a change waiting for the lease gets its turn in between.
         next_poll_at: plan.more ? now : clock() + interval,

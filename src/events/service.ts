@@ -17,7 +17,7 @@ import { sha256Hex } from '../ids/random.js';
 import { createGuardedAgent, type AddressPolicy } from './ssrf-guard.js';
 import { DeliveryWorker } from './worker.js';
 import { Poller, initialCaptureRow, snapshotKnownIds, type PollDeps } from './poller.js';
-import { classifyChange } from './poll-plan.js';
+import { classifyChange, pollHorizon } from './poll-plan.js';
 import { createPushRules, detachPushRules, removePushRules, PushRulesNotRecorded } from './push-rules.js';
 import { CAPTURE_WAIT_MS, CaptureLeaseLost, releaseAllCaptureLeases, withCaptureLease, type CaptureLease } from './capture-lease.js';
 import { ChangeCoalescer, parseOdooWebhookPost, type ChangeHint } from './coalesce.js';
@@ -25,7 +25,7 @@ import { eventsForChanges, eventsForDeletions, fieldsToRead, snapshotWatchedFiel
 import { recordEvents } from './outbox.js';
 import { checkDefinition, refusalOfDomain, refusesDefinition } from './definition-check.js';
 import { normalizeOdooDatetime } from './odoo-datetime.js';
-import { addIds, subtractRanges, compressIds, expandRanges, type IdRanges } from './id-ranges.js';
+import { addIds, subtractRanges, compressIds, expandRanges, hasId, type IdRanges } from './id-ranges.js';
 import { changeKnownIds } from './known-ids.js';
 import {
   checkSubscriptionPatch,
@@ -281,6 +281,7 @@ export class EventsService {
       // is kept on top of it (see below), the rest is replaced.
       const cap = await db.selectFrom('subscription_capture').select(['known_ids', 'cursor_write_date']).where('subscription_id', '=', row.id).executeTakeFirst();
       const before: IdRanges = cap?.known_ids ? JSON.parse(cap.known_ids) : [];
+      const knownSince = pollHorizon(new Date(), this.d.config.pollSettleSeconds);
       const known = await snapshotKnownIds(client, row).catch((err: unknown) => {
         throw refusalOfDomain(err);
       });
@@ -294,7 +295,7 @@ export class EventsService {
         db,
         row.id,
         (stored) => (stored ? addIds(known, expandRanges(subtractRanges(stored, before))) : known),
-        seen.length ? { cursor_ids: JSON.stringify([...seen].sort((a, b) => a - b)) } : {},
+        { known_since: knownSince, ...(seen.length ? { cursor_ids: JSON.stringify([...seen].sort((a, b) => a - b)) } : {}) },
         lease,
       );
     } catch (err) {
@@ -437,21 +438,23 @@ export class EventsService {
       const ids = [...new Set(hints.filter((h) => h.model === sub.model).map((h) => h.recordId))];
       if (!ids.length) return;
       const client = await this.clientFor(sub);
-      const cap = await db.selectFrom('subscription_capture').select(['known_ids', 'cursor_write_date']).where('subscription_id', '=', sub.id).executeTakeFirst();
+      const cap = await db.selectFrom('subscription_capture').select(['known_ids', 'known_since', 'cursor_write_date']).where('subscription_id', '=', sub.id).executeTakeFirst();
       const known: IdRanges = cap?.known_ids ? JSON.parse(cap.known_ids) : [];
       // Applied to the known ids stored when this hint is done, not to the set read above.
       let changeKnown: (stored: IdRanges) => IdRanges;
       const fields = fieldsToRead(sub);
-      const domain = [['id', 'in', ids], ...(sub.domain ? (JSON.parse(sub.domain) as unknown[]) : [])];
-      const rows = (await client.executeKw(sub.model, 'search_read', [domain], { ...(fields ? { fields } : {}), context: { active_test: false } })) as ReadRecord[];
       let events;
       if (trigger === 'unlink') {
-        // The rule posts before the delete commits: only records really gone are deletions.
-        const alive = new Set(rows.map((r) => r.id));
-        const gone = ids.filter((id) => !alive.has(id));
+        // The rule posts before the delete commits: only records really gone are deletions, read
+        // without the domain (a live record outside it is not deleted), and only those the relay
+        // announced (as the poller's deletion sweep): a post naming any other id reports nothing.
+        const alive = new Set((await client.executeKw(sub.model, 'search', [[['id', 'in', ids]]], { context: { active_test: false } })) as number[]);
+        const gone = ids.filter((id) => !alive.has(id) && hasId(known, id));
         events = await eventsForDeletions(db, sub, gone, 'push');
         changeKnown = (stored) => subtractRanges(stored, compressIds(gone));
       } else {
+        const domain = [['id', 'in', ids], ...(sub.domain ? (JSON.parse(sub.domain) as unknown[]) : [])];
+        const rows = (await client.executeKw(sub.model, 'search_read', [domain], { ...(fields ? { fields } : {}), context: { active_test: false } })) as ReadRecord[];
         // Odoo also posts for records it did not change (a company write posts for each child
         // contact). A record whose write_date is before the poll cursor was already covered by
         // the poller (or predates the subscription): nothing new to report.
@@ -460,7 +463,7 @@ export class EventsService {
           const wd = normalizeOdooDatetime(r.write_date);
           return wd === null || cursor === null || wd >= cursor;
         });
-        events = await eventsForChanges(db, sub, fresh.map((row) => ({ row, event: classifyChange(row, known, cursor) })), 'push');
+        events = await eventsForChanges(db, sub, fresh.map((row) => ({ row, event: classifyChange(row, known, cap?.known_since ?? cursor) })), 'push');
         changeKnown = (stored) => addIds(stored, fresh.map((r) => r.id));
       }
       await changeKnownIds(db, sub.id, (stored) => changeKnown(stored ?? []));

@@ -458,6 +458,17 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('users').addColumn('disabled_at', 'bigint').execute();
       },
     },
+    '0017_known_since': {
+      async up(db: Kysely<any>) {
+        // The second the known-id snapshot was taken at: an unannounced record created before it
+        // was outside the domain then (a write brings it in), one created after it is new. Poll
+        // capture used its moving cursor instead, and reported records created, then written
+        // before their creation was polled, as updates. Existing subscriptions start from where
+        // their cursor stands now, which is what they compared with until today.
+        await db.schema.alterTable('subscription_capture').addColumn('known_since', 'text').execute();
+        await db.updateTable('subscription_capture').set({ known_since: sql`cursor_write_date` }).where('known_ids', 'is not', null).execute();
+      },
+    },
   };
 }
 

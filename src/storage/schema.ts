@@ -173,6 +173,11 @@ export interface SubscriptionCaptureTable {
   cursor_ids: string;
   /** JSON id ranges the relay has announced (null until the first id snapshot). */
   known_ids: string | null;
+  /**
+   * Odoo second (`YYYY-MM-DD HH:MM:SS`) the known-id snapshot was taken at: an unannounced
+   * record created before it is a write (it was outside the domain), one created after it new.
+   */
+  known_since: string | null;
   next_poll_at: number;
   next_sweep_at: number;
   last_poll_at: number | null;

@@ -123,3 +123,46 @@ describe('poll capture', () => {
     await receiver.waitFor(100, 15_000);
   });
 });
+
+describe('poll capture with a settle window', () => {
+  let settled: EventsRig;
+  beforeAll(async () => {
+    settled = await startEventsRig({ env: { EVENTS_POLL_SETTLE_SECONDS: '2' } });
+  });
+  afterAll(() => settled.close());
+
+  it('reports a record created, then written again before any poll read it, as created, also to a create-only subscription', async () => {
+    const all = await startReceiver();
+    const createOnly = await startReceiver();
+    try {
+      const q = await odoo(settled, 'res.partner', 'create', [{ name: 'Existing Q' }]);
+      await new Promise((r) => setTimeout(r, 3500));
+      const secrets: string[] = [];
+      for (const [r, events] of [[all, undefined], [createOnly, ['create']]] as const) {
+        const res = await settled.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: r.url, captureMode: 'poll', fields: ['name'], ...(events && { events }) });
+        expect(res.status, JSON.stringify(res.body)).toBe(201);
+        secrets.push(res.body.secret);
+      }
+      await new Promise((r) => setTimeout(r, 1500));
+      const nextSecond = () => new Promise((r) => setTimeout(r, 1100 - (Date.now() % 1000)));
+      // P created in one second, Q written in the next, P written in the one after: the poll that
+      // reads Q's second moves the cursor past P's creation before any poll has seen P.
+      await nextSecond();
+      const p = await odoo(settled, 'res.partner', 'create', [{ name: 'New P' }]);
+      await nextSecond();
+      await odoo(settled, 'res.partner', 'write', [[q], { name: 'Existing Q edited' }]);
+      await nextSecond();
+      await odoo(settled, 'res.partner', 'write', [[p], { name: 'New P edited' }]);
+
+      const kinds = (r: WebhookReceiver, secret: string) =>
+        r.requests.map((x) => new Webhook(secret).verify(x.rawBody.toString(), x.headers as Record<string, string>) as any).map((b) => `${b.type} ${b.record_id}`);
+      await createOnly.waitFor(1, 15_000);
+      expect(kinds(createOnly, secrets[1]!)).toEqual([`res.partner.created ${p}`]);
+      await all.waitFor(2, 15_000);
+      expect(kinds(all, secrets[0]!).sort()).toEqual([`res.partner.created ${p}`, `res.partner.updated ${q}`].sort());
+    } finally {
+      await all.close();
+      await createOnly.close();
+    }
+  });
+});

@@ -160,18 +160,32 @@ describe('planPollBatch', () => {
     expect(plan.changes.map((c) => [c.recordId, c.event])).toEqual([[3, 'write'], [1, 'create']]);
   });
 
-  it('calls an unknown record created before the cursor a write: it entered the domain', () => {
+  it('calls an unknown record created before the known set was taken a write: it entered the domain', () => {
     const plan = planPollBatch({
       cursor: { writeDate: '2026-11-24 13:31:00', idsAtWriteDate: [] },
       rows: [
         row(7, '2026-11-24 13:31:09', '2026-05-01 08:00:00'), // existed, written into the domain
-        row(8, '2026-11-24 13:31:09', '2026-11-24 13:31:05'), // created since the cursor
+        row(8, '2026-11-24 13:31:09', '2026-11-24 13:31:05'), // created since the known set was taken
         row(3, '2026-11-24 13:31:10', '2026-05-01 08:00:00'), // known
       ],
       limit: 10,
       knownIds: compressIds([3]),
+      knownSince: '2026-11-24 13:00:00',
     });
     expect(plan.changes.map((c) => [c.recordId, c.event])).toEqual([[7, 'write'], [8, 'create'], [3, 'write']]);
+  });
+
+  it('calls a record created, then written again before any poll read it, a create, though the cursor has passed its creation', () => {
+    // Q written at :01 was read first and moved the cursor past P's creation at :00; P's own
+    // write at :02 hid that creation from the poll that read :01.
+    const plan = planPollBatch({
+      cursor: { writeDate: '2026-11-24 13:31:01', idsAtWriteDate: [45] },
+      rows: [row(46, '2026-11-24 13:31:02', '2026-11-24 13:31:00')],
+      limit: 10,
+      knownIds: compressIds([45]),
+      knownSince: '2026-11-24 13:30:00',
+    });
+    expect(plan.changes.map((c) => [c.recordId, c.event])).toEqual([[46, 'create']]);
   });
 
   it('skips rows of the cursor second already emitted (plain >= domain) and keeps their ids', () => {

@@ -70,6 +70,25 @@ describe('push capture', () => {
     expect(await odoo(rig, 'ir.actions.server', 'search', [[['name', 'like', subscription.id]]])).toEqual([]);
   });
 
+  it('reports no deletion for a post naming a live record outside the domain, or a record it never announced', async () => {
+    receiver = await startReceiver();
+    const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, domain: [['city', '=', 'Pushville']], fields: ['name'] });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const { subscription } = res.body;
+    const [unlinkRule] = await odoo(rig, 'base.automation', 'search_read', [[['name', 'like', subscription.id], ['trigger', '=', 'on_unlink']]], { fields: ['action_server_ids'] });
+    const [action] = await odoo(rig, 'ir.actions.server', 'read', [unlinkRule.action_server_ids, ['webhook_url']]);
+    const outside = await odoo(rig, 'res.partner', 'create', [{ name: 'Lives elsewhere', city: 'Elsewhere' }]);
+    for (const id of [outside, 999_999]) {
+      const posted = await fetch(action.webhook_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ _model: 'res.partner', _id: id }) });
+      expect(posted.status).toBe(200);
+    }
+    await new Promise((r) => setTimeout(r, 800));
+    const deletions = await rig.relay.ctx.storage.db.selectFrom('events').select('record_id').where('subscription_id', '=', subscription.id).where('event', '=', 'unlink').execute();
+    expect(deletions).toEqual([]);
+    expect(receiver.requests).toHaveLength(0);
+    await rig.api('DELETE', `/api/v1/subscriptions/${subscription.id}`);
+  });
+
   it('reports a company write once per record, however many posts Odoo sends for it', async () => {
     receiver = await startReceiver();
     const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, events: ['write'], fields: ['name', 'phone', 'parent_id'] });
