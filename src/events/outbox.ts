@@ -14,6 +14,7 @@ import type { Storage } from '../storage/database.js';
 import { generateWebhookId } from './signing.js';
 import { streakChanges, type StreakChange } from './failure-streak.js';
 import { disabledColumns } from './subscriptions-store.js';
+import { isForeignKeyViolation } from '../storage/foreign-key-violation.js';
 
 export interface NewEvent {
   id: string;
@@ -261,6 +262,33 @@ export async function completeAttempts(
   records: readonly AttemptRecord[],
   disableAfterFailures: number,
   now: number = Date.now(),
+): Promise<CompletionOutcome> {
+  // A delivery deleted with its subscription while it was being sent has nowhere for its attempt
+  // to go: the foreign key refuses the whole transaction, which would leave every other delivery
+  // of the batch claimed, to be sent again once the claims run out. Such deliveries are left out
+  // and the batch written again (a second delete may land meanwhile, hence a few tries).
+  let batch = records;
+  for (let tries = 1; ; tries++) {
+    try {
+      return await completeBatch(db, workerId, batch, disableAfterFailures, now);
+    } catch (err) {
+      if (!isForeignKeyViolation(err) || tries >= 3) throw err;
+      const ids = [...new Set(batch.map((r) => r.deliveryId))];
+      const alive = new Set<string>();
+      for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+        for (const row of await db.selectFrom('deliveries').select('id').where('id', 'in', ids.slice(i, i + INSERT_CHUNK)).execute()) alive.add(row.id);
+      }
+      batch = batch.filter((r) => alive.has(r.deliveryId));
+    }
+  }
+}
+
+async function completeBatch(
+  db: Kysely<Database>,
+  workerId: string,
+  records: readonly AttemptRecord[],
+  disableAfterFailures: number,
+  now: number,
 ): Promise<CompletionOutcome> {
   const disabled: CompletionOutcome['disabled'] = [];
   if (records.length === 0) return { disabled };

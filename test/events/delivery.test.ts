@@ -413,6 +413,33 @@ describe('delivery', () => {
     expect(ids).toHaveLength(5);
   });
 
+  it("writes the other deliveries' outcomes when a subscription is deleted while its delivery is being sent", async () => {
+    receiver = await startReceiver('held');
+    const other = await startReceiver('held');
+    try {
+      const { subscription: a } = await subscribe();
+      const bRes = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: other.url, captureMode: 'poll', events: ['create'], domain: [['name', '=', 'nobody-matches-this']] });
+      const b = bRes.body.subscription as { id: string };
+      expect((await rig.api('POST', `/api/v1/subscriptions/${a.id}/test`)).status).toBe(202);
+      const sentB = await rig.api('POST', `/api/v1/subscriptions/${b.id}/test`);
+      await Promise.all([receiver.waitFor(1, 10_000), other.waitFor(1, 10_000)]);
+      expect((await rig.api('DELETE', `/api/v1/subscriptions/${a.id}`)).status).toBe(200);
+      receiver.release();
+      other.release();
+      // B's delivery is delivered once, its attempt logged: the batch was not lost with A's.
+      const delivery = await until(async () => {
+        const row = await db().selectFrom('deliveries').select(['status', 'attempts']).where('id', '=', sentB.body.deliveryId).executeTakeFirst();
+        return row?.status === 'delivered' ? row : undefined;
+      });
+      expect(delivery).toEqual({ status: 'delivered', attempts: 1 });
+      expect(await db().selectFrom('delivery_attempts').select('status').where('delivery_id', '=', sentB.body.deliveryId).execute()).toEqual([{ status: 200 }]);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(other.requests).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('counts failures in the order they finished: a success written in the same batch wipes the failures before it', async () => {
     receiver = await startReceiver();
     const { subscription } = await subscribe({ retries: 0 });

@@ -9,6 +9,7 @@ export type ReceiverMode =
   | 'ok' // 200, small body, plus headers the sender must not pass on (set-cookie)
   | 'fail500'
   | 'hang' // never answers
+  | 'held' // answers 200 when the test calls release()
   | '429' // Retry-After: 7
   | '410'
   | 'redirect' // 302 to another loopback URL
@@ -27,6 +28,8 @@ export interface WebhookReceiver {
   port: number;
   requests: ReceivedRequest[];
   setMode(mode: ReceiverMode): void;
+  /** Answers 200 to every request held so far ('held' mode). */
+  release(): void;
   /** Resolves once `n` requests have arrived; rejects after `timeoutMs`. */
   waitFor(n: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
   close(): Promise<void>;
@@ -39,6 +42,7 @@ export async function startReceiver(initialMode: ReceiverMode = 'ok'): Promise<W
   const requests: ReceivedRequest[] = [];
   const listeners = new Set<() => void>();
   const endless = new Set<NodeJS.Timeout>();
+  const held: ServerResponse[] = [];
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -72,6 +76,9 @@ export async function startReceiver(initialMode: ReceiverMode = 'ok'): Promise<W
         return;
       case 'hang':
         return; // keep the socket open; close() tears it down
+      case 'held':
+        held.push(res);
+        return;
       case '429':
         res.writeHead(429, { 'retry-after': RECEIVER_RETRY_AFTER });
         res.end('slow down');
@@ -106,6 +113,12 @@ export async function startReceiver(initialMode: ReceiverMode = 'ok'): Promise<W
     requests,
     setMode(next) {
       mode = next;
+    },
+    release() {
+      for (const res of held.splice(0)) {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('received');
+      }
     },
     waitFor(n, timeoutMs = 5_000) {
       if (requests.length >= n) return Promise.resolve(requests.slice(0, n));
