@@ -137,7 +137,10 @@ export class EventsService {
     await this.poller.stop(this.d.shutdownGraceMs / 2);
     await Promise.allSettled([...this.heldLeases].map((lease) => lease.release()));
     await this.worker.stop(this.d.shutdownGraceMs);
-    await this.dispatcher.close().catch(() => undefined);
+    // The grace is over: sends still running are cut off rather than waited for (close() would
+    // wait out each one's timeout, up to a minute, past an orchestrator's kill). They keep their
+    // claims and go again after a restart, with the same webhook-id.
+    await this.dispatcher.destroy().catch(() => undefined);
   }
 
   async clientFor(sub: Pick<SubscriptionsTable, 'user_id' | 'connection_id'>): Promise<OdooClient> {

@@ -60,6 +60,8 @@ const FLUSH_DELAY_MS = 10;
 export class DeliveryWorker {
   readonly id = newId('wrk');
   private running = false;
+  /** Set once stop() has written the last outcomes: later ones (sends cut off by shutdown) are dropped. */
+  private stopped = false;
   private inFlight = 0;
   /** Claimed deliveries waiting here for a slot of their endpoint. */
   private held = 0;
@@ -103,6 +105,7 @@ export class DeliveryWorker {
       if (n) this.o.logger.warn({ deliveries: n }, 'took back deliveries left in flight by a previous run');
     }
     this.running = true;
+    this.stopped = false;
     this.loopPromise = this.loop();
   }
 
@@ -123,7 +126,9 @@ export class DeliveryWorker {
       await Promise.race([new Promise<void>((r) => this.idle.add(r)), new Promise((r) => setTimeout(r, graceMs).unref())]);
     }
     await this.flush();
-    // Anything still in flight keeps its claim and is re-sent after the lease (same webhook-id).
+    // Anything still in flight keeps its claim and is re-sent after the lease (same webhook-id):
+    // its send is cut off now (EventsService.stop) and its outcome, if any comes, not written.
+    this.stopped = true;
   }
 
   private async loop(): Promise<void> {
@@ -317,6 +322,7 @@ export class DeliveryWorker {
             : { status: 'failed' },
     };
     if (decision.kind === 'disable') record.disableReason = `receiver answered 410 Gone (${sub.target_url})`;
+    if (this.stopped) return;
     // The slot is free once the send is done; the outcome is written with others a moment
     // later (the delivery stays claimed until then, so nobody sends it meanwhile).
     this.completions.push(record);

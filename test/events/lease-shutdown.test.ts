@@ -57,3 +57,26 @@ describe('shutdown with a poll stuck in Odoo, two instances on PostgreSQL', () =
     expect(await capture()).toMatchObject({ last_poll_at: polled.last_poll_at, cursor_write_date: polled.cursor_write_date, locked_by: null });
   });
 });
+
+describe('shutdown with a delivery stuck at a receiver', () => {
+  it('ends within SHUTDOWN_GRACE_MS, not the subscription timeout; the delivery keeps its claim, to go again after a restart', async () => {
+    const { startReceiver } = await import('../helpers/webhook-receiver.js');
+    const receiver = await startReceiver('hang');
+    const rig = await startEventsRig({ env: { SHUTDOWN_GRACE_MS: '1000' } });
+    try {
+      const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, captureMode: 'poll', timeoutMs: 20_000, events: ['create'], domain: [['name', '=', 'nobody']] });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const sent = await rig.api('POST', `/api/v1/subscriptions/${res.body.subscription.id}/test`);
+      await receiver.waitFor(1, 10_000);
+      const started = Date.now();
+      await rig.relay.ctx.events.stop();
+      expect(Date.now() - started).toBeLessThan(5_000);
+      // Cut off, not failed: it keeps its claim, for the lease to give it back.
+      const delivery = await rig.relay.ctx.storage.db.selectFrom('deliveries').select(['status', 'attempts']).where('id', '=', sent.body.deliveryId).executeTakeFirstOrThrow();
+      expect(delivery).toEqual({ status: 'in_flight', attempts: 0 });
+    } finally {
+      await rig.close();
+      await receiver.close();
+    }
+  });
+});
