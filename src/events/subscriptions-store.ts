@@ -54,7 +54,9 @@ export interface Subscription {
   updatedAt: number;
 }
 
-const MODEL = /^[a-z_][a-z0-9_.]*$/;
+// Dot-separated parts (`res.partner`, `x_custom.model`): `res.partner.` or `res..partner` is no
+// model, and was passed to Odoo to refuse without naming the field.
+const MODEL = /^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)*$/;
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const EVENTS = ['create', 'write', 'unlink'] as const;
 

@@ -82,6 +82,14 @@ export class DeliveryWorker {
   private flushTimer: NodeJS.Timeout | undefined;
   /** Free slots worth a claim while sends are in flight. */
   private readonly claimThreshold: number;
+  /**
+   * Most deliveries held for a busy endpoint, in all and per endpoint: a quarter of the slots.
+   * Held ones count against the concurrency too, so with a queue of a full endpoint's worth each,
+   * two slow receivers at the defaults (or one, with an endpoint limit of half the slots) held
+   * every slot and a fast receiver waited for their timeouts.
+   */
+  private readonly maxHeld: number;
+  private readonly maxHeldPerEndpoint: number;
   private readonly unsubscribe: () => void;
   /** Deliveries completed by this worker (diagnostics, bench). */
   delivered = 0;
@@ -90,6 +98,8 @@ export class DeliveryWorker {
   constructor(private readonly o: WorkerOptions) {
     this.endpoints = new KeyedSemaphore(o.endpointConcurrency);
     this.claimThreshold = Math.max(1, Math.floor(o.concurrency / 4));
+    this.maxHeld = this.claimThreshold;
+    this.maxHeldPerEndpoint = Math.min(o.endpointConcurrency, this.maxHeld);
     this.unsubscribe = subscriptionsChanged.subscribe(() => this.subscriptions.clear());
     this.claimFailures = new RepeatedFailureLog(o.logger, 'claiming deliveries');
     this.reclaimFailures = new RepeatedFailureLog(o.logger, 'reclaiming expired claims');
@@ -188,8 +198,8 @@ export class DeliveryWorker {
   /**
    * Starts sending one delivery, or holds it until its endpoint has a free slot; false when
    * the endpoint already has a full queue here (the claim goes back to the database).
-   * At most `endpointConcurrency` are held per endpoint, so a held delivery waits for at most
-   * one round of sends. Its lease (twice its own timeout plus a margin) does not always cover
+   * At most `maxHeldPerEndpoint` (no more than `endpointConcurrency`) are held per endpoint, so a
+   * held delivery waits for at most one round of sends. Its lease (twice its own timeout plus a margin) does not always cover
    * that: another subscription on the same receiver may have a longer timeout. So a held
    * delivery's claim is renewed before it is sent, and it is not sent when the claim was lost
    * meanwhile (it went back to pending and was, or will be, sent under another claim).
@@ -208,7 +218,7 @@ export class DeliveryWorker {
       return true;
     }
     const queue = this.waiting.get(key) ?? [];
-    if (queue.length >= this.o.endpointConcurrency) return false;
+    if (queue.length >= this.maxHeldPerEndpoint || this.held >= this.maxHeld) return false;
     queue.push(delivery);
     this.waiting.set(key, queue);
     this.held += 1;
@@ -247,7 +257,9 @@ export class DeliveryWorker {
   /** Subscriptions whose endpoint queue here is full: the next claim skips them. */
   private saturatedSubscriptions(): string[] {
     const full = new Set<string>();
-    for (const [key, queue] of this.waiting) if (queue.length >= this.o.endpointConcurrency) full.add(key);
+    // An endpoint with deliveries held has every slot busy: with no room left to hold more (for it,
+    // or at all), its subscriptions' deliveries are not claimed until it frees up.
+    for (const [key, queue] of this.waiting) if (queue.length >= this.maxHeldPerEndpoint || this.held >= this.maxHeld) full.add(key);
     if (full.size === 0) return [];
     return [...this.subscriptions.values()].filter((c) => full.has(safeEndpointKey(c.row.target_url) ?? '')).map((c) => c.row.id);
   }

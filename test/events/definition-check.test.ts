@@ -22,6 +22,9 @@ describe('subscriptions Odoo refuses', () => {
     ['an unknown watched field', { changedFields: ['emial'] }, 400, 'invalid_request', 'changedFields'],
     ['an unknown operator in the domain', { domain: [['name', 'badop', 'x']] }, 400, 'odoo_bad_request', 'domain'],
     ['an unknown field in the domain', { domain: [['no_such_field', '=', 'x']] }, 400, 'odoo_bad_request', 'domain'],
+    // Not model names at all: refused by the relay, before Odoo, naming the field.
+    ['a model name ending in a dot', { model: 'res.partner.' }, 400, 'invalid_request', 'model'],
+    ['a model name with an empty part', { model: 'res..partner' }, 400, 'invalid_request', 'model'],
   ])('refuses %s at creation and keeps nothing', async (_label, change, status, code, field) => {
     const before = await count();
     const res = await rig.api('POST', '/api/v1/subscriptions', { ...base, ...change });

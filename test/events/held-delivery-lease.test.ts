@@ -84,3 +84,38 @@ describe.each(['sqlite', 'postgres'] as const)('a delivery held for its receiver
     expect(attempts).toHaveLength(1);
   });
 });
+
+describe('a slow receiver and the worker slots', () => {
+  it('leaves slots for another receiver while a slow one has a backlog, also with an endpoint limit of half the slots', async () => {
+    const { startReceiver } = await import('../helpers/webhook-receiver.js');
+    const { recordEvents } = await import('../../src/events/outbox.js');
+    const { buildEventPayload } = await import('../../src/events/payload.js');
+    const slow = await startReceiver('hang');
+    const fast = await startReceiver();
+    const small = await startEventsRig({ env: { EVENTS_WORKER_CONCURRENCY: '4', EVENTS_ENDPOINT_CONCURRENCY: '2' }, noise: 'none' });
+    try {
+      const subscribe = async (url: string, timeoutMs: number) =>
+        (await small.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: url, captureMode: 'poll', timeoutMs, retries: 0, domain: [['name', '=', 'nobody']] })).body.subscription.id as string;
+      const slowSub = await subscribe(slow.url, 3_000);
+      const fastSub = await subscribe(fast.url, 5_000);
+      const event = (subscriptionId: string, recordId: number) => {
+        const id = `evt_slots_${subscriptionId}_${recordId}`;
+        const payload = JSON.stringify(buildEventPayload({ id, model: 'res.partner', recordId, event: 'create', occurredAt: new Date(), data: {} }));
+        return { id, subscriptionId, model: 'res.partner', recordId, event: 'create' as const, source: 'poll' as const, payload, occurredAt: Date.now() };
+      };
+      const db = small.relay.ctx.storage.db;
+      await recordEvents(db, Array.from({ length: 20 }, (_, i) => event(slowSub, i + 1)));
+      small.relay.ctx.events.worker.wake();
+      await slow.waitFor(2, 5_000);
+      await recordEvents(db, [event(fastSub, 1)]);
+      small.relay.ctx.events.worker.wake();
+      await fast.waitFor(1, 10_000);
+      // Served in the slow receiver's first round: its first two sends had not timed out yet.
+      expect(slow.requests).toHaveLength(2);
+    } finally {
+      await small.close();
+      await slow.close();
+      await fast.close();
+    }
+  });
+});
