@@ -5,6 +5,7 @@ import { Badge, Button, CopyField, Field, Loading, LoadError, Notice, PageHeader
 import { ConfirmDialog, FormDialog, ShownOnceDialog } from '../dialogs';
 import { formatDate, parseList, relative } from '../format';
 import { useEditForm } from '../use-edit-form';
+import { useRowAction } from '../use-row-action';
 
 const EVENT_LABELS: Record<RecordEvent, string> = { create: 'create', write: 'write (update)', unlink: 'unlink (delete)' };
 const MODE_HELP: Record<Subscription['captureMode'], string> = {
@@ -122,14 +123,12 @@ async function subscriptionAppNames(): Promise<ReadonlyMap<string, string>> {
 export function SubscriptionsPage() {
   const [subs, setSubs] = useState<Subscription[] | null>(null);
   const [loadError, setLoadError] = useState<ApiError | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [message, setMessage] = useState<ComponentChildren>(null);
+  const { busy, error, setError, message, setMessage, act } = useRowAction();
   const [editing, setEditing] = useState<Subscription | 'new' | null>(null);
   const [deleting, setDeleting] = useState<Subscription | null>(null);
   const [rotating, setRotating] = useState<Subscription | null>(null);
   const [missed, setMissed] = useState<{ sub: Subscription; failed: number } | null>(null);
   const [once, setOnce] = useState<Once | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
 
   const [appNames, setAppNames] = useState<ReadonlyMap<string, string>>(new Map());
   const askedAppIds = useRef(new Set<string>());
@@ -151,18 +150,6 @@ export function SubscriptionsPage() {
   }, []);
   useEffect(() => void load(), [load]);
 
-  const act = async (key: string, fn: () => Promise<void>) => {
-    setBusy(key);
-    setError(null);
-    setMessage(null);
-    try {
-      await fn();
-    } catch (e) {
-      setError(e as ApiError);
-    } finally {
-      setBusy(null);
-    }
-  };
 
   const setActive = (s: Subscription, active: boolean) =>
     act(`active-${s.id}`, async () => {

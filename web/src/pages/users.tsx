@@ -1,10 +1,10 @@
-import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type User, type AccountHoldings } from '../api';
 import { Badge, Button, Field, Loading, LoadError, Notice, PageHeader, TableHead, TextField } from '../components';
 import { ConfirmDialog, FormDialog } from '../dialogs';
 import { formatDate } from '../format';
 import { useEditForm } from '../use-edit-form';
+import { useRowAction } from '../use-row-action';
 
 const PASSWORD_HINT = 'At least 10 characters.';
 
@@ -29,9 +29,7 @@ export function UsersPage({ user: me }: { user: User }) {
 function UsersAdmin({ me }: { me: User }) {
   const [users, setUsers] = useState<User[] | null>(null);
   const [loadError, setLoadError] = useState<ApiError | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [message, setMessage] = useState<ComponentChildren>(null);
-  const [busy, setBusy] = useState<string | null>(null);
+  const { busy, error, setError, message, setMessage, act } = useRowAction(() => void load());
   const [creating, setCreating] = useState(false);
   const [disabling, setDisabling] = useState<User | null>(null);
   const [resetting, setResetting] = useState<User | null>(null);
@@ -48,20 +46,6 @@ function UsersAdmin({ me }: { me: User }) {
   }, []);
   useEffect(() => void load(), [load]);
 
-  /** A row's action without a dialog: its refusal shows above the table, and the list reloads. */
-  const act = async (key: string, fn: () => Promise<void>) => {
-    setBusy(key);
-    setError(null);
-    setMessage(null);
-    try {
-      await fn();
-    } catch (e) {
-      setError(e as ApiError);
-    } finally {
-      setBusy(null);
-      void load();
-    }
-  };
 
   const setRole = (u: User, role: User['role']) =>
     act(`role-${u.id}`, async () => {
