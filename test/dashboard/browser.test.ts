@@ -215,6 +215,23 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     await page.reload();
     await until(() => page.getByLabel('Action').inputValue()).toBe('rest.list');
     await until(() => rows.count()).toBe(1);
+    // Back then Forward at once, the first page's answer held back: the rows shown are those of
+    // the filters on screen, not of the answer that came last.
+    let heldOnce = false;
+    await page.route('**/api/dashboard/request-log?*model=sale.order*', async (route) => {
+      if (!heldOnce) {
+        heldOnce = true;
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+      await route.continue();
+    });
+    await page.goBack();
+    await page.goForward();
+    await until(() => page.getByLabel('Action').inputValue()).toBe('rest.list');
+    await new Promise((r) => setTimeout(r, 1_300));
+    expect(await rows.count()).toBe(1);
+    expect(await page.getByRole('heading', { name: 'No requests match these filters' }).count()).toBe(0);
+    await page.unroute('**/api/dashboard/request-log?*model=sale.order*');
 
     // Revoke with confirmation; the next call is refused.
     // With the keyboard: the row's buttons go away with the revocation, so the focus goes to the

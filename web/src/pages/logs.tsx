@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type LogKey, type LogRow, type User } from '../api';
 import { Badge, Button, Dialog, ErrorText, Field, Loading, PageHeader, TextField } from '../components';
 import { formatDate, formatTime } from '../format';
@@ -23,20 +23,26 @@ export function LogsPage({ user }: { user: User }) {
   const [detail, setDetail] = useState<LogRow | null>(null);
   const [detailError, setDetailError] = useState<ApiError | null>(null);
 
+  // Back and Forward in quick succession start loads that may finish out of order: only the
+  // latest one's answer is shown, or the rows would not match the filters on screen.
+  const latest = useRef(0);
   const load = useCallback(async (f: Filters) => {
+    const mine = ++latest.current;
     setBusy('load');
     setError(null);
     setFields({});
     try {
       const r = await api<{ rows: LogRow[]; nextBefore: number | null }>('GET', `/api/dashboard/request-log?${apiQuery(f)}`);
+      if (mine !== latest.current) return;
       setRows(r.rows);
       setNextBefore(r.nextBefore);
       setApplied(f);
     } catch (e) {
+      if (mine !== latest.current) return;
       setError(e as ApiError);
       setFields((e as ApiError).fieldErrors);
     } finally {
-      setBusy(null);
+      if (mine === latest.current) setBusy(null);
     }
   }, []);
 
