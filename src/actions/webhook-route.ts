@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { authenticateCaller, credentialName, crossSiteRefusal, isCrossSite, type Caller } from '../auth/caller.js';
+import { authenticateCaller, checkPresentedCsrfToken, credentialName, crossSiteRefusal, isCrossSite, type Caller } from '../auth/caller.js';
 import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { scopeFor } from '../auth/scopes.js';
 import { verifyRequestHmac } from '../auth/request-hmac.js';
@@ -74,6 +74,7 @@ function admit(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, ca
   if (isCrossSite(request, ctx.config.publicUrl)) {
     throw crossSiteRefusal(request, ctx.config.publicUrl, 'cross_site_request', 'Cross-site requests with a session cookie are refused');
   }
+  checkPresentedCsrfToken(request, caller.csrfToken);
 }
 
 /**

@@ -128,6 +128,19 @@ export function checkSessionWrite(request: FastifyRequest, csrfToken: string, pu
 }
 
 /**
+ * The webhook's check of a session's CSRF token: optional there (see isCrossSite), but when the
+ * dashboard sends one it must be this session's. A page whose session another tab replaced (a
+ * new sign-in, possibly as someone else) then learns so, instead of acting for the new session.
+ */
+export function checkPresentedCsrfToken(request: FastifyRequest, csrfToken: string): void {
+  const presented = request.headers['x-csrf-token'];
+  if (presented === undefined) return;
+  if (typeof presented !== 'string' || !safeEqual(presented, csrfToken)) {
+    throw new RelayError('csrf_failed', 'The X-CSRF-Token does not belong to this session: it was replaced by a sign-in elsewhere');
+  }
+}
+
+/**
  * Key lookups are cached when found (revocations in this process clear the cache); unknown
  * keys always ask the database. A cache hit comes back without a promise.
  */

@@ -114,6 +114,12 @@ describe('webhook with a dashboard session cookie', () => {
     expect(r.headers['x-ratelimit-limit']).toBeUndefined();
   });
 
+  it("refuses a CSRF token that is not the session's: the dashboard's page learns that another tab signed in", async () => {
+    const r = await hook({ action: 'get_config' }, { cookie, 'x-csrf-token': 'a-token-of-an-earlier-session' });
+    expect(r.status).toBe(403);
+    expect(r.body.code).toBe('csrf_failed');
+  });
+
   it('refuses cross-site browser requests carrying the cookie', async () => {
     const a = await hook({ action: 'get_config' }, { cookie, origin: 'https://evil.example' });
     expect(a.status).toBe(403);

@@ -161,6 +161,24 @@ describe('session expiry in a browser', { timeout: 90_000 }, () => {
     expect(names).not.toContain('meant for admin');
   });
 
+  it('asks nothing as the other account when another tab signed in as someone else while Chat was open', async () => {
+    await signInFromAnotherTab('admin', DASHBOARD_PASSWORD);
+    await page.reload();
+    await until(() => page.locator('.user-name').textContent()).toBe('admin');
+    await nav('Chat');
+    await page.getByRole('textbox').first().fill('Create a partner called Tab Trouble');
+    await signInFromAnotherTab('bob', DASHBOARD_PASSWORD);
+    await relay.ctx.requestLog.flush();
+    const lastId = (await relay.ctx.storage.db.selectFrom('request_log').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()).id ?? 0;
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    await until(() => page.locator('.user-name').textContent()).toBe('bob');
+    await relay.ctx.requestLog.flush();
+    // The one webhook request sent was refused for its token (before its body was read): no chat ran for bob.
+    const since = await relay.ctx.storage.db.selectFrom('request_log').select(['action', 'code']).where('id', '>', Number(lastId)).execute();
+    expect(since).toContainEqual({ action: null, code: 'csrf_failed' });
+    expect(since.filter((r) => r.action === 'chat')).toEqual([]);
+  });
+
   it('gives a chat question back to its box when the session ended before it was asked', async () => {
     await nav('Chat');
     const box = page.getByRole('textbox').first();
