@@ -120,11 +120,20 @@ export interface AccountDeletionDeps {
  */
 export async function deleteUser(deps: AccountDeletionDeps, userId: string): Promise<DeletedAccount> {
   const { storage } = deps;
-  // Checked before anything goes, so that a refusal leaves the account whole.
+  // Checked before anything goes, so that a refusal leaves the account whole. The account is
+  // disabled in the same step: from then on it cannot act, nor count as the enabled admin that
+  // lets another admin's concurrent disable through. (That race used to refuse the delete in its
+  // last step, after the account's subscriptions and their rules in Odoo were already gone.)
   const owned = await withUsersLocked(storage, async (trx) => {
-    await keepAnAdmin(trx, await userRow(trx, userId), 'delete');
+    const user = await userRow(trx, userId);
+    await keepAnAdmin(trx, user, 'delete');
+    if (user.disabledAt === null) {
+      await trx.updateTable('users').set({ disabled_at: Date.now(), updated_at: Date.now() }).where('id', '=', userId).execute();
+      await deleteUserSessions(trx, userId);
+    }
     return holdingsOf(trx, userId);
   });
+  apiKeysChanged.raise();
   // Subscriptions go through the events service: it also removes their push-capture automation
   // rules from Odoo, which the cascade cannot reach. Left there, the rules would go on posting
   // every change to the relay, each post slowing Odoo's writes, for a token that no longer exists.
@@ -136,7 +145,6 @@ export async function deleteUser(deps: AccountDeletionDeps, userId: string): Pro
   }
   const deleted = await withUsersLocked(storage, async (trx) => {
     const user = await userRow(trx, userId);
-    await keepAnAdmin(trx, user, 'delete');
     // Subscriptions record their app without a foreign key: other users' subscriptions made by
     // this user's apps would outlive the apps and go on delivering to their receivers.
     const appIds = (await trx.selectFrom('apps').select('id').where('user_id', '=', userId).execute()).map((a) => a.id);

@@ -157,6 +157,27 @@ describe('users disable, enable, set-role, delete (CLI beside a serving relay)',
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("error (not_found): No user named 'gone'");
   });
+
+  it('deletes an admin whole while that admin disables the deleting one: the account stops at the first step', async () => {
+    const storage = relay.ctx.storage;
+    const doomed = await colleague(relay, sim, 'doomed');
+    // The two of them are the only administrators.
+    await storage.db.updateTable('users').set({ role: 'user' }).where('role', '=', 'admin').where('id', '!=', relay.admin.id).execute();
+    await setUserRole(storage, doomed.user.id, 'admin');
+    let counterMove: PromiseSettledResult<unknown> | undefined;
+    // The doomed admin's disable of the deleting one lands while the delete removes subscriptions.
+    const events = {
+      deleteSubscription: async (userId: string, id: string) => {
+        [counterMove] = await Promise.allSettled([disableUser(storage, relay.admin.id)]);
+        return relay.ctx.events.deleteSubscription(userId, id);
+      },
+    };
+    const deleted = await deleteUser({ storage, events }, doomed.user.id);
+    expect(deleted).toMatchObject({ user: { id: doomed.user.id }, subscriptions: 1 });
+    expect(counterMove).toMatchObject({ status: 'rejected', reason: { code: 'conflict' } });
+    expect((await storage.db.selectFrom('users').select('disabled_at').where('id', '=', relay.admin.id).executeTakeFirstOrThrow()).disabled_at).toBeNull();
+    expect(await subscriptionRow(doomed.subscriptionId)).toBeUndefined();
+  });
 });
 
 describe.each(['sqlite', 'postgres'] as const)('account administration on %s', (database) => {
