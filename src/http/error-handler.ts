@@ -4,6 +4,7 @@ import { OdooError } from '../odoo/index.js';
 import type { MaybePromise } from '../async/maybe-promise.js';
 import { drainRefusedBody } from './unread-body.js';
 import { isStorageUnavailable, unavailableReason } from '../storage/unavailable.js';
+import { isTextRefusedByDatabase } from '../storage/text-refusal.js';
 
 /**
  * A route schema refused the request (zod, through fastify-type-provider-zod): the same
@@ -58,6 +59,7 @@ export function toRelayError(err: unknown): RelayError | null {
   if (err instanceof RelayError) return err;
   if (err instanceof OdooError) return fromOdooError(err);
   if (isStorageUnavailable(err)) return new RelayError('storage_unavailable', undefined, undefined, { 'retry-after': STORAGE_RETRY_AFTER_SECONDS });
+  if (isTextRefusedByDatabase(err)) return new RelayError('invalid_request', 'The request holds a character that cannot be stored or looked up (such as \\u0000)');
   if (err && typeof err === 'object' && 'code' in err) return fromFastify(err as FastifyError);
   return null;
 }

@@ -70,6 +70,17 @@ describe.each(['sqlite', 'postgres'] as const)('dashboard Users routes on %s', (
     expect((await new DashboardClient(relay.url).call('GET', USERS)).body.code).toBe('unauthenticated');
   });
 
+  it('answers a NUL character in a username or an id with a 4xx, not a 500 (PostgreSQL cannot hold one)', async () => {
+    const login = await new DashboardClient(relay.url).call('POST', '/api/auth/login', { username: 'bob\u0000', password: PASSWORD });
+    expect(login.status, login.text).toBeLessThan(500);
+    expect(['invalid_credentials', 'invalid_request']).toContain(login.body.code);
+    for (const [method, path] of [['GET', `${USERS}/%00x`], ['POST', `${USERS}/%00x/disable`], ['DELETE', `${USERS}/%00x`], ['POST', '/api/dashboard/api-keys/%00x/revoke']] as const) {
+      const r = await admin.call(method, path);
+      expect(r.status, `${method} ${path}: ${r.text}`).toBeGreaterThanOrEqual(400);
+      expect(r.status, `${method} ${path}: ${r.text}`).toBeLessThan(500);
+    }
+  });
+
   it('refuses state changes without the CSRF token', async () => {
     const target = await colleague();
     for (const [method, path, body] of [
