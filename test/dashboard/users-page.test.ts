@@ -125,6 +125,20 @@ describe('Users page in a browser', { timeout: 90_000 }, () => {
     expect(await db.selectFrom('api_keys').select('id').where('user_id', '=', colleague.id).execute()).toEqual([]);
     expect((await httpPost(`${relay.url}/api/n8n/webhook`, { action: 'get_config' }, { authorization: `Bearer ${key}` })).body.code).toBe('invalid_api_key');
 
+    // A user another administrator deleted meanwhile: the refusal shows in the dialog, and
+    // closing it leaves the list as it is now.
+    const { createUser } = await import('../../src/auth/users.js');
+    const ghost = await createUser(db, { username: 'ghost', password: ADMIN_PASSWORD, role: 'user' });
+    await page.reload();
+    await until(() => rowOf('ghost').count()).toBe(1);
+    await db.deleteFrom('users').where('id', '=', ghost.id).execute();
+    await page.getByRole('button', { name: 'Disable ghost' }).click();
+    const disableGhost = page.getByRole('dialog', { name: 'Disable user?' });
+    await disableGhost.getByRole('button', { name: 'Disable user' }).click();
+    await until(() => disableGhost.textContent()).toContain('not_found');
+    await page.keyboard.press('Escape');
+    await until(() => rowOf('ghost').count()).toBe(0);
+
     // 375 px wide: the table turns into cards, nothing forces a horizontal scroll.
     await page.setViewportSize({ width: 375, height: 812 });
     await page.reload();

@@ -30,6 +30,12 @@ function UsersAdmin({ me }: { me: User }) {
   const [users, setUsers] = useState<User[] | null>(null);
   const [loadError, setLoadError] = useState<ApiError | null>(null);
   const { busy, error, setError, message, setMessage, act } = useRowAction(() => void load());
+  // A dialog closed after a refusal (the user was deleted or changed by another admin meanwhile)
+  // leaves the list as it is now, not as it was when the dialog opened.
+  const closeAndReload = (close: (v: null) => void) => () => {
+    close(null);
+    void load();
+  };
   const [creating, setCreating] = useState(false);
   const [disabling, setDisabling] = useState<User | null>(null);
   const [resetting, setResetting] = useState<User | null>(null);
@@ -170,11 +176,11 @@ function UsersAdmin({ me }: { me: User }) {
           setMessage(`Disabled “${r.user.username}”: ${plural(r.endedSessions, 'session')} ended, ${plural(r.pausedSubscriptions, 'subscription')} paused.`);
           void load();
         }}
-        onClose={() => setDisabling(null)}
+        onClose={closeAndReload(setDisabling)}
       />
       <ResetPasswordDialog
         target={resetting}
-        onClose={() => setResetting(null)}
+        onClose={closeAndReload(setResetting)}
         onDone={(u) => {
           setResetting(null);
           setError(null);
@@ -211,7 +217,7 @@ function UsersAdmin({ me }: { me: User }) {
           setMessage(`Deleted “${r.deleted.user.username}” and what they owned.`);
           void load();
         }}
-        onClose={() => setDeleting(null)}
+        onClose={closeAndReload(setDeleting)}
       />
     </section>
   );
@@ -268,7 +274,10 @@ function ResetPasswordDialog(props: { target: User | null; onClose: () => void; 
   });
   return (
     <FormDialog open={props.target !== null} title={`Reset the password of “${existing?.username ?? ''}”`} submit="Set password" busy={busy} error={error} onSubmit={save} onClose={props.onClose}>
-      <p>Every session of this user ends: they are signed out everywhere and sign in again with the new password. Their API keys keep working.</p>
+      <p>
+        Every session of this user ends: they are signed out everywhere and sign in again with the new password. Their API keys keep working. If failed
+        sign-ins locked them out, the lock still runs its course (at most 15 minutes).
+      </p>
       <div class="row-2">
         <TextField label="New password" name="password" type="password" autoComplete="new-password" value={form.password} onValue={set('password')} error={fields.password} required hint={PASSWORD_HINT} />
         <TextField label="Confirm new password" name="confirm" type="password" autoComplete="new-password" value={form.confirm} onValue={set('confirm')} error={fields.confirm} required />
