@@ -120,7 +120,8 @@ const earlierUndelivered = sql`
     AND EXISTS (SELECT 1 FROM deliveries d3 WHERE d3.event_id = e3.id AND d3.status IN ('pending', 'in_flight'))`;
 
 /**
- * Claims up to `limit` due pending deliveries of active subscriptions for `workerId`, oldest
+ * Claims up to `limit` due pending deliveries of active subscriptions of enabled accounts (a
+ * subscription made while its owner was being disabled may have escaped the pause) for `workerId`, oldest
  * due first (the (status, next_attempt_at) index serves it). The lease is the subscription's
  * timeout twice (one round held for a busy receiver, one send) plus `leaseMarginMs`; `reclaimExpired` turns expired leases back into pending.
  * A delivery whose record has an earlier change still undelivered waits (`earlierUndelivered`).
@@ -146,8 +147,9 @@ export async function claimDueDeliveries(
     WHERE id IN (
       SELECT d2.id FROM deliveries d2
       JOIN subscriptions s2 ON s2.id = d2.subscription_id
+      JOIN users u2 ON u2.id = s2.user_id
       JOIN events e2 ON e2.id = d2.event_id
-      WHERE d2.status = 'pending' AND d2.next_attempt_at <= ${now} AND s2.active = 1 ${skip}
+      WHERE d2.status = 'pending' AND d2.next_attempt_at <= ${now} AND s2.active = 1 AND u2.disabled_at IS NULL ${skip}
         AND NOT EXISTS (${earlierUndelivered})
       ORDER BY d2.next_attempt_at
       LIMIT ${limit}

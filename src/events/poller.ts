@@ -17,7 +17,8 @@ import { addIds, compressIds, expandRanges, subtractRanges, type IdRanges } from
 import { changeKnownIds } from './known-ids.js';
 import { eventsForChanges, eventsForDeletions, fieldsToRead } from './capture-events.js';
 import { detachPushRules, removePushRules } from './push-rules.js';
-import { subscriptionsChanged } from './subscriptions-store.js';
+import { pauseSubscriptions, subscriptionsChanged } from './subscriptions-store.js';
+import { isUserDisabled } from '../auth/users.js';
 import { recordEvents } from './outbox.js';
 import { tryCaptureLease, type CaptureLease } from './capture-lease.js';
 import { RepeatedFailureLog } from '../ops/repeated-failure.js';
@@ -44,6 +45,9 @@ export interface PollDeps {
   /** True while a change of the subscription waits in this process for its capture lease: the poll lets it go first. */
   changeWaiting?(subscriptionId: string): boolean;
 }
+
+/** Why a subscription whose owner is disabled stopped (the disable itself names the account). */
+const OWNER_DISABLED = "paused: its owner's account is disabled";
 
 /** Capture row for a new subscription: changes from the current second on, no backfill. */
 export function initialCaptureRow(subscriptionId: string, now: number = Date.now()): SubscriptionCaptureTable {
@@ -158,6 +162,12 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
     const sub = await db.selectFrom('subscriptions').selectAll().where('id', '=', subId).executeTakeFirst();
     const cap = await db.selectFrom('subscription_capture').selectAll().where('subscription_id', '=', subId).executeTakeFirst();
     if (!sub || !cap || sub.active !== 1) return null;
+    // A subscription made while its owner was being disabled escaped that pause: it pauses now.
+    if (await isUserDisabled(db, sub.user_id)) {
+      await pauseSubscriptions(db, { userId: sub.user_id }, OWNER_DISABLED);
+      subscriptionsChanged.raise();
+      return null;
+    }
     const client = await deps.clientFor(sub);
     // Taken once, before the first poll; from then on the set changes by what each poll adds and removes.
     let snapshot: IdRanges | undefined;

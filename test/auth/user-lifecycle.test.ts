@@ -158,6 +158,27 @@ describe('users disable, enable, set-role, delete (CLI beside a serving relay)',
     expect(unknown.stderr).toContain("error (not_found): No user named 'gone'");
   });
 
+  it("neither polls nor delivers for a subscription of a disabled account that escaped the pause (made while it was being disabled)", async () => {
+    const storage = relay.ctx.storage;
+    const late = await colleague(relay, sim, 'late');
+    await disableUser(storage, late.user.id);
+    // As if created between the disable's pause and its commit: active again, with a delivery due.
+    await storage.db.updateTable('subscriptions').set({ active: 1, disabled_at: null, disabled_reason: null }).where('id', '=', late.subscriptionId).execute();
+    const { recordEvents } = await import('../../src/events/outbox.js');
+    const { buildEventPayload } = await import('../../src/events/payload.js');
+    const id = `evt_late_${Date.now()}`;
+    await recordEvents(storage.db, [
+      { id, subscriptionId: late.subscriptionId, model: 'res.partner', recordId: 1, event: 'create', source: 'poll', occurredAt: Date.now(), payload: JSON.stringify(buildEventPayload({ id, model: 'res.partner', recordId: 1, event: 'create', occurredAt: new Date(), data: {} })) },
+    ]);
+    relay.ctx.events.worker.wake();
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await storage.db.selectFrom('deliveries').select(['status', 'attempts']).where('event_id', '=', id).execute()).toEqual([{ status: 'pending', attempts: 0 }]);
+    // Its next poll pauses it.
+    const { pollSubscription } = await import('../../src/events/poller.js');
+    expect(await pollSubscription((relay.ctx.events as any).pollDeps, late.subscriptionId)).toBeNull();
+    expect(await subscriptionRow(late.subscriptionId)).toEqual({ active: 0, disabled_reason: "paused: its owner's account is disabled" });
+  });
+
   it('deletes an admin whole while that admin disables the deleting one: the account stops at the first step', async () => {
     const storage = relay.ctx.storage;
     const doomed = await colleague(relay, sim, 'doomed');
