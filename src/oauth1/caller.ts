@@ -28,7 +28,10 @@ export async function authenticateOAuth1(ctx: AppContext, request: FastifyReques
     request.trace,
   );
   const userId = verified.userId!;
-  if (await isUserDisabled(ctx.storage.db, userId)) throw new RelayError('account_disabled');
+  // The account acted for, or the app's owner (who may have left holding its secret), disabled.
+  if ((await isUserDisabled(ctx.storage.db, userId)) || (verified.app.userId !== userId && (await isUserDisabled(ctx.storage.db, verified.app.userId)))) {
+    throw new RelayError('account_disabled');
+  }
   let scopes = verified.app.scopes;
   if (verified.token) {
     const approved = tokenScopes(verified.token);

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { findAppByClientId, verifyClientSecret, type App } from '../apps/store.js';
 import { OAuthError } from './oauth-error.js';
+import { isUserDisabled } from '../auth/users.js';
 
 /** A form parameter given at most once (RFC 6749 §3.1: parameters must not repeat). */
 export function param(body: unknown, name: string): string | undefined {
@@ -49,8 +50,18 @@ export async function authenticateClient(ctx: AppContext, request: FastifyReques
   if (app.clientType === 'public') {
     // A public client cannot keep a secret; one that sends a secret is misconfigured.
     if (secret !== undefined) throw refused;
+    await refuseDisabledOwner(ctx, app);
     return app;
   }
   if (secret === undefined || !(await verifyClientSecret(ctx.storage.db, app.id, secret))) throw refused;
+  await refuseDisabledOwner(ctx, app);
   return app;
+}
+
+/**
+ * An app whose owner's account is disabled gets no tokens: its owner may be the colleague who
+ * left, still holding the client secret, and the app acts for everyone who authorized it.
+ */
+async function refuseDisabledOwner(ctx: AppContext, app: App): Promise<void> {
+  if (await isUserDisabled(ctx.storage.db, app.userId)) throw new OAuthError('invalid_client', "The app's owner account is disabled");
 }

@@ -10,6 +10,7 @@ import { scopesWithinApp } from '../apps/store.js';
 import type { Scope } from '../auth/scopes.js';
 import { requireForm } from './token-route.js';
 import { issuerOf } from './issuer.js';
+import { isUserDisabled } from '../auth/users.js';
 
 const tokenParam = {
   token: z.string().describe('An access (`oat_…`) or refresh (`ort_…`) token.'),
@@ -80,7 +81,8 @@ export function registerRevokeAndIntrospectRoutes(app: FastifyInstance, ctx: App
       request.trace.appId = client.id;
       reply.header('cache-control', 'no-store');
       const row = await findLiveToken(ctx.storage.db, token);
-      if (!row || row.app_id !== client.id) return { active: false };
+      // A disabled account's token is refused at use, so it is not active.
+      if (!row || row.app_id !== client.id || (await isUserDisabled(ctx.storage.db, row.user_id))) return { active: false };
       return {
         active: true,
         // What the token can use now (the client is the token's app, so its scopes are the current ones).

@@ -191,16 +191,18 @@ export async function findLiveAccessToken(db: Db, token: string): Promise<{ user
     .selectFrom('oauth2_tokens')
     .innerJoin('apps', 'apps.id', 'oauth2_tokens.app_id')
     .innerJoin('users', 'users.id', 'oauth2_tokens.user_id')
+    .innerJoin('users as owners', 'owners.id', 'apps.user_id')
     .selectAll('apps')
-    .select(['oauth2_tokens.user_id as token_user_id', 'oauth2_tokens.scopes as token_scopes', 'users.disabled_at as user_disabled_at'])
+    .select(['oauth2_tokens.user_id as token_user_id', 'oauth2_tokens.scopes as token_scopes', 'users.disabled_at as user_disabled_at', 'owners.disabled_at as owner_disabled_at'])
     .where('oauth2_tokens.token_hash', '=', sha256Hex(token))
     .where('oauth2_tokens.kind', '=', 'access')
     .where('oauth2_tokens.expires_at', '>', Date.now())
     .where('oauth2_tokens.rotated_at', 'is', null)
     .executeTakeFirst();
   if (!row) return null;
-  const { token_user_id, token_scopes, user_disabled_at, ...appRow } = row;
-  return { userId: token_user_id, scopes: JSON.parse(token_scopes), app: toApp(appRow), userDisabled: user_disabled_at !== null };
+  const { token_user_id, token_scopes, user_disabled_at, owner_disabled_at, ...appRow } = row;
+  // The token's user, or the app's owner (who may have left holding its secret), disabled.
+  return { userId: token_user_id, scopes: JSON.parse(token_scopes), app: toApp(appRow), userDisabled: user_disabled_at !== null || owner_disabled_at !== null };
 }
 
 /**

@@ -39,6 +39,7 @@ async function colleague(relay: TestRelay, sim: OdooSim, username: string) {
   return {
     user,
     oauth2AppId: oauth2.app.id,
+    oauth2Client: { id: oauth2.app.clientId, secret: oauth2.secrets.clientSecret! },
     subscriptionId: subscription.id,
     dashboard,
     viaKey: () => relay.post('/api/n8n/webhook', getConfig, { authorization: `Bearer ${key}` }),
@@ -156,6 +157,29 @@ describe('users disable, enable, set-role, delete (CLI beside a serving relay)',
     const unknown = await runCli(env, ['users', 'disable', '-u', 'gone']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("error (not_found): No user named 'gone'");
+  });
+
+  it("refuses a disabled account's apps for everyone who authorized them, and gives them no new tokens", async () => {
+    const storage = relay.ctx.storage;
+    const owner = await colleague(relay, sim, 'app-owner');
+    const stays = await createUser(storage.db, { username: 'stays-on', password: PASSWORD });
+    await saveDefaultConnection(storage.db, relay.ctx.box, stays.id, { url: sim.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
+    // A colleague's token through the owner's app, as the authorization-code flow issues it.
+    const { issueTokens } = await import('../../src/oauth2/store.js');
+    const issued = (await issueTokens(storage.db, { appId: owner.oauth2AppId, userId: stays.id, familyId: `fam_${Date.now()}`, scopes: ['webhook'], withRefresh: false }))!;
+    const viaApp = () => relay.post('/api/n8n/webhook', { action: 'get_config' }, { authorization: `Bearer ${issued.accessToken}` });
+    expect((await viaApp()).status).toBe(200);
+
+    await disableUser(storage, owner.user.id);
+    const refused = await viaApp();
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('account_disabled');
+    const token = await postForm(`${relay.url}/oauth/token`, { grant_type: 'client_credentials' }, { authorization: basic(owner.oauth2Client.id, owner.oauth2Client.secret) });
+    expect(token.status).toBe(401);
+    expect(token.body).toMatchObject({ error: 'invalid_client', error_description: "The app's owner account is disabled" });
+    // Enabled again, the colleague's token works again.
+    await enableUser(storage.db, owner.user.id);
+    expect((await viaApp()).status).toBe(200);
   });
 
   it("neither polls nor delivers for a subscription of a disabled account that escaped the pause (made while it was being disabled)", async () => {
