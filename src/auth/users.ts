@@ -76,6 +76,14 @@ export async function createUser(
     if (isUniqueViolation(err)) throw new RelayError('conflict', 'Username is already taken', { field: 'username' });
     throw err;
   }
+  // The unique index is case-sensitive: a case variant created meanwhile (RaceX and racex at
+  // once) passed both checks. Looked for again now that this row is in: if another is there too,
+  // this one goes. Two racers may both go (both are told to try again); neither name stays twice.
+  const variants = await db.selectFrom('users').select('id').where(sql<string>`lower(username)`, '=', input.username.toLowerCase()).execute();
+  if (variants.length > 1) {
+    await db.deleteFrom('users').where('id', '=', row.id).execute();
+    throw new RelayError('conflict', 'Username is already taken (created at the same moment in another letter case)', { field: 'username' });
+  }
   return toUser({ ...row, disabled_at: null });
 }
 

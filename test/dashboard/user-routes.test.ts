@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 /**
  * The dashboard's Users routes through a real relay (SQLite and PostgreSQL) and the Odoo test
  * server: administrators only, CSRF on writes, and the same rules as the CLI's `users` commands.
@@ -79,6 +80,15 @@ describe.each(['sqlite', 'postgres'] as const)('dashboard Users routes on %s', (
       expect(r.status, `${method} ${path}: ${r.text}`).toBeGreaterThanOrEqual(400);
       expect(r.status, `${method} ${path}: ${r.text}`).toBeLessThan(500);
     }
+  });
+
+  it('creates one account of names differing only in case, however many are asked for at once', async () => {
+    const names = ['RaceX', 'racex', 'RACEX', 'rACEX'];
+    const answers = await Promise.all(names.map((username) => admin.call('POST', USERS, { username, password: PASSWORD })));
+    expect(answers.every((a) => a.status === 200 || (a.status === 409 && a.body.code === 'conflict')), answers.map((a) => a.text).join('\n')).toBe(true);
+    const kept = await relay.ctx.storage.db.selectFrom('users').select('username').where(sql<string>`lower(username)`, '=', 'racex').execute();
+    expect(kept.length).toBeLessThanOrEqual(1);
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(kept.length);
   });
 
   it('refuses state changes without the CSRF token', async () => {
