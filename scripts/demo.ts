@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: the relay in front of the bundled Odoo test server with demo data, a user,
  * a connection and an API key, so a newcomer sees a real answer within a minute.
- * Everything lives in a temporary folder and disappears on Ctrl-C.
+ * Everything lives in a temporary folder and disappears on Ctrl-C. Listens on PORT/HOST like
+ * the relay (8787 on 127.0.0.1); the Odoo test server on ODOO_SIM_PORT (any free port).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,6 +10,7 @@ import path from 'node:path';
 import { startOdooSim } from '../test/odoo-sim/server.js';
 import { loadConfig } from '../src/config.js';
 import { startRelay } from '../src/server.js';
+import { explainStartupFailure } from '../src/startup-failure.js';
 import { createUser } from '../src/auth/users.js';
 import { createApiKey } from '../src/auth/api-keys.js';
 import { saveDefaultConnection } from '../src/connections/store.js';
@@ -18,7 +20,18 @@ const odooApiKey = `demo_${randomBase62(24)}`;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'odoo-relay-demo-'));
 const sim = await startOdooSim({ version: 19, apiKey: odooApiKey, port: Number(process.env.ODOO_SIM_PORT ?? 0) });
 const config = loadConfig({ ...process.env, DATA_DIR: dataDir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
-const relay = await startRelay(config);
+let relay: Awaited<ReturnType<typeof startRelay>>;
+try {
+  relay = await startRelay(config);
+} catch (err) {
+  // Usually the port: a relay from the quick start (npm start) still listening on it. Nothing of
+  // the demo is left behind (its folder holds a master key).
+  await sim.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  const explained = explainStartupFailure(err, config);
+  console.error(`The demo could not start: ${explained?.message ?? String(err)}`);
+  process.exit(2);
+}
 const db = relay.ctx.storage.db;
 
 const password = randomBase62(16);

@@ -166,7 +166,7 @@ const envSchema = z.object({
   CHAT_MAX_ROWS: int(1, 1000).default(50).describe('Most rows one chat tool call returns to the model'),
   CHAT_TIMEOUT_MS: int(1000, 600_000).default(60_000).describe('Total time a chat request may take, model and Odoo calls included'),
   CHAT_MAX_TOKENS: int(1000, 10_000_000).default(60_000).describe('Token budget (input + output, all steps) per chat request'),
-  CHAT_MAX_RETRIES: int(0, 5).default(1).describe('Retries of a failed provider call (5xx, network) before giving up'),
+  CHAT_MAX_RETRIES: int(0, 5).default(1).describe('Retries of a failed provider call (network, 5xx, 429) before giving up'),
   CHAT_CONVERSATION_TTL_MINUTES: int(1, 24 * 60).default(60).describe('How long an idle conversation_id is remembered (in memory)'),
   CHAT_MAX_CONVERSATIONS: int(1, 100_000).default(1000).describe('Most conversations remembered at once; the least recently used is forgotten first'),
 });
