@@ -161,4 +161,23 @@ describe('Users page in a browser', { timeout: 90_000 }, () => {
     expect(problems).toEqual([]);
     await page.context().close();
   });
+
+  it('takes the Users page away from an administrator demoted by another while it is open', async () => {
+    const { setUserRole } = await import('../../src/auth/user-admin.js');
+    const storage = relay.ctx.storage;
+    const second = await createUser(storage.db, { username: 'second-admin', password: ADMIN_PASSWORD, role: 'admin' });
+    const { page, problems } = await openDashboardPage(browser);
+    await signIn(page, 'second-admin', ADMIN_PASSWORD);
+    await nav(page).getByRole('link', { name: 'Users' }).click();
+    await until(() => page.getByRole('button', { name: 'Disable plain' }).isVisible()).toBe(true);
+    await setUserRole(storage, second.id, 'user');
+    await page.getByRole('button', { name: 'Disable plain' }).click();
+    await page.getByRole('dialog', { name: 'Disable user?' }).getByRole('button', { name: 'Disable user' }).click();
+    // Refused admin_required: the page now shows the account as it is.
+    await until(() => page.getByText('Only administrators manage users.').isVisible()).toBe(true);
+    expect(await nav(page).getByRole('link', { name: 'Users' }).count()).toBe(0);
+    expect((await storage.db.selectFrom('users').select('disabled_at').where('username', '=', 'plain').executeTakeFirstOrThrow()).disabled_at).toBeNull();
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
 });

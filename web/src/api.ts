@@ -175,7 +175,11 @@ export function setCsrfToken(token: string | null, userId?: string): void {
 /** Fired when the session is gone, so the app can ask the user to sign in again. */
 export const SIGNED_OUT_EVENT = 'relay:signed-out';
 
-/** Fired when another tab signed in as someone else: the page must not go on showing (or acting as) the first account. */
+/**
+ * Fired when the browser's session is for another account than the page shows (another tab signed
+ * in as someone else), or the account changed (its role): the page must not go on showing (or
+ * acting as) what it had.
+ */
 export const ACCOUNT_CHANGED_EVENT = 'relay:account-changed';
 
 /** What ACCOUNT_CHANGED_EVENT carries: the account the browser's session is now for. */
@@ -196,6 +200,13 @@ export async function api<T = any>(method: Method, path: string, body?: unknown)
   try {
     return await send<T>(method, path, body);
   } catch (err) {
+    // Refused for want of the administrator role the page thought this account had (another
+    // administrator changed it meanwhile): the app learns the account as it is now.
+    if (err instanceof ApiError && err.code === 'admin_required' && signedInUserId) {
+      const me = await currentSession().catch(() => null);
+      if (me) window.dispatchEvent(new CustomEvent<AccountChangedDetail>(ACCOUNT_CHANGED_EVENT, { detail: me }));
+      throw err;
+    }
     // A write refused for its CSRF token while the browser still has a session: another tab
     // signed in again (a password change, a new sign-in), which replaced the session and its
     // token. Nothing was done; with the new token the request is sent once more.

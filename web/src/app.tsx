@@ -68,7 +68,8 @@ export function App() {
       setCsrfToken(null);
       setLost((was) => ({ code: was?.code ?? code, readsOnly: (was?.readsOnly ?? true) && read }));
     };
-    // Another tab signed in as someone else: show that account, its pages loaded afresh.
+    // Another tab signed in as someone else, or the account changed (its role): show the account
+    // as it is now, its pages loaded afresh.
     const onAccountChanged = (e: Event) => {
       const { user } = (e as CustomEvent<AccountChangedDetail>).detail;
       setLost(null);
