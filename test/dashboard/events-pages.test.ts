@@ -146,6 +146,11 @@ describe('events pages in a browser', { timeout: 120_000 }, () => {
     await until(() => rowStatus(0)).toBe('failed');
     await page.getByLabel('Status').selectOption('failed');
     await until(() => page.locator('[data-testid=deliveries-table] tbody tr').count()).toBe(1);
+    // The filter is in the page's URL, as the request log's are: a reload keeps it.
+    expect(new URL(page.url()).searchParams.get('status')).toBe('failed');
+    await page.reload();
+    await until(() => page.getByLabel('Status').inputValue()).toBe('failed');
+    await until(() => page.locator('[data-testid=deliveries-table] tbody tr').count()).toBe(1);
     const failedId = await page.locator('[data-testid=deliveries-table] tbody tr').first().getAttribute('data-delivery-id');
     await page.getByRole('button', { name: `Attempts of delivery ${failedId}` }).click();
     await until(() => detail.getByTestId('attempt').count()).toBe(2);

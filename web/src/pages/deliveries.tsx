@@ -36,11 +36,25 @@ function query(status: string, before: Cursor): string {
 }
 
 const subFromUrl = () => new URLSearchParams(location.search).get('subscription') ?? '';
+/** The status filter a page URL names; one this page does not know is no filter. */
+const statusFromUrl = (): DeliveryStatus | '' => {
+  const named = new URLSearchParams(location.search).get('status') ?? '';
+  return STATUSES.some((s) => s.value === named) ? (named as DeliveryStatus | '') : '';
+};
+
+/** The page's path for these filters: bookmarked or sent on, it shows the same deliveries. */
+function deliveriesPath(subId: string, status: string): string {
+  const q = new URLSearchParams();
+  if (subId) q.set('subscription', subId);
+  if (status) q.set('status', status);
+  const search = q.toString();
+  return search ? `/deliveries?${search}` : '/deliveries';
+}
 
 export function DeliveriesPage() {
   const [subs, setSubs] = useState<Subscription[] | null>(null);
   const [subId, setSubId] = useState(subFromUrl);
-  const [status, setStatus] = useState<DeliveryStatus | ''>('');
+  const [status, setStatus] = useState<DeliveryStatus | ''>(statusFromUrl);
   // Cursors of the pages before this one; `before` of this page.
   const [cursors, setCursors] = useState<Cursor[]>([]);
   const [before, setBefore] = useState<Cursor>(null);
@@ -60,6 +74,7 @@ export function DeliveriesPage() {
     // The nav link (or Back) may change ?subscription= while this page stays mounted.
     const onPop = () => {
       setSubId(subFromUrl());
+      setStatus(statusFromUrl());
       setCursors([]);
       setBefore(null);
     };
@@ -102,7 +117,12 @@ export function DeliveriesPage() {
   const chooseSub = (id: string) => {
     setSubId(id);
     resetPaging();
-    navigate(id ? `/deliveries?subscription=${encodeURIComponent(id)}` : '/deliveries', true);
+    navigate(deliveriesPath(id, status), true);
+  };
+  const chooseStatus = (next: DeliveryStatus | '') => {
+    setStatus(next);
+    resetPaging();
+    navigate(deliveriesPath(subId, next), true);
   };
 
   const nameOf = (id: string) => subs?.find((s) => s.id === id)?.name ?? id;
@@ -197,10 +217,7 @@ export function DeliveriesPage() {
               id={id}
               name="status"
               value={status}
-              onChange={(e) => {
-                setStatus((e.target as HTMLSelectElement).value as DeliveryStatus | '');
-                resetPaging();
-              }}
+              onChange={(e) => chooseStatus((e.target as HTMLSelectElement).value as DeliveryStatus | '')}
             >
               {STATUSES.map((s) => (
                 <option key={s.value} value={s.value}>
