@@ -65,6 +65,17 @@ async function keepAnAdmin(trx: Transaction<Database>, user: User, what: string)
 }
 
 /**
+ * Marks the account disabled and ends its sessions, inside the caller's users lock; answers how
+ * many sessions ended. The one step that stops an account from acting, for disable and delete.
+ */
+async function stopAccount(trx: Transaction<Database>, userId: string, now: number): Promise<number> {
+  await trx.updateTable('users').set({ disabled_at: now, updated_at: now }).where('id', '=', userId).execute();
+  const sessions = await trx.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
+  await deleteUserSessions(trx, userId);
+  return Number(sessions.n);
+}
+
+/**
  * Disables an account without losing anything: its sessions end and its active subscriptions
  * pause (their deliveries would go on sending its records); its API keys, OAuth grants and
  * connections stay, refused with `account_disabled` while it is disabled. Idempotent.
@@ -75,11 +86,9 @@ export async function disableUser(storage: Pick<Storage, 'db' | 'dialect'>, user
     if (user.disabledAt !== null) return { user, endedSessions: 0, pausedSubscriptions: 0 };
     await keepAnAdmin(trx, user, 'disable');
     const now = Date.now();
-    await trx.updateTable('users').set({ disabled_at: now, updated_at: now }).where('id', '=', userId).execute();
-    const sessions = await trx.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
-    await deleteUserSessions(trx, userId);
+    const endedSessions = await stopAccount(trx, userId, now);
     const paused = await pauseSubscriptions(trx, { userId }, `paused: the account '${user.username}' was disabled`);
-    return { user: { ...user, disabledAt: now }, endedSessions: Number(sessions.n), pausedSubscriptions: paused };
+    return { user: { ...user, disabledAt: now }, endedSessions, pausedSubscriptions: paused };
   });
   // Keys looked up before the change are cached in this process: drop them.
   apiKeysChanged.raise();
@@ -127,10 +136,7 @@ export async function deleteUser(deps: AccountDeletionDeps, userId: string): Pro
   const owned = await withUsersLocked(storage, async (trx) => {
     const user = await userRow(trx, userId);
     await keepAnAdmin(trx, user, 'delete');
-    if (user.disabledAt === null) {
-      await trx.updateTable('users').set({ disabled_at: Date.now(), updated_at: Date.now() }).where('id', '=', userId).execute();
-      await deleteUserSessions(trx, userId);
-    }
+    if (user.disabledAt === null) await stopAccount(trx, userId, Date.now());
     return holdingsOf(trx, userId);
   });
   apiKeysChanged.raise();
