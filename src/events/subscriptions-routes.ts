@@ -73,7 +73,7 @@ function rowAllowed(caller: Caller, row: Pick<SubscriptionsTable, 'model' | 'con
  * one asked for (the default when none is). A subscription reads its records, so a method
  * allow-list must allow reading them.
  */
-function checkNewSubscription(caller: Caller, body: Record<string, unknown>): Record<string, unknown> {
+function checkNewSubscription(caller: Caller, body: unknown): unknown {
   const grant = grantOf(caller);
   if (!grant) return body;
   if (grant.allowedMethods && !['read', 'search_read'].some((m) => matchesAllowList(grant.allowedMethods, m))) {
@@ -82,7 +82,8 @@ function checkNewSubscription(caller: Caller, body: Record<string, unknown>): Re
       allowed: grant.allowedMethods,
     });
   }
-  if (!grant.connectionId) return body;
+  // A body that is no object is the service's to refuse, naming what is wrong with it.
+  if (!grant.connectionId || !isPlainObject(body)) return body;
   if (body.connectionId !== undefined && body.connectionId !== grant.connectionId) {
     throw new RelayError('connection_not_allowed', `This ${credentialName(caller)} acts on its own Odoo connection only; leave connectionId out or name that one`, {
       field: 'connectionId',
@@ -142,8 +143,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext
    * A domain that reaches models outside the caller's allow-list is refused as a webhook call's
    * would be: which records a subscription delivers answers what a search would.
    */
-  const checkDomainReach = async (caller: Caller, model: unknown, body: unknown, connectionId: unknown) => {
-    const domain = isPlainObject(body) ? body.domain : undefined;
+  const checkDomainReach = async (caller: Caller, model: unknown, domain: unknown, connectionId: unknown) => {
     if (!hasModelAllowList(caller) || !Array.isArray(domain) || typeof model !== 'string') return;
     const resolved = await resolveConnection(ctx.storage.db, caller.userId, typeof connectionId === 'string' ? connectionId : null);
     if (!resolved) return; // creating it answers no_odoo_connection
@@ -155,11 +155,11 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext
   app.post('/api/v1/subscriptions', doc(subscriptionDocs.create), async (request, reply) => {
     const caller = request.caller!;
     checkRequestedModel(caller, request.body);
-    const body = checkNewSubscription(caller, isPlainObject(request.body) ? request.body : {});
-    await checkDomainReach(caller, body.model, body, body.connectionId);
+    const body = checkNewSubscription(caller, request.body);
+    if (isPlainObject(body)) await checkDomainReach(caller, body.model, body.domain, body.connectionId);
     // Made by a third-party app: revoking the app's access pauses it.
     const appId = caller.kind === 'oauth2' || caller.kind === 'oauth1' ? caller.appId : null;
-    const { subscription, secret } = await events.createSubscription(caller.userId, isPlainObject(request.body) ? body : request.body, appId);
+    const { subscription, secret } = await events.createSubscription(caller.userId, body, appId);
     return reply.code(201).send({ success: true, subscription, secret });
   });
 
@@ -177,7 +177,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext
 
   app.patch('/api/v1/subscriptions/:id', doc(subscriptionDocs.update), async (request) => {
     const before = await rowOf(request);
-    await checkDomainReach(request.caller!, before.model, request.body, before.connection_id);
+    if (isPlainObject(request.body)) await checkDomainReach(request.caller!, before.model, request.body.domain, before.connection_id);
     const subscription = await events.updateSubscription(userOf(request), before.id, request.body);
     const answer: Record<string, unknown> = { success: true, subscription };
     if (before.active === 0 && subscription.active) {
