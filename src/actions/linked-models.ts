@@ -9,7 +9,7 @@ import { matchesAllowList } from '../auth/scopes.js';
 import { RelayError } from '../errors/index.js';
 import type { TtlCache } from '../cache/ttl-cache.js';
 import type { OdooClient } from '../odoo/index.js';
-import { linkedWriteRefusal } from './linked-writes.js';
+import { linkedWriteRefusal, linkRefusal } from './linked-writes.js';
 import { readReaches, type Reach } from './linked-reads.js';
 
 /** A field's type and, for relational ones, its comodel: what fields_get answers for these two attributes. */
@@ -36,10 +36,11 @@ export async function linkedModelsRefusal(
   kwargs: Readonly<Record<string, unknown>>,
   fieldsOf: FieldsOf,
 ): Promise<RelayError | null> {
-  if (!hasModelAllowList(caller)) return null;
-  const written = await linkedWriteRefusal(caller, model, method, args, kwargs, fieldsOf);
+  const allowed = grantOf(caller)?.allowedModels;
+  if (!allowed) return null;
+  const list = { allowed, who: credentialName(caller) };
+  const written = await linkedWriteRefusal(list, model, method, args, kwargs, fieldsOf);
   if (written) return written;
-  const allowed = grantOf(caller)!.allowedModels!;
   let reaches: Reach[];
   try {
     reaches = readReaches(method, args, kwargs);
@@ -66,12 +67,8 @@ export async function linkedModelsRefusal(
       const field = Object.hasOwn(fields, name) ? fields[name]! : undefined;
       // Not a relational field (or not a field): nothing further is reached, and Odoo answers for a wrong name.
       if (!field?.relation) return null;
-      if (!matchesAllowList(allowed, field.relation)) {
-        return new RelayError(
-          'model_not_allowed',
-          `'${current}.${name}' reaches records of '${field.relation}', which is not in this ${credentialName(caller)}'s allow-list`,
-          { model: field.relation, field: `${current}.${name}`, allowed },
-        );
+      if (!matchesAllowList(list.allowed, field.relation)) {
+        return linkRefusal(list, current, name, field.relation, 'reaches');
       }
       current = field.relation;
     }

@@ -13,7 +13,6 @@
  *   called record's own field: tagging an allowed partner stays allowed.
  * Commands 0 and 1 carry values for the linked model, checked the same way in turn.
  */
-import { grantOf, credentialName, type Caller } from '../auth/caller.js';
 import { matchesAllowList } from '../auth/scopes.js';
 import { RelayError } from '../errors/index.js';
 import type { FieldsOf } from './linked-models.js';
@@ -36,20 +35,35 @@ function commandCode(command: unknown): unknown {
   return typeof command[0] === 'boolean' ? Number(command[0]) : command[0];
 }
 
+/** The allow-list a call is checked against, and whose it is (`API key`, `app`) for the message. */
+export interface ModelAllowList {
+  allowed: readonly string[];
+  who: string;
+}
+
+/** The refusal of `onModel.name`, whose comodel `relation` is outside the allow-list: the call would change or read its records. */
+export function linkRefusal(list: ModelAllowList, onModel: string, name: string, relation: string, how: 'would change' | 'reaches'): RelayError {
+  return new RelayError('model_not_allowed', `'${onModel}.${name}' ${how} records of '${relation}', which is not in this ${list.who}'s allow-list`, {
+    model: relation,
+    field: `${onModel}.${name}`,
+    allowed: list.allowed,
+  });
+}
+
 /**
- * The refusal of a call whose values would change records of a model outside the caller's
- * allow-list, or null. Asks Odoo for field types only when some value is a list.
+ * The refusal of a call whose values would change records of a model outside the allow-list,
+ * or null. Asks Odoo for field types only when some value is a list.
  */
 export async function linkedWriteRefusal(
-  caller: Caller,
+  list: ModelAllowList,
   model: string,
   method: string,
   args: readonly unknown[],
   kwargs: Readonly<Record<string, unknown>>,
   fieldsOf: FieldsOf,
 ): Promise<RelayError | null> {
-  const allowed = grantOf(caller)?.allowedModels ?? null;
-  if (!allowed || !Object.hasOwn(VALUES_OF, method)) return null;
+  if (!Object.hasOwn(VALUES_OF, method)) return null;
+  const allowed = list.allowed;
   const values = VALUES_OF[method]!(args, kwargs);
   for (const vals of Array.isArray(values) ? values : [values]) {
     const refused = await checkValues(model, vals, 0);
@@ -70,11 +84,7 @@ export async function linkedWriteRefusal(
       const value = vals[name] as unknown[];
       const changesLinked = field.type === 'one2many' ? value.length > 0 : value.some((c) => [0, 1, 2].includes(commandCode(c) as number));
       if (changesLinked && !matchesAllowList(allowed, field.relation)) {
-        return new RelayError(
-          'model_not_allowed',
-          `'${onModel}.${name}' would change records of '${field.relation}', which is not in this ${credentialName(caller)}'s allow-list`,
-          { model: field.relation, field: `${onModel}.${name}`, allowed },
-        );
+        return linkRefusal(list, onModel, name, field.relation, 'would change');
       }
       for (const command of value) {
         const code = commandCode(command);
