@@ -204,7 +204,7 @@ export async function api<T = any>(method: Method, path: string, body?: unknown)
     // administrator changed it meanwhile): the app learns the account as it is now.
     if (err instanceof ApiError && err.code === 'admin_required' && signedInUserId) {
       const me = await currentSession().catch(() => null);
-      if (me) window.dispatchEvent(new CustomEvent<AccountChangedDetail>(ACCOUNT_CHANGED_EVENT, { detail: me }));
+      if (me) announceAccount(me);
       throw err;
     }
     // A write refused for its CSRF token while the browser still has a session: another tab
@@ -216,12 +216,17 @@ export async function api<T = any>(method: Method, path: string, body?: unknown)
     if (me.user.id !== signedInUserId) {
       setCsrfToken(me.csrfToken, me.user.id);
       err.signedOut = true;
-      window.dispatchEvent(new CustomEvent<AccountChangedDetail>(ACCOUNT_CHANGED_EVENT, { detail: me }));
+      announceAccount(me);
       throw err;
     }
     setCsrfToken(me.csrfToken);
     return send<T>(method, path, body);
   }
+}
+
+/** Tells the app the account the browser's session is for now (ACCOUNT_CHANGED_EVENT). */
+function announceAccount(me: AccountChangedDetail): void {
+  window.dispatchEvent(new CustomEvent<AccountChangedDetail>(ACCOUNT_CHANGED_EVENT, { detail: me }));
 }
 
 /** The browser's session now, or null when it has none. */
