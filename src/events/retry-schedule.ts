@@ -14,7 +14,10 @@ export type DeliveryError =
   | 'tls'
   | 'ssrf_refused'
   | 'invalid_url'
-  | 'invalid_headers';
+  | 'invalid_headers'
+  // Nothing was sent: the subscription's signing secret or custom headers, sealed with the master
+  // key, did not open (a row restored from another relay's database, or damaged).
+  | 'secret_unreadable';
 
 export type ResponseClass = 'success' | 'retry' | 'gone';
 

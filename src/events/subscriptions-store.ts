@@ -128,7 +128,10 @@ function checkDomain(domain: unknown[] | null | undefined): void {
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
 export function toSubscription(row: SubscriptionsTable, box: SecretBox): Subscription {
-  const headers = row.headers_enc ? (JSON.parse(box.decrypt(row.headers_enc)) as Record<string, string>) : {};
+  // Headers that do not open are listed as none (the deliveries say why they fail), rather than
+  // failing every list that includes the subscription.
+  const opened = row.headers_enc ? box.tryDecrypt(row.headers_enc) : undefined;
+  const headers = opened ? (JSON.parse(opened) as Record<string, string>) : {};
   return {
     id: row.id,
     userId: row.user_id,
@@ -338,14 +341,17 @@ export async function rotateSigningSecret(
       const until = now + overlapMs;
       // Every replaced secret keeps its own window: a second rotation within the first one's
       // window must not cut the original secret off early (receivers may not have switched yet).
-      const stillValid = previousSecretsOf(row, deps.box).filter((p) => p.until > now);
-      const previous: PreviousSecret[] = [{ secret: deps.box.decrypt(row.secret_enc), until }, ...stillValid].slice(0, MAX_PREVIOUS_SECRETS);
+      // Secrets that no longer open (sealed under another master key) cannot sign: rotating
+      // leaves them out, which is how such a subscription is repaired.
+      const stillValid = readablePreviousSecrets(row, deps.box).filter((p) => p.until > now);
+      const replaced = deps.box.tryDecrypt(row.secret_enc);
+      const previous: PreviousSecret[] = [...(replaced === undefined ? [] : [{ secret: replaced, until }]), ...stillValid].slice(0, MAX_PREVIOUS_SECRETS);
       const result = await deps.db
         .updateTable('subscriptions')
         .set({
           secret_enc: deps.box.encrypt(secret),
-          previous_secret_enc: deps.box.encrypt(JSON.stringify(previous)),
-          previous_secret_until: Math.max(...previous.map((p) => p.until)),
+          previous_secret_enc: previous.length ? deps.box.encrypt(JSON.stringify(previous)) : null,
+          previous_secret_until: previous.length ? Math.max(...previous.map((p) => p.until)) : null,
           updated_at: Math.max(now, row.updated_at + 1),
         })
         .where('id', '=', id)
@@ -373,6 +379,14 @@ function previousSecretsOf(row: SubscriptionsTable, box: SecretBox): PreviousSec
   const text = box.decrypt(row.previous_secret_enc);
   if (!text.startsWith('[')) return row.previous_secret_until ? [{ secret: text, until: row.previous_secret_until }] : [];
   return JSON.parse(text) as PreviousSecret[];
+}
+
+function readablePreviousSecrets(row: SubscriptionsTable, box: SecretBox): PreviousSecret[] {
+  try {
+    return previousSecretsOf(row, box);
+  } catch {
+    return [];
+  }
 }
 
 /** The secrets to sign with: the current one, plus those replaced whose rotation windows are open. */

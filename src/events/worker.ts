@@ -14,9 +14,9 @@ import { newId } from '../ids/random.js';
 import { claimDueDeliveries, completeAttempts, reclaimExpired, releaseAllClaims, releaseClaims, renewClaim, type AttemptRecord, type ClaimedDelivery } from './outbox.js';
 import { customHeadersOf, secretRotationOf, subscriptionsChanged } from './subscriptions-store.js';
 import { signDelivery, signingSecrets, type SecretRotation } from './signing.js';
-import { sendWebhook } from './sender.js';
+import { sendWebhook, type SendResult } from './sender.js';
 import { secretMask } from '../secrets/secret-mask.js';
-import { decideAfterAttempt, DEFAULT_RETRY_DELAYS_MS } from './retry-schedule.js';
+import { decideAfterAttempt, DEFAULT_RETRY_DELAYS_MS, type DeliveryError } from './retry-schedule.js';
 import { CONTENT_TYPES, toXml, type EventPayload } from './payload.js';
 import { endpointKey, KeyedSemaphore } from './concurrency.js';
 import type { AddressPolicy } from './ssrf-guard.js';
@@ -50,7 +50,15 @@ interface CachedSubscription {
   maskEcho: (text: string) => string;
 }
 
+/** A subscription whose sealed secret or headers did not open: its deliveries fail unsent. */
+interface UnreadableSubscription {
+  row: SubscriptionsTable;
+  unreadable: true;
+}
+
 const SUBSCRIPTION_CACHE_MS = 2_000;
+const UNREADABLE_MESSAGE =
+  "the subscription's signing secret or custom headers cannot be decrypted with this relay's master key: rotate its secret and save its headers again";
 const ENDPOINT_BUSY_DELAY_MS = 100;
 const RECLAIM_EVERY_MS = 1_000;
 /** Attempt outcomes are written in batches of up to this many, or after this delay. */
@@ -264,7 +272,7 @@ export class DeliveryWorker {
     return [...this.subscriptions.values()].filter((c) => full.has(safeEndpointKey(c.row.target_url) ?? '')).map((c) => c.row.id);
   }
 
-  private async subscription(id: string): Promise<CachedSubscription | undefined> {
+  private async subscription(id: string): Promise<CachedSubscription | UnreadableSubscription | undefined> {
     const cached = this.subscriptions.get(id);
     if (cached && Date.now() - cached.loadedAt < SUBSCRIPTION_CACHE_MS) return cached;
     const row = await this.o.storage.db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
@@ -272,8 +280,16 @@ export class DeliveryWorker {
       this.subscriptions.delete(id);
       return undefined;
     }
-    const rotation = secretRotationOf(row, this.o.box);
-    const headers = customHeadersOf(row, this.o.box);
+    let rotation: SecretRotation;
+    let headers: Record<string, string>;
+    try {
+      rotation = secretRotationOf(row, this.o.box);
+      headers = customHeadersOf(row, this.o.box);
+    } catch {
+      // Not cached: a new secret set over the API is used at the next delivery.
+      this.subscriptions.delete(id);
+      return { row, unreadable: true };
+    }
     const maskEcho = secretMask([...Object.values(headers), rotation.current, ...rotation.previous.map((p) => p.secret)]);
     const entry = { row, loadedAt: Date.now(), rotation, headers, maskEcho };
     this.subscriptions.set(id, entry);
@@ -283,6 +299,7 @@ export class DeliveryWorker {
   private async deliver(delivery: ClaimedDelivery): Promise<void> {
     const cached = await this.subscription(delivery.subscription_id);
     if (!cached) return; // deleted meanwhile: its deliveries went with it
+    if ('unreadable' in cached) return this.failUnsent(delivery, cached.row, 'secret_unreadable', UNREADABLE_MESSAGE);
     const sub = cached.row;
     const startedAt = Date.now();
     // The format of the first attempt (set when it was claimed): a retry or replay carries the
@@ -307,6 +324,21 @@ export class DeliveryWorker {
       dispatcher: this.o.dispatcher,
       addressPolicy: this.o.addressPolicy,
     });
+    this.complete(delivery, sub, startedAt, result, cached.maskEcho);
+  }
+
+  /**
+   * Fails an attempt that sent nothing, as a failed send would: it is retried on the schedule and
+   * counts toward disabling the subscription, instead of being claimed again at every lease's end.
+   */
+  private failUnsent(delivery: ClaimedDelivery, sub: SubscriptionsTable, error: DeliveryError, errorMessage: string): void {
+    this.o.logger.error({ subscription: sub.id, delivery: delivery.id, error }, errorMessage);
+    const result: SendResult = { ok: false, error, errorMessage, responseHeaders: {}, responseBodyPrefix: '', durationMs: 0 };
+    this.complete(delivery, sub, Date.now(), result, (text) => text);
+  }
+
+  /** Decides what follows an attempt and queues its outcome to be written. */
+  private complete(delivery: ClaimedDelivery, sub: SubscriptionsTable, startedAt: number, result: SendResult, maskEcho: (text: string) => string): void {
     const attempt = delivery.attempts + 1;
     const decision = decideAfterAttempt(
       { ok: result.ok, status: result.status, error: result.error, retryAfter: result.retryAfter },
@@ -323,9 +355,9 @@ export class DeliveryWorker {
       status: result.status ?? null,
       error: result.error ?? null,
       // A receiver may echo the request: what it sent back is stored without the subscription's secrets.
-      errorMessage: result.errorMessage === undefined ? null : cached.maskEcho(result.errorMessage),
-      responseHeaders: Object.fromEntries(Object.entries(result.responseHeaders).map(([name, value]) => [name, cached.maskEcho(value)])),
-      responseBody: cached.maskEcho(result.responseBodyPrefix),
+      errorMessage: result.errorMessage === undefined ? null : maskEcho(result.errorMessage),
+      responseHeaders: Object.fromEntries(Object.entries(result.responseHeaders).map(([name, value]) => [name, maskEcho(value)])),
+      responseBody: maskEcho(result.responseBodyPrefix),
       next:
         decision.kind === 'delivered'
           ? { status: 'delivered' }

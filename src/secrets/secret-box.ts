@@ -28,6 +28,15 @@ export class SecretBox {
     return this.recent.get(sealed);
   }
 
+  /** The secret, or undefined when it does not open with this key (sealed by another relay, or damaged). */
+  tryDecrypt(sealed: string): string | undefined {
+    try {
+      return this.decrypt(sealed);
+    } catch {
+      return undefined;
+    }
+  }
+
   decrypt(sealed: string): string {
     const [version, iv, tag, data] = sealed.split('.');
     if (version !== 'v1' || !iv || !tag || data === undefined) throw new Error('Unrecognized sealed secret format');

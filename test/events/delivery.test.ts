@@ -14,6 +14,7 @@ import { createTestDatabase } from '../helpers/postgres.js';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, type KyselyPlugin, type QueryId } from 'kysely';
 import type { Database } from '../../src/storage/schema.js';
+import { SecretBox } from '../../src/secrets/secret-box.js';
 
 let rig: EventsRig;
 let receiver: WebhookReceiver;
@@ -519,6 +520,34 @@ describe('delivery', () => {
     const mixed = await replay({ deliveryIds: [pending.id, delivered[1]] });
     expect(mixed.body).toMatchObject({ replayed: 1, skipped: [{ id: pending.id, status: 'pending' }] });
     expect(await db().selectFrom('deliveries').select(['status', 'attempts']).where('id', '=', pending.id).executeTakeFirst()).toEqual({ status: 'pending', attempts: 2 });
+  });
+
+  it('fails deliveries whose secret does not open unsent and counted, and a rotation repairs the subscription', async () => {
+    receiver = await startReceiver();
+    const { subscription } = await subscribe({ retries: 1, headers: { 'x-receiver-token': 'tok' } });
+    // Sealed under another master key, as a row restored from another relay's database would be.
+    const foreign = new SecretBox(crypto.randomBytes(32));
+    await db().updateTable('subscriptions').set({ secret_enc: foreign.encrypt('whsec_foreign'), headers_enc: foreign.encrypt('{"x-receiver-token":"tok"}') }).where('id', '=', subscription.id).execute();
+    await inject(subscription.id, 1);
+    const failed = await until(() => db().selectFrom('deliveries').selectAll().where('subscription_id', '=', subscription.id).where('status', '=', 'failed').executeTakeFirst());
+    expect(failed).toMatchObject({ attempts: 2, last_error: 'secret_unreadable' });
+    const attempts = await db().selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', failed.id).execute();
+    expect(attempts.map((a) => a.error)).toEqual(['secret_unreadable', 'secret_unreadable']);
+    expect(attempts[0].error_message).toMatch(/cannot be decrypted/);
+    expect(receiver.requests).toHaveLength(0);
+    const shown = await rig.api('GET', `/api/v1/subscriptions/${subscription.id}`);
+    expect(shown.status).toBe(200);
+    expect(shown.body.subscription).toMatchObject({ consecutiveFailures: 1, headerNames: [] });
+
+    const rotated = await rig.api('POST', `/api/v1/subscriptions/${subscription.id}/rotate-secret`);
+    expect(rotated.status).toBe(200);
+    expect((await rig.api('PATCH', `/api/v1/subscriptions/${subscription.id}`, { headers: { 'x-receiver-token': 'tok2' } })).status).toBe(200);
+    expect((await rig.api('POST', `/api/v1/subscriptions/${subscription.id}/replay`, { deliveryIds: [failed.id] })).body.replayed).toBe(1);
+    const [r] = await receiver.waitFor(1);
+    // Signed with the new secret alone: the one that did not open cannot sign.
+    expect(String(r.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    new Webhook(rotated.body.secret).verify(r.rawBody.toString(), r.headers as Record<string, string>);
+    expect(r.headers['x-receiver-token']).toBe('tok2');
   });
 
   it('signs with old and new secret during a rotation', async () => {
