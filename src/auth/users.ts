@@ -128,8 +128,14 @@ export async function findUserById(db: Kysely<Database>, id: string): Promise<Us
 
 /** Whether the account is disabled (an unknown one counts as disabled: nothing may act for it). */
 export async function isUserDisabled(db: Kysely<Database>, id: string): Promise<boolean> {
-  const row = await db.selectFrom('users').select('disabled_at').where('id', '=', id).executeTakeFirst();
-  return !row || row.disabled_at !== null;
+  return anyUserDisabled(db, [id]);
+}
+
+/** Whether any of the accounts is disabled or unknown, in one query. */
+export async function anyUserDisabled(db: Kysely<Database>, ids: readonly string[]): Promise<boolean> {
+  const distinct = [...new Set(ids)];
+  const rows = await db.selectFrom('users').select('disabled_at').where('id', 'in', distinct).execute();
+  return rows.length < distinct.length || rows.some((row) => row.disabled_at !== null);
 }
 
 export async function findUserByUsername(db: Kysely<Database>, username: string): Promise<User | undefined> {

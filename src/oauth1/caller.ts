@@ -5,7 +5,7 @@ import { appGrant } from '../apps/store.js';
 import { oauth1Error, realmOf, signedUrl, verifySignedRequest } from './verify.js';
 import { tokenScopes } from './tokens.js';
 import { RelayError } from '../errors/index.js';
-import { isUserDisabled } from '../auth/users.js';
+import { anyUserDisabled } from '../auth/users.js';
 
 /**
  * A resource call signed with OAuth 1.0a (`Authorization: OAuth …`), as a Caller. Runs in
@@ -29,7 +29,7 @@ export async function authenticateOAuth1(ctx: AppContext, request: FastifyReques
   );
   const userId = verified.userId!;
   // The account acted for, or the app's owner (who may have left holding its secret), disabled.
-  if ((await isUserDisabled(ctx.storage.db, userId)) || (verified.app.userId !== userId && (await isUserDisabled(ctx.storage.db, verified.app.userId)))) {
+  if (await anyUserDisabled(ctx.storage.db, [userId, verified.app.userId])) {
     throw new RelayError('account_disabled');
   }
   let scopes = verified.app.scopes;

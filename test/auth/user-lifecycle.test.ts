@@ -6,7 +6,7 @@ import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { DashboardClient } from '../dashboard/helpers.js';
 import { basic, postForm } from '../oauth2/helpers.js';
 import { oauthClient } from '../oauth1/client.js';
-import { createUser, findUserById, type User } from '../../src/auth/users.js';
+import { anyUserDisabled, createUser, findUserById, type User } from '../../src/auth/users.js';
 import { createApiKey } from '../../src/auth/api-keys.js';
 import { createApp } from '../../src/apps/store.js';
 import { saveDefaultConnection } from '../../src/connections/store.js';
@@ -171,6 +171,10 @@ describe('users disable, enable, set-role, delete (CLI beside a serving relay)',
     expect((await viaApp()).status).toBe(200);
 
     await disableUser(storage, owner.user.id);
+    // OAuth 1.0a asks about the acting account and the app's owner in one query.
+    expect(await anyUserDisabled(storage.db, [stays.id, owner.user.id])).toBe(true);
+    expect(await anyUserDisabled(storage.db, [stays.id, stays.id])).toBe(false);
+    expect(await anyUserDisabled(storage.db, [stays.id, 'usr_unknown'])).toBe(true);
     const refused = await viaApp();
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('account_disabled');
