@@ -22,6 +22,7 @@ import { authenticateRestCaller, authorizeRestCall, mayRead } from './guard.js';
 import { callOdoo } from './odoo-call.js';
 import type { RestAction } from '../request-log/actions.js';
 import { runIdempotent } from '../actions/idempotent-run.js';
+import { toRelayError } from '../http/error-handler.js';
 import { DEFAULT_LIMIT, linkHeader, pageLinks } from './query.js';
 import {
   FIELD_ATTRIBUTES,
@@ -156,6 +157,22 @@ export function registerRestRoutes(fastify: FastifyInstance, ctx: AppContext): v
     return rows[0];
   };
 
+  /**
+   * The record after a create or write Odoo has made. A failed read must not answer the change
+   * as failed: the client would send it again (and an Idempotency-Key would be given back, as for
+   * a call that did not run), creating the record twice. It answers the id and why the rest is missing.
+   */
+  const changedRecord = async (request: FastifyRequest, model: string, id: number, fields: string[]) => {
+    try {
+      return { success: true as const, data: await readBack(request, model, id, fields.length ? fields : ['display_name']) };
+    } catch (err) {
+      const error = toRelayError(err);
+      if (!error) throw err;
+      request.log.warn({ reqId: request.id, model, id, code: error.code }, 'reading a changed record back failed');
+      return { success: true as const, data: { id }, readBackError: { code: error.code, error: error.message } };
+    }
+  };
+
   app.post(
     '/api/v1/models/:model',
     {
@@ -179,9 +196,7 @@ export function registerRestRoutes(fastify: FastifyInstance, ctx: AppContext): v
       const values = request.body;
       const answer = await runIdempotent(ctx, request, caller, routeFingerprint(request), async () => {
         const [id] = await callOdoo<[number]>(ctx, request, caller, [{ model, method: 'create', args: [values] }]);
-        const fields = request.query.fields ?? Object.keys(values);
-        const data = await readBack(request, model, id, fields.length ? fields : ['display_name']);
-        return { status: 201, body: { success: true, data } };
+        return { status: 201, body: await changedRecord(request, model, id, request.query.fields ?? Object.keys(values)) };
       });
       if (answer.replayed) reply.header('idempotent-replayed', 'true');
       const id = (answer.body as { data?: { id?: unknown } }).data?.id;
@@ -210,8 +225,7 @@ export function registerRestRoutes(fastify: FastifyInstance, ctx: AppContext): v
       const { model, id } = request.params;
       const caller = await authorizeRestCall(ctx, request, model, ['write']);
       await callOdoo(ctx, request, caller, [{ model, method: 'write', args: [[id], request.body] }]);
-      const fields = request.query.fields ?? Object.keys(request.body);
-      return { success: true as const, data: await readBack(request, model, id, fields.length ? fields : ['display_name']) };
+      return changedRecord(request, model, id, request.query.fields ?? Object.keys(request.body));
     },
   );
 

@@ -91,7 +91,16 @@ export const listResponse = z.object({
   }),
 }).describe('One page of records, the total and paging links');
 
-export const recordResponse = z.object({ success: z.literal(true), data: record }).describe('The record');
+export const recordResponse = z
+  .object({
+    success: z.literal(true),
+    data: record,
+    readBackError: z
+      .object({ code: z.string(), error: z.string() })
+      .optional()
+      .describe('After a create or write that Odoo made: reading the record back failed, so `data` holds only its id. The change itself is done; do not send it again.'),
+  })
+  .describe('The record');
 
 export const methodResponse = z.object({
   success: z.literal(true),

@@ -269,4 +269,35 @@ describe('Idempotency-Key on POST', () => {
     const elsewhere = await call(relay, 'POST', '/api/v1/models/res.partner.category', h, { name: 'Once Only' });
     expect(elsewhere.body.code).toBe('idempotency_key_reused');
   });
+
+  it('answers a create Odoo made as made when reading it back fails, so a retry with the key does not create it again', async () => {
+    const h = { ...bearer(full), 'idempotency-key': `create-${crypto.randomUUID()}` };
+    // Every second call fails: the create goes through, the read after it does not.
+    sim.faults.setFailureRate(0.5, 'server_error');
+    let first;
+    try {
+      first = await call(relay, 'POST', '/api/v1/models/res.partner?fields=name', h, { name: 'Made Despite The Read' });
+    } finally {
+      sim.faults.reset();
+    }
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ success: true, data: { id: expect.any(Number) }, readBackError: { code: 'odoo_server_error' } });
+    expect(first.headers.location).toBe(`/api/v1/models/res.partner/${first.body.data.id}`);
+    const again = await call(relay, 'POST', '/api/v1/models/res.partner?fields=name', h, { name: 'Made Despite The Read' });
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.data.id).toBe(first.body.data.id);
+    const count = await call(relay, 'GET', `/api/v1/models/res.partner?domain=${encodeURIComponent('[["name","=","Made Despite The Read"]]')}`, bearer(full));
+    expect(count.body.total).toBe(1);
+
+    sim.faults.setFailureRate(0.5, 'server_error');
+    let written;
+    try {
+      written = await call(relay, 'PATCH', `/api/v1/models/res.partner/${first.body.data.id}`, bearer(full), { name: 'Renamed Despite The Read' });
+    } finally {
+      sim.faults.reset();
+    }
+    expect(written.status).toBe(200);
+    expect(written.body).toMatchObject({ data: { id: first.body.data.id }, readBackError: { code: 'odoo_server_error' } });
+    expect((await call(relay, 'GET', `/api/v1/models/res.partner/${first.body.data.id}?fields=name`, bearer(full))).body.data.name).toBe('Renamed Despite The Read');
+  });
 });
