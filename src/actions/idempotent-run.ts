@@ -22,9 +22,10 @@ function mayHaveWritten(error: RelayError | null, trace: RequestTrace): boolean 
 
 /**
  * Refusals that mean "not now" rather than "no": nothing ran and the same request may succeed
- * a moment later, so storing them would replay the refusal to every retry with the key.
+ * a moment later, so storing them would replay the refusal to every retry with the key. A call
+ * whose client left while it waited for a slot is one: that client's retry is the request.
  */
-const NOT_NOW: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['conversation_busy']);
+const NOT_NOW: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['conversation_busy', 'client_closed_request']);
 
 /**
  * A stored answer as this request's: an error body names the request that answers it

@@ -348,9 +348,10 @@ describe('when Odoo misbehaves', () => {
     const name = `Abandoned create ${Date.now()}`;
     // Queued behind the slow count; the client gives up before its turn (as n8n's timeout would, and then retry).
     const gaveUp = new AbortController();
+    const idempotencyKey = `abandoned-${name}`;
     const abandoned = request(`${relay.url}/api/n8n/webhook`, {
       method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
+      headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
       body: JSON.stringify({ action: 'execute_method', model: 'res.partner', method: 'create', args: [{ name }] }),
       signal: gaveUp.signal,
     }).catch((err: Error) => err);
@@ -370,6 +371,10 @@ describe('when Odoo misbehaves', () => {
     expect(row).toEqual({ status: 499, code: 'client_closed_request', method: 'create' });
     const metrics = await (await fetch(`${relay.url}/metrics`)).text();
     expect(metrics).toMatch(/relay_http_requests_total\{route="\/api\/n8n\/webhook",status="499"\} 1/);
+    // Its retry (n8n's, after its timeout) runs the call: nothing ran, so the key was not kept.
+    const retried = await relay.post('/api/n8n/webhook', { action: 'execute_method', model: 'res.partner', method: 'create', args: [{ name }] }, { ...auth, 'idempotency-key': idempotencyKey });
+    expect(retried.status, JSON.stringify(retried.body)).toBe(200);
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
   });
 
   it('answers 503 odoo_busy with Retry-After when the per-connection queue is full', async () => {
