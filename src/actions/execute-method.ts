@@ -6,7 +6,7 @@ import type { RequestTrace } from '../http/request-trace.js';
 import type { ExecuteMethodRequest } from './schema.js';
 import { odooForCaller } from './odoo-for-caller.js';
 import { ExecuteAnswer } from './answer-json.js';
-import { hasModelAllowList, linkedModelsRefusal, relationsLoader } from './linked-models.js';
+import { hasAllowList, linkedModelsRefusal, relationsLoader } from './linked-models.js';
 import type { TaskCaller } from '../odoo/concurrency-limit.js';
 
 /** Refusals a key's scopes and allow-lists impose before anything reaches Odoo (pure). */
@@ -45,9 +45,10 @@ export async function executeMethod(ctx: AppContext, caller: Caller, req: Execut
   // Awaited only when it is a promise: a cached connection (the usual case) saves a microtask turn.
   const target = odooForCaller(ctx, caller);
   const { client, connection: odoo } = target instanceof Promise ? await target : target;
-  // Only for a key with a model allow-list (the records the call changes or reads on other
-  // models); asked here without a promise, so the usual call costs no extra microtask turn.
-  if (hasModelAllowList(caller)) {
+  // Only for a key with an allow-list (the records the call changes or reads on other models,
+  // the methods its values run on them); asked here without a promise, so the usual call costs
+  // no extra microtask turn.
+  if (hasAllowList(caller)) {
     const fieldsOf = relationsLoader(ctx.caches.fieldRelations, odoo.id, client);
     const linked = await linkedModelsRefusal(caller, req.model, req.method, req.args, req.kwargs ?? {}, fieldsOf);
     if (linked) throw linked;

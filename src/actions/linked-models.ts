@@ -23,9 +23,15 @@ export function hasModelAllowList(caller: Caller): boolean {
   return grantOf(caller)?.allowedModels != null;
 }
 
+/** Whether the caller has a model or a method allow-list: only then may a call's values or domain be refused. */
+export function hasAllowList(caller: Caller): boolean {
+  const grant = grantOf(caller);
+  return grant?.allowedModels != null || grant?.allowedMethods != null;
+}
+
 /**
  * The refusal of a call that would change or read records of a model outside the caller's
- * allow-list, or null. Asks Odoo for field types only when the call names fields that may be
+ * allow-list, or run a method outside its method allow-list on records it changes, or null. Asks Odoo for field types only when the call names fields that may be
  * relational (a list value, a dotted path, text compared with a field, a nested specification).
  */
 export async function linkedModelsRefusal(
@@ -36,11 +42,15 @@ export async function linkedModelsRefusal(
   kwargs: Readonly<Record<string, unknown>>,
   fieldsOf: FieldsOf,
 ): Promise<RelayError | null> {
-  const allowed = grantOf(caller)?.allowedModels;
-  if (!allowed) return null;
-  const list = { allowed, who: credentialName(caller) };
-  const written = await linkedWriteRefusal(list, model, method, args, kwargs, fieldsOf);
+  const grant = grantOf(caller);
+  const allowed = grant?.allowedModels ?? null;
+  const methods = grant?.allowedMethods ?? null;
+  if (!allowed && !methods) return null;
+  const who = credentialName(caller);
+  const written = await linkedWriteRefusal({ models: allowed, methods, who }, model, method, args, kwargs, fieldsOf);
   if (written) return written;
+  if (!allowed) return null;
+  const list = { allowed, who };
   let reaches: Reach[];
   try {
     reaches = readReaches(method, args, kwargs);

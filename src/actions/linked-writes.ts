@@ -1,16 +1,20 @@
 /**
- * A model allow-list must hold for the records a call changes, not only for the model it is
- * called on. Odoo's x2many commands in the values of create and write reach other models: on a
- * partner, `sale_order_ids: [[1, 15, {...}]]` updates sale order 15 and `category_id: [[0, 0,
- * {...}]]` creates a tag. A key allowed only `res.partner` could change sale orders that way,
- * which it is refused when it calls sale.order itself.
+ * A key's allow-lists must hold for the records a call changes, not only for the model and
+ * method it calls. Odoo's x2many commands in the values of create and write reach other models
+ * and run other methods: on a partner, `sale_order_ids: [[1, 15, {...}]]` updates sale order 15,
+ * `category_id: [[0, 0, {...}]]` creates a tag and `child_ids: [[2, 60]]` deletes contact 60.
+ * A key allowed only `res.partner`, or only `create` and `write`, could do those things that way,
+ * which it is refused when it calls them itself.
  *
- * What changes the linked model's records, and so needs that model in the allow-list:
+ * What changes the linked model's records, and so needs that model in the model allow-list:
  * - on a one2many field, any command and a plain list of ids (they create, update or delete the
  *   linked records, or set their inverse many2one);
  * - on a many2many field, commands 0 (create), 1 (update) and 2 (delete). Linking and unlinking
  *   existing records (3, 4, 5, 6, or a list of ids) changes only the relation, which is the
  *   called record's own field: tagging an allowed partner stays allowed.
+ * What a method allow-list must allow besides the method called: `create` for command 0, `write`
+ * for 1, `unlink` for 2, and on a one2many `unlink` for what takes lines out of it (3, 5, 6, a
+ * list of ids), which deletes them when their inverse many2one cascades (as order lines' does).
  * Commands 0 and 1 carry values for the linked model, checked the same way in turn.
  */
 import { matchesAllowList } from '../auth/scopes.js';
@@ -41,6 +45,23 @@ export interface ModelAllowList {
   who: string;
 }
 
+/** A caller's allow-lists for what a call's values change; null where there is none. */
+export interface WriteAllowLists {
+  models: readonly string[] | null;
+  methods: readonly string[] | null;
+  who: string;
+}
+
+/** The method a command runs on the linked records beyond changing the relation, or null. */
+function impliedMethod(fieldType: 'one2many' | 'many2many', command: unknown): string | null {
+  // A plain id in the list: the list means "set to these" (command 6).
+  const code = Array.isArray(command) ? commandCode(command) : 6;
+  if (code === 0) return 'create';
+  if (code === 1) return 'write';
+  if (code === 2) return 'unlink';
+  return fieldType === 'one2many' && (code === 3 || code === 5 || code === 6) ? 'unlink' : null;
+}
+
 /** The refusal of `onModel.name`, whose comodel `relation` is outside the allow-list: the call would change or read its records. */
 export function linkRefusal(list: ModelAllowList, onModel: string, name: string, relation: string, how: 'would change' | 'reaches'): RelayError {
   return new RelayError('model_not_allowed', `'${onModel}.${name}' ${how} records of '${relation}', which is not in this ${list.who}'s allow-list`, {
@@ -51,11 +72,12 @@ export function linkRefusal(list: ModelAllowList, onModel: string, name: string,
 }
 
 /**
- * The refusal of a call whose values would change records of a model outside the allow-list,
- * or null. Asks Odoo for field types only when some value is a list.
+ * The refusal of a call whose values would change records of a model outside the model
+ * allow-list, or run a method on them outside the method allow-list, or null. Asks Odoo for
+ * field types only when some value is a list.
  */
 export async function linkedWriteRefusal(
-  list: ModelAllowList,
+  lists: WriteAllowLists,
   model: string,
   method: string,
   args: readonly unknown[],
@@ -63,7 +85,6 @@ export async function linkedWriteRefusal(
   fieldsOf: FieldsOf,
 ): Promise<RelayError | null> {
   if (!Object.hasOwn(VALUES_OF, method)) return null;
-  const allowed = list.allowed;
   const values = VALUES_OF[method]!(args, kwargs);
   for (const vals of Array.isArray(values) ? values : [values]) {
     const refused = await checkValues(model, vals, 0);
@@ -73,20 +94,28 @@ export async function linkedWriteRefusal(
 
   async function checkValues(onModel: string, vals: unknown, depth: number): Promise<RelayError | null> {
     if (!isPlainObject(vals)) return null;
-    if (depth > MAX_DEPTH) return nestingTooDeep(allowed);
-    const lists = Object.keys(vals).filter((name) => Array.isArray(vals[name]));
-    if (lists.length === 0) return null;
+    if (depth > MAX_DEPTH) return nestingTooDeep(lists.models);
+    const names = Object.keys(vals).filter((name) => Array.isArray(vals[name]));
+    if (names.length === 0) return null;
     const fields = await fieldsOf(onModel);
-    for (const name of lists) {
+    for (const name of names) {
       const field = Object.hasOwn(fields, name) ? fields[name]! : undefined;
       // An unknown field, or a list in a field that is not x2many: Odoo's own error follows.
       if (!field?.relation || (field.type !== 'one2many' && field.type !== 'many2many')) continue;
       const value = vals[name] as unknown[];
       const changesLinked = field.type === 'one2many' ? value.length > 0 : value.some((c) => [0, 1, 2].includes(commandCode(c) as number));
-      if (changesLinked && !matchesAllowList(allowed, field.relation)) {
-        return linkRefusal(list, onModel, name, field.relation, 'would change');
+      if (lists.models && changesLinked && !matchesAllowList(lists.models, field.relation)) {
+        return linkRefusal({ allowed: lists.models, who: lists.who }, onModel, name, field.relation, 'would change');
       }
       for (const command of value) {
+        const runs = lists.methods && impliedMethod(field.type, command);
+        if (runs && !matchesAllowList(lists.methods, runs)) {
+          return new RelayError('method_not_allowed', `'${onModel}.${name}' would ${runs} records of '${field.relation}', and '${runs}' is not in this ${lists.who}'s method allow-list`, {
+            method: runs,
+            field: `${onModel}.${name}`,
+            allowed: lists.methods,
+          });
+        }
         const code = commandCode(command);
         if (code !== 0 && code !== 1) continue;
         const refused = await checkValues(field.relation, (command as unknown[])[2], depth + 1);

@@ -28,7 +28,9 @@ export function buildMcpServer(caller: Caller, allowWrites: boolean, env: () => 
       {
         description: tool.description,
         inputSchema: tool.input,
-        annotations: { readOnlyHint: !tool.writes, destructiveHint: false, openWorldHint: false },
+        // A write overwrites values, and either writing tool's x2many commands may delete linked
+        // records (when the key's method allow-list allows unlink): not "only additive updates".
+        annotations: { readOnlyHint: !tool.writes, destructiveHint: tool.writes, openWorldHint: false },
       },
       async (args: unknown): Promise<CallToolResult> => {
         try {

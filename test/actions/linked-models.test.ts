@@ -166,4 +166,46 @@ describe.each([
     expect(r.body.code).toBe('model_not_allowed');
     expect(sim.engine.execute(2, 'sale.order', 'search_count', [[['id', '=', order.id]]], {})).toBe(1);
   });
+
+  describe('a method allow-list', () => {
+    let noUnlink: string;
+    const contact = (name: string) => sim.engine.execute(2, 'res.partner', 'create', [{ name, parent_id: 9 }], {}) as number;
+    const exists = (id: number) => sim.engine.execute(2, 'res.partner', 'search_count', [[['id', '=', id]]], {});
+
+    beforeAll(async () => {
+      noUnlink = (await relay.createKey({ allowedMethods: ['search_read', 'read', 'create'] })).key;
+    });
+
+    it('refuses deleting records through the values of a create, as calling unlink is refused', async () => {
+      const doomed = contact('Doomed contact');
+      const r = await exec(noUnlink, 'res.partner', 'create', [{ name: 'Innocent', child_ids: [[2, doomed]] }]);
+      expect(r.status, r.text).toBe(403);
+      expect(r.body).toMatchObject({ code: 'method_not_allowed', details: { method: 'unlink', field: 'res.partner.child_ids' } });
+      expect(exists(doomed)).toBe(1);
+      // Updating a linked record needs write; taking lines out of a one2many (3, 5, 6, a list of ids) may delete them.
+      for (const [command, method] of [[[1, doomed, { name: 'x' }], 'write'], [[3, doomed], 'unlink'], [[5], 'unlink'], [[6, 0, []], 'unlink'], [doomed, 'unlink']] as const) {
+        const refused = await exec(noUnlink, 'res.partner', 'create', [{ name: 'Innocent', child_ids: [command] }]);
+        expect(refused.body, JSON.stringify(command)).toMatchObject({ code: 'method_not_allowed', details: { method } });
+      }
+      const other = await exec(noUnlink, 'res.partner', 'create', [{ name: 'Nested', child_ids: [[0, 0, { name: 'Its contact', child_ids: [[2, doomed]] }]] }]);
+      expect(other.body).toMatchObject({ code: 'method_not_allowed', details: { method: 'unlink' } });
+      expect(exists(doomed)).toBe(1);
+    });
+
+    it('lets it create linked records and link existing ones, which its list allows', async () => {
+      const tag = (sim.engine.execute(2, 'res.partner.category', 'search', [[]], { limit: 1 }) as number[])[0]!;
+      const r = await exec(noUnlink, 'res.partner', 'create', [{ name: 'Company', child_ids: [[0, 0, { name: 'New contact' }]], category_id: [[6, 0, [tag]], [3, tag], [4, tag]] }]);
+      expect(r.status, r.text).toBe(200);
+    });
+
+    it('holds through the REST API too, and a key allowed unlink may', async () => {
+      const doomed = contact('Doomed via REST');
+      const refused = await call(relay, 'POST', '/api/v1/models/res.partner', { authorization: `Bearer ${noUnlink}` }, { name: 'Innocent', child_ids: [[2, doomed]] });
+      expect(refused.status, refused.text).toBe(403);
+      expect(refused.body.code).toBe('method_not_allowed');
+      const mayUnlink = (await relay.createKey({ allowedMethods: ['create', 'unlink'] })).key;
+      expect((await exec(mayUnlink, 'res.partner', 'create', [{ name: 'Cleaner', child_ids: [[2, doomed]] }])).status).toBe(200);
+      expect(exists(doomed)).toBe(0);
+    });
+  });
 });

@@ -98,7 +98,8 @@ describe('MCP server', () => {
   it('creates a record with a webhook key that opted in to writes', async () => {
     const client = await connect(writeKey, '?allow_writes=true');
     const { tools } = await client.listTools();
-    expect(tools.find((t) => t.name === 'create')?.annotations?.readOnlyHint).toBe(false);
+    expect(tools.find((t) => t.name === 'create')?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+    expect(tools.find((t) => t.name === 'write')?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
     const result = await client.callTool({ name: 'create', arguments: { model: 'res.partner', values: { name: 'From MCP' } } });
     expect(result.isError).toBeFalsy();
     const { id } = JSON.parse(text(result));
