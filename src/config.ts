@@ -22,10 +22,14 @@ const bool = z
  * query or fragment, which would end up in the middle of every URL built on it.
  */
 function baseUrl() {
-  return z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).refine((u) => {
-    const parsed = new URL(u);
-    return parsed.search === '' && parsed.hash === '';
-  }, 'must have no ?query or #fragment: other URLs are built on it');
+  // zod runs the refinements after a failed url check too: each one guards its own parse.
+  return z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .refine((u) => {
+      const parsed = URL.parse(u);
+      return !parsed || (parsed.search === '' && parsed.hash === '');
+    }, 'must have no ?query or #fragment: other URLs are built on it')
+    .refine((u) => !urlHasCredentials(u), 'must not contain a user name or password: it is shown in the dashboard and sent to OAuth clients');
 }
 
 const int = (min: number, max: number) =>
@@ -92,6 +96,8 @@ const envSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    // The driver parses it as a URL: a / # ? or @ in the password, unencoded, breaks it apart.
+    .refine((u) => URL.canParse(u), 'is not a valid URL: percent-encode special characters in the user name and password (/ as %2F, # as %23, @ as %40) and give a port from 1 to 65535')
     .optional()
     .describe('PostgreSQL connection URL; unset means embedded SQLite in DATA_DIR'),
   MASTER_KEY: z
@@ -143,6 +149,7 @@ const envSchema = z.object({
   EVENTS_RETRY_DELAYS_MS: z
     .string()
     .regex(/^\d+(,\d+)*$/, 'must be comma-separated milliseconds')
+    .refine((v) => v.split(',').every((ms) => Number(ms) >= 1 && Number(ms) <= 7 * 86_400_000), 'each delay must be from 1 ms to 7 days (604800000)')
     .optional()
     .describe('Retry schedule in ms after attempt 1, 2, …; default 5 s, 5 min, 30 min, 2 h, 5 h'),
   EVENTS_POLL_INTERVAL_MS: int(200, 86_400_000).default(10_000).describe('How often poll-mode subscriptions ask Odoo for changes'),
@@ -157,7 +164,7 @@ const envSchema = z.object({
     .optional()
     .describe('LLM provider for the chat action; unset means chat answers 503 chat_not_configured'),
   CHAT_BASE_URL: z
-    .url()
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
     .optional()
     .describe('Provider base URL: https://api.openai.com/v1, http://localhost:11434/v1 (Ollama), …; Anthropic defaults to https://api.anthropic.com/v1'),
   CHAT_API_KEY: z.string().optional().describe('Provider API key (a secret: never logged); optional for local servers such as Ollama'),

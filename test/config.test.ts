@@ -30,10 +30,30 @@ describe('config', () => {
       ['PUBLIC_URL', 'ftp://relay.example.com', 'must be an http:// or https:// URL'],
       ['PUBLIC_URL', 'https://relay.example.com/?q=1', 'must have no ?query or #fragment'],
       ['EVENTS_INGEST_URL', 'https://relay.example.com/#frag', 'must have no ?query or #fragment'],
+      // Not a URL at all: named like the others, not a TypeError from a refinement.
+      ['PUBLIC_URL', 'notaurl', 'must be an http:// or https:// URL'],
+      ['EVENTS_INGEST_URL', 'x', 'must be an http:// or https:// URL'],
+      ['PUBLIC_URL', 'https://user:secret@relay.example.com/', 'must not contain a user name or password'],
     ]) {
       expect(() => loadConfig({ [name!]: value }), value).toThrowError(new RegExp(`${name}: ${problem!.replace(/[?#]/g, '\\$&')}`));
     }
     expect(loadConfig({ PUBLIC_URL: 'https://example.com/relay/' }).publicUrl).toBe('https://example.com/relay/');
+  });
+
+  it('refuses a DATABASE_URL the driver could not parse, a chat URL that is not http(s) and retry delays out of range, naming each', () => {
+    for (const [name, value, problem] of [
+      ['DATABASE_URL', 'postgres://relay:Sekr3t/Xyz@127.0.0.1:5432/relay', 'is not a valid URL: percent-encode'],
+      ['DATABASE_URL', 'postgres://relay:ab#cd@127.0.0.1:5432/relay', 'is not a valid URL'],
+      ['DATABASE_URL', 'postgres://relay@127.0.0.1:99999/relay', 'is not a valid URL'],
+      ['CHAT_BASE_URL', 'file:///etc/passwd', 'must be an http:// or https:// URL'],
+      ['EVENTS_RETRY_DELAYS_MS', '5000,0', 'each delay must be from 1 ms to 7 days'],
+      ['EVENTS_RETRY_DELAYS_MS', '99999999999999999999', 'each delay must be from 1 ms to 7 days'],
+    ]) {
+      expect(() => loadConfig({ [name!]: value }), value).toThrowError(`${name}: ${problem}`);
+      // The value is not echoed: a DATABASE_URL holds a password.
+      expect(() => loadConfig({ [name!]: value })).not.toThrowError(value!);
+    }
+    expect(loadConfig({ DATABASE_URL: 'postgres://relay:Sekr3t%2FXyz@127.0.0.1:5432/relay' }).databaseUrl).toContain('%2F');
   });
 
   it('reads TRUST_PROXY as a switch, a hop count or the proxies\' addresses, and names a wrong entry', () => {
