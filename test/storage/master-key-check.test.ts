@@ -42,6 +42,22 @@ describe('master key check at start', () => {
     expect(fs.existsSync(keyFile)).toBe(false);
   });
 
+  it('refuses a damaged or unreadable key file as a setting to fix, without quoting it', async () => {
+    const dir = freshDir();
+    await withSealedSecret(dir);
+    const keyFile = path.join(dir, 'master.key');
+    for (const damage of [() => fs.writeFileSync(keyFile, 'garbage\n'), () => fs.writeFileSync(keyFile, '')]) {
+      damage();
+      const refused = open(dir);
+      await expect(refused).rejects.toBeInstanceOf(ConfigError);
+      await expect(refused).rejects.toThrow(/master\.key does not hold a 32-byte base64 key: restore the original master\.key/);
+      await expect(open(dir)).rejects.not.toThrow(/garbage/);
+    }
+    fs.rmSync(keyFile);
+    fs.mkdirSync(keyFile);
+    await expect(open(dir)).rejects.toThrow(/master\.key cannot be read \(EISDIR\)/);
+  });
+
   it('refuses a MASTER_KEY that is not the one the secrets were sealed with, naming the variable', async () => {
     const dir = freshDir();
     const right = crypto.randomBytes(32).toString('base64');
