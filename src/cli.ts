@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import fs from 'node:fs';
+import path from 'node:path';
 import { inspect } from 'node:util';
 import { Command, Option } from 'commander';
 import { loadConfig, ConfigError, describeConfig, type Config } from './config.js';
@@ -136,13 +137,22 @@ program
     // Opening a missing database would create an empty one, and back that up as if it were the data.
     requireDatabase(c);
     if (fs.existsSync(file)) throw new RelayError('conflict', `${file} exists already; name a new file`);
+    const folder = path.dirname(path.resolve(file));
+    if (!fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory()) throw new RelayError('invalid_request', `${folder} is not a folder; create it first or name a file in another one`);
     const storage = await starting(c, async () => openStorage({ dataDir: c.dataDir }));
+    // The copy holds key hashes and sealed secrets: created 0600 from its first byte (and its
+    // journal with it), as the data folder's own files are, not loosened until the copy ends.
+    const umask = process.umask(0o077);
     try {
       // SQLite's online backup: the committed state, including what is still in the WAL file,
       // which a copy of relay.db alone misses.
       await storage.sqlite!.backup(file);
-      fs.chmodSync(file, 0o600);
+    } catch (err) {
+      fs.rmSync(file, { force: true });
+      const code = (err as { code?: unknown }).code;
+      throw new RelayError('invalid_request', `Cannot write the backup to ${file}${typeof code === 'string' ? ` (${code})` : ''}: name a file in a folder this user may write`);
     } finally {
+      process.umask(umask);
       await storage.close();
     }
     console.log(`Backed up ${databaseFile(c.dataDir)} to ${file}`);

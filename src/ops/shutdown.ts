@@ -18,7 +18,12 @@ export function stopOnSignals(relay: RunningRelay, exit: (code: number) => void 
     process.off('SIGINT', onSignal);
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     // Counted from here, not from the signal: the drain is not the in-flight requests' time.
-    const force = setTimeout(() => exit(1), config.shutdownGraceMs);
+    const force = setTimeout(() => {
+      // Said in the log: the requests still running lose their answers, which is otherwise
+      // only a log that stops.
+      logger.warn({ graceMs: config.shutdownGraceMs }, 'shutdown grace ran out: stopping with requests still in flight');
+      exit(1);
+    }, config.shutdownGraceMs);
     force.unref();
     void relay.close().then(() => exit(0));
   };

@@ -118,6 +118,14 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
       const again = await runCli(env, ['backup', target]);
       expect(again.code).toBe(1);
       expect(again.stderr).toContain('exists already');
+      // A folder that is not there, or one nothing may be written to: a message, no stack trace, no partial file.
+      const noFolder = await runCli(env, ['backup', path.join(restored, 'no', 'such', 'x.db')]);
+      expect(noFolder.code).toBe(1);
+      expect(noFolder.stderr).toContain(`error (invalid_request): ${path.join(restored, 'no', 'such')} is not a folder`);
+      const unwritable = await runCli(env, ['backup', '/proc/relay-backup.db']);
+      expect(unwritable.code).toBe(1);
+      expect(unwritable.stderr).toMatch(/^error \(invalid_request\): Cannot write the backup to \/proc\/relay-backup\.db/);
+      expect(unwritable.stderr + noFolder.stderr).not.toContain('    at ');
       fs.copyFileSync(path.join(dataDir, 'master.key'), path.join(restored, 'master.key'));
       expect(await cli({ ...env, DATA_DIR: restored }, ['keys', 'list'])).toContain('made just before the backup');
       const nowhere = await runCli({ ...env, DATA_DIR: path.join(restored, 'missing') }, ['backup', path.join(restored, 'x.db')]);

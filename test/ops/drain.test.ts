@@ -165,6 +165,20 @@ describe('odoo-relay serve with SHUTDOWN_DRAIN_MS', { timeout: 120_000 }, () => 
     await expect(httpGet(`${serve.url}/readyz`)).rejects.toThrow(/ECONNREFUSED/);
   });
 
+  it('says in the log when SHUTDOWN_GRACE_MS runs out with a call still in flight, and exits 1', async () => {
+    const { dataDir, key } = await prepareDataDir();
+    const serve = await startServe({ DATA_DIR: dataDir, SHUTDOWN_GRACE_MS: '500' });
+    cleanups.push(() => serve.kill());
+    sim.faults.setLatency(5000);
+    cleanups.push(async () => sim.faults.reset());
+    const call = httpPost(`${serve.url}/api/n8n/webhook`, SEARCH_COUNT, { authorization: `Bearer ${key}` }).catch((err: Error) => err);
+    await new Promise((r) => setTimeout(r, 300));
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited, serve.output()).toBe(1);
+    expect(messages(serve).slice(-2)).toEqual(['shutting down: finishing in-flight requests', 'shutdown grace ran out: stopping with requests still in flight']);
+    expect(await call).toBeInstanceOf(Error);
+  });
+
   // SHUTDOWN_GRACE_MS counts from the end of the drain: counted from the signal, it would end
   // this process (exit 1) in the middle of a drain longer than itself.
   it('closes by itself once the drain is over, and exits 0 even when the drain is longer than SHUTDOWN_GRACE_MS', async () => {
