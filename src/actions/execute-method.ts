@@ -53,18 +53,22 @@ export async function executeMethod(ctx: AppContext, caller: Caller, req: Execut
     const linked = await linkedModelsRefusal(caller, req.model, req.method, req.args, req.kwargs ?? {}, fieldsOf);
     if (linked) throw linked;
   }
-  const started = performance.now();
+  // Odoo's time counts from the send: a wait for a free slot is the relay's, and a call never
+  // sent (the queue full, its client gone) has none.
+  const timing = { sentAt: Number.NaN };
   let outcome = 'error';
   try {
-    const answer = await client.executeKwVerbatim(req.model, req.method, req.args, req.kwargs ?? {}, connection);
+    const answer = await client.executeKwVerbatim(req.model, req.method, req.args, req.kwargs ?? {}, connection, timing);
     outcome = 'ok';
-    const odooMs = performance.now() - started;
+    const odooMs = performance.now() - timing.sentAt;
     trace.odooMs = odooMs;
     const version = client.knownVersion() ?? (await client.version());
     const meta = { odooVersion: version.serverVersion, protocol: version.protocol, odooMs: Math.round(odooMs * 10) / 10 };
     return new ExecuteAnswer(answer, meta);
   } finally {
-    trace.odooMs ??= performance.now() - started;
-    ctx.metrics.odooDuration.observe({ outcome }, (performance.now() - started) / 1000);
+    if (!Number.isNaN(timing.sentAt)) {
+      trace.odooMs ??= performance.now() - timing.sentAt;
+      ctx.metrics.odooDuration.observe({ outcome }, (performance.now() - timing.sentAt) / 1000);
+    }
   }
 }

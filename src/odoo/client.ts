@@ -37,6 +37,14 @@ const BUSY_RETRY_AFTER_SECONDS = 1;
  */
 export type VerbatimResult = { json: string } | { result: unknown };
 
+/**
+ * When a call was sent, for Odoo's time: a call may first wait for a slot (ODOO_MAX_CONCURRENT),
+ * which is the relay's queue, not Odoo's work. NaN while it has not been sent.
+ */
+export interface CallTiming {
+  sentAt: number;
+}
+
 /** The result a VerbatimResult holds, parsed from Odoo's text when it came as text. */
 export function resultOf(answer: VerbatimResult): unknown {
   return 'json' in answer ? JSON.parse(answer.json) : answer.result;
@@ -81,8 +89,8 @@ export class OdooClient {
   }
 
   /** Calls `model.method(*args, **kwargs)` as execute_kw would, over the best protocol. */
-  executeKw(model: string, method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): Promise<unknown> {
-    return this.call(model, method, args, kwargs, false).then(resultOf);
+  executeKw(model: string, method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, timing?: CallTiming): Promise<unknown> {
+    return this.call(model, method, args, kwargs, false, undefined, timing).then(resultOf);
   }
 
   /**
@@ -91,15 +99,29 @@ export class OdooClient {
    * is. The text is proved to be JSON without being parsed: building every record only to
    * serialize it again, or to throw it away, was one of the largest costs of a call.
    */
-  executeKwVerbatim(model: string, method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, caller?: TaskCaller): Promise<VerbatimResult> {
-    return this.call(model, method, args, kwargs, true, caller);
+  executeKwVerbatim(model: string, method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, caller?: TaskCaller, timing?: CallTiming): Promise<VerbatimResult> {
+    return this.call(model, method, args, kwargs, true, caller, timing);
   }
 
-  /** `caller`: the call is dropped, not sent, if its caller has gone by the time a queued call's turn comes. */
-  private call(model: string, method: string, args: unknown[], kwargs: Record<string, unknown>, verbatim: boolean, caller?: TaskCaller): Promise<VerbatimResult> {
+  /**
+   * `caller`: the call is dropped, not sent, if its caller has gone by the time a queued call's
+   * turn comes. `timing.sentAt` is set when the call leaves the queue for Odoo.
+   */
+  private call(
+    model: string,
+    method: string,
+    args: unknown[],
+    kwargs: Record<string, unknown>,
+    verbatim: boolean,
+    caller?: TaskCaller,
+    timing?: CallTiming,
+  ): Promise<VerbatimResult> {
     return this.guard(() => {
       checkCallShape(model, method, args, kwargs);
-      return this.limit.run(() => this.execute(model, method, args, kwargs, verbatim), caller);
+      return this.limit.run(() => {
+        if (timing) timing.sentAt = performance.now();
+        return this.execute(model, method, args, kwargs, verbatim);
+      }, caller);
     });
   }
 

@@ -22,15 +22,19 @@ export async function callOdoo<T extends unknown[]>(
     const refused = await linkedModelsRefusal(caller, c.model, c.method, c.args ?? [], c.kwargs ?? {}, fieldsOf);
     if (refused) throw refused;
   }
-  const started = performance.now();
+  // From the first send: a wait for a free slot is the relay's queue, not Odoo's time.
+  const timings = calls.map(() => ({ sentAt: Number.NaN }));
   let outcome = 'error';
   try {
-    const results = await Promise.all(calls.map((c) => client.executeKw(c.model, c.method, c.args ?? [], c.kwargs ?? {})));
+    const results = await Promise.all(calls.map((c, i) => client.executeKw(c.model, c.method, c.args ?? [], c.kwargs ?? {}, timings[i])));
     outcome = 'ok';
     return results as T;
   } finally {
-    const ms = performance.now() - started;
-    request.trace.odooMs = (request.trace.odooMs ?? 0) + ms;
-    ctx.metrics.odooDuration.observe({ outcome }, ms / 1000);
+    const sent = timings.map((t) => t.sentAt).filter((t) => !Number.isNaN(t));
+    if (sent.length) {
+      const ms = performance.now() - Math.min(...sent);
+      request.trace.odooMs = (request.trace.odooMs ?? 0) + ms;
+      ctx.metrics.odooDuration.observe({ outcome }, ms / 1000);
+    }
   }
 }

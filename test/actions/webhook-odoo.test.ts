@@ -342,6 +342,21 @@ describe('when Odoo misbehaves', () => {
     expect(count.body.result).toBe(1);
   });
 
+  it("counts Odoo's time from the send, not from the wait for a free slot", async () => {
+    sim.faults.setLatency(300);
+    try {
+      const [first, second] = await Promise.all([count(), count()]);
+      expect(first.status).toBe(200);
+      expect(second.status).toBe(200);
+      // One slot: the later call waited about 300 ms for it, then Odoo took about 300 ms.
+      const [early, late] = [first.body.meta.odooMs, second.body.meta.odooMs].sort((a: number, b: number) => a - b);
+      expect(early).toBeGreaterThanOrEqual(290);
+      expect(late).toBeLessThan(550);
+    } finally {
+      sim.faults.reset();
+    }
+  });
+
   it('does not send a queued call whose client has gone, and logs the call as client_closed_request', async () => {
     sim.faults.setLatency(400);
     const busy = count();
@@ -369,6 +384,9 @@ describe('when Odoo misbehaves', () => {
       .orderBy('id', 'desc')
       .executeTakeFirstOrThrow();
     expect(row).toEqual({ status: 499, code: 'client_closed_request', method: 'create' });
+    // Never sent: no Odoo time.
+    const sentless = await relay.ctx.storage.db.selectFrom('request_log').select('odoo_ms').where('method', '=', 'create').where('status', '=', 499).executeTakeFirstOrThrow();
+    expect(sentless.odoo_ms).toBeNull();
     const metrics = await (await fetch(`${relay.url}/metrics`)).text();
     expect(metrics).toMatch(/relay_http_requests_total\{route="\/api\/n8n\/webhook",status="499"\} 1/);
     // Its retry (n8n's, after its timeout) runs the call: nothing ran, so the key was not kept.
