@@ -69,6 +69,7 @@ export const errorCodes = {
   odoo_bad_response: { status: 502, message: 'Odoo answered with an invalid response' },
   odoo_timeout: { status: 504, message: 'Odoo did not answer in time' },
   odoo_busy: { status: 503, message: 'Too many concurrent calls to this Odoo connection, retry shortly' },
+  odoo_unavailable: { status: 503, message: 'Odoo’s server is throttling or unavailable (HTTP 429 or 503), retry later' },
   // features not set up
   chat_not_configured: { status: 503, message: 'Chat is not configured on this relay' },
   storage_unavailable: { status: 503, message: 'The relay’s database cannot be reached right now, retry shortly' },

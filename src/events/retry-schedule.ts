@@ -5,6 +5,7 @@
  * cut to the subscription's `retries`. Jitter spreads retries of a burst of failed deliveries
  * so a receiver that comes back up is not hit by all of them in the same second.
  */
+import { parseRetryAfter } from '../http/retry-after.js';
 
 /** What a delivery attempt failed with, as reported by the sender. */
 export type DeliveryError =
@@ -88,19 +89,6 @@ export function nextAttemptDelay(input: NextAttemptInput): number | null {
   if (asked === null) return jittered;
   // Honour the receiver's wish, but never retry sooner than our own schedule would.
   return Math.max(jittered, Math.min(asked, input.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS));
-}
-
-/** `Retry-After` (RFC 9110 §10.2.3) in ms from `now`, or `null` when absent or unparsable. */
-export function parseRetryAfter(header: string | null | undefined, now: number): number | null {
-  if (header == null) return null;
-  const value = header.trim();
-  if (value === '') return null;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  // Only the IMF-fixdate-like forms Date.parse understands; a bare number was handled above.
-  if (!/[a-z]/i.test(value)) return null;
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) return null;
-  return Math.max(0, at - now);
 }
 
 /** What the worker does after an attempt. */

@@ -6,12 +6,16 @@
  */
 import { OdooError, type OdooErrorCode } from './errors.js';
 import { jsonTextKind } from './json-text.js';
+import { parseRetryAfter } from '../http/retry-after.js';
 
 /** An HTTP answer as the transport read it. */
 export interface RawOdooResponse {
   status: number;
   contentType: string;
   text: string;
+  /** Kept for answers that are not Odoo's own: a proxy's 429/503 (`Retry-After`), a redirect (`Location`). */
+  retryAfter?: string;
+  location?: string;
 }
 
 /**
@@ -159,13 +163,41 @@ function throwError(error: OdooError): never {
  * Status, content type and size are enough to recognise a proxy or login page in the way.
  */
 export function badResponse(raw: RawOdooResponse, why?: string): OdooError {
-  const reason = why ?? (looksHtml(raw) ? 'an HTML page (a login or error page in front of Odoo?)' : raw.text.trim() === '' ? 'an empty body' : 'a non-JSON body');
+  // A proxy or host in front of Odoo throttling or in maintenance (Odoo.sh, a load balancer):
+  // the call was not run, and the caller should come back when it says, not read a broken server.
+  if (raw.status === 429 || raw.status === 503) {
+    const askedMs = parseRetryAfter(raw.retryAfter, Date.now());
+    return new OdooError('odoo_unavailable', `Odoo's server answered HTTP ${raw.status} (${raw.status === 429 ? 'too many requests' : 'unavailable'}); retry later`, {
+      httpStatus: raw.status,
+      retryAfterSeconds: Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil((askedMs ?? DEFAULT_RETRY_AFTER_MS) / 1000))),
+    });
+  }
+  const reason =
+    why ??
+    (raw.status >= 300 && raw.status < 400
+      ? `a redirect${redirectTarget(raw.location)} (the relay does not follow redirects: set the connection's URL to where Odoo is)`
+      : looksHtml(raw)
+        ? 'an HTML page (a login or error page in front of Odoo?)'
+        : raw.text.trim() === ''
+          ? 'an empty body'
+          : 'a non-JSON body');
   return new OdooError('odoo_bad_response', `Odoo answered HTTP ${raw.status} with ${reason} (${describeBody(raw)})`, {
     httpStatus: raw.status,
     // 502 and 504 come from a gateway in front of Odoo (nginx's proxy_read_timeout): the worker
     // behind it may still be running the call to its commit.
     ...(raw.status === 502 || raw.status === 504 ? { mayHaveRun: true } : {}),
   });
+}
+
+/** When a 429/503 names no time: soon, but not at once. */
+const DEFAULT_RETRY_AFTER_MS = 5_000;
+/** A proxy may ask for hours; the caller is told at most this, and may ask again. */
+const MAX_RETRY_AFTER_SECONDS = 3_600;
+
+/** " to https://odoo.example.com/odoo": where a redirect points, without its query (it may hold a token). */
+function redirectTarget(location: string | undefined): string {
+  const url = location ? URL.parse(location) : null;
+  return url && /^https?:$/.test(url.protocol) ? ` to ${url.origin}${url.pathname}` : '';
 }
 
 function looksHtml(raw: RawOdooResponse): boolean {

@@ -11,6 +11,7 @@ export const ODOO_ERROR_CODES = [
   'odoo_auth_failed',
   'odoo_unknown_database',
   'odoo_busy',
+  'odoo_unavailable',
   'odoo_access_error',
   'odoo_missing_record',
   'odoo_validation_error',
@@ -33,7 +34,7 @@ export interface OdooErrorDetails {
   odooMessage?: string;
   /** HTTP status of Odoo's answer, when there was one. */
   httpStatus?: number;
-  /** Only for `odoo_busy`: when the caller may try again. */
+  /** For `odoo_busy` and `odoo_unavailable`: when the caller may try again. */
   retryAfterSeconds?: number;
   /**
    * The call reached Odoo, or may have, and its outcome is unknown: it timed out, the connection

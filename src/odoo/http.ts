@@ -124,6 +124,8 @@ class BodyCollector implements Dispatcher.DispatchHandler {
   private size = 0;
   private status = 0;
   private contentType = '';
+  private retryAfter: string | undefined;
+  private location: string | undefined;
   private settled = false;
 
   constructor(
@@ -142,6 +144,11 @@ class BodyCollector implements Dispatcher.DispatchHandler {
     if (Number.isFinite(declared) && declared > this.max) return this.stop(controller, tooLarge(statusCode, this.max), false);
     const contentType = headers['content-type'];
     this.contentType = Array.isArray(contentType) ? contentType.join(', ') : (contentType ?? '');
+    // Only answers that are not Odoo's own carry these; a success reads neither.
+    if (statusCode >= 300 && statusCode !== 500) {
+      this.retryAfter = firstHeader(headers['retry-after']);
+      this.location = firstHeader(headers.location);
+    }
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -158,7 +165,7 @@ class BodyCollector implements Dispatcher.DispatchHandler {
     this.settled = true;
     const chunks = this.chunks;
     const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-    this.resolve({ status: this.status, contentType: this.contentType, text });
+    this.resolve({ status: this.status, contentType: this.contentType, text, retryAfter: this.retryAfter, location: this.location });
   }
 
   onResponseError(_controller: unknown, error: Error): void {
@@ -213,4 +220,8 @@ function errorCode(error: unknown): string | undefined {
     if (typeof code === 'string' && code !== 'UND_ERR_ABORTED' && code !== 'ABORT_ERR') return code;
   }
   return undefined;
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

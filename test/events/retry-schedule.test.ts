@@ -5,9 +5,9 @@ import {
   DEFAULT_RETRY_DELAYS_MS,
   MAX_RETRY_AFTER_MS,
   nextAttemptDelay,
-  parseRetryAfter,
   type DeliveryError,
 } from '../../src/events/retry-schedule.js';
+import { parseRetryAfter } from '../../src/http/retry-after.js';
 
 const mid = () => 0.5; // jitter factor exactly 1.0
 const low = () => 0; // jitter factor 0.8

@@ -39,6 +39,12 @@ const routes: Record<string, Route> = {
     const timer = setInterval(() => res.write('1,'), 60);
     res.on('close', () => clearInterval(timer));
   },
+  '/throttled': (_req, res) => {
+    res.writeHead(429, { 'content-type': 'text/html', 'retry-after': '30' }).end('<html><body>Too Many Requests</body></html>');
+  },
+  '/moved': (_req, res) => {
+    res.writeHead(301, { location: 'https://odoo.example.com/odoo?token=secret' }).end();
+  },
   '/silent': () => {
     // Never answers: the headers timeout ends the call.
   },
@@ -99,6 +105,14 @@ describe('OdooHttp', () => {
       expect(answer.status).toBe(200);
       expect(answer.contentType).toBe('application/json');
       expect(JSON.parse(answer.text)).toEqual({ method: 'POST', url: '/prefix/echo', body: '{"a":1}', auth: 'bearer k' });
+    });
+  });
+
+  it("keeps Retry-After and Location of answers that are not Odoo's own, for the caller's message", async () => {
+    await withOdoo(base, async (odoo) => {
+      expect(await odoo.request({ method: 'POST', path: '/throttled', body: '{}', timeoutMs: 2000 })).toMatchObject({ status: 429, retryAfter: '30' });
+      expect(await odoo.request({ method: 'POST', path: '/moved', body: '{}', timeoutMs: 2000 })).toMatchObject({ status: 301, location: 'https://odoo.example.com/odoo?token=secret' });
+      expect((await odoo.request({ method: 'POST', path: '/echo', body: '{}', timeoutMs: 2000 })).retryAfter).toBeUndefined();
     });
   });
 
