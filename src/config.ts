@@ -133,6 +133,9 @@ const envSchema = z.object({
   ODOO_MAX_QUEUE: int(0, 100_000)
     .default(100)
     .describe('Calls that may wait per Odoo connection when its concurrency cap is reached; more get 503 odoo_busy'),
+  ODOO_MAX_RESPONSE_BYTES: int(1024 * 1024, 1024 * 1024 * 1024)
+    .default(50 * 1024 * 1024)
+    .describe("Largest answer read from Odoo per call; a larger one is 502 odoo_bad_response. Memory: an answer takes about 4-5 times its size while it is answered, per call in flight"),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000).describe('How long shutdown waits for in-flight requests and deliveries to finish'),
   ODOO_ALLOWED_ORIGINS: z
     .string()
@@ -220,6 +223,7 @@ export type Config = {
   trustProxy: boolean | number | string[];
   secureCookies: 'auto' | 'true' | 'false';
   odooMaxQueue: number;
+  odooMaxResponseBytes: number;
   /** Origins Odoo connections may point at; empty: any. */
   odooAllowedOrigins: string[];
   shutdownGraceMs: number;
@@ -294,6 +298,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     secureCookies: e.SECURE_COOKIES,
     odooMaxQueue: e.ODOO_MAX_QUEUE,
+    odooMaxResponseBytes: e.ODOO_MAX_RESPONSE_BYTES,
     odooAllowedOrigins: odooOrigins.origins,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,

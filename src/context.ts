@@ -70,7 +70,7 @@ export async function createContext(config: Config, logger?: Logger): Promise<Ap
   }
   // A database outage fails a batch every 100 ms under load: logged once a minute, not each time.
   const requestLog = new RequestLogWriter(requestLogBatchInsert(storage), new RepeatedFailureLog(log, 'request log write'));
-  const odooClients = new OdooClientCache(box, { maxQueue: config.odooMaxQueue, allowedOrigins: config.odooAllowedOrigins });
+  const odooClients = new OdooClientCache(box, { maxQueue: config.odooMaxQueue, maxResponseBytes: config.odooMaxResponseBytes, allowedOrigins: config.odooAllowedOrigins });
   const caches = {
     apiKeys: new TtlCache<KeyLookup>(config.authCacheSeconds * 1000),
     connections: new TtlCache<ResolvedConnection | null>(config.authCacheSeconds * 1000),

@@ -54,6 +54,9 @@ describe('config', () => {
       expect(() => loadConfig({ [name!]: value })).not.toThrowError(value!);
     }
     expect(loadConfig({ DATABASE_URL: 'postgres://relay:Sekr3t%2FXyz@127.0.0.1:5432/relay' }).databaseUrl).toContain('%2F');
+    expect(loadConfig({}).odooMaxResponseBytes).toBe(50 * 1024 * 1024);
+    expect(loadConfig({ ODOO_MAX_RESPONSE_BYTES: '2097152' }).odooMaxResponseBytes).toBe(2097152);
+    expect(() => loadConfig({ ODOO_MAX_RESPONSE_BYTES: '1000' })).toThrowError(/ODOO_MAX_RESPONSE_BYTES/);
   });
 
   it('reads TRUST_PROXY as a switch, a hop count or the proxies\' addresses, and names a wrong entry', () => {

@@ -13,7 +13,7 @@ export class OdooClientCache {
 
   constructor(
     private readonly box: SecretBox,
-    private readonly defaults: { maxQueue: number; allowedOrigins: readonly string[] },
+    private readonly defaults: { maxQueue: number; maxResponseBytes?: number; allowedOrigins: readonly string[] },
   ) {}
 
   get(connection: OdooConnection, secretEnc: string): OdooClient {
@@ -32,6 +32,7 @@ export class OdooClientCache {
       timeoutMs: connection.timeoutMs,
       maxConcurrent: connection.maxConcurrent,
       maxQueue: this.defaults.maxQueue,
+      maxResponseBytes: this.defaults.maxResponseBytes,
     });
     this.clients.set(connection.id, { updatedAt: connection.updatedAt, client });
     return client;

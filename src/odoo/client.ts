@@ -73,8 +73,8 @@ export class OdooClient {
 
   constructor(settings: OdooConnectionSettingsInput) {
     this.settings = odooConnectionSettingsSchema.parse(settings);
-    const { url, database, secret, timeoutMs, maxConcurrent, maxQueue } = this.settings;
-    this.http = new OdooHttp(url);
+    const { url, database, secret, timeoutMs, maxConcurrent, maxQueue, maxResponseBytes } = this.settings;
+    this.http = new OdooHttp(url, maxResponseBytes);
     this.jsonrpc = new JsonRpcTransport(this.http, timeoutMs);
     this.json2 = new Json2Transport(this.http, database, secret, timeoutMs);
     this.limit = new ConcurrencyLimit(

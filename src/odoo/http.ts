@@ -6,9 +6,9 @@
 import { Pool, type Dispatcher } from 'undici';
 import { OdooError } from './errors.js';
 import type { RawOdooResponse } from './envelope.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './settings.js';
 
 /** Bodies above this are refused: a runaway search_read must not exhaust the relay's memory. */
-export const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
 
 interface SharedPool {
   pool: Pool;
@@ -66,7 +66,7 @@ export class OdooHttp {
 
   constructor(
     baseUrl: string,
-    private readonly maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+    private readonly maxBodyBytes = DEFAULT_MAX_RESPONSE_BYTES,
   ) {
     const url = new URL(baseUrl);
     // Never keep user:password@ from a URL: it would end up in error messages.
@@ -185,7 +185,7 @@ class BodyCollector implements Dispatcher.DispatchHandler {
 
 function tooLarge(status: number, max: number): OdooError {
   const limit = max >= 1024 * 1024 ? `${Math.round(max / 1024 / 1024)} MB` : `${max} bytes`;
-  return new OdooError('odoo_bad_response', `Odoo answer exceeds ${limit}; narrow the query`, {
+  return new OdooError('odoo_bad_response', `Odoo answer exceeds ${limit} (ODOO_MAX_RESPONSE_BYTES); narrow the query (limit, fields) or page through it`, {
     httpStatus: status,
   });
 }

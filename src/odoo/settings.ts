@@ -5,6 +5,9 @@ export const odooProtocolSchema = z.enum(['auto', 'jsonrpc', 'json2']);
 export type OdooProtocolSetting = z.infer<typeof odooProtocolSchema>;
 
 /** Settings of one Odoo connection; reusable by the config and dashboard forms. */
+/** 50 MB: tens of thousands of records, more than a workflow should take in one call. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
+
 export const odooConnectionSettingsSchema = z.object({
   /** Base URL of Odoo, e.g. https://erp.example.com (a path prefix behind a proxy is kept). */
   url: z
@@ -19,6 +22,8 @@ export const odooConnectionSettingsSchema = z.object({
   timeoutMs: z.number().int().positive().max(600_000).default(30_000),
   maxConcurrent: z.number().int().positive().max(256).default(4),
   maxQueue: z.number().int().nonnegative().max(100_000).default(100),
+  /** Largest answer read from Odoo; a larger one is refused (502) rather than held in memory. */
+  maxResponseBytes: z.number().int().positive().max(1024 * 1024 * 1024).default(DEFAULT_MAX_RESPONSE_BYTES),
 });
 
 /** Validated settings with defaults applied. */

@@ -69,6 +69,19 @@ describe.each(flavours)('$label', ({ version, secret, protocol }) => {
     expect(rows[0]).toEqual({ id: expect.any(Number), name: 'Acme Corporation' });
   });
 
+  it('refuses an answer larger than its maxResponseBytes, naming the setting', async () => {
+    const small = new OdooClient({ url: sim.url, database: 'odoo_demo', login: 'admin', secret, maxResponseBytes: 2048 });
+    try {
+      expect((await small.executeKw('res.partner', 'search_read', [COMPANIES], { fields: ['name'], limit: 1 })) as unknown[]).toHaveLength(1);
+      const error = await small.executeKw('res.partner', 'search_read', [[]], {}).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OdooError);
+      expect((error as OdooError).code).toBe('odoo_bad_response');
+      expect((error as OdooError).message).toMatch(/exceeds 2048 bytes \(ODOO_MAX_RESPONSE_BYTES\)/);
+    } finally {
+      await small.close();
+    }
+  });
+
   it("passes a renamed keyword under the server's own name, so one workflow runs on 18 and 19 (default_get: fields_list → fields in 19)", async () => {
     const before = await client.executeKw('res.partner', 'default_get', [], { fields_list: ['active', 'type'] });
     const after = await client.executeKw('res.partner', 'default_get', [], { fields: ['active', 'type'] });
@@ -174,7 +187,7 @@ describe.each(flavours)('$label', ({ version, secret, protocol }) => {
   });
 
   it('busy: maxConcurrent 1, maxQueue 1, third concurrent slow call refused', async () => {
-    const small = new OdooClient({ url: proxy.url, database: 'odoo_demo', login: 'admin', secret, maxConcurrent: 1, maxQueue: 1 });
+    const small = new OdooClient({ url: sim.url, database: 'odoo_demo', login: 'admin', secret, maxConcurrent: 1, maxQueue: 1 });
     try {
       await small.authenticate();
       sim.faults.setLatency(200);

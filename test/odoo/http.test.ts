@@ -129,7 +129,7 @@ describe('OdooHttp', () => {
       for (const path of ['/declared-large', '/chunked-large']) {
         const error = await failure(odoo.request({ method: 'GET', path, timeoutMs: 2000 }));
         expect(error.code).toBe('odoo_bad_response');
-        expect(error.message).toMatch(/exceeds 4096 bytes; narrow the query/);
+        expect(error.message).toMatch(/exceeds 4096 bytes \(ODOO_MAX_RESPONSE_BYTES\); narrow the query/);
       }
       // The pool is still good for the next call.
       expect((await odoo.request({ method: 'POST', path: '/echo', body: 'ok', timeoutMs: 2000 })).status).toBe(200);
