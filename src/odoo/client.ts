@@ -160,7 +160,9 @@ export class OdooClient {
         const started = performance.now();
         const uid = await this.cachedUid();
         const latencyMs = Math.round(performance.now() - started);
-        return { serverVersion: version.serverVersion, protocol: await this.protocol(), uid, latencyMs };
+        const protocol = await this.protocol();
+        if (protocol === 'json2') await this.checkKeyLogin(uid);
+        return { serverVersion: version.serverVersion, protocol, uid, latencyMs };
       }),
     );
   }
@@ -357,6 +359,24 @@ export class OdooClient {
       throw new OdooError('odoo_auth_failed', `Odoo refused login '${login}' on database '${database}' (wrong login, password or API key)`);
     }
     throw new OdooError('odoo_bad_response', 'common.login returned neither a uid nor false');
+  }
+
+  /**
+   * JSON-2 acts as the API key's user whatever login the connection names: a key of another user
+   * (an admin's, with a limited user's login) would act with rights the settings do not show.
+   * Checked when the connection is tested or saved, not on every call.
+   */
+  private async checkKeyLogin(uid: number): Promise<void> {
+    const rows = await this.json2.call('res.users', 'read', { ids: [uid], fields: ['login'] }).catch((error: unknown) => {
+      throw this.json2Failure(error);
+    });
+    const keyLogin = Array.isArray(rows) ? (rows[0] as { login?: unknown } | undefined)?.login : undefined;
+    if (typeof keyLogin !== 'string' || keyLogin === this.settings.login) return;
+    throw new OdooError(
+      'odoo_auth_failed',
+      `The API key is Odoo user '${keyLogin}'s, not '${this.settings.login}'s: JSON-2 acts as the key's user, so set the connection's login to '${keyLogin}' (or use '${this.settings.login}''s own key)`,
+      { keyLogin },
+    );
   }
 
   /** JSON-2 has no login step: the key's owner is in the context Odoo returns. */

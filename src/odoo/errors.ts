@@ -41,6 +41,8 @@ export interface OdooErrorDetails {
    * dropped after sending, or a gateway in front of Odoo gave up. A write may have been applied.
    */
   mayHaveRun?: boolean;
+  /** For `odoo_auth_failed` over JSON-2: the login of the API key's user, which is not the connection's login. */
+  keyLogin?: string;
 }
 
 /** An Odoo call failure with a stable machine-readable code. */
@@ -51,6 +53,7 @@ export class OdooError extends Error {
   readonly httpStatus?: number;
   readonly retryAfterSeconds?: number;
   readonly mayHaveRun?: boolean;
+  readonly keyLogin?: string;
 
   constructor(code: OdooErrorCode, message: string, details: OdooErrorDetails = {}) {
     super(message);
@@ -61,6 +64,7 @@ export class OdooError extends Error {
     if (details.httpStatus !== undefined) this.httpStatus = details.httpStatus;
     if (details.retryAfterSeconds !== undefined) this.retryAfterSeconds = details.retryAfterSeconds;
     if (details.mayHaveRun) this.mayHaveRun = true;
+    if (details.keyLogin !== undefined) this.keyLogin = details.keyLogin;
   }
 
   /** Plain, log- and response-safe shape (no stack, no cause). */
@@ -73,6 +77,7 @@ export class OdooError extends Error {
       ...(this.httpStatus !== undefined && { httpStatus: this.httpStatus }),
       ...(this.retryAfterSeconds !== undefined && { retryAfterSeconds: this.retryAfterSeconds }),
       ...(this.mayHaveRun && { mayHaveRun: true }),
+      ...(this.keyLogin !== undefined && { keyLogin: this.keyLogin }),
     };
   }
 }

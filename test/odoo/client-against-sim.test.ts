@@ -4,7 +4,10 @@
  * password (JSON-2 refuses it; the client falls back to JSON-RPC). A counting proxy in front of
  * the sim checks round trips.
  */
+import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretBox } from '../../src/secrets/secret-box.js';
+import { checkConnectionToSave } from '../../src/connections/login-check.js';
 import { OdooClient, resultOf } from '../../src/odoo/client.js';
 import { OdooError, type OdooErrorCode } from '../../src/odoo/errors.js';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
@@ -278,6 +281,29 @@ describe('Odoo 19 with a database name that does not exist', () => {
       expect(tested.httpStatus).toBe(404);
       const called = await expectCode(client.executeKw('res.partner', 'search_count', [COMPANIES]), 'odoo_unknown_database');
       expect(called.message).toBe(tested.message);
+    } finally {
+      await client.close();
+      await sim.close();
+    }
+  });
+});
+
+// JSON-2 acts as the API key's user: a connection naming another login would act with rights its
+// settings do not show (an admin's key under a limited user's login).
+describe("Odoo 19 with an API key of another user than the connection's login", () => {
+  it("refuses the test naming the key's login, and the save names the login field", async () => {
+    const sim = await startOdooSim({ version: 19, apiKey: API_KEY, automationNoise: 'none' });
+    const client = new OdooClient({ url: sim.url, database: 'odoo_demo', login: 'demo', secret: API_KEY });
+    try {
+      const tested = await expectCode(client.testConnection(), 'odoo_auth_failed');
+      expect(tested.message).toBe("The API key is Odoo user 'admin's, not 'demo's: JSON-2 acts as the key's user, so set the connection's login to 'admin' (or use 'demo''s own key)");
+      expect(tested.keyLogin).toBe('admin');
+      const box = new SecretBox(crypto.randomBytes(32));
+      const input = { url: sim.url, database: 'odoo_demo', login: 'demo', secret: API_KEY, protocol: 'json2' as const };
+      const refused = await checkConnectionToSave(box, input, null, []).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'invalid_request', details: { field: 'login', keyLogin: 'admin' } });
+      // The key's own login passes.
+      expect(await checkConnectionToSave(box, { ...input, login: 'admin' }, null, [])).toMatchObject({ ok: true, result: { uid: 2 } });
     } finally {
       await client.close();
       await sim.close();

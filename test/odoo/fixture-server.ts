@@ -264,6 +264,10 @@ function replayJson2(req: RecordedRequest, opts: Opts): CannedResponse {
   if (req.path === '/json/2/res.users/context_get') {
     return { status: 200, body: JSON.stringify({ lang: 'en_US', tz: 'Europe/Brussels', uid: opts.uid }) };
   }
+  // The key's login, which a connection test compares with the connection's (the recordings were made as admin).
+  if (req.path === '/json/2/res.users/read' && canonicalJson(req.body) === canonicalJson({ ids: [opts.uid], fields: ['login'] })) {
+    return { status: 200, body: JSON.stringify([{ id: opts.uid, login: 'admin' }]) };
+  }
   const wanted = canonicalJson(req.body);
   for (const exchange of fixtures.values()) {
     if (exchange.request.path === req.path && exchange.request.headers.Authorization === 'bearer $API_KEY') {

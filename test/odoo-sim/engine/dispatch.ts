@@ -295,14 +295,15 @@ const METHODS: Record<string, MethodSpec> = {
     run: ({ orm, model, ids }) => ids.filter((id) => orm.row(model, id)),
   },
   // What Odoo's JSON-2 clients call to learn about the key's user: the user's language and
-  // time zone (Odoo's context_get reads the user's lang and tz fields; it carries no uid).
+  // time zone (Odoo's context_get reads the user's lang and tz fields) and, as its last step
+  // ("ensure uid is set"), the uid the call runs as: the key's owner.
   context_get: {
     params: [],
     models: ['res.users'],
     owner: 'ResUsers',
     run: ({ orm, uid }) => {
       const user = orm.read('res.users', [uid], ['lang', 'tz'])[0] ?? {};
-      return { lang: user.lang || 'en_US', tz: user.tz || false };
+      return { lang: user.lang || 'en_US', tz: user.tz || false, uid };
     },
   },
   // Odoo 18+: raises AccessError when the user may not do `operation` on the records, returns None
