@@ -9,6 +9,11 @@ import type { HmacSha256Key } from './hmac-key.js';
  * Timestamped variant (opt-in by sending `X-HMAC-Timestamp: <unix seconds>`): the signature
  * covers `<timestamp>.<raw body>`, the timestamp must be within the tolerance, and each
  * signature is accepted once (replay protection is done by the caller with a nonce store).
+ *
+ * Outside the seed's webhook (the REST API, subscriptions) the body does not say what the
+ * request does, so the request line is signed too: `<METHOD> <path?query>\n<raw body>` (after
+ * `<timestamp>.` when timestamped). Signing the body alone, one empty-body signature was good for
+ * every GET and DELETE.
  */
 export function computeHmacHex(secret: string, payload: Buffer | string): string {
   return crypto.createHmac('sha256', secret).update(payload).digest('hex');
@@ -25,6 +30,8 @@ export function verifyHmac(opts: {
   /** The key's secret, prepared once (see HmacSha256Key). */
   key: HmacSha256Key;
   rawBody: Buffer;
+  /** `<METHOD> <path?query>\n`, signed before the body; absent for the webhook (the seed signs the body alone). */
+  requestLine?: Buffer;
   signatureHeader: string | undefined;
   timestampHeader: string | undefined;
   nowSeconds: number;
@@ -37,12 +44,13 @@ export function verifyHmac(opts: {
   const hex = header.length === 71 && header.slice(0, 7).toLowerCase() === 'sha256=' ? header.slice(7) : header;
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) return { ok: false, reason: 'malformed_signature' };
 
+  const signed = opts.requestLine ? [opts.requestLine, opts.rawBody] : [opts.rawBody];
   if (opts.timestampHeader === undefined) {
-    return opts.key.matchesHex(hex, opts.rawBody) ? { ok: true, timestamped: false } : { ok: false, reason: 'mismatch' };
+    return opts.key.matchesHex(hex, ...signed) ? { ok: true, timestamped: false } : { ok: false, reason: 'mismatch' };
   }
   const ts = opts.timestampHeader.trim();
   if (!/^\d{1,12}$/.test(ts)) return { ok: false, reason: 'malformed_timestamp' };
   if (Math.abs(opts.nowSeconds - Number(ts)) > opts.toleranceSeconds) return { ok: false, reason: 'stale_timestamp' };
-  if (!opts.key.matchesHex(hex, Buffer.from(`${ts}.`), opts.rawBody)) return { ok: false, reason: 'mismatch' };
+  if (!opts.key.matchesHex(hex, Buffer.from(`${ts}.`), ...signed)) return { ok: false, reason: 'mismatch' };
   return { ok: true, timestamped: true, signature: hex.toLowerCase() };
 }

@@ -13,6 +13,13 @@ declare module 'fastify' {
   }
 }
 
+const WEBHOOK_PATH = '/api/n8n/webhook';
+
+/** The seed's endpoint, with or without a query string (cheaper than Fastify's routeOptions, built per read). */
+function isWebhook(url: string): boolean {
+  return url.startsWith(WEBHOOK_PATH) && (url.length === WEBHOOK_PATH.length || url[WEBHOOK_PATH.length] === '?');
+}
+
 /**
  * For an API key created with HMAC: checks `X-HMAC-Signature` (and `X-HMAC-Timestamp`, once
  * per signature) over the exact raw body bytes. Shared by every route a key can call, so the
@@ -27,6 +34,9 @@ export function verifyRequestHmac(ctx: AppContext, request: FastifyRequest, call
   const check = verifyHmac({
     key: ctx.caches.hmacKeys.get(caller.hmacSecretEnc),
     rawBody: request.rawBody ?? Buffer.alloc(0),
+    // The seed's webhook signs the body alone (its action, model and method are in it); every
+    // other route signs its request line too, or one signature would serve any route with that body.
+    requestLine: isWebhook(request.url) ? undefined : Buffer.from(`${request.method} ${request.url}\n`),
     signatureHeader: header(request, 'x-hmac-signature'),
     timestampHeader: header(request, 'x-hmac-timestamp'),
     nowSeconds: Math.floor(Date.now() / 1000),

@@ -206,8 +206,11 @@ describe('subscriptions API', () => {
     }
     // Nothing was done: the secret is the one given at creation, the subscription is still there.
     expect((await rig.api('GET', base)).body.subscription.id).toBe(subscription.id);
-    const empty = crypto.createHmac('sha256', hmacSecret!).update('').digest('hex');
-    for (const [method, path] of calls) expect((await send(method, path, empty)).status, `${method} ${path}`).toBeLessThan(300);
+    // Each signs its own request line (and its empty body): one call's signature does not serve another.
+    const sign = (method: string, path: string) => crypto.createHmac('sha256', hmacSecret!).update(`${method} ${path}\n`).digest('hex');
+    expect((await send('DELETE', base, sign('GET', base))).body).toMatchObject({ code: 'invalid_signature', details: { reason: 'mismatch' } });
+    expect((await send('GET', base, crypto.createHmac('sha256', hmacSecret!).update('').digest('hex'))).status).toBe(401);
+    for (const [method, path] of calls) expect((await send(method, path, sign(method, path))).status, `${method} ${path}`).toBeLessThan(300);
   });
 
   it("holds a key to its model allow-list: it neither subscribes to other models nor sees its owner's subscriptions to them", async () => {

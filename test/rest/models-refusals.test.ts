@@ -182,26 +182,39 @@ describe('rate limits', () => {
 });
 
 describe('HMAC-signed keys', () => {
-  it('require a signature over the raw body, as the webhook does', async () => {
+  it('require a signature over the request line and the raw body, so that no signature serves another request', async () => {
     const { key, hmacSecret } = await relay.createKey({ hmac: true });
     const h = bearer(key);
+    const sign = (line: string, body = '') => crypto.createHmac('sha256', hmacSecret!).update(`${line}\n${body}`).digest('hex');
     const body = JSON.stringify({ name: 'Signed Customer' });
     const missing = await call(relay, 'POST', '/api/v1/models/res.partner', h, body);
     expect(missing.status).toBe(401);
     expect(missing.body).toMatchObject({ code: 'invalid_signature', details: { reason: 'missing_signature' } });
-    const wrong = crypto.createHmac('sha256', 'not-the-secret').update(body).digest('hex');
+    const wrong = crypto.createHmac('sha256', 'not-the-secret').update(`POST /api/v1/models/res.partner\n${body}`).digest('hex');
     const bad = await call(relay, 'POST', '/api/v1/models/res.partner', { ...h, 'x-hmac-signature': wrong }, body);
     expect(bad.status).toBe(401);
     expect(bad.text).not.toContain(hmacSecret!);
-    const sig = crypto.createHmac('sha256', hmacSecret!).update(body).digest('hex');
-    const ok = await call(relay, 'POST', '/api/v1/models/res.partner', { ...h, 'x-hmac-signature': sig }, body);
+    // The webhook's scheme (the body alone) is not enough here.
+    const bodyOnly = crypto.createHmac('sha256', hmacSecret!).update(body).digest('hex');
+    expect((await call(relay, 'POST', '/api/v1/models/res.partner', { ...h, 'x-hmac-signature': bodyOnly }, body)).body.details.reason).toBe('mismatch');
+    const ok = await call(relay, 'POST', '/api/v1/models/res.partner', { ...h, 'x-hmac-signature': sign('POST /api/v1/models/res.partner', body) }, body);
     expect(ok.status).toBe(201);
     expect(ok.body.data.name).toBe('Signed Customer');
-    // A GET has an empty body: its signature is over zero bytes.
-    const unsignedGet = await call(relay, 'GET', '/api/v1/models/res.partner/9', h);
+    const id = ok.body.data.id as number;
+    // A GET has an empty body: its request line (query string included) is what is signed.
+    const unsignedGet = await call(relay, 'GET', `/api/v1/models/res.partner/${id}`, h);
     expect(unsignedGet.body.code).toBe('invalid_signature');
-    const empty = crypto.createHmac('sha256', hmacSecret!).update('').digest('hex');
-    expect((await call(relay, 'GET', '/api/v1/models/res.partner/9', { ...h, 'x-hmac-signature': empty })).status).toBe(200);
+    const getLine = `GET /api/v1/models/res.partner/${id}?fields=name`;
+    const got = await call(relay, 'GET', `/api/v1/models/res.partner/${id}?fields=name`, { ...h, 'x-hmac-signature': sign(getLine) });
+    expect(got.status, got.text).toBe(200);
+    // The GET's signature does not delete the record, nor read another one.
+    expect((await call(relay, 'DELETE', `/api/v1/models/res.partner/${id}`, { ...h, 'x-hmac-signature': sign(getLine) })).body.details.reason).toBe('mismatch');
+    expect((await call(relay, 'GET', '/api/v1/models/res.partner/9?fields=name', { ...h, 'x-hmac-signature': sign(getLine) })).status).toBe(401);
+    expect((await call(relay, 'GET', `/api/v1/models/res.partner/${id}?fields=name`, bearer(full))).status).toBe(200);
+    // Timestamped: `<timestamp>.` before the request line.
+    const ts = String(Math.floor(Date.now() / 1000));
+    const stamped = crypto.createHmac('sha256', hmacSecret!).update(`${ts}.DELETE /api/v1/models/res.partner/${id}\n`).digest('hex');
+    expect((await call(relay, 'DELETE', `/api/v1/models/res.partner/${id}`, { ...h, 'x-hmac-signature': stamped, 'x-hmac-timestamp': ts })).status).toBe(204);
   });
 });
 
