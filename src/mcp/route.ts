@@ -47,7 +47,17 @@ function wantsWrites(request: FastifyRequest): boolean {
 }
 
 export function registerMcpRoute(app: FastifyInstance, ctx: AppContext): void {
-  app.post('/mcp', async (request, reply) => {
+  const relayErrorHandler = app.errorHandler;
+  app.post('/mcp', {
+    // A body that is not JSON is JSON-RPC's parse error (-32700), which MCP clients read; every
+    // other refusal keeps the relay's envelope (auth, scopes, rate limits), as the docs say.
+    errorHandler(error, request, reply) {
+      if (error instanceof RelayError && error.code === 'invalid_json') {
+        return reply.code(400).send({ jsonrpc: '2.0', error: { code: -32700, message: `Parse error: ${error.message}` }, id: null });
+      }
+      return relayErrorHandler.call(this, error, request, reply);
+    },
+  }, async (request, reply) => {
     request.trace.action = 'mcp';
     const caller = await authenticateMcp(ctx, request, reply);
     const allowWrites = wantsWrites(request);

@@ -154,6 +154,17 @@ describe('MCP server', () => {
     await expect(client.listTools()).rejects.toThrow(/429|rate/i);
   });
 
+  it("answers a body that is not JSON with JSON-RPC's parse error, and other refusals in the relay's envelope", async () => {
+    const post = (body: string, headers: Record<string, string>) =>
+      fetch(`${relay.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body });
+    const broken = await post('{"jsonrpc":"2.0",', { authorization: `Bearer ${readKey}` });
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32700, message: expect.stringMatching(/^Parse error/) }, id: null });
+    const unauthenticated = await post('{"jsonrpc":"2.0","id":1,"method":"tools/list"}', {});
+    expect(unauthenticated.status).toBe(401);
+    expect(await unauthenticated.json()).toMatchObject({ success: false, code: 'unauthenticated' });
+  });
+
   it('answers GET with 405 (stateless server: no stream to open)', async () => {
     const r = await httpGet(`${relay.url}/mcp`, { authorization: `Bearer ${readKey}` });
     expect(r.status).toBe(405);
