@@ -77,7 +77,9 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
     forceCloseConnections: 'idle',
     // Its body is not the relay's envelope: registerRequestTrace answers `shutting_down` instead.
     return503OnClosing: false,
-    routerOptions: { maxParamLength: 200 },
+    // A trailing slash (`/api/v1/models/res.partner/9/`) names the same resource: without this it
+    // matched a longer route with an empty last segment (the method-call route, answering 405).
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     // No per-request child logger: creating one for every call was a measurable cost, and the
     // few lines logged during a request carry the request id explicitly.
     childLoggerFactory: (logger) => logger,

@@ -38,7 +38,7 @@ export const errorCodes = {
   conflict: { status: 409, message: 'Conflict' },
   idempotency_in_progress: { status: 409, message: 'A request with this Idempotency-Key is still being processed' },
   conversation_busy: { status: 409, message: 'A question on this conversation is still being answered' },
-  idempotency_key_reused: { status: 422, message: 'Idempotency-Key was already used with a different request body' },
+  idempotency_key_reused: { status: 422, message: 'Idempotency-Key was already used for a different request (another body, or another route of the REST API)' },
   idempotency_outcome_unknown: {
     status: 409,
     message: 'The first request with this Idempotency-Key reached Odoo but its outcome is unknown; check in Odoo, then send again with a new key if it was not applied',

@@ -70,10 +70,12 @@ export function pageLinks(requestUrl: string, page: { offset: number; limit: num
     // literal plus is already '%2B', so every '+' here is a space.
     return `${path}?${params.toString().replaceAll('+', '%20')}`;
   };
+  // Past the end, the previous page is the last one that holds records, not another empty one.
+  const lastStart = page.total > 0 ? Math.floor((page.total - 1) / page.limit) * page.limit : 0;
   return {
     self: at(page.offset),
     next: page.offset + page.limit < page.total ? at(page.offset + page.limit) : null,
-    prev: page.offset > 0 ? at(Math.max(0, page.offset - page.limit)) : null,
+    prev: page.offset > 0 ? at(Math.max(0, Math.min(page.offset - page.limit, lastStart))) : null,
   };
 }
 

@@ -72,6 +72,8 @@ export const methodBody = z
     args: z.array(z.unknown()).default([]).describe('Positional arguments after the record ids'),
     kwargs: z.record(z.string(), z.unknown()).default({}).describe('Keyword arguments'),
   })
+  // A misspelt key (`kwarg`, `arguments`) would otherwise run the method with no arguments at all.
+  .strict()
   // Fastify hands a request without a body to the validator as null.
   .nullish()
   .describe('Optional; an empty body calls the method with no further arguments');

@@ -37,6 +37,15 @@ describe('authentication', () => {
     }
   });
 
+  it('reads a trailing slash as the same resource', async () => {
+    const record = await call(relay, 'GET', '/api/v1/models/res.partner/9/?fields=name', bearer(full));
+    expect(record.status, record.text).toBe(200);
+    expect(record.body.data).toMatchObject({ id: 9 });
+    const list = await call(relay, 'GET', '/api/v1/models/res.partner/?limit=1', bearer(full));
+    expect(list.status, list.text).toBe(200);
+    expect(list.body.data).toHaveLength(1);
+  });
+
   it('accepts the key in X-API-Key too', async () => {
     const r = await call(relay, 'GET', '/api/v1/models/res.partner/9?fields=name', { 'x-api-key': full });
     expect(r.status).toBe(200);
@@ -70,6 +79,11 @@ describe('scopes and allow-lists', () => {
     }
     // A read-only business method is allowed with `read`.
     expect((await call(relay, 'POST', '/api/v1/models/res.partner/9/has_access', h, { args: ['read'] })).status).toBe(200);
+    // A misspelt key is named, not ignored (the method would run with no arguments).
+    const misspelt = await call(relay, 'POST', '/api/v1/models/res.partner/9/has_access', h, { arg: ['read'] });
+    expect(misspelt.status, misspelt.text).toBe(400);
+    expect(misspelt.body.code).toBe('invalid_request');
+    expect(JSON.stringify(misspelt.body.details)).toContain('arg');
     // Nothing reached Odoo: the partner keeps its name.
     expect((await call(relay, 'GET', '/api/v1/models/res.partner/9?fields=name', h)).body.data.name).not.toBe('Nope');
     const rows = await logRows(relay, id);

@@ -24,6 +24,12 @@ describe('REST list query parsing (pure)', () => {
     for (const bad of ['name; drop table res_partner', 'name asc --', '(select 1)', "name'", 'name asc,', 'id desc desc']) expect(ORDER.test(bad), bad).toBe(false);
   });
 
+  it('points prev at the last page that holds records when the offset is past the end', () => {
+    expect(pageLinks('/x?limit=2&offset=500', { offset: 500, limit: 2, total: 40 }).prev).toBe('/x?limit=2&offset=38');
+    expect(pageLinks('/x?limit=10&offset=45', { offset: 45, limit: 10, total: 41 }).prev).toBe('/x?limit=10&offset=35');
+    expect(pageLinks('/x?limit=10&offset=30', { offset: 30, limit: 10, total: 0 }).prev).toBe('/x?limit=10&offset=0');
+  });
+
   it('builds self/next/prev links that keep the other query parameters', () => {
     const links = pageLinks('/api/v1/models/res.partner?domain=%5B%5D&limit=10&offset=10', { offset: 10, limit: 10, total: 25 });
     expect(links.self).toBe('/api/v1/models/res.partner?domain=%5B%5D&limit=10&offset=10');
