@@ -62,6 +62,9 @@ export function errorResponses(...statuses: number[]) {
 /** Statuses any authenticated call to Odoo can answer with. */
 export const ODOO_CALL_ERRORS = [400, 401, 403, 404, 422, 429, 502, 503, 504];
 
+/** Statuses of a call that sends a body: too large (413), not UTF-8 JSON (415). */
+export const BODY_ERRORS = [413, 415];
+
 /**
  * Security requirements: an API key (bearer or X-API-Key), an OAuth 2.0 token holding `scope`,
  * or an OAuth 1.0a signature. Alternatives, so any one suffices.

@@ -16,7 +16,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
-import { errorResponses, ODOO_CALL_ERRORS, securityFor } from '../openapi/components.js';
+import { BODY_ERRORS, errorResponses, ODOO_CALL_ERRORS, securityFor } from '../openapi/components.js';
 import { OPTIONAL_BODY } from '../openapi/document.js';
 import { authenticateRestCaller, authorizeRestCall, mayRead } from './guard.js';
 import { callOdoo } from './odoo-call.js';
@@ -187,7 +187,7 @@ export function registerRestRoutes(fastify: FastifyInstance, ctx: AppContext): v
         params: modelParams,
         querystring: readQuery,
         body: valuesBody,
-        response: { 201: recordResponse, ...errorResponses(...ODOO_CALL_ERRORS, 409) },
+        response: { 201: recordResponse, ...errorResponses(...ODOO_CALL_ERRORS, ...BODY_ERRORS, 409) },
       },
     },
     async (request, reply) => {
@@ -218,7 +218,7 @@ export function registerRestRoutes(fastify: FastifyInstance, ctx: AppContext): v
         params: recordParams,
         querystring: readQuery,
         body: valuesBody,
-        response: { 200: recordResponse, ...errorResponses(...ODOO_CALL_ERRORS) },
+        response: { 200: recordResponse, ...errorResponses(...ODOO_CALL_ERRORS, ...BODY_ERRORS) },
       },
     },
     async (request) => {
@@ -265,7 +265,7 @@ export function registerRestRoutes(fastify: FastifyInstance, ctx: AppContext): v
         security: securityFor('webhook'),
         params: methodParams,
         body: methodBody,
-        response: { 200: methodResponse, ...errorResponses(...ODOO_CALL_ERRORS, 409) },
+        response: { 200: methodResponse, ...errorResponses(...ODOO_CALL_ERRORS, ...BODY_ERRORS, 409) },
       },
     },
     async (request, reply) => {
