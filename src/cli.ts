@@ -11,8 +11,8 @@ import { environmentHelp } from './environment-help.js';
 import { databaseFile, migrate, openStorage } from './storage/database.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
 import { StartupError, dataDirInUse, environmentSecretMask, explainStartupFailure } from './startup-failure.js';
-import { countUsers, createUser, findUserByUsername, listUsers, setPassword } from './auth/users.js';
-import { deleteUser, disableUser, enableUser, holdingsOf, setUserRole, type AccountHoldings } from './auth/user-admin.js';
+import { countUsers, createUser, findUserById, findUserByUsername, listUsers, setPassword } from './auth/users.js';
+import { deleteUser, disableUser, enableUser, holdingsOf, keepAnAdmin, setUserRole, type AccountHoldings } from './auth/user-admin.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './auth/api-keys.js';
 import { SCOPES, type Scope } from './auth/scopes.js';
 import { resolveConnection, saveDefaultConnection } from './connections/store.js';
@@ -227,6 +227,8 @@ users
     const deleted = await withContext(async (ctx) => {
       const id = await userId(ctx, opts.username);
       if (opts.yes) return deleteUser(ctx, id);
+      // Not an invitation to run again with --yes that would then be refused.
+      await keepAnAdmin(ctx.storage.db, (await findUserById(ctx.storage.db, id))!, 'delete');
       const owned = holdingsText(await holdingsOf(ctx.storage.db, id));
       throw new RelayError('invalid_request', `Deleting '${opts.username}' also deletes their ${owned}. Run again with --yes to delete, or use 'users disable' to keep them`);
     });
@@ -266,8 +268,8 @@ keys
         {
           userId: await userId(ctx, opts.user),
           name: opts.name,
-          scopes: list(opts.scopes) as Scope[],
-          rateLimit: opts.rateLimit ? Number(opts.rateLimit) : undefined,
+          scopes: scopesOption(opts.scopes),
+          rateLimit: numberOption('--rate-limit', opts.rateLimit),
           allowedModels: list(opts.models),
           allowedMethods: list(opts.methods),
           hmac: Boolean(opts.hmac),
@@ -316,8 +318,8 @@ connections
       login: opts.login,
       secret: secret || undefined,
       protocol: opts.protocol,
-      timeoutMs: opts.timeout ? Number(opts.timeout) : undefined,
-      maxConcurrent: opts.maxConcurrent ? Number(opts.maxConcurrent) : undefined,
+      timeoutMs: numberOption('--timeout', opts.timeout),
+      maxConcurrent: numberOption('--max-concurrent', opts.maxConcurrent),
     };
     const { conn, check } = await withContext(async (ctx) => {
       const user = await userId(ctx, opts.user);
@@ -384,8 +386,8 @@ subscriptions
         fields: list(opts.fields),
         format: opts.format,
         captureMode: opts.capture,
-        timeoutMs: Number(opts.timeout),
-        retries: Number(opts.retries),
+        timeoutMs: numberOption('--timeout', opts.timeout as string),
+        retries: numberOption('--retries', opts.retries as string),
         headers,
       });
     });
@@ -405,6 +407,25 @@ function headerOption(text: string): [string, string] {
   const colon = text.indexOf(':');
   if (colon <= 0) throw new RelayError('invalid_request', `--header must be 'Name: value', got '${text.slice(0, 64)}'`, { field: 'headers' });
   return [text.slice(0, colon).trim(), text.slice(colon + 1).trim()];
+}
+
+/**
+ * A whole-number option, refused with its name: Number() read '1e3' as 1000 and 'abc' as NaN,
+ * which the store then refused under its own field name (timeoutMs), not the flag's.
+ */
+function numberOption(flag: string, text: string): number;
+function numberOption(flag: string, text: string | undefined): number | undefined;
+function numberOption(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim())) throw new RelayError('invalid_request', `${flag} must be a whole number in digits, got '${text.slice(0, 40)}'`, { field: flag.slice(2) });
+  return Number(text.trim());
+}
+
+/** --scopes: at least one; an empty list is not read as the default. */
+function scopesOption(text: string): Scope[] {
+  const scopes = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (scopes.length === 0) throw new RelayError('invalid_request', `--scopes needs at least one of ${SCOPES.join(', ')}`, { field: 'scopes' });
+  return scopes as Scope[];
 }
 
 /** A JSON option, refused with its name rather than a parser's stack trace. */

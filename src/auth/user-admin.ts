@@ -49,8 +49,10 @@ async function userRow(db: Kysely<Database>, id: string): Promise<User> {
 /**
  * Refuses a change that would leave no enabled administrator: nobody could then see every
  * call in the request log, and the only way back would be editing the database by hand.
+ * Decisive inside the users lock (a transaction); outside it, an early answer for a
+ * confirmation that should not invite a change bound to be refused.
  */
-async function keepAnAdmin(trx: Transaction<Database>, user: User, what: string): Promise<void> {
+export async function keepAnAdmin(trx: Kysely<Database>, user: User, what: string): Promise<void> {
   if (user.role !== 'admin' || user.disabledAt !== null) return;
   const others = await trx
     .selectFrom('users')

@@ -31,7 +31,7 @@ export const errorCodes = {
   account_disabled: { status: 403, message: 'The relay account this credential acts for is disabled' },
   // 404
   not_found: { status: 404, message: 'Not found' },
-  no_odoo_connection: { status: 404, message: 'No Odoo configuration, configure it in Settings' },
+  no_odoo_connection: { status: 404, message: 'No Odoo connection: set one up in the dashboard (Settings → Odoo connection) or with the CLI (connections set)' },
   // 405: the path exists, with other methods (the answer's Allow header lists them)
   http_method_not_allowed: { status: 405, message: 'This path does not take this HTTP method' },
   // 409 / 422: conflicts

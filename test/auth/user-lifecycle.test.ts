@@ -106,7 +106,8 @@ describe('users disable, enable, set-role, delete (CLI beside a serving relay)',
 
   it('never leaves the relay without an enabled administrator', async () => {
     const admin = relay.admin.username;
-    for (const args of [['disable', '-u', admin], ['delete', '-u', admin, '--yes'], ['set-role', '-u', admin, '--role', 'user']]) {
+    // Without --yes too: the listing must not invite a delete that is bound to be refused.
+    for (const args of [['disable', '-u', admin], ['delete', '-u', admin, '--yes'], ['delete', '-u', admin], ['set-role', '-u', admin, '--role', 'user']]) {
       const r = await runCli(env, ['users', ...args]);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr).toContain(`error (conflict): '${admin}' is the only enabled administrator`);

@@ -95,6 +95,18 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
     expect(weak.code).toBe(1);
     expect(weak.stderr).toMatch(/^error \(invalid_request\): /);
 
+    // Numbers and scopes are named by their flags; no exponent, no empty scope list read as the default.
+    for (const [args, message] of [
+      [['--rate-limit', '1e3'], "error (invalid_request): --rate-limit must be a whole number in digits, got '1e3'"],
+      [['--scopes', ''], 'error (invalid_request): --scopes needs at least one of'],
+    ] as const) {
+      const refused = await runCli(env, ['keys', 'create', '-u', 'ops', '-n', 'odd', ...args]);
+      expect(refused.code, args.join(' ')).toBe(1);
+      expect(refused.stderr).toContain(message);
+    }
+    const timeout = await runCli(env, ['subscriptions', 'create', '-u', 'ops', '-m', 'res.partner', '--url', 'https://example.com/hook', '--timeout', 'abc']);
+    expect(timeout.stderr).toContain("error (invalid_request): --timeout must be a whole number in digits, got 'abc'");
+
     const models = await runCli(env, ['keys', 'create', '-u', 'ops', '-n', 'odd', '--models', 'bad model!']);
     expect(models.code).toBe(1);
     expect(models.stderr).toContain("error (invalid_request): Allow-list entries are names like res.partner, sale.* or search_read, got 'bad model!'");
