@@ -137,11 +137,14 @@ export const OPTIONAL_BODY = 'x-optional-body';
 function tidyDocument(doc: OpenAPIV3_1.Document): OpenAPIV3_1.Document {
   for (const item of Object.values(doc.paths ?? {})) {
     for (const op of Object.values(item ?? {}) as (OpenAPIV3_1.OperationObject & Record<string, unknown>)[]) {
-      if (typeof op !== 'object' || op === null || !(OPTIONAL_BODY in op)) continue;
+      if (typeof op !== 'object' || op === null) continue;
+      declareResponseHeaders(op);
+      if (!(OPTIONAL_BODY in op)) continue;
       delete op[OPTIONAL_BODY];
       if (op.requestBody && 'required' in op.requestBody) op.requestBody.required = false;
     }
   }
+  doc.components = { ...doc.components, headers: RESPONSE_HEADERS };
   const schemas = doc.components?.schemas;
   if (schemas) {
     const text = JSON.stringify({ ...doc, components: { ...doc.components, schemas: {} } });
@@ -149,6 +152,41 @@ function tidyDocument(doc: OpenAPIV3_1.Document): OpenAPIV3_1.Document {
     for (const name of Object.keys(schemas)) if (!referenced(name)) delete schemas[name];
   }
   return doc;
+}
+
+/** The response headers the relay sets (app.ts, rate-limit.ts, the REST routes), declared once. */
+const RESPONSE_HEADERS: Record<string, OpenAPIV3_1.HeaderObject> = {
+  'X-Request-Id': { description: 'This request’s id, as in an error body’s `requestId` and the request log', schema: { type: 'string' } },
+  'X-RateLimit-Limit': { description: 'Requests per minute of the API key or OAuth grant (not sent to a dashboard session)', schema: { type: 'integer' } },
+  'X-RateLimit-Remaining': { description: 'Requests left in the current minute', schema: { type: 'integer' } },
+  'X-RateLimit-Reset': { description: 'When the current window ends (ISO 8601)', schema: { type: 'string', format: 'date-time' } },
+  'Retry-After': { description: 'Seconds to wait before trying again, when the refusal knows', schema: { type: 'integer' } },
+  Location: { description: 'The new record: `/api/v1/models/{model}/{id}`', schema: { type: 'string' } },
+  Link: { description: 'RFC 8288 links of this page: `rel="self"`, `"next"`, `"prev"`', schema: { type: 'string' } },
+  'Idempotent-Replayed': { description: '`true` when this is the stored answer of an earlier request with the same `Idempotency-Key`', schema: { type: 'string', enum: ['true'] } },
+};
+
+const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
+/** Operations whose answers may be replayed under an Idempotency-Key. */
+const IDEMPOTENT_OPERATIONS = new Set(['webhook', 'createRecord', 'callMethod']);
+
+/** Which of RESPONSE_HEADERS each of the operation's responses carries. */
+function declareResponseHeaders(op: OpenAPIV3_1.OperationObject): void {
+  const rateLimited = (op.security ?? []).length > 0;
+  for (const [status, response] of Object.entries(op.responses ?? {}) as [string, OpenAPIV3_1.ResponseObject][]) {
+    const headers: Record<string, { $ref: string }> = { 'X-Request-Id': ref('X-Request-Id') };
+    // A 401 is answered before the key, and so its limit, is known.
+    if (rateLimited && status !== '401') for (const name of ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']) headers[name] = ref(name);
+    if (status === '429' || status === '503') headers['Retry-After'] = ref('Retry-After');
+    if (op.operationId === 'createRecord' && status === '201') headers.Location = ref('Location');
+    if (op.operationId === 'listRecords' && status === '200') headers.Link = ref('Link');
+    // A stored answer is a success or a definite refusal; 401 and 429 come before the key is looked at.
+    if (op.operationId !== undefined && IDEMPOTENT_OPERATIONS.has(op.operationId) && /^[24]/.test(status) && status !== '401' && status !== '429') {
+      headers['Idempotent-Replayed'] = ref('Idempotent-Replayed');
+    }
+    response.headers = { ...response.headers, ...headers };
+  }
 }
 
 /** The document as served and committed: stable key order is swagger's, ending in a newline. */

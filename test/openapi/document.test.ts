@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { startTestRelay, httpGet, type TestRelay } from '../helpers/relay.js';
+import { startTestRelay, httpGet, httpPost, type TestRelay } from '../helpers/relay.js';
 import { isPublicRoute, routeTable } from '../../src/openapi/document.js';
 import { errorCodes } from '../../src/errors/codes.js';
 import { generateDocument } from '../../src/openapi/write-document.js';
@@ -76,6 +76,21 @@ describe('the OpenAPI document', () => {
     const notFound = doc.paths['/api/v1/models/{model}/{id}'].get.responses['404'];
     expect(notFound.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
     expect(notFound.description).toContain('`odoo_missing_record`');
+  });
+
+  it('declares the response headers, and an answer carries those its operation and status declare', async () => {
+    const headersOf = (path: string, method: string, status: string) => Object.keys(served.body.paths[path][method].responses[status].headers ?? {});
+    expect(headersOf('/api/v1/models/{model}', 'post', '201')).toEqual(expect.arrayContaining(['Location', 'Idempotent-Replayed', 'X-RateLimit-Remaining', 'X-Request-Id']));
+    expect(headersOf('/api/v1/models/{model}', 'get', '200')).toContain('Link');
+    expect(headersOf('/api/n8n/webhook', 'post', '429')).toContain('Retry-After');
+    expect(headersOf('/api/n8n/webhook', 'post', '401')).toEqual(['X-Request-Id']);
+    for (const [name, header] of Object.entries(served.body.components.headers as Record<string, { schema: unknown }>)) expect(header.schema, name).toBeDefined();
+
+    // A key's call that Odoo never sees (this relay has no Odoo connection): 404 no_odoo_connection.
+    const { key } = await relay.createKey();
+    const answer = await httpPost(`${relay.url}/api/n8n/webhook`, { action: 'get_config' }, { authorization: `Bearer ${key}` });
+    expect(answer.status).toBe(404);
+    for (const name of headersOf('/api/n8n/webhook', 'post', '404').filter((h) => h !== 'Idempotent-Replayed')) expect(answer.headers[name.toLowerCase()], name).toBeDefined();
   });
 
   it('documents the webhook body as a union of its four actions and scopes per operation', () => {
