@@ -13,8 +13,11 @@
  *   existing records (3, 4, 5, 6, or a list of ids) changes only the relation, which is the
  *   called record's own field: tagging an allowed partner stays allowed.
  * What a method allow-list must allow besides the method called: `create` for command 0, `write`
- * for 1, `unlink` for 2, and on a one2many `unlink` for what takes lines out of it (3, 5, 6, a
- * list of ids), which deletes them when their inverse many2one cascades (as order lines' does).
+ * for 1, `unlink` for 2; and on a one2many, `write` for what links existing lines to the record
+ * (4, 6, a list of ids: their inverse many2one is written) and, on a record that exists, `unlink`
+ * for what takes lines out of it (3, 5, 6, a list of ids, and `false` or `null`, which Odoo reads
+ * as 5), which deletes them when their inverse cascades (as order lines' does). A new record
+ * (create, copy, the values of command 0) has no lines to take out.
  * Commands 0 and 1 carry values for the linked model, checked the same way in turn.
  */
 import { matchesAllowList } from '../auth/scopes.js';
@@ -22,13 +25,20 @@ import { RelayError } from '../errors/index.js';
 import type { FieldsOf } from './linked-models.js';
 import { isPlainObject, MAX_DEPTH, nestingTooDeep } from './linked-reads.js';
 
-/** Where the values are in the calls that take them: `create(vals_list)`, `write(ids, vals)`, `copy(ids, default)`, `web_save(ids, vals)`. */
+/**
+ * Where the values are in the calls that take them: `create(vals_list)`, `write(ids, vals)`,
+ * `copy(ids, default)`, `web_save(ids, vals)`. Some models name write's parameter `values`
+ * (res.users before Odoo 18).
+ */
 const VALUES_OF: Record<string, (args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>) => unknown> = {
   create: (args, kwargs) => args[0] ?? kwargs.vals_list ?? kwargs.vals,
-  write: (args, kwargs) => args[1] ?? kwargs.vals,
+  write: (args, kwargs) => args[1] ?? kwargs.vals ?? kwargs.values,
   copy: (args, kwargs) => args[1] ?? kwargs.default,
   web_save: (args, kwargs) => args[1] ?? kwargs.vals,
 };
+
+/** The calls whose values make a new record: nothing is linked to it yet. */
+const CREATING = new Set(['create', 'copy']);
 
 /**
  * A command's code as Odoo reads it: Command is an IntEnum compared with `==`, so Python's
@@ -52,14 +62,23 @@ export interface WriteAllowLists {
   who: string;
 }
 
-/** The method a command runs on the linked records beyond changing the relation, or null. */
-function impliedMethod(fieldType: 'one2many' | 'many2many', command: unknown): string | null {
+/** The methods a command runs on the linked records beyond changing the relation (see the file's comment). */
+function impliedMethods(fieldType: 'one2many' | 'many2many', command: unknown, creating: boolean): readonly string[] {
   // A plain id in the list: the list means "set to these" (command 6).
   const code = Array.isArray(command) ? commandCode(command) : 6;
-  if (code === 0) return 'create';
-  if (code === 1) return 'write';
-  if (code === 2) return 'unlink';
-  return fieldType === 'one2many' && (code === 3 || code === 5 || code === 6) ? 'unlink' : null;
+  if (code === 0) return ['create'];
+  if (code === 1) return ['write'];
+  if (code === 2) return ['unlink'];
+  if (fieldType === 'many2many') return [];
+  if (code === 4) return ['write'];
+  if (code === 6) return creating ? ['write'] : ['write', 'unlink'];
+  return (code === 3 || code === 5) && !creating ? ['unlink'] : [];
+}
+
+/** An x2many value as commands: Odoo reads `false` and `null` as [CLEAR] (command 5). */
+function asCommands(value: unknown): unknown[] | undefined {
+  if (Array.isArray(value)) return value;
+  return value === false || value === null ? [[5]] : undefined;
 }
 
 /** The refusal of `onModel.name`, whose comodel `relation` is outside the allow-list: the call would change or read its records. */
@@ -87,39 +106,41 @@ export async function linkedWriteRefusal(
   if (!Object.hasOwn(VALUES_OF, method)) return null;
   const values = VALUES_OF[method]!(args, kwargs);
   for (const vals of Array.isArray(values) ? values : [values]) {
-    const refused = await checkValues(model, vals, 0);
+    const refused = await checkValues(model, vals, 0, CREATING.has(method));
     if (refused) return refused;
   }
   return null;
 
-  async function checkValues(onModel: string, vals: unknown, depth: number): Promise<RelayError | null> {
+  async function checkValues(onModel: string, vals: unknown, depth: number, creating: boolean): Promise<RelayError | null> {
     if (!isPlainObject(vals)) return null;
     if (depth > MAX_DEPTH) return nestingTooDeep(lists.models);
-    const names = Object.keys(vals).filter((name) => Array.isArray(vals[name]));
+    const names = Object.keys(vals).filter((name) => asCommands(vals[name]) !== undefined);
     if (names.length === 0) return null;
     const fields = await fieldsOf(onModel);
     for (const name of names) {
       const field = Object.hasOwn(fields, name) ? fields[name]! : undefined;
       // An unknown field, or a list in a field that is not x2many: Odoo's own error follows.
       if (!field?.relation || (field.type !== 'one2many' && field.type !== 'many2many')) continue;
-      const value = vals[name] as unknown[];
-      const changesLinked = field.type === 'one2many' ? value.length > 0 : value.some((c) => [0, 1, 2].includes(commandCode(c) as number));
+      const value = asCommands(vals[name])!;
+      const changesLinked =
+        field.type === 'one2many' ? value.some((c) => impliedMethods('one2many', c, creating).length > 0) : value.some((c) => [0, 1, 2].includes(commandCode(c) as number));
       if (lists.models && changesLinked && !matchesAllowList(lists.models, field.relation)) {
         return linkRefusal({ allowed: lists.models, who: lists.who }, onModel, name, field.relation, 'would change');
       }
       for (const command of value) {
-        const runs = lists.methods && impliedMethod(field.type, command);
-        if (runs && !matchesAllowList(lists.methods, runs)) {
-          return new RelayError('method_not_allowed', `'${onModel}.${name}' would ${runs} records of '${field.relation}', and '${runs}' is not in this ${lists.who}'s method allow-list`, {
-            method: runs,
+        const refused = lists.methods && impliedMethods(field.type, command, creating).find((runs) => !matchesAllowList(lists.methods, runs));
+        if (refused) {
+          return new RelayError('method_not_allowed', `'${onModel}.${name}' would ${refused} records of '${field.relation}', and '${refused}' is not in this ${lists.who}'s method allow-list`, {
+            method: refused,
             field: `${onModel}.${name}`,
             allowed: lists.methods,
           });
         }
         const code = commandCode(command);
         if (code !== 0 && code !== 1) continue;
-        const refused = await checkValues(field.relation, (command as unknown[])[2], depth + 1);
-        if (refused) return refused;
+        // Command 0's values make a new record; command 1's change one that exists.
+        const nested = await checkValues(field.relation, (command as unknown[])[2], depth + 1, code === 0);
+        if (nested) return nested;
       }
     }
     return null;

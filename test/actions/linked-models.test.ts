@@ -169,38 +169,59 @@ describe.each([
 
   describe('a method allow-list', () => {
     let noUnlink: string;
+    let createOnly: string;
     const contact = (name: string) => sim.engine.execute(2, 'res.partner', 'create', [{ name, parent_id: 9 }], {}) as number;
     const exists = (id: number) => sim.engine.execute(2, 'res.partner', 'search_count', [[['id', '=', id]]], {});
 
     beforeAll(async () => {
-      noUnlink = (await relay.createKey({ allowedMethods: ['search_read', 'read', 'create'] })).key;
+      noUnlink = (await relay.createKey({ allowedMethods: ['search_read', 'read', 'create', 'write'] })).key;
+      createOnly = (await relay.createKey({ allowedMethods: ['create'] })).key;
     });
 
-    it('refuses deleting records through the values of a create, as calling unlink is refused', async () => {
+    it('refuses deleting records through x2many values, as calling unlink is refused', async () => {
       const doomed = contact('Doomed contact');
       const r = await exec(noUnlink, 'res.partner', 'create', [{ name: 'Innocent', child_ids: [[2, doomed]] }]);
       expect(r.status, r.text).toBe(403);
       expect(r.body).toMatchObject({ code: 'method_not_allowed', details: { method: 'unlink', field: 'res.partner.child_ids' } });
-      expect(exists(doomed)).toBe(1);
-      // Updating a linked record needs write; taking lines out of a one2many (3, 5, 6, a list of ids) may delete them.
-      for (const [command, method] of [[[1, doomed, { name: 'x' }], 'write'], [[3, doomed], 'unlink'], [[5], 'unlink'], [[6, 0, []], 'unlink'], [doomed, 'unlink']] as const) {
-        const refused = await exec(noUnlink, 'res.partner', 'create', [{ name: 'Innocent', child_ids: [command] }]);
-        expect(refused.body, JSON.stringify(command)).toMatchObject({ code: 'method_not_allowed', details: { method } });
+      // On a record that exists, taking lines out of a one2many (3, 5, 6, a list of ids, false or
+      // null, which Odoo reads as 5) deletes those whose inverse cascades.
+      for (const value of [[[3, doomed]], [[5]], [[6, 0, []]], [doomed + 1], false, null]) {
+        const refused = await exec(noUnlink, 'res.partner', 'write', [[9], { child_ids: value }]);
+        expect(refused.body, JSON.stringify(value)).toMatchObject({ code: 'method_not_allowed', details: { method: 'unlink' } });
       }
-      const other = await exec(noUnlink, 'res.partner', 'create', [{ name: 'Nested', child_ids: [[0, 0, { name: 'Its contact', child_ids: [[2, doomed]] }]] }]);
-      expect(other.body).toMatchObject({ code: 'method_not_allowed', details: { method: 'unlink' } });
+      // Nested: command 0 makes a new record, command 1 changes one that exists.
+      const nested = await exec(noUnlink, 'res.partner', 'create', [{ name: 'Nested', child_ids: [[0, 0, { name: 'Its contact', child_ids: [[2, doomed]] }]] }]);
+      expect(nested.body).toMatchObject({ code: 'method_not_allowed', details: { method: 'unlink' } });
+      const cleared = await exec(noUnlink, 'res.partner', 'write', [[15], { child_ids: [[1, 9, { child_ids: false }]] }]);
+      expect(cleared.body).toMatchObject({ code: 'method_not_allowed', details: { method: 'unlink' } });
       expect(exists(doomed)).toBe(1);
+      expect((sim.engine.execute(2, 'res.partner', 'search_count', [[['parent_id', '=', 9]]], {}) as number) > 0).toBe(true);
     });
 
-    it('lets it create linked records and link existing ones, which its list allows', async () => {
+    it('needs write to link existing lines, and nothing more to make a record with new ones', async () => {
+      const loose = sim.engine.execute(2, 'res.partner', 'create', [{ name: 'Loose contact' }], {}) as number;
+      const linked = await exec(createOnly, 'res.partner', 'create', [{ name: 'Company', child_ids: [loose] }]);
+      expect(linked.body).toMatchObject({ code: 'method_not_allowed', details: { method: 'write' } });
+      const fresh = await exec(createOnly, 'res.partner', 'create', [{ name: 'Company', child_ids: [[0, 0, { name: 'New contact' }]], category_id: false }]);
+      expect(fresh.status, fresh.text).toBe(200);
+      // A new record has no lines to take out: clearing them deletes nothing.
+      expect((await exec(createOnly, 'res.partner', 'create', [{ name: 'Empty company', child_ids: false }])).status).toBe(200);
       const tag = (sim.engine.execute(2, 'res.partner.category', 'search', [[]], { limit: 1 }) as number[])[0]!;
-      const r = await exec(noUnlink, 'res.partner', 'create', [{ name: 'Company', child_ids: [[0, 0, { name: 'New contact' }]], category_id: [[6, 0, [tag]], [3, tag], [4, tag]] }]);
-      expect(r.status, r.text).toBe(200);
+      const tagged = await exec(noUnlink, 'res.partner', 'write', [[9], { category_id: [[6, 0, [tag]], [3, tag], [4, tag]] }]);
+      expect(tagged.status, tagged.text).toBe(200);
+    });
+
+    it('holds with a model allow-list too, and for write values given by keyword', async () => {
+      // A one2many cleared with false changes the linked model's records.
+      const cleared = await exec(partnersOnly, 'res.partner', 'write', [[9], { sale_order_ids: false }]);
+      expect(cleared.body).toMatchObject({ code: 'model_not_allowed', details: { model: 'sale.order' } });
+      const keyword = await exec(noUnlink, 'res.partner', 'write', [[9]], { values: { child_ids: [[2, 19]] } });
+      expect(keyword.body).toMatchObject({ code: 'method_not_allowed', details: { method: 'unlink' } });
     });
 
     it('holds through the REST API too, and a key allowed unlink may', async () => {
       const doomed = contact('Doomed via REST');
-      const refused = await call(relay, 'POST', '/api/v1/models/res.partner', { authorization: `Bearer ${noUnlink}` }, { name: 'Innocent', child_ids: [[2, doomed]] });
+      const refused = await call(relay, 'PATCH', '/api/v1/models/res.partner/9', { authorization: `Bearer ${noUnlink}` }, { child_ids: false });
       expect(refused.status, refused.text).toBe(403);
       expect(refused.body.code).toBe('method_not_allowed');
       const mayUnlink = (await relay.createKey({ allowedMethods: ['create', 'unlink'] })).key;
