@@ -260,7 +260,6 @@ keys
   .option('--hmac', 'require an HMAC signature; prints the secret once')
   .option('--expires <iso-date>', 'expiry date')
   .action(async (opts) => {
-    const list = (v?: string) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : null);
     const created = await withContext(async (ctx) =>
       createApiKey(
         ctx.storage.db,
@@ -270,8 +269,8 @@ keys
           name: opts.name,
           scopes: scopesOption(opts.scopes),
           rateLimit: numberOption('--rate-limit', opts.rateLimit),
-          allowedModels: list(opts.models),
-          allowedMethods: list(opts.methods),
+          allowedModels: allowListOption('--models', opts.models),
+          allowedMethods: allowListOption('--methods', opts.methods),
           hmac: Boolean(opts.hmac),
           expiresAt: opts.expires ? Date.parse(opts.expires) : null,
         },
@@ -419,6 +418,17 @@ function numberOption(flag: string, text: string | undefined): number | undefine
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text.trim())) throw new RelayError('invalid_request', `${flag} must be a whole number in digits, got '${text.slice(0, 40)}'`, { field: flag.slice(2) });
   return Number(text.trim());
+}
+
+/**
+ * --models / --methods: an allow-list, or none when the option is left out. Given but empty
+ * (`--methods ''`), it made a key with no allow-list at all: the opposite of what was asked.
+ */
+function allowListOption(flag: string, text: string | undefined): string[] | null {
+  if (text === undefined) return null;
+  const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (entries.length === 0) throw new RelayError('invalid_request', `${flag} needs at least one entry; leave it out for a key without that allow-list`, { field: flag.slice(2) });
+  return entries;
 }
 
 /** --scopes: at least one; an empty list is not read as the default. */

@@ -97,7 +97,12 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     // The driver parses it as a URL: a / # ? or @ in the password, unencoded, breaks it apart.
-    .refine((u) => URL.canParse(u), 'is not a valid URL: percent-encode special characters in the user name and password (/ as %2F, # as %23, @ as %40) and give a port from 1 to 65535')
+    // An @ left after the host (`user:2024/pass@host`: '2024' read as a port, the rest as the
+    // path) is a password broken apart the same way, and would be printed as a host in errors.
+    .refine((u) => {
+      const url = URL.parse(u);
+      return url !== null && !`${url.pathname}${url.search}${url.hash}`.includes('@');
+    }, 'is not a valid URL: percent-encode special characters in the user name and password (/ as %2F, # as %23, @ as %40) and give a port from 1 to 65535')
     .optional()
     .describe('PostgreSQL connection URL; unset means embedded SQLite in DATA_DIR'),
   MASTER_KEY: z

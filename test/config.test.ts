@@ -45,6 +45,9 @@ describe('config', () => {
       ['DATABASE_URL', 'postgres://relay:Sekr3t/Xyz@127.0.0.1:5432/relay', 'is not a valid URL: percent-encode'],
       ['DATABASE_URL', 'postgres://relay:ab#cd@127.0.0.1:5432/relay', 'is not a valid URL'],
       ['DATABASE_URL', 'postgres://relay@127.0.0.1:99999/relay', 'is not a valid URL'],
+      // Digits before the / read as a port: it parses, with the rest of the password in the path.
+      ['DATABASE_URL', 'postgres://relay:2024/secret@127.0.0.1:5432/relay', 'is not a valid URL'],
+      ['DATABASE_URL', 'postgres://relay:99#x@127.0.0.1:5432/relay', 'is not a valid URL'],
       ['CHAT_BASE_URL', 'file:///etc/passwd', 'must be an http:// or https:// URL'],
       ['EVENTS_RETRY_DELAYS_MS', '5000,0', 'each delay must be from 1 ms to 7 days'],
       ['EVENTS_RETRY_DELAYS_MS', '99999999999999999999', 'each delay must be from 1 ms to 7 days'],

@@ -93,6 +93,7 @@ export function registerWebhookRoute(app: FastifyInstance, ctx: AppContext): voi
       // Callback style and synchronous when the key and its rate limit are in memory (the
       // usual case): an async hook costs a promise and microtask turns on every call.
       onRequest: (request, reply, done) => {
+        request.hmacBodyOnly = true;
         let admitted: MaybePromise<void>;
         try {
           admitted = thenMaybe(authenticateCaller(ctx, request), (caller) => admit(ctx, request, reply, caller));

@@ -10,15 +10,15 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The signature was checked (the JSON parser checks it first, the route's own check then passes). */
     hmacVerified?: boolean;
+    /**
+     * Set by the seed's webhook route: its signature covers the body alone (the body names the
+     * action, model and method). Set by the route, not matched on the URL, which the router
+     * also reaches with a trailing slash or percent-encoded letters.
+     */
+    hmacBodyOnly?: boolean;
   }
 }
 
-const WEBHOOK_PATH = '/api/n8n/webhook';
-
-/** The seed's endpoint, with or without a query string (cheaper than Fastify's routeOptions, built per read). */
-function isWebhook(url: string): boolean {
-  return url.startsWith(WEBHOOK_PATH) && (url.length === WEBHOOK_PATH.length || url[WEBHOOK_PATH.length] === '?');
-}
 
 /**
  * For an API key created with HMAC: checks `X-HMAC-Signature` (and `X-HMAC-Timestamp`, once
@@ -36,13 +36,13 @@ export function verifyRequestHmac(ctx: AppContext, request: FastifyRequest, call
     rawBody: request.rawBody ?? Buffer.alloc(0),
     // The seed's webhook signs the body alone (its action, model and method are in it); every
     // other route signs its request line too, or one signature would serve any route with that body.
-    requestLine: isWebhook(request.url) ? undefined : Buffer.from(`${request.method} ${request.url}\n`),
+    requestLine: request.hmacBodyOnly ? undefined : Buffer.from(`${request.method} ${request.url}\n`),
     signatureHeader: header(request, 'x-hmac-signature'),
     timestampHeader: header(request, 'x-hmac-timestamp'),
     nowSeconds: Math.floor(Date.now() / 1000),
     toleranceSeconds: ctx.config.hmacToleranceSeconds,
   });
-  if (!check.ok) return refuse(ctx, caller, new RelayError('invalid_signature', hmacMessage(check.reason), { reason: check.reason }));
+  if (!check.ok) return refuse(ctx, caller, new RelayError('invalid_signature', hmacMessage(check.reason, request.hmacBodyOnly === true), { reason: check.reason }));
   if (!check.timestamped) {
     request.hmacVerified = true;
     return undefined;
@@ -119,10 +119,12 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function hmacMessage(reason: string): string {
+/** What is signed: the body on the webhook; the request line and the body elsewhere. */
+function hmacMessage(reason: string, bodyOnly: boolean): string {
+  const signed = bodyOnly ? 'the raw body' : '"<METHOD> <path?query>\\n" and the raw body';
   switch (reason) {
     case 'missing_signature':
-      return 'This API key requires an X-HMAC-Signature header (hex HMAC-SHA256 of the raw body)';
+      return `This API key requires an X-HMAC-Signature header (hex HMAC-SHA256 of ${signed})`;
     case 'malformed_signature':
       return 'X-HMAC-Signature must be 64 hex characters (HMAC-SHA256)';
     case 'stale_timestamp':
@@ -130,6 +132,6 @@ function hmacMessage(reason: string): string {
     case 'malformed_timestamp':
       return 'X-HMAC-Timestamp must be Unix seconds';
     default:
-      return 'HMAC signature does not match the request body';
+      return `HMAC signature does not match ${signed}`;
   }
 }

@@ -27,6 +27,15 @@ describe('HMAC-signed webhook calls', () => {
     expect(r.body.code).toBe(PASSED);
   });
 
+  it('keeps the body-only signature however the URL reaches the webhook (a query, a trailing slash)', async () => {
+    const bodyString = JSON.stringify({ action: 'get_config' });
+    const signature = crypto.createHmac('sha256', secret).update(bodyString).digest('hex');
+    for (const path of ['/api/n8n/webhook?source=n8n', '/api/n8n/webhook/', '/api/n8n/%77ebhook']) {
+      const r = await relay.post(path, bodyString, { authorization: `Bearer ${key}`, 'x-hmac-signature': signature });
+      expect(r.body.code, path).toBe(PASSED);
+    }
+  });
+
   it('refuses a missing or wrong signature with 401 invalid_signature', async () => {
     const body = JSON.stringify({ action: 'get_config' });
     const missing = await relay.post('/api/n8n/webhook', body, { authorization: `Bearer ${key}` });

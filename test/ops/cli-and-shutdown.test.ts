@@ -99,6 +99,8 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
     for (const [args, message] of [
       [['--rate-limit', '1e3'], "error (invalid_request): --rate-limit must be a whole number in digits, got '1e3'"],
       [['--scopes', ''], 'error (invalid_request): --scopes needs at least one of'],
+      [['--methods', ''], 'error (invalid_request): --methods needs at least one entry'],
+      [['--models', ' , '], 'error (invalid_request): --models needs at least one entry'],
     ] as const) {
       const refused = await runCli(env, ['keys', 'create', '-u', 'ops', '-n', 'odd', ...args]);
       expect(refused.code, args.join(' ')).toBe(1);

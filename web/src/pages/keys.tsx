@@ -263,7 +263,7 @@ function KeyFormDialog(props: {
           <input type="checkbox" name="hmac" role="switch" checked={form.hmac} onChange={(e) => set('hmac')((e.target as HTMLInputElement).checked)} />
           <span>
             <strong>HMAC signature verification</strong>
-            <span class="muted"> — callers must send <code>X-HMAC-Signature</code>, the hex HMAC-SHA256 of the raw body. Recommended for production.</span>
+            <span class="muted"> — callers must send <code>X-HMAC-Signature</code>, the hex HMAC-SHA256 of the raw body (on the REST API, of the request line and the body). Recommended for production.</span>
           </span>
         </label>
       )}
