@@ -28,8 +28,10 @@ export interface OdooConnectionTest {
   latencyMs: number;
 }
 
-/** Suggested wait before retrying a call refused with `odoo_busy`. */
+/** Suggested wait before retrying a call refused with `odoo_busy` at shutdown (another instance may take it). */
 const BUSY_RETRY_AFTER_SECONDS = 1;
+/** The longest wait suggested for a full queue: past it, the estimate is too uncertain to ask for more. */
+const MAX_BUSY_RETRY_AFTER_SECONDS = 60;
 
 /**
  * A call's result: Odoo's own JSON text of it when that text is exactly the result (JSON-2
@@ -82,7 +84,7 @@ export class OdooClient {
       maxQueue,
       () =>
         new OdooError('odoo_busy', `Too many Odoo calls in flight for this connection (${maxConcurrent} running, ${maxQueue} waiting)`, {
-          retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS,
+          retryAfterSeconds: this.limit.drainSeconds(MAX_BUSY_RETRY_AFTER_SECONDS),
         }),
       () => new OdooError('client_closed_request', 'The caller went away while the call waited for a slot; it was not sent to Odoo'),
     );

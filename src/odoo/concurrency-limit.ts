@@ -10,6 +10,8 @@ export interface TaskCaller {
  */
 export class ConcurrencyLimit {
   private active = 0;
+  /** Recent tasks' duration in ms, smoothed (EWMA): how soon a slot frees up. */
+  private typicalMs = 0;
   private readonly waiting: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   /** Set once the queue is closed (shutdown): what a task that would have to wait is refused with. */
   private queueClosed: (() => Error) | undefined;
@@ -32,6 +34,17 @@ export class ConcurrencyLimit {
   /** Tasks waiting for a slot. */
   get queued(): number {
     return this.waiting.length;
+  }
+
+  /**
+   * About how long until a task refused now would find a slot, in whole seconds (at least 1,
+   * at most `maxSeconds`): what is running and waiting, shared by the slots, at recent tasks'
+   * pace. A caller told "1" while a slow Odoo worked through a queue of long calls came back
+   * too early, again and again.
+   */
+  drainSeconds(maxSeconds: number): number {
+    const ms = ((this.active + this.waiting.length) / this.maxConcurrent) * this.typicalMs;
+    return Math.min(maxSeconds, Math.max(1, Math.ceil(ms / 1000)));
   }
 
   /**
@@ -60,6 +73,7 @@ export class ConcurrencyLimit {
 
   /** Runs the task in the slot it holds, and frees the slot however the task ends. */
   private settle<T>(task: () => Promise<T>): Promise<T> {
+    const started = performance.now();
     let pending: Promise<T>;
     try {
       pending = task();
@@ -69,14 +83,21 @@ export class ConcurrencyLimit {
     }
     return pending.then(
       (value) => {
-        this.release();
+        this.finished(started);
         return value;
       },
       (error: unknown) => {
-        this.release();
+        this.finished(started);
         throw error;
       },
     );
+  }
+
+  private finished(started: number): void {
+    const ms = performance.now() - started;
+    // A fifth of the newest duration: a change of pace shows within a few calls.
+    this.typicalMs = this.typicalMs === 0 ? ms : this.typicalMs + (ms - this.typicalMs) / 5;
+    this.release();
   }
 
   private release(): void {

@@ -68,6 +68,23 @@ describe('ConcurrencyLimit', () => {
     expect(await limit.run(async () => 'ok')).toBe('ok');
   });
 
+  it('estimates when a refused task would find a slot from what runs and waits, at recent tasks\' pace', async () => {
+    const limit = new ConcurrencyLimit(1, 2, () => new Error('busy'));
+    // No task finished yet: nothing to go by, the shortest wait.
+    expect(limit.drainSeconds(60)).toBe(1);
+    await limit.run(() => new Promise((r) => setTimeout(r, 1100)));
+    const gate = deferred();
+    const running = limit.run(() => gate.promise);
+    const waiting = [limit.run(async () => 1), limit.run(async () => 2)];
+    // Three tasks of about 1.1 s ahead (more on a loaded machine), one slot.
+    expect(limit.drainSeconds(60)).toBeGreaterThanOrEqual(4);
+    expect(limit.drainSeconds(60)).toBeLessThanOrEqual(8);
+    expect(limit.drainSeconds(3)).toBe(3);
+    gate.resolve();
+    await running;
+    await Promise.all(waiting);
+  });
+
   it('skips a queued task whose caller has gone by its turn, and hands its slot to the next', async () => {
     const limit = new ConcurrencyLimit(1, 2, () => new Error('busy'), () => new Error('gone'));
     const gate = deferred();
