@@ -23,6 +23,7 @@ import { callOdoo } from './odoo-call.js';
 import type { RestAction } from '../request-log/actions.js';
 import { runIdempotent } from '../actions/idempotent-run.js';
 import { toRelayError } from '../http/error-handler.js';
+import { isOdooError } from '../odoo/index.js';
 import { DEFAULT_LIMIT, linkHeader, pageLinks } from './query.js';
 import {
   FIELD_ATTRIBUTES,
@@ -53,6 +54,18 @@ type OdooRecord = Record<string, unknown>;
 
 function missing(model: string, id: number): RelayError {
   return new RelayError('odoo_missing_record', `Record ${model}(${id}) does not exist or has been deleted`, { model, id });
+}
+
+/**
+ * Odoo's MissingError about the route's own record, answered as a GET answers it (details
+ * `{model, id}`). One about another record (an x2many command's) passes as Odoo said it: it is
+ * told apart by the record Odoo names, `(Record: res.partner(42,), …)`.
+ */
+function ownRecordMissing(model: string, id: number): (err: unknown) => never {
+  return (err) => {
+    if (isOdooError(err) && err.code === 'odoo_missing_record' && err.odooMessage?.includes(`(Record: ${model}(${id},)`)) throw missing(model, id);
+    throw err;
+  };
 }
 
 export function registerRestRoutes(fastify: FastifyInstance, ctx: AppContext): void {
@@ -224,7 +237,7 @@ export function registerRestRoutes(fastify: FastifyInstance, ctx: AppContext): v
     async (request) => {
       const { model, id } = request.params;
       const caller = await authorizeRestCall(ctx, request, model, ['write']);
-      await callOdoo(ctx, request, caller, [{ model, method: 'write', args: [[id], request.body] }]);
+      await callOdoo(ctx, request, caller, [{ model, method: 'write', args: [[id], request.body] }]).catch(ownRecordMissing(model, id));
       return changedRecord(request, model, id, request.query.fields ?? Object.keys(request.body));
     },
   );
@@ -246,7 +259,7 @@ export function registerRestRoutes(fastify: FastifyInstance, ctx: AppContext): v
     async (request, reply) => {
       const { model, id } = request.params;
       const caller = await authorizeRestCall(ctx, request, model, ['unlink']);
-      await callOdoo(ctx, request, caller, [{ model, method: 'unlink', args: [[id]] }]);
+      await callOdoo(ctx, request, caller, [{ model, method: 'unlink', args: [[id]] }]).catch(ownRecordMissing(model, id));
       return reply.code(204).send();
     },
   );
@@ -273,7 +286,9 @@ export function registerRestRoutes(fastify: FastifyInstance, ctx: AppContext): v
       const caller = await authorizeRestCall(ctx, request, model, [method]);
       const body = request.body ?? { args: [], kwargs: {} };
       const answer = await runIdempotent(ctx, request, caller, routeFingerprint(request), async () => {
-        const [result] = await callOdoo<[unknown]>(ctx, request, caller, [{ model, method, args: [[id], ...body.args], kwargs: body.kwargs }]);
+        const [result] = await callOdoo<[unknown]>(ctx, request, caller, [{ model, method, args: [[id], ...body.args], kwargs: body.kwargs }]).catch(
+          ownRecordMissing(model, id),
+        );
         return { status: 200, body: { success: true, result } };
       });
       if (answer.replayed) reply.header('idempotent-replayed', 'true');

@@ -97,10 +97,17 @@ describe.each(cases)('REST API on $label', ({ version, secret }) => {
     expect((await api('GET', `/api/v1/models/res.partner/${id}`)).status).toBe(404);
     const again = await api('DELETE', `/api/v1/models/res.partner/${id}`);
     expect(again.status).toBe(404);
-    expect(again.body.code).toBe('odoo_missing_record');
+    // The same answer as GET's, whichever route found the record gone.
+    expect(again.body).toMatchObject({ code: 'odoo_missing_record', details: { model: 'res.partner', id } });
     const patchGone = await api('PATCH', `/api/v1/models/res.partner/${id}`, { name: 'x' });
     expect(patchGone.status).toBe(404);
-    expect(patchGone.body.code).toBe('odoo_missing_record');
+    expect(patchGone.body).toMatchObject({ code: 'odoo_missing_record', details: { model: 'res.partner', id } });
+    const methodGone = await api('POST', `/api/v1/models/res.partner/${id}/write`, { args: [{ name: 'x' }] });
+    expect(methodGone.body).toMatchObject({ code: 'odoo_missing_record', details: { model: 'res.partner', id } });
+    // A missing record an x2many command names is another record: Odoo's words, not the route's id.
+    const category = await api('PATCH', '/api/v1/models/res.partner/9', { category_id: [[1, 999999, { name: 'x' }]] });
+    expect(category.status).toBe(404);
+    expect(category.body.details).not.toMatchObject({ model: 'res.partner', id: 9 });
   });
 
   it('confirms a quotation through the business method route', async () => {
