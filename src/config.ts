@@ -96,9 +96,9 @@ const envSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-    // The driver parses it as a URL: a / # ? or @ in the password, unencoded, breaks it apart.
-    // An @ left after the host (`user:2024/pass@host`: '2024' read as a port, the rest as the
-    // path) is a password broken apart the same way, and would be printed as a host in errors.
+    // The driver parses it as a URL: a / # ? or @ in the password, unencoded, breaks it apart,
+    // sometimes into a URL that still parses (`user:2024/pass@host`: '2024' read as a port, the
+    // rest as the path, later printed as a host in errors), so an @ after the host refuses it too.
     .refine((u) => {
       const url = URL.parse(u);
       return url !== null && !`${url.pathname}${url.search}${url.hash}`.includes('@');

@@ -19,7 +19,6 @@ declare module 'fastify' {
   }
 }
 
-
 /**
  * For an API key created with HMAC: checks `X-HMAC-Signature` (and `X-HMAC-Timestamp`, once
  * per signature) over the exact raw body bytes. Shared by every route a key can call, so the
