@@ -47,7 +47,9 @@ function fromFastify(err: FastifyError): RelayError | null {
 export function fromOdooError(err: OdooError): RelayError {
   const odoo = err.odooName ? { name: err.odooName, message: err.odooMessage ?? null } : null;
   // Said in the body too, so a workflow can tell "retry freely" from "check Odoo first".
-  const details = err.mayHaveRun ? { ...odoo, mayHaveRun: true } : odoo;
+  let details: Record<string, unknown> | null = err.mayHaveRun ? { ...odoo, mayHaveRun: true } : odoo;
+  // A connection whose login is not its API key's user: the field to fix, and the right login.
+  if (err.keyLogin !== undefined) details = { ...details, field: 'login', keyLogin: err.keyLogin };
   const headers = err.retryAfterSeconds !== undefined ? { 'retry-after': String(err.retryAfterSeconds) } : undefined;
   return new RelayError(err.code as ErrorCode, err.odooMessage || err.message, details, headers);
 }

@@ -72,6 +72,8 @@ export class OdooClient {
   private json2Accepted = false;
   private fallbackPromise: Promise<number> | undefined;
   private closed = false;
+  /** JSON-2: the API key's user was found to be the connection's login (see checkKeyLogin). */
+  private keyChecked = false;
 
   constructor(settings: OdooConnectionSettingsInput) {
     this.settings = odooConnectionSettingsSchema.parse(settings);
@@ -162,9 +164,7 @@ export class OdooClient {
         const started = performance.now();
         const uid = await this.cachedUid();
         const latencyMs = Math.round(performance.now() - started);
-        const protocol = await this.protocol();
-        if (protocol === 'json2') await this.checkKeyLogin(uid);
-        return { serverVersion: version.serverVersion, protocol, uid, latencyMs };
+        return { serverVersion: version.serverVersion, protocol: await this.protocol(), uid, latencyMs };
       }),
     );
   }
@@ -213,8 +213,19 @@ export class OdooClient {
 
   private execute(model: string, method: string, args: unknown[], kwargs: Record<string, unknown>, verbatim: boolean): Promise<VerbatimResult> {
     const protocol = this.knownProtocol();
-    // The first call of this client detects the server's version first.
-    if (protocol === undefined) return this.protocol().then((detected) => this.executeOver(detected, model, method, args, kwargs, verbatim));
+    // The first call of this client detects the server's version first, and over JSON-2 learns
+    // the key's user (checked against the login) before anything is sent as that user.
+    if (protocol === undefined || (protocol === 'json2' && !this.keyChecked)) {
+      return this.protocol().then((detected) =>
+        detected === 'json2' && !this.keyChecked
+          ? this.cachedUid().then(() => {
+              // Learnt with the uid (a password falls back to JSON-RPC there instead).
+              this.keyChecked = true;
+              return this.execute(model, method, args, kwargs, verbatim);
+            })
+          : this.executeOver(detected, model, method, args, kwargs, verbatim),
+      );
+    }
     return this.executeOver(protocol, model, method, args, kwargs, verbatim);
   }
 
@@ -284,7 +295,8 @@ export class OdooClient {
   }
 
   private mayFallBackToJsonRpc(error: unknown): boolean {
-    return this.settings.protocol === 'auto' && !this.json2Accepted && isOdooError(error, 'odoo_auth_failed');
+    // A key of another user than the login was accepted as a key: no password to try.
+    return this.settings.protocol === 'auto' && !this.json2Accepted && isOdooError(error, 'odoo_auth_failed') && error.keyLogin === undefined;
   }
 
   /**
@@ -346,6 +358,7 @@ export class OdooClient {
     try {
       const uid = await this.uidOverJson2();
       this.json2Accepted = true;
+      this.keyChecked = true;
       return uid;
     } catch (error) {
       if (!this.mayFallBackToJsonRpc(error)) throw error;
@@ -366,7 +379,8 @@ export class OdooClient {
   /**
    * JSON-2 acts as the API key's user whatever login the connection names: a key of another user
    * (an admin's, with a limited user's login) would act with rights the settings do not show.
-   * Checked when the connection is tested or saved, not on every call.
+   * Checked with the uid, so once per client (its first call, a test, a save), not on every call:
+   * a connection saved while Odoo could not be asked is checked at its first call.
    */
   private async checkKeyLogin(uid: number): Promise<void> {
     const rows = await this.json2.call('res.users', 'read', { ids: [uid], fields: ['login'] }).catch((error: unknown) => {
@@ -376,7 +390,7 @@ export class OdooClient {
     if (typeof keyLogin !== 'string' || keyLogin === this.settings.login) return;
     throw new OdooError(
       'odoo_auth_failed',
-      `The API key is Odoo user '${keyLogin}'s, not '${this.settings.login}'s: JSON-2 acts as the key's user, so set the connection's login to '${keyLogin}' (or use '${this.settings.login}''s own key)`,
+      `This API key belongs to Odoo user '${keyLogin}', not to '${this.settings.login}': JSON-2 acts as the key's user, so set the connection's login to '${keyLogin}' (or use an API key of '${this.settings.login}')`,
       { keyLogin },
     );
   }
@@ -394,8 +408,11 @@ export class OdooClient {
       if (error !== raw || !isOdooError(error) || ['odoo_auth_failed', 'odoo_timeout', 'odoo_unreachable'].includes(error.code)) throw error;
     }
     const uid = (context as { uid?: unknown } | null | undefined)?.uid;
-    if (typeof uid === 'number' && uid > 0) return uid;
-    // No uid in the context: find the login's user instead.
+    if (typeof uid === 'number' && uid > 0) {
+      await this.checkKeyLogin(uid);
+      return uid;
+    }
+    // No uid in the context: find the login's user instead (its login matches by the search).
     const ids = await this.json2
       .call('res.users', 'search', { domain: [['login', '=', this.settings.login]], limit: 1 })
       .catch((error: unknown) => {

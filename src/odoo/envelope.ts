@@ -167,9 +167,11 @@ export function badResponse(raw: RawOdooResponse, why?: string): OdooError {
   // the call was not run, and the caller should come back when it says, not read a broken server.
   if (raw.status === 429 || raw.status === 503) {
     const askedMs = parseRetryAfter(raw.retryAfter, Date.now());
-    return new OdooError('odoo_unavailable', `Odoo's server answered HTTP ${raw.status} (${raw.status === 429 ? 'too many requests' : 'unavailable'}); retry later`, {
+    const seconds = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil((askedMs ?? DEFAULT_RETRY_AFTER_MS) / 1000)));
+    // The wait is in the message too: the dashboard shows messages, not headers.
+    return new OdooError('odoo_unavailable', `Odoo's server answered HTTP ${raw.status} (${raw.status === 429 ? 'too many requests' : 'unavailable'}); retry in ${seconds} s`, {
       httpStatus: raw.status,
-      retryAfterSeconds: Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil((askedMs ?? DEFAULT_RETRY_AFTER_MS) / 1000))),
+      retryAfterSeconds: seconds,
     });
   }
   const reason =

@@ -296,8 +296,16 @@ describe("Odoo 19 with an API key of another user than the connection's login", 
     const client = new OdooClient({ url: sim.url, database: 'odoo_demo', login: 'demo', secret: API_KEY });
     try {
       const tested = await expectCode(client.testConnection(), 'odoo_auth_failed');
-      expect(tested.message).toBe("The API key is Odoo user 'admin's, not 'demo's: JSON-2 acts as the key's user, so set the connection's login to 'admin' (or use 'demo''s own key)");
+      expect(tested.message).toBe("This API key belongs to Odoo user 'admin', not to 'demo': JSON-2 acts as the key's user, so set the connection's login to 'admin' (or use an API key of 'demo')");
       expect(tested.keyLogin).toBe('admin');
+      // A call is refused the same way: a connection saved while Odoo could not be asked is
+      // checked at its first call, not only when tested.
+      const called = new OdooClient({ url: sim.url, database: 'odoo_demo', login: 'demo', secret: API_KEY });
+      try {
+        expect((await expectCode(called.executeKw('res.partner', 'search_count', [COMPANIES]), 'odoo_auth_failed')).keyLogin).toBe('admin');
+      } finally {
+        await called.close();
+      }
       const box = new SecretBox(crypto.randomBytes(32));
       const input = { url: sim.url, database: 'odoo_demo', login: 'demo', secret: API_KEY, protocol: 'json2' as const };
       const refused = await checkConnectionToSave(box, input, null, []).catch((e: unknown) => e);

@@ -62,9 +62,11 @@ describe('OdooClient on Odoo 19 with an API key (JSON-2)', () => {
     expect(server.count('/jsonrpc')).toBe(0); // never logs in
   });
 
-  it('makes exactly one round trip per executeKw once the version is known', async () => {
+  it("makes exactly one round trip per executeKw once the version and the key's user are known", async () => {
     await client.executeKw('res.partner', 'read', [[1, 3], ['name', 'parent_id']]);
-    expect(server.count()).toBe(2); // GET /web/version + the call
+    // GET /web/version, the key's user (context_get, and its login, checked against the connection's), the call.
+    expect(server.count()).toBe(4);
+    expect(server.count('/json/2/res.users/context_get')).toBe(1);
     const before = server.count();
     for (let i = 0; i < 5; i++) await client.executeKw('res.partner', 'read', [[1, 3]], { fields: ['name', 'parent_id'] });
     expect(server.count() - before).toBe(5);
@@ -78,7 +80,8 @@ describe('OdooClient on Odoo 19 with an API key (JSON-2)', () => {
       await client.executeKw('res.partner', 'read', [[1, 3], ['name', 'parent_id']]);
       await other.executeKw('res.partner', 'read', [[1, 3], ['name', 'parent_id']]);
     }
-    expect(server.count()).toBe(12);
+    // Each client learns the version and its key's user once (3 requests), then one per call.
+    expect(server.count()).toBe(16);
     // undici may open a second socket if the next request is issued before the previous one is released.
     expect(server.connections()).toBeLessThanOrEqual(2);
   });
@@ -110,7 +113,7 @@ describe('OdooClient on Odoo 19 with an API key (JSON-2)', () => {
   });
 
   it('refuses unmappable positional args before sending anything', async () => {
-    await client.version();
+    await client.authenticate();
     const before = server.count();
     const error = await expectCode(client.executeKw('res.partner', 'message_post', [[3], 'hello']), 'odoo_unmappable_args');
     expect(error.message).toMatch(/kwargs/);
@@ -158,7 +161,8 @@ describe('OdooClient with a password on Odoo 19 (auto → JSON-RPC fallback)', (
     expect(await client.executeKw('res.partner', 'search_count', [COMPANIES])).toBe(12);
     expect(server.requests.map((r) => r.rpc ?? r.path)).toEqual([
       '/web/version',
-      '/json/2/res.partner/search_count',
+      // The key's user is asked first: a password is refused there, before the call is sent.
+      '/json/2/res.users/context_get',
       'common.login',
       'object.execute_kw res.partner.search_count',
     ]);
@@ -401,7 +405,7 @@ describe('OdooClient secret hygiene', () => {
     const guess = `x_${API_KEY}_y`;
     // As Odoo does (see the jsonrpc-unknown-field fixture): the unknown field's name is repeated.
     server.setOverride((req) => {
-      if (!req.path.startsWith('/json/2/')) return undefined;
+      if (!req.path.startsWith('/json/2/res.partner/')) return undefined;
       const field = (req.body as { domain: string[][] }).domain[0]![0];
       const message = `Invalid field res.partner.${field} in condition ('${field}', '=', 1)`;
       return { status: 500, body: JSON.stringify({ name: 'builtins.ValueError', message, arguments: [message], context: {}, debug: 'Traceback' }) };
