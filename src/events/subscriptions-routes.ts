@@ -197,7 +197,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext
   app.post('/api/v1/subscriptions/:id/rotate-secret', doc(subscriptionDocs.rotateSecret), async (request) => {
     await rowOf(request);
     const r = await rotateSigningSecret({ db: ctx.storage.db, box: ctx.box }, userOf(request), idOf(request));
-    return { success: true, secret: r.secret, previousSecretValidUntil: new Date(r.previousValidUntil).toISOString() };
+    return { success: true, secret: r.secret, previousSecretValidUntil: r.previousValidUntil === null ? null : new Date(r.previousValidUntil).toISOString() };
   });
 
   app.get('/api/v1/subscriptions/:id/deliveries', doc(subscriptionDocs.deliveries), async (request) => {

@@ -329,7 +329,7 @@ export async function rotateSigningSecret(
   userId: string | undefined,
   id: string,
   overlapMs: number = 24 * 3_600_000,
-): Promise<{ secret: string; previousValidUntil: number }> {
+): Promise<{ secret: string; previousValidUntil: number | null }> {
   const secret = generateSigningSecret();
   // Compare-and-set on the secret being replaced: two rotations at once must not both replace
   // the same one, or the first caller's new secret (shown once) would be neither current nor
@@ -359,7 +359,8 @@ export async function rotateSigningSecret(
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return LOST_RACE;
       subscriptionsChanged.raise();
-      return { secret, previousValidUntil: until };
+      // null: the replaced secret did not open, so it does not sign alongside the new one.
+      return { secret, previousValidUntil: replaced === undefined ? null : until };
     },
     10,
     () => new RelayError('conflict', 'The signing secret is being rotated by another request; try again'),

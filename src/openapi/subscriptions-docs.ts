@@ -99,7 +99,16 @@ export const subscriptionDocs = {
     description: 'The previous secret keeps signing too for 24 hours.',
     operationId: 'rotateSubscriptionSecret',
     params: idParams,
-    response: { 200: z.object({ success: ok, secret: z.string(), previousSecretValidUntil: z.string() }).describe('The new secret'), ...errors() },
+    response: {
+      200: z
+        .object({
+          success: ok,
+          secret: z.string(),
+          previousSecretValidUntil: z.string().nullable().describe('Until when the replaced secret signs too; null when it could not be opened (sealed under another master key) and so signs no more'),
+        })
+        .describe('The new secret'),
+      ...errors(),
+    },
   },
   deliveries: {
     ...base,

@@ -544,6 +544,8 @@ describe('delivery', () => {
 
     const rotated = await rig.api('POST', `/api/v1/subscriptions/${subscription.id}/rotate-secret`);
     expect(rotated.status).toBe(200);
+    // The secret that did not open signs no more: no window is promised for it.
+    expect(rotated.body.previousSecretValidUntil).toBeNull();
     expect((await rig.api('PATCH', `/api/v1/subscriptions/${subscription.id}`, { headers: { 'x-receiver-token': 'tok2' } })).status).toBe(200);
     expect((await rig.api('POST', `/api/v1/subscriptions/${subscription.id}/replay`, { deliveryIds: [failed.id] })).body.replayed).toBe(1);
     const [r] = await receiver.waitFor(1);

@@ -320,9 +320,13 @@ export function SubscriptionsPage() {
           </p>
         )}
         run={async (s) => {
-          const r = await api<{ secret: string; previousSecretValidUntil: string }>('POST', `/api/v1/subscriptions/${s.id}/rotate-secret`);
+          const r = await api<{ secret: string; previousSecretValidUntil: string | null }>('POST', `/api/v1/subscriptions/${s.id}/rotate-secret`);
           setRotating(null);
-          setOnce({ title: 'New signing secret', name: s.name, secret: r.secret, note: `The previous secret also signs until ${formatDate(Date.parse(r.previousSecretValidUntil))}.` });
+          const note =
+            r.previousSecretValidUntil === null
+              ? 'The previous secret could not be opened (it was sealed under another master key), so only the new one signs.'
+              : `The previous secret also signs until ${formatDate(Date.parse(r.previousSecretValidUntil))}.`;
+          setOnce({ title: 'New signing secret', name: s.name, secret: r.secret, note });
           await load();
         }}
         onClose={() => setRotating(null)}
