@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Delivery, type DeliveryAttempt, type DeliveryStatus, type Subscription } from '../api';
+import { followDelayMs } from '../follow-delay';
 import { Badge, Button, Dialog, Field, Loading, Notice, PageHeader, TableHead } from '../components';
 import { formatDate, relative } from '../format';
 import { navigate } from '../router';
@@ -101,13 +102,14 @@ export function DeliveriesPage() {
   }, [subs, subId, status, before]);
   useEffect(() => void load(), [load]);
 
-  // While something is on its way, follow it.
   const moving = rows?.some((d) => d.status === 'pending' || d.status === 'in_flight') ?? false;
+  // While something is on its way, follow it: read again when it is due (each load sets new rows).
   useEffect(() => {
-    if (!moving) return;
-    const t = setInterval(() => void load(), 1500);
-    return () => clearInterval(t);
-  }, [moving, load]);
+    const delay = rows ? followDelayMs(rows, Date.now()) : null;
+    if (delay === null) return;
+    const t = setTimeout(() => void load(), delay);
+    return () => clearTimeout(t);
+  }, [rows, load]);
 
   const resetPaging = () => {
     setCursors([]);
