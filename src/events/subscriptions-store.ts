@@ -127,6 +127,16 @@ function checkDomain(domain: unknown[] | null | undefined): void {
 
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
+/**
+ * `res.partner → hooks.example.com/crm`: the model and where it goes, path included (two
+ * subscriptions to one host otherwise looked alike in every list), never the query (it may hold
+ * a token). Cut to the name's limit.
+ */
+function defaultName(model: string, targetUrl: string): string {
+  const url = new URL(targetUrl);
+  return `${model} → ${url.host}${url.pathname === '/' ? '' : url.pathname}`.slice(0, 100);
+}
+
 export function toSubscription(row: SubscriptionsTable, box: SecretBox): Subscription {
   // Headers that do not open are listed as none (the deliveries say why they fail), rather than
   // failing every list that includes the subscription.
@@ -186,7 +196,7 @@ export async function createSubscription(
     id: newId('sub'),
     user_id: userId,
     connection_id: resolved.connection.id,
-    name: input.name ?? `${input.model} → ${new URL(targetUrl).host}`,
+    name: input.name ?? defaultName(input.model, targetUrl),
     model: input.model,
     events: JSON.stringify([...new Set(input.events)]),
     domain: json(input.domain),

@@ -162,6 +162,9 @@ describe('subscriptions API', () => {
     expect(JSON.stringify(got.body)).not.toContain('receiver-token');
     const listed = await rig.api('GET', '/api/v1/subscriptions');
     expect(listed.body.subscriptions.map((s: any) => s.id)).toContain(id);
+    // Named after the model and where it goes, path included and query left out (it may hold a token).
+    const named = await subscribe({ targetUrl: `${new URL(receiver.url).origin}/crm/hook?token=secret-token` });
+    expect(named.subscription).toMatchObject({ name: `res.partner → ${new URL(receiver.url).host}/crm/hook` });
     const patched = await rig.api('PATCH', `/api/v1/subscriptions/${id}`, { timeoutMs: 2000, format: 'json' });
     expect(patched.body.subscription).toMatchObject({ timeoutMs: 2000, format: 'json' });
 
