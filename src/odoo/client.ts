@@ -72,8 +72,6 @@ export class OdooClient {
   private json2Accepted = false;
   private fallbackPromise: Promise<number> | undefined;
   private closed = false;
-  /** JSON-2: the API key's user was found to be the connection's login (see checkKeyLogin). */
-  private keyChecked = false;
 
   constructor(settings: OdooConnectionSettingsInput) {
     this.settings = odooConnectionSettingsSchema.parse(settings);
@@ -215,17 +213,9 @@ export class OdooClient {
     const protocol = this.knownProtocol();
     // The first call of this client detects the server's version first, and over JSON-2 learns
     // the key's user (checked against the login) before anything is sent as that user.
-    if (protocol === undefined || (protocol === 'json2' && !this.keyChecked)) {
-      return this.protocol().then((detected) =>
-        detected === 'json2' && !this.keyChecked
-          ? this.cachedUid().then(() => {
-              // Learnt with the uid (a password falls back to JSON-RPC there instead).
-              this.keyChecked = true;
-              return this.execute(model, method, args, kwargs, verbatim);
-            })
-          : this.executeOver(detected, model, method, args, kwargs, verbatim),
-      );
-    }
+    // (A JSON-2 uid is only ever learnt through checkKeyLogin; a password falls back to JSON-RPC there.)
+    if (protocol === undefined) return this.protocol().then(() => this.execute(model, method, args, kwargs, verbatim));
+    if (protocol === 'json2' && this.uid === undefined) return this.cachedUid().then(() => this.execute(model, method, args, kwargs, verbatim));
     return this.executeOver(protocol, model, method, args, kwargs, verbatim);
   }
 
@@ -358,7 +348,6 @@ export class OdooClient {
     try {
       const uid = await this.uidOverJson2();
       this.json2Accepted = true;
-      this.keyChecked = true;
       return uid;
     } catch (error) {
       if (!this.mayFallBackToJsonRpc(error)) throw error;
