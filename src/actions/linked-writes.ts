@@ -7,8 +7,9 @@
  * which it is refused when it calls them itself.
  *
  * What changes the linked model's records, and so needs that model in the model allow-list:
- * - on a one2many field, any command and a plain list of ids (they create, update or delete the
- *   linked records, or set their inverse many2one);
+ * - on a one2many field, any command, a plain list of ids and `false`/`null` (they create, update
+ *   or delete the linked records, or set their inverse many2one), except taking lines out of a new
+ *   record, which has none;
  * - on a many2many field, commands 0 (create), 1 (update) and 2 (delete). Linking and unlinking
  *   existing records (3, 4, 5, 6, or a list of ids) changes only the relation, which is the
  *   called record's own field: tagging an allowed partner stays allowed.
@@ -114,21 +115,25 @@ export async function linkedWriteRefusal(
   async function checkValues(onModel: string, vals: unknown, depth: number, creating: boolean): Promise<RelayError | null> {
     if (!isPlainObject(vals)) return null;
     if (depth > MAX_DEPTH) return nestingTooDeep(lists.models);
-    const names = Object.keys(vals).filter((name) => asCommands(vals[name]) !== undefined);
-    if (names.length === 0) return null;
+    const written: [name: string, commands: unknown[]][] = [];
+    for (const name of Object.keys(vals)) {
+      const commands = asCommands(vals[name]);
+      if (commands) written.push([name, commands]);
+    }
+    if (written.length === 0) return null;
     const fields = await fieldsOf(onModel);
-    for (const name of names) {
+    for (const [name, value] of written) {
       const field = Object.hasOwn(fields, name) ? fields[name]! : undefined;
       // An unknown field, or a list in a field that is not x2many: Odoo's own error follows.
       if (!field?.relation || (field.type !== 'one2many' && field.type !== 'many2many')) continue;
-      const value = asCommands(vals[name])!;
-      const changesLinked =
-        field.type === 'one2many' ? value.some((c) => impliedMethods('one2many', c, creating).length > 0) : value.some((c) => [0, 1, 2].includes(commandCode(c) as number));
-      if (lists.models && changesLinked && !matchesAllowList(lists.models, field.relation)) {
+      const type = field.type;
+      // A command changes the linked model's records exactly when it runs a method on them.
+      const runs = value.map((command) => impliedMethods(type, command, creating));
+      if (lists.models && runs.some((methods) => methods.length > 0) && !matchesAllowList(lists.models, field.relation)) {
         return linkRefusal({ allowed: lists.models, who: lists.who }, onModel, name, field.relation, 'would change');
       }
-      for (const command of value) {
-        const refused = lists.methods && impliedMethods(field.type, command, creating).find((runs) => !matchesAllowList(lists.methods, runs));
+      for (const [i, command] of value.entries()) {
+        const refused = lists.methods && runs[i]!.find((method) => !matchesAllowList(lists.methods, method));
         if (refused) {
           return new RelayError('method_not_allowed', `'${onModel}.${name}' would ${refused} records of '${field.relation}', and '${refused}' is not in this ${lists.who}'s method allow-list`, {
             method: refused,
