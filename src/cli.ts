@@ -371,7 +371,7 @@ subscriptions
   .option('--retries <n>', 'retries after the first attempt', '5')
   .option('--header <name:value...>', 'custom header sent with every delivery (repeatable)')
   .action(async (opts) => {
-    const list = (v?: string) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+    const list = (v?: string) => (v ? commaList(v) : undefined);
     const headers = opts.header ? Object.fromEntries((opts.header as string[]).map(headerOption)) : undefined;
     const domain = opts.domain === undefined ? undefined : jsonOption('--domain', opts.domain);
     const created = await withContext(async (ctx) => {
@@ -425,17 +425,27 @@ function numberOption(flag: string, text: string | undefined): number | undefine
  * (`--methods ''`), it made a key with no allow-list at all: the opposite of what was asked.
  */
 function allowListOption(flag: string, text: string | undefined): string[] | null {
-  if (text === undefined) return null;
-  const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
-  if (entries.length === 0) throw new RelayError('invalid_request', `${flag} needs at least one entry; leave it out for a key without that allow-list`, { field: flag.slice(2) });
-  return entries;
+  return text === undefined ? null : nonEmptyList(flag, text, 'needs at least one entry; leave it out for a key without that allow-list');
 }
 
 /** --scopes: at least one; an empty list is not read as the default. */
 function scopesOption(text: string): Scope[] {
-  const scopes = text.split(',').map((s) => s.trim()).filter(Boolean);
-  if (scopes.length === 0) throw new RelayError('invalid_request', `--scopes needs at least one of ${SCOPES.join(', ')}`, { field: 'scopes' });
-  return scopes as Scope[];
+  return nonEmptyList('--scopes', text, `needs at least one of ${SCOPES.join(', ')}`) as Scope[];
+}
+
+/** `a, b,,c` as its entries. */
+function commaList(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** The entries of a list option given on the command line, refused when it holds none. */
+function nonEmptyList(flag: string, text: string, refusal: string): string[] {
+  const entries = commaList(text);
+  if (entries.length === 0) throw new RelayError('invalid_request', `${flag} ${refusal}`, { field: flag.slice(2) });
+  return entries;
 }
 
 /** A JSON option, refused with its name rather than a parser's stack trace. */
