@@ -67,7 +67,8 @@ export async function checkConnectionToSave(
       throw new RelayError('odoo_unknown_database', `Odoo has no database '${settings.database}'; nothing was saved`, { field: 'database', odoo: fromOdooError(err).details ?? null });
     }
     if (err.code === 'odoo_auth_failed' && err.keyLogin !== undefined) {
-      throw new RelayError('invalid_request', `${err.message}; nothing was saved`, { field: 'login', keyLogin: err.keyLogin });
+      // Its details (the field, the key's login) are the error handler's, as Test connection answers them.
+      throw new RelayError('invalid_request', `${err.message}; nothing was saved`, fromOdooError(err).details);
     }
     if (err.code === 'odoo_auth_failed') {
       throw new RelayError('odoo_auth_failed', 'Odoo rejected the login and password or API key; nothing was saved', fromOdooError(err).details);
