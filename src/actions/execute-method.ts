@@ -8,6 +8,7 @@ import { odooForCaller } from './odoo-for-caller.js';
 import { ExecuteAnswer } from './answer-json.js';
 import { hasAllowList, linkedModelsRefusal, relationsLoader } from './linked-models.js';
 import type { TaskCaller } from '../odoo/concurrency-limit.js';
+import type { VerbatimResult } from '../odoo/index.js';
 
 /** Refusals a key's scopes and allow-lists impose before anything reaches Odoo (pure). */
 export function checkMethodAccess(caller: Caller, model: string, method: string): RelayError | null {
@@ -56,19 +57,18 @@ export async function executeMethod(ctx: AppContext, caller: Caller, req: Execut
   // Odoo's time counts from the send: a wait for a free slot is the relay's, and a call never
   // sent (the queue full, its client gone) has none.
   const timing = { sentAt: Number.NaN };
-  let outcome = 'error';
+  let answer: VerbatimResult | undefined;
+  let odooMs = 0;
   try {
-    const answer = await client.executeKwVerbatim(req.model, req.method, req.args, req.kwargs ?? {}, connection, timing);
-    outcome = 'ok';
-    const odooMs = performance.now() - timing.sentAt;
-    trace.odooMs = odooMs;
-    const version = client.knownVersion() ?? (await client.version());
-    const meta = { odooVersion: version.serverVersion, protocol: version.protocol, odooMs: Math.round(odooMs * 10) / 10 };
-    return new ExecuteAnswer(answer, meta);
+    answer = await client.executeKwVerbatim(req.model, req.method, req.args, req.kwargs ?? {}, connection, timing);
   } finally {
+    // One clock read serves the answer's meta, the request log and the metric.
     if (!Number.isNaN(timing.sentAt)) {
-      trace.odooMs ??= performance.now() - timing.sentAt;
-      ctx.metrics.odooDuration.observe({ outcome }, (performance.now() - timing.sentAt) / 1000);
+      odooMs = trace.odooMs = performance.now() - timing.sentAt;
+      ctx.metrics.odooDuration.observe({ outcome: answer === undefined ? 'error' : 'ok' }, odooMs / 1000);
     }
   }
+  const version = client.knownVersion() ?? (await client.version());
+  const meta = { odooVersion: version.serverVersion, protocol: version.protocol, odooMs: Math.round(odooMs * 10) / 10 };
+  return new ExecuteAnswer(answer, meta);
 }
