@@ -368,13 +368,13 @@ function describeFailure(err: unknown): { code: string; message: string } {
 export function stepStatus(step: ToolStep): number {
   if (!step.error) return 200;
   if (isErrorCode(step.error.code)) return statusOf(step.error.code);
-  // The model's own mistakes (a tool it was not offered, arguments off its schema) are bad
-  // requests it may correct, not failures of the relay.
+  // The model's own mistakes (a tool it was not offered, arguments off its schema, more calls
+  // in one turn than run) are bad requests it may correct, not failures of the relay.
   return MODEL_MISTAKES.has(step.error.code) ? 400 : 500;
 }
 
 /** Step codes of the model's own making, which are not relay error codes (see agent.ts). */
-const MODEL_MISTAKES: ReadonlySet<string> = new Set(['unknown_tool', 'invalid_tool_args']);
+const MODEL_MISTAKES: ReadonlySet<string> = new Set(['unknown_tool', 'invalid_tool_args', 'too_many_tool_calls']);
 
 function compactFields(raw: Record<string, any>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

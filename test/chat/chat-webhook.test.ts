@@ -448,6 +448,10 @@ describe('chat over an OpenAI-compatible provider', () => {
     expect(r.status, r.text).toBe(200);
     expect(r.body.steps.filter((s: any) => s.error?.code === 'too_many_tool_calls')).toHaveLength(2);
     expect(odooCalls.slice(calls).filter((c) => c.method === 'search_count')).toHaveLength(10);
+    // The model's excess is its own mistake: a bad request in the log, not a relay failure.
+    await relay.ctx.requestLog.flush();
+    const rows = (await queryRequestLog(relay.ctx.storage.db, { action: 'chat.tool' })).rows.filter((row) => row.requestId === r.headers['x-request-id']);
+    expect(rows.filter((row) => row.code === 'too_many_tool_calls').map((row) => row.status)).toEqual([400, 400]);
   });
 
   it('says when the provider cut the answer short, in finishReason', async () => {
