@@ -7,12 +7,11 @@
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; expiresAt: number }>();
   /**
-   * Bumped by every delete() and clear(). A load that was already under way when something
-   * changed may have read the old row (a key being revoked): it answers its caller but is not
-   * kept, or the revoked key would stay usable here for a whole time to live.
+   * Loads under way: callers that miss together share one (one fields_get for a burst of calls,
+   * not one each). A load is kept only while it is still its key's entry here: delete() and
+   * clear() drop it, so a load that may have read the old row (a key being revoked) answers its
+   * caller but is not cached, or the revoked key would stay usable here for a whole time to live.
    */
-  private generation = 0;
-  /** Loads under way: callers that miss together share one (one fields_get for a burst of calls, not one each). */
   private readonly loading = new Map<string, Promise<V>>();
 
   constructor(
@@ -31,11 +30,10 @@ export class TtlCache<V> {
     if (hit && hit.expiresAt > now) return hit.value;
     const under = this.loading.get(key);
     if (under) return under;
-    const generation = this.generation;
     const loaded = load().then(
       (value) => {
-        if (this.loading.get(key) === loaded) this.loading.delete(key);
-        if (generation !== this.generation) return value;
+        if (this.loading.get(key) !== loaded) return value;
+        this.loading.delete(key);
         if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
         this.entries.set(key, { value, expiresAt: now + this.ttlMs });
         return value;
@@ -49,16 +47,15 @@ export class TtlCache<V> {
     return loaded;
   }
 
-  // A change forgets the loads under way too: a caller arriving after it must not join a load
-  // that may have read the old row.
+  // A change forgets the key's load under way too: a caller arriving after it must not join a
+  // load that may have read the old row. Other keys keep theirs: the relay deletes a key after
+  // every unknown API key presented, and a spray of those must not keep good keys uncached.
   delete(key: string): void {
-    this.generation++;
     this.entries.delete(key);
     this.loading.delete(key);
   }
 
   clear(): void {
-    this.generation++;
     this.entries.clear();
     this.loading.clear();
   }
