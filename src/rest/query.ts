@@ -3,6 +3,8 @@
  * node sends as text, and the paging links of the answer.
  */
 
+import { exceedsJsonDepth } from '../http/json-depth.js';
+
 export const DEFAULT_LIMIT = 80;
 export const MAX_LIMIT = 1000;
 
@@ -20,8 +22,16 @@ export const METHOD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ORDER_TERM = String.raw`[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\s+(?:asc|desc))?(?:\s+nulls\s+(?:first|last))?`;
 export const ORDER = new RegExp(String.raw`^\s*${ORDER_TERM}(?:\s*,\s*${ORDER_TERM})*\s*$`, 'i');
 
+/**
+ * How deep a domain's arrays may nest: the default JSON_MAX_DEPTH of request bodies. Real
+ * domains nest three or four levels; a query parameter of thousands of `[` parsed fine but
+ * overflowed the stack when the call to Odoo was serialized.
+ */
+export const DOMAIN_MAX_DEPTH = 64;
+
 /** A JSON Odoo domain from its query-parameter text; a message naming the problem otherwise. */
 export function parseDomain(text: string): { ok: true; domain: unknown[] } | { ok: false; problem: string } {
+  if (exceedsJsonDepth(text, DOMAIN_MAX_DEPTH)) return { ok: false, problem: `domain nests deeper than ${DOMAIN_MAX_DEPTH} levels` };
   let value: unknown;
   try {
     value = JSON.parse(text);

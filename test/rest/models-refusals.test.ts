@@ -137,6 +137,8 @@ describe('request validation', () => {
     ['/api/v1/models/res.partner?domain=not-json', 'querystring.domain'],
     [`/api/v1/models/res.partner?domain=${encodeURIComponent('{"is_company":true}')}`, 'querystring.domain'],
     [`/api/v1/models/res.partner?domain=${encodeURIComponent('[["a","="]]')}`, 'querystring.domain'],
+    // Thousands of levels parse, then overflowed the stack when the call to Odoo was serialized.
+    [`/api/v1/models/res.partner?domain=[["name","in",${'['.repeat(7000)}${']'.repeat(7000)}]]`, 'querystring.domain'],
     ['/api/v1/models/res.partner?fields=name;drop', 'querystring.fields'],
     ['/api/v1/models/res.partner?limit=0', 'querystring.limit'],
     ['/api/v1/models/res.partner?limit=1001', 'querystring.limit'],
