@@ -20,6 +20,7 @@ import { decideAfterAttempt, DEFAULT_RETRY_DELAYS_MS, type DeliveryError } from 
 import { CONTENT_TYPES, toXml, type EventPayload } from './payload.js';
 import { endpointKey, KeyedSemaphore } from './concurrency.js';
 import type { AddressPolicy } from './ssrf-guard.js';
+import { storableText } from '../storage/text-refusal.js';
 
 export interface WorkerOptions {
   storage: Storage;
@@ -354,10 +355,11 @@ export class DeliveryWorker {
       durationMs: result.durationMs,
       status: result.status ?? null,
       error: result.error ?? null,
-      // A receiver may echo the request: what it sent back is stored without the subscription's secrets.
-      errorMessage: result.errorMessage === undefined ? null : maskEcho(result.errorMessage),
-      responseHeaders: Object.fromEntries(Object.entries(result.responseHeaders).map(([name, value]) => [name, maskEcho(value)])),
-      responseBody: maskEcho(result.responseBodyPrefix),
+      // A receiver may echo the request: what it sent back is stored without the subscription's
+      // secrets, and without NULs, which PostgreSQL refuses (the whole batch would fail with it).
+      errorMessage: result.errorMessage === undefined ? null : storableText(maskEcho(result.errorMessage)),
+      responseHeaders: Object.fromEntries(Object.entries(result.responseHeaders).map(([name, value]) => [name, storableText(maskEcho(value))])),
+      responseBody: storableText(maskEcho(result.responseBodyPrefix)),
       next:
         decision.kind === 'delivered'
           ? { status: 'delivered' }

@@ -8,3 +8,12 @@ export function isTextRefusedByDatabase(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === '22021' || code === '22P05';
 }
+
+/**
+ * Text from outside (a webhook receiver's answer, an error it caused) as both databases can
+ * store it: each NUL becomes U+FFFD, as undecodable bytes already do. Refusing such text, as
+ * request fields are, is no option here: the write records what already happened.
+ */
+export function storableText(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+}

@@ -355,6 +355,18 @@ describe('delivery', () => {
     expect(attempts[0].response_body!.length).toBe(1024);
   });
 
+  it('records a receiver answer holding a NUL (which no PostgreSQL text may hold) and delivers once', async () => {
+    // On PostgreSQL the attempt's insert failed, the batch rolled back, and the delivery (with
+    // any other written in the same batch) was sent again after every lease, for ever.
+    receiver = await startReceiver('nul');
+    const { subscription } = await subscribe();
+    await inject(subscription.id, 1);
+    const delivery = await until(() => db().selectFrom('deliveries').selectAll().where('subscription_id', '=', subscription.id).where('status', '=', 'delivered').executeTakeFirst());
+    const attempts = await db().selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', delivery.id).execute();
+    expect(attempts.map((a) => [a.status, a.response_body])).toEqual([[200, 'ok\uFFFDnul\uFFFD']]);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
   it('honours Retry-After on 429', async () => {
     receiver = await startReceiver('429');
     const { subscription } = await subscribe();

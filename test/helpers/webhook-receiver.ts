@@ -13,7 +13,8 @@ export type ReceiverMode =
   | '429' // Retry-After: 7
   | '410'
   | 'redirect' // 302 to another loopback URL
-  | 'endless'; // 200 and a body that never ends
+  | 'endless' // 200 and a body that never ends
+  | 'nul'; // 200 and a body holding a NUL and a byte that is not UTF-8
 
 export interface ReceivedRequest {
   method: string;
@@ -90,6 +91,10 @@ export async function startReceiver(initialMode: ReceiverMode = 'ok'): Promise<W
       case 'redirect':
         res.writeHead(302, { location: `http://127.0.0.1:${port}/elsewhere` });
         res.end();
+        return;
+      case 'nul':
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end(Buffer.from('ok\x00nul\xff', 'latin1'));
         return;
       case 'endless': {
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
