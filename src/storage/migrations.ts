@@ -469,6 +469,17 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.updateTable('subscription_capture').set({ known_since: sql`cursor_write_date` }).where('known_ids', 'is not', null).execute();
       },
     },
+    '0018_record_id_bigint': {
+      async up(db: Kysely<any>) {
+        // Odoo's record ids are PostgreSQL serials of its own, which may pass 2^31. On PostgreSQL
+        // 'integer' is 32 bits: the first such record failed every poll of its subscription, for
+        // good, and no change of any record went out any more. SQLite's integer is 64 bits already.
+        if (dialect !== 'postgres') return;
+        for (const table of ['events', 'record_snapshots']) {
+          await db.schema.alterTable(table).alterColumn('record_id', (c) => c.setDataType('bigint')).execute();
+        }
+      },
+    },
   };
 }
 

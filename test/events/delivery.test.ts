@@ -367,6 +367,16 @@ describe('delivery', () => {
     expect(receiver.requests).toHaveLength(1);
   });
 
+  it('carries records whose Odoo id is past 2^31', async () => {
+    receiver = await startReceiver();
+    const { subscription } = await subscribe();
+    const [eventId] = await inject(subscription.id, 1, 3_000_000_000);
+    const [request] = await receiver.waitFor(1);
+    expect(JSON.parse(request!.rawBody.toString())).toMatchObject({ id: eventId, record_id: 3_000_000_000 });
+    const stored = await db().selectFrom('events').select('record_id').where('id', '=', eventId!).executeTakeFirstOrThrow();
+    expect(stored.record_id).toBe(3_000_000_000);
+  });
+
   it('honours Retry-After on 429', async () => {
     receiver = await startReceiver('429');
     const { subscription } = await subscribe();
