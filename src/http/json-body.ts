@@ -3,6 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import sjson from 'secure-json-parse';
 import { RelayError } from '../errors/index.js';
 import { exceedsJsonDepth } from './json-depth.js';
+import { jsonHoldsNul } from './nul-text.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -73,6 +74,9 @@ function parseJson(raw: Buffer, maxDepth: number, done: (err: Error | null, body
   if (text.trim() === '') return done(null, undefined);
   if (exceedsJsonDepth(text, maxDepth)) {
     return done(new RelayError('invalid_json', `JSON nesting deeper than ${maxDepth} levels`), undefined);
+  }
+  if (jsonHoldsNul(text)) {
+    return done(new RelayError('invalid_request', 'A JSON string holds \\u0000 (NUL), which no name, value or filter may contain'), undefined);
   }
   try {
     done(null, sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { RelayError } from '../errors/index.js';
+import { urlHoldsNul } from './nul-text.js';
 
 /** What a request did, collected along the way for the request log and metrics. */
 export interface RequestTrace {
@@ -37,6 +38,7 @@ export function registerRequestTrace(app: FastifyInstance, state: { closing: boo
   // Callback style: an async hook costs a promise and a microtask turn on every request.
   app.addHook('onRequest', (request, _reply, done) => {
     request.trace = {};
+    if (urlHoldsNul(request.url)) return done(new RelayError('invalid_request', 'The URL holds %00 (NUL), which no id, name or filter may contain'));
     if (!state.closing) return done();
     done(new RelayError('shutting_down', undefined, undefined, { 'retry-after': SHUTDOWN_RETRY_AFTER_SECONDS }));
   });

@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import type { AppContext } from '../context.js';
 import { OAuthError } from './oauth-error.js';
 import { RelayError, statusOf } from '../errors/index.js';
+import { isTextRefusedByDatabase } from '../storage/text-refusal.js';
 import { registerAuthorizeRoute } from './authorize-route.js';
 import { registerTokenRoute } from './token-route.js';
 import { registerRevokeAndIntrospectRoutes } from './revoke-introspect-routes.js';
@@ -15,6 +16,8 @@ function asOAuthError(err: FastifyError | OAuthError | Error): OAuthError | null
   if (err instanceof OAuthError) return err;
   // The relay's own refusals of the request itself (a JSON body that does not parse, too deep, too large).
   if (err instanceof RelayError && statusOf(err.code) < 500) return new OAuthError('invalid_request', err.message);
+  // A form field holding a NUL, which PostgreSQL refused to look up: the client's input, not a server error.
+  if (isTextRefusedByDatabase(err)) return new OAuthError('invalid_request', 'A parameter holds a character that cannot be looked up (such as %00)');
   const e = err as FastifyError;
   if (e.validation) return new OAuthError('invalid_request', e.message);
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
