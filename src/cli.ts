@@ -306,24 +306,29 @@ connections
   .requiredOption('--db <database>')
   .requiredOption('--login <login>')
   .option('--secret-stdin', 'read the Odoo password or API key from standard input')
-  .addOption(new Option('--protocol <protocol>').choices(['auto', 'jsonrpc', 'json2']).default('auto'))
-  .option('--timeout <ms>', 'per-call timeout in ms')
-  .option('--max-concurrent <n>', 'calls in flight to this Odoo at once')
+  .addOption(new Option('--protocol <protocol>', 'default: the saved one, auto for a new connection').choices(['auto', 'jsonrpc', 'json2']))
+  .option('--timeout <ms>', 'per-call timeout in ms (default: the saved one, 30000 for a new connection)')
+  .option('--max-concurrent <n>', 'calls in flight to this Odoo at once (default: the saved one, 4 for a new connection)')
   .action(async (opts) => {
     const secret = opts.secretStdin ? await readStdin() : process.env.ODOO_SECRET;
-    const input = {
-      url: opts.url,
-      database: opts.db,
-      login: opts.login,
-      secret: secret || undefined,
-      protocol: opts.protocol,
-      timeoutMs: numberOption('--timeout', opts.timeout),
-      maxConcurrent: numberOption('--max-concurrent', opts.maxConcurrent),
-    };
     const { conn, check } = await withContext(async (ctx) => {
       const user = await userId(ctx, opts.user);
+      const saved = await resolveConnection(ctx.storage.db, user, null);
+      // Run again to change one thing (a new password, most often), the command keeps what it
+      // is not told: the secret, and the name, protocol and limits tuned here or in the dashboard.
+      const input = {
+        // A name given in the dashboard stays; one that was only the old URL's host follows the URL.
+        name: saved && saved.connection.name !== new URL(saved.connection.url).host ? saved.connection.name : undefined,
+        url: opts.url,
+        database: opts.db,
+        login: opts.login,
+        secret: secret || undefined,
+        protocol: opts.protocol ?? saved?.connection.protocol,
+        timeoutMs: numberOption('--timeout', opts.timeout) ?? saved?.connection.timeoutMs,
+        maxConcurrent: numberOption('--max-concurrent', opts.maxConcurrent) ?? saved?.connection.maxConcurrent,
+      };
       // As the dashboard's Save: credentials Odoo refuses are not saved; an Odoo that cannot be asked is a warning.
-      const check = await checkConnectionToSave(ctx.box, input, await resolveConnection(ctx.storage.db, user, null), ctx.config.odooAllowedOrigins);
+      const check = await checkConnectionToSave(ctx.box, input, saved, ctx.config.odooAllowedOrigins);
       return { conn: await saveDefaultConnection(ctx.storage.db, ctx.box, user, input), check };
     });
     console.log(`Saved connection ${conn.id}: ${conn.login}@${conn.url} db=${conn.database} protocol=${conn.protocol}`);

@@ -65,6 +65,31 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
     expect(r.stderr).not.toContain('admin\n');
   });
 
+  it('keeps the tuned protocol, timeout, concurrency and name when run again for a new password', async () => {
+    expect(await cli(env, ['users', 'create', '-u', 'tuned', '--password-stdin'], 'a long enough password\n')).toMatch(/Created (admin|user) 'tuned'/);
+    const set = ['connections', 'set', '-u', 'tuned', '--url', sim.url, '--db', 'odoo_demo', '--login', 'admin', '--secret-stdin'];
+    await cli(env, [...set, '--protocol', 'jsonrpc', '--timeout', '5000', '--max-concurrent', '2'], 'admin\n');
+    const storage = openStorage({ dataDir });
+    const stored = () =>
+      storage.db
+        .selectFrom('odoo_connections')
+        .innerJoin('users', 'users.id', 'odoo_connections.user_id')
+        .select(['odoo_connections.name', 'protocol', 'timeout_ms', 'max_concurrent'])
+        .where('users.username', '=', 'tuned')
+        .executeTakeFirstOrThrow();
+    try {
+      const tuned = await storage.db.selectFrom('users').select('id').where('username', '=', 'tuned').executeTakeFirstOrThrow();
+      await storage.db.updateTable('odoo_connections').set({ name: 'Production' }).where('user_id', '=', tuned.id).execute();
+      await cli(env, set, 'admin\n');
+      expect(await stored()).toEqual({ name: 'Production', protocol: 'jsonrpc', timeout_ms: 5000, max_concurrent: 2 });
+      // What the command is told still wins.
+      await cli(env, [...set, '--timeout', '7000'], 'admin\n');
+      expect(await stored()).toMatchObject({ protocol: 'jsonrpc', timeout_ms: 7000, max_concurrent: 2 });
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('refuses a key expiry that is not a date in the future instead of making a key that never expires', async () => {
     await expect(cli(env, ['keys', 'create', '-u', 'ops', '-n', 'typo', '--expires', 'next tuesday'])).rejects.toThrow(/Expiry must be a date in the future/);
     await expect(cli(env, ['keys', 'create', '-u', 'ops', '-n', 'past', '--expires', '2020-01-31'])).rejects.toThrow(/Expiry must be a date in the future/);
