@@ -195,7 +195,11 @@ export function checkTargetUrl(raw: string, policy: AddressPolicy = {}): UrlVerd
   return { ok: true, url };
 }
 
-/** Raised inside the connector; the sender maps it to the `ssrf_refused` delivery error. */
+/**
+ * Raised inside the connector; the sender maps it to the `ssrf_refused` delivery error. Its
+ * message, stored in the delivery log the subscription's owner reads, names neither the address
+ * nor its kind: they would tell anyone allowed to subscribe what internal names resolve to.
+ */
 export class SsrfRefusedError extends Error {
   readonly code = 'ERR_SSRF_REFUSED';
   constructor(
@@ -203,7 +207,7 @@ export class SsrfRefusedError extends Error {
     readonly address: string,
     readonly addressClass: AddressClass,
   ) {
-    super(`refusing to connect to ${host} (${address} is ${addressClass})`);
+    super(`refusing to connect to ${host}: it does not resolve to public addresses only (EVENTS_ALLOW_PRIVATE_TARGETS allows private ranges)`);
     this.name = 'SsrfRefusedError';
   }
 }
