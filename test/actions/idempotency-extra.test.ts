@@ -3,6 +3,9 @@ import { request } from 'undici';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
 import { startCountingProxy, type CountingProxy } from '../odoo/counting-proxy.js';
+import { createUser } from '../../src/auth/users.js';
+import { createApiKey } from '../../src/auth/api-keys.js';
+import { saveDefaultConnection } from '../../src/connections/store.js';
 
 /**
  * Idempotency-Key edge cases over real HTTP. A proxy between the relay and the Odoo test server
@@ -34,6 +37,34 @@ const send = (body: unknown, key: string) => relay.post('/api/n8n/webhook', body
 const countInOdoo = (name: string) => sim.engine.execute(2, 'res.partner', 'search_count', [[['name', '=', name]]], {});
 
 describe('Idempotency-Key', () => {
+  it("keeps each API key's answers to itself: the same key and body from another key of the same user, or another user's key, creates again", async () => {
+    const db = relay.ctx.storage.db;
+    const other = await createUser(db, { username: `scope${Date.now()}`, password: 'correct horse battery' });
+    await saveDefaultConnection(db, relay.ctx.box, other.id, { url: gate.url, database: 'odoo_demo', login: 'admin', secret: 'admin' });
+    const otherUsers = (await createApiKey(db, relay.ctx.box, { userId: other.id, name: 'other user', rateLimit: 10_000 }, 10_000)).key;
+    const sameUsers = (await relay.createKey({ name: 'second workflow', rateLimit: 10_000 })).key;
+    const name = `Scoped ${Date.now()}`;
+    // Keys like `{{ $execution.id }}-0` repeat across workflows: a replay across credentials would
+    // hand one workflow another's record instead of creating its own.
+    const sendAs = (apiKey: string) => relay.post('/api/n8n/webhook', createBody(name), { authorization: `Bearer ${apiKey}`, 'idempotency-key': 'exec-1-0' });
+
+    const first = await send(createBody(name), 'exec-1-0');
+    expect(first.status).toBe(200);
+    const ids = [first.body.result];
+    for (const apiKey of [sameUsers, otherUsers]) {
+      const answer = await sendAs(apiKey);
+      expect(answer.status).toBe(200);
+      expect(answer.headers['idempotent-replayed']).toBeUndefined();
+      expect(ids).not.toContain(answer.body.result);
+      ids.push(answer.body.result);
+      // Within its own scope the key still replays.
+      const repeat = await sendAs(apiKey);
+      expect(repeat.headers['idempotent-replayed']).toBe('true');
+      expect(repeat.body.result).toBe(answer.body.result);
+    }
+    expect(await countInOdoo(name)).toBe(3);
+  });
+
   it('refuses the header sent twice (Node would join the two into a third key) and creates nothing', async () => {
     const name = `Two keys ${Date.now()}`;
     const res = await request(`${relay.url}/api/n8n/webhook`, {
