@@ -18,6 +18,14 @@ afterAll(() => relay.close());
 // that status proves the signature was accepted.
 const PASSED = 'no_odoo_connection';
 
+const webhookBody = JSON.stringify({ action: 'get_config' });
+/** Headers of a webhook call signed with a timestamp `offsetSeconds` from now (negative: in the past). */
+function signedAt(apiKey: string, hmacSecret: string, offsetSeconds: number): Record<string, string> {
+  const ts = String(Math.floor(Date.now() / 1000) + offsetSeconds);
+  const signature = crypto.createHmac('sha256', hmacSecret).update(`${ts}.${webhookBody}`).digest('hex');
+  return { authorization: `Bearer ${apiKey}`, 'x-hmac-signature': signature, 'x-hmac-timestamp': ts };
+}
+
 describe('HMAC-signed webhook calls', () => {
   it("accepts the seed's Node.js signing code", async () => {
     const requestBody = { action: 'get_config' };
@@ -102,6 +110,32 @@ describe('HMAC-signed webhook calls', () => {
     const stale = crypto.createHmac('sha256', secret).update(`${old}.${body}`).digest('hex');
     const r = await relay.post('/api/n8n/webhook', body, { ...headers, 'x-hmac-signature': stale, 'x-hmac-timestamp': old });
     expect(r.body.details.reason).toBe('stale_timestamp');
+  });
+
+  it('refuses a timestamp more than the tolerance (300 s) ahead of the clock as it does one behind, and accepts a minute of skew', async () => {
+    // A signature dated in the future would stay good until that time comes, outliving the
+    // nonce kept to refuse its replay (twice the tolerance).
+    const ahead = await relay.post('/api/n8n/webhook', webhookBody, signedAt(key, secret, 600));
+    expect(ahead.status).toBe(401);
+    expect(ahead.body).toMatchObject({ code: 'invalid_signature', details: { reason: 'stale_timestamp' } });
+    expect((await relay.post('/api/n8n/webhook', webhookBody, signedAt(key, secret, 60))).body.code).toBe(PASSED);
+    expect((await relay.post('/api/n8n/webhook', webhookBody, signedAt(key, secret, -60))).body.code).toBe(PASSED);
+  });
+
+  it('takes the tolerance from HMAC_TOLERANCE_SECONDS: at 30, a timestamp 60 s old that the default accepts is refused', async () => {
+    const strict = await startTestRelay({ env: { HMAC_TOLERANCE_SECONDS: '30' } });
+    try {
+      const own = await strict.createKey({ hmac: true });
+      const old = await strict.post('/api/n8n/webhook', webhookBody, signedAt(own.key, own.hmacSecret!, -60));
+      expect(old.status).toBe(401);
+      expect(old.body.details.reason).toBe('stale_timestamp');
+      expect((await strict.post('/api/n8n/webhook', webhookBody, signedAt(own.key, own.hmacSecret!, -10))).body.code).toBe(PASSED);
+      // A key of its own: the same timestamp as another test's under the shared key would be a replay.
+      const lenient = await relay.createKey({ hmac: true });
+      expect((await relay.post('/api/n8n/webhook', webhookBody, signedAt(lenient.key, lenient.hmacSecret!, -60))).body.code).toBe(PASSED);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('keeps the HMAC secret encrypted at rest', async () => {
