@@ -5,7 +5,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { startRelay, type RunningRelay } from '../../src/server.js';
-import { httpGet, httpPost } from '../helpers/relay.js';
+import { httpGet, httpPost, startTestRelay } from '../helpers/relay.js';
 
 let relay: RunningRelay;
 let dataDir: string;
@@ -128,6 +128,38 @@ describe('first-run setup, login, logout and password change', () => {
     // Even the right password is refused while throttled.
     const right = await httpPost(`${relay.url}/api/auth/login`, { username: 'admin', password: 'an even longer password' });
     expect(right.status).toBe(429);
+  });
+});
+
+describe('the session cookie (HttpOnly, SameSite=Lax, Secure as SECURE_COOKIES says)', () => {
+  /** Logs the admin in on a relay started with `env`; the session cookie's attributes, without its value. */
+  async function cookieAttributes(env: Record<string, string>, headers: Record<string, string> = {}): Promise<string[]> {
+    const relay = await startTestRelay({ env });
+    try {
+      const login = await httpPost(`${relay.url}/api/auth/login`, { username: relay.admin.username, password: 'correct horse battery' }, headers);
+      expect(login.status).toBe(200);
+      const [cookie, ...attributes] = String(login.headers['set-cookie']).split(';').map((part) => part.trim());
+      expect(cookie).toMatch(/^relay_session=./);
+      expect(attributes).toEqual(expect.arrayContaining(['HttpOnly', 'SameSite=Lax', 'Path=/']));
+      return attributes;
+    } finally {
+      await relay.close();
+    }
+  }
+
+  it('is not Secure over plain HTTP by default (auto): a browser would drop it on an http:// LAN address', async () => {
+    expect(await cookieAttributes({})).not.toContain('Secure');
+  });
+
+  it('is Secure under auto behind a trusted proxy that says the request came over HTTPS, and only then', async () => {
+    expect(await cookieAttributes({ TRUST_PROXY: '1' }, { 'x-forwarded-proto': 'https' })).toContain('Secure');
+    // Without TRUST_PROXY the header is the client's own claim, not the proxy's.
+    expect(await cookieAttributes({}, { 'x-forwarded-proto': 'https' })).not.toContain('Secure');
+  });
+
+  it('is always Secure with SECURE_COOKIES=true (a TLS terminator the relay is not told about), never with false', async () => {
+    expect(await cookieAttributes({ SECURE_COOKIES: 'true' })).toContain('Secure');
+    expect(await cookieAttributes({ SECURE_COOKIES: 'false', TRUST_PROXY: '1' }, { 'x-forwarded-proto': 'https' })).not.toContain('Secure');
   });
 });
 
