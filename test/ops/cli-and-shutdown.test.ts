@@ -132,6 +132,7 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
       expect(refused.stderr).toContain(message);
     }
     const timeout = await runCli(env, ['subscriptions', 'create', '-u', 'ops', '-m', 'res.partner', '--url', 'https://example.com/hook', '--timeout', 'abc']);
+    expect(timeout.code).toBe(1);
     expect(timeout.stderr).toContain("error (invalid_request): --timeout must be a whole number in digits, got 'abc'");
 
     const models = await runCli(env, ['keys', 'create', '-u', 'ops', '-n', 'odd', '--models', 'bad model!']);
@@ -145,6 +146,27 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
     expect(domain.code).toBe(1);
     expect(domain.stderr).toMatch(/^error \(invalid_request\): --domain must be JSON/);
     expect(domain.stderr).not.toContain('    at ');
+  });
+
+  it("creates, lists and deletes a subscription; the delete also removes the automation rules it made in Odoo", async () => {
+    // What the serving relay would be given: a loopback receiver allowed, an ingest URL for push capture.
+    const events = { ...env, EVENTS_ALLOW_PRIVATE_TARGETS: '127.0.0.0/8', EVENTS_INGEST_URL: 'http://127.0.0.1:8787' };
+    const target = 'http://127.0.0.1:9/orders';
+    const targetPattern = target.replace(/\./g, '\\.');
+    const created = await cli(events, ['subscriptions', 'create', '-u', 'ops', '-m', 'res.partner', '--url', target, '-e', 'create,unlink', '--format', 'xml']);
+    const id = new RegExp(`^Created (sub_\\S+): res\\.partner → ${targetPattern} \\(capture: push\\)$`, 'm').exec(created)![1]!;
+    expect(created).toMatch(/^Signing secret \(shown once, store it now\): \S+$/m);
+    const rules = () => sim.engine.execute(2, 'base.automation', 'search_read', [[['name', 'like', id]]], { fields: ['trigger'] }) as { trigger: string }[];
+    expect(rules().map((r) => r.trigger).sort()).toEqual(['on_create_or_write', 'on_unlink']);
+
+    const listed = await cli(events, ['subscriptions', 'list', '-u', 'ops']);
+    expect(listed).toMatch(new RegExp(`^${id}\\s+res\\.partner\\s+create,unlink\\s+push\\s+xml\\s+active\\s+${targetPattern}$`, 'm'));
+
+    expect(await cli(events, ['subscriptions', 'delete', id])).toContain(`Deleted ${id}`);
+    expect(await cli(events, ['subscriptions', 'list'])).not.toContain(id);
+    // Rules left behind would keep posting every partner change to the relay's ingest route.
+    expect(rules()).toEqual([]);
+    expect(sim.engine.execute(2, 'ir.actions.server', 'search', [[['name', 'like', id]]], {})).toEqual([]);
   });
 
   it('backs up the database consistently (what is still in the WAL included), and the backup restores', async () => {
