@@ -9,6 +9,8 @@ export const errorCodes = {
   unknown_action: { status: 400, message: 'Unknown action' },
   unsupported_media_type: { status: 415, message: 'Content-Type must be application/json' },
   body_too_large: { status: 413, message: 'Request body is too large' },
+  headers_too_large: { status: 431, message: 'Request headers are too large (16 KB at most, the URL included)' },
+  request_timeout: { status: 408, message: 'The request did not arrive in time (REQUEST_TIMEOUT_MS)' },
   // 401: who is calling?
   unauthenticated: { status: 401, message: 'Not authenticated' },
   invalid_api_key: { status: 401, message: 'Invalid API key' },
