@@ -4,9 +4,10 @@ import { newId, randomBase62, safeEqual, sha256Hex } from '../ids/random.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { RelayError } from '../errors/index.js';
 import { ChangeSignal } from '../cache/ttl-cache.js';
-import { SCOPES, type Scope } from '../auth/scopes.js';
+import type { Scope } from '../auth/scopes.js';
 import { appGrantId, type Grant } from '../auth/grant.js';
 import { startFreshWindow } from '../auth/rate-limit.js';
+import { allowListColumn, checkRateLimit, checkScopes } from '../auth/credential-rules.js';
 
 /** Raised by every app mutation in this process, so caches of app lookups drop stale entries. */
 export const appsChanged = new ChangeSignal();
@@ -104,14 +105,6 @@ function checkName(name: string): string {
   return trimmed;
 }
 
-function checkScopes(scopes: readonly string[]): Scope[] {
-  const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
-  if (unknown.length || scopes.length === 0) {
-    throw new RelayError('invalid_request', `Scopes must be a non-empty subset of: ${SCOPES.join(', ')}`, { field: 'scopes', unknown });
-  }
-  return [...new Set(scopes)] as Scope[];
-}
-
 /**
  * Redirect URIs are compared exactly (RFC 9700 §4.1.3). https only, except loopback http for
  * native apps and local development (RFC 8252 §7.3); no fragments, no credentials in the URL.
@@ -135,15 +128,6 @@ export function checkRedirectUris(uris: readonly string[]): string[] {
     return uri;
   });
 }
-
-function checkRateLimit(rateLimit: number): number {
-  if (!Number.isInteger(rateLimit) || rateLimit < 1 || rateLimit > 1_000_000) {
-    throw new RelayError('invalid_request', 'Rate limit must be an integer from 1 to 1000000 per minute', { field: 'rateLimit' });
-  }
-  return rateLimit;
-}
-
-const allowList = (list: string[] | null | undefined) => (list?.length ? JSON.stringify(list) : null);
 
 /** Registers an app. Its client secret (confidential clients) and consumer secret are returned here only. */
 export async function createApp(
@@ -170,8 +154,8 @@ export async function createApp(
     consumer_secret_enc: box.encrypt(consumerSecret),
     redirect_uris: JSON.stringify(checkRedirectUris(input.redirectUris ?? [])),
     scopes: JSON.stringify(checkScopes(input.scopes ?? ['read'])),
-    allowed_models: allowList(input.allowedModels),
-    allowed_methods: allowList(input.allowedMethods),
+    allowed_models: allowListColumn(input.allowedModels, 'allowedModels'),
+    allowed_methods: allowListColumn(input.allowedMethods, 'allowedMethods'),
     rate_limit: checkRateLimit(input.rateLimit ?? defaultRateLimit),
     created_at: now,
     updated_at: now,
@@ -227,8 +211,8 @@ export async function updateApp(db: Kysely<Database>, id: string, userId: string
   if (patch.name !== undefined) set.name = checkName(patch.name);
   if (patch.redirectUris !== undefined) set.redirect_uris = JSON.stringify(checkRedirectUris(patch.redirectUris));
   if (patch.scopes !== undefined) set.scopes = JSON.stringify(checkScopes(patch.scopes));
-  if (patch.allowedModels !== undefined) set.allowed_models = allowList(patch.allowedModels);
-  if (patch.allowedMethods !== undefined) set.allowed_methods = allowList(patch.allowedMethods);
+  if (patch.allowedModels !== undefined) set.allowed_models = allowListColumn(patch.allowedModels, 'allowedModels');
+  if (patch.allowedMethods !== undefined) set.allowed_methods = allowListColumn(patch.allowedMethods, 'allowedMethods');
   if (patch.rateLimit !== undefined) set.rate_limit = checkRateLimit(patch.rateLimit);
   await db.updateTable('apps').set(set).where('id', '=', current.id).execute();
   if (set.rate_limit !== undefined && set.rate_limit !== current.rateLimit) await startFreshWindow(db, { idPrefix: appGrantId(current.id, '') }, set.rate_limit);

@@ -3,9 +3,10 @@ import type { Database, ApiKeysTable } from '../storage/schema.js';
 import { newId, randomBase62, sha256Hex } from '../ids/random.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { RelayError } from '../errors/index.js';
-import { SCOPES, type Scope } from './scopes.js';
+import type { Scope } from './scopes.js';
 import { ChangeSignal } from '../cache/ttl-cache.js';
 import { startFreshWindow } from './rate-limit.js';
+import { allowListColumn, checkRateLimit, checkScopes } from './credential-rules.js';
 
 /** Raised by every key mutation in this process, so key caches drop stale entries at once. */
 export const apiKeysChanged = new ChangeSignal();
@@ -61,17 +62,6 @@ function toApiKey(row: ApiKeysTable): ApiKey {
     lastUsedAt: row.last_used_at,
     createdAt: row.created_at,
   };
-}
-
-function checkScopes(scopes: string[]): Scope[] {
-  const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
-  if (unknown.length || scopes.length === 0) {
-    throw new RelayError('invalid_request', `Scopes must be a non-empty subset of: ${SCOPES.join(', ')}`, {
-      field: 'scopes',
-      unknown,
-    });
-  }
-  return scopes as Scope[];
 }
 
 export function generateHmacSecret(): string {
@@ -176,27 +166,6 @@ export interface ApiKeyUpdate {
   rateLimit?: number;
   expiresAt?: number | null;
   connectionId?: string | null;
-}
-
-/** The entries the dashboard's form accepts too: names like res.partner, sale.* or search_read. */
-const ALLOW_ENTRY = /^[A-Za-z0-9_.*]{1,128}$/;
-
-/** An allow-list as stored: null for none; refused when an entry could never match a name. */
-function allowListColumn(list: string[] | null | undefined, field: 'allowedModels' | 'allowedMethods'): string | null {
-  if (!list?.length) return null;
-  const bad = list.find((entry) => !ALLOW_ENTRY.test(entry));
-  if (bad !== undefined) {
-    throw new RelayError('invalid_request', `Allow-list entries are names like res.partner, sale.* or search_read, got '${bad.slice(0, 64)}'`, { field });
-  }
-  if (list.length > 200) throw new RelayError('invalid_request', 'An allow-list holds at most 200 entries', { field });
-  return JSON.stringify(list);
-}
-
-function checkRateLimit(rateLimit: number): number {
-  if (!Number.isInteger(rateLimit) || rateLimit < 1 || rateLimit > 1_000_000) {
-    throw new RelayError('invalid_request', 'Rate limit must be an integer from 1 to 1000000 per minute', { field: 'rateLimit' });
-  }
-  return rateLimit;
 }
 
 /** An expiry must be a timestamp in the future: an unreadable date (the CLI's --expires parses to NaN) must not become a key that never expires. */

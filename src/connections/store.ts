@@ -202,7 +202,3 @@ export async function resolveConnection(
   return row ? { connection: toConnection(row), secretEnc: row.secret_enc } : null;
 }
 
-export async function deleteConnection(db: Kysely<Database>, userId: string, id: string): Promise<void> {
-  await db.deleteFrom('odoo_connections').where('id', '=', id).where('user_id', '=', userId).execute();
-  connectionsChanged.raise();
-}

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database, SubscriptionsTable } from '../storage/schema.js';
 import { buildEventPayload, eventIdFor, type JsonValue, type RecordEvent } from './payload.js';
 import { normalizeOdooDatetime, odooDatetimeToIso } from './odoo-datetime.js';
+import { POLL_FIELDS } from './poll-plan.js';
 import type { NewEvent } from './outbox.js';
 
 export interface ReadRecord {
@@ -18,7 +19,7 @@ export interface ReadRecord {
 /** Fields to ask Odoo for: the payload's, plus what capture itself needs. */
 export function fieldsToRead(sub: Pick<SubscriptionsTable, 'fields' | 'changed_fields'>): string[] | undefined {
   if (!sub.fields) return undefined; // all fields
-  const wanted = new Set<string>(['id', 'create_date', 'write_date', ...(JSON.parse(sub.fields) as string[])]);
+  const wanted = new Set<string>([...POLL_FIELDS, ...(JSON.parse(sub.fields) as string[])]);
   if (sub.changed_fields) for (const f of JSON.parse(sub.changed_fields) as string[]) wanted.add(f);
   return [...wanted];
 }

@@ -9,7 +9,7 @@
  * without guessing (see `toXml`).
  */
 import { createHash } from 'node:crypto';
-import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { XMLBuilder } from 'fast-xml-parser';
 
 export type RecordEvent = 'create' | 'write' | 'unlink';
 export type PayloadFormat = 'json' | 'xml';
@@ -134,10 +134,14 @@ export interface SerializedPayload {
   contentType: string;
 }
 
-/** The exact bytes to sign and send, with their content type. */
-export function serializePayload(payload: EventPayload, format: PayloadFormat): SerializedPayload {
+/**
+ * The exact bytes to sign and send for a payload as the outbox stores it (its JSON text), with
+ * their content type. JSON goes out as stored; XML is rendered from it at send time, so there
+ * is one stored form and both formats carry the same content.
+ */
+export function serializePayload(storedJson: string, format: PayloadFormat): SerializedPayload {
   return {
-    body: format === 'json' ? JSON.stringify(payload) : toXml(payload),
+    body: format === 'json' ? storedJson : toXml(JSON.parse(storedJson) as EventPayload),
     contentType: CONTENT_TYPES[format],
   };
 }
@@ -172,17 +176,6 @@ const builder = new XMLBuilder({
   ignoreAttributes: false,
   attributeNamePrefix: '',
   suppressEmptyNode: true,
-});
-
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  trimValues: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  processEntities: true,
-  htmlEntities: false,
 });
 
 // Outside XML 1.0's Char production, or changed by parsers (CR is normalized to LF in text).
@@ -255,104 +248,4 @@ export function toXml(payload: EventPayload): string {
   children.push(el('data', objectFields(payload.data)));
   const declaration = { '?xml': [{ [TEXT]: '' }], [ATTRS]: { version: '1.0', encoding: 'UTF-8' } };
   return builder.build([declaration, el('webhook', children)]) as string;
-}
-
-// ---- decoding (for tests, docs and receivers written in TypeScript) ----
-
-function tagOf(node: XmlNode): string {
-  const tag = Object.keys(node).find((k) => k !== ATTRS);
-  if (tag === undefined) throw new Error('malformed XML node');
-  return tag;
-}
-
-function childrenOf(node: XmlNode): XmlNode[] {
-  return node[tagOf(node)] as XmlNode[];
-}
-
-function attrsOf(node: XmlNode): Record<string, string> {
-  return (node[ATTRS] as Record<string, string> | undefined) ?? {};
-}
-
-function textOf(node: XmlNode): string {
-  return childrenOf(node)
-    .filter((child) => TEXT in child)
-    .map((child) => String(child[TEXT]))
-    .join('');
-}
-
-function elementsOf(node: XmlNode): XmlNode[] {
-  return childrenOf(node).filter((child) => !(TEXT in child));
-}
-
-function child(node: XmlNode, tag: string): XmlNode | undefined {
-  return elementsOf(node).find((c) => tagOf(c) === tag);
-}
-
-function requiredText(node: XmlNode, tag: string): string {
-  const found = child(node, tag);
-  if (!found) throw new Error(`missing <${tag}>`);
-  return textOf(found);
-}
-
-function decodeValue(node: XmlNode): JsonValue {
-  const { type, encoding } = attrsOf(node);
-  const raw = textOf(node);
-  switch (type) {
-    case 'null':
-      return null;
-    case 'boolean':
-      if (raw !== 'true' && raw !== 'false') throw new Error(`bad boolean: ${raw}`);
-      return raw === 'true';
-    case 'number': {
-      const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n)) throw new Error(`bad number: ${raw}`);
-      return n;
-    }
-    case 'string':
-      return encoding === 'base64' ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-    case 'many2one': {
-      const name = child(node, 'name');
-      if (!name) throw new Error('many2one without <name>');
-      return [Number(requiredText(node, 'id')), decodeValue(name)];
-    }
-    case 'array':
-      return elementsOf(node).map(decodeValue);
-    case 'object':
-      return decodeFields(node);
-    default:
-      throw new Error(`unknown value type: ${type}`);
-  }
-}
-
-function decodeFields(node: XmlNode): Record<string, JsonValue> {
-  const out: Record<string, JsonValue> = {};
-  for (const field of elementsOf(node)) {
-    const attrs = attrsOf(field);
-    if (attrs.name === undefined) throw new Error('<field> without name');
-    const name = attrs.name_encoding === 'base64' ? Buffer.from(attrs.name, 'base64').toString('utf8') : attrs.name;
-    // defineProperty: a field literally named "__proto__" stays data, not a prototype.
-    Object.defineProperty(out, name, { value: decodeValue(field), enumerable: true, writable: true, configurable: true });
-  }
-  return out;
-}
-
-/** Parse an XML payload produced by `toXml` back into the JSON shape. */
-export function fromXml(xml: string): EventPayload {
-  const root = (parser.parse(xml) as XmlNode[]).find((n) => tagOf(n) === 'webhook');
-  if (!root) throw new Error('missing <webhook> root');
-  const payload: EventPayload = {
-    id: requiredText(root, 'id'),
-    type: requiredText(root, 'type'),
-    timestamp: requiredText(root, 'timestamp'),
-    model: requiredText(root, 'model'),
-    record_id: Number(requiredText(root, 'record_id')),
-    event: requiredText(root, 'event') as RecordEvent,
-    data: {},
-  };
-  const changed = child(root, 'changed_fields');
-  if (changed) payload.changed_fields = elementsOf(changed).map(textOf);
-  const data = child(root, 'data');
-  if (!data) throw new Error('missing <data>');
-  payload.data = decodeFields(data);
-  return payload;
 }

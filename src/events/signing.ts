@@ -22,15 +22,6 @@ export function generateSigningSecret(): string {
   return SECRET_PREFIX + randomBytes(SECRET_BYTES).toString('base64');
 }
 
-/** True when `secret` is a `whsec_` secret with a decodable, long-enough key. */
-export function isSigningSecret(secret: string): boolean {
-  if (!secret.startsWith(SECRET_PREFIX)) return false;
-  const key = secret.slice(SECRET_PREFIX.length);
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key)) return false;
-  const bytes = Buffer.from(key, 'base64').length;
-  return bytes >= 24 && bytes <= 64;
-}
-
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /**

@@ -443,14 +443,3 @@ export async function disableAppSubscriptions(db: Kysely<Database>, appId: strin
   return paused;
 }
 
-/** Disables a subscription and records why, for the dashboard. Idempotent. */
-export async function disableSubscription(db: Kysely<Database>, id: string, reason: string): Promise<void> {
-  const now = Date.now();
-  await db
-    .updateTable('subscriptions')
-    .set(disabledColumns(reason, now))
-    .where('id', '=', id)
-    .where('active', '=', 1)
-    .execute();
-  subscriptionsChanged.raise();
-}

@@ -17,7 +17,7 @@ import { signDelivery, signingSecrets, type SecretRotation } from './signing.js'
 import { sendWebhook, type SendResult } from './sender.js';
 import { secretMask } from '../secrets/secret-mask.js';
 import { decideAfterAttempt, DEFAULT_RETRY_DELAYS_MS, type DeliveryError } from './retry-schedule.js';
-import { CONTENT_TYPES, toXml, type EventPayload } from './payload.js';
+import { serializePayload } from './payload.js';
 import { endpointKey, KeyedSemaphore } from './concurrency.js';
 import type { AddressPolicy } from './ssrf-guard.js';
 import { storableText } from '../storage/text-refusal.js';
@@ -306,9 +306,7 @@ export class DeliveryWorker {
     // The format of the first attempt (set when it was claimed): a retry or replay carries the
     // same body under its webhook-id even if the subscription's format changed since.
     const format = delivery.format ?? sub.format;
-    const body = format === 'xml' ? toXml(JSON.parse(delivery.payload) as EventPayload) : delivery.payload;
-    // XML is rendered from the stored JSON payload at send time: one stored form, same content.
-    const contentType = CONTENT_TYPES[format];
+    const { body, contentType } = serializePayload(delivery.payload, format);
     const headers = signDelivery({
       secret: signingSecrets(cached.rotation, startedAt),
       webhookId: delivery.id,

@@ -6,7 +6,8 @@ import { nextAttemptDelay, classifyResponse } from '../../src/events/retry-sched
 import { sendWebhook, USER_AGENT, validateCustomHeaders, RESPONSE_BODY_PREFIX_BYTES } from '../../src/events/sender.js';
 import { generateSigningSecret, generateWebhookId, signDelivery } from '../../src/events/signing.js';
 import { createGuardedAgent } from '../../src/events/ssrf-guard.js';
-import { buildEventPayload, eventIdFor, fromXml, serializePayload } from '../../src/events/payload.js';
+import { buildEventPayload, eventIdFor, serializePayload } from '../../src/events/payload.js';
+import { fromXml } from '../helpers/xml-payload.js';
 import { startReceiver, RECEIVER_RETRY_AFTER, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const LOOPBACK = { allow: ['127.0.0.0/8'] };
@@ -148,7 +149,7 @@ describe('building blocks composed as the worker will', () => {
       occurredAt: new Date('2026-11-24T13:31:09Z'),
       data: { name: 'Hooked Partner', email: false, parent_id: [9, 'Acme Corporation'] },
     });
-    const { body: serialized, contentType } = serializePayload(payload, format);
+    const { body: serialized, contentType } = serializePayload(JSON.stringify(payload), format);
     const webhookId = generateWebhookId();
     const result = await send({
       body: serialized,

@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import {
   generateSigningSecret,
   generateWebhookId,
-  isSigningSecret,
   signDelivery,
   signingSecrets,
 } from '../../src/events/signing.js';
@@ -24,14 +23,8 @@ describe('generateSigningSecret', () => {
     expect(secrets.size).toBe(20);
     for (const s of secrets) {
       expect(s).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-      expect(isSigningSecret(s)).toBe(true);
     }
   });
-
-  it.each(['', 'whsec_', 'sk_live_abc', 'whsec_!!!!', `whsec_${Buffer.alloc(8).toString('base64')}`])(
-    'rejects %j as a signing secret',
-    (s) => expect(isSigningSecret(s)).toBe(false),
-  );
 });
 
 describe('generateWebhookId', () => {

@@ -138,6 +138,19 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
     const models = await runCli(env, ['keys', 'create', '-u', 'ops', '-n', 'odd', '--models', 'bad model!']);
     expect(models.code).toBe(1);
     expect(models.stderr).toContain("error (invalid_request): Allow-list entries are names like res.partner, sale.* or search_read, got 'bad model!'");
+    // A scope or an entry given twice is kept once.
+    await cli(env, ['keys', 'create', '-u', 'ops', '-n', 'twice', '-s', 'read,read,webhook,read', '--models', 'res.partner,res.partner']);
+    const twice = (await cli(env, ['keys', 'list'])).split('\n').find((line) => line.includes('twice'))!;
+    expect(twice).toContain('read,webhook ');
+    const stored = openStorage({ dataDir });
+    try {
+      expect(await stored.db.selectFrom('api_keys').select(['scopes', 'allowed_models']).where('name', '=', 'twice').executeTakeFirstOrThrow()).toEqual({
+        scopes: '["read","webhook"]',
+        allowed_models: '["res.partner"]',
+      });
+    } finally {
+      await stored.close();
+    }
     const sub = ['subscriptions', 'create', '-u', 'ops', '-m', 'res.partner', '--url', 'https://example.com/hook'];
     const header = await runCli(env, [...sub, '--header', 'NoColonHere']);
     expect(header.code).toBe(1);
