@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WEBHOOK_ACTIONS } from '../request-log/actions.js';
+import { METHOD_NAME, MODEL_NAME } from '../odoo/names.js';
 
 /** The webhook's request shapes: exactly the seed's, with optional extras that default away. */
 export const ACTIONS = WEBHOOK_ACTIONS;
@@ -10,17 +11,16 @@ const stringField = (name: string) => ({
   error: (issue: { input: unknown }) => (issue.input === undefined ? `${name} is required` : `${name} must be a string`),
 });
 
-// Odoo model names: dotted lowercase identifiers (res.partner, x_custom.model).
 const modelName = z
   .string(stringField('model'))
   .min(1, 'model is required')
   .max(128, 'model must be at most 128 characters')
-  .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/, 'model must look like res.partner');
+  .regex(MODEL_NAME, 'model must look like res.partner');
 const methodName = z
   .string(stringField('method'))
   .min(1, 'method is required')
   .max(128, 'method must be at most 128 characters')
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'method must be a Python identifier such as search_read');
+  .regex(METHOD_NAME, 'method must be a Python identifier such as search_read');
 
 export const executeMethodSchema = z.object({
   action: z.literal('execute_method'),

@@ -13,6 +13,7 @@ import { fromOdooError } from '../http/error-handler.js';
 import { OdooError, type OdooClient } from '../odoo/index.js';
 import type { TtlCache } from '../cache/ttl-cache.js';
 import { effectiveLimit, RepeatDetector } from './limits.js';
+import { MODEL_NAME } from '../odoo/names.js';
 
 /** One tool call as the response's `steps` and the request log show it. */
 export interface ToolStep {
@@ -67,7 +68,7 @@ export class ChatStop extends Error {
 // Odoo names: dotted lowercase identifiers; fields: Python identifiers (no dunder tricks needed).
 const modelName = z
   .string()
-  .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/, 'model must be an Odoo model name such as res.partner')
+  .regex(MODEL_NAME, 'model must be an Odoo model name such as res.partner')
   .max(128)
   .describe('Odoo model technical name, e.g. res.partner, sale.order, account.move');
 const fieldName = z.string().regex(/^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)?$/, 'field names are lowercase identifiers').max(128);

@@ -15,6 +15,7 @@
  */
 import { z } from 'zod';
 import { normalizeOdooDatetime } from './odoo-datetime.js';
+import { MODEL_NAME } from '../odoo/names.js';
 
 export interface ChangeSignal {
   model: string;
@@ -31,7 +32,7 @@ export interface ChangeHint extends ChangeSignal {
 }
 
 const odooWebhookPost = z.looseObject({
-  _model: z.string().regex(/^[a-z_][a-z0-9_.]*$/),
+  _model: z.string().regex(MODEL_NAME),
   _id: z.number().int().positive(),
   write_date: z.unknown().optional(),
 });

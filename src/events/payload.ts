@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { XMLBuilder } from 'fast-xml-parser';
+import { FIELD_NAME } from '../odoo/names.js';
 
 export type RecordEvent = 'create' | 'write' | 'unlink';
 export type PayloadFormat = 'json' | 'xml';
@@ -60,7 +61,6 @@ export function eventIdFor(change: {
   return `evt_${digest.slice(0, 32)}`;
 }
 
-const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface BuildPayloadInput {
   id: string;

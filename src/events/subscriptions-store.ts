@@ -17,6 +17,7 @@ import { generateSigningSecret, type PreviousSecret, type SecretRotation } from 
 import { DEFAULT_RETRIES } from './retry-schedule.js';
 import type { PayloadFormat, RecordEvent } from './payload.js';
 import { ChangeSignal as CacheSignal } from '../cache/ttl-cache.js';
+import { FIELD_NAME as FIELD, MODEL_NAME as MODEL } from '../odoo/names.js';
 
 /** Raised on every subscription change in this process, so the worker's cache drops stale rows. */
 export const subscriptionsChanged = new CacheSignal();
@@ -56,8 +57,6 @@ export interface Subscription {
 
 // Dot-separated parts (`res.partner`, `x_custom.model`): `res.partner.` or `res..partner` is no
 // model, and was passed to Odoo to refuse without naming the field.
-const MODEL = /^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)*$/;
-const FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const EVENTS = ['create', 'write', 'unlink'] as const;
 
 const fieldList = z.array(z.string().regex(FIELD, 'must be an Odoo field name')).max(200);

@@ -18,6 +18,7 @@ import {
   type OdooConnectionSettingsInput,
 } from './settings.js';
 import { parseOdooVersion, supportsJson2, type OdooServerVersion, type OdooWireProtocol, type ParsedOdooVersion } from './version.js';
+import { METHOD_NAME, MODEL_NAME } from './names.js';
 
 /** What `testConnection()` reports. */
 export interface OdooConnectionTest {
@@ -463,10 +464,6 @@ export class OdooClient {
   }
 }
 
-/** Odoo model names: `res.partner`, `x_custom.model_2`. */
-const MODEL_NAME = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
-/** Python identifiers; private (`_x`) ones are left for Odoo to refuse with its own AccessError. */
-const METHOD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Refuses calls that cannot be valid before they cost a round trip (and keeps junk out of JSON-2 URLs). */
 function checkCallShape(model: unknown, method: unknown, args: unknown, kwargs: unknown): void {

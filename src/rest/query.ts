@@ -4,16 +4,10 @@
  */
 
 import { exceedsJsonDepth } from '../http/json-depth.js';
+import { FIELD_NAME } from '../odoo/names.js';
 
 export const DEFAULT_LIMIT = 80;
 export const MAX_LIMIT = 1000;
-
-/** Odoo model names: dotted lowercase identifiers (res.partner, x_custom.model). */
-export const MODEL_NAME = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
-/** Odoo field names, including Studio's `x_studio_…`. */
-export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** A public or private Python method name; private ones are refused by the access check, by name. */
-export const METHOD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * `order`: comma-separated `field [asc|desc] [nulls first|last]` terms, dotted paths allowed.

@@ -1,7 +1,8 @@
 /** Request and response shapes of the REST API over Odoo models (validation and OpenAPI from one place). */
 import { z } from 'zod';
 import { integerParam } from '../http/query-params.js';
-import { DEFAULT_LIMIT, MAX_LIMIT, METHOD_NAME, MODEL_NAME, ORDER, parseDomain, parseFieldList } from './query.js';
+import { DEFAULT_LIMIT, MAX_LIMIT, ORDER, parseDomain, parseFieldList } from './query.js';
+import { FIELD_NAME, METHOD_NAME, MODEL_NAME } from '../odoo/names.js';
 
 const model = z
   .string()
@@ -64,7 +65,7 @@ export const listQuery = z.object({
 export const readQuery = z.object({ fields: fields.optional() });
 
 export const valuesBody = z
-  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'field names must be identifiers'), z.unknown())
+  .record(z.string().regex(FIELD_NAME, 'field names must be identifiers'), z.unknown())
   .describe('Field values, e.g. `{"name": "Acme", "email": "info@acme.example"}`; relations as Odoo expects them (ids, command lists)');
 
 export const methodBody = z
