@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseCidr } from './events/ssrf-guard.js';
 import { parseAllowedOrigins } from './connections/origin-policy.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './odoo/settings.js';
 
 /**
  * Environment → validated, typed config. Read once at start-up; a wrong variable stops the
@@ -139,7 +140,7 @@ const envSchema = z.object({
     .default(100)
     .describe('Calls that may wait per Odoo connection when its concurrency cap is reached; more get 503 odoo_busy'),
   ODOO_MAX_RESPONSE_BYTES: int(1024 * 1024, 1024 * 1024 * 1024)
-    .default(50 * 1024 * 1024)
+    .default(DEFAULT_MAX_RESPONSE_BYTES)
     .describe("Largest answer read from Odoo per call; a larger one is 502 odoo_bad_response. Memory: an answer takes about 4-5 times its size while it is answered, per call in flight"),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000).describe('How long shutdown waits for in-flight requests and deliveries to finish'),
   ODOO_ALLOWED_ORIGINS: z

@@ -29,6 +29,20 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 The API at <code>/api/</code> works without it.</p></body></html>`;
 
 /**
+ * The single-page app's index.html, for a page path (it routes itself): a 503 page saying how
+ * to build it when the build is missing. `cacheControl` for pages that must never be reused.
+ */
+export async function sendDashboardPage(reply: FastifyReply, webRoot = defaultWebRoot(), cacheControl = 'no-cache'): Promise<FastifyReply> {
+  let html: string;
+  try {
+    html = await fs.promises.readFile(path.join(webRoot, 'index.html'), 'utf8');
+  } catch {
+    return reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(NOT_BUILT);
+  }
+  return reply.header('cache-control', cacheControl).type('text/html; charset=utf-8').send(html);
+}
+
+/**
  * Serves the built single-page app: hashed files under /assets/ (cached for a year), and
  * index.html (never cached) at each page path, so that deep links such as /keys load the app.
  */
@@ -44,15 +58,7 @@ export async function registerDashboardStatic(app: FastifyInstance, webRoot = de
     immutable: true,
   });
 
-  const sendIndex = async (_request: unknown, reply: FastifyReply) => {
-    let html: string;
-    try {
-      html = await fs.promises.readFile(path.join(webRoot, 'index.html'), 'utf8');
-    } catch {
-      return reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(NOT_BUILT);
-    }
-    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
-  };
+  const sendIndex = (_request: unknown, reply: FastifyReply) => sendDashboardPage(reply, webRoot);
 
   app.get('/favicon.svg', async (_request, reply) => {
     const file = path.join(webRoot, 'favicon.svg');

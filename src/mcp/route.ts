@@ -89,8 +89,9 @@ export function registerMcpRoute(app: FastifyInstance, ctx: AppContext): void {
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value as string);
     reply.raw.setHeader('x-request-id', request.id);
     reply.raw.on('close', () => {
-      void transport.close();
-      void server.close();
+      const closed = (err: unknown) => request.log.warn({ err, reqId: request.id }, 'closing the MCP session failed');
+      transport.close().catch(closed);
+      server.close().catch(closed);
     });
     try {
       await server.connect(transport);

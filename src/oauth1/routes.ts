@@ -9,8 +9,6 @@
  * Resource calls (the webhook, /api/v1/…) are verified by authenticateCaller (./caller.ts).
  * Token endpoints take and answer application/x-www-form-urlencoded, as RFC 5849 §2 says.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -19,7 +17,7 @@ import type { AppContext } from '../context.js';
 import { RelayError } from '../errors/index.js';
 import { requireSession } from '../auth/routes.js';
 import { getApp, scopesWithinApp, type App } from '../apps/store.js';
-import { defaultWebRoot } from '../dashboard/static.js';
+import { defaultWebRoot, sendDashboardPage } from '../dashboard/static.js';
 import { parseInput } from '../http/parse-input.js';
 import { parseFormPairs, percentEncode, type ParamPairs } from './signature.js';
 import { oauth1Error, realmOf, signedUrl, verifySignedRequest, type TokenUse, type VerifiedRequest } from './verify.js';
@@ -230,15 +228,8 @@ export async function registerOAuth1Routes(app: FastifyInstance, ctx: AppContext
         response: { 200: { description: 'The consent page (HTML)', content: { 'text/html': { schema: z.string() } } } },
       },
     },
-    async (_request, reply) => {
-      let html: string;
-      try {
-        html = await fs.promises.readFile(path.join(defaultWebRoot(), 'index.html'), 'utf8');
-      } catch {
-        throw new RelayError('not_ready', 'The dashboard is not built (npm run build), so the consent page cannot be shown');
-      }
-      return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
-    },
+    // The consent page is the dashboard's; never cached, as it shows one request's details.
+    async (_request, reply) => sendDashboardPage(reply, defaultWebRoot(), 'no-store'),
   );
 
   // Dashboard API behind the consent page (session; CSRF on POST).

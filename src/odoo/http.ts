@@ -8,8 +8,6 @@ import { OdooError } from './errors.js';
 import type { RawOdooResponse } from './envelope.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './settings.js';
 
-/** Bodies above this are refused: a runaway search_read must not exhaust the relay's memory. */
-
 interface SharedPool {
   pool: Pool;
   users: number;

@@ -4,10 +4,14 @@ import { z } from 'zod';
 export const odooProtocolSchema = z.enum(['auto', 'jsonrpc', 'json2']);
 export type OdooProtocolSetting = z.infer<typeof odooProtocolSchema>;
 
-/** Settings of one Odoo connection; reusable by the config and dashboard forms. */
-/** 50 MB: tens of thousands of records, more than a workflow should take in one call. */
+/**
+ * Answers above this are refused (ODOO_MAX_RESPONSE_BYTES): a runaway search_read must not
+ * exhaust the relay's memory. 50 MB is tens of thousands of records, more than a workflow
+ * should take in one call.
+ */
 export const DEFAULT_MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
 
+/** Settings of one Odoo connection; reusable by the config and dashboard forms. */
 export const odooConnectionSettingsSchema = z.object({
   /** Base URL of Odoo, e.g. https://erp.example.com (a path prefix behind a proxy is kept). */
   url: z

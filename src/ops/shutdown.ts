@@ -25,14 +25,28 @@ export function stopOnSignals(relay: RunningRelay, exit: (code: number) => void 
       exit(1);
     }, config.shutdownGraceMs);
     force.unref();
-    void relay.close().then(() => exit(0));
+    relay.close().then(
+      () => exit(0),
+      (err: unknown) => {
+        // Said in the log through pino, not as an unhandled rejection on stderr.
+        logger.error({ err }, 'shutdown failed');
+        exit(1);
+      },
+    );
   };
 
   const onSignal = (signal: NodeJS.Signals) => {
     if (phase === 'serving' && config.shutdownDrainMs > 0) {
       phase = 'draining';
       logger.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down: not ready, still serving until the drain ends');
-      void relay.drain().then(() => closeNow(signal));
+      // A drain that fails still ends in the close.
+      relay.drain().then(
+        () => closeNow(signal),
+        (err: unknown) => {
+          logger.error({ err }, 'drain failed');
+          closeNow(signal);
+        },
+      );
       return;
     }
     if (phase === 'draining') logger.info({ signal }, 'second signal: ending the drain early');
