@@ -53,17 +53,24 @@ const REFUSED_KEY_CHALLENGE = { 'www-authenticate': `${BEARER_CHALLENGE}, error=
 /** The API key a request presents: `Authorization: Bearer sk_live_…` or `X-API-Key: sk_live_…`. */
 export function presentedApiKey(request: FastifyRequest): string | undefined {
   const auth = request.headers.authorization;
+  const header = request.headers['x-api-key'];
+  const apiKeyHeader = Array.isArray(header) ? header[0] : header;
   if (auth) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-    if (match) return match[1];
-    if (!request.headers['x-api-key']) {
-      throw new RelayError('invalid_api_key', 'Authorization header must be "Bearer <api key>"', undefined, {
-        'www-authenticate': `${BEARER_CHALLENGE}, error="invalid_request"`,
-      });
+    if (match) {
+      // Two credentials that disagree are a mistake to name, not one to pick silently.
+      if (apiKeyHeader !== undefined && apiKeyHeader !== match[1]) throw malformedKey('Authorization and X-API-Key carry different keys: send one of them');
+      return match[1];
     }
+    if (!apiKeyHeader) throw malformedKey('Authorization header must be "Bearer <api key>"');
   }
-  const header = request.headers['x-api-key'];
-  return Array.isArray(header) ? header[0] : header;
+  // A Header Auth credential named X-API-Key is easily given Authorization's value.
+  if (apiKeyHeader && /^Bearer\s/i.test(apiKeyHeader)) throw malformedKey('X-API-Key takes the key alone: leave out "Bearer "');
+  return apiKeyHeader;
+}
+
+function malformedKey(message: string): RelayError {
+  return new RelayError('invalid_api_key', message, undefined, { 'www-authenticate': `${BEARER_CHALLENGE}, error="invalid_request"` });
 }
 
 /**

@@ -33,6 +33,18 @@ describe('webhook authentication', () => {
     }
   });
 
+  it('names a key sent the wrong way: Bearer in X-API-Key, two different keys', async () => {
+    for (const [headers, message] of [
+      [{ 'x-api-key': `Bearer ${key}` }, 'X-API-Key takes the key alone: leave out "Bearer "'],
+      [{ authorization: `Bearer ${key}`, 'x-api-key': `sk_live_${'y'.repeat(40)}` }, 'Authorization and X-API-Key carry different keys: send one of them'],
+    ] as const) {
+      const r = await hook({ action: 'get_config' }, headers);
+      expect([r.status, r.body.code, r.body.error], JSON.stringify(headers)).toEqual([401, 'invalid_api_key', message]);
+    }
+    // The same key in both is no contradiction.
+    expect((await hook({ action: 'get_config' }, { authorization: `Bearer ${key}`, 'x-api-key': key })).body.code).toBe('no_odoo_connection');
+  });
+
   it('accepts the key as Bearer and as X-API-Key (then reports the missing Odoo configuration)', async () => {
     const variants: Record<string, string>[] = [{ authorization: `Bearer ${key}` }, { authorization: `bearer ${key}` }, { "x-api-key": key }];
     for (const headers of variants) {
