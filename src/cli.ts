@@ -187,6 +187,7 @@ users
   });
 users
   .command('list')
+  .description('List accounts (id, role, username, disabled)')
   .action(async () => {
     for (const u of await withContext((ctx) => listUsers(ctx.storage.db))) {
       console.log(`${u.id}  ${u.role.padEnd(5)}  ${u.username}${u.disabledAt === null ? '' : `  (disabled ${new Date(u.disabledAt).toISOString()})`}`);
@@ -251,6 +252,7 @@ function holdingsText(h: AccountHoldings): string {
 const keys = program.command('keys').description('API keys for the webhook endpoint');
 keys
   .command('create')
+  .description('Create a key (printed once) acting on its owner\'s default Odoo connection')
   .requiredOption('-u, --user <username>', 'owner of the key')
   .requiredOption('-n, --name <name>')
   .option('-s, --scopes <list>', `comma-separated: ${SCOPES.join(', ')}`, 'webhook')
@@ -283,6 +285,7 @@ keys
   });
 keys
   .command('list')
+  .description('List keys (prefix, state, scopes, rate limit, HMAC, name), never the keys themselves')
   .option('-u, --user <username>')
   .action(async (opts) => {
     const rows = await withContext(async (ctx) => listApiKeys(ctx.storage.db, opts.user ? await userId(ctx, opts.user) : undefined));
@@ -290,9 +293,11 @@ keys
       const state = k.revokedAt ? 'revoked' : k.expiresAt && k.expiresAt < Date.now() ? 'expired' : 'active';
       console.log(`${k.id}  ${k.prefix}…  ${state.padEnd(7)}  ${k.scopes.join(',').padEnd(12)}  ${k.rateLimit}/min  hmac:${k.hmacEnabled ? 'on' : 'off'}  ${k.name}`);
     }
+    if (rows.length === 0) console.log('No API keys.');
   });
 keys
   .command('revoke <id>')
+  .description('Revoke a key at once (its id, key_…, from keys list)')
   .action(async (id: string) => {
     const key = await withContext((ctx) => revokeApiKey(ctx.storage.db, id));
     console.log(`Revoked ${key.id} (${key.prefix}…)`);
@@ -301,6 +306,7 @@ keys
 const connections = program.command('connections').description("A user's Odoo connection");
 connections
   .command('set')
+  .description("Save a user's default Odoo connection, after logging in to Odoo with it")
   .requiredOption('-u, --user <username>')
   .requiredOption('--url <url>', 'Odoo base URL, e.g. https://mycompany.odoo.com')
   .requiredOption('--db <database>')
@@ -337,6 +343,7 @@ connections
   });
 connections
   .command('test')
+  .description("Log in to Odoo with a user's default connection and print its version and uid")
   .requiredOption('-u, --user <username>')
   .action(async (opts) => {
     await withContext(async (ctx) => {
@@ -350,6 +357,7 @@ connections
 const subscriptions = program.command('subscriptions').description('Outbound event subscriptions (Odoo record changes → webhooks)');
 subscriptions
   .command('list')
+  .description('List subscriptions (id, model, events, capture, format, state, target)')
   .option('-u, --user <username>')
   .action(async (opts) => {
     await withContext(async (ctx) => {
@@ -359,10 +367,12 @@ subscriptions
         const state = s.active ? 'active' : `disabled${s.disabledReason ? ` (${s.disabledReason})` : ''}`;
         console.log(`${s.id}  ${s.model.padEnd(20)}  ${s.events.join(',').padEnd(19)}  ${s.captureEffective.padEnd(4)}  ${s.format}  ${state}  ${s.targetUrl}`);
       }
+      if (rows.length === 0) console.log('No subscriptions.');
     });
   });
 subscriptions
   .command('create')
+  .description('Subscribe a URL to record changes of one model; prints the signing secret once')
   .requiredOption('-u, --user <username>', 'owner (acts on their default Odoo connection)')
   .requiredOption('-m, --model <model>', 'Odoo model, e.g. res.partner')
   .requiredOption('--url <url>', 'target URL the webhooks are POSTed to')

@@ -177,6 +177,8 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
 
     expect(await cli(events, ['subscriptions', 'delete', id])).toContain(`Deleted ${id}`);
     expect(await cli(events, ['subscriptions', 'list'])).not.toContain(id);
+    // An empty list says so, rather than printing nothing.
+    expect((await cli(events, ['subscriptions', 'list', '-u', 'ops'])).trim()).toBe('No subscriptions.');
     // Rules left behind would keep posting every partner change to the relay's ingest route.
     expect(rules()).toEqual([]);
     expect(sim.engine.execute(2, 'ir.actions.server', 'search', [[['name', 'like', id]]], {})).toEqual([]);
