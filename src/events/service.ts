@@ -62,7 +62,7 @@ export class EventsService {
   private readonly pollDeps: PollDeps;
   /** One coalescer per (subscription, rule): hints of different subscriptions never merge. */
   private readonly coalescers = new Map<string, ChangeCoalescer>();
-  private readonly tokens = new Map<string, { subscriptionId: string; trigger: 'change' | 'unlink' } | null>();
+  private readonly tokens = new Map<string, { subscriptionId: string; trigger: 'change' | 'unlink' }>();
   private ingestTimer: NodeJS.Timeout | undefined;
   private readonly hintWork = new Set<Promise<void>>();
   private started = false;
@@ -375,11 +375,14 @@ export class EventsService {
     let rule = this.tokens.get(hash);
     if (rule === undefined) {
       const row = await this.d.storage.db.selectFrom('ingest_tokens').select(['subscription_id', 'trigger']).where('token_hash', '=', hash).executeTakeFirst();
-      rule = row ? { subscriptionId: row.subscription_id, trigger: row.trigger } : null;
+      // An unknown token is asked again next time, as an unknown API key is: Odoo's rule posts
+      // as soon as it exists, before the instance setting it up has recorded its token, and an
+      // instance that remembered "unknown" refused that rule's posts for good.
+      if (!row) throw new RelayError('unknown_ingest_token');
+      rule = { subscriptionId: row.subscription_id, trigger: row.trigger };
       if (this.tokens.size > 10_000) this.tokens.clear();
       this.tokens.set(hash, rule);
     }
-    if (!rule) throw new RelayError('unknown_ingest_token');
     const signal = parseOdooWebhookPost(body);
     if (!signal) return 'ignored';
     const key = `${rule.subscriptionId}\u0000${rule.trigger}`;

@@ -9,6 +9,7 @@ import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver
 import { httpPost } from '../helpers/relay.js';
 import { startEventsRig, odoo, until, type EventsRig } from './helpers.js';
 import { pollSubscription } from '../../src/events/poller.js';
+import { sha256Hex } from '../../src/ids/random.js';
 
 let rig: EventsRig;
 let receiver: WebhookReceiver;
@@ -154,6 +155,18 @@ describe('push capture', () => {
     const unknown = await httpPost(`${rig.relay.url}/api/events/ingest/ing_${'A'.repeat(32)}`, { _model: 'res.partner', _id: 1 });
     expect(unknown.status).toBe(404);
     expect(unknown.body.code).toBe('unknown_ingest_token');
+  });
+
+  it('takes a token recorded after it was first refused: another instance may have just set its rule up', async () => {
+    // Odoo's rule exists, and posts, before the instance that set it up commits its token.
+    receiver = await startReceiver();
+    const { subscription } = (await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, captureMode: 'poll' })).body;
+    const token = `ing_${'B'.repeat(32)}`;
+    const post = () => httpPost(`${rig.relay.url}/api/events/ingest/${token}`, { _model: 'res.partner', _id: 1 });
+    expect((await post()).status).toBe(404);
+    await rig.relay.ctx.storage.db.insertInto('ingest_tokens').values({ token_hash: sha256Hex(token), subscription_id: subscription.id, trigger: 'change', created_at: Date.now() }).execute();
+    expect((await post()).status).toBe(200);
+    await rig.api('DELETE', `/api/v1/subscriptions/${subscription.id}`);
   });
 
   it('refuses explicit push on an Odoo without webhook actions (16) and polls in auto mode', async () => {
