@@ -13,7 +13,7 @@ import { lockDataDir } from './storage/data-dir-lock.js';
 import { StartupError, dataDirInUse, environmentSecretMask, explainStartupFailure } from './startup-failure.js';
 import { countUsers, createUser, findUserById, findUserByUsername, listUsers, setPassword } from './auth/users.js';
 import { deleteUser, disableUser, enableUser, holdingsOf, keepAnAdmin, setUserRole, type AccountHoldings } from './auth/user-admin.js';
-import { createApiKey, listApiKeys, revokeApiKey } from './auth/api-keys.js';
+import { createApiKey, listApiKeys, revokeApiKey, setApiKeyHmac } from './auth/api-keys.js';
 import { SCOPES, type Scope } from './auth/scopes.js';
 import { resolveConnection, saveDefaultConnection } from './connections/store.js';
 import { checkConnectionToSave } from './connections/login-check.js';
@@ -294,6 +294,19 @@ keys
       console.log(`${k.id}  ${k.prefix}…  ${state.padEnd(7)}  ${k.scopes.join(',').padEnd(12)}  ${k.rateLimit}/min  hmac:${k.hmacEnabled ? 'on' : 'off'}  ${k.name}`);
     }
     if (rows.length === 0) console.log('No API keys.');
+  });
+keys
+  .command('hmac <id>')
+  .description('Turn HMAC signing on for a key with a new secret (printed once; also rotates it), or off')
+  .addOption(new Option('--on', 'require signed requests, with a new secret').conflicts('off'))
+  .addOption(new Option('--off', 'stop requiring signatures'))
+  .action(async (id: string, opts: { on?: boolean; off?: boolean }) => {
+    if (!opts.on && !opts.off) throw new RelayError('invalid_request', 'Say --on (a new secret) or --off', { field: 'on' });
+    const { apiKey, hmacSecret } = await withContext((ctx) => setApiKeyHmac(ctx.storage.db, ctx.box, id, undefined, opts.on === true));
+    if (hmacSecret) {
+      console.log(`HMAC on for ${apiKey.id} (${apiKey.prefix}…); secret (shown once): ${hmacSecret}`);
+      console.log('Requests must now carry X-HMAC-Signature; a serving relay applies it within AUTH_CACHE_SECONDS');
+    } else console.log(`HMAC off for ${apiKey.id} (${apiKey.prefix}…)`);
   });
 keys
   .command('revoke <id>')

@@ -90,6 +90,31 @@ describe('the CLI and the serve process', { timeout: 180_000 }, () => {
     }
   });
 
+  it('turns HMAC on for an existing key with a new secret, printed once, and off again', async () => {
+    const made = await cli(env, ['keys', 'create', '-u', 'ops', '-n', 'signed later']);
+    const id = /id: (key_\S+)/.exec(made)![1]!;
+    const hmacOf = async () => {
+      const storage = openStorage({ dataDir });
+      try {
+        return (await storage.db.selectFrom('api_keys').select('hmac_secret_enc').where('id', '=', id).executeTakeFirstOrThrow()).hmac_secret_enc;
+      } finally {
+        await storage.close();
+      }
+    };
+    expect(await hmacOf()).toBeNull();
+    const on = await cli(env, ['keys', 'hmac', id, '--on']);
+    const secret = /secret \(shown once\): (hmac_\S+)/.exec(on)![1]!;
+    const stored = await hmacOf();
+    // Stored encrypted, never as printed.
+    expect(stored).not.toBeNull();
+    expect(stored).not.toContain(secret);
+    expect((await cli(env, ['keys', 'list'])).split('\n').find((line) => line.includes('signed later'))).toContain('hmac:on');
+    expect(await cli(env, ['keys', 'hmac', id, '--off'])).toContain(`HMAC off for ${id}`);
+    expect(await hmacOf()).toBeNull();
+    const neither = await runCli(env, ['keys', 'hmac', id]);
+    expect([neither.code, neither.stderr.trim()]).toEqual([1, 'error (invalid_request): Say --on (a new secret) or --off']);
+  });
+
   it('refuses a key expiry that is not a date in the future instead of making a key that never expires', async () => {
     await expect(cli(env, ['keys', 'create', '-u', 'ops', '-n', 'typo', '--expires', 'next tuesday'])).rejects.toThrow(/Expiry must be a date in the future/);
     await expect(cli(env, ['keys', 'create', '-u', 'ops', '-n', 'past', '--expires', '2020-01-31'])).rejects.toThrow(/Expiry must be a date in the future/);
