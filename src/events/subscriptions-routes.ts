@@ -29,7 +29,7 @@ import { parseInput } from '../http/parse-input.js';
 import { integerParam } from '../http/query-params.js';
 import { getSubscriptionRow, listSubscriptions, rotateSigningSecret, toSubscription } from './subscriptions-store.js';
 import { enqueueTestEvent } from './test-send.js';
-import { deliveryCounts, listAttempts, listDeliveries, replayDeliveries } from './outbox.js';
+import { deliveryCounts, listAttempts, listDeliveries, replayDeliveries } from './delivery-log.js';
 import { documentOnly } from '../openapi/webhook-docs.js';
 import { subscriptionDocs } from '../openapi/subscriptions-docs.js';
 
