@@ -4,7 +4,6 @@ import { authenticateCaller, checkSessionWrite, crossSiteRefusal, isCrossSite, t
 import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { verifyRequestHmac } from '../auth/request-hmac.js';
 import { checkMethodAccess } from '../actions/execute-method.js';
-import { RelayError } from '../errors/index.js';
 
 /**
  * Who is calling, from headers only (before the body is read): an API key or OAuth grant,

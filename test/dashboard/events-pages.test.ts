@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -23,7 +23,6 @@ describe('events pages in a browser', { timeout: 120_000 }, () => {
   let sim: OdooSim;
   let receiver: WebhookReceiver;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let problems: string[] = [];
 
@@ -36,7 +35,7 @@ describe('events pages in a browser', { timeout: 120_000 }, () => {
       startReceiver(),
       launchChromium(),
     ]);
-    ({ context, page, problems } = await openDashboardPage(browser, { clipboardOrigin: relay.url }));
+    ({ page, problems } = await openDashboardPage(browser, { clipboardOrigin: relay.url }));
   });
 
   afterAll(async () => {

@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
-import { startEventsRig, odoo, until, type EventsRig } from './helpers.js';
+import { startEventsRig, odoo, type EventsRig } from './helpers.js';
 import { pollSubscription } from '../../src/events/poller.js';
 import { OdooClient } from '../../src/odoo/index.js';
 

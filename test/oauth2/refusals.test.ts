@@ -3,7 +3,7 @@ import type * as oauth from 'oauth4webapi';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
 import { DashboardClient } from '../dashboard/helpers.js';
 import { sha256Hex } from '../../src/ids/random.js';
-import { approvedAuthorization, authorizeWithConsent, basic, codeFlow, discover, pkce, postForm, raw, REDIRECT_URI, registerApp, signIn, type RegisteredApp } from './helpers.js';
+import { approvedAuthorization, basic, codeFlow, discover, pkce, postForm, raw, REDIRECT_URI, registerApp, signIn, type RegisteredApp } from './helpers.js';
 
 /** Every refusal of the authorization server, each with the exact OAuth error it must answer. */
 describe('OAuth 2.0 refusals', () => {

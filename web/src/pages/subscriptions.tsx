@@ -123,7 +123,7 @@ async function subscriptionAppNames(): Promise<ReadonlyMap<string, string>> {
 export function SubscriptionsPage() {
   const [subs, setSubs] = useState<Subscription[] | null>(null);
   const [loadError, setLoadError] = useState<ApiError | null>(null);
-  const { busy, error, setError, message, setMessage, act } = useRowAction();
+  const { busy, error, message, setMessage, act } = useRowAction();
   const [editing, setEditing] = useState<Subscription | 'new' | null>(null);
   const [deleting, setDeleting] = useState<Subscription | null>(null);
   const [rotating, setRotating] = useState<Subscription | null>(null);
