@@ -13,13 +13,13 @@
  *   POST   /api/v1/subscriptions/:id/replay              queue failed (or chosen finished) deliveries again
  *   POST   /api/v1/subscriptions/:id/test                queue one synthetic `<model>.test` event
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import type { SubscriptionsTable } from '../storage/schema.js';
-import { authenticateCaller, checkSessionWrite, credentialName, grantOf, type Caller } from '../auth/caller.js';
+import { credentialName, grantOf, type Caller } from '../auth/caller.js';
+import { authenticateRestCaller } from '../rest/guard.js';
 import { matchesAllowList } from '../auth/scopes.js';
-import { enforceKeyRateLimit } from '../auth/rate-limit.js';
 import { verifyRequestHmac } from '../auth/request-hmac.js';
 import { RelayError } from '../errors/index.js';
 import { resolveConnection } from '../connections/store.js';
@@ -33,17 +33,16 @@ import { deliveryCounts, listAttempts, listDeliveries, replayDeliveries } from '
 import { documentOnly } from '../openapi/webhook-docs.js';
 import { subscriptionDocs } from '../openapi/subscriptions-docs.js';
 
-/** API key or OAuth grant with the `subscriptions` scope (rate limited like the webhook), or a dashboard session with its CSRF token. */
-async function authorize(ctx: AppContext, request: FastifyRequest, reply: { headers(h: Record<string, string>): unknown }): Promise<Caller> {
-  const caller = await authenticateCaller(ctx, request);
-  if (caller.kind !== 'session') {
-    await enforceKeyRateLimit(ctx.rateLimiter, caller.grant, reply, () => ctx.metrics.rateLimited.inc());
-    if (!caller.grant.scopes.includes('subscriptions')) {
-      throw new RelayError('forbidden_scope', `This ${credentialName(caller)} lacks the subscriptions scope`, { required: 'subscriptions' });
-    }
-    return caller;
+/**
+ * As the REST API over models admits its callers (an API key or OAuth grant rate limited like
+ * the webhook; a dashboard session same-site only, with its CSRF token for a change), and a
+ * key or grant needs the `subscriptions` scope.
+ */
+async function authorize(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<Caller> {
+  const caller = await authenticateRestCaller(ctx, request, reply);
+  if (caller.kind !== 'session' && !caller.grant.scopes.includes('subscriptions')) {
+    throw new RelayError('forbidden_scope', `This ${credentialName(caller)} lacks the subscriptions scope`, { required: 'subscriptions' });
   }
-  checkSessionWrite(request, caller.csrfToken, ctx.config.publicUrl);
   return caller;
 }
 
@@ -120,7 +119,7 @@ const listQuery = z.object({
 
 export function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppContext): void {
   const events = ctx.events;
-  const onRequest = async (request: FastifyRequest, reply: { headers(h: Record<string, string>): unknown }) => {
+  const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
     request.caller = await authorize(ctx, request, reply);
   };
   // A signing key's signature: the JSON parser checks it when there is a body; this covers the

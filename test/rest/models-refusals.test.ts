@@ -267,6 +267,10 @@ describe('dashboard sessions', () => {
     const read = await call(relay, 'GET', '/api/v1/models/res.partner/9', { cookie: session.cookie, origin: 'https://evil.example' });
     expect(read.status).toBe(403);
     expect(read.body.code).toBe('cross_site_request');
+    // The subscriptions API holds sessions to the same rule: its listings name target URLs.
+    const subscriptions = await call(relay, 'GET', '/api/v1/subscriptions', { cookie: session.cookie, 'sec-fetch-site': 'cross-site' });
+    expect([subscriptions.status, subscriptions.body.code]).toEqual([403, 'cross_site_request']);
+    expect((await call(relay, 'GET', '/api/v1/subscriptions', { cookie: session.cookie })).status).toBe(200);
     const write = await call(
       relay,
       'POST',
