@@ -10,12 +10,13 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { AppContext } from '../context.js';
 import { authenticateCaller, credentialName, type Caller, type GrantCaller } from '../auth/caller.js';
 import { enforceKeyRateLimit } from '../auth/rate-limit.js';
-import { RelayError } from '../errors/index.js';
+import { RelayError, statusOf } from '../errors/index.js';
 import { odooForCaller } from '../actions/odoo-for-caller.js';
 import { callerMayWrite, type ToolEnv } from '../chat/tools.js';
 import { relationsLoader } from '../actions/linked-models.js';
 import { toolStepLogger } from '../chat/tool-log.js';
 import { buildMcpServer } from './server.js';
+import { registerMcpResourceMetadata, resourceMetadataUrl } from './resource-metadata.js';
 
 async function authenticateMcp(ctx: AppContext, request: FastifyRequest, reply: { headers(h: Record<string, string>): unknown }): Promise<GrantCaller> {
   const noSession = 'MCP needs an API key (Authorization: Bearer sk_live_…) or an OAuth 2.0 access token';
@@ -23,11 +24,12 @@ async function authenticateMcp(ctx: AppContext, request: FastifyRequest, reply: 
   try {
     caller = await authenticateCaller(ctx, request);
   } catch (err) {
+    if (!(err instanceof RelayError) || statusOf(err.code) !== 401) throw err;
     // The general refusal offers a session cookie too, which MCP does not take.
-    if (err instanceof RelayError && err.code === 'unauthenticated') throw new RelayError('unauthenticated', noSession, err.details, err.headers);
-    throw err;
+    const message = err.code === 'unauthenticated' ? noSession : err.message;
+    throw new RelayError(err.code, message, err.details, { ...err.headers, 'www-authenticate': withResourceMetadata(ctx, request, err.headers?.['www-authenticate']) });
   }
-  if (caller.kind === 'session') throw new RelayError('unauthenticated', noSession);
+  if (caller.kind === 'session') throw new RelayError('unauthenticated', noSession, undefined, { 'www-authenticate': withResourceMetadata(ctx, request, undefined) });
   await enforceKeyRateLimit(ctx.rateLimiter, caller.grant, reply, () => ctx.metrics.rateLimited.inc());
   // The key's owner asked for every request to be signed; MCP clients cannot sign, so the key is refused rather than the rule skipped.
   if (caller.kind === 'api_key' && caller.hmacSecretEnc) {
@@ -41,12 +43,18 @@ async function authenticateMcp(ctx: AppContext, request: FastifyRequest, reply: 
   return caller;
 }
 
+/** A 401's Bearer challenge naming where MCP clients find the authorization server (RFC 9728 §5.1). */
+function withResourceMetadata(ctx: AppContext, request: FastifyRequest, challenge: string | undefined): string {
+  return `${challenge ?? 'Bearer realm="odoo-relay"'}, resource_metadata="${resourceMetadataUrl(ctx, request)}"`;
+}
+
 function wantsWrites(request: FastifyRequest): boolean {
   const q = (request.query ?? {}) as Record<string, unknown>;
   return q.allow_writes === 'true' || q.allow_writes === '1';
 }
 
 export function registerMcpRoute(app: FastifyInstance, ctx: AppContext): void {
+  registerMcpResourceMetadata(app, ctx);
   const relayErrorHandler = app.errorHandler;
   app.post('/mcp', {
     // A body that is not JSON is JSON-RPC's parse error (-32700), which MCP clients read; every

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { discoverOAuthServerInfo, extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
 import { startOdooSim, type OdooSim } from '../odoo-sim/server.js';
 import { startTestRelay, httpGet, type TestRelay } from '../helpers/relay.js';
 import { queryRequestLog } from '../../src/request-log/query.js';
@@ -139,7 +140,23 @@ describe('MCP server', () => {
     const raw = await relay.post('/mcp', { jsonrpc: '2.0', id: 1, method: 'tools/list' });
     expect(raw.status).toBe(401);
     expect(raw.body.error).toBe('MCP needs an API key (Authorization: Bearer sk_live_…) or an OAuth 2.0 access token');
-    expect(raw.headers['www-authenticate']).toMatch(/^Bearer /);
+    expect(raw.headers['www-authenticate']).toMatch(/^Bearer realm="odoo-relay", resource_metadata="http:\/\/.+\/\.well-known\/oauth-protected-resource\/mcp"$/);
+  });
+
+  it("points a refused client at the authorization server (RFC 9728), as the MCP SDK's discovery reads it", async () => {
+    const refused = await fetch(`${relay.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: 'Bearer sk_live_notarealkey0000000000000000' },
+      body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+    });
+    expect(refused.status).toBe(401);
+    const challenge = extractWWWAuthenticateParams(refused);
+    expect(challenge).toMatchObject({ error: 'invalid_token' });
+    expect(String(challenge.resourceMetadataUrl)).toBe(`${relay.url}/.well-known/oauth-protected-resource/mcp`);
+    // What the SDK's client does next: the resource's metadata, then the authorization server's.
+    const info = await discoverOAuthServerInfo(`${relay.url}/mcp`, { resourceMetadataUrl: challenge.resourceMetadataUrl });
+    expect(info.resourceMetadata).toMatchObject({ resource: `${relay.url}/mcp`, authorization_servers: [relay.url], bearer_methods_supported: ['header'] });
+    expect(info.authorizationServerMetadata).toMatchObject({ issuer: relay.url, token_endpoint: `${relay.url}/oauth/token`, code_challenge_methods_supported: ['S256'] });
   });
 
   it('refuses a key that requires HMAC signatures (MCP clients cannot sign)', async () => {
