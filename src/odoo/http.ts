@@ -61,6 +61,7 @@ export class OdooHttp {
   readonly origin: string;
   private readonly basePath: string;
   private pool: Pool | undefined;
+  private closed = false;
 
   constructor(
     baseUrl: string,
@@ -82,6 +83,13 @@ export class OdooHttp {
    */
   request(req: OdooHttpRequest): Promise<RawOdooResponse> {
     const pool = (this.pool ??= acquirePool(this.origin));
+    const answer = this.send(pool, req);
+    // A call queued before close() and sent after it takes the shared pool again: it gives it
+    // back when done, or the origin's pool (and its sockets) stayed open for good.
+    return this.closed ? answer.finally(() => this.close()) : answer;
+  }
+
+  private send(pool: Pool, req: OdooHttpRequest): Promise<RawOdooResponse> {
     return new Promise((resolve, reject) => {
       const handler = new BodyCollector(this.maxBodyBytes, performance.now() + req.timeoutMs, resolve, (error, timedOut) =>
         reject(networkError(error, timedOut, this.origin, req.timeoutMs)),
@@ -107,6 +115,7 @@ export class OdooHttp {
 
   /** Lets go of the shared pool (closed when no client uses it any more). */
   async close(): Promise<void> {
+    this.closed = true;
     if (!this.pool) return;
     this.pool = undefined;
     await releasePool(this.origin);

@@ -116,6 +116,27 @@ describe('OdooHttp', () => {
     });
   });
 
+  it('gives back the shared pool after a call sent once the client was closed (one that waited in the queue)', async () => {
+    const open = new Set<net.Socket>();
+    const own = http.createServer((req, res) => req.resume().on('end', () => res.end('true')));
+    own.on('connection', (socket: net.Socket) => {
+      open.add(socket);
+      socket.on('close', () => open.delete(socket));
+    });
+    await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', resolve));
+    try {
+      const odoo = new OdooHttp(`http://127.0.0.1:${(own.address() as net.AddressInfo).port}`);
+      await odoo.close();
+      expect((await odoo.request({ method: 'POST', path: '/late', body: '{}', timeoutMs: 2000 })).text).toBe('true');
+      // Kept, the pool would hold its keep-alive socket for seconds, and the pool itself for good.
+      for (let waited = 0; open.size > 0 && waited < 2000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      expect(open.size).toBe(0);
+    } finally {
+      own.closeAllConnections();
+      await new Promise<void>((resolve) => own.close(() => resolve()));
+    }
+  });
+
   it('joins a body that arrives in pieces, a character split between them included', async () => {
     await withOdoo(base, async (odoo) => {
       const answer = await odoo.request({ method: 'GET', path: '/pieces', timeoutMs: 2000 });
