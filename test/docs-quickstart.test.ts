@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, startServe, type ServeProcess } from './helpers/cli.js';
 import { startOdooSim, type OdooSim } from './odoo-sim/server.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 /** Splits one shell command line into words: single and double quotes, no expansion (the README uses none). */
 function shellWords(line: string): string[] {
@@ -46,7 +45,7 @@ describe('README quick start', () => {
 
   it('works as written: the CLI lines, then the curl line with the printed key', async () => {
     sim = await startOdooSim({ version: 19, automationNoise: 'none' });
-    const env = { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'relay-quickstart-')) };
+    const env = { DATA_DIR: tempDir('relay-quickstart-') };
     const { cli, curl } = quickStart();
     expect(cli.map((c) => c.args.slice(0, 2).join(' '))).toEqual(['users create', 'connections set', 'keys create']);
     // Only what points at the reader's own Odoo changes: the test server's address, database and login.

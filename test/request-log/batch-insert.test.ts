@@ -1,11 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { migrate, openStorage, type Storage } from '../../src/storage/database.js';
 import { requestLogBatchInsert } from '../../src/request-log/batch-insert.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { requestLogRows as rows } from './rows.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const opened: Storage[] = [];
 afterAll(async () => {
@@ -31,7 +29,7 @@ async function roundTrip(storage: Storage, count: number) {
 describe('request-log batch insert', () => {
   for (const count of [1, 31, 32, 75]) {
     it(`writes ${count} rows on SQLite with every column in place`, async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-log-'));
+      const dir = tempDir('relay-log-');
       await roundTrip(openStorage({ dataDir: dir }), count);
     });
   }
@@ -41,7 +39,7 @@ describe('request-log batch insert', () => {
   });
 
   it('fails a batch the database refuses, and writes the next one on a fresh thread', async () => {
-    const storage = openStorage({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'relay-log-')) });
+    const storage = openStorage({ dataDir: tempDir('relay-log-') });
     opened.push(storage);
     const batches = requestLogBatchInsert(storage);
     // No migration yet: the thread cannot even prepare its statements.

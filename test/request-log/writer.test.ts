@@ -1,11 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { migrate, openStorage, type Storage } from '../../src/storage/database.js';
 import { requestLogBatchInsert } from '../../src/request-log/batch-insert.js';
 import { RequestLogWriter } from '../../src/request-log/writer.js';
 import { requestLogRows } from './rows.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const opened: Storage[] = [];
 afterAll(async () => {
@@ -13,7 +11,7 @@ afterAll(async () => {
 });
 
 function sqlite(): Storage {
-  const storage = openStorage({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'relay-log-writer-')) });
+  const storage = openStorage({ dataDir: tempDir('relay-log-writer-') });
   opened.push(storage);
   return storage;
 }

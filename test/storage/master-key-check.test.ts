@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import pino from 'pino';
@@ -10,11 +9,12 @@ import { createContext, type AppContext } from '../../src/context.js';
 import { createUser } from '../../src/auth/users.js';
 import { createApiKey } from '../../src/auth/api-keys.js';
 import { createTestDatabase } from '../helpers/postgres.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const silent = pino({ level: 'silent' });
 
 function freshDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'relay-mk-'));
+  return tempDir('relay-mk-');
 }
 
 function open(dataDir: string, env: Record<string, string> = {}): Promise<AppContext> {
