@@ -8,6 +8,7 @@ import { isValidChallenge } from './pkce.js';
 import { createAuthorizationRequest } from './store.js';
 import { clientRedirect, isRegisteredRedirectUri } from './redirect.js';
 import { issuerOf } from './issuer.js';
+import { RelayError, statusOf } from '../errors/index.js';
 
 const PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method'] as const;
 
@@ -24,11 +25,11 @@ const authorizeQuery = z.object({
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Shown when client_id or redirect_uri is wrong: redirecting then would make the relay an open redirector (RFC 6749 §4.1.2.1). */
-function errorPage(reply: FastifyReply, message: string) {
+function errorPage(reply: FastifyReply, message: string, status = 400) {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorization request refused — odoo-relay</title></head>
 <body><main><h1>Authorization request refused</h1><p>${escapeHtml(message)}</p>
 <p>The app that sent you here is misconfigured. Nothing was shared with it.</p></main></body></html>`;
-  return reply.code(400).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
+  return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
 }
 
 /** Each parameter at most once (RFC 6749 §3.1): repeats are an invalid request. */
@@ -71,6 +72,13 @@ export function registerAuthorizeRoute(app: FastifyInstance, ctx: AppContext): v
           302: z.null().describe('To the consent page, or back to the redirect URI with `error`, `state` and `iss` (the Location header).'),
           400: z.string().describe('An HTML page: the client_id or redirect_uri is unknown or wrong, so there is nowhere safe to redirect to.'),
         },
+      },
+      // A refusal before the handler (a %00 in the URL) is a page too: the browser is the
+      // user's, and the schema's 400 is HTML (a JSON body failed its serialization, a 500).
+      errorHandler(error, request, reply) {
+        if (error instanceof RelayError && statusOf(error.code) < 500) return errorPage(reply, error.message);
+        request.log.error({ err: error, reqId: request.id }, 'OAuth authorize failed');
+        return errorPage(reply, 'The authorization request could not be processed.', 500);
       },
       // The schema documents the parameters; checks happen below, because which errors may be
       // redirected depends on which parameter is wrong.

@@ -50,6 +50,8 @@ describe('OAuth 2.0 refusals', () => {
         { ...base, redirect_uri: `${REDIRECT_URI}/` },
         { response_type: 'code', redirect_uri: REDIRECT_URI },
         { ...base, redirect_uri: '' },
+        // Refused before the route (no id may hold a NUL), and still a page, not a JSON 500.
+        { ...base, client_id: 'x\u0000' },
       ]) {
         const r = await raw(authorizeUrl(params as Record<string, string>));
         expect(r.status).toBe(400);
