@@ -4,6 +4,7 @@
  */
 
 import { exceedsJsonDepth } from '../http/json-depth.js';
+import { jsonHoldsNul } from '../http/nul-text.js';
 import { FIELD_NAME } from '../odoo/names.js';
 
 export const DEFAULT_LIMIT = 80;
@@ -26,6 +27,8 @@ export const DOMAIN_MAX_DEPTH = 64;
 /** A JSON Odoo domain from its query-parameter text; a message naming the problem otherwise. */
 export function parseDomain(text: string): { ok: true; domain: unknown[] } | { ok: false; problem: string } {
   if (exceedsJsonDepth(text, DOMAIN_MAX_DEPTH)) return { ok: false, problem: `domain nests deeper than ${DOMAIN_MAX_DEPTH} levels` };
+  // JSON text in a query parameter: its \u0000 is no %00, which the URL check catches.
+  if (jsonHoldsNul(text)) return { ok: false, problem: 'domain holds \\u0000 (NUL), which no value may contain' };
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -139,6 +139,8 @@ describe('request validation', () => {
     [`/api/v1/models/res.partner?domain=${encodeURIComponent('[["a","="]]')}`, 'querystring.domain'],
     // Thousands of levels parse, then overflowed the stack when the call to Odoo was serialized.
     [`/api/v1/models/res.partner?domain=[["name","in",${'['.repeat(7000)}${']'.repeat(7000)}]]`, 'querystring.domain'],
+    // A NUL as JSON text in the parameter (%5Cu0000): no %00 for the URL check to see.
+    [`/api/v1/models/res.partner?domain=${encodeURIComponent('[["name","not ilike","\\u0000"]]')}`, 'querystring.domain'],
     ['/api/v1/models/res.partner?fields=name;drop', 'querystring.fields'],
     ['/api/v1/models/res.partner?limit=0', 'querystring.limit'],
     ['/api/v1/models/res.partner?limit=1001', 'querystring.limit'],
