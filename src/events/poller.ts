@@ -43,6 +43,12 @@ export interface PollDeps {
   heldLeases?: Set<CaptureLease>;
   /** True while a change of the subscription waits in this process for its capture lease: the poll lets it go first. */
   changeWaiting?(subscriptionId: string): boolean;
+  /**
+   * The failure this process last logged per subscription: the same one again is logged at
+   * debug. Kept by the process, not read from the row, so a restarted relay (or another
+   * instance) says once what it finds failing.
+   */
+  pollFailures?: Map<string, string>;
 }
 
 /** Why a subscription whose owner is disabled stopped (the disable itself names the account). */
@@ -157,8 +163,6 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
   const lease = await tryCaptureLease(db, subId, { leaseMs: deps.leaseMs, clock, held: deps.heldLeases });
   if (!lease) return null;
   let odooCalls = 0;
-  // The last poll's failure: an Odoo that stays down is logged once per subscription, not per poll.
-  let previousError: string | null = null;
   try {
     // With its owner's disabled_at, read in the same query rather than one more per poll.
     const found = await db
@@ -170,7 +174,6 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
       .executeTakeFirst();
     const cap = await db.selectFrom('subscription_capture').selectAll().where('subscription_id', '=', subId).executeTakeFirst();
     if (!found || !cap || found.active !== 1) return null;
-    previousError = cap.last_error;
     const { owner_disabled_at: ownerDisabledAt, ...sub } = found;
     // A subscription made while its owner was being disabled escaped that pause: it pauses now.
     if (ownerDisabledAt !== null) {
@@ -251,12 +254,16 @@ export async function pollSubscription(deps: PollDeps, subId: string, now: numbe
       },
       lease,
     );
-    if (previousError !== null) deps.logger.info({ subscription: subId }, 'poll works again');
+    if (deps.pollFailures?.delete(subId)) deps.logger.info({ subscription: subId }, 'poll works again');
     return { events: inserted, odooCalls, more: plan.more };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    if (message.slice(0, 500) === previousError) deps.logger.debug({ err, subscription: subId }, 'poll failed again');
-    else deps.logger.warn({ err, subscription: subId }, 'poll failed');
+    // An Odoo that stays down is logged once per subscription and failure, not at every poll.
+    if (deps.pollFailures?.get(subId) === message) deps.logger.debug({ err, subscription: subId }, 'poll failed again');
+    else {
+      deps.logger.warn({ err, subscription: subId }, 'poll failed');
+      deps.pollFailures?.set(subId, message);
+    }
     await db
       .updateTable('subscription_capture')
       .set({ last_error: message.slice(0, 500), next_poll_at: clock() + deps.intervals.pollMs })

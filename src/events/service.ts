@@ -102,6 +102,7 @@ export class EventsService {
       startedAt: Date.now(),
       changeWaiting: (id) => this.changesWaiting.has(id),
       heldLeases: this.heldLeases,
+      pollFailures: new Map(),
     };
     this.poller = new Poller(this.pollDeps, Math.min(1_000, d.config.pollIntervalMs));
     this.offChanged = subscriptionsChanged.subscribe(() => this.tokens.clear());

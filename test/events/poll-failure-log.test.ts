@@ -59,4 +59,11 @@ it('logs a failing poll at warn once, its repeats at debug, a new failure at war
   failure = null;
   expect(await poll()).toEqual(['info poll works again']);
   expect(await poll()).toEqual([]);
+  // A restarted relay has logged nothing yet: what it finds failing, it says once.
+  failure = new OdooError('odoo_unreachable', 'Odoo at http://odoo.test is unreachable: connection refused');
+  await pollSubscription(polling, subId);
+  lines.length = 0;
+  const restarted: PollDeps = { ...polling, pollFailures: new Map() };
+  await pollSubscription(restarted, subId);
+  expect(lines.map((l) => `${pino.levels.labels[l.level]} ${l.msg}`)).toEqual(['warn poll failed']);
 });
