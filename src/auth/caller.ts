@@ -54,7 +54,10 @@ const REFUSED_KEY_CHALLENGE = { 'www-authenticate': `${BEARER_CHALLENGE}, error=
 export function presentedApiKey(request: FastifyRequest): string | undefined {
   const auth = request.headers.authorization;
   const header = request.headers['x-api-key'];
-  const apiKeyHeader = Array.isArray(header) ? header[0] : header;
+  // An empty header is no key (an n8n credential left blank), not a second one.
+  const apiKeyHeader = (Array.isArray(header) ? header[0] : header) || undefined;
+  // A Header Auth credential named X-API-Key is easily given Authorization's value.
+  if (apiKeyHeader && /^Bearer\s/i.test(apiKeyHeader)) throw malformedKey('X-API-Key takes the key alone: leave out "Bearer "');
   if (auth) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     if (match) {
@@ -64,8 +67,6 @@ export function presentedApiKey(request: FastifyRequest): string | undefined {
     }
     if (!apiKeyHeader) throw malformedKey('Authorization header must be "Bearer <api key>"');
   }
-  // A Header Auth credential named X-API-Key is easily given Authorization's value.
-  if (apiKeyHeader && /^Bearer\s/i.test(apiKeyHeader)) throw malformedKey('X-API-Key takes the key alone: leave out "Bearer "');
   return apiKeyHeader;
 }
 

@@ -232,7 +232,7 @@ function objectFields(object: Record<string, JsonValue>): XmlNode[] {
   );
 }
 
-/** XML serialization; `fromXml(toXml(p))` deep-equals `p`. */
+/** XML serialization; reading it back (test/helpers/xml-payload.ts) gives `p` again. */
 export function toXml(payload: EventPayload): string {
   const children: XmlNode[] = [
     el('id', text(payload.id)),

@@ -37,12 +37,15 @@ describe('webhook authentication', () => {
     for (const [headers, message] of [
       [{ 'x-api-key': `Bearer ${key}` }, 'X-API-Key takes the key alone: leave out "Bearer "'],
       [{ authorization: `Bearer ${key}`, 'x-api-key': `sk_live_${'y'.repeat(40)}` }, 'Authorization and X-API-Key carry different keys: send one of them'],
+      [{ authorization: `Bearer ${key}`, 'x-api-key': `Bearer ${key}` }, 'X-API-Key takes the key alone: leave out "Bearer "'],
     ] as const) {
       const r = await hook({ action: 'get_config' }, headers);
       expect([r.status, r.body.code, r.body.error], JSON.stringify(headers)).toEqual([401, 'invalid_api_key', message]);
     }
     // The same key in both is no contradiction.
     expect((await hook({ action: 'get_config' }, { authorization: `Bearer ${key}`, 'x-api-key': key })).body.code).toBe('no_odoo_connection');
+    // Nor is an empty X-API-Key (a credential left blank) a second key.
+    expect((await hook({ action: 'get_config' }, { authorization: `Bearer ${key}`, 'x-api-key': '' })).body.code).toBe('no_odoo_connection');
   });
 
   it('accepts the key as Bearer and as X-API-Key (then reports the missing Odoo configuration)', async () => {
