@@ -75,13 +75,16 @@ function parseJson(raw: Buffer, maxDepth: number, done: (err: Error | null, body
   if (exceedsJsonDepth(text, maxDepth)) {
     return done(new RelayError('invalid_json', `JSON nesting deeper than ${maxDepth} levels`), undefined);
   }
+  let body: unknown;
+  try {
+    body = sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch (err) {
+    const message = err instanceof SyntaxError ? err.message : 'Forbidden key in JSON (__proto__ or constructor.prototype)';
+    return done(new RelayError('invalid_json', 'Request body is not valid JSON', { reason: message }), undefined);
+  }
+  // Valid JSON, which no database can store (see nul-text.ts): a bad value, not bad JSON.
   if (jsonHoldsNul(text)) {
     return done(new RelayError('invalid_request', 'A JSON string holds \\u0000 (NUL), which no name, value or filter may contain'), undefined);
   }
-  try {
-    done(null, sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
-  } catch (err) {
-    const message = err instanceof SyntaxError ? err.message : 'Forbidden key in JSON (__proto__ or constructor.prototype)';
-    done(new RelayError('invalid_json', 'Request body is not valid JSON', { reason: message }), undefined);
-  }
+  done(null, body);
 }

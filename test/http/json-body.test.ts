@@ -50,6 +50,16 @@ describe('JSON request bodies', () => {
     }
   });
 
+  it('refuses a \\u0000 in valid JSON as a bad value (invalid_request), and broken JSON as invalid_json whatever it holds', async () => {
+    const key = (await admin.call('POST', '/api/dashboard/api-keys', { name: 'nul' })).body.key;
+    const send = (body: string) =>
+      request(`${relay.url}/api/n8n/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body }).then(readAnswer);
+    expect((await send('{"action":"get_config","note":"a\\u0000b"}')).body.code).toBe('invalid_request');
+    expect((await send('{"action":"get_config","note":"a\\u0000b"')).body.code).toBe('invalid_json');
+    // An escaped backslash before u0000 is text, not a NUL.
+    expect((await send('{"action":"get_config","note":"C:\\\\u0000"}')).body.code).toBe('no_odoo_connection');
+  });
+
   it('refuses a webhook call without a body by naming the missing field, as for any body without an action', async () => {
     const key = (await admin.call('POST', '/api/dashboard/api-keys', { name: 'webhook' })).body.key;
     for (const body of ['', '  \n']) {
