@@ -94,6 +94,10 @@ export async function buildApp(ctx: AppContext): Promise<RelayApp> {
   });
 
   answerExpectContinue(app.server, ctx.config.bodyLimitBytes);
+  // Fastify sets requestTimeout after Node made the server, whose headersTimeout stays 60 s:
+  // Node then let a body that stopped half-way hold its connection for 60–90 s whatever
+  // REQUEST_TIMEOUT_MS said (measured with 1 s). Node's own default keeps it at most requestTimeout.
+  app.server.headersTimeout = Math.min(app.server.headersTimeout, ctx.config.requestTimeoutMs);
 
   // Route schemas are zod: they validate requests, serialize responses and (through
   // @fastify/swagger) produce the OpenAPI document. Routes without a schema are unaffected.

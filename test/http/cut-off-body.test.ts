@@ -40,5 +40,7 @@ describe('a request cut off in its body', () => {
     // Node's HTTP server enforces it (408, then closes), checking every 30 s; a test waiting for
     // that would take as long, so the wiring is checked here.
     expect(relay.app.server.requestTimeout).toBe(5000);
+    // With a longer headersTimeout, Node let a body that stopped half-way stay for 60–90 s.
+    expect(relay.app.server.headersTimeout).toBe(5000);
   });
 });
