@@ -34,6 +34,13 @@ function asOAuthError(err: FastifyError | OAuthError | Error): OAuthError | null
 export async function registerOAuth2(app: FastifyInstance, ctx: AppContext): Promise<void> {
   await app.register(async (oauth) => {
     await oauth.register(formbody, { bodyLimit: 16 * 1024 });
+    // A form field with a NUL (%00 in the body, which the URL check does not see): refused on
+    // SQLite as PostgreSQL, which cannot look it up, refuses it.
+    oauth.addHook('preValidation', (request, _reply, done) => {
+      const form = request.body;
+      const holdsNul = typeof form === 'object' && form !== null && Object.values(form).some((v) => [v].flat().some((s) => typeof s === 'string' && s.includes('\u0000')));
+      done(holdsNul ? new OAuthError('invalid_request', 'A parameter holds %00 (NUL), which no id, secret or token may contain') : undefined);
+    });
     oauth.setErrorHandler((err, request, reply) => {
       let refusal = asOAuthError(err as Error);
       if (!refusal) {

@@ -198,6 +198,16 @@ describe('OAuth 2.0 refusals', () => {
       }
     });
 
+    it('a NUL in a form field is invalid_request, whatever the database (PostgreSQL cannot look it up)', async () => {
+      const forms: Record<string, string>[] = [
+        { grant_type: 'client_credentials', client_id: 'ab\u0000c', client_secret: 'x' },
+        { grant_type: 'refresh_token', refresh_token: 'ort_\u0000', client_id: pub.client.client_id },
+      ];
+      for (const form of forms) {
+        expectOAuthError(await token(form), 400, 'invalid_request');
+      }
+    });
+
     it('a scope beyond the app’s registration is invalid_scope', async () => {
       expectOAuthError(await token({ grant_type: 'client_credentials', scope: 'subscriptions' }, asApp()), 400, 'invalid_scope');
       expectOAuthError(await token({ grant_type: 'client_credentials', scope: 'read everything' }, asApp()), 400, 'invalid_scope');
