@@ -121,8 +121,8 @@ export class OdooClient {
   ): Promise<VerbatimResult> {
     return this.guard(() => {
       checkCallShape(model, method, args, kwargs);
-      return this.limit.run(() => {
-        if (timing) timing.sentAt = performance.now();
+      return this.limit.run((startedAt) => {
+        if (timing) timing.sentAt = startedAt;
         return this.execute(model, method, args, kwargs, verbatim);
       }, caller);
     });

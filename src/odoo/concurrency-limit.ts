@@ -55,8 +55,9 @@ export class ConcurrencyLimit {
    * A task that waited, and whose `caller` has gone by its turn, is not run (`abandoned()`):
    * nobody would read its answer, and a retry of it may already be on its way, so running it
    * would write to Odoo twice. A task started at once runs whatever happens to its caller.
+   * The task is given the moment it started (performance.now()), which the limit reads anyway.
    */
-  run<T>(task: () => Promise<T>, caller?: TaskCaller): Promise<T> {
+  run<T>(task: (startedAt: number) => Promise<T>, caller?: TaskCaller): Promise<T> {
     if (this.active < this.maxConcurrent) {
       this.active += 1;
       return this.settle(task);
@@ -72,11 +73,11 @@ export class ConcurrencyLimit {
   }
 
   /** Runs the task in the slot it holds, and frees the slot however the task ends. */
-  private settle<T>(task: () => Promise<T>): Promise<T> {
+  private settle<T>(task: (startedAt: number) => Promise<T>): Promise<T> {
     const started = performance.now();
     let pending: Promise<T>;
     try {
-      pending = task();
+      pending = task(started);
     } catch (error) {
       this.release();
       return Promise.reject(error);
