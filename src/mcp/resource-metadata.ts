@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { SCOPES } from '../auth/scopes.js';
-import { issuerOf } from '../oauth2/issuer.js';
+import { issuerOf, varyByIssuer } from '../oauth2/issuer.js';
 import { issuerPathOf } from '../oauth2/metadata-route.js';
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
@@ -32,8 +32,7 @@ const metadata = z.object({
 export function registerMcpResourceMetadata(app: FastifyInstance, ctx: AppContext): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const issuer = issuerOf(ctx, request);
-    // Without PUBLIC_URL the answer follows the Host header: a shared cache must not mix hosts.
-    if (!ctx.config.publicUrl) reply.header('vary', 'Host, X-Forwarded-Host, X-Forwarded-Proto');
+    varyByIssuer(ctx, reply);
     return {
       resource: `${issuer}/mcp`,
       authorization_servers: [issuer],

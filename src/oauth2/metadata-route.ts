@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { SCOPES } from '../auth/scopes.js';
-import { issuerOf } from './issuer.js';
+import { issuerOf, varyByIssuer } from './issuer.js';
 
 const metadata = z.object({
   issuer: z.string(),
@@ -32,12 +32,7 @@ const WELL_KNOWN = '/.well-known/oauth-authorization-server';
 export function registerMetadataRoute(app: FastifyInstance, ctx: AppContext): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const issuer = issuerOf(ctx, request);
-    // Without PUBLIC_URL the answer follows the Host header: a shared cache must not hand one
-    // host's issuer to another's clients.
-    if (!ctx.config.publicUrl) {
-      const vary = reply.getHeader('vary');
-      reply.header('vary', `${vary ? `${String(vary)}, ` : ''}Host, X-Forwarded-Host, X-Forwarded-Proto`);
-    }
+    varyByIssuer(ctx, reply);
     return {
       issuer,
       authorization_endpoint: `${issuer}/oauth/authorize`,
