@@ -100,3 +100,14 @@ export function holdingAt(client: OdooClient, model: string, method: string, at:
     },
   });
 }
+
+/**
+ * A poll subscription to res.partner whose polls the test runs itself (pollSubscription with the
+ * rig's pollDeps): the rig's poller is stopped. Returns the subscription's id.
+ */
+export async function pollByHand(rig: EventsRig, subscription: { targetUrl: string; fields?: string[] }): Promise<string> {
+  const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', captureMode: 'poll', ...subscription });
+  if (res.status !== 201) throw new Error(`subscription refused: ${res.status} ${JSON.stringify(res.body)}`);
+  await rig.relay.ctx.events.poller.stop();
+  return res.body.subscription.id as string;
+}

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { holdingFirstRead } from '../helpers/hold-first-read.js';
-import { startEventsRig, odoo, type EventsRig } from './helpers.js';
+import { startEventsRig, odoo, pollByHand, type EventsRig } from './helpers.js';
 import { changeKnownIds } from '../../src/events/known-ids.js';
 import { pollSubscription, type PollDeps } from '../../src/events/poller.js';
 import { addIds, expandRanges, type IdRanges } from '../../src/events/id-ranges.js';
@@ -38,11 +38,7 @@ describe.each([
   beforeAll(async () => {
     rig = await startEventsRig({ env: await env() });
     receiver = await startReceiver();
-    const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, captureMode: 'poll', fields: ['name'] });
-    expect(res.status).toBe(201);
-    subId = res.body.subscription.id;
-    // Polls by hand from here on.
-    await rig.relay.ctx.events.poller.stop();
+    subId = await pollByHand(rig, { targetUrl: receiver.url, fields: ['name'] });
   }, 60_000);
   afterAll(async () => {
     await receiver?.close();

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import pino from 'pino';
 import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
-import { startEventsRig, type EventsRig } from './helpers.js';
+import { pollByHand, startEventsRig, type EventsRig } from './helpers.js';
 import { pollSubscription, type PollDeps } from '../../src/events/poller.js';
 import { OdooError, type OdooClient } from '../../src/odoo/index.js';
 
@@ -16,11 +16,7 @@ let subId: string;
 beforeAll(async () => {
   rig = await startEventsRig();
   receiver = await startReceiver();
-  const res = await rig.api('POST', '/api/v1/subscriptions', { model: 'res.partner', targetUrl: receiver.url, captureMode: 'poll' });
-  expect(res.status).toBe(201);
-  subId = res.body.subscription.id;
-  // Polls by hand from here on.
-  await rig.relay.ctx.events.poller.stop();
+  subId = await pollByHand(rig, { targetUrl: receiver.url });
 }, 60_000);
 afterAll(async () => {
   await receiver?.close();
